@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Starts the real desktop app under Xvfb through tauri-driver (which drives
+# WebKitWebDriver) and runs the end-to-end tests against it.
+set -euo pipefail
+cd "$(dirname "$0")"
+export PATH="$HOME/.cargo/bin:$PATH"
+TARGET_DIR="${CARGO_TARGET_DIR:-$(cd .. && pwd)/target}"
+export TUBERRY_APP="$TARGET_DIR/debug/tuberry-desktop"
+[ -x "$TUBERRY_APP" ] || { echo "build the app first: cargo build --workspace" >&2; exit 1; }
+
+[ -d node_modules ] || npm ci --no-audit --no-fund
+
+WORK="$(mktemp -d)"
+export TUBERRY_DATA_DIR="$WORK/data"
+export TUBERRY_E2E_ARTIFACTS="${TUBERRY_E2E_ARTIFACTS:-$(pwd)/artifacts}"
+mkdir -p "$TUBERRY_E2E_ARTIFACTS"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+if [ -z "${DISPLAY:-}" ]; then
+  export DISPLAY=:97
+  Xvfb "$DISPLAY" -screen 0 1280x800x24 -nolisten tcp >"$WORK/xvfb.log" 2>&1 &
+  pids+=($!)
+fi
+export LANG=en_US.UTF-8
+tauri-driver --port 4444 --native-port 4445 >"$WORK/driver.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 50); do
+  (exec 3<>/dev/tcp/127.0.0.1/4444) 2>/dev/null && break
+  sleep 0.2
+done
+
+status=0
+npm test || status=$?
+if [ "$status" -ne 0 ]; then
+  echo "--- tauri-driver log"; tail -n 50 "$WORK/driver.log" || true
+  echo "--- app log"; tail -n 50 "$TUBERRY_DATA_DIR"/logs/* 2>/dev/null || true
+fi
+exit "$status"

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Sets up a fresh Debian/Ubuntu machine and runs every test: the engine's and
+# the shell's Rust tests (including the check that the TypeScript bindings are
+# current), the front end's unit tests, and the end-to-end test of the real
+# desktop window under Xvfb.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+export PATH="$HOME/.cargo/bin:$PATH"
+
+echo "== front end: install, unit tests, build"
+(cd ui && npm ci --no-audit --no-fund && npm test && npm run build)
+
+echo "== Rust: build and test the workspace"
+cargo build --workspace --locked
+cargo nextest run --workspace --locked --no-fail-fast
+
+echo "== end to end: the desktop window"
+e2e/run.sh

@@ -1,0 +1,230 @@
+//! The desktop shell: a window over the engine. Each command is a thin
+//! wrapper over one `tuberry::api` function; engine events are forwarded to
+//! the window as one typed event. The TypeScript for both is generated from
+//! these definitions into `ui/src/bindings.ts`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use tauri::{Manager, RunEvent, State};
+use tauri_specta::{Builder, Event, collect_commands, collect_events};
+use tokio::sync::broadcast::error::RecvError;
+use tuberry::api::{self, ApiResult};
+use tuberry::model::{
+    AppInfo, ConversationDetail, ConversationFilter, ConversationPage, ConversationStatus,
+    ConversationSummary, IngestOutcome, Message, SimulatorEntry, StatusCounts,
+};
+use tuberry::{Engine, EngineOptions};
+
+type EngineState<'a> = State<'a, Arc<Engine>>;
+
+/// Everything the engine tells the window, as one event.
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+pub struct EngineEvent(tuberry::events::EngineEvent);
+
+#[tauri::command]
+#[specta::specta]
+async fn list_conversations(
+    engine: EngineState<'_>,
+    filter: ConversationFilter,
+) -> ApiResult<ConversationPage> {
+    api::list_conversations(&engine, filter).await
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn status_counts(engine: EngineState<'_>) -> ApiResult<StatusCounts> {
+    api::status_counts(&engine).await
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn get_conversation(
+    engine: EngineState<'_>,
+    conversation_id: i64,
+) -> ApiResult<ConversationDetail> {
+    api::get_conversation(&engine, conversation_id).await
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn mark_read(engine: EngineState<'_>, conversation_id: i64) -> ApiResult<()> {
+    api::mark_read(&engine, conversation_id).await
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn send_reply(
+    engine: EngineState<'_>,
+    conversation_id: i64,
+    text: String,
+) -> ApiResult<Message> {
+    api::send_reply(&engine, conversation_id, text).await
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn set_conversation_status(
+    engine: EngineState<'_>,
+    conversation_id: i64,
+    status: ConversationStatus,
+) -> ApiResult<ConversationSummary> {
+    api::set_conversation_status(&engine, conversation_id, status).await
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn simulate_inbound(
+    engine: EngineState<'_>,
+    customer: String,
+    text: String,
+) -> ApiResult<IngestOutcome> {
+    api::simulate_inbound(&engine, customer, text).await
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn simulator_transcript(
+    engine: EngineState<'_>,
+    customer: Option<String>,
+) -> ApiResult<Vec<SimulatorEntry>> {
+    api::simulator_transcript(&engine, customer).await
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn app_info(engine: EngineState<'_>) -> ApiResult<AppInfo> {
+    Ok(api::app_info(&engine))
+}
+
+/// The commands and events the window may use.
+pub fn specta_builder() -> Builder<tauri::Wry> {
+    Builder::<tauri::Wry>::new()
+        .commands(collect_commands![
+            list_conversations,
+            status_counts,
+            get_conversation,
+            mark_read,
+            send_reply,
+            set_conversation_status,
+            simulate_inbound,
+            simulator_transcript,
+            app_info,
+        ])
+        .events(collect_events![EngineEvent])
+        // Ids and timestamps stay far below 2^53.
+        .dangerously_cast_bigints_to_number()
+        // One TypeScript type per Rust type, not separate read and write shapes.
+        .disable_serde_phases()
+}
+
+/// Writes the TypeScript bindings for the window.
+pub fn export_bindings(path: &std::path::Path) -> Result<(), String> {
+    specta_builder()
+        .export(
+            specta_typescript::Typescript::default()
+                .header("// Generated from the Rust commands and events. Do not edit.\n"),
+            path,
+        )
+        .map_err(|e| e.to_string())
+}
+
+fn data_dir() -> Result<PathBuf, tuberry::Error> {
+    match std::env::var_os("TUBERRY_DATA_DIR") {
+        Some(dir) if !dir.is_empty() => Ok(PathBuf::from(dir)),
+        _ => tuberry::engine::default_data_dir(),
+    }
+}
+
+/// Forwards engine events to the window until the engine's bus closes.
+fn forward_events(app: tauri::AppHandle, engine: &Engine) {
+    let mut events = engine.events().subscribe();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            let event = match events.recv().await {
+                Ok(event) => event,
+                Err(RecvError::Lagged(missed)) => {
+                    tracing::warn!(missed, "the window fell behind the engine's events");
+                    tuberry::events::EngineEvent::Resync
+                }
+                Err(RecvError::Closed) => break,
+            };
+            if let Err(e) = EngineEvent(event).emit(&app) {
+                tracing::warn!(error = %e, "could not send an event to the window");
+            }
+        }
+    });
+}
+
+pub fn run() -> ExitCode {
+    let opened = data_dir().and_then(|dir| {
+        let engine = tauri::async_runtime::block_on(Engine::open(EngineOptions::new(&dir)))?;
+        let log = tuberry::logging::init(&dir, &engine.settings().log)?;
+        Ok((Arc::new(engine), log))
+    });
+    let (engine, _log) = match opened {
+        Ok(opened) => opened,
+        Err(e) => {
+            eprintln!(
+                "Tuberry cannot start: {}",
+                tuberry::error::display_chain(&e)
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    tauri::async_runtime::block_on(engine.start());
+
+    let builder = specta_builder();
+    let app = tauri::Builder::default()
+        .invoke_handler(builder.invoke_handler())
+        .manage(engine.clone())
+        .setup(move |app| {
+            builder.mount_events(app);
+            let engine = app.state::<Arc<Engine>>();
+            forward_events(app.handle().clone(), &engine);
+            Ok(())
+        })
+        .build(tauri::generate_context!());
+    let app = match app {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!("Tuberry cannot open its window: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    app.run(move |_, event| {
+        if let RunEvent::Exit = event {
+            tauri::async_runtime::block_on(engine.shutdown(Duration::from_secs(5)));
+        }
+    });
+    ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    /// The committed bindings match the Rust definitions. Run with
+    /// `TUBERRY_WRITE_BINDINGS=1` to regenerate them.
+    #[test]
+    fn typescript_bindings_are_current() {
+        let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/bindings.ts");
+        let fresh =
+            std::env::temp_dir().join(format!("tuberry-bindings-{}.ts", std::process::id()));
+        super::export_bindings(&fresh).expect("bindings export");
+        let fresh_text = std::fs::read_to_string(&fresh).expect("read exported bindings");
+        std::fs::remove_file(&fresh).ok();
+        if std::env::var_os("TUBERRY_WRITE_BINDINGS").is_some() {
+            std::fs::write(&committed, &fresh_text).expect("write bindings");
+            return;
+        }
+        let current = std::fs::read_to_string(&committed).unwrap_or_default();
+        assert!(
+            current == fresh_text,
+            "ui/src/bindings.ts is stale: run `TUBERRY_WRITE_BINDINGS=1 cargo nextest run --workspace typescript_bindings` and commit it"
+        );
+    }
+}

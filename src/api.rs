@@ -1,0 +1,108 @@
+//! What the desktop window and the command line can ask of the engine. Each
+//! function is a few lines over the engine and answers with an [`ApiError`]
+//! carrying a small closed code; the desktop's commands wrap these one to one.
+
+use crate::engine::Engine;
+use crate::error::{ApiError, Error};
+use crate::inbox;
+use crate::model::{
+    AppInfo, AuthorKind, ConversationDetail, ConversationFilter, ConversationPage,
+    ConversationStatus, ConversationSummary, IngestOutcome, Message, SimulatorEntry, StatusCounts,
+};
+use crate::outbox::Reply;
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+pub async fn list_conversations(
+    engine: &Engine,
+    filter: ConversationFilter,
+) -> ApiResult<ConversationPage> {
+    Ok(inbox::list_conversations(engine.store(), &filter).await?)
+}
+
+pub async fn status_counts(engine: &Engine) -> ApiResult<StatusCounts> {
+    Ok(inbox::status_counts(engine.store()).await?)
+}
+
+pub async fn get_conversation(
+    engine: &Engine,
+    conversation_id: i64,
+) -> ApiResult<ConversationDetail> {
+    Ok(inbox::conversation_detail(engine.store(), conversation_id).await?)
+}
+
+pub async fn mark_read(engine: &Engine, conversation_id: i64) -> ApiResult<()> {
+    let changed =
+        sqlx::query("UPDATE conversations SET unread_count = 0 WHERE id = ?1 AND unread_count > 0")
+            .bind(conversation_id)
+            .execute(engine.store().pool())
+            .await
+            .map_err(Error::from)?
+            .rows_affected();
+    if changed > 0 {
+        engine.relay().publish_conversation(conversation_id).await;
+    }
+    Ok(())
+}
+
+/// A manager's reply from the desktop or the command line.
+pub async fn send_reply(engine: &Engine, conversation_id: i64, text: String) -> ApiResult<Message> {
+    Ok(engine
+        .outbox()
+        .reply(Reply {
+            conversation_id,
+            text,
+            attachments: Vec::new(),
+            author: AuthorKind::Manager,
+            author_name: None,
+        })
+        .await?)
+}
+
+/// Closes, reopens or hands a conversation to a person by hand.
+pub async fn set_conversation_status(
+    engine: &Engine,
+    conversation_id: i64,
+    status: ConversationStatus,
+) -> ApiResult<ConversationSummary> {
+    let changed =
+        sqlx::query("UPDATE conversations SET status = ?2, updated_at = ?3 WHERE id = ?1")
+            .bind(conversation_id)
+            .bind(status.as_str())
+            .bind(engine.clock().now_ms())
+            .execute(engine.store().pool())
+            .await
+            .map_err(Error::from)?
+            .rows_affected();
+    if changed == 0 {
+        return Err(Error::not_found("conversation", conversation_id).into());
+    }
+    tracing::info!(conversation_id, %status, "conversation status set");
+    engine.relay().publish_conversation(conversation_id).await;
+    Ok(inbox::conversation_summary(engine.store().pool(), conversation_id).await?)
+}
+
+pub async fn simulate_inbound(
+    engine: &Engine,
+    customer: String,
+    text: String,
+) -> ApiResult<IngestOutcome> {
+    Ok(engine
+        .simulator()
+        .customer_writes(engine.relay(), &customer, &text)
+        .await?)
+}
+
+pub async fn simulator_transcript(
+    engine: &Engine,
+    customer: Option<String>,
+) -> ApiResult<Vec<SimulatorEntry>> {
+    Ok(engine.simulator().transcript(customer.as_deref()).await?)
+}
+
+pub fn app_info(engine: &Engine) -> AppInfo {
+    AppInfo {
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        data_dir: engine.data_dir().display().to_string(),
+    }
+}

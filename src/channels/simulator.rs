@@ -1,0 +1,182 @@
+//! The built-in "Test chat" channel. It plays the customer: what it writes goes
+//! through exactly the same ingest path as any provider's message, and replies
+//! sent to it land in its transcript. A new user sees the product work before
+//! connecting anything, and tests drive the whole path through it.
+
+use async_trait::async_trait;
+use sqlx::FromRow;
+
+use super::{Channel, Outgoing, SendError, Sent};
+use crate::clock::SharedClock;
+use crate::error::{Error, Result};
+use crate::events::{EngineEvent, EventBus};
+use crate::model::{ContactIdentity, IdentityKind, IngestOutcome, SimulatorEntry};
+use crate::relay::{Inbound, Relay};
+use crate::store::{Store, parse_column};
+
+/// `external_id` of the simulator's one channel account.
+pub const ACCOUNT_EXTERNAL_ID: &str = "test-chat";
+
+pub const MAX_CUSTOMER_NAME: usize = 80;
+
+#[derive(Clone)]
+pub struct Simulator {
+    store: Store,
+    clock: SharedClock,
+    bus: EventBus,
+    account_id: i64,
+}
+
+#[derive(FromRow)]
+struct EntryRow {
+    id: i64,
+    customer: String,
+    direction: String,
+    text: String,
+    message_id: Option<i64>,
+    created_at: i64,
+}
+
+impl EntryRow {
+    fn into_model(self) -> Result<SimulatorEntry> {
+        Ok(SimulatorEntry {
+            id: self.id,
+            customer: self.customer,
+            direction: parse_column("simulator_transcript.direction", &self.direction)?,
+            text: self.text,
+            message_id: self.message_id,
+            created_at: self.created_at,
+        })
+    }
+}
+
+macro_rules! entry_select {
+    () => {
+        "SELECT id, customer, direction, text, message_id, created_at FROM simulator_transcript "
+    };
+}
+
+fn customer_name(name: &str) -> Result<String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(Error::invalid("the customer's name is empty"));
+    }
+    if name.chars().count() > MAX_CUSTOMER_NAME {
+        return Err(Error::invalid(format!(
+            "the customer's name is longer than {MAX_CUSTOMER_NAME} characters"
+        )));
+    }
+    Ok(name.to_owned())
+}
+
+impl Simulator {
+    pub fn new(store: Store, clock: SharedClock, bus: EventBus, account_id: i64) -> Self {
+        Self {
+            store,
+            clock,
+            bus,
+            account_id,
+        }
+    }
+
+    pub fn account_id(&self) -> i64 {
+        self.account_id
+    }
+
+    /// The simulated customer `customer` writes `text` to the shop.
+    pub async fn customer_writes(
+        &self,
+        relay: &Relay,
+        customer: &str,
+        text: &str,
+    ) -> Result<IngestOutcome> {
+        let customer = customer_name(customer)?;
+        let external_id = format!("sim-in-{:016x}", fastrand::u64(..));
+        let inbound = Inbound {
+            channel_account_id: self.account_id,
+            external_message_id: external_id.clone(),
+            external_thread_id: customer.clone(),
+            sender: ContactIdentity {
+                kind: IdentityKind::Simulator,
+                value: customer.clone(),
+            },
+            sender_name: customer.clone(),
+            subject: None,
+            text: text.to_owned(),
+            attachments: Vec::new(),
+            sent_at: Some(self.clock.now_ms()),
+        };
+        let checked = inbound.validate()?;
+        // The customer's own side first: a real customer's message exists before
+        // the shop receives it.
+        let entry_id: i64 = sqlx::query_scalar(
+            "INSERT INTO simulator_transcript (channel_account_id, customer, direction, text, external_id, created_at)
+             VALUES (?1, ?2, 'in', ?3, ?4, ?5) RETURNING id",
+        )
+        .bind(self.account_id)
+        .bind(&customer)
+        .bind(&checked.text)
+        .bind(&external_id)
+        .bind(self.clock.now_ms())
+        .fetch_one(self.store.pool())
+        .await?;
+        self.publish_entry(entry_id).await?;
+        relay.ingest(checked).await
+    }
+
+    async fn publish_entry(&self, id: i64) -> Result<()> {
+        let row: EntryRow = sqlx::query_as(concat!(entry_select!(), "WHERE id = ?1"))
+            .bind(id)
+            .fetch_one(self.store.pool())
+            .await?;
+        self.bus.publish(EngineEvent::SimulatorEntry {
+            entry: row.into_model()?,
+        });
+        Ok(())
+    }
+
+    /// The transcript of one customer, or of all of them.
+    pub async fn transcript(&self, customer: Option<&str>) -> Result<Vec<SimulatorEntry>> {
+        let rows: Vec<EntryRow> = sqlx::query_as(concat!(
+            entry_select!(),
+            "WHERE ?1 IS NULL OR customer = ?1 ORDER BY id"
+        ))
+        .bind(customer.map(str::trim))
+        .fetch_all(self.store.pool())
+        .await?;
+        rows.into_iter().map(EntryRow::into_model).collect()
+    }
+}
+
+#[async_trait]
+impl Channel for Simulator {
+    async fn send(&self, message: &Outgoing) -> Result<Sent, SendError> {
+        let external_id = format!("sim-out-{}", message.message_id);
+        // Unique per message: a retried send lands once.
+        let inserted: Result<Option<i64>, sqlx::Error> = sqlx::query_scalar(
+            "INSERT INTO simulator_transcript (channel_account_id, customer, direction, text, message_id, external_id, created_at)
+             VALUES (?1, ?2, 'out', ?3, ?4, ?5, ?6)
+             ON CONFLICT (message_id) DO NOTHING RETURNING id",
+        )
+        .bind(self.account_id)
+        .bind(&message.external_thread_id)
+        .bind(&message.text)
+        .bind(message.message_id)
+        .bind(&external_id)
+        .bind(self.clock.now_ms())
+        .fetch_optional(self.store.pool())
+        .await;
+        match inserted {
+            Ok(Some(id)) => {
+                if let Err(e) = self.publish_entry(id).await {
+                    tracing::warn!(error = %e, "could not publish the simulator transcript entry");
+                }
+            }
+            Ok(None) => {}
+            Err(e) => return Err(SendError::Transient(format!("simulator transcript: {e}"))),
+        }
+        Ok(Sent {
+            external_id: Some(external_id),
+        })
+    }
+}

@@ -1,0 +1,217 @@
+//! The engine context: one value that owns the store, the event bus, the
+//! queue and its workers, the channels and the simulator. The desktop shell,
+//! the command line and tests each hold one; there are no globals, so two
+//! engines can run side by side in one process.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::channels::simulator::{self, Simulator};
+use crate::clock::{SharedClock, SystemClock};
+use crate::error::{Error, Result};
+use crate::events::EventBus;
+use crate::outbox::{self, Channels, Outbox, SendHandler};
+use crate::queue::Queue;
+use crate::relay::Relay;
+use crate::settings::Settings;
+use crate::store::Store;
+
+pub const DATABASE_FILE: &str = "tuberry.sqlite3";
+
+/// Where the data lives when nothing else is said: the OS's per-user
+/// application data directory.
+pub fn default_data_dir() -> Result<PathBuf> {
+    directories::ProjectDirs::from("app", "Tuberry", "Tuberry")
+        .map(|dirs| dirs.data_dir().to_path_buf())
+        .ok_or_else(|| Error::invalid("no home directory to keep data in; pass --data-dir"))
+}
+
+pub struct EngineOptions {
+    pub data_dir: PathBuf,
+    pub clock: SharedClock,
+    /// Settings to use instead of reading `settings.toml`.
+    pub settings: Option<Settings>,
+}
+
+impl EngineOptions {
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            data_dir: data_dir.into(),
+            clock: Arc::new(SystemClock),
+            settings: None,
+        }
+    }
+}
+
+pub struct Engine {
+    data_dir: PathBuf,
+    settings: Settings,
+    clock: SharedClock,
+    store: Store,
+    bus: EventBus,
+    relay: Relay,
+    queue: Arc<Queue>,
+    outbox: Outbox,
+    channels: Arc<Channels>,
+    simulator: Simulator,
+    cancel: CancellationToken,
+    workers: tokio::sync::Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl Engine {
+    /// Opens the data directory and the store. Workers are not started: call
+    /// [`Engine::start`] to process jobs.
+    pub async fn open(options: EngineOptions) -> Result<Self> {
+        let EngineOptions {
+            data_dir,
+            clock,
+            settings,
+        } = options;
+        std::fs::create_dir_all(&data_dir).map_err(|source| Error::Io {
+            path: data_dir.display().to_string(),
+            source,
+        })?;
+        let settings = match settings {
+            Some(settings) => settings,
+            None => Settings::load(&data_dir)?,
+        };
+        let store = Store::open(&data_dir.join(DATABASE_FILE)).await?;
+        let bus = EventBus::new(1024);
+        let relay = Relay::new(store.clone(), clock.clone(), bus.clone());
+        let channels = Arc::new(Channels::default());
+
+        let simulator_account = simulator_account(&store, clock.now_ms()).await?;
+        let simulator =
+            Simulator::new(store.clone(), clock.clone(), bus.clone(), simulator_account);
+        channels.connect(simulator_account, Arc::new(simulator.clone()));
+
+        let mut queue = Queue::new(
+            store.clone(),
+            clock.clone(),
+            bus.clone(),
+            settings.queue.clone(),
+        );
+        queue.register(
+            outbox::SEND_JOB,
+            outbox::SEND_JOB_VERSION,
+            Arc::new(SendHandler::new(
+                store.clone(),
+                clock.clone(),
+                relay.clone(),
+                channels.clone(),
+            )),
+        );
+        let queue = Arc::new(queue);
+        let outbox = Outbox::new(store.clone(), clock.clone(), relay.clone(), queue.clone());
+
+        tracing::info!(data_dir = %data_dir.display(), "engine opened");
+        Ok(Self {
+            data_dir,
+            settings,
+            clock,
+            store,
+            bus,
+            relay,
+            queue,
+            outbox,
+            channels,
+            simulator,
+            cancel: CancellationToken::new(),
+            workers: tokio::sync::Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Starts the queue's workers.
+    pub async fn start(&self) {
+        let mut workers = self.workers.lock().await;
+        if !workers.is_empty() {
+            return;
+        }
+        for _ in 0..self.settings.queue.workers {
+            workers.push(tokio::spawn(
+                self.queue.clone().work(self.cancel.child_token()),
+            ));
+        }
+        tracing::info!(workers = workers.len(), "queue started");
+    }
+
+    /// Stops the workers, letting running jobs finish (up to `grace`), and
+    /// closes the store.
+    pub async fn shutdown(&self, grace: Duration) {
+        self.cancel.cancel();
+        let workers: Vec<_> = self.workers.lock().await.drain(..).collect();
+        for mut worker in workers {
+            if tokio::time::timeout(grace, &mut worker).await.is_err() {
+                tracing::warn!("a worker did not stop in time; its job runs again after its lease");
+                worker.abort();
+            }
+        }
+        self.store.close().await;
+        tracing::info!("engine stopped");
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub fn clock(&self) -> &SharedClock {
+        &self.clock
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn events(&self) -> &EventBus {
+        &self.bus
+    }
+
+    pub fn relay(&self) -> &Relay {
+        &self.relay
+    }
+
+    pub fn queue(&self) -> &Arc<Queue> {
+        &self.queue
+    }
+
+    pub fn outbox(&self) -> &Outbox {
+        &self.outbox
+    }
+
+    pub fn channels(&self) -> &Arc<Channels> {
+        &self.channels
+    }
+
+    pub fn simulator(&self) -> &Simulator {
+        &self.simulator
+    }
+}
+
+/// The simulator's channel account, created on first start.
+async fn simulator_account(store: &Store, now: i64) -> Result<i64> {
+    let mut tx = store.write().await?;
+    sqlx::query(
+        "INSERT INTO channel_accounts (kind, name, external_id, created_at) VALUES ('simulator', 'Test chat', ?1, ?2)
+         ON CONFLICT (kind, external_id) DO NOTHING",
+    )
+    .bind(simulator::ACCOUNT_EXTERNAL_ID)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    let id = sqlx::query_scalar(
+        "SELECT id FROM channel_accounts WHERE kind = 'simulator' AND external_id = ?1",
+    )
+    .bind(simulator::ACCOUNT_EXTERNAL_ID)
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}

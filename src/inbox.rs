@@ -1,0 +1,305 @@
+//! The inbox read model: windows of conversations under a filter, counts per
+//! status, one conversation with its contact and messages.
+
+use sqlx::{FromRow, SqliteExecutor};
+
+use crate::clock::Millis;
+use crate::error::{Error, Result};
+use crate::model::{
+    Attachment, Contact, ContactIdentity, ConversationDetail, ConversationFilter, ConversationPage,
+    ConversationStatus, ConversationSummary, Message, StatusCounts,
+};
+use crate::store::{Store, parse_column};
+
+/// Longest window of rows one request may ask for.
+pub const MAX_PAGE: u32 = 500;
+
+/// Shortest search text that looks inside messages (the trigram index needs 3
+/// characters); shorter text still matches contact names.
+const MIN_TEXT_SEARCH: usize = 3;
+
+macro_rules! summary_select {
+    () => {
+        "SELECT c.id, c.project_id, c.channel_account_id, a.kind AS channel_kind,
+                a.name AS channel_name, c.contact_id, ct.display_name AS contact_name,
+                c.subject, c.status, c.last_message_at, c.last_message_preview,
+                c.last_message_direction, c.unread_count, c.created_at
+         FROM conversations c
+         JOIN channel_accounts a ON a.id = c.channel_account_id
+         JOIN contacts ct ON ct.id = c.contact_id "
+    };
+}
+
+// ?1 status, ?2 channel kind, ?3 name pattern, ?4 FTS phrase
+macro_rules! filter_where {
+    () => {
+        "WHERE (?1 IS NULL OR c.status = ?1)
+           AND (?2 IS NULL OR a.kind = ?2)
+           AND (?3 IS NULL
+                OR ct.search_key LIKE ?3 ESCAPE '\\'
+                OR (?4 IS NOT NULL AND c.id IN (
+                      SELECT m.conversation_id FROM messages m
+                      WHERE m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?4)))) "
+    };
+}
+
+#[derive(FromRow)]
+struct SummaryRow {
+    id: i64,
+    project_id: Option<i64>,
+    channel_account_id: i64,
+    channel_kind: String,
+    channel_name: String,
+    contact_id: i64,
+    contact_name: String,
+    subject: Option<String>,
+    status: String,
+    last_message_at: Millis,
+    last_message_preview: String,
+    last_message_direction: Option<String>,
+    unread_count: i64,
+    created_at: Millis,
+}
+
+impl SummaryRow {
+    fn into_model(self) -> Result<ConversationSummary> {
+        Ok(ConversationSummary {
+            id: self.id,
+            project_id: self.project_id,
+            channel_account_id: self.channel_account_id,
+            channel_kind: parse_column("channel_accounts.kind", &self.channel_kind)?,
+            channel_name: self.channel_name,
+            contact_id: self.contact_id,
+            contact_name: self.contact_name,
+            subject: self.subject,
+            status: parse_column("conversations.status", &self.status)?,
+            last_message_at: self.last_message_at,
+            last_message_preview: self.last_message_preview,
+            last_message_direction: self
+                .last_message_direction
+                .as_deref()
+                .map(|d| parse_column("conversations.last_message_direction", d))
+                .transpose()?,
+            unread_count: self.unread_count,
+            created_at: self.created_at,
+        })
+    }
+}
+
+#[derive(FromRow)]
+struct MessageRow {
+    id: i64,
+    conversation_id: i64,
+    direction: String,
+    author_kind: String,
+    author_name: Option<String>,
+    text: String,
+    attachments: String,
+    delivery: Option<String>,
+    delivery_error: Option<String>,
+    created_at: Millis,
+    sent_at: Option<Millis>,
+}
+
+macro_rules! message_select {
+    () => {
+        "SELECT id, conversation_id, direction, author_kind, author_name, text,
+                attachments, delivery, delivery_error, created_at, sent_at
+         FROM messages "
+    };
+}
+
+impl MessageRow {
+    fn into_model(self) -> Result<Message> {
+        let attachments: Vec<Attachment> = serde_json::from_str(&self.attachments)
+            .map_err(|e| Error::Corrupt(format!("attachments of message {}: {e}", self.id)))?;
+        Ok(Message {
+            id: self.id,
+            conversation_id: self.conversation_id,
+            direction: parse_column("messages.direction", &self.direction)?,
+            author_kind: parse_column("messages.author_kind", &self.author_kind)?,
+            author_name: self.author_name,
+            text: self.text,
+            attachments,
+            delivery: self
+                .delivery
+                .as_deref()
+                .map(|d| parse_column("messages.delivery", d))
+                .transpose()?,
+            delivery_error: self.delivery_error,
+            created_at: self.created_at,
+            sent_at: self.sent_at,
+        })
+    }
+}
+
+/// Search text as a LIKE pattern over folded names, and as an FTS phrase.
+fn search_terms(search: Option<&str>) -> (Option<String>, Option<String>) {
+    let Some(text) = search.map(str::trim).filter(|s| !s.is_empty()) else {
+        return (None, None);
+    };
+    let folded = text.to_lowercase();
+    let escaped = folded
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    let like = format!("%{escaped}%");
+    let phrase = (text.chars().count() >= MIN_TEXT_SEARCH)
+        .then(|| format!("\"{}\"", text.replace('"', "\"\"")));
+    (Some(like), phrase)
+}
+
+pub async fn list_conversations(
+    store: &Store,
+    filter: &ConversationFilter,
+) -> Result<ConversationPage> {
+    let limit = match filter.limit {
+        0 => 100,
+        n => n.min(MAX_PAGE),
+    };
+    let status = filter.status.map(|s| s.as_str());
+    let channel = filter.channel.map(|c| c.as_str());
+    let (like, phrase) = search_terms(filter.search.as_deref());
+
+    let total: i64 = sqlx::query_scalar(concat!(
+        "SELECT count(*) FROM conversations c
+         JOIN channel_accounts a ON a.id = c.channel_account_id
+         JOIN contacts ct ON ct.id = c.contact_id ",
+        filter_where!()
+    ))
+    .bind(status)
+    .bind(channel)
+    .bind(&like)
+    .bind(&phrase)
+    .fetch_one(store.pool())
+    .await?;
+
+    let rows: Vec<SummaryRow> = sqlx::query_as(concat!(
+        summary_select!(),
+        filter_where!(),
+        "ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?5 OFFSET ?6"
+    ))
+    .bind(status)
+    .bind(channel)
+    .bind(&like)
+    .bind(&phrase)
+    .bind(i64::from(limit))
+    .bind(i64::from(filter.offset))
+    .fetch_all(store.pool())
+    .await?;
+
+    Ok(ConversationPage {
+        total: u32::try_from(total).unwrap_or(u32::MAX),
+        offset: filter.offset,
+        items: rows
+            .into_iter()
+            .map(SummaryRow::into_model)
+            .collect::<Result<_>>()?,
+    })
+}
+
+pub async fn status_counts(store: &Store) -> Result<StatusCounts> {
+    let rows: Vec<(String, i64)> =
+        sqlx::query_as("SELECT status, count(*) FROM conversations GROUP BY status")
+            .fetch_all(store.pool())
+            .await?;
+    let mut counts = StatusCounts::default();
+    for (status, n) in rows {
+        let n = u32::try_from(n).unwrap_or(u32::MAX);
+        counts.all += n;
+        match parse_column("conversations.status", &status)? {
+            ConversationStatus::AwaitingResponse => counts.awaiting_response = n,
+            ConversationStatus::AnsweredByAssistant => counts.answered_by_assistant = n,
+            ConversationStatus::NeedsHuman => counts.needs_human = n,
+            ConversationStatus::Closed => counts.closed = n,
+        }
+    }
+    Ok(counts)
+}
+
+pub async fn conversation_summary(
+    db: impl SqliteExecutor<'_>,
+    id: i64,
+) -> Result<ConversationSummary> {
+    let row: Option<SummaryRow> = sqlx::query_as(concat!(summary_select!(), "WHERE c.id = ?1"))
+        .bind(id)
+        .fetch_optional(db)
+        .await?;
+    row.ok_or_else(|| Error::not_found("conversation", id))?
+        .into_model()
+}
+
+pub async fn message(db: impl SqliteExecutor<'_>, id: i64) -> Result<Message> {
+    let row: Option<MessageRow> = sqlx::query_as(concat!(message_select!(), "WHERE id = ?1"))
+        .bind(id)
+        .fetch_optional(db)
+        .await?;
+    row.ok_or_else(|| Error::not_found("message", id))?
+        .into_model()
+}
+
+pub async fn contact(store: &Store, id: i64) -> Result<Contact> {
+    #[derive(FromRow)]
+    struct ContactRow {
+        id: i64,
+        display_name: String,
+        phone: Option<String>,
+        email: Option<String>,
+        note: Option<String>,
+        created_at: Millis,
+        conversation_count: i64,
+    }
+    let row: ContactRow = sqlx::query_as(
+        "SELECT id, display_name, phone, email, note, created_at,
+                (SELECT count(*) FROM conversations WHERE contact_id = contacts.id) AS conversation_count
+         FROM contacts WHERE id = ?1",
+    )
+    .bind(id)
+    .fetch_optional(store.pool())
+    .await?
+    .ok_or_else(|| Error::not_found("contact", id))?;
+    let identities: Vec<(String, String)> = sqlx::query_as(
+        "SELECT kind, value FROM contact_identities WHERE contact_id = ?1 ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(store.pool())
+    .await?;
+    Ok(Contact {
+        id: row.id,
+        display_name: row.display_name,
+        phone: row.phone,
+        email: row.email,
+        note: row.note,
+        created_at: row.created_at,
+        conversation_count: row.conversation_count,
+        identities: identities
+            .into_iter()
+            .map(|(kind, value)| {
+                Ok(ContactIdentity {
+                    kind: parse_column("contact_identities.kind", &kind)?,
+                    value,
+                })
+            })
+            .collect::<Result<_>>()?,
+    })
+}
+
+pub async fn conversation_detail(store: &Store, id: i64) -> Result<ConversationDetail> {
+    let conversation = conversation_summary(store.pool(), id).await?;
+    let contact = contact(store, conversation.contact_id).await?;
+    let rows: Vec<MessageRow> = sqlx::query_as(concat!(
+        message_select!(),
+        "WHERE conversation_id = ?1 ORDER BY id"
+    ))
+    .bind(id)
+    .fetch_all(store.pool())
+    .await?;
+    Ok(ConversationDetail {
+        conversation,
+        contact,
+        messages: rows
+            .into_iter()
+            .map(MessageRow::into_model)
+            .collect::<Result<_>>()?,
+    })
+}

@@ -1,0 +1,252 @@
+//! `tuberry`: the engine without a window. `serve` runs it headless on an
+//! always-on machine; the other commands read and write the inbox.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use serde::Serialize;
+use tuberry::model::{ChannelKind, ConversationFilter, ConversationStatus, Direction, Message};
+use tuberry::{ApiError, Engine, EngineOptions, api};
+
+#[derive(Parser)]
+#[command(
+    name = "tuberry",
+    version,
+    about = "Every customer conversation in one inbox"
+)]
+struct Cli {
+    /// Where Tuberry keeps its database, settings and logs.
+    #[arg(long, global = true, env = "TUBERRY_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Print JSON instead of text meant for people.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the engine without a window until interrupted (Ctrl-C).
+    Serve,
+    /// Write to the shop as a simulated customer (the "Test chat" channel).
+    Simulate {
+        /// The customer's name.
+        #[arg(long = "from")]
+        from: String,
+        text: String,
+    },
+    /// List conversations, newest first.
+    Conversations {
+        #[arg(long)]
+        status: Option<ConversationStatus>,
+        #[arg(long)]
+        channel: Option<ChannelKind>,
+        #[arg(long)]
+        search: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Show one conversation with its messages.
+    Show { conversation: i64 },
+    /// Reply to a conversation as the manager; waits briefly for delivery.
+    Reply { conversation: i64, text: String },
+    /// Show the simulator's transcript (what the simulated customers see).
+    Transcript {
+        #[arg(long)]
+        customer: Option<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let json = cli.json;
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            if json {
+                println!("{}", serde_json::json!({ "error": e }));
+            } else {
+                eprintln!("error: {}", e.message);
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), ApiError> {
+    let data_dir = match cli.data_dir {
+        Some(dir) => dir,
+        None => tuberry::engine::default_data_dir()?,
+    };
+    let engine = Engine::open(EngineOptions::new(&data_dir)).await?;
+    let _log = matches!(cli.command, Command::Serve)
+        .then(|| tuberry::logging::init(&data_dir, &engine.settings().log))
+        .transpose()?;
+    let out = Output { json: cli.json };
+    let result = command(&engine, cli.command, &out).await;
+    engine.shutdown(Duration::from_secs(10)).await;
+    result
+}
+
+struct Output {
+    json: bool,
+}
+
+impl Output {
+    fn print<T: Serialize>(&self, value: &T, text: impl FnOnce() -> String) {
+        if self.json {
+            match serde_json::to_string_pretty(value) {
+                Ok(s) => println!("{s}"),
+                Err(e) => eprintln!("error: {e}"),
+            }
+        } else {
+            print!("{}", text());
+        }
+    }
+}
+
+fn time(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| {
+            t.with_timezone(&chrono::Local)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+fn message_line(m: &Message) -> String {
+    let arrow = match m.direction {
+        Direction::In => "←",
+        Direction::Out => "→",
+    };
+    let delivery = m.delivery.map(|d| format!(" [{d}]")).unwrap_or_default();
+    let error = m
+        .delivery_error
+        .as_deref()
+        .map(|e| format!(" ({e})"))
+        .unwrap_or_default();
+    format!(
+        "{} {arrow} {}: {}{delivery}{error}\n",
+        time(m.created_at),
+        m.author_name.as_deref().unwrap_or(m.author_kind.as_str()),
+        m.text
+    )
+}
+
+async fn command(engine: &Engine, command: Command, out: &Output) -> Result<(), ApiError> {
+    match command {
+        Command::Serve => {
+            engine.start().await;
+            eprintln!(
+                "Tuberry is running (data: {}). Press Ctrl-C to stop.",
+                engine.data_dir().display()
+            );
+            if let Err(e) = tokio::signal::ctrl_c().await {
+                eprintln!("error: cannot wait for Ctrl-C: {e}");
+            }
+        }
+        Command::Simulate { from, text } => {
+            let outcome = api::simulate_inbound(engine, from, text).await?;
+            out.print(&outcome, || {
+                format!(
+                    "Stored message {} in conversation {}\n",
+                    outcome.message_id, outcome.conversation_id
+                )
+            });
+        }
+        Command::Conversations {
+            status,
+            channel,
+            search,
+            limit,
+        } => {
+            let page = api::list_conversations(
+                engine,
+                ConversationFilter {
+                    status,
+                    channel,
+                    search,
+                    offset: 0,
+                    limit,
+                },
+            )
+            .await?;
+            out.print(&page, || {
+                let mut s = String::new();
+                for c in &page.items {
+                    s.push_str(&format!(
+                        "{:>6}  {:<19}  {:<16}  {:<12}  {}  {}\n",
+                        c.id,
+                        c.status.as_str(),
+                        c.contact_name,
+                        c.channel_name,
+                        time(c.last_message_at),
+                        c.last_message_preview
+                    ));
+                }
+                s.push_str(&format!(
+                    "{} of {} conversations\n",
+                    page.items.len(),
+                    page.total
+                ));
+                s
+            });
+        }
+        Command::Show { conversation } => {
+            let detail = api::get_conversation(engine, conversation).await?;
+            out.print(&detail, || {
+                let c = &detail.conversation;
+                let mut s = format!(
+                    "#{} {} via {} — {}\n",
+                    c.id, c.contact_name, c.channel_name, c.status
+                );
+                for m in &detail.messages {
+                    s.push_str(&message_line(m));
+                }
+                s
+            });
+        }
+        Command::Reply { conversation, text } => {
+            let message = api::send_reply(engine, conversation, text).await?;
+            // Deliver now if no other Tuberry is running on this data.
+            if let Err(e) = engine.queue().drain().await {
+                eprintln!("warning: the reply is queued but could not be sent now: {e}");
+            }
+            let detail = api::get_conversation(engine, conversation).await?;
+            let message = detail
+                .messages
+                .into_iter()
+                .find(|m| m.id == message.id)
+                .unwrap_or(message);
+            out.print(&message, || message_line(&message));
+        }
+        Command::Transcript { customer } => {
+            let entries = api::simulator_transcript(engine, customer).await?;
+            out.print(&entries, || {
+                entries
+                    .iter()
+                    .map(|e| {
+                        let who = if e.direction == Direction::In {
+                            e.customer.as_str()
+                        } else {
+                            "shop"
+                        };
+                        format!("{} {who}: {}\n", time(e.created_at), e.text)
+                    })
+                    .collect()
+            });
+        }
+    }
+    Ok(())
+}

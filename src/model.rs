@@ -1,0 +1,334 @@
+//! The domain's words as types: what the store holds and what the desktop, the
+//! command line and the channels exchange.
+
+use serde::{Deserialize, Serialize};
+use specta::Type;
+
+use crate::clock::Millis;
+
+/// A closed set of names stored as text in SQLite and sent as snake_case strings.
+macro_rules! text_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Type)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = UnknownName;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($text => Ok($name::$variant),)+
+                    _ => Err(UnknownName {
+                        what: stringify!($name),
+                        given: s.to_owned(),
+                        expected: &[$($text),+],
+                    }),
+                }
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = UnknownName;
+
+            fn try_from(s: String) -> Result<Self, Self::Error> {
+                s.parse()
+            }
+        }
+    };
+}
+
+/// A name outside a closed set, e.g. a status typed on the command line.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("unknown {what} `{given}` (expected one of: {})", expected.join(", "))]
+pub struct UnknownName {
+    pub what: &'static str,
+    pub given: String,
+    pub expected: &'static [&'static str],
+}
+
+text_enum! {
+    /// Where a conversation stands.
+    ConversationStatus {
+        AwaitingResponse => "awaiting_response",
+        AnsweredByAssistant => "answered_by_assistant",
+        NeedsHuman => "needs_human",
+        Closed => "closed",
+    }
+}
+
+text_enum! {
+    /// The kind of a connected channel account.
+    ChannelKind {
+        Simulator => "simulator",
+        TelegramBot => "telegram_bot",
+        TelegramAccount => "telegram_account",
+        Avito => "avito",
+        Whatsapp => "whatsapp",
+        Email => "email",
+    }
+}
+
+text_enum! {
+    Direction {
+        In => "in",
+        Out => "out",
+    }
+}
+
+text_enum! {
+    /// Who wrote a message.
+    AuthorKind {
+        Customer => "customer",
+        Manager => "manager",
+        Operator => "operator",
+        Assistant => "assistant",
+        AutoReply => "auto_reply",
+    }
+}
+
+text_enum! {
+    /// Delivery state of an outbound message.
+    Delivery {
+        Pending => "pending",
+        Sent => "sent",
+        Delivered => "delivered",
+        Failed => "failed",
+    }
+}
+
+text_enum! {
+    /// How a contact is known on a channel.
+    IdentityKind {
+        Simulator => "simulator",
+        TelegramUser => "telegram_user",
+        TelegramUsername => "telegram_username",
+        AvitoUser => "avito_user",
+        Email => "email",
+        Phone => "phone",
+        Whatsapp => "whatsapp",
+    }
+}
+
+text_enum! {
+    AttachmentKind {
+        Image => "image",
+        Audio => "audio",
+        Video => "video",
+        File => "file",
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Attachment {
+    pub kind: AttachmentKind,
+    pub name: String,
+    pub mime: Option<String>,
+    pub url: Option<String>,
+    pub size: Option<i64>,
+}
+
+/// One row of the inbox.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ConversationSummary {
+    pub id: i64,
+    pub project_id: Option<i64>,
+    pub channel_account_id: i64,
+    pub channel_kind: ChannelKind,
+    pub channel_name: String,
+    pub contact_id: i64,
+    pub contact_name: String,
+    pub subject: Option<String>,
+    pub status: ConversationStatus,
+    pub last_message_at: Millis,
+    pub last_message_preview: String,
+    pub last_message_direction: Option<Direction>,
+    pub unread_count: i64,
+    pub created_at: Millis,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Message {
+    pub id: i64,
+    pub conversation_id: i64,
+    pub direction: Direction,
+    pub author_kind: AuthorKind,
+    pub author_name: Option<String>,
+    pub text: String,
+    pub attachments: Vec<Attachment>,
+    pub delivery: Option<Delivery>,
+    pub delivery_error: Option<String>,
+    pub created_at: Millis,
+    pub sent_at: Option<Millis>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ContactIdentity {
+    pub kind: IdentityKind,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Contact {
+    pub id: i64,
+    pub display_name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub note: Option<String>,
+    pub created_at: Millis,
+    pub identities: Vec<ContactIdentity>,
+    pub conversation_count: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ConversationDetail {
+    pub conversation: ConversationSummary,
+    pub contact: Contact,
+    pub messages: Vec<Message>,
+}
+
+/// What the inbox list asks for: a window of rows under a filter.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ConversationFilter {
+    pub status: Option<ConversationStatus>,
+    pub channel: Option<ChannelKind>,
+    pub search: Option<String>,
+    pub offset: u32,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ConversationPage {
+    pub total: u32,
+    pub offset: u32,
+    pub items: Vec<ConversationSummary>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusCounts {
+    pub all: u32,
+    pub awaiting_response: u32,
+    pub answered_by_assistant: u32,
+    pub needs_human: u32,
+    pub closed: u32,
+}
+
+/// One line of the simulator's transcript, seen from the shop: `in` is what
+/// the simulated customer wrote, `out` a reply delivered to them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SimulatorEntry {
+    pub id: i64,
+    pub customer: String,
+    pub direction: Direction,
+    pub text: String,
+    pub message_id: Option<i64>,
+    pub created_at: Millis,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct IngestOutcome {
+    pub conversation_id: i64,
+    pub message_id: i64,
+    /// The message had been stored before; nothing changed.
+    pub duplicate: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AppInfo {
+    pub version: String,
+    pub data_dir: String,
+}
+
+impl ConversationStatus {
+    /// A customer wrote: the conversation waits for the shop again, unless a
+    /// person was already asked to take it.
+    pub fn after_customer_message(self) -> Self {
+        match self {
+            Self::NeedsHuman => Self::NeedsHuman,
+            Self::AwaitingResponse | Self::AnsweredByAssistant | Self::Closed => {
+                Self::AwaitingResponse
+            }
+        }
+    }
+
+    /// The shop replied. A manager's or operator's reply settles the
+    /// conversation (closed until the customer writes again); the assistant's
+    /// marks it answered by the assistant; an auto-reply only acknowledges and
+    /// changes nothing.
+    pub fn after_reply(self, author: AuthorKind) -> Self {
+        match author {
+            AuthorKind::Manager | AuthorKind::Operator => Self::Closed,
+            AuthorKind::Assistant => Self::AnsweredByAssistant,
+            AuthorKind::AutoReply | AuthorKind::Customer => self,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ConversationStatus::*;
+
+    #[test]
+    fn customer_message_reopens_but_keeps_a_human_request() {
+        assert_eq!(Closed.after_customer_message(), AwaitingResponse);
+        assert_eq!(
+            AnsweredByAssistant.after_customer_message(),
+            AwaitingResponse
+        );
+        assert_eq!(AwaitingResponse.after_customer_message(), AwaitingResponse);
+        assert_eq!(NeedsHuman.after_customer_message(), NeedsHuman);
+    }
+
+    #[test]
+    fn replies_move_the_conversation_off_awaiting() {
+        assert_eq!(AwaitingResponse.after_reply(AuthorKind::Manager), Closed);
+        assert_eq!(NeedsHuman.after_reply(AuthorKind::Operator), Closed);
+        assert_eq!(
+            AwaitingResponse.after_reply(AuthorKind::Assistant),
+            AnsweredByAssistant
+        );
+        assert_eq!(
+            AwaitingResponse.after_reply(AuthorKind::AutoReply),
+            AwaitingResponse
+        );
+    }
+
+    #[test]
+    fn names_round_trip_and_unknown_is_explained() {
+        for s in ConversationStatus::ALL {
+            assert_eq!(s.as_str().parse::<ConversationStatus>().ok(), Some(*s));
+        }
+        let err = "open"
+            .parse::<ConversationStatus>()
+            .expect_err("not a status");
+        assert!(err.to_string().contains("awaiting_response"), "{err}");
+    }
+}

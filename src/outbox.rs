@@ -1,0 +1,309 @@
+//! Replies leave through the outbox: storing a reply and queueing the job that
+//! sends it happen in one transaction, and the job follows the message's
+//! delivery status (pending → sent, or failed with the reason).
+
+use std::collections::HashMap;
+use std::sync::{Arc, PoisonError, RwLock};
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use sqlx::SqliteConnection;
+
+use crate::channels::{Channel, Outgoing, SendError};
+use crate::clock::SharedClock;
+use crate::error::{Error, Result};
+use crate::events::EngineEvent;
+use crate::inbox;
+use crate::model::{Attachment, AuthorKind, ConversationStatus, Message};
+use crate::queue::{self, Job, JobError, JobHandler, NewJob, Queue};
+use crate::relay::{MAX_TEXT, Relay, preview};
+use crate::store::{Store, parse_column};
+
+pub const SEND_JOB: &str = "outbox.send";
+pub const SEND_JOB_VERSION: i64 = 1;
+
+#[derive(Debug, Serialize, Deserialize)]
+struct SendPayload {
+    message_id: i64,
+}
+
+/// The adapters of connected channel accounts, by account id.
+#[derive(Default)]
+pub struct Channels(RwLock<HashMap<i64, Arc<dyn Channel>>>);
+
+impl Channels {
+    pub fn connect(&self, account_id: i64, channel: Arc<dyn Channel>) {
+        self.0
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(account_id, channel);
+    }
+
+    pub fn disconnect(&self, account_id: i64) {
+        self.0
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&account_id);
+    }
+
+    pub fn get(&self, account_id: i64) -> Option<Arc<dyn Channel>> {
+        self.0
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&account_id)
+            .cloned()
+    }
+}
+
+/// A reply to write, before it is checked.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub conversation_id: i64,
+    pub text: String,
+    pub attachments: Vec<Attachment>,
+    pub author: AuthorKind,
+    pub author_name: Option<String>,
+}
+
+pub struct Outbox {
+    store: Store,
+    clock: SharedClock,
+    relay: Relay,
+    queue: Arc<Queue>,
+}
+
+impl Outbox {
+    pub fn new(store: Store, clock: SharedClock, relay: Relay, queue: Arc<Queue>) -> Self {
+        Self {
+            store,
+            clock,
+            relay,
+            queue,
+        }
+    }
+
+    /// Stores the reply as a pending message and queues its sending.
+    pub async fn reply(&self, reply: Reply) -> Result<Message> {
+        let text = reply.text.trim().to_owned();
+        if text.is_empty() && reply.attachments.is_empty() {
+            return Err(Error::invalid("the reply is empty"));
+        }
+        if text.chars().count() > MAX_TEXT {
+            return Err(Error::invalid(format!(
+                "the reply is longer than {MAX_TEXT} characters"
+            )));
+        }
+        if reply.author == AuthorKind::Customer {
+            return Err(Error::invalid("a reply cannot be written as the customer"));
+        }
+        let now = self.clock.now_ms();
+        let mut tx = self.store.write().await?;
+        let (account_id, status): (i64, String) =
+            sqlx::query_as("SELECT channel_account_id, status FROM conversations WHERE id = ?1")
+                .bind(reply.conversation_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or_else(|| Error::not_found("conversation", reply.conversation_id))?;
+        let status: ConversationStatus = parse_column("conversations.status", &status)?;
+        let attachments = serde_json::to_string(&reply.attachments)
+            .map_err(|e| Error::invalid(format!("attachments: {e}")))?;
+        let message_id: i64 = sqlx::query_scalar(
+            "INSERT INTO messages (conversation_id, channel_account_id, direction, author_kind, author_name,
+                                   text, attachments, delivery, created_at)
+             VALUES (?1, ?2, 'out', ?3, ?4, ?5, ?6, 'pending', ?7) RETURNING id",
+        )
+        .bind(reply.conversation_id)
+        .bind(account_id)
+        .bind(reply.author.as_str())
+        .bind(&reply.author_name)
+        .bind(&text)
+        .bind(attachments)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        queue::enqueue(
+            &mut tx,
+            now,
+            self.queue.settings().max_attempts,
+            NewJob {
+                kind: SEND_JOB,
+                version: SEND_JOB_VERSION,
+                payload: serde_json::json!(SendPayload { message_id }),
+                idempotency_key: format!("{SEND_JOB}:{message_id}"),
+                destination: format!("conversation:{}", reply.conversation_id),
+                max_attempts: None,
+                run_at: None,
+            },
+        )
+        .await?;
+        sqlx::query(
+            "UPDATE conversations SET status = ?2, last_message_at = ?3, last_message_preview = ?4,
+                    last_message_direction = 'out', unread_count = 0, updated_at = ?3
+             WHERE id = ?1",
+        )
+        .bind(reply.conversation_id)
+        .bind(status.after_reply(reply.author).as_str())
+        .bind(now)
+        .bind(preview(&text, &reply.attachments))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        self.queue.wake();
+        tracing::info!(conversation_id = reply.conversation_id, message_id, author = %reply.author, "reply queued");
+        self.relay
+            .publish_message(reply.conversation_id, message_id, false)
+            .await;
+        inbox::message(self.store.pool(), message_id).await
+    }
+}
+
+/// The `outbox.send` job: hands one stored reply to its channel.
+pub struct SendHandler {
+    store: Store,
+    clock: SharedClock,
+    relay: Relay,
+    channels: Arc<Channels>,
+}
+
+impl SendHandler {
+    pub fn new(store: Store, clock: SharedClock, relay: Relay, channels: Arc<Channels>) -> Self {
+        Self {
+            store,
+            clock,
+            relay,
+            channels,
+        }
+    }
+
+    async fn load(&self, message_id: i64) -> Result<Option<Outgoing>> {
+        let row: Option<(i64, String, String, String, String)> = sqlx::query_as(
+            "SELECT m.channel_account_id, c.external_thread_id, m.text, m.attachments, m.delivery
+             FROM messages m JOIN conversations c ON c.id = m.conversation_id
+             WHERE m.id = ?1 AND m.direction = 'out'",
+        )
+        .bind(message_id)
+        .fetch_optional(self.store.pool())
+        .await?;
+        let Some((channel_account_id, external_thread_id, text, attachments, delivery)) = row
+        else {
+            return Err(Error::not_found("outbound message", message_id));
+        };
+        if delivery != "pending" {
+            return Ok(None);
+        }
+        Ok(Some(Outgoing {
+            message_id,
+            channel_account_id,
+            external_thread_id,
+            text,
+            attachments: serde_json::from_str(&attachments)
+                .map_err(|e| Error::Corrupt(format!("attachments of message {message_id}: {e}")))?,
+        }))
+    }
+
+    async fn note_attempt_error(&self, message_id: i64, reason: &str) {
+        let noted = sqlx::query(
+            "UPDATE messages SET delivery_error = ?2 WHERE id = ?1 AND delivery = 'pending'",
+        )
+        .bind(message_id)
+        .bind(reason)
+        .execute(self.store.pool())
+        .await;
+        if let Err(e) = noted {
+            tracing::warn!(error = %e, message_id, "could not note a delivery error");
+        }
+    }
+}
+
+fn payload(job: &Job) -> Result<SendPayload, JobError> {
+    serde_json::from_value(job.payload.clone())
+        .map_err(|e| JobError::Fatal(format!("bad payload: {e}")))
+}
+
+#[async_trait]
+impl JobHandler for SendHandler {
+    async fn run(&self, job: &Job) -> Result<(), JobError> {
+        let SendPayload { message_id } = payload(job)?;
+        let outgoing = match self.load(message_id).await {
+            Ok(Some(outgoing)) => outgoing,
+            // Already sent (or failed) by an earlier run of this job.
+            Ok(None) => return Ok(()),
+            Err(e @ Error::NotFound { .. }) => return Err(JobError::Fatal(e.to_string())),
+            Err(e) => return Err(JobError::Retry(e.to_string())),
+        };
+        let Some(channel) = self.channels.get(outgoing.channel_account_id) else {
+            let reason = format!(
+                "channel account {} is not connected",
+                outgoing.channel_account_id
+            );
+            self.note_attempt_error(message_id, &reason).await;
+            return Err(JobError::Retry(reason));
+        };
+        let sent = match channel.send(&outgoing).await {
+            Ok(sent) => sent,
+            Err(err) => {
+                self.note_attempt_error(message_id, &err.to_string()).await;
+                return Err(match err {
+                    SendError::Transient(reason) => JobError::Retry(reason),
+                    SendError::RateLimited { after_ms } => JobError::RetryAfter {
+                        after_ms,
+                        reason: "the channel's rate limit".into(),
+                    },
+                    SendError::Rejected(reason) => JobError::Fatal(reason),
+                });
+            }
+        };
+        let conversation_id: i64 = sqlx::query_scalar(
+            "UPDATE messages SET delivery = 'sent', delivery_error = NULL, external_id = ?2, sent_at = ?3
+             WHERE id = ?1 RETURNING conversation_id",
+        )
+        .bind(message_id)
+        .bind(&sent.external_id)
+        .bind(self.clock.now_ms())
+        .fetch_one(self.store.pool())
+        .await
+        .map_err(|e| JobError::Retry(format!("recording the delivery: {e}")))?;
+        tracing::info!(message_id, "reply sent");
+        self.relay
+            .publish_message(conversation_id, message_id, true)
+            .await;
+        Ok(())
+    }
+
+    async fn gave_up(
+        &self,
+        db: &mut SqliteConnection,
+        job: &Job,
+        reason: &str,
+    ) -> Result<Vec<EngineEvent>> {
+        let Ok(SendPayload { message_id }) = payload(job) else {
+            return Ok(Vec::new());
+        };
+        let conversation_id: Option<i64> = sqlx::query_scalar(
+            "UPDATE messages SET delivery = 'failed', delivery_error = ?2
+             WHERE id = ?1 AND delivery = 'pending' RETURNING conversation_id",
+        )
+        .bind(message_id)
+        .bind(reason)
+        .fetch_optional(&mut *db)
+        .await?;
+        let Some(conversation_id) = conversation_id else {
+            return Ok(Vec::new());
+        };
+        // A reply that cannot be delivered needs a person's eyes.
+        sqlx::query("UPDATE conversations SET status = ?2, updated_at = ?3 WHERE id = ?1")
+            .bind(conversation_id)
+            .bind(ConversationStatus::NeedsHuman.as_str())
+            .bind(self.clock.now_ms())
+            .execute(&mut *db)
+            .await?;
+        Ok(vec![
+            EngineEvent::MessageUpdated {
+                message: inbox::message(&mut *db, message_id).await?,
+            },
+            EngineEvent::ConversationChanged {
+                conversation: inbox::conversation_summary(&mut *db, conversation_id).await?,
+            },
+        ])
+    }
+}

@@ -1,0 +1,488 @@
+//! The durable job queue: every outbound message, mirror and assistant call is a
+//! row in `jobs`, so a crash, a restart or a 429 neither loses nor repeats it.
+//!
+//! ```text
+//!  enqueue (inside the caller's transaction) ──► jobs: queued ─┐
+//!                                                             │ claim: BEGIN IMMEDIATE,
+//!   workers (N tasks) ◄── notify on enqueue / finish ◄────────┘ oldest due job whose
+//!       │                                                       destination is free,
+//!       │  handler.run(job)                                     not held, has a token
+//!       ├── Ok ───────────────────────────► done
+//!       ├── Retry (transient) ─ attempts left ─► queued, run_at = now + backoff·jitter
+//!       │                     └ none left ───► failed (kept) + handler.gave_up
+//!       ├── RetryAfter(t) ─► destination held until now+t, job queued then, attempt not counted
+//!       └── Fatal ───────────────────────────► failed (kept) + handler.gave_up
+//!  a running job whose lease expired (the process died) is claimed again
+//! ```
+//!
+//! Jobs with the same destination run one at a time, in the order they were
+//! queued, so the messages of one conversation never overtake each other.
+
+mod rate;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde_json::Value;
+use sqlx::{FromRow, SqliteConnection};
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+pub use rate::{Rate, RateLimits};
+
+use crate::clock::{Millis, SharedClock};
+use crate::error::{Result, display_chain};
+use crate::events::{EngineEvent, EventBus};
+use crate::settings::QueueSettings;
+use crate::store::Store;
+
+/// A job as its handler sees it.
+#[derive(Debug, Clone, FromRow)]
+pub struct Job {
+    pub id: i64,
+    pub kind: String,
+    pub version: i64,
+    #[sqlx(json)]
+    pub payload: Value,
+    pub destination: String,
+    /// Including the one now running.
+    pub attempts: i64,
+    pub max_attempts: i64,
+}
+
+/// What to put in the queue.
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    pub kind: &'static str,
+    pub version: i64,
+    pub payload: Value,
+    /// A second job with the same key is not queued: the first one stands.
+    pub idempotency_key: String,
+    pub destination: String,
+    pub max_attempts: Option<i64>,
+    pub run_at: Option<Millis>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JobError {
+    /// Worth trying again later (network loss, 5xx).
+    #[error("{0}")]
+    Retry(String),
+    /// The destination asked to wait; not counted as a failed attempt.
+    #[error("destination asked to retry after {after_ms} ms: {reason}")]
+    RetryAfter { after_ms: Millis, reason: String },
+    /// Will never succeed (bad request, unknown chat).
+    #[error("{0}")]
+    Fatal(String),
+}
+
+#[async_trait]
+pub trait JobHandler: Send + Sync + 'static {
+    async fn run(&self, job: &Job) -> Result<(), JobError>;
+
+    /// Called inside the transaction that marks the job failed for good, so what
+    /// the failure means (a message marked failed) is stored with it. Returns the
+    /// events to publish once committed.
+    async fn gave_up(
+        &self,
+        _db: &mut SqliteConnection,
+        _job: &Job,
+        _reason: &str,
+    ) -> Result<Vec<EngineEvent>> {
+        Ok(Vec::new())
+    }
+}
+
+/// What one step of the queue did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// Nothing can run now; the next job becomes due at this time, if known.
+    Idle {
+        next_due: Option<Millis>,
+    },
+    Done {
+        job: i64,
+    },
+    Retrying {
+        job: i64,
+        at: Millis,
+    },
+    Held {
+        job: i64,
+        until: Millis,
+    },
+    Failed {
+        job: i64,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct JobRecord {
+    pub id: i64,
+    pub kind: String,
+    pub version: i64,
+    pub destination: String,
+    pub status: String,
+    pub attempts: i64,
+    pub max_attempts: i64,
+    pub run_at: Millis,
+    pub lease_until: Option<Millis>,
+    pub last_error: Option<String>,
+}
+
+pub struct Queue {
+    store: Store,
+    clock: SharedClock,
+    bus: EventBus,
+    settings: QueueSettings,
+    handlers: HashMap<(String, i64), Arc<dyn JobHandler>>,
+    limits: Mutex<RateLimits>,
+    wake: Notify,
+}
+
+/// Inserts a job inside the caller's transaction, so the job exists exactly when
+/// the change that needs it does. Returns the job's id (the existing one when
+/// the idempotency key was used before).
+pub async fn enqueue(
+    db: &mut SqliteConnection,
+    now: Millis,
+    default_max_attempts: i64,
+    job: NewJob,
+) -> Result<i64> {
+    sqlx::query(
+        "INSERT INTO jobs (kind, version, payload, idempotency_key, destination, max_attempts,
+                           run_at, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)
+         ON CONFLICT (idempotency_key) DO NOTHING",
+    )
+    .bind(job.kind)
+    .bind(job.version)
+    .bind(job.payload.to_string())
+    .bind(&job.idempotency_key)
+    .bind(&job.destination)
+    .bind(job.max_attempts.unwrap_or(default_max_attempts).max(1))
+    .bind(job.run_at.unwrap_or(now))
+    .bind(now)
+    .execute(&mut *db)
+    .await?;
+    Ok(
+        sqlx::query_scalar("SELECT id FROM jobs WHERE idempotency_key = ?1")
+            .bind(&job.idempotency_key)
+            .fetch_one(&mut *db)
+            .await?,
+    )
+}
+
+impl Queue {
+    pub fn new(store: Store, clock: SharedClock, bus: EventBus, settings: QueueSettings) -> Self {
+        Self {
+            store,
+            clock,
+            bus,
+            settings,
+            handlers: HashMap::new(),
+            limits: Mutex::new(RateLimits::default()),
+            wake: Notify::new(),
+        }
+    }
+
+    pub fn register(&mut self, kind: &str, version: i64, handler: Arc<dyn JobHandler>) {
+        self.handlers.insert((kind.to_owned(), version), handler);
+    }
+
+    pub fn set_rate(&self, destination_prefix: &str, rate: Rate) {
+        self.limits
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .set(destination_prefix, rate);
+    }
+
+    pub fn settings(&self) -> &QueueSettings {
+        &self.settings
+    }
+
+    /// Tells idle workers to look again (after an enqueue committed).
+    pub fn wake(&self) {
+        self.wake.notify_waiters();
+    }
+
+    /// Queues one job in its own transaction.
+    pub async fn push(&self, job: NewJob) -> Result<i64> {
+        let mut tx = self.store.write().await?;
+        let id = enqueue(
+            &mut tx,
+            self.clock.now_ms(),
+            self.settings.max_attempts,
+            job,
+        )
+        .await?;
+        tx.commit().await?;
+        self.wake();
+        Ok(id)
+    }
+
+    pub async fn job(&self, id: i64) -> Result<JobRecord> {
+        sqlx::query_as(
+            "SELECT id, kind, version, destination, status, attempts, max_attempts, run_at, lease_until, last_error
+             FROM jobs WHERE id = ?1",
+        )
+        .bind(id)
+        .fetch_optional(self.store.pool())
+        .await?
+        .ok_or_else(|| crate::Error::not_found("job", id))
+    }
+
+    /// Failed jobs, newest first: kept for a person to see and retry.
+    pub async fn failed_jobs(&self) -> Result<Vec<JobRecord>> {
+        Ok(sqlx::query_as(
+            "SELECT id, kind, version, destination, status, attempts, max_attempts, run_at, lease_until, last_error
+             FROM jobs WHERE status = 'failed' ORDER BY id DESC",
+        )
+        .fetch_all(self.store.pool())
+        .await?)
+    }
+
+    fn backoff(&self, attempts: i64) -> Millis {
+        let exp = u32::try_from(attempts.saturating_sub(1).clamp(0, 30)).unwrap_or(30);
+        let full = self
+            .settings
+            .backoff_base_ms
+            .saturating_mul(1_i64 << exp)
+            .min(self.settings.backoff_max_ms);
+        // Half fixed, half random: spreads retries without ever retrying at once.
+        full / 2 + fastrand::i64(0..=full / 2)
+    }
+
+    /// Claims the oldest job that may run now, marking it running under a lease.
+    async fn claim(&self, now: Millis) -> Result<Result<Job, Option<Millis>>> {
+        let mut tx = self.store.write().await?;
+        let candidates: Vec<Job> = sqlx::query_as(
+            "SELECT j.id, j.kind, j.version, j.payload, j.destination, j.attempts, j.max_attempts
+             FROM jobs j
+             WHERE ((j.status = 'queued' AND j.run_at <= ?1) OR (j.status = 'running' AND j.lease_until <= ?1))
+               AND NOT EXISTS (SELECT 1 FROM jobs e WHERE e.destination = j.destination
+                               AND e.id < j.id AND e.status IN ('queued', 'running'))
+               AND NOT EXISTS (SELECT 1 FROM destination_holds h WHERE h.destination = j.destination
+                               AND h.blocked_until > ?1)
+             ORDER BY j.run_at, j.id
+             LIMIT 64",
+        )
+        .bind(now)
+        .fetch_all(&mut *tx)
+        .await?;
+
+        let mut rate_wait: Option<Millis> = None;
+        let picked = {
+            let mut limits = self.limits.lock().unwrap_or_else(PoisonError::into_inner);
+            candidates
+                .into_iter()
+                .find(|job| match limits.try_acquire(&job.destination, now) {
+                    Ok(()) => true,
+                    Err(wait) => {
+                        rate_wait = Some(rate_wait.map_or(wait, |w| w.min(wait)));
+                        false
+                    }
+                })
+        };
+        let Some(mut job) = picked else {
+            tx.rollback().await?;
+            let next = self.next_due(now).await?;
+            let next = match (next, rate_wait) {
+                (Some(a), Some(w)) => Some(a.min(now + w)),
+                (a, w) => a.or(w.map(|w| now + w)),
+            };
+            return Ok(Err(next));
+        };
+        let lease_until = now + self.settings.lease_ms;
+        let claimed = sqlx::query(
+            "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_until = ?2, updated_at = ?3
+             WHERE id = ?1",
+        )
+        .bind(job.id)
+        .bind(lease_until)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .and(Ok(()));
+        if let Err(e) = claimed.and(tx.commit().await) {
+            self.limits
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .refund(&job.destination);
+            return Err(e.into());
+        }
+        job.attempts += 1;
+        Ok(Ok(job))
+    }
+
+    /// When the earliest job not yet due (or held, or leased) becomes due.
+    async fn next_due(&self, now: Millis) -> Result<Option<Millis>> {
+        Ok(sqlx::query_scalar(
+            "SELECT min(t) FROM (
+                 SELECT max(j.run_at, coalesce(h.blocked_until, 0)) AS t
+                 FROM jobs j LEFT JOIN destination_holds h ON h.destination = j.destination
+                 WHERE j.status = 'queued'
+                 UNION ALL
+                 SELECT lease_until FROM jobs WHERE status = 'running')
+             WHERE t > ?1",
+        )
+        .bind(now)
+        .fetch_one(self.store.pool())
+        .await?)
+    }
+
+    /// Runs at most one job to its outcome.
+    pub async fn run_once(&self) -> Result<Step> {
+        let now = self.clock.now_ms();
+        let job = match self.claim(now).await? {
+            Ok(job) => job,
+            Err(next_due) => return Ok(Step::Idle { next_due }),
+        };
+        let handler = self.handlers.get(&(job.kind.clone(), job.version)).cloned();
+        let outcome = match handler.clone() {
+            None => Err(JobError::Fatal(format!(
+                "no handler for job kind {} v{}",
+                job.kind, job.version
+            ))),
+            Some(handler) => {
+                let lease =
+                    Duration::from_millis(u64::try_from(self.settings.lease_ms).unwrap_or(0));
+                let running = job.clone();
+                // A panicking handler fails the attempt instead of the worker.
+                let task = tokio::spawn(async move { handler.run(&running).await });
+                match tokio::time::timeout(lease, task).await {
+                    Ok(Ok(result)) => result,
+                    Ok(Err(join)) => Err(JobError::Retry(format!("handler stopped: {join}"))),
+                    Err(_) => Err(JobError::Retry("timed out".into())),
+                }
+            }
+        };
+        let step = self.settle(&job, handler.as_deref(), outcome).await?;
+        self.wake();
+        Ok(step)
+    }
+
+    async fn settle(
+        &self,
+        job: &Job,
+        handler: Option<&dyn JobHandler>,
+        outcome: Result<(), JobError>,
+    ) -> Result<Step> {
+        let now = self.clock.now_ms();
+        let mut tx = self.store.write().await?;
+        let mut events = Vec::new();
+        let step = match outcome {
+            Ok(()) => {
+                sqlx::query(
+                    "UPDATE jobs SET status = 'done', lease_until = NULL, last_error = NULL,
+                                     updated_at = ?2, finished_at = ?2 WHERE id = ?1",
+                )
+                .bind(job.id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                Step::Done { job: job.id }
+            }
+            Err(JobError::RetryAfter { after_ms, reason }) => {
+                let until = now + after_ms.max(1);
+                sqlx::query(
+                    "INSERT INTO destination_holds (destination, blocked_until) VALUES (?1, ?2)
+                     ON CONFLICT (destination) DO UPDATE SET blocked_until = max(blocked_until, excluded.blocked_until)",
+                )
+                .bind(&job.destination)
+                .bind(until)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "UPDATE jobs SET status = 'queued', attempts = attempts - 1, run_at = ?2, lease_until = NULL,
+                                     last_error = ?3, updated_at = ?4 WHERE id = ?1",
+                )
+                .bind(job.id)
+                .bind(until)
+                .bind(&reason)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                tracing::info!(job = job.id, kind = %job.kind, destination = %job.destination, after_ms, "destination asked to wait");
+                Step::Held { job: job.id, until }
+            }
+            Err(JobError::Retry(reason)) if job.attempts < job.max_attempts => {
+                let at = now + self.backoff(job.attempts);
+                sqlx::query(
+                    "UPDATE jobs SET status = 'queued', run_at = ?2, lease_until = NULL, last_error = ?3,
+                                     updated_at = ?4 WHERE id = ?1",
+                )
+                .bind(job.id)
+                .bind(at)
+                .bind(&reason)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                tracing::warn!(job = job.id, kind = %job.kind, attempt = job.attempts, %reason, "job failed, will retry");
+                Step::Retrying { job: job.id, at }
+            }
+            Err(JobError::Retry(reason) | JobError::Fatal(reason)) => {
+                sqlx::query(
+                    "UPDATE jobs SET status = 'failed', lease_until = NULL, last_error = ?2,
+                                     updated_at = ?3, finished_at = ?3 WHERE id = ?1",
+                )
+                .bind(job.id)
+                .bind(&reason)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                if let Some(handler) = handler {
+                    events = handler.gave_up(&mut tx, job, &reason).await?;
+                }
+                tracing::error!(job = job.id, kind = %job.kind, attempts = job.attempts, %reason, "job failed for good");
+                Step::Failed { job: job.id }
+            }
+        };
+        tx.commit().await?;
+        for event in events {
+            self.bus.publish(event);
+        }
+        Ok(step)
+    }
+
+    /// Runs jobs until none is due now. For tests and the command line.
+    pub async fn drain(&self) -> Result<Vec<Step>> {
+        let mut steps = Vec::new();
+        loop {
+            match self.run_once().await? {
+                Step::Idle { .. } => return Ok(steps),
+                step => steps.push(step),
+            }
+        }
+    }
+
+    /// One worker: runs due jobs, sleeps until the next one is due or a new one
+    /// is queued, stops when cancelled (letting a running job finish).
+    pub async fn work(self: Arc<Self>, cancel: CancellationToken) {
+        const MAX_IDLE: Millis = 60_000;
+        while !cancel.is_cancelled() {
+            let woken = self.wake.notified();
+            tokio::pin!(woken);
+            woken.as_mut().enable();
+            let wait_ms = match self.run_once().await {
+                Ok(Step::Idle { next_due }) => {
+                    let now = self.clock.now_ms();
+                    next_due.map_or(MAX_IDLE, |t| (t - now).clamp(1, MAX_IDLE))
+                }
+                Ok(_) => continue,
+                Err(e) => {
+                    tracing::error!(error = %display_chain(&e), "queue step failed");
+                    1_000
+                }
+            };
+            let wait = Duration::from_millis(u64::try_from(wait_ms).unwrap_or(1_000));
+            tokio::select! {
+                () = cancel.cancelled() => break,
+                () = &mut woken => {}
+                () = tokio::time::sleep(wait) => {}
+            }
+        }
+    }
+}

@@ -1,0 +1,168 @@
+//! Settings: defaults bundled in the binary, overridden by `settings.toml` in the
+//! data directory. Parsed strictly — an unknown or mistyped key is an error that
+//! names it — and validated once, before the engine starts.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Millis;
+use crate::error::{Error, Result};
+
+pub const FILE_NAME: &str = "settings.toml";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    pub queue: QueueSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct QueueSettings {
+    /// Jobs that run at the same time.
+    pub workers: usize,
+    /// Attempts before a job is marked failed for good.
+    pub max_attempts: i64,
+    /// How long a running job is held before another worker may take it over.
+    pub lease_ms: Millis,
+    /// First retry delay; doubles with each attempt.
+    pub backoff_base_ms: Millis,
+    pub backoff_max_ms: Millis,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSettings {
+    /// A `tracing` filter such as `info` or `tuberry=debug`.
+    pub level: String,
+    /// Daily log files kept in the data directory's `logs` folder.
+    pub keep_files: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            queue: QueueSettings::default(),
+            log: LogSettings::default(),
+        }
+    }
+}
+
+impl Default for QueueSettings {
+    fn default() -> Self {
+        Self {
+            workers: 4,
+            max_attempts: 8,
+            lease_ms: 120_000,
+            backoff_base_ms: 2_000,
+            backoff_max_ms: 600_000,
+        }
+    }
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self {
+            level: "info".into(),
+            keep_files: 7,
+        }
+    }
+}
+
+impl Settings {
+    /// Reads `settings.toml` from `dir`; a missing file means the defaults.
+    pub fn load(dir: &Path) -> Result<Self> {
+        let path = dir.join(FILE_NAME);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
+            Err(source) => {
+                return Err(Error::Io {
+                    path: path.display().to_string(),
+                    source,
+                });
+            }
+        };
+        Self::parse(&text).map_err(|message| Error::Settings {
+            path: path.display().to_string(),
+            message,
+        })
+    }
+
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let settings: Settings =
+            toml::from_str(text).map_err(|e| e.to_string().trim_end().to_owned())?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        let q = &self.queue;
+        if !(1..=64).contains(&q.workers) {
+            return Err(format!(
+                "queue.workers must be between 1 and 64, not {}",
+                q.workers
+            ));
+        }
+        if q.max_attempts < 1 {
+            return Err(format!(
+                "queue.max_attempts must be at least 1, not {}",
+                q.max_attempts
+            ));
+        }
+        if q.lease_ms < 1_000 {
+            return Err(format!(
+                "queue.lease_ms must be at least 1000, not {}",
+                q.lease_ms
+            ));
+        }
+        if q.backoff_base_ms < 1 || q.backoff_max_ms < q.backoff_base_ms {
+            return Err(
+                "queue.backoff_base_ms must be positive and at most queue.backoff_max_ms".into(),
+            );
+        }
+        if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
+            return Err(format!(
+                "log.level `{}` is not a valid filter",
+                self.log.level
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_file_gives_defaults() {
+        assert_eq!(Settings::parse(""), Ok(Settings::default()));
+    }
+
+    #[test]
+    fn user_values_override_defaults() {
+        let s = Settings::parse("[queue]\nworkers = 2\n").expect("valid settings");
+        assert_eq!(s.queue.workers, 2);
+        assert_eq!(s.queue.max_attempts, QueueSettings::default().max_attempts);
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let err =
+            Settings::parse("[queue]\nworkerz = 2\n").expect_err("unknown key must be refused");
+        assert!(
+            err.contains("workerz"),
+            "error should name the bad key: {err}"
+        );
+    }
+
+    #[test]
+    fn invalid_value_is_named() {
+        let err =
+            Settings::parse("[queue]\nworkers = 0\n").expect_err("zero workers must be refused");
+        assert!(err.contains("queue.workers"), "{err}");
+    }
+}

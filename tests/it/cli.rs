@@ -1,0 +1,66 @@
+use std::process::Command;
+
+fn tuberry(dir: &std::path::Path, args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_tuberry"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env_remove("TUBERRY_DATA_DIR")
+        .output()
+        .expect("run tuberry");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+#[test]
+fn the_command_line_simulates_lists_replies_and_shows() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, out, err) = tuberry(
+        dir.path(),
+        &["simulate", "--from", "Анна", "Есть доставка?"],
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("conversation 1"), "{out}");
+
+    let (ok, out, _) = tuberry(
+        dir.path(),
+        &["--json", "conversations", "--status", "awaiting_response"],
+    );
+    assert!(ok);
+    let page: serde_json::Value = serde_json::from_str(&out).expect("JSON output");
+    assert_eq!(page["total"], 1);
+    assert_eq!(page["items"][0]["contactName"], "Анна");
+
+    let (ok, out, err) = tuberry(dir.path(), &["reply", "1", "Да, по всему городу"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("[sent]"), "the reply is delivered: {out}");
+
+    let (ok, out, _) = tuberry(dir.path(), &["show", "1"]);
+    assert!(ok);
+    assert!(
+        out.contains("Есть доставка?") && out.contains("Да, по всему городу"),
+        "{out}"
+    );
+    assert!(out.contains("closed"), "{out}");
+
+    let (ok, out, _) = tuberry(dir.path(), &["transcript", "--customer", "Анна"]);
+    assert!(ok);
+    assert!(out.contains("shop: Да, по всему городу"), "{out}");
+}
+
+#[test]
+fn the_command_line_explains_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, _, err) = tuberry(dir.path(), &["conversations", "--status", "open"]);
+    assert!(!ok);
+    assert!(
+        err.contains("awaiting_response"),
+        "lists the valid statuses: {err}"
+    );
+    let (ok, _, err) = tuberry(dir.path(), &["reply", "77", "hi"]);
+    assert!(!ok);
+    assert!(err.contains("conversation 77 not found"), "{err}");
+}

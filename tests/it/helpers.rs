@@ -1,0 +1,98 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use tempfile::TempDir;
+use tokio::sync::broadcast;
+use tuberry::clock::ManualClock;
+use tuberry::events::EngineEvent;
+use tuberry::model::{ContactIdentity, IdentityKind};
+use tuberry::relay::Inbound;
+use tuberry::settings::{QueueSettings, Settings};
+use tuberry::{Engine, EngineOptions};
+
+pub const T0: i64 = 1_767_225_600_000; // 2026-01-01 00:00 UTC
+
+pub fn test_settings() -> Settings {
+    Settings {
+        queue: QueueSettings {
+            workers: 2,
+            max_attempts: 3,
+            lease_ms: 30_000,
+            backoff_base_ms: 1_000,
+            backoff_max_ms: 60_000,
+        },
+        ..Settings::default()
+    }
+}
+
+pub struct TestApp {
+    pub engine: Engine,
+    pub clock: ManualClock,
+    pub dir: TempDir,
+}
+
+pub async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let clock = ManualClock::new(T0);
+    let engine = open_engine(&dir, &clock).await;
+    TestApp { engine, clock, dir }
+}
+
+pub async fn open_engine(dir: &TempDir, clock: &ManualClock) -> Engine {
+    Engine::open(EngineOptions {
+        data_dir: dir.path().to_path_buf(),
+        clock: Arc::new(clock.clone()),
+        settings: Some(test_settings()),
+    })
+    .await
+    .expect("engine opens")
+}
+
+/// An inbound message from a customer of the simulator account.
+pub fn inbound(app: &TestApp, customer: &str, external_id: &str, text: &str) -> Inbound {
+    Inbound {
+        channel_account_id: app.engine.simulator().account_id(),
+        external_message_id: external_id.into(),
+        external_thread_id: customer.into(),
+        sender: ContactIdentity {
+            kind: IdentityKind::Simulator,
+            value: customer.into(),
+        },
+        sender_name: customer.into(),
+        subject: None,
+        text: text.into(),
+        attachments: Vec::new(),
+        sent_at: None,
+    }
+}
+
+pub async fn count(app: &TestApp, table: &'static str) -> i64 {
+    let sql = match table {
+        "messages" => "SELECT count(*) FROM messages",
+        "conversations" => "SELECT count(*) FROM conversations",
+        "contacts" => "SELECT count(*) FROM contacts",
+        "jobs" => "SELECT count(*) FROM jobs",
+        other => panic!("no count query for {other}"),
+    };
+    sqlx::query_scalar(sql)
+        .fetch_one(app.engine.store().pool())
+        .await
+        .expect("count")
+}
+
+/// Waits (bounded) for the first event that `pick` accepts.
+pub async fn next_event<T>(
+    events: &mut broadcast::Receiver<EngineEvent>,
+    mut pick: impl FnMut(&EngineEvent) -> Option<T>,
+) -> T {
+    tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            let event = events.recv().await.expect("event bus open");
+            if let Some(found) = pick(&event) {
+                return found;
+            }
+        }
+    })
+    .await
+    .expect("the expected event arrives within 10 s")
+}

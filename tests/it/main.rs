@@ -1,0 +1,9 @@
+//! Engine integration tests: one binary, a fresh SQLite file per test, a
+//! manual clock instead of sleeps.
+
+mod cli;
+mod helpers;
+mod ingest;
+mod outbox;
+mod queue;
+mod store;
