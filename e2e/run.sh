@@ -27,7 +27,7 @@ if [ -z "${DISPLAY:-}" ]; then
   Xvfb "$DISPLAY" -screen 0 1280x800x24 -nolisten tcp >"$WORK/xvfb.log" 2>&1 &
   pids+=($!)
 fi
-export LANG=en_US.UTF-8
+export LANG=C.UTF-8
 tauri-driver --port 4444 --native-port 4445 >"$WORK/driver.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 50); do

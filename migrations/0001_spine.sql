@@ -65,7 +65,9 @@ CREATE TABLE conversations (
     updated_at              INTEGER NOT NULL,
     UNIQUE (channel_account_id, external_thread_id)
 );
-CREATE INDEX conversations_recent ON conversations (last_message_at DESC, id DESC);
+-- Cover the inbox's filters so a window of the list is read from the index alone.
+CREATE INDEX conversations_recent ON conversations
+    (last_message_at DESC, id DESC, status, channel_account_id, contact_id);
 CREATE INDEX conversations_status_recent ON conversations (status, last_message_at DESC, id DESC);
 CREATE INDEX conversations_contact ON conversations (contact_id);
 

@@ -30,13 +30,14 @@ macro_rules! summary_select {
     };
 }
 
-// ?1 status, ?2 channel kind, ?3 name pattern, ?4 FTS phrase
+// ?1 status, ?2 channel kind, ?3 name pattern, ?4 FTS phrase. Only columns of
+// `conversations` are read, so the window of ids is found on its index alone.
 macro_rules! filter_where {
     () => {
         "WHERE (?1 IS NULL OR c.status = ?1)
-           AND (?2 IS NULL OR a.kind = ?2)
+           AND (?2 IS NULL OR c.channel_account_id IN (SELECT id FROM channel_accounts WHERE kind = ?2))
            AND (?3 IS NULL
-                OR ct.search_key LIKE ?3 ESCAPE '\\'
+                OR c.contact_id IN (SELECT id FROM contacts WHERE search_key LIKE ?3 ESCAPE '\\')
                 OR (?4 IS NOT NULL AND c.id IN (
                       SELECT m.conversation_id FROM messages m
                       WHERE m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?4)))) "
@@ -161,12 +162,7 @@ pub async fn list_conversations(
     let channel = filter.channel.map(|c| c.as_str());
     let (like, phrase) = search_terms(filter.search.as_deref());
 
-    let total: i64 = sqlx::query_scalar(concat!(
-        "SELECT count(*) FROM conversations c
-         JOIN channel_accounts a ON a.id = c.channel_account_id
-         JOIN contacts ct ON ct.id = c.contact_id ",
-        filter_where!()
-    ))
+    let total: i64 = sqlx::query_scalar(concat!("SELECT count(*) FROM conversations c ", filter_where!()))
     .bind(status)
     .bind(channel)
     .bind(&like)
@@ -174,10 +170,13 @@ pub async fn list_conversations(
     .fetch_one(store.pool())
     .await?;
 
+    // Find the window's ids first (narrow index rows), then join only those.
     let rows: Vec<SummaryRow> = sqlx::query_as(concat!(
         summary_select!(),
+        "WHERE c.id IN (SELECT c.id FROM conversations c ",
         filter_where!(),
-        "ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?5 OFFSET ?6"
+        "ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?5 OFFSET ?6)
+         ORDER BY c.last_message_at DESC, c.id DESC"
     ))
     .bind(status)
     .bind(channel)

@@ -1,0 +1,158 @@
+// The single door between the window and the engine. Components import from
+// here only: types, the unwrapped commands and the engine event subscription.
+import { commands as engineCommands, events as engineEvents } from "./bindings";
+import type {
+  ApiError,
+  ConversationFilter,
+  ConversationStatus,
+  EngineEvent,
+} from "./bindings";
+import { createMockBackend, type MockOptions } from "./mock";
+import { detectLanguage } from "./i18n/detect";
+
+export type {
+  ApiError,
+  AppInfo,
+  Attachment,
+  AttachmentKind,
+  AuthorKind,
+  ChannelKind,
+  Contact,
+  ContactIdentity,
+  ConversationDetail,
+  ConversationFilter,
+  ConversationPage,
+  ConversationStatus,
+  ConversationSummary,
+  Delivery,
+  Direction,
+  EngineEvent,
+  ErrorCode,
+  IdentityKind,
+  IngestOutcome,
+  Message,
+  SimulatorEntry,
+  StatusCounts,
+} from "./bindings";
+
+/** What every engine command resolves to before it is unwrapped. */
+export type Result<T, E> = { status: "ok"; data: T } | { status: "error"; error: E };
+
+export const CONVERSATION_STATUSES: readonly ConversationStatus[] = [
+  "awaiting_response",
+  "answered_by_assistant",
+  "needs_human",
+  "closed",
+];
+
+export const CHANNEL_KINDS = [
+  "avito",
+  "telegram_bot",
+  "telegram_account",
+  "whatsapp",
+  "email",
+  "simulator",
+] as const;
+
+/** The command set as the generated bindings expose it (each call resolves to a Result). */
+export type EngineCommands = typeof engineCommands;
+
+export interface EngineEventSource {
+  listen(callback: (event: { payload: EngineEvent }) => void): Promise<() => void>;
+}
+
+export interface Backend {
+  commands: EngineCommands;
+  engineEvent: EngineEventSource;
+}
+
+/** A command the engine refused; `error.code` says why. */
+export class ApiFailure extends Error {
+  readonly error: ApiError;
+
+  constructor(error: ApiError) {
+    super(error.message || error.code);
+    this.name = "ApiFailure";
+    this.error = error;
+  }
+
+  get code() {
+    return this.error.code;
+  }
+}
+
+async function unwrap<T>(pending: Promise<Result<T, ApiError>>): Promise<T> {
+  const result = await pending;
+  if (result.status === "ok") return result.data;
+  throw new ApiFailure(result.error);
+}
+
+export function isTauri(): boolean {
+  return typeof window !== "undefined" && "__TAURI_INTERNALS__" in window;
+}
+
+function mockOptionsFromLocation(): MockOptions {
+  const options: MockOptions = { locale: detectLanguage() };
+  if (typeof location === "undefined") return options;
+  // `?demo=empty` starts with no conversations; `?demo=100000` adds that many rows.
+  const demo = new URLSearchParams(location.search).get("demo");
+  if (demo === "empty") options.seed = false;
+  else if (demo && /^\d+$/.test(demo)) options.bulk = Math.min(Number(demo), 1_000_000);
+  return options;
+}
+
+let backend: Backend = isTauri()
+  ? { commands: engineCommands, engineEvent: engineEvents.engineEvent }
+  : createMockBackend(mockOptionsFromLocation());
+
+/** Replaces the engine the window talks to (the in-memory one in tests and in a plain browser). */
+export function setBackend(next: Backend): void {
+  backend = next;
+}
+
+export function usingMockBackend(): boolean {
+  return !isTauri();
+}
+
+export const api = {
+  listConversations: (filter: ConversationFilter) =>
+    unwrap(backend.commands.listConversations(filter)),
+  statusCounts: () => unwrap(backend.commands.statusCounts()),
+  getConversation: (conversationId: number) =>
+    unwrap(backend.commands.getConversation(conversationId)),
+  markRead: (conversationId: number) => unwrap(backend.commands.markRead(conversationId)),
+  sendReply: (conversationId: number, text: string) =>
+    unwrap(backend.commands.sendReply(conversationId, text)),
+  setConversationStatus: (conversationId: number, status: ConversationStatus) =>
+    unwrap(backend.commands.setConversationStatus(conversationId, status)),
+  simulateInbound: (customer: string, text: string) =>
+    unwrap(backend.commands.simulateInbound(customer, text)),
+  simulatorTranscript: (customer: string | null) =>
+    unwrap(backend.commands.simulatorTranscript(customer)),
+  appInfo: () => unwrap(backend.commands.appInfo()),
+};
+
+/**
+ * Calls `callback` for every engine event until the returned function is called.
+ * Safe to call the returned function before the underlying listener is attached.
+ */
+export function subscribe(callback: (event: EngineEvent) => void): () => void {
+  let stopped = false;
+  let detach: (() => void) | null = null;
+  backend.engineEvent
+    .listen((event) => {
+      if (!stopped) callback(event.payload);
+    })
+    .then((unlisten) => {
+      if (stopped) unlisten();
+      else detach = unlisten;
+    })
+    .catch((error: unknown) => {
+      console.error("Could not listen to engine events", error);
+    });
+  return () => {
+    stopped = true;
+    detach?.();
+    detach = null;
+  };
+}

@@ -1,0 +1,70 @@
+import type { CSSProperties } from "react";
+import { useTranslation } from "react-i18next";
+import type { Contact } from "../api";
+import { avatarHue, formatDate, initials } from "../format";
+
+export function ContactPanel({ contact }: { contact: Contact }) {
+  const { t, i18n } = useTranslation();
+  const hasDetails = contact.identities.length > 0 || contact.phone || contact.email || contact.note;
+  return (
+    <aside className="side-pane contact-pane" data-testid="contact-panel" aria-label={t("contact.title")}>
+      <div className="contact-head">
+        <div
+          className="avatar avatar--large"
+          style={{ "--hue": avatarHue(contact.id) } as CSSProperties}
+          aria-hidden="true"
+        >
+          {initials(contact.displayName)}
+        </div>
+        <h2 className="contact-name">{contact.displayName}</h2>
+        <div className="contact-since">
+          {t("contact.since")} {formatDate(contact.createdAt, i18n.language)}
+        </div>
+      </div>
+
+      <dl className="facts">
+        {contact.phone && (
+          <div className="fact">
+            <dt>{t("contact.phone")}</dt>
+            <dd>
+              <span className="selectable">{contact.phone}</span>
+            </dd>
+          </div>
+        )}
+        {contact.email && (
+          <div className="fact">
+            <dt>{t("contact.email")}</dt>
+            <dd>
+              <span className="selectable">{contact.email}</span>
+            </dd>
+          </div>
+        )}
+        <div className="fact">
+          <dt>{t("contact.conversations")}</dt>
+          <dd data-testid="contact-conversation-count">{contact.conversationCount}</dd>
+        </div>
+        {contact.note && (
+          <div className="fact fact--block">
+            <dt>{t("contact.note")}</dt>
+            <dd>{contact.note}</dd>
+          </div>
+        )}
+      </dl>
+
+      {contact.identities.length > 0 && (
+        <section className="identities">
+          <h3>{t("contact.identities")}</h3>
+          <ul>
+            {contact.identities.map((identity, i) => (
+              <li key={`${identity.kind}-${identity.value}-${i}`} className="identity">
+                <span className="identity-kind">{t(`identity.${identity.kind}`)}</span>
+                <span className="identity-value selectable">{identity.value}</span>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+      {!hasDetails && <p className="muted">{t("contact.noDetails")}</p>}
+    </aside>
+  );
+}

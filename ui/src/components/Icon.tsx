@@ -1,0 +1,100 @@
+import type { SVGProps } from "react";
+
+type IconProps = SVGProps<SVGSVGElement> & { size?: number };
+
+function Svg({ size = 16, children, ...rest }: IconProps) {
+  return (
+    <svg
+      width={size}
+      height={size}
+      viewBox="0 0 16 16"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth={1.6}
+      strokeLinecap="round"
+      strokeLinejoin="round"
+      aria-hidden="true"
+      focusable="false"
+      {...rest}
+    >
+      {children}
+    </svg>
+  );
+}
+
+export const CheckIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M3 8.5l3 3 7-7" />
+  </Svg>
+);
+
+export const DoubleCheckIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M1 8.5l3 3 7-7" />
+    <path d="M8 11l.5.5 7-7" />
+  </Svg>
+);
+
+export const ClockIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <circle cx="8" cy="8" r="6" />
+    <path d="M8 4.5V8l2.5 1.5" />
+  </Svg>
+);
+
+export const CrossIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M4 4l8 8M12 4l-8 8" />
+  </Svg>
+);
+
+export const AlertIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <circle cx="8" cy="8" r="6.5" />
+    <path d="M8 4.5v4M8 11.2v.1" />
+  </Svg>
+);
+
+export const SearchIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <circle cx="7" cy="7" r="4.5" />
+    <path d="M10.5 10.5L14 14" />
+  </Svg>
+);
+
+export const PaperclipIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M13 7.5l-5.2 5.2a3 3 0 01-4.3-4.2L9 3a2 2 0 012.8 2.8L6.5 11.2a1 1 0 01-1.4-1.4L10 5" />
+  </Svg>
+);
+
+export const ChatIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M2.5 4.5a2 2 0 012-2h7a2 2 0 012 2v5a2 2 0 01-2 2H7l-3 2.5v-2.5h.5a2 2 0 01-2-2z" />
+    <path d="M5.5 6h5M5.5 8.5h3" />
+  </Svg>
+);
+
+export const SendIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M2.5 8L13.5 2.5 11 13.5 8 9z" />
+    <path d="M8 9l5.5-6.5" />
+  </Svg>
+);
+
+export const InboxIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M2 9l2-6h8l2 6v4H2z" />
+    <path d="M2 9h3.5l1 1.5h3l1-1.5H14" />
+  </Svg>
+);
+
+export const LogoMark = ({ size = 22 }: { size?: number }) => (
+  <svg width={size} height={size} viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+    <path d="M12 5.5c0-2 1.3-3.3 3.5-3.5-.2 2-1.5 3.3-3.5 3.5z" fill="var(--leaf)" />
+    <circle cx="8.5" cy="10.5" r="3.5" fill="var(--berry)" />
+    <circle cx="15.5" cy="10.5" r="3.5" fill="var(--berry)" />
+    <circle cx="12" cy="16.5" r="3.5" fill="var(--berry-deep)" />
+    <circle cx="7.5" cy="9.5" r="1" fill="#fff" opacity="0.45" />
+  </svg>
+);

@@ -1,0 +1,628 @@
+// An in-memory engine with the same commands and events as the real one.
+// It backs the window in a plain browser (no desktop shell) and in tests.
+import type {
+  ApiError,
+  Attachment,
+  AuthorKind,
+  Backend,
+  ChannelKind,
+  Contact,
+  ContactIdentity,
+  ConversationDetail,
+  ConversationFilter,
+  ConversationPage,
+  ConversationStatus,
+  ConversationSummary,
+  Delivery,
+  Direction,
+  EngineEvent,
+  ErrorCode,
+  IngestOutcome,
+  Message,
+  Result,
+  SimulatorEntry,
+  StatusCounts,
+} from "./api";
+
+export type MockOptions = {
+  /** Language of the demo conversations. */
+  locale?: "ru" | "en";
+  /** Start with the demo conversations (default) or with an empty inbox. */
+  seed?: boolean;
+  /** Extra generated conversations, to exercise long lists. */
+  bulk?: number;
+  /** How long an outgoing reply stays "pending" before it is "sent". */
+  deliveryDelayMs?: number;
+  now?: () => number;
+};
+
+export type MockBackend = Backend & {
+  /** Number of stored conversations. */
+  size(): number;
+  /** Sends an event to the listeners as the engine would (e.g. "resync"). */
+  emitEvent(event: EngineEvent): void;
+};
+
+type Account = { id: number; kind: ChannelKind; name: string };
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+const ok = <T>(data: T): Result<T, ApiError> => ({ status: "ok", data });
+const fail = <T>(code: ErrorCode, message: string): Result<T, ApiError> => ({
+  status: "error",
+  error: { code, message },
+});
+
+type SeedMessage = {
+  ago: number;
+  direction: Direction;
+  author: AuthorKind;
+  authorName?: string;
+  text: string;
+  delivery?: Delivery;
+  deliveryError?: string;
+  attachments?: Attachment[];
+};
+
+type SeedConversation = {
+  channel: ChannelKind;
+  name: string;
+  subject?: string;
+  status: ConversationStatus;
+  unread: number;
+  phone?: string;
+  email?: string;
+  note?: string;
+  identities: ContactIdentity[];
+  messages: SeedMessage[];
+};
+
+function seedData(locale: "ru" | "en"): SeedConversation[] {
+  const ru = locale === "ru";
+  return [
+    {
+      channel: "avito",
+      name: ru ? "Мария Соколова" : "Maria Sokolova",
+      subject: ru ? "Диван угловой «Осло»" : "Corner sofa “Oslo”",
+      status: "awaiting_response",
+      unread: 2,
+      phone: "+7 912 345-67-89",
+      identities: [{ kind: "avito_user", value: "248 113 907" }],
+      messages: [
+        {
+          ago: 26 * MINUTE,
+          direction: "in",
+          author: "customer",
+          text: ru
+            ? "Здравствуйте! Диван ещё продаётся?"
+            : "Hello! Is the sofa still for sale?",
+        },
+        {
+          ago: 4 * MINUTE,
+          direction: "in",
+          author: "customer",
+          text: ru
+            ? "Можно посмотреть сегодня вечером, часов в семь?"
+            : "Could I come and see it tonight, around seven?",
+        },
+      ],
+    },
+    {
+      channel: "whatsapp",
+      name: ru ? "Елена Крылова" : "Elena Krylova",
+      status: "needs_human",
+      unread: 1,
+      phone: "+7 926 100-20-30",
+      identities: [{ kind: "whatsapp", value: "+7 926 100-20-30" }],
+      messages: [
+        {
+          ago: 58 * MINUTE,
+          direction: "in",
+          author: "customer",
+          text: ru
+            ? "Пришёл заказ, но одна чашка разбита 😔 Фото прикладываю."
+            : "My order arrived, but one cup is broken 😔 Photo attached.",
+          attachments: [
+            { kind: "image", name: "IMG_2041.jpg", mime: "image/jpeg", url: null, size: 1_834_112 },
+          ],
+        },
+        {
+          ago: 57 * MINUTE,
+          direction: "out",
+          author: "auto_reply",
+          text: ru
+            ? "Спасибо за сообщение! Менеджер ответит в течение часа."
+            : "Thank you for your message! A manager will reply within an hour.",
+          delivery: "delivered",
+        },
+        {
+          ago: 41 * MINUTE,
+          direction: "in",
+          author: "customer",
+          text: ru ? "Можно заменить или вернуть деньги?" : "Can you replace it or refund me?",
+        },
+      ],
+    },
+    {
+      channel: "telegram_bot",
+      name: ru ? "Игорь Петров" : "Igor Petrov",
+      status: "answered_by_assistant",
+      unread: 0,
+      identities: [
+        { kind: "telegram_user", value: "501 772 318" },
+        { kind: "telegram_username", value: "@igor_petrov" },
+      ],
+      messages: [
+        {
+          ago: 2 * HOUR + 5 * MINUTE,
+          direction: "in",
+          author: "customer",
+          text: ru ? "Сколько стоит доставка в Казань?" : "How much is delivery to Kazan?",
+        },
+        {
+          ago: 2 * HOUR + 4 * MINUTE,
+          direction: "out",
+          author: "assistant",
+          text: ru
+            ? "Доставка в Казань — 890 ₽, 3–5 рабочих дней. Оформить заказ?"
+            : "Delivery to Kazan is 890 ₽ and takes 3–5 working days. Shall I place the order?",
+          delivery: "delivered",
+        },
+      ],
+    },
+    {
+      channel: "email",
+      name: ru ? "ООО «Вектор»" : "Vector LLC",
+      subject: ru ? "Счёт на оплату, заказ №1842" : "Invoice for order #1842",
+      status: "awaiting_response",
+      unread: 0,
+      email: "buh@vector.example",
+      note: ru ? "Оптовый клиент, оплата по счёту" : "Wholesale customer, pays by invoice",
+      identities: [{ kind: "email", value: "buh@vector.example" }],
+      messages: [
+        {
+          ago: DAY + 3 * HOUR,
+          direction: "in",
+          author: "customer",
+          text: ru
+            ? "Добрый день! Пришлите, пожалуйста, счёт на оплату по заказу №1842."
+            : "Good afternoon! Please send the invoice for order #1842.",
+        },
+        {
+          ago: DAY + 2 * HOUR,
+          direction: "out",
+          author: "manager",
+          authorName: ru ? "Ольга" : "Olga",
+          text: ru ? "Счёт во вложении. Спасибо за заказ!" : "The invoice is attached. Thank you for your order!",
+          delivery: "failed",
+          deliveryError: ru ? "Почтовый ящик недоступен (550)" : "Mailbox unavailable (550)",
+          attachments: [
+            { kind: "file", name: "invoice-1842.pdf", mime: "application/pdf", url: null, size: 84_211 },
+          ],
+        },
+      ],
+    },
+    {
+      channel: "avito",
+      name: ru ? "Сергей К." : "Sergey K.",
+      subject: ru ? "Велосипед Stels Navigator" : "Stels Navigator bicycle",
+      status: "answered_by_assistant",
+      unread: 0,
+      identities: [{ kind: "avito_user", value: "301 554 020" }],
+      messages: [
+        {
+          ago: 2 * DAY + 5 * HOUR,
+          direction: "in",
+          author: "customer",
+          text: ru ? "Торг уместен?" : "Is the price negotiable?",
+        },
+        {
+          ago: 2 * DAY + 5 * HOUR - 2 * MINUTE,
+          direction: "out",
+          author: "assistant",
+          text: ru
+            ? "Цена окончательная, но при покупке сегодня добавим замок в подарок."
+            : "The price is final, but if you buy today we'll add a lock for free.",
+          delivery: "sent",
+        },
+      ],
+    },
+    {
+      channel: "telegram_account",
+      name: ru ? "Дмитрий Орлов" : "Dmitry Orlov",
+      status: "closed",
+      unread: 0,
+      phone: "+7 903 555-01-02",
+      identities: [
+        { kind: "telegram_username", value: "@d_orlov" },
+        { kind: "phone", value: "+7 903 555-01-02" },
+      ],
+      messages: [
+        {
+          ago: 5 * DAY,
+          direction: "in",
+          author: "customer",
+          text: ru ? "Спасибо, всё получил, всё отлично!" : "Thanks, got everything, all great!",
+        },
+        {
+          ago: 5 * DAY - 10 * MINUTE,
+          direction: "out",
+          author: "manager",
+          authorName: ru ? "Ольга" : "Olga",
+          text: ru ? "Рады помочь! Заходите ещё 🙂" : "Glad to help! Come back any time 🙂",
+          delivery: "delivered",
+        },
+      ],
+    },
+  ];
+}
+
+const BULK_FIRST = ["Анна", "Олег", "Ирина", "Павел", "Светлана", "Артём", "Ксения", "Николай", "Юлия", "Роман"];
+const BULK_LAST = ["Смирнова", "Иванов", "Кузнецова", "Попов", "Васильева", "Новиков", "Морозова", "Волков"];
+const BULK_TEXT = [
+  "Здравствуйте, товар в наличии?",
+  "Когда будет доставка?",
+  "Спасибо, получил!",
+  "Можно забрать самовывозом?",
+  "Пришлите, пожалуйста, фото с другого ракурса",
+];
+
+export function createMockBackend(options: MockOptions = {}): MockBackend {
+  const locale = options.locale ?? "en";
+  const now = options.now ?? (() => Date.now());
+  const deliveryDelayMs = options.deliveryDelayMs ?? 700;
+
+  const accounts: Account[] = [
+    { id: 1, kind: "simulator", name: locale === "ru" ? "Тестовый чат" : "Test chat" },
+    { id: 2, kind: "telegram_bot", name: "@tuberry_shop_bot" },
+    { id: 3, kind: "telegram_account", name: "+7 900 000-00-00" },
+    { id: 4, kind: "avito", name: locale === "ru" ? "Авито · Мебель и товары" : "Avito · Furniture & goods" },
+    { id: 5, kind: "whatsapp", name: "WhatsApp Business" },
+    { id: 6, kind: "email", name: "shop@tuberry.example" },
+  ];
+  const accountFor = (kind: ChannelKind) => accounts.find((a) => a.kind === kind) ?? accounts[0];
+
+  const contacts = new Map<number, Contact>();
+  const conversations = new Map<number, ConversationSummary>();
+  const messages = new Map<number, Message[]>();
+  const transcript: SimulatorEntry[] = [];
+  const listeners = new Set<(event: { payload: EngineEvent }) => void>();
+
+  let nextContactId = 1;
+  let nextConversationId = 1;
+  let nextMessageId = 1;
+  let nextEntryId = 1;
+  let sorted: ConversationSummary[] | null = null;
+
+  const emit = (payload: EngineEvent) => {
+    // Delivered on a later tick, as events from the desktop shell are.
+    setTimeout(() => {
+      for (const listener of [...listeners]) listener({ payload });
+    }, 0);
+  };
+
+  const touch = () => {
+    sorted = null;
+  };
+
+  const preview = (text: string, attachments: Attachment[]) =>
+    (text.trim() || attachments.map((a) => a.name).join(", ")).replace(/\s+/g, " ").slice(0, 160);
+
+  function addContact(
+    name: string,
+    identities: ContactIdentity[],
+    extra: Partial<Contact> = {},
+    createdAt = now(),
+  ): Contact {
+    const contact: Contact = {
+      id: nextContactId++,
+      displayName: name,
+      phone: extra.phone ?? null,
+      email: extra.email ?? null,
+      note: extra.note ?? null,
+      createdAt,
+      identities,
+      conversationCount: 0,
+    };
+    contacts.set(contact.id, contact);
+    return contact;
+  }
+
+  function addConversation(contact: Contact, kind: ChannelKind, subject: string | null, createdAt: number) {
+    const account = accountFor(kind);
+    const summary: ConversationSummary = {
+      id: nextConversationId++,
+      projectId: null,
+      channelAccountId: account.id,
+      channelKind: account.kind,
+      channelName: account.name,
+      contactId: contact.id,
+      contactName: contact.displayName,
+      subject,
+      status: "awaiting_response",
+      lastMessageAt: createdAt,
+      lastMessagePreview: "",
+      lastMessageDirection: null,
+      unreadCount: 0,
+      createdAt,
+    };
+    conversations.set(summary.id, summary);
+    messages.set(summary.id, []);
+    contact.conversationCount += 1;
+    touch();
+    return summary;
+  }
+
+  function appendMessage(conversation: ConversationSummary, message: Omit<Message, "id" | "conversationId">) {
+    const stored: Message = { ...message, id: nextMessageId++, conversationId: conversation.id };
+    messages.get(conversation.id)?.push(stored);
+    const updated: ConversationSummary = {
+      ...conversation,
+      lastMessageAt: stored.createdAt,
+      lastMessagePreview: preview(stored.text, stored.attachments),
+      lastMessageDirection: stored.direction,
+    };
+    conversations.set(conversation.id, updated);
+    touch();
+    return { stored, updated };
+  }
+
+  if (options.seed !== false) {
+    const start = now();
+    for (const seed of seedData(locale)) {
+      const oldest = Math.max(...seed.messages.map((m) => m.ago));
+      const contact = addContact(seed.name, seed.identities, seed, start - oldest - 30 * DAY);
+      let conversation = addConversation(contact, seed.channel, seed.subject ?? null, start - oldest);
+      for (const m of seed.messages) {
+        const at = start - m.ago;
+        conversation = appendMessage(conversation, {
+          direction: m.direction,
+          authorKind: m.author,
+          authorName: m.authorName ?? null,
+          text: m.text,
+          attachments: m.attachments ?? [],
+          delivery: m.direction === "out" ? (m.delivery ?? "sent") : null,
+          deliveryError: m.deliveryError ?? null,
+          createdAt: at,
+          sentAt: m.direction === "out" && m.delivery !== "failed" ? at : null,
+        }).updated;
+      }
+      conversation = { ...conversation, status: seed.status, unreadCount: seed.unread };
+      conversations.set(conversation.id, conversation);
+    }
+  }
+
+  const bulk = options.bulk ?? 0;
+  if (bulk > 0) {
+    const kinds: ChannelKind[] = ["avito", "telegram_bot", "whatsapp", "email", "telegram_account"];
+    const start = now() - 6 * DAY;
+    for (let i = 0; i < bulk; i++) {
+      const name = `${BULK_FIRST[i % BULK_FIRST.length]} ${BULK_LAST[(i * 7) % BULK_LAST.length]} #${i + 1}`;
+      const contact = addContact(name, [{ kind: "phone", value: `+7 900 ${String(1_000_000 + i).slice(1)}` }]);
+      const at = start - i * 7 * MINUTE;
+      const conversation = addConversation(contact, kinds[i % kinds.length], null, at);
+      const statuses: ConversationStatus[] = ["awaiting_response", "answered_by_assistant", "needs_human", "closed"];
+      const text = BULK_TEXT[i % BULK_TEXT.length];
+      const stored: Message = {
+        id: nextMessageId++,
+        conversationId: conversation.id,
+        direction: "in",
+        authorKind: "customer",
+        authorName: null,
+        text,
+        attachments: [],
+        delivery: null,
+        deliveryError: null,
+        createdAt: at,
+        sentAt: null,
+      };
+      messages.set(conversation.id, [stored]);
+      conversations.set(conversation.id, {
+        ...conversation,
+        status: statuses[i % 4],
+        lastMessageAt: at,
+        lastMessagePreview: text,
+        lastMessageDirection: "in",
+        unreadCount: i % 9 === 0 ? 1 : 0,
+      });
+    }
+    touch();
+  }
+
+  function ordered(): ConversationSummary[] {
+    if (!sorted) {
+      sorted = [...conversations.values()].sort(
+        (a, b) => b.lastMessageAt - a.lastMessageAt || b.id - a.id,
+      );
+    }
+    return sorted;
+  }
+
+  function simulatorCustomerOf(conversation: ConversationSummary): string | null {
+    if (conversation.channelKind !== "simulator") return null;
+    const contact = contacts.get(conversation.contactId);
+    return contact?.identities.find((i) => i.kind === "simulator")?.value ?? null;
+  }
+
+  function addEntry(customer: string, direction: Direction, text: string, messageId: number | null) {
+    const entry: SimulatorEntry = {
+      id: nextEntryId++,
+      customer,
+      direction,
+      text,
+      messageId,
+      createdAt: now(),
+    };
+    transcript.push(entry);
+    emit({ type: "simulator_entry", entry });
+    return entry;
+  }
+
+  function deliverLater(message: Message) {
+    setTimeout(() => {
+      const list = messages.get(message.conversationId);
+      const index = list?.findIndex((m) => m.id === message.id) ?? -1;
+      if (!list || index < 0) return;
+      const sent: Message = { ...list[index], delivery: "sent", sentAt: now() };
+      list[index] = sent;
+      emit({ type: "message_updated", message: sent });
+      const conversation = conversations.get(message.conversationId);
+      const customer = conversation && simulatorCustomerOf(conversation);
+      if (customer) addEntry(customer, "out", sent.text, sent.id);
+    }, deliveryDelayMs);
+  }
+
+  const matches = (c: ConversationSummary, filter: ConversationFilter, needle: string | null) =>
+    (!filter.status || c.status === filter.status) &&
+    (!filter.channel || c.channelKind === filter.channel) &&
+    (!needle ||
+      c.contactName.toLowerCase().includes(needle) ||
+      c.lastMessagePreview.toLowerCase().includes(needle) ||
+      (c.subject ?? "").toLowerCase().includes(needle));
+
+  const commands: Backend["commands"] = {
+    async listConversations(filter: ConversationFilter): Promise<Result<ConversationPage, ApiError>> {
+      const offset = filter.offset ?? 0;
+      const requested = filter.limit ?? 100;
+      if (offset < 0 || requested < 0) return fail("invalid_input", "negative offset or limit");
+      const needle = filter.search?.trim().toLowerCase() || null;
+      const all = ordered();
+      const hits =
+        !filter.status && !filter.channel && !needle ? all : all.filter((c) => matches(c, filter, needle));
+      const limit = Math.min(requested, 500);
+      return ok({ total: hits.length, offset, items: hits.slice(offset, offset + limit) });
+    },
+
+    async statusCounts(): Promise<Result<StatusCounts, ApiError>> {
+      const counts: StatusCounts = {
+        all: 0,
+        awaitingResponse: 0,
+        answeredByAssistant: 0,
+        needsHuman: 0,
+        closed: 0,
+      };
+      for (const c of conversations.values()) {
+        counts.all += 1;
+        if (c.status === "awaiting_response") counts.awaitingResponse += 1;
+        else if (c.status === "answered_by_assistant") counts.answeredByAssistant += 1;
+        else if (c.status === "needs_human") counts.needsHuman += 1;
+        else counts.closed += 1;
+      }
+      return ok(counts);
+    },
+
+    async getConversation(conversationId: number): Promise<Result<ConversationDetail, ApiError>> {
+      const conversation = conversations.get(conversationId);
+      const contact = conversation && contacts.get(conversation.contactId);
+      if (!conversation || !contact) return fail("not_found", `conversation ${conversationId}`);
+      return ok({
+        conversation,
+        contact: { ...contact, identities: [...contact.identities] },
+        messages: [...(messages.get(conversationId) ?? [])],
+      });
+    },
+
+    async markRead(conversationId: number): Promise<Result<null, ApiError>> {
+      const conversation = conversations.get(conversationId);
+      if (!conversation) return fail("not_found", `conversation ${conversationId}`);
+      if (conversation.unreadCount > 0) {
+        const updated = { ...conversation, unreadCount: 0 };
+        conversations.set(conversationId, updated);
+        touch();
+        emit({ type: "conversation_changed", conversation: updated });
+      }
+      return ok(null);
+    },
+
+    async sendReply(conversationId: number, text: string): Promise<Result<Message, ApiError>> {
+      const conversation = conversations.get(conversationId);
+      if (!conversation) return fail("not_found", `conversation ${conversationId}`);
+      if (!text.trim()) return fail("invalid_input", "empty reply");
+      const { stored, updated } = appendMessage(conversation, {
+        direction: "out",
+        authorKind: "manager",
+        authorName: null,
+        text,
+        attachments: [],
+        delivery: "pending",
+        deliveryError: null,
+        createdAt: now(),
+        sentAt: null,
+      });
+      emit({ type: "message_added", message: stored });
+      emit({ type: "conversation_changed", conversation: updated });
+      deliverLater(stored);
+      return ok(stored);
+    },
+
+    async setConversationStatus(
+      conversationId: number,
+      status: ConversationStatus,
+    ): Promise<Result<ConversationSummary, ApiError>> {
+      const conversation = conversations.get(conversationId);
+      if (!conversation) return fail("not_found", `conversation ${conversationId}`);
+      const updated = { ...conversation, status };
+      conversations.set(conversationId, updated);
+      touch();
+      emit({ type: "conversation_changed", conversation: updated });
+      return ok(updated);
+    },
+
+    async simulateInbound(customer: string, text: string): Promise<Result<IngestOutcome, ApiError>> {
+      const name = customer.trim();
+      if (!name) return fail("invalid_input", "customer name is empty");
+      if (!text.trim()) return fail("invalid_input", "message is empty");
+      let contact = [...contacts.values()].find((c) =>
+        c.identities.some((i) => i.kind === "simulator" && i.value === name),
+      );
+      contact ??= addContact(name, [{ kind: "simulator", value: name }]);
+      const contactId = contact.id;
+      let conversation = [...conversations.values()].find(
+        (c) => c.contactId === contactId && c.channelKind === "simulator",
+      );
+      conversation ??= addConversation(contact, "simulator", null, now());
+      const { stored, updated } = appendMessage(conversation, {
+        direction: "in",
+        authorKind: "customer",
+        authorName: null,
+        text,
+        attachments: [],
+        delivery: null,
+        deliveryError: null,
+        createdAt: now(),
+        sentAt: null,
+      });
+      const reopened = { ...updated, status: "awaiting_response" as const, unreadCount: updated.unreadCount + 1 };
+      conversations.set(reopened.id, reopened);
+      addEntry(name, "in", text, stored.id);
+      emit({ type: "message_added", message: stored });
+      emit({ type: "conversation_changed", conversation: reopened });
+      return ok({ conversationId: reopened.id, messageId: stored.id, duplicate: false });
+    },
+
+    async simulatorTranscript(customer: string | null): Promise<Result<SimulatorEntry[], ApiError>> {
+      const name = customer?.trim();
+      return ok(transcript.filter((e) => !name || e.customer === name));
+    },
+
+    async appInfo() {
+      return ok({ version: "0.1.0", dataDir: "(in memory)" });
+    },
+  };
+
+  return {
+    commands,
+    engineEvent: {
+      async listen(callback) {
+        listeners.add(callback);
+        return () => {
+          listeners.delete(callback);
+        };
+      },
+    },
+    size: () => conversations.size,
+    emitEvent: emit,
+  };
+}

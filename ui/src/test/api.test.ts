@@ -1,0 +1,78 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { api, ApiFailure, setBackend, subscribe, type EngineEvent } from "../api";
+import { createMockBackend } from "../mock";
+
+function collect() {
+  const events: EngineEvent[] = [];
+  const stop = subscribe((e) => events.push(e));
+  return { events, stop };
+}
+
+const until = async (check: () => boolean, ms = 2000) => {
+  const start = Date.now();
+  while (!check()) {
+    if (Date.now() - start > ms) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+};
+
+describe("api over the in-memory engine", () => {
+  let stop: (() => void) | undefined;
+  afterEach(() => stop?.());
+
+  it("unwraps results and throws ApiFailure with the engine's code", async () => {
+    setBackend(createMockBackend({ locale: "en" }));
+    const page = await api.listConversations({ status: null, channel: null, search: null, offset: 0, limit: 100 });
+    expect(page.total).toBe(6);
+    expect(page.items).toHaveLength(6);
+    // Newest first.
+    const times = page.items.map((c) => c.lastMessageAt);
+    expect([...times].sort((a, b) => b - a)).toEqual(times);
+
+    const failure = await api.getConversation(9999).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(ApiFailure);
+    expect((failure as ApiFailure).code).toBe("not_found");
+  });
+
+  it("pages and filters", async () => {
+    setBackend(createMockBackend({ locale: "en", seed: false, bulk: 250 }));
+    const second = await api.listConversations({ status: null, channel: null, search: null, offset: 100, limit: 100 });
+    expect(second.total).toBe(250);
+    expect(second.offset).toBe(100);
+    expect(second.items).toHaveLength(100);
+    const closed = await api.listConversations({ status: "closed", channel: null, search: null, offset: 0, limit: 500 });
+    expect(closed.items.every((c) => c.status === "closed")).toBe(true);
+    const counts = await api.statusCounts();
+    expect(counts.closed).toBe(closed.total);
+    expect(counts.all).toBe(250);
+  });
+
+  it("emits the same events as the engine for simulated messages and replies", async () => {
+    setBackend(createMockBackend({ locale: "en", seed: false, deliveryDelayMs: 20 }));
+    const sink = collect();
+    stop = sink.stop;
+
+    const outcome = await api.simulateInbound("Anna", "Hello!");
+    await until(() => sink.events.length >= 3);
+    expect(sink.events.map((e) => e.type).sort()).toEqual(["conversation_changed", "message_added", "simulator_entry"]);
+
+    const reply = await api.sendReply(outcome.conversationId, "Hi Anna");
+    expect(reply.delivery).toBe("pending");
+    await until(() => sink.events.some((e) => e.type === "message_updated"));
+    const updated = sink.events.find((e) => e.type === "message_updated");
+    expect(updated?.type === "message_updated" && updated.message.delivery).toBe("sent");
+    await until(() => sink.events.filter((e) => e.type === "simulator_entry").length === 2);
+
+    const transcript = await api.simulatorTranscript("Anna");
+    expect(transcript.map((e) => [e.direction, e.text])).toEqual([
+      ["in", "Hello!"],
+      ["out", "Hi Anna"],
+    ]);
+  });
+
+  it("rejects empty input", async () => {
+    setBackend(createMockBackend({ seed: false }));
+    await expect(api.simulateInbound("", "text")).rejects.toMatchObject({ error: { code: "invalid_input" } });
+    await expect(api.simulateInbound("Anna", "  ")).rejects.toMatchObject({ error: { code: "invalid_input" } });
+  });
+});

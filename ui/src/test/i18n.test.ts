@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import en from "../i18n/en.json";
+import ru from "../i18n/ru.json";
+
+type Tree = { [key: string]: string | Tree };
+
+function flatten(tree: Tree, prefix = ""): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [key, value] of Object.entries(tree)) {
+    const path = prefix ? `${prefix}.${key}` : key;
+    if (typeof value === "string") out.set(path, value);
+    else for (const [k, v] of flatten(value, path)) out.set(k, v);
+  }
+  return out;
+}
+
+const placeholders = (text: string) => [...text.matchAll(/{{\s*(\w+)\s*}}/g)].map((m) => m[1]).sort();
+
+describe("locales", () => {
+  const enKeys = flatten(en as Tree);
+  const ruKeys = flatten(ru as Tree);
+
+  it("have exactly the same keys in Russian and English", () => {
+    expect([...ruKeys.keys()].sort()).toEqual([...enKeys.keys()].sort());
+  });
+
+  it("have no empty strings", () => {
+    for (const [key, value] of [...enKeys, ...ruKeys]) expect(value.trim(), key).not.toBe("");
+  });
+
+  it("use the same placeholders in both languages", () => {
+    for (const [key, value] of enKeys) {
+      expect(placeholders(ruKeys.get(key) ?? ""), key).toEqual(placeholders(value));
+    }
+  });
+
+  it("name every status, channel, author, delivery, identity and error code", () => {
+    const groups: Record<string, string[]> = {
+      status: ["all", "awaiting_response", "answered_by_assistant", "needs_human", "closed"],
+      statusLong: ["awaiting_response", "answered_by_assistant", "needs_human", "closed"],
+      channel: ["simulator", "telegram_bot", "telegram_account", "avito", "whatsapp", "email"],
+      channelShort: ["simulator", "telegram_bot", "telegram_account", "avito", "whatsapp", "email"],
+      author: ["customer", "manager", "operator", "assistant", "auto_reply"],
+      delivery: ["pending", "sent", "delivered", "failed"],
+      identity: ["simulator", "telegram_user", "telegram_username", "avito_user", "email", "phone", "whatsapp"],
+      errors: ["not_found", "invalid_input", "conflict", "unavailable", "internal", "unknown"],
+    };
+    for (const [group, names] of Object.entries(groups)) {
+      for (const name of names) expect(enKeys.has(`${group}.${name}`), `${group}.${name}`).toBe(true);
+    }
+  });
+});

@@ -1,0 +1,126 @@
+import { useCallback, useEffect, useState } from "react";
+import {
+  api,
+  subscribe,
+  type ConversationDetail,
+  type ConversationSummary,
+  type Message,
+} from "./api";
+
+export type ConversationState =
+  | { phase: "idle" }
+  | { phase: "loading"; id: number }
+  | { phase: "ready"; id: number; detail: ConversationDetail }
+  | { phase: "failed"; id: number; error: unknown };
+
+function upsertMessage(list: Message[], message: Message): Message[] {
+  const index = list.findIndex((m) => m.id === message.id);
+  if (index < 0) return [...list, message];
+  const next = list.slice();
+  next[index] = message;
+  return next;
+}
+
+/**
+ * The open conversation: loads it, marks it read, and keeps it current from
+ * engine events (new and updated messages, status and summary changes).
+ */
+export function useConversation(id: number | null) {
+  const [state, setState] = useState<ConversationState>({ phase: "idle" });
+
+  useEffect(() => {
+    if (id == null) {
+      setState({ phase: "idle" });
+      return;
+    }
+    let active = true;
+    // Events that arrive while the conversation is loading are applied on top of it.
+    const early: Message[] = [];
+    let earlySummary: ConversationSummary | null = null;
+    let loaded = false;
+
+    setState({ phase: "loading", id });
+
+    const load = () => {
+      api
+        .getConversation(id)
+        .then((detail) => {
+          if (!active) return;
+          loaded = true;
+          let messages = detail.messages;
+          for (const m of early) messages = upsertMessage(messages, m);
+          early.length = 0;
+          const conversation = earlySummary ?? detail.conversation;
+          earlySummary = null;
+          setState({ phase: "ready", id, detail: { ...detail, conversation, messages } });
+        })
+        .catch((error: unknown) => {
+          // A failed reload keeps what is on screen.
+          if (active && !loaded) setState({ phase: "failed", id, error });
+        });
+    };
+
+    const unsubscribe = subscribe((event) => {
+      if (!active) return;
+      if (event.type === "resync") {
+        // Some events were missed: read the conversation again.
+        load();
+      } else if (event.type === "message_added" || event.type === "message_updated") {
+        const message = event.message;
+        if (message.conversationId !== id) return;
+        if (!loaded) {
+          early.push(message);
+          return;
+        }
+        setState((s) =>
+          s.phase === "ready" && s.id === id
+            ? { ...s, detail: { ...s.detail, messages: upsertMessage(s.detail.messages, message) } }
+            : s,
+        );
+        if (event.type === "message_added" && message.direction === "in") {
+          api.markRead(id).catch(() => undefined);
+        }
+      } else if (event.type === "conversation_changed") {
+        const conversation = event.conversation;
+        if (conversation.id !== id) return;
+        if (!loaded) {
+          earlySummary = conversation;
+          return;
+        }
+        setState((s) =>
+          s.phase === "ready" && s.id === id ? { ...s, detail: { ...s.detail, conversation } } : s,
+        );
+      }
+    });
+
+    load();
+    api.markRead(id).catch(() => undefined);
+
+    return () => {
+      active = false;
+      unsubscribe();
+    };
+  }, [id]);
+
+  /**
+   * Adds a message the window already has (the reply just sent) unless an
+   * engine event brought it first; events always carry the newer state.
+   */
+  const applyMessage = useCallback((message: Message) => {
+    setState((s) =>
+      s.phase === "ready" &&
+      s.id === message.conversationId &&
+      !s.detail.messages.some((m) => m.id === message.id)
+        ? { ...s, detail: { ...s.detail, messages: [...s.detail.messages, message] } }
+        : s,
+    );
+  }, []);
+
+  const applySummary = useCallback((conversation: ConversationSummary) => {
+    setState((s) =>
+      s.phase === "ready" && s.id === conversation.id ? { ...s, detail: { ...s.detail, conversation } } : s,
+    );
+  }, []);
+
+  return { state, applyMessage, applySummary };
+}
