@@ -162,7 +162,10 @@ pub async fn list_conversations(
     let channel = filter.channel.map(|c| c.as_str());
     let (like, phrase) = search_terms(filter.search.as_deref());
 
-    let total: i64 = sqlx::query_scalar(concat!("SELECT count(*) FROM conversations c ", filter_where!()))
+    let total: i64 = sqlx::query_scalar(concat!(
+        "SELECT count(*) FROM conversations c ",
+        filter_where!()
+    ))
     .bind(status)
     .bind(channel)
     .bind(&like)
