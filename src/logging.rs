@@ -16,6 +16,10 @@ use crate::settings::LogSettings;
 /// the file writer.
 pub fn init(data_dir: &Path, settings: &LogSettings) -> Result<WorkerGuard> {
     let dir = data_dir.join("logs");
+    std::fs::create_dir_all(&dir).map_err(|source| Error::Io {
+        path: dir.display().to_string(),
+        source,
+    })?;
     let appender = Builder::new()
         .rotation(Rotation::DAILY)
         .filename_prefix("tuberry")

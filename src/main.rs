@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use serde::Serialize;
+use tuberry::events::EngineEvent;
 use tuberry::model::{ChannelKind, ConversationFilter, ConversationStatus, Direction, Message};
 use tuberry::{ApiError, Engine, EngineOptions, api};
 
@@ -113,6 +114,18 @@ impl Output {
             print!("{}", text());
         }
     }
+
+    /// One line per value: JSON lines with --json.
+    fn stream<T: Serialize>(&self, value: &T, text: impl FnOnce() -> String) {
+        if self.json {
+            match serde_json::to_string(value) {
+                Ok(s) => println!("{s}"),
+                Err(e) => eprintln!("error: {e}"),
+            }
+        } else {
+            print!("{}", text());
+        }
+    }
 }
 
 fn time(ms: i64) -> String {
@@ -144,16 +157,67 @@ fn message_line(m: &Message) -> String {
     )
 }
 
+fn event_line(event: &EngineEvent) -> String {
+    match event {
+        EngineEvent::ConversationChanged { conversation: c } => {
+            format!(
+                "conversation {} ({}) is {}\n",
+                c.id, c.contact_name, c.status
+            )
+        }
+        EngineEvent::MessageAdded { message } => {
+            format!(
+                "conversation {}: {}",
+                message.conversation_id,
+                message_line(message)
+            )
+        }
+        EngineEvent::MessageUpdated { message } => format!(
+            "message {} is {}\n",
+            message.id,
+            message.delivery.map_or("updated", |d| d.as_str())
+        ),
+        EngineEvent::SimulatorEntry { entry } => {
+            format!("test chat {}: {}\n", entry.customer, entry.text)
+        }
+        EngineEvent::Resync => "events were skipped\n".to_owned(),
+    }
+}
+
 async fn command(engine: &Engine, command: Command, out: &Output) -> Result<(), ApiError> {
     match command {
         Command::Serve => {
             engine.start().await;
+            let stop = tokio::signal::ctrl_c();
+            tokio::pin!(stop);
+            // Poll once so the Ctrl-C handler is installed before we say we run.
+            tokio::select! {
+                biased;
+                _ = &mut stop => return Ok(()),
+                () = std::future::ready(()) => {}
+            }
             eprintln!(
                 "Tuberry is running (data: {}). Press Ctrl-C to stop.",
                 engine.data_dir().display()
             );
-            if let Err(e) = tokio::signal::ctrl_c().await {
-                eprintln!("error: cannot wait for Ctrl-C: {e}");
+            let mut events = engine.events().subscribe();
+            // Print what happens, one line per event (JSON lines with --json).
+            loop {
+                tokio::select! {
+                    stopped = &mut stop => {
+                        if let Err(e) = stopped {
+                            eprintln!("error: cannot wait for Ctrl-C: {e}");
+                        }
+                        break;
+                    }
+                    event = events.recv() => match event {
+                        Ok(event) => out.stream(&event, || event_line(&event)),
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                            eprintln!("({n} events skipped)");
+                        }
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                    },
+                }
             }
         }
         Command::Simulate { from, text } => {

@@ -64,3 +64,39 @@ fn the_command_line_explains_bad_input() {
     assert!(!ok);
     assert!(err.contains("conversation 77 not found"), "{err}");
 }
+
+#[test]
+fn serve_runs_until_interrupted_and_stops_cleanly() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tuberry"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .arg("serve")
+        .env("TUBERRY_LOG", "warn")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("start serve");
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    assert!(line.contains("Tuberry is running"), "{line}");
+
+    let interrupted = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    let status = child.wait().unwrap();
+    assert!(
+        status.success(),
+        "serve exits cleanly on Ctrl-C: {status:?}"
+    );
+    assert!(
+        dir.path().join("logs").is_dir(),
+        "serve writes its log into the data directory"
+    );
+}
