@@ -13,6 +13,7 @@ echo "== front end: install, unit tests, build"
 
 echo "== Rust: build and test the workspace"
 cargo build --workspace --locked
+cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo nextest run --workspace --locked --no-fail-fast
 
 echo "== end to end: the desktop window"

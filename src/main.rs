@@ -104,26 +104,29 @@ struct Output {
 }
 
 impl Output {
+    /// A result: pretty JSON with --json.
     fn print<T: Serialize>(&self, value: &T, text: impl FnOnce() -> String) {
-        if self.json {
-            match serde_json::to_string_pretty(value) {
-                Ok(s) => println!("{s}"),
-                Err(e) => eprintln!("error: {e}"),
-            }
-        } else {
-            print!("{}", text());
-        }
+        self.write(value, text, serde_json::to_string_pretty);
     }
 
     /// One line per value: JSON lines with --json.
     fn stream<T: Serialize>(&self, value: &T, text: impl FnOnce() -> String) {
-        if self.json {
-            match serde_json::to_string(value) {
-                Ok(s) => println!("{s}"),
-                Err(e) => eprintln!("error: {e}"),
-            }
-        } else {
+        self.write(value, text, serde_json::to_string);
+    }
+
+    fn write<T: Serialize>(
+        &self,
+        value: &T,
+        text: impl FnOnce() -> String,
+        to_json: fn(&T) -> serde_json::Result<String>,
+    ) {
+        if !self.json {
             print!("{}", text());
+            return;
+        }
+        match to_json(value) {
+            Ok(s) => println!("{s}"),
+            Err(e) => eprintln!("error: {e}"),
         }
     }
 }

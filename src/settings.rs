@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 
 pub const FILE_NAME: &str = "settings.toml";
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
     pub queue: QueueSettings,
@@ -39,15 +39,6 @@ pub struct LogSettings {
     pub level: String,
     /// Daily log files kept in the data directory's `logs` folder.
     pub keep_files: usize,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            queue: QueueSettings::default(),
-            log: LogSettings::default(),
-        }
-    }
 }
 
 impl Default for QueueSettings {

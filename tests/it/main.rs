@@ -1,6 +1,8 @@
 //! Engine integration tests: one binary, a fresh SQLite file per test, a
 //! manual clock instead of sleeps.
 
+#![allow(clippy::unwrap_used)]
+
 mod cli;
 mod helpers;
 mod ingest;
