@@ -31,7 +31,7 @@ fi
 
 if ! command -v cargo >/dev/null; then
   echo "Rust is not installed: installing it with rustup"
-  curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal
+  curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal -c clippy,rustfmt
   # shellcheck disable=SC1091
   . "$HOME/.cargo/env"
 fi
