@@ -23,6 +23,7 @@ import type {
   SimulatorEntry,
   StatusCounts,
 } from "./api";
+import { BULK_FIRST, BULK_LAST, BULK_TEXT, DAY, MINUTE, seedData } from "./mock-seed";
 
 export type MockOptions = {
   /** Language of the demo conversations. */
@@ -45,229 +46,12 @@ export type MockBackend = Backend & {
 
 type Account = { id: number; kind: ChannelKind; name: string };
 
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
 
 const ok = <T>(data: T): Result<T, ApiError> => ({ status: "ok", data });
 const fail = <T>(code: ErrorCode, message: string): Result<T, ApiError> => ({
   status: "error",
   error: { code, message },
 });
-
-type SeedMessage = {
-  ago: number;
-  direction: Direction;
-  author: AuthorKind;
-  authorName?: string;
-  text: string;
-  delivery?: Delivery;
-  deliveryError?: string;
-  attachments?: Attachment[];
-};
-
-type SeedConversation = {
-  channel: ChannelKind;
-  name: string;
-  subject?: string;
-  status: ConversationStatus;
-  unread: number;
-  phone?: string;
-  email?: string;
-  note?: string;
-  identities: ContactIdentity[];
-  messages: SeedMessage[];
-};
-
-function seedData(locale: "ru" | "en"): SeedConversation[] {
-  const ru = locale === "ru";
-  return [
-    {
-      channel: "avito",
-      name: ru ? "Мария Соколова" : "Maria Sokolova",
-      subject: ru ? "Диван угловой «Осло»" : "Corner sofa “Oslo”",
-      status: "awaiting_response",
-      unread: 2,
-      phone: "+7 912 345-67-89",
-      identities: [{ kind: "avito_user", value: "248 113 907" }],
-      messages: [
-        {
-          ago: 26 * MINUTE,
-          direction: "in",
-          author: "customer",
-          text: ru
-            ? "Здравствуйте! Диван ещё продаётся?"
-            : "Hello! Is the sofa still for sale?",
-        },
-        {
-          ago: 4 * MINUTE,
-          direction: "in",
-          author: "customer",
-          text: ru
-            ? "Можно посмотреть сегодня вечером, часов в семь?"
-            : "Could I come and see it tonight, around seven?",
-        },
-      ],
-    },
-    {
-      channel: "whatsapp",
-      name: ru ? "Елена Крылова" : "Elena Krylova",
-      status: "needs_human",
-      unread: 1,
-      phone: "+7 926 100-20-30",
-      identities: [{ kind: "whatsapp", value: "+7 926 100-20-30" }],
-      messages: [
-        {
-          ago: 58 * MINUTE,
-          direction: "in",
-          author: "customer",
-          text: ru
-            ? "Пришёл заказ, но одна чашка разбита 😔 Фото прикладываю."
-            : "My order arrived, but one cup is broken 😔 Photo attached.",
-          attachments: [
-            { kind: "image", name: "IMG_2041.jpg", mime: "image/jpeg", url: null, size: 1_834_112 },
-          ],
-        },
-        {
-          ago: 57 * MINUTE,
-          direction: "out",
-          author: "auto_reply",
-          text: ru
-            ? "Спасибо за сообщение! Менеджер ответит в течение часа."
-            : "Thank you for your message! A manager will reply within an hour.",
-          delivery: "delivered",
-        },
-        {
-          ago: 41 * MINUTE,
-          direction: "in",
-          author: "customer",
-          text: ru ? "Можно заменить или вернуть деньги?" : "Can you replace it or refund me?",
-        },
-      ],
-    },
-    {
-      channel: "telegram_bot",
-      name: ru ? "Игорь Петров" : "Igor Petrov",
-      status: "answered_by_assistant",
-      unread: 0,
-      identities: [
-        { kind: "telegram_user", value: "501 772 318" },
-        { kind: "telegram_username", value: "@igor_petrov" },
-      ],
-      messages: [
-        {
-          ago: 2 * HOUR + 5 * MINUTE,
-          direction: "in",
-          author: "customer",
-          text: ru ? "Сколько стоит доставка в Казань?" : "How much is delivery to Kazan?",
-        },
-        {
-          ago: 2 * HOUR + 4 * MINUTE,
-          direction: "out",
-          author: "assistant",
-          text: ru
-            ? "Доставка в Казань — 890 ₽, 3–5 рабочих дней. Оформить заказ?"
-            : "Delivery to Kazan is 890 ₽ and takes 3–5 working days. Shall I place the order?",
-          delivery: "delivered",
-        },
-      ],
-    },
-    {
-      channel: "email",
-      name: ru ? "ООО «Вектор»" : "Vector LLC",
-      subject: ru ? "Счёт на оплату, заказ №1842" : "Invoice for order #1842",
-      status: "awaiting_response",
-      unread: 0,
-      email: "buh@vector.example",
-      note: ru ? "Оптовый клиент, оплата по счёту" : "Wholesale customer, pays by invoice",
-      identities: [{ kind: "email", value: "buh@vector.example" }],
-      messages: [
-        {
-          ago: DAY + 3 * HOUR,
-          direction: "in",
-          author: "customer",
-          text: ru
-            ? "Добрый день! Пришлите, пожалуйста, счёт на оплату по заказу №1842."
-            : "Good afternoon! Please send the invoice for order #1842.",
-        },
-        {
-          ago: DAY + 2 * HOUR,
-          direction: "out",
-          author: "manager",
-          authorName: ru ? "Ольга" : "Olga",
-          text: ru ? "Счёт во вложении. Спасибо за заказ!" : "The invoice is attached. Thank you for your order!",
-          delivery: "failed",
-          deliveryError: ru ? "Почтовый ящик недоступен (550)" : "Mailbox unavailable (550)",
-          attachments: [
-            { kind: "file", name: "invoice-1842.pdf", mime: "application/pdf", url: null, size: 84_211 },
-          ],
-        },
-      ],
-    },
-    {
-      channel: "avito",
-      name: ru ? "Сергей К." : "Sergey K.",
-      subject: ru ? "Велосипед Stels Navigator" : "Stels Navigator bicycle",
-      status: "answered_by_assistant",
-      unread: 0,
-      identities: [{ kind: "avito_user", value: "301 554 020" }],
-      messages: [
-        {
-          ago: 2 * DAY + 5 * HOUR,
-          direction: "in",
-          author: "customer",
-          text: ru ? "Торг уместен?" : "Is the price negotiable?",
-        },
-        {
-          ago: 2 * DAY + 5 * HOUR - 2 * MINUTE,
-          direction: "out",
-          author: "assistant",
-          text: ru
-            ? "Цена окончательная, но при покупке сегодня добавим замок в подарок."
-            : "The price is final, but if you buy today we'll add a lock for free.",
-          delivery: "sent",
-        },
-      ],
-    },
-    {
-      channel: "telegram_account",
-      name: ru ? "Дмитрий Орлов" : "Dmitry Orlov",
-      status: "closed",
-      unread: 0,
-      phone: "+7 903 555-01-02",
-      identities: [
-        { kind: "telegram_username", value: "@d_orlov" },
-        { kind: "phone", value: "+7 903 555-01-02" },
-      ],
-      messages: [
-        {
-          ago: 5 * DAY,
-          direction: "in",
-          author: "customer",
-          text: ru ? "Спасибо, всё получил, всё отлично!" : "Thanks, got everything, all great!",
-        },
-        {
-          ago: 5 * DAY - 10 * MINUTE,
-          direction: "out",
-          author: "manager",
-          authorName: ru ? "Ольга" : "Olga",
-          text: ru ? "Рады помочь! Заходите ещё 🙂" : "Glad to help! Come back any time 🙂",
-          delivery: "delivered",
-        },
-      ],
-    },
-  ];
-}
-
-const BULK_FIRST = ["Анна", "Олег", "Ирина", "Павел", "Светлана", "Артём", "Ксения", "Николай", "Юлия", "Роман"];
-const BULK_LAST = ["Смирнова", "Иванов", "Кузнецова", "Попов", "Васильева", "Новиков", "Морозова", "Волков"];
-const BULK_TEXT = [
-  "Здравствуйте, товар в наличии?",
-  "Когда будет доставка?",
-  "Спасибо, получил!",
-  "Можно забрать самовывозом?",
-  "Пришлите, пожалуйста, фото с другого ракурса",
-];
 
 export function createMockBackend(options: MockOptions = {}): MockBackend {
   const locale = options.locale ?? "en";
@@ -369,6 +153,18 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
     return { stored, updated };
   }
 
+  const customerMessage = (text: string, createdAt: number): Omit<Message, "id" | "conversationId"> => ({
+    direction: "in",
+    authorKind: "customer",
+    authorName: null,
+    text,
+    attachments: [],
+    delivery: null,
+    deliveryError: null,
+    createdAt,
+    sentAt: null,
+  });
+
   if (options.seed !== false) {
     const start = now();
     for (const seed of seedData(locale)) {
@@ -405,26 +201,10 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
       const conversation = addConversation(contact, kinds[i % kinds.length], null, at);
       const statuses: ConversationStatus[] = ["awaiting_response", "answered_by_assistant", "needs_human", "closed"];
       const text = BULK_TEXT[i % BULK_TEXT.length];
-      const stored: Message = {
-        id: nextMessageId++,
-        conversationId: conversation.id,
-        direction: "in",
-        authorKind: "customer",
-        authorName: null,
-        text,
-        attachments: [],
-        delivery: null,
-        deliveryError: null,
-        createdAt: at,
-        sentAt: null,
-      };
-      messages.set(conversation.id, [stored]);
+      const { updated } = appendMessage(conversation, customerMessage(text, at));
       conversations.set(conversation.id, {
-        ...conversation,
+        ...updated,
         status: statuses[i % 4],
-        lastMessageAt: at,
-        lastMessagePreview: text,
-        lastMessageDirection: "in",
         unreadCount: i % 9 === 0 ? 1 : 0,
       });
     }
@@ -583,18 +363,11 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
         (c) => c.contactId === contactId && c.channelKind === "simulator",
       );
       conversation ??= addConversation(contact, "simulator", null, now());
-      const { stored, updated } = appendMessage(conversation, {
-        direction: "in",
-        authorKind: "customer",
-        authorName: null,
-        text,
-        attachments: [],
-        delivery: null,
-        deliveryError: null,
-        createdAt: now(),
-        sentAt: null,
-      });
-      const reopened = { ...updated, status: "awaiting_response" as const, unreadCount: updated.unreadCount + 1 };
+      const { stored, updated } = appendMessage(conversation, customerMessage(text, now()));
+      // As the engine does: a customer's message reopens the conversation,
+      // but a request for a person stands.
+      const status: ConversationStatus = updated.status === "needs_human" ? "needs_human" : "awaiting_response";
+      const reopened = { ...updated, status, unreadCount: updated.unreadCount + 1 };
       conversations.set(reopened.id, reopened);
       addEntry(name, "in", text, stored.id);
       emit({ type: "message_added", message: stored });

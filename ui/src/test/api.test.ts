@@ -70,6 +70,18 @@ describe("api over the in-memory engine", () => {
     ]);
   });
 
+  it("follows the engine's status rules for a customer's new message", async () => {
+    setBackend(createMockBackend({ locale: "en", seed: false }));
+    const first = await api.simulateInbound("Anna", "Hello");
+    await api.setConversationStatus(first.conversationId, "closed");
+    await api.simulateInbound("Anna", "One more question");
+    expect((await api.getConversation(first.conversationId)).conversation.status).toBe("awaiting_response");
+
+    await api.setConversationStatus(first.conversationId, "needs_human");
+    await api.simulateInbound("Anna", "Hello?");
+    expect((await api.getConversation(first.conversationId)).conversation.status).toBe("needs_human");
+  });
+
   it("rejects empty input", async () => {
     setBackend(createMockBackend({ seed: false }));
     await expect(api.simulateInbound("", "text")).rejects.toMatchObject({ error: { code: "invalid_input" } });
