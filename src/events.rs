@@ -46,7 +46,61 @@ impl EventBus {
         let _receivers = self.sender.send(event).unwrap_or(0);
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<EngineEvent> {
-        self.sender.subscribe()
+    pub fn subscribe(&self) -> Subscription {
+        Subscription(self.sender.subscribe())
+    }
+}
+
+/// One subscriber's view of the bus.
+#[derive(Debug)]
+pub struct Subscription(broadcast::Receiver<EngineEvent>);
+
+impl Subscription {
+    /// The next event; [`EngineEvent::Resync`] when this subscriber fell behind
+    /// and missed some, `None` once the engine is gone.
+    pub async fn next(&mut self) -> Option<EngineEvent> {
+        match self.0.recv().await {
+            Ok(event) => Some(event),
+            Err(broadcast::error::RecvError::Lagged(missed)) => {
+                tracing::warn!(missed, "a subscriber fell behind the engine's events");
+                Some(EngineEvent::Resync)
+            }
+            Err(broadcast::error::RecvError::Closed) => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(id: i64) -> EngineEvent {
+        EngineEvent::SimulatorEntry {
+            entry: SimulatorEntry {
+                id,
+                customer: "Anna".into(),
+                direction: crate::model::Direction::In,
+                text: "hi".into(),
+                message_id: None,
+                created_at: 0,
+            },
+        }
+    }
+
+    #[tokio::test]
+    async fn a_subscriber_that_fell_behind_is_told_to_resync() {
+        let bus = EventBus::new(1);
+        let mut events = bus.subscribe();
+        for id in 1..=3 {
+            bus.publish(entry(id));
+        }
+        assert_eq!(
+            events.next().await,
+            Some(EngineEvent::Resync),
+            "missed events are reported as a resync"
+        );
+        assert_eq!(events.next().await, Some(entry(3)), "then the newest event");
+        drop(bus);
+        assert_eq!(events.next().await, None, "the bus is gone");
     }
 }

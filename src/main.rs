@@ -213,12 +213,9 @@ async fn command(engine: &Engine, command: Command, out: &Output) -> Result<(), 
                         }
                         break;
                     }
-                    event = events.recv() => match event {
-                        Ok(event) => out.stream(&event, || event_line(&event)),
-                        Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
-                            eprintln!("({n} events skipped)");
-                        }
-                        Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                    event = events.next() => match event {
+                        Some(event) => out.stream(&event, || event_line(&event)),
+                        None => break,
                     },
                 }
             }

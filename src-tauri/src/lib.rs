@@ -11,7 +11,6 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use tauri::{Manager, RunEvent, State};
 use tauri_specta::{Builder, Event, collect_commands, collect_events};
-use tokio::sync::broadcast::error::RecvError;
 use tuberry::api::{self, ApiResult};
 use tuberry::model::{
     AppInfo, ConversationDetail, ConversationFilter, ConversationPage, ConversationStatus,
@@ -143,15 +142,7 @@ fn data_dir() -> Result<PathBuf, tuberry::Error> {
 fn forward_events(app: tauri::AppHandle, engine: &Engine) {
     let mut events = engine.events().subscribe();
     tauri::async_runtime::spawn(async move {
-        loop {
-            let event = match events.recv().await {
-                Ok(event) => event,
-                Err(RecvError::Lagged(missed)) => {
-                    tracing::warn!(missed, "the window fell behind the engine's events");
-                    tuberry::events::EngineEvent::Resync
-                }
-                Err(RecvError::Closed) => break,
-            };
+        while let Some(event) = events.next().await {
             if let Err(e) = EngineEvent(event).emit(&app) {
                 tracing::warn!(error = %e, "could not send an event to the window");
             }

@@ -2,9 +2,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tempfile::TempDir;
-use tokio::sync::broadcast;
 use tuberry::clock::ManualClock;
-use tuberry::events::EngineEvent;
+use tuberry::events::{EngineEvent, Subscription};
 use tuberry::model::{ContactIdentity, IdentityKind};
 use tuberry::relay::Inbound;
 use tuberry::settings::{QueueSettings, Settings};
@@ -82,12 +81,12 @@ pub async fn count(app: &TestApp, table: &'static str) -> i64 {
 
 /// Waits (bounded) for the first event that `pick` accepts.
 pub async fn next_event<T>(
-    events: &mut broadcast::Receiver<EngineEvent>,
+    events: &mut Subscription,
     mut pick: impl FnMut(&EngineEvent) -> Option<T>,
 ) -> T {
     tokio::time::timeout(Duration::from_secs(10), async {
         loop {
-            let event = events.recv().await.expect("event bus open");
+            let event = events.next().await.expect("event bus open");
             if let Some(found) = pick(&event) {
                 return found;
             }
