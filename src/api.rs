@@ -6,10 +6,12 @@ use crate::engine::Engine;
 use crate::error::{ApiError, Error};
 use crate::inbox;
 use crate::model::{
-    AppInfo, AuthorKind, ConversationDetail, ConversationFilter, ConversationPage,
-    ConversationStatus, ConversationSummary, IngestOutcome, Message, SimulatorEntry, StatusCounts,
+    AppInfo, AuthorKind, BotInput, ChannelAccount, ConversationDetail, ConversationFilter,
+    ConversationPage, ConversationStatus, ConversationSummary, IngestOutcome, Message, Project,
+    ProjectInput, SimulatorEntry, StatusCounts,
 };
 use crate::outbox::Reply;
+use crate::telegram::mirror::{self, TopicAction};
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
@@ -65,18 +67,30 @@ pub async fn set_conversation_status(
     conversation_id: i64,
     status: ConversationStatus,
 ) -> ApiResult<ConversationSummary> {
-    let changed =
-        sqlx::query("UPDATE conversations SET status = ?2, updated_at = ?3 WHERE id = ?1")
-            .bind(conversation_id)
-            .bind(status.as_str())
-            .bind(engine.clock().now_ms())
-            .execute(engine.store().pool())
-            .await
-            .map_err(Error::from)?
-            .rows_affected();
-    if changed == 0 {
-        return Err(Error::not_found("conversation", conversation_id).into());
-    }
+    let now = engine.clock().now_ms();
+    let mut tx = engine.store().write().await?;
+    let previous: String = sqlx::query_scalar("SELECT status FROM conversations WHERE id = ?1")
+        .bind(conversation_id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(Error::from)?
+        .ok_or_else(|| Error::not_found("conversation", conversation_id))?;
+    sqlx::query("UPDATE conversations SET status = ?2, updated_at = ?3 WHERE id = ?1")
+        .bind(conversation_id)
+        .bind(status.as_str())
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(Error::from)?;
+    // The operators' topic follows: closed with the conversation, open again after.
+    let action = match (previous == ConversationStatus::Closed.as_str(), status) {
+        (_, ConversationStatus::Closed) => TopicAction::Close,
+        (true, _) => TopicAction::Reopen,
+        (false, _) => TopicAction::Sync,
+    };
+    mirror::enqueue_topic(&mut tx, now, conversation_id, action).await?;
+    tx.commit().await.map_err(Error::from)?;
+    engine.queue().wake();
     tracing::info!(conversation_id, %status, "conversation status set");
     engine.relay().publish_conversation(conversation_id).await;
     Ok(inbox::conversation_summary(engine.store().pool(), conversation_id).await?)
@@ -105,4 +119,60 @@ pub fn app_info(engine: &Engine) -> AppInfo {
         version: env!("CARGO_PKG_VERSION").to_owned(),
         data_dir: engine.data_dir().display().to_string(),
     }
+}
+
+pub async fn list_projects(engine: &Engine) -> ApiResult<Vec<Project>> {
+    Ok(engine.telegram().list_projects().await?)
+}
+
+pub async fn get_project(engine: &Engine, project_id: i64) -> ApiResult<Project> {
+    Ok(engine.telegram().project(project_id).await?)
+}
+
+pub async fn create_project(engine: &Engine, input: ProjectInput) -> ApiResult<Project> {
+    Ok(engine.telegram().create_project(input).await?)
+}
+
+pub async fn update_project(
+    engine: &Engine,
+    project_id: i64,
+    input: ProjectInput,
+) -> ApiResult<Project> {
+    Ok(engine.telegram().update_project(project_id, input).await?)
+}
+
+pub async fn delete_project(engine: &Engine, project_id: i64) -> ApiResult<()> {
+    Ok(engine.telegram().delete_project(project_id).await?)
+}
+
+/// Checks the token with Telegram, keeps it in the OS keyring and starts the bot.
+pub async fn connect_bot(engine: &Engine, project_id: i64, bot: BotInput) -> ApiResult<Project> {
+    Ok(engine.telegram().connect_bot(project_id, bot).await?)
+}
+
+pub async fn disconnect_bot(engine: &Engine, project_id: i64) -> ApiResult<Project> {
+    Ok(engine.telegram().disconnect_bot(project_id).await?)
+}
+
+pub async fn check_work_group(engine: &Engine, project_id: i64) -> ApiResult<Project> {
+    Ok(engine.telegram().check_work_group(project_id).await?)
+}
+
+pub async fn unbind_work_group(engine: &Engine, project_id: i64) -> ApiResult<Project> {
+    Ok(engine.telegram().unbind_work_group(project_id).await?)
+}
+
+pub async fn set_project_sources(
+    engine: &Engine,
+    project_id: i64,
+    account_ids: Vec<i64>,
+) -> ApiResult<Project> {
+    Ok(engine
+        .telegram()
+        .set_sources(project_id, account_ids)
+        .await?)
+}
+
+pub async fn list_channel_accounts(engine: &Engine) -> ApiResult<Vec<ChannelAccount>> {
+    Ok(engine.telegram().channel_accounts().await?)
 }

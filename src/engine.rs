@@ -14,11 +14,17 @@ use crate::channels::simulator::{self, Simulator};
 use crate::clock::{SharedClock, SystemClock};
 use crate::error::{Error, Result};
 use crate::events::EventBus;
+use crate::keyring::Keyring;
 use crate::outbox::{self, Channels, Outbox, SendHandler};
 use crate::queue::Queue;
 use crate::relay::Relay;
 use crate::settings::Settings;
 use crate::store::Store;
+use crate::telegram::mirror::{
+    self, MirrorHandler, NoticeHandler, ReactHandler, TopicDeliveryObserver, TopicHandler,
+    TopicJobs,
+};
+use crate::telegram::{self as tg, Bots, Telegram};
 
 pub const DATABASE_FILE: &str = "tuberry.sqlite3";
 
@@ -35,6 +41,8 @@ pub struct EngineOptions {
     pub clock: SharedClock,
     /// Settings to use instead of reading `settings.toml`.
     pub settings: Option<Settings>,
+    /// Where secrets are kept.
+    pub keyring: Keyring,
 }
 
 impl EngineOptions {
@@ -43,6 +51,7 @@ impl EngineOptions {
             data_dir: data_dir.into(),
             clock: Arc::new(SystemClock),
             settings: None,
+            keyring: Keyring::default(),
         }
     }
 }
@@ -58,6 +67,7 @@ pub struct Engine {
     outbox: Outbox,
     channels: Arc<Channels>,
     simulator: Simulator,
+    telegram: Telegram,
     cancel: CancellationToken,
     workers: tokio::sync::Mutex<Vec<JoinHandle<()>>>,
 }
@@ -70,6 +80,7 @@ impl Engine {
             data_dir,
             clock,
             settings,
+            keyring,
         } = options;
         std::fs::create_dir_all(&data_dir).map_err(|source| Error::Io {
             path: data_dir.display().to_string(),
@@ -103,10 +114,47 @@ impl Engine {
                 clock.clone(),
                 relay.clone(),
                 channels.clone(),
+                Arc::new(TopicDeliveryObserver {
+                    clock: clock.clone(),
+                }),
             )),
+        );
+        let bots = Bots::default();
+        tg::set_rates(&queue, &settings.telegram);
+        let topic_jobs = TopicJobs::new(store.clone(), clock.clone(), bots.clone(), queue.rates());
+        queue.register(
+            mirror::MIRROR_JOB,
+            mirror::JOB_VERSION,
+            Arc::new(MirrorHandler(topic_jobs.clone())),
+        );
+        queue.register(
+            mirror::TOPIC_JOB,
+            mirror::JOB_VERSION,
+            Arc::new(TopicHandler(topic_jobs.clone())),
+        );
+        queue.register(
+            mirror::NOTICE_JOB,
+            mirror::JOB_VERSION,
+            Arc::new(NoticeHandler(topic_jobs.clone())),
+        );
+        queue.register(
+            mirror::REACT_JOB,
+            mirror::JOB_VERSION,
+            Arc::new(ReactHandler(topic_jobs)),
         );
         let queue = Arc::new(queue);
         let outbox = Outbox::new(store.clone(), clock.clone(), relay.clone(), queue.clone());
+        let telegram = Telegram::new(
+            store.clone(),
+            clock.clone(),
+            bus.clone(),
+            relay.clone(),
+            queue.clone(),
+            keyring,
+            settings.telegram.clone(),
+            bots,
+            channels.clone(),
+        )?;
 
         tracing::info!(data_dir = %data_dir.display(), "engine opened");
         Ok(Self {
@@ -120,6 +168,7 @@ impl Engine {
             outbox,
             channels,
             simulator,
+            telegram,
             cancel: CancellationToken::new(),
             workers: tokio::sync::Mutex::new(Vec::new()),
         })
@@ -137,11 +186,14 @@ impl Engine {
             ));
         }
         tracing::info!(workers = workers.len(), "queue started");
+        drop(workers);
+        self.telegram.start().await;
     }
 
     /// Stops the workers, letting running jobs finish (up to `grace`), and
     /// closes the store.
     pub async fn shutdown(&self, grace: Duration) {
+        self.telegram.shutdown().await;
         self.cancel.cancel();
         let workers: Vec<_> = self.workers.lock().await.drain(..).collect();
         for mut worker in workers {
@@ -192,6 +244,10 @@ impl Engine {
 
     pub fn simulator(&self) -> &Simulator {
         &self.simulator
+    }
+
+    pub fn telegram(&self) -> &Telegram {
+        &self.telegram
     }
 }
 

@@ -45,6 +45,17 @@ pub enum Error {
 
     #[error("the engine is shutting down")]
     ShuttingDown,
+
+    /// The OS keyring refused or is missing. Never carries a secret.
+    #[error("the system keyring is not available: {0}")]
+    Keyring(String),
+
+    /// A remote service (Telegram...) could not be reached or refused.
+    #[error("{service}: {message}")]
+    Remote {
+        service: &'static str,
+        message: String,
+    },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -68,7 +79,9 @@ impl Error {
                 ErrorCode::InvalidInput
             }
             Error::DatabaseNewer { .. } => ErrorCode::Conflict,
-            Error::ShuttingDown => ErrorCode::Unavailable,
+            Error::ShuttingDown | Error::Keyring(_) | Error::Remote { .. } => {
+                ErrorCode::Unavailable
+            }
             Error::Database(_) | Error::Migrate(_) | Error::Io { .. } | Error::Corrupt(_) => {
                 ErrorCode::Internal
             }

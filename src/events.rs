@@ -26,6 +26,10 @@ pub enum EngineEvent {
     SimulatorEntry {
         entry: SimulatorEntry,
     },
+    /// A project, its bot or its work group changed (or it was deleted).
+    ProjectChanged {
+        project_id: i64,
+    },
     /// Events were missed (the subscriber fell behind): reload what is shown.
     Resync,
 }

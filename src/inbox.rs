@@ -296,6 +296,12 @@ pub async fn conversation_detail(store: &Store, id: i64) -> Result<ConversationD
     .bind(id)
     .fetch_all(store.pool())
     .await?;
+    let notes: Vec<(i64, i64, String, String, i64)> = sqlx::query_as(
+        "SELECT id, conversation_id, author_name, text, created_at FROM notes WHERE conversation_id = ?1 ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(store.pool())
+    .await?;
     Ok(ConversationDetail {
         conversation,
         contact,
@@ -303,5 +309,17 @@ pub async fn conversation_detail(store: &Store, id: i64) -> Result<ConversationD
             .into_iter()
             .map(MessageRow::into_model)
             .collect::<Result<_>>()?,
+        notes: notes
+            .into_iter()
+            .map(
+                |(id, conversation_id, author_name, text, created_at)| crate::model::Note {
+                    id,
+                    conversation_id,
+                    author_name,
+                    text,
+                    created_at,
+                },
+            )
+            .collect(),
     })
 }

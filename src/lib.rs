@@ -11,6 +11,7 @@ pub mod engine;
 pub mod error;
 pub mod events;
 pub mod inbox;
+pub mod keyring;
 pub mod logging;
 pub mod model;
 pub mod outbox;
@@ -19,6 +20,7 @@ pub mod relay;
 pub mod secret;
 pub mod settings;
 pub mod store;
+pub mod telegram;
 
 pub use engine::{Engine, EngineOptions};
 pub use error::{ApiError, Error, ErrorCode, Result};

@@ -8,7 +8,10 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use serde::Serialize;
 use tuberry::events::EngineEvent;
-use tuberry::model::{ChannelKind, ConversationFilter, ConversationStatus, Direction, Message};
+use tuberry::model::{
+    BotInput, ChannelKind, ConversationFilter, ConversationStatus, Direction, Language, Message,
+    Project, ProjectInput,
+};
 use tuberry::{ApiError, Engine, EngineOptions, api};
 
 #[derive(Parser)]
@@ -59,6 +62,50 @@ enum Command {
         #[arg(long)]
         customer: Option<String>,
     },
+    /// Projects: an operator bot, its work group and its sources.
+    #[command(subcommand)]
+    Project(ProjectCommand),
+    /// List the connected channel accounts.
+    Accounts,
+}
+
+#[derive(Subcommand)]
+enum ProjectCommand {
+    /// List projects with their bot, work group and sources.
+    List,
+    /// Create a project.
+    Create {
+        name: String,
+        /// The language the bot uses with operators: ru or en.
+        #[arg(long, default_value = "ru")]
+        language: Language,
+    },
+    /// Rename a project or change its language.
+    Edit {
+        project: i64,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        language: Option<Language>,
+    },
+    /// Delete a project; its conversations stay in the inbox.
+    Delete { project: i64 },
+    /// Connect the project's bot. The token is read from standard input (or
+    /// TUBERRY_BOT_TOKEN), never from the command line, and kept in the OS keyring.
+    ConnectBot {
+        project: i64,
+        /// A Bot API server of your own instead of api.telegram.org.
+        #[arg(long)]
+        api_url: Option<String>,
+    },
+    /// Disconnect the project's bot and remove its token from the keyring.
+    DisconnectBot { project: i64 },
+    /// Check the bot's rights in the work group again.
+    Check { project: i64 },
+    /// Forget the work group (add the bot to another group to bind that one).
+    Unbind { project: i64 },
+    /// Set the channel accounts whose conversations belong to the project.
+    Sources { project: i64, accounts: Vec<i64> },
 }
 
 fn main() -> ExitCode {
@@ -183,6 +230,7 @@ fn event_line(event: &EngineEvent) -> String {
         EngineEvent::SimulatorEntry { entry } => {
             format!("test chat {}: {}\n", entry.customer, entry.text)
         }
+        EngineEvent::ProjectChanged { project_id } => format!("project {project_id} changed\n"),
         EngineEvent::Resync => "events were skipped\n".to_owned(),
     }
 }
@@ -311,6 +359,142 @@ async fn command(engine: &Engine, command: Command, out: &Output) -> Result<(), 
                     .collect()
             });
         }
+        Command::Project(command) => project_command(engine, command, out).await?,
+        Command::Accounts => {
+            let accounts = api::list_channel_accounts(engine).await?;
+            out.print(&accounts, || {
+                accounts
+                    .iter()
+                    .map(|a| {
+                        let project = a
+                            .project_id
+                            .map(|p| format!("  project {p}"))
+                            .unwrap_or_default();
+                        format!(
+                            "{:>4}  {:<16}  {}{project}\n",
+                            a.id,
+                            a.kind.as_str(),
+                            a.name
+                        )
+                    })
+                    .collect()
+            });
+        }
     }
+    Ok(())
+}
+
+fn project_text(p: &Project) -> String {
+    let mut s = format!("{:>4}  {} [{}]\n", p.id, p.name, p.language);
+    match &p.bot {
+        Some(bot) => s.push_str(&format!(
+            "      bot: @{} ({}){}\n",
+            bot.username,
+            bot.state,
+            bot.last_error
+                .as_deref()
+                .map(|e| format!(" — {e}"))
+                .unwrap_or_default()
+        )),
+        None => s.push_str("      bot: not connected\n"),
+    }
+    match &p.work_group {
+        Some(group) => {
+            let state = match &group.check {
+                Some(check) if check.missing.is_empty() => "ready".to_owned(),
+                Some(check) => format!(
+                    "missing: {}",
+                    check
+                        .missing
+                        .iter()
+                        .map(|m| m.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                None => "not checked".to_owned(),
+            };
+            s.push_str(&format!(
+                "      work group: {} ({}) — {state}\n",
+                group.title, group.chat_id
+            ));
+        }
+        None => s.push_str("      work group: not bound (add the bot to a group with topics)\n"),
+    }
+    for a in &p.sources {
+        s.push_str(&format!("      source {}: {} ({})\n", a.id, a.name, a.kind));
+    }
+    s
+}
+
+fn read_token() -> Result<String, ApiError> {
+    if let Ok(token) = std::env::var("TUBERRY_BOT_TOKEN") {
+        return Ok(token);
+    }
+    eprintln!("Paste the bot token from @BotFather and press Enter:");
+    let mut token = String::new();
+    std::io::stdin()
+        .read_line(&mut token)
+        .map_err(|e| ApiError {
+            code: tuberry::ErrorCode::InvalidInput,
+            message: format!("cannot read the token: {e}"),
+        })?;
+    Ok(token.trim().to_owned())
+}
+
+async fn project_command(
+    engine: &Engine,
+    command: ProjectCommand,
+    out: &Output,
+) -> Result<(), ApiError> {
+    let project = match command {
+        ProjectCommand::List => {
+            let projects = api::list_projects(engine).await?;
+            out.print(&projects, || {
+                if projects.is_empty() {
+                    "No projects yet: tuberry project create NAME\n".to_owned()
+                } else {
+                    projects.iter().map(project_text).collect()
+                }
+            });
+            return Ok(());
+        }
+        ProjectCommand::Create { name, language } => {
+            api::create_project(engine, ProjectInput { name, language }).await?
+        }
+        ProjectCommand::Edit {
+            project,
+            name,
+            language,
+        } => {
+            let current = api::get_project(engine, project).await?;
+            api::update_project(
+                engine,
+                project,
+                ProjectInput {
+                    name: name.unwrap_or(current.name),
+                    language: language.unwrap_or(current.language),
+                },
+            )
+            .await?
+        }
+        ProjectCommand::Delete { project } => {
+            api::delete_project(engine, project).await?;
+            out.print(&serde_json::json!({ "deleted": project }), || {
+                format!("Project {project} deleted\n")
+            });
+            return Ok(());
+        }
+        ProjectCommand::ConnectBot { project, api_url } => {
+            let token = read_token()?;
+            api::connect_bot(engine, project, BotInput { token, api_url }).await?
+        }
+        ProjectCommand::DisconnectBot { project } => api::disconnect_bot(engine, project).await?,
+        ProjectCommand::Check { project } => api::check_work_group(engine, project).await?,
+        ProjectCommand::Unbind { project } => api::unbind_work_group(engine, project).await?,
+        ProjectCommand::Sources { project, accounts } => {
+            api::set_project_sources(engine, project, accounts).await?
+        }
+    };
+    out.print(&project, || project_text(&project));
     Ok(())
 }

@@ -206,6 +206,8 @@ pub struct ConversationDetail {
     pub conversation: ConversationSummary,
     pub contact: Contact,
     pub messages: Vec<Message>,
+    /// Internal notes of the team, oldest first.
+    pub notes: Vec<Note>,
 }
 
 /// What the inbox list asks for: a window of rows under a filter.
@@ -331,4 +333,127 @@ mod tests {
             .expect_err("not a status");
         assert!(err.to_string().contains("awaiting_response"), "{err}");
     }
+}
+
+text_enum! {
+    /// The language a project's bot speaks to operators.
+    Language {
+        Ru => "ru",
+        En => "en",
+    }
+}
+
+text_enum! {
+    /// How a connected Telegram bot is doing.
+    BotState {
+        Connecting => "connecting",
+        Online => "online",
+        Offline => "offline",
+        Unauthorized => "unauthorized",
+        Conflict => "conflict",
+        Stopped => "stopped",
+    }
+}
+
+text_enum! {
+    /// Something a work group lacks before topics can be created in it.
+    WorkGroupProblem {
+        BotNotMember => "bot_not_member",
+        TopicsDisabled => "topics_disabled",
+        NotAdmin => "not_admin",
+        CannotManageTopics => "cannot_manage_topics",
+        Unreachable => "unreachable",
+    }
+}
+
+/// A connected account of any channel, as the project settings list them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ChannelAccount {
+    pub id: i64,
+    pub kind: ChannelKind,
+    pub name: String,
+    pub project_id: Option<i64>,
+    pub enabled: bool,
+}
+
+/// A project: its operator bot, its work group and its sources.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Project {
+    pub id: i64,
+    pub name: String,
+    pub language: Language,
+    pub bot: Option<ProjectBot>,
+    pub work_group: Option<WorkGroup>,
+    /// The channel accounts whose conversations belong to this project
+    /// (the bot itself is one).
+    pub sources: Vec<ChannelAccount>,
+    pub created_at: Millis,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ProjectBot {
+    pub account_id: i64,
+    pub username: String,
+    pub api_url: String,
+    pub state: BotState,
+    pub last_error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkGroup {
+    pub chat_id: i64,
+    pub title: String,
+    pub check: Option<WorkGroupCheck>,
+}
+
+/// What the last check of the bot's rights in the work group found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkGroupCheck {
+    pub checked_at: Millis,
+    /// Empty when topics can be created and managed.
+    pub missing: Vec<WorkGroupProblem>,
+    /// Why the check could not be made (network), if so.
+    pub error: Option<String>,
+}
+
+/// A project's name and the language its bot uses with operators.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ProjectInput {
+    pub name: String,
+    pub language: Language,
+}
+
+/// A bot to connect: the token from @BotFather and, optionally, a Bot API
+/// server of one's own.
+#[derive(Clone, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct BotInput {
+    pub token: String,
+    pub api_url: Option<String>,
+}
+
+impl std::fmt::Debug for BotInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BotInput")
+            .field("token", &"<redacted>")
+            .field("api_url", &self.api_url)
+            .finish()
+    }
+}
+
+/// An internal note on a conversation, never sent to the customer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Note {
+    pub id: i64,
+    pub conversation_id: i64,
+    pub author_name: String,
+    pub text: String,
+    pub created_at: Millis,
 }

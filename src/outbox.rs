@@ -9,12 +9,12 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use sqlx::SqliteConnection;
 
-use crate::channels::{Channel, Outgoing, SendError};
+use crate::channels::{Channel, Outgoing, SendError, Sent};
 use crate::clock::SharedClock;
 use crate::error::{Error, Result};
 use crate::events::EngineEvent;
 use crate::inbox;
-use crate::model::{Attachment, AuthorKind, ConversationStatus, Message};
+use crate::model::{Attachment, AuthorKind, ChannelKind, ConversationStatus, Message};
 use crate::queue::{self, Job, JobError, JobHandler, NewJob, Queue};
 use crate::relay::{MAX_TEXT, Relay, preview};
 use crate::store::{Store, parse_column};
@@ -84,6 +84,26 @@ impl Outbox {
 
     /// Stores the reply as a pending message and queues its sending.
     pub async fn reply(&self, reply: Reply) -> Result<Message> {
+        let mut tx = self.store.write().await?;
+        let (conversation_id, message_id) = self.reply_in(&mut tx, reply).await?;
+        tx.commit().await?;
+        self.after_commit(conversation_id, message_id).await;
+        inbox::message(self.store.pool(), message_id).await
+    }
+
+    /// Tells the workers and subscribers about a reply once it is committed.
+    pub async fn after_commit(&self, conversation_id: i64, message_id: i64) {
+        self.queue.wake();
+        tracing::info!(conversation_id, message_id, "reply queued");
+        self.relay
+            .publish_message(conversation_id, message_id, false)
+            .await;
+    }
+
+    /// [`Outbox::reply`] inside the caller's transaction. Returns the
+    /// conversation and the new message; the caller commits, then calls
+    /// [`Outbox::after_commit`].
+    pub async fn reply_in(&self, tx: &mut SqliteConnection, reply: Reply) -> Result<(i64, i64)> {
         let text = reply.text.trim().to_owned();
         if text.is_empty() && reply.attachments.is_empty() {
             return Err(Error::invalid("the reply is empty"));
@@ -97,14 +117,16 @@ impl Outbox {
             return Err(Error::invalid("a reply cannot be written as the customer"));
         }
         let now = self.clock.now_ms();
-        let mut tx = self.store.write().await?;
-        let (account_id, status): (i64, String) =
-            sqlx::query_as("SELECT channel_account_id, status FROM conversations WHERE id = ?1")
-                .bind(reply.conversation_id)
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or_else(|| Error::not_found("conversation", reply.conversation_id))?;
+        let (account_id, status, kind, thread): (i64, String, String, String) = sqlx::query_as(
+            "SELECT c.channel_account_id, c.status, a.kind, c.external_thread_id
+             FROM conversations c JOIN channel_accounts a ON a.id = c.channel_account_id WHERE c.id = ?1",
+        )
+        .bind(reply.conversation_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| Error::not_found("conversation", reply.conversation_id))?;
         let status: ConversationStatus = parse_column("conversations.status", &status)?;
+        let kind: ChannelKind = parse_column("channel_accounts.kind", &kind)?;
         let attachments = serde_json::to_string(&reply.attachments)
             .map_err(|e| Error::invalid(format!("attachments: {e}")))?;
         let message_id: i64 = sqlx::query_scalar(
@@ -122,18 +144,17 @@ impl Outbox {
         .fetch_one(&mut *tx)
         .await?;
         queue::enqueue(
-            &mut tx,
+            &mut *tx,
             now,
             self.queue.settings().max_attempts,
-            NewJob {
-                kind: SEND_JOB,
-                version: SEND_JOB_VERSION,
-                payload: serde_json::json!(SendPayload { message_id }),
-                idempotency_key: format!("{SEND_JOB}:{message_id}"),
-                destination: format!("conversation:{}", reply.conversation_id),
-                max_attempts: None,
-                run_at: None,
-            },
+            NewJob::new(
+                SEND_JOB,
+                SEND_JOB_VERSION,
+                serde_json::json!(SendPayload { message_id }),
+                format!("{SEND_JOB}:{message_id}"),
+                format!("conversation:{}", reply.conversation_id),
+            )
+            .rate_keys(crate::channels::rate_keys(kind, account_id, &thread)),
         )
         .await?;
         sqlx::query(
@@ -147,14 +168,30 @@ impl Outbox {
         .bind(preview(&text, &reply.attachments))
         .execute(&mut *tx)
         .await?;
-        tx.commit().await?;
-        self.queue.wake();
-        tracing::info!(conversation_id = reply.conversation_id, message_id, author = %reply.author, "reply queued");
-        self.relay
-            .publish_message(reply.conversation_id, message_id, false)
-            .await;
-        inbox::message(self.store.pool(), message_id).await
+        // What the operators wrote in their topic is there already.
+        if reply.author != AuthorKind::Operator {
+            crate::telegram::mirror::enqueue_message(
+                &mut *tx,
+                now,
+                reply.conversation_id,
+                message_id,
+            )
+            .await?;
+        }
+        Ok((reply.conversation_id, message_id))
     }
+}
+
+/// Learns how each reply's delivery ended, inside the transaction that records
+/// it (the operator's topic shows the result).
+#[async_trait]
+pub trait DeliveryObserver: Send + Sync + 'static {
+    async fn delivered(
+        &self,
+        db: &mut SqliteConnection,
+        message_id: i64,
+        failure: Option<&str>,
+    ) -> Result<()>;
 }
 
 /// The `outbox.send` job: hands one stored reply to its channel.
@@ -163,15 +200,23 @@ pub struct SendHandler {
     clock: SharedClock,
     relay: Relay,
     channels: Arc<Channels>,
+    observer: Arc<dyn DeliveryObserver>,
 }
 
 impl SendHandler {
-    pub fn new(store: Store, clock: SharedClock, relay: Relay, channels: Arc<Channels>) -> Self {
+    pub fn new(
+        store: Store,
+        clock: SharedClock,
+        relay: Relay,
+        channels: Arc<Channels>,
+        observer: Arc<dyn DeliveryObserver>,
+    ) -> Self {
         Self {
             store,
             clock,
             relay,
             channels,
+            observer,
         }
     }
 
@@ -199,6 +244,22 @@ impl SendHandler {
             attachments: serde_json::from_str(&attachments)
                 .map_err(|e| Error::Corrupt(format!("attachments of message {message_id}: {e}")))?,
         }))
+    }
+
+    async fn record_sent(&self, message_id: i64, sent: &Sent) -> Result<i64> {
+        let mut tx = self.store.write().await?;
+        let conversation_id: i64 = sqlx::query_scalar(
+            "UPDATE messages SET delivery = 'sent', delivery_error = NULL, external_id = ?2, sent_at = ?3
+             WHERE id = ?1 RETURNING conversation_id",
+        )
+        .bind(message_id)
+        .bind(&sent.external_id)
+        .bind(self.clock.now_ms())
+        .fetch_one(&mut *tx)
+        .await?;
+        self.observer.delivered(&mut tx, message_id, None).await?;
+        tx.commit().await?;
+        Ok(conversation_id)
     }
 
     async fn note_attempt_error(&self, message_id: i64, reason: &str) {
@@ -253,16 +314,10 @@ impl JobHandler for SendHandler {
                 });
             }
         };
-        let conversation_id: i64 = sqlx::query_scalar(
-            "UPDATE messages SET delivery = 'sent', delivery_error = NULL, external_id = ?2, sent_at = ?3
-             WHERE id = ?1 RETURNING conversation_id",
-        )
-        .bind(message_id)
-        .bind(&sent.external_id)
-        .bind(self.clock.now_ms())
-        .fetch_one(self.store.pool())
-        .await
-        .map_err(|e| JobError::Retry(format!("recording the delivery: {e}")))?;
+        let conversation_id = self
+            .record_sent(message_id, &sent)
+            .await
+            .map_err(|e| JobError::Retry(format!("recording the delivery: {e}")))?;
         tracing::info!(message_id, "reply sent");
         self.relay
             .publish_message(conversation_id, message_id, true)
@@ -290,6 +345,9 @@ impl JobHandler for SendHandler {
         let Some(conversation_id) = conversation_id else {
             return Ok(Vec::new());
         };
+        self.observer
+            .delivered(&mut *db, message_id, Some(reason))
+            .await?;
         // A reply that cannot be delivered needs a person's eyes.
         sqlx::query("UPDATE conversations SET status = ?2, updated_at = ?3 WHERE id = ?1")
             .bind(conversation_id)

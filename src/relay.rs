@@ -148,8 +148,36 @@ impl Relay {
     /// Stores an inbound message once. The same message delivered again (same
     /// channel account and external id) changes nothing and reports `duplicate`.
     pub async fn ingest(&self, inbound: CheckedInbound) -> Result<IngestOutcome> {
-        let now = self.clock.now_ms();
         let mut tx = self.store.write().await?;
+        let outcome = self.ingest_in(&mut tx, &inbound).await?;
+        tx.commit().await?;
+        self.after_commit(&outcome).await;
+        Ok(outcome)
+    }
+
+    /// Tells subscribers about a stored message once its transaction committed.
+    pub async fn after_commit(&self, outcome: &IngestOutcome) {
+        if outcome.duplicate {
+            return;
+        }
+        tracing::info!(
+            conversation_id = outcome.conversation_id,
+            message_id = outcome.message_id,
+            "inbound message stored"
+        );
+        self.publish_message(outcome.conversation_id, outcome.message_id, false)
+            .await;
+    }
+
+    /// [`Relay::ingest`] inside the caller's transaction (an adapter that stores
+    /// its position with the message). The caller commits, then calls
+    /// [`Relay::after_commit`].
+    pub async fn ingest_in(
+        &self,
+        tx: &mut SqliteConnection,
+        inbound: &CheckedInbound,
+    ) -> Result<IngestOutcome> {
+        let now = self.clock.now_ms();
 
         let seen: Option<(i64, i64)> = sqlx::query_as(
             "SELECT id, conversation_id FROM messages
@@ -160,7 +188,6 @@ impl Relay {
         .fetch_optional(&mut *tx)
         .await?;
         if let Some((message_id, conversation_id)) = seen {
-            tx.rollback().await?;
             tracing::debug!(message_id, "inbound message already stored");
             return Ok(IngestOutcome {
                 conversation_id,
@@ -176,7 +203,7 @@ impl Relay {
                 .await?
                 .ok_or_else(|| Error::not_found("channel account", inbound.channel_account_id))?;
 
-        let contact_id = contact_for(&mut tx, &inbound.sender, &inbound.sender_name, now).await?;
+        let contact_id = contact_for(&mut *tx, &inbound.sender, &inbound.sender_name, now).await?;
 
         let existing: Option<(i64, String)> = sqlx::query_as(
             "SELECT id, status FROM conversations WHERE channel_account_id = ?1 AND external_thread_id = ?2",
@@ -238,15 +265,8 @@ impl Relay {
         .execute(&mut *tx)
         .await?;
 
-        tx.commit().await?;
-        tracing::info!(
-            conversation_id,
-            message_id,
-            channel_account = inbound.channel_account_id,
-            "inbound message stored"
-        );
-        self.publish_message(conversation_id, message_id, false)
-            .await;
+        crate::telegram::mirror::enqueue_message(&mut *tx, now, conversation_id, message_id)
+            .await?;
         Ok(IngestOutcome {
             conversation_id,
             message_id,

@@ -16,6 +16,40 @@ pub const FILE_NAME: &str = "settings.toml";
 pub struct Settings {
     pub queue: QueueSettings,
     pub log: LogSettings,
+    pub telegram: TelegramSettings,
+}
+
+/// Telegram's limits (its Bot FAQ) and how the bots connect. The defaults are
+/// Telegram's; change them only for a Bot API server of your own.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TelegramSettings {
+    /// Messages (and topic creations and edits) into one group per window.
+    pub group_messages: u32,
+    pub group_window_ms: Millis,
+    /// At most one message per chat this often.
+    pub chat_interval_ms: Millis,
+    /// Messages per second per bot, across all chats.
+    pub bot_per_second: u32,
+    /// How long one getUpdates request waits for news, in seconds.
+    pub poll_timeout_s: u32,
+    /// Reconnecting after a network loss waits this long, doubling up to the maximum.
+    pub reconnect_min_ms: Millis,
+    pub reconnect_max_ms: Millis,
+}
+
+impl Default for TelegramSettings {
+    fn default() -> Self {
+        Self {
+            group_messages: 20,
+            group_window_ms: 60_000,
+            chat_interval_ms: 1_000,
+            bot_per_second: 30,
+            poll_timeout_s: 25,
+            reconnect_min_ms: 1_000,
+            reconnect_max_ms: 60_000,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -112,6 +146,26 @@ impl Settings {
         if q.backoff_base_ms < 1 || q.backoff_max_ms < q.backoff_base_ms {
             return Err(
                 "queue.backoff_base_ms must be positive and at most queue.backoff_max_ms".into(),
+            );
+        }
+        let t = &self.telegram;
+        if t.group_messages < 1
+            || t.group_window_ms < 1
+            || t.chat_interval_ms < 1
+            || t.bot_per_second < 1
+        {
+            return Err("telegram limits must be positive".into());
+        }
+        if !(1..=50).contains(&t.poll_timeout_s) {
+            return Err(format!(
+                "telegram.poll_timeout_s must be between 1 and 50, not {}",
+                t.poll_timeout_s
+            ));
+        }
+        if t.reconnect_min_ms < 1 || t.reconnect_max_ms < t.reconnect_min_ms {
+            return Err(
+                "telegram.reconnect_min_ms must be positive and at most telegram.reconnect_max_ms"
+                    .into(),
             );
         }
         if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {

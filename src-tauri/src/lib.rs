@@ -13,8 +13,9 @@ use tauri::{Manager, RunEvent, State};
 use tauri_specta::{Builder, Event, collect_commands, collect_events};
 use tuberry::api::{self, ApiResult};
 use tuberry::model::{
-    AppInfo, ConversationDetail, ConversationFilter, ConversationPage, ConversationStatus,
-    ConversationSummary, IngestOutcome, Message, SimulatorEntry, StatusCounts,
+    AppInfo, BotInput, ChannelAccount, ConversationDetail, ConversationFilter, ConversationPage,
+    ConversationStatus, ConversationSummary, IngestOutcome, Message, Project, ProjectInput,
+    SimulatorEntry, StatusCounts,
 };
 use tuberry::{Engine, EngineOptions};
 
@@ -99,6 +100,78 @@ async fn app_info(engine: EngineState<'_>) -> ApiResult<AppInfo> {
     Ok(api::app_info(&engine))
 }
 
+#[tauri::command]
+#[specta::specta]
+async fn list_projects(engine: EngineState<'_>) -> ApiResult<Vec<Project>> {
+    api::list_projects(&engine).await
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn create_project(engine: EngineState<'_>, input: ProjectInput) -> ApiResult<Project> {
+    api::create_project(&engine, input).await
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn update_project(
+    engine: EngineState<'_>,
+    project_id: i64,
+    input: ProjectInput,
+) -> ApiResult<Project> {
+    api::update_project(&engine, project_id, input).await
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn delete_project(engine: EngineState<'_>, project_id: i64) -> ApiResult<()> {
+    api::delete_project(&engine, project_id).await
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn connect_bot(
+    engine: EngineState<'_>,
+    project_id: i64,
+    bot: BotInput,
+) -> ApiResult<Project> {
+    api::connect_bot(&engine, project_id, bot).await
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn disconnect_bot(engine: EngineState<'_>, project_id: i64) -> ApiResult<Project> {
+    api::disconnect_bot(&engine, project_id).await
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn check_work_group(engine: EngineState<'_>, project_id: i64) -> ApiResult<Project> {
+    api::check_work_group(&engine, project_id).await
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn unbind_work_group(engine: EngineState<'_>, project_id: i64) -> ApiResult<Project> {
+    api::unbind_work_group(&engine, project_id).await
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn set_project_sources(
+    engine: EngineState<'_>,
+    project_id: i64,
+    account_ids: Vec<i64>,
+) -> ApiResult<Project> {
+    api::set_project_sources(&engine, project_id, account_ids).await
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn list_channel_accounts(engine: EngineState<'_>) -> ApiResult<Vec<ChannelAccount>> {
+    api::list_channel_accounts(&engine).await
+}
+
 /// The commands and events the window may use.
 pub fn specta_builder() -> Builder<tauri::Wry> {
     Builder::<tauri::Wry>::new()
@@ -112,6 +185,16 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             simulate_inbound,
             simulator_transcript,
             app_info,
+            list_projects,
+            create_project,
+            update_project,
+            delete_project,
+            connect_bot,
+            disconnect_bot,
+            check_work_group,
+            unbind_work_group,
+            set_project_sources,
+            list_channel_accounts,
         ])
         .events(collect_events![EngineEvent])
         // Ids and timestamps stay far below 2^53.

@@ -8,7 +8,19 @@ pub mod simulator;
 use async_trait::async_trait;
 
 use crate::clock::Millis;
-use crate::model::Attachment;
+use crate::model::{Attachment, ChannelKind};
+
+/// The shared budgets a reply to `thread` counts against besides its
+/// conversation, narrowest first (see [`crate::queue::NewJob::rate_keys`]).
+pub fn rate_keys(kind: ChannelKind, account_id: i64, thread: &str) -> Vec<String> {
+    match kind {
+        ChannelKind::TelegramBot => vec![
+            crate::telegram::chat_key(account_id, thread),
+            crate::telegram::bot_key(account_id),
+        ],
+        _ => Vec::new(),
+    }
+}
 
 /// A reply on its way to a customer.
 #[derive(Debug, Clone)]

@@ -16,7 +16,9 @@
 //! ```
 //!
 //! Jobs with the same destination run one at a time, in the order they were
-//! queued, so the messages of one conversation never overtake each other.
+//! queued, so the messages of one conversation never overtake each other. A job
+//! may also count against shared budgets (`rate_keys`: a Telegram work group,
+//! a bot): it runs only when every one of its buckets has a token.
 
 mod rate;
 
@@ -47,6 +49,9 @@ pub struct Job {
     #[sqlx(json)]
     pub payload: Value,
     pub destination: String,
+    /// Shared budgets this job counts against besides its destination,
+    /// space-separated, narrowest first.
+    pub rate_keys: String,
     /// Including the one now running.
     pub attempts: i64,
     pub max_attempts: i64,
@@ -61,8 +66,58 @@ pub struct NewJob {
     /// A second job with the same key is not queued: the first one stands.
     pub idempotency_key: String,
     pub destination: String,
+    /// Shared budgets besides the destination (a Telegram group, a bot),
+    /// narrowest first: a "retry after" answer holds the destination and the
+    /// first of them.
+    pub rate_keys: Vec<String>,
     pub max_attempts: Option<i64>,
     pub run_at: Option<Millis>,
+}
+
+impl NewJob {
+    /// A job with the usual attempts, due now, counting only against its destination.
+    pub fn new(
+        kind: &'static str,
+        version: i64,
+        payload: Value,
+        idempotency_key: String,
+        destination: String,
+    ) -> Self {
+        Self {
+            kind,
+            version,
+            payload,
+            idempotency_key,
+            destination,
+            rate_keys: Vec::new(),
+            max_attempts: None,
+            run_at: None,
+        }
+    }
+
+    pub fn rate_keys(mut self, keys: impl IntoIterator<Item = String>) -> Self {
+        self.rate_keys = keys.into_iter().collect();
+        self
+    }
+}
+
+impl Job {
+    pub fn rate_keys(&self) -> impl Iterator<Item = &str> {
+        self.rate_keys.split_ascii_whitespace()
+    }
+
+    /// The destination and its narrowest shared budget: what a "retry after"
+    /// answer holds.
+    fn hold_keys(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.destination.as_str()).chain(self.rate_keys().take(1))
+    }
+
+    /// Every bucket a run of this job takes a token from.
+    fn budget_keys(&self) -> Vec<&str> {
+        std::iter::once(self.destination.as_str())
+            .chain(self.rate_keys())
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -138,8 +193,26 @@ pub struct Queue {
     bus: EventBus,
     settings: QueueSettings,
     handlers: HashMap<(String, i64), Arc<dyn JobHandler>>,
-    limits: Mutex<RateLimits>,
+    limits: Arc<Mutex<RateLimits>>,
     wake: Notify,
+}
+
+/// Lets a job handler that makes more than one call (creating a topic before
+/// posting into it) take the extra tokens from the queue's buckets.
+#[derive(Clone)]
+pub struct RateHandle {
+    limits: Arc<Mutex<RateLimits>>,
+    clock: SharedClock,
+}
+
+impl RateHandle {
+    /// Takes one token from each key, or says how long to wait.
+    pub fn try_take(&self, keys: &[&str]) -> Result<(), Millis> {
+        self.limits
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .try_acquire_all(keys, self.clock.now_ms())
+    }
 }
 
 /// Inserts a job inside the caller's transaction, so the job exists exactly when
@@ -153,8 +226,8 @@ pub async fn enqueue(
 ) -> Result<i64> {
     sqlx::query(
         "INSERT INTO jobs (kind, version, payload, idempotency_key, destination, max_attempts,
-                           run_at, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)
+                           run_at, created_at, updated_at, rate_keys)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9)
          ON CONFLICT (idempotency_key) DO NOTHING",
     )
     .bind(job.kind)
@@ -165,6 +238,7 @@ pub async fn enqueue(
     .bind(job.max_attempts.unwrap_or(default_max_attempts).max(1))
     .bind(job.run_at.unwrap_or(now))
     .bind(now)
+    .bind(job.rate_keys.join(" "))
     .execute(&mut *db)
     .await?;
     Ok(
@@ -183,7 +257,7 @@ impl Queue {
             bus,
             settings,
             handlers: HashMap::new(),
-            limits: Mutex::new(RateLimits::default()),
+            limits: Arc::new(Mutex::new(RateLimits::default())),
             wake: Notify::new(),
         }
     }
@@ -197,6 +271,13 @@ impl Queue {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .set(destination_prefix, rate);
+    }
+
+    pub fn rates(&self) -> RateHandle {
+        RateHandle {
+            limits: self.limits.clone(),
+            clock: self.clock.clone(),
+        }
     }
 
     pub fn settings(&self) -> &QueueSettings {
@@ -258,17 +339,19 @@ impl Queue {
     /// Claims the oldest job that may run now, marking it running under a lease.
     async fn claim(&self, now: Millis) -> Result<Result<Job, Option<Millis>>> {
         let mut tx = self.store.write().await?;
-        let candidates: Vec<Job> = sqlx::query_as(
-            "SELECT j.id, j.kind, j.version, j.payload, j.destination, j.attempts, j.max_attempts
+        let candidates: Vec<Job> = sqlx::query_as(concat!(
+            "SELECT j.id, j.kind, j.version, j.payload, j.destination, j.rate_keys, j.attempts, j.max_attempts
              FROM jobs j
              WHERE ((j.status = 'queued' AND j.run_at <= ?1) OR (j.status = 'running' AND j.lease_until <= ?1))
                AND NOT EXISTS (SELECT 1 FROM jobs e WHERE e.destination = j.destination
                                AND e.id < j.id AND e.status IN ('queued', 'running'))
-               AND NOT EXISTS (SELECT 1 FROM destination_holds h WHERE h.destination = j.destination
-                               AND h.blocked_until > ?1)
+               AND NOT EXISTS (SELECT 1 FROM destination_holds h WHERE h.blocked_until > ?1 AND ",
+            "(h.destination = j.destination
+                     OR instr(' ' || j.rate_keys || ' ', ' ' || h.destination || ' ') > 0)",
+            ")
              ORDER BY j.run_at, j.id
-             LIMIT 64",
-        )
+             LIMIT 64"
+        ))
         .bind(now)
         .fetch_all(&mut *tx)
         .await?;
@@ -276,15 +359,15 @@ impl Queue {
         let mut rate_wait: Option<Millis> = None;
         let picked = {
             let mut limits = self.limits.lock().unwrap_or_else(PoisonError::into_inner);
-            candidates
-                .into_iter()
-                .find(|job| match limits.try_acquire(&job.destination, now) {
+            candidates.into_iter().find(|job| {
+                match limits.try_acquire_all(&job.budget_keys(), now) {
                     Ok(()) => true,
                     Err(wait) => {
                         rate_wait = Some(rate_wait.map_or(wait, |w| w.min(wait)));
                         false
                     }
-                })
+                }
+            })
         };
         let Some(mut job) = picked else {
             tx.rollback().await?;
@@ -307,10 +390,10 @@ impl Queue {
         .await
         .and(Ok(()));
         if let Err(e) = claimed.and(tx.commit().await) {
-            self.limits
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .refund(&job.destination);
+            let mut limits = self.limits.lock().unwrap_or_else(PoisonError::into_inner);
+            for key in job.budget_keys() {
+                limits.refund(key);
+            }
             return Err(e.into());
         }
         job.attempts += 1;
@@ -321,8 +404,10 @@ impl Queue {
     async fn next_due(&self, now: Millis) -> Result<Option<Millis>> {
         Ok(sqlx::query_scalar(
             "SELECT min(t) FROM (
-                 SELECT max(j.run_at, coalesce(h.blocked_until, 0)) AS t
-                 FROM jobs j LEFT JOIN destination_holds h ON h.destination = j.destination
+                 SELECT max(j.run_at, coalesce((SELECT max(h.blocked_until) FROM destination_holds h
+                                                WHERE h.destination = j.destination
+                                                   OR instr(' ' || j.rate_keys || ' ', ' ' || h.destination || ' ') > 0), 0)) AS t
+                 FROM jobs j
                  WHERE j.status = 'queued'
                  UNION ALL
                  SELECT lease_until FROM jobs WHERE status = 'running')
@@ -387,14 +472,16 @@ impl Queue {
             }
             Err(JobError::RetryAfter { after_ms, reason }) => {
                 let until = now + after_ms.max(1);
-                sqlx::query(
-                    "INSERT INTO destination_holds (destination, blocked_until) VALUES (?1, ?2)
-                     ON CONFLICT (destination) DO UPDATE SET blocked_until = max(blocked_until, excluded.blocked_until)",
-                )
-                .bind(&job.destination)
-                .bind(until)
-                .execute(&mut *tx)
-                .await?;
+                for key in job.hold_keys() {
+                    sqlx::query(
+                        "INSERT INTO destination_holds (destination, blocked_until) VALUES (?1, ?2)
+                         ON CONFLICT (destination) DO UPDATE SET blocked_until = max(blocked_until, excluded.blocked_until)",
+                    )
+                    .bind(key)
+                    .bind(until)
+                    .execute(&mut *tx)
+                    .await?;
+                }
                 sqlx::query(
                     "UPDATE jobs SET status = 'queued', attempts = attempts - 1, run_at = ?2, lease_until = NULL,
                                      last_error = ?3, updated_at = ?4 WHERE id = ?1",

@@ -82,6 +82,31 @@ impl RateLimits {
         }
     }
 
+    /// Takes a token from every key's bucket, or from none: when one of them is
+    /// empty, says how long until all of them have one.
+    pub fn try_acquire_all(&mut self, keys: &[&str], now: Millis) -> Result<(), Millis> {
+        let mut wait: Millis = 0;
+        for key in keys {
+            let Some(rate) = self.rule(key) else { continue };
+            let bucket = self.refill(key, rate, now);
+            if bucket.tokens < 1.0 {
+                let need = ((1.0 - bucket.tokens) * rate.every_ms as f64).ceil() as Millis;
+                wait = wait.max(need);
+            }
+        }
+        if wait > 0 {
+            return Err(wait);
+        }
+        for key in keys {
+            if self.rule(key).is_some()
+                && let Some(bucket) = self.buckets.get_mut(*key)
+            {
+                bucket.tokens -= 1.0;
+            }
+        }
+        Ok(())
+    }
+
     /// Gives back a token taken for a job that did not run after all.
     pub fn refund(&mut self, destination: &str) {
         if let Some(rate) = self.rule(destination)
@@ -114,5 +139,31 @@ mod tests {
         );
         assert_eq!(limits.try_acquire("chat:1", 500), Ok(()));
         assert_eq!(limits.try_acquire("other", 0), Ok(()), "no rule, no limit");
+    }
+
+    #[test]
+    fn all_or_nothing_across_keys() {
+        let mut limits = RateLimits::default();
+        limits.set("group:", Rate::per(2, 60_000));
+        limits.set("bot:", Rate::per(30, 1_000));
+        assert_eq!(
+            limits.try_acquire_all(&["topic:1", "group:1", "bot:1"], 0),
+            Ok(())
+        );
+        assert_eq!(
+            limits.try_acquire_all(&["topic:2", "group:1", "bot:1"], 0),
+            Ok(())
+        );
+        assert_eq!(
+            limits.try_acquire_all(&["topic:3", "group:1", "bot:1"], 0),
+            Err(30_000),
+            "the group's budget is spent"
+        );
+        // The bot's bucket was not charged by the refused attempt: 28 left.
+        for _ in 0..28 {
+            assert_eq!(limits.try_acquire_all(&["chat:9", "bot:1"], 0), Ok(()));
+        }
+        assert!(limits.try_acquire_all(&["chat:9", "bot:1"], 0).is_err());
+        assert_eq!(limits.try_acquire_all(&["group:1"], 30_000), Ok(()));
     }
 }

@@ -9,6 +9,9 @@ use tuberry::relay::Inbound;
 use tuberry::settings::{QueueSettings, Settings};
 use tuberry::{Engine, EngineOptions};
 
+/// Tests file their secrets apart from the app's.
+pub const TEST_KEYRING: &str = "app.tuberry.test";
+
 pub const T0: i64 = 1_767_225_600_000; // 2026-01-01 00:00 UTC
 
 pub fn test_settings() -> Settings {
@@ -42,6 +45,7 @@ pub async fn open_engine(dir: &TempDir, clock: &ManualClock) -> Engine {
         data_dir: dir.path().to_path_buf(),
         clock: Arc::new(clock.clone()),
         settings: Some(test_settings()),
+        keyring: tuberry::keyring::Keyring::new(TEST_KEYRING),
     })
     .await
     .expect("engine opens")

@@ -76,15 +76,13 @@ async fn harness(handler: Arc<dyn JobHandler>) -> Harness {
 }
 
 fn job(key: &str, destination: &str) -> NewJob {
-    NewJob {
-        kind: "test.job",
-        version: 1,
-        payload: json!({ "key": key }),
-        idempotency_key: key.into(),
-        destination: destination.into(),
-        max_attempts: None,
-        run_at: None,
-    }
+    NewJob::new(
+        "test.job",
+        1,
+        json!({ "key": key }),
+        key.into(),
+        destination.into(),
+    )
 }
 
 #[tokio::test]

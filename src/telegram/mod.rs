@@ -1,0 +1,248 @@
+//! Telegram: a project's operator bot, its work group where every conversation
+//! has a forum topic, and the bot as a customer channel.
+//!
+//! ```text
+//!  Bot API ──getUpdates (long poll)──► poller ──one transaction per update──►
+//!     private chat: relay::ingest_in (the bot as a customer channel)
+//!     work group topic: outbox::reply_in as the operator, /close /reopen /note
+//!     bot added to a group, /bind: bind the project's work group, check rights
+//!     + the update offset, so a restart neither loses nor repeats an update
+//!
+//!  any conversation's message ──► job telegram.mirror (topic:<conversation>,
+//!     budgets tg-group:<chat>, tg-bot:<bot>) ──► topic created on first use,
+//!     waiting texts of a topic coalesced into one message
+//! ```
+//!
+//! Telegram's limits (its Bot FAQ): about 1 message a second per chat, 20 a
+//! minute into one group, 30 a second per bot; beyond them it answers 429 with
+//! `retry_after`. Every call that counts is a queued job with those budgets, and
+//! a 429 holds the chat or group until the time it named.
+
+pub mod channel;
+pub mod mirror;
+pub mod poller;
+pub mod projects;
+mod text;
+
+use std::collections::HashMap;
+use std::sync::{Arc, PoisonError, RwLock};
+
+use teloxide_core::Bot;
+use teloxide_core::errors::{ApiError, RequestError};
+
+use crate::clock::Millis;
+use crate::error::{Error, Result};
+use crate::queue::{JobError, Queue, Rate};
+use crate::secret::Secret;
+use crate::settings::TelegramSettings;
+
+pub use projects::Telegram;
+
+pub const DEFAULT_API_URL: &str = "https://api.telegram.org";
+
+/// The budget of one private chat of one bot.
+pub fn chat_key(bot_account_id: i64, chat: &str) -> String {
+    format!("tg-chat:{bot_account_id}:{chat}")
+}
+
+/// The budget of one group, shared by all of its topics.
+pub fn group_key(chat_id: i64) -> String {
+    format!("tg-group:{chat_id}")
+}
+
+/// The budget of one bot across all chats.
+pub fn bot_key(bot_account_id: i64) -> String {
+    format!("tg-bot:{bot_account_id}")
+}
+
+/// Token buckets that keep every bot inside Telegram's limits. A bucket with
+/// burst `b` refilled every `i` ms lets through at most `b + w/i` calls in any
+/// window `w`; the intervals are chosen so that this stays within the limit.
+pub fn rates(limits: &TelegramSettings) -> [(&'static str, Rate); 3] {
+    let bucket = |limit: u32, window: Millis, burst: u32| {
+        let burst = burst.clamp(1, limit);
+        Rate {
+            burst,
+            every_ms: window / Millis::from((limit - burst).max(1)) + 1,
+        }
+    };
+    [
+        (
+            "tg-group:",
+            bucket(limits.group_messages, limits.group_window_ms, 3),
+        ),
+        (
+            "tg-chat:",
+            Rate {
+                burst: 1,
+                every_ms: limits.chat_interval_ms + 1,
+            },
+        ),
+        (
+            "tg-bot:",
+            bucket(limits.bot_per_second, 1_000, limits.bot_per_second / 6),
+        ),
+    ]
+}
+
+pub fn set_rates(queue: &Queue, limits: &TelegramSettings) {
+    for (prefix, rate) in rates(limits) {
+        queue.set_rate(prefix, rate);
+    }
+}
+
+/// Checks the shape of a bot token (`123456789:AA...`) before it is sent anywhere.
+pub fn check_token(token: &str) -> Result<()> {
+    let valid = token.split_once(':').is_some_and(|(id, key)| {
+        !id.is_empty()
+            && id.len() <= 20
+            && id.bytes().all(|b| b.is_ascii_digit())
+            && key.len() >= 20
+            && key
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    });
+    if valid {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            "this does not look like a bot token: copy the whole token @BotFather gave, like 123456789:AAH…",
+        ))
+    }
+}
+
+pub fn check_api_url(url: &str) -> Result<url::Url> {
+    let parsed = url::Url::parse(url.trim())
+        .map_err(|e| Error::invalid(format!("the Bot API address `{url}` is not a URL: {e}")))?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
+        return Err(Error::invalid(format!(
+            "the Bot API address `{url}` must be an http or https URL"
+        )));
+    }
+    Ok(parsed)
+}
+
+/// A client for one bot at one Bot API server.
+pub fn client(http: &reqwest::Client, token: &Secret<String>, api_url: &str) -> Result<Bot> {
+    let url = check_api_url(api_url)?;
+    Ok(Bot::with_client(token.expose().clone(), http.clone()).set_api_url(url))
+}
+
+/// What a failed Bot API call means for a job. The token never appears:
+/// teloxide strips URLs from network errors.
+pub fn job_error(e: &RequestError) -> JobError {
+    match e {
+        RequestError::RetryAfter(after) => JobError::RetryAfter {
+            after_ms: Millis::try_from(after.duration().as_millis()).unwrap_or(Millis::MAX),
+            reason: "Telegram: too many requests".into(),
+        },
+        RequestError::Network(_) | RequestError::Io(_) | RequestError::InvalidJson { .. } => {
+            JobError::Retry(format!("Telegram: {e}"))
+        }
+        RequestError::Api(ApiError::Unknown(text)) if is_server_trouble(text) => {
+            JobError::Retry(format!("Telegram: {text}"))
+        }
+        RequestError::Api(ApiError::InvalidToken) => {
+            JobError::Retry("Telegram: the bot token was revoked".into())
+        }
+        RequestError::Api(_) | RequestError::MigrateToChatId(_) => {
+            JobError::Fatal(format!("Telegram: {e}"))
+        }
+    }
+}
+
+fn is_server_trouble(text: &str) -> bool {
+    text.starts_with("Internal Server Error")
+        || text.starts_with("Bad Gateway")
+        || text.contains("restart")
+}
+
+/// The error text Telegram gave, for matching the few that need handling.
+pub fn api_text(e: &RequestError) -> String {
+    match e {
+        RequestError::Api(ApiError::Unknown(text)) => text.clone(),
+        RequestError::Api(api) => api.to_string(),
+        other => other.to_string(),
+    }
+}
+
+pub fn remote(e: &RequestError) -> Error {
+    match e {
+        RequestError::Api(ApiError::InvalidToken) => {
+            Error::invalid("Telegram did not accept this bot token (it may have been revoked)")
+        }
+        other => Error::Remote {
+            service: "Telegram",
+            message: other.to_string(),
+        },
+    }
+}
+
+/// The connected bots, by channel account: shared by the poller, the mirror
+/// jobs and the customer channel.
+#[derive(Default, Clone)]
+pub struct Bots(Arc<RwLock<HashMap<i64, BotHandle>>>);
+
+#[derive(Clone)]
+pub struct BotHandle {
+    pub bot: Bot,
+    /// The bot's own Telegram user id.
+    pub user_id: i64,
+    pub username: String,
+}
+
+impl Bots {
+    pub fn insert(&self, account_id: i64, handle: BotHandle) {
+        self.0
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(account_id, handle);
+    }
+
+    pub fn remove(&self, account_id: i64) {
+        self.0
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&account_id);
+    }
+
+    pub fn get(&self, account_id: i64) -> Option<BotHandle> {
+        self.0
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&account_id)
+            .cloned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_shape() {
+        assert!(check_token("123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw").is_ok());
+        for bad in [
+            "",
+            "123456789",
+            "abc:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw",
+            "1:short",
+            "1:AAHdqTcvCH1vGWJxfSeofSAs0K5P LDsaw",
+        ] {
+            assert!(check_token(bad).is_err(), "{bad:?} must be refused");
+        }
+    }
+
+    #[test]
+    fn buckets_stay_inside_the_limits() {
+        let limits = TelegramSettings::default();
+        let [(_, group), (_, chat), (_, bot)] = rates(&limits);
+        let most = |rate: Rate, window: Millis| {
+            f64::from(rate.burst) + window as f64 / rate.every_ms as f64
+        };
+        assert!(most(group, 60_000) <= 20.0, "group: {group:?}");
+        assert!(group.burst > 1, "a topic and its first message go at once");
+        assert!(most(chat, 1_000) <= 2.0, "chat: {chat:?}");
+        assert!(most(bot, 1_000) <= 30.0, "bot: {bot:?}");
+    }
+}

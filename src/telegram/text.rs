@@ -1,0 +1,152 @@
+//! What the bot writes to operators in the work group, in the project's language.
+
+use crate::model::{AuthorKind, ConversationStatus, Language, WorkGroupProblem};
+
+/// The line that says who wrote a mirrored message.
+pub fn author_label(
+    lang: Language,
+    author: AuthorKind,
+    name: Option<&str>,
+    contact: &str,
+) -> String {
+    let named = |icon: &str, role_ru: &str, role_en: &str| {
+        let role = match lang {
+            Language::Ru => role_ru,
+            Language::En => role_en,
+        };
+        match name.map(str::trim).filter(|n| !n.is_empty()) {
+            Some(name) => format!("{icon} {role} · {name}"),
+            None => format!("{icon} {role}"),
+        }
+    };
+    match author {
+        AuthorKind::Customer => format!("👤 {contact}"),
+        AuthorKind::Manager => named("💼", "Менеджер", "Manager"),
+        AuthorKind::Operator => named("🎧", "Оператор", "Operator"),
+        AuthorKind::Assistant => named("✨", "Ассистент", "Assistant"),
+        AuthorKind::AutoReply => named("🤖", "Автоответчик", "Auto-reply"),
+    }
+}
+
+/// A topic's title: the customer and the channel, with a marker while the
+/// auto-responder or the assistant handles it, or when a person is needed.
+pub fn topic_title(status: ConversationStatus, contact: &str, channel: &str) -> String {
+    let marker = match status {
+        ConversationStatus::AnsweredByAssistant => "🤖 ",
+        ConversationStatus::NeedsHuman => "❗ ",
+        ConversationStatus::AwaitingResponse | ConversationStatus::Closed => "",
+    };
+    let title = format!("{marker}{contact} · {channel}");
+    truncate(&title, 128)
+}
+
+pub fn truncate(text: &str, max_chars: usize) -> String {
+    if text.chars().count() <= max_chars {
+        return text.to_owned();
+    }
+    let cut: String = text.chars().take(max_chars - 1).collect();
+    format!("{cut}…")
+}
+
+pub fn not_delivered(lang: Language, reason: &str) -> String {
+    let reason = truncate(reason, 300);
+    match lang {
+        Language::Ru => format!("⚠️ Не доставлено клиенту: {reason}"),
+        Language::En => format!("⚠️ Not delivered to the customer: {reason}"),
+    }
+}
+
+pub fn attachment_line(lang: Language, kind: &str, name: &str) -> String {
+    match lang {
+        Language::Ru => format!("📎 вложение ({kind}): {name}"),
+        Language::En => format!("📎 attachment ({kind}): {name}"),
+    }
+}
+
+pub fn cut_note(lang: Language) -> &'static str {
+    match lang {
+        Language::Ru => "… (полный текст — в приложении)",
+        Language::En => "… (full text in the app)",
+    }
+}
+
+pub fn help(lang: Language) -> &'static str {
+    match lang {
+        Language::Ru => {
+            "Каждый диалог — отдельная тема. Напишите в теме, и ответ уйдёт клиенту.\n\
+             /close — закрыть диалог\n/reopen — открыть снова\n\
+             /note текст — заметка для команды, клиент её не увидит"
+        }
+        Language::En => {
+            "Every conversation is a topic. Write in a topic and the customer gets it.\n\
+             /close — close the conversation\n/reopen — open it again\n\
+             /note text — a note for the team, never sent to the customer"
+        }
+    }
+}
+
+pub fn empty_note(lang: Language) -> &'static str {
+    match lang {
+        Language::Ru => "Напишите текст заметки после /note",
+        Language::En => "Write the note's text after /note",
+    }
+}
+
+/// What the bot says in a group after `/bind` or when it was added.
+pub fn bind_result(lang: Language, project: &str, missing: &[WorkGroupProblem]) -> String {
+    if missing.is_empty() {
+        return match lang {
+            Language::Ru => format!(
+                "✅ Группа подключена к проекту «{project}». Новые диалоги появятся здесь темами."
+            ),
+            Language::En => format!(
+                "✅ This group is now the work group of “{project}”. New conversations appear here as topics."
+            ),
+        };
+    }
+    let mut out = match lang {
+        Language::Ru => format!("⚠️ Группа привязана к проекту «{project}», но не хватает:"),
+        Language::En => format!("⚠️ This group is bound to “{project}”, but something is missing:"),
+    };
+    for m in missing {
+        out.push_str("\n• ");
+        out.push_str(explain(*m, lang));
+    }
+    out
+}
+
+pub fn bound_elsewhere(lang: Language) -> &'static str {
+    match lang {
+        Language::Ru => {
+            "Этот бот уже работает с другой группой. Отвяжите её в приложении или отправьте /bind здесь ещё раз, чтобы перенести проект сюда."
+        }
+        Language::En => {
+            "This bot already works with another group. Unbind it in the app, or send /bind here again to move the project to this group."
+        }
+    }
+}
+
+/// How to fix what a work group lacks, in words for a shop owner.
+pub fn explain(problem: WorkGroupProblem, lang: Language) -> &'static str {
+    use WorkGroupProblem as P;
+    match (problem, lang) {
+        (P::BotNotMember, Language::Ru) => "бот не в группе: добавьте его в участники",
+        (P::BotNotMember, Language::En) => "the bot is not in the group: add it as a member",
+        (P::TopicsDisabled, Language::Ru) => "темы: откройте настройки группы и включите «Темы»",
+        (P::TopicsDisabled, Language::En) => "topics: open the group's settings and turn on Topics",
+        (P::NotAdmin, Language::Ru) => {
+            "права администратора: настройки группы → Администраторы → добавьте бота"
+        }
+        (P::NotAdmin, Language::En) => {
+            "admin rights: group settings → Administrators → add the bot"
+        }
+        (P::CannotManageTopics, Language::Ru) => {
+            "право «Управление темами»: Администраторы → бот → включите его"
+        }
+        (P::CannotManageTopics, Language::En) => {
+            "the Manage topics right: Administrators → the bot → turn it on"
+        }
+        (P::Unreachable, Language::Ru) => "Telegram не ответил: проверка повторится позже",
+        (P::Unreachable, Language::En) => "Telegram did not answer: the check will be repeated",
+    }
+}
