@@ -1,0 +1,3 @@
+//! Local stand-ins for remote services, for tests and the end-to-end run.
+
+pub mod telegram;
