@@ -6,7 +6,8 @@ cd "$(dirname "$0")"
 export PATH="$HOME/.cargo/bin:$PATH"
 TARGET_DIR="${CARGO_TARGET_DIR:-$(cd .. && pwd)/target}"
 export TUBERRY_APP="$TARGET_DIR/debug/tuberry-desktop"
-[ -x "$TUBERRY_APP" ] || { echo "build the app first: cargo build --workspace" >&2; exit 1; }
+FAKES="$TARGET_DIR/debug/tuberry-fakes"
+[ -x "$TUBERRY_APP" ] && [ -x "$FAKES" ] || { echo "build the app first: cargo build --workspace" >&2; exit 1; }
 
 [ -d node_modules ] || npm ci --no-audit --no-fund
 
@@ -28,6 +29,18 @@ if [ -z "${DISPLAY:-}" ]; then
   pids+=($!)
 fi
 export LANG=C.UTF-8
+
+# Telegram: the local fake Bot API server, on a free port.
+"$FAKES" telegram --port 0 >"$WORK/telegram.out" 2>"$WORK/telegram.log" &
+pids+=($!)
+for _ in $(seq 100); do
+  grep -q "listening on" "$WORK/telegram.out" 2>/dev/null && break
+  sleep 0.1
+done
+TUBERRY_FAKE_TELEGRAM="$(sed -n 's/^listening on //p' "$WORK/telegram.out" | head -n1)"
+[ -n "$TUBERRY_FAKE_TELEGRAM" ] || { echo "the fake Bot API server did not start" >&2; cat "$WORK/telegram.log" >&2; exit 1; }
+export TUBERRY_FAKE_TELEGRAM
+
 tauri-driver --port 4444 --native-port 4445 >"$WORK/driver.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 50); do
@@ -40,5 +53,6 @@ npm test || status=$?
 if [ "$status" -ne 0 ]; then
   echo "--- tauri-driver log"; tail -n 50 "$WORK/driver.log" || true
   echo "--- app log"; tail -n 50 "$TUBERRY_DATA_DIR"/logs/* 2>/dev/null || true
+  echo "--- fake Telegram log"; tail -n 50 "$WORK/telegram.log" || true
 fi
 exit "$status"

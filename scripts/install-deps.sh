@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building, running and testing Tuberry needs on Debian or Ubuntu:
-# the WebKitGTK stack for the window, Xvfb and WebKitWebDriver for the
-# end-to-end test, Node.js for the front end, and tauri-driver.
+# the WebKitGTK stack for the window, the Secret Service (gnome-keyring) that
+# keeps tokens, Xvfb and WebKitWebDriver for the end-to-end test, Node.js for
+# the front end, and tauri-driver.
 set -euo pipefail
 
 SUDO=""
@@ -11,6 +12,7 @@ PACKAGES=(
   build-essential pkg-config curl file
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev libssl-dev
   xvfb xauth webkit2gtk-driver
+  gnome-keyring libsecret-tools dbus-daemon
 )
 if [ "${1:-}" != "--run-only" ]; then
   PACKAGES+=(imagemagick x11-utils)

@@ -14,7 +14,8 @@ echo "== front end: install, unit tests, build"
 echo "== Rust: build and test the workspace"
 cargo build --workspace --locked
 cargo clippy --workspace --all-targets --locked -- -D warnings
-cargo nextest run --workspace --locked --no-fail-fast
+# Bot tokens live in the OS keyring: the tests get a Secret Service of their own.
+scripts/with-keyring.sh cargo nextest run --workspace --locked --no-fail-fast
 
 echo "== end to end: the desktop window"
-e2e/run.sh
+scripts/with-keyring.sh e2e/run.sh

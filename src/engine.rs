@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::events::EventBus;
 use crate::keyring::Keyring;
 use crate::outbox::{self, Channels, Outbox, SendHandler};
-use crate::queue::Queue;
+use crate::queue::{Queue, Waker};
 use crate::relay::Relay;
 use crate::settings::Settings;
 use crate::store::Store;
@@ -92,7 +92,8 @@ impl Engine {
         };
         let store = Store::open(&data_dir.join(DATABASE_FILE)).await?;
         let bus = EventBus::new(1024);
-        let relay = Relay::new(store.clone(), clock.clone(), bus.clone());
+        let waker = Waker::default();
+        let relay = Relay::new(store.clone(), clock.clone(), bus.clone(), waker.clone());
         let channels = Arc::new(Channels::default());
 
         let simulator_account = simulator_account(&store, clock.now_ms()).await?;
@@ -105,7 +106,8 @@ impl Engine {
             clock.clone(),
             bus.clone(),
             settings.queue.clone(),
-        );
+        )
+        .with_waker(waker);
         queue.register(
             outbox::SEND_JOB,
             outbox::SEND_JOB_VERSION,

@@ -18,6 +18,7 @@ use crate::error::{Error, Result};
 use crate::events::{EngineEvent, EventBus};
 use crate::inbox;
 use crate::model::{Attachment, ContactIdentity, ConversationStatus, IngestOutcome};
+use crate::queue::Waker;
 use crate::store::{Store, parse_column};
 
 pub const MAX_TEXT: usize = 65_536;
@@ -102,6 +103,8 @@ pub struct Relay {
     store: Store,
     clock: SharedClock,
     bus: EventBus,
+    /// Ingest queues jobs (mirrors into operator topics): wake the workers.
+    waker: Waker,
 }
 
 /// Finds the contact known by `identity`, or creates it.
@@ -141,8 +144,13 @@ async fn contact_for(
 }
 
 impl Relay {
-    pub fn new(store: Store, clock: SharedClock, bus: EventBus) -> Self {
-        Self { store, clock, bus }
+    pub fn new(store: Store, clock: SharedClock, bus: EventBus, waker: Waker) -> Self {
+        Self {
+            store,
+            clock,
+            bus,
+            waker,
+        }
     }
 
     /// Stores an inbound message once. The same message delivered again (same
@@ -160,6 +168,7 @@ impl Relay {
         if outcome.duplicate {
             return;
         }
+        self.waker.wake();
         tracing::info!(
             conversation_id = outcome.conversation_id,
             message_id = outcome.message_id,

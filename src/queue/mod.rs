@@ -194,7 +194,18 @@ pub struct Queue {
     settings: QueueSettings,
     handlers: HashMap<(String, i64), Arc<dyn JobHandler>>,
     limits: Arc<Mutex<RateLimits>>,
-    wake: Notify,
+    wake: Waker,
+}
+
+/// Wakes idle workers after a transaction that queued jobs committed. Cloned
+/// into whatever queues jobs outside the queue itself (the relay).
+#[derive(Clone, Default)]
+pub struct Waker(Arc<Notify>);
+
+impl Waker {
+    pub fn wake(&self) {
+        self.0.notify_waiters();
+    }
 }
 
 /// Lets a job handler that makes more than one call (creating a topic before
@@ -258,8 +269,18 @@ impl Queue {
             settings,
             handlers: HashMap::new(),
             limits: Arc::new(Mutex::new(RateLimits::default())),
-            wake: Notify::new(),
+            wake: Waker::default(),
         }
+    }
+
+    /// Shares a waker made before the queue (so the relay can hold it).
+    pub fn with_waker(mut self, waker: Waker) -> Self {
+        self.wake = waker;
+        self
+    }
+
+    pub fn waker(&self) -> Waker {
+        self.wake.clone()
     }
 
     pub fn register(&mut self, kind: &str, version: i64, handler: Arc<dyn JobHandler>) {
@@ -286,7 +307,7 @@ impl Queue {
 
     /// Tells idle workers to look again (after an enqueue committed).
     pub fn wake(&self) {
-        self.wake.notify_waiters();
+        self.wake.wake();
     }
 
     /// Queues one job in its own transaction.
@@ -550,7 +571,7 @@ impl Queue {
     pub async fn work(self: Arc<Self>, cancel: CancellationToken) {
         const MAX_IDLE: Millis = 60_000;
         while !cancel.is_cancelled() {
-            let woken = self.wake.notified();
+            let woken = self.wake.0.notified();
             tokio::pin!(woken);
             woken.as_mut().enable();
             let wait_ms = match self.run_once().await {

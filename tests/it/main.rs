@@ -1,5 +1,6 @@
-//! Engine integration tests: one binary, a fresh SQLite file per test, a
-//! manual clock instead of sleeps.
+//! Engine integration tests: one binary, a fresh SQLite file per test. The
+//! queue's tests use a manual clock instead of sleeps; the Telegram tests run
+//! against a local fake Bot API server in real (scaled-down) time.
 
 #![allow(clippy::unwrap_used)]
 
@@ -9,3 +10,4 @@ mod ingest;
 mod outbox;
 mod queue;
 mod store;
+mod telegram;

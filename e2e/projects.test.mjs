@@ -1,0 +1,181 @@
+// End to end: a seller sets up operators in Telegram from the desktop app.
+// Telegram is the local fake Bot API server (tests/fakes), started by run.sh;
+// this test plays Telegram's side through the fake's control API: the owner
+// adds the bot to a group, an operator answers in the conversation's topic.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { remote } from "webdriverio";
+
+const app = process.env.TUBERRY_APP;
+const artifacts = process.env.TUBERRY_E2E_ARTIFACTS;
+const telegram = process.env.TUBERRY_FAKE_TELEGRAM;
+const TOKEN = "6660001234:AAE2eTestTokenForTheFakeBotApi0001";
+let browser;
+
+const byTestId = (id) => `[data-testid="${id}"]`;
+const text = async (element) => (await element.getProperty("textContent")) ?? "";
+
+async function control(method, path, body) {
+  const response = await fetch(`${telegram}/_control${path}`, {
+    method,
+    headers: body ? { "content-type": "application/json" } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  assert.ok(response.ok, `${method} ${path}: ${response.status} ${await response.clone().text()}`);
+  return response.json();
+}
+
+async function shot(name) {
+  const png = await browser.takeScreenshot();
+  await writeFile(join(artifacts, `${name}.png`), Buffer.from(png, "base64"));
+}
+
+before(async () => {
+  assert.ok(telegram, "run.sh starts the fake Bot API server");
+  await control("POST", "/bots", { token: TOKEN, username: "flowers_e2e_bot" });
+  browser = await remote({
+    hostname: "127.0.0.1",
+    port: 4444,
+    logLevel: "error",
+    capabilities: { "tauri:options": { application: app } },
+  });
+  await browser.setTimeout({ implicit: 0 });
+});
+
+after(async () => {
+  if (browser) {
+    await browser.deleteSession();
+  }
+  const violations = await control("GET", "/violations");
+  assert.deepEqual(violations, [], "no call came before Telegram's retry_after");
+  const specErrors = await control("GET", "/spec-errors");
+  assert.deepEqual(specErrors, [], "every request matched the Bot API description");
+});
+
+test("a seller creates a project, connects the bot and binds the work group", async () => {
+  const nav = await browser.$(byTestId("nav-projects"));
+  await nav.waitForDisplayed({ timeout: 20_000 });
+  await nav.click();
+  await (await browser.$(byTestId("projects-view"))).waitForDisplayed({ timeout: 5_000 });
+
+  await (await browser.$(byTestId("project-new"))).click();
+  const name = await browser.$(byTestId("project-name-input"));
+  await name.waitForDisplayed({ timeout: 5_000 });
+  await name.setValue("Цветочная лавка");
+  await (await browser.$(byTestId("project-save"))).click();
+  const detail = await browser.$(byTestId("project-detail"));
+  await detail.waitForDisplayed({ timeout: 10_000 });
+
+  // A wrong token is explained; the right one connects the bot.
+  const token = await browser.$(byTestId("bot-token-input"));
+  await token.setValue("12345");
+  await (await browser.$(byTestId("bot-connect"))).click();
+  const error = await browser.$(byTestId("bot-error"));
+  await error.waitForDisplayed({ timeout: 10_000 });
+  assert.ok((await text(error)).length > 0);
+
+  const apiUrl = await browser.$(byTestId("bot-api-url-input"));
+  if (!(await apiUrl.isDisplayed())) {
+    await (await browser.$(`${byTestId("bot-section")} summary`)).click();
+  }
+  await apiUrl.setValue(telegram);
+  await token.clearValue();
+  await token.setValue(TOKEN);
+  await (await browser.$(byTestId("bot-connect"))).click();
+  const username = await browser.$(byTestId("bot-username"));
+  await username.waitForDisplayed({ timeout: 15_000 });
+  assert.match(await text(username), /flowers_e2e_bot/);
+  await browser.waitUntil(
+    async () => (await (await browser.$(byTestId("bot-state"))).getAttribute("data-state")) === "online",
+    { timeout: 15_000, timeoutMsg: "the bot never came online" },
+  );
+
+  // The app waits for the group and shows the steps.
+  await (await browser.$(byTestId("work-group-waiting"))).waitForDisplayed({ timeout: 5_000 });
+
+  // The owner adds the bot to a group without topics, as a plain member:
+  // the app says exactly what is missing.
+  const { chat_id: group } = await control("POST", "/groups", { title: "Операторы лавки", forum: false });
+  await control("POST", `/groups/${group}/bots`, { token: TOKEN, admin: false, can_manage_topics: false });
+  const missing = await browser.$(byTestId("work-group-missing"));
+  await missing.waitForDisplayed({ timeout: 15_000 });
+  const problems = await browser.$$(`${byTestId("work-group-missing")} li`);
+  const names = [];
+  for (const p of problems) names.push(await p.getAttribute("data-problem"));
+  assert.deepEqual(names.sort(), ["not_admin", "topics_disabled"]);
+  assert.match(await text(await browser.$(byTestId("work-group-title"))), /Операторы лавки/);
+
+  // Topics on and the bot promoted: ready.
+  await control("POST", `/groups/${group}/forum`, { forum: true }).catch(() => undefined);
+  await control("POST", `/groups/${group}/bots`, { token: TOKEN, admin: true, can_manage_topics: true });
+  await (await browser.$(byTestId("work-group-check"))).click();
+  await (await browser.$(byTestId("work-group-ready"))).waitForDisplayed({ timeout: 15_000 });
+
+  // The Test chat becomes a source of the project.
+  const testChat = await browser.$(`${byTestId("source-checkbox")}:not([disabled])`);
+  await testChat.waitForDisplayed({ timeout: 5_000 });
+  if (!(await testChat.isSelected())) {
+    await testChat.click();
+  }
+  await browser.waitUntil(async () => testChat.isSelected(), { timeout: 5_000 });
+  await browser.pause(1_000);
+  await shot("projects");
+  process.env.E2E_GROUP = String(group);
+  await writeFile(join(artifacts, "group.txt"), String(group));
+});
+
+test("a conversation appears as a topic and the operator's answer comes back", async () => {
+  const group = process.env.E2E_GROUP;
+  assert.ok(group, "the work group was bound");
+  await (await browser.$(byTestId("nav-inbox"))).click();
+  await (await browser.$(byTestId("test-chat-toggle"))).click();
+  await (await browser.$(byTestId("test-chat-panel"))).waitForDisplayed({ timeout: 5_000 });
+  const customer = await browser.$(byTestId("test-chat-customer"));
+  await customer.clearValue();
+  await customer.setValue("Лена");
+  await (await browser.$(byTestId("test-chat-input"))).setValue("Соберёте букет из пионов к пятнице?");
+  await (await browser.$(byTestId("test-chat-send"))).click();
+
+  // Telegram side: the topic is created and the message mirrored into it.
+  let topic;
+  for (let i = 0; i < 75 && !topic; i++) {
+    const topics = await control("GET", `/groups/${group}/topics`);
+    topic = topics.find((t) => t.name.includes("Лена"));
+    if (!topic) await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.ok(topic, "a topic was created for the conversation");
+  let mirrored = false;
+  for (let i = 0; i < 75 && !mirrored; i++) {
+    const messages = await control("GET", `/chats/${group}/messages?thread_id=${topic.thread_id}`);
+    mirrored = messages.some((m) => (m.text ?? "").includes("пионов"));
+    if (!mirrored) await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.ok(mirrored, "the customer's message is in the topic");
+
+  // An operator answers in the topic; the answer shows in the desktop thread.
+  await control("POST", `/groups/${group}/messages`, {
+    thread_id: topic.thread_id,
+    user: { id: 7001, first_name: "Оля" },
+    text: "Да, соберём! Во сколько удобно забрать?",
+  });
+  const row = await browser.$(`${byTestId("conversation-row")}*=Лена`);
+  await row.waitForDisplayed({ timeout: 10_000 });
+  await row.click();
+  const answer = await browser.$(`${byTestId("thread")} ${byTestId("message")}[data-direction="out"]`);
+  await answer.waitForDisplayed({ timeout: 15_000 });
+  assert.match(await text(answer), /Во сколько удобно забрать/);
+  await browser.waitUntil(
+    async () => {
+      const lines = await browser.$$(`${byTestId("test-chat-entry")}[data-direction="out"]`);
+      for (const line of lines) {
+        if ((await text(line)).includes("Во сколько")) return true;
+      }
+      return false;
+    },
+    { timeout: 15_000, timeoutMsg: "the operator's answer never reached the customer" },
+  );
+  await browser.pause(1_000);
+  await shot("operator-reply");
+});
