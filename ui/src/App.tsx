@@ -1,50 +1,84 @@
 import { useCallback, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { TopBar } from "./components/TopBar";
+import { TopBar, type View } from "./components/TopBar";
 import { ConversationList } from "./components/ConversationList";
 import { ThreadPane } from "./components/Thread";
 import { ContactPanel } from "./components/ContactPanel";
 import { TestChatPanel } from "./components/TestChatPanel";
+import { ProjectsView } from "./components/ProjectsView";
 import { useStatusCounts } from "./hooks";
 import { useConversation } from "./useConversation";
 
 export default function App() {
-  const { t } = useTranslation();
-  const [selectedId, setSelectedId] = useState<number | null>(null);
+  const [view, setView] = useState<View>("inbox");
   const [testChatOpen, setTestChatOpen] = useState(false);
+  // Kept here so that coming back from Projects shows the same conversation.
+  const [selectedId, setSelectedId] = useState<number | null>(null);
+
+  // The test chat writes into the inbox, so it opens there.
+  const toggleTestChat = useCallback(() => {
+    if (view !== "inbox") {
+      setView("inbox");
+      setTestChatOpen(true);
+    } else {
+      setTestChatOpen((open) => !open);
+    }
+  }, [view]);
+
+  return (
+    <div className={`app app--${view}`}>
+      <TopBar view={view} onNavigate={setView} testChatOpen={testChatOpen} onToggleTestChat={toggleTestChat} />
+      {view === "inbox" ? (
+        <Inbox
+          selectedId={selectedId}
+          onSelect={setSelectedId}
+          testChatOpen={testChatOpen}
+          setTestChatOpen={setTestChatOpen}
+        />
+      ) : (
+        <ProjectsView />
+      )}
+    </div>
+  );
+}
+
+function Inbox({
+  selectedId,
+  onSelect: select,
+  testChatOpen,
+  setTestChatOpen,
+}: {
+  selectedId: number | null;
+  onSelect: (id: number) => void;
+  testChatOpen: boolean;
+  setTestChatOpen: (open: boolean) => void;
+}) {
+  const { t } = useTranslation();
   const counts = useStatusCounts();
   const { state, applyMessage, applySummary } = useConversation(selectedId);
 
-  const select = useCallback((id: number) => setSelectedId(id), []);
-  const openTestChat = useCallback(() => setTestChatOpen(true), []);
+  const openTestChat = useCallback(() => setTestChatOpen(true), [setTestChatOpen]);
 
-  const contact = state.phase === "ready" ? state.detail.contact : null;
+  const detail = state.phase === "ready" ? state.detail : null;
 
   return (
-    <div
-      className={`app${testChatOpen ? " app--test-chat" : contact ? " app--contact" : ""}`}
+    <main
+      className={`workspace${testChatOpen ? " workspace--test-chat" : detail ? " workspace--contact" : ""}`}
+      aria-label={t("app.name")}
     >
-      <TopBar testChatOpen={testChatOpen} onToggleTestChat={() => setTestChatOpen((open) => !open)} />
-      <main className="workspace" aria-label={t("app.name")}>
-        <ConversationList
-          selectedId={selectedId}
-          onSelect={select}
-          counts={counts}
-          onOpenTestChat={openTestChat}
-        />
-        <ThreadPane
-          state={state}
-          applyMessage={applyMessage}
-          applySummary={applySummary}
-          noConversations={counts?.all === 0}
-          onOpenTestChat={openTestChat}
-        />
-        {testChatOpen ? (
-          <TestChatPanel onClose={() => setTestChatOpen(false)} onShowConversation={select} />
-        ) : (
-          contact && <ContactPanel contact={contact} />
-        )}
-      </main>
-    </div>
+      <ConversationList selectedId={selectedId} onSelect={select} counts={counts} onOpenTestChat={openTestChat} />
+      <ThreadPane
+        state={state}
+        applyMessage={applyMessage}
+        applySummary={applySummary}
+        noConversations={counts?.all === 0}
+        onOpenTestChat={openTestChat}
+      />
+      {testChatOpen ? (
+        <TestChatPanel onClose={() => setTestChatOpen(false)} onShowConversation={select} />
+      ) : (
+        detail && <ContactPanel contact={detail.contact} notes={detail.notes} />
+      )}
+    </main>
   );
 }

@@ -3,9 +3,13 @@
 import { commands as engineCommands, events as engineEvents } from "./bindings";
 import type {
   ApiError,
+  BotInput,
+  BotState,
   ConversationFilter,
   ConversationStatus,
   EngineEvent,
+  ProjectInput,
+  WorkGroupProblem,
 } from "./bindings";
 import { createMockBackend, type MockOptions } from "./mock";
 import { detectLanguage } from "./i18n/detect";
@@ -16,6 +20,9 @@ export type {
   Attachment,
   AttachmentKind,
   AuthorKind,
+  BotInput,
+  BotState,
+  ChannelAccount,
   ChannelKind,
   Contact,
   ContactIdentity,
@@ -30,9 +37,17 @@ export type {
   ErrorCode,
   IdentityKind,
   IngestOutcome,
+  Language as ProjectLanguage,
   Message,
+  Note,
+  Project,
+  ProjectBot,
+  ProjectInput,
   SimulatorEntry,
   StatusCounts,
+  WorkGroup,
+  WorkGroupCheck,
+  WorkGroupProblem,
 } from "./bindings";
 
 /** What every engine command resolves to before it is unwrapped. */
@@ -44,6 +59,19 @@ export const CONVERSATION_STATUSES: readonly ConversationStatus[] = [
   "needs_human",
   "closed",
 ];
+
+export const BOT_STATES: readonly BotState[] = ["connecting", "online", "offline", "unauthorized", "conflict", "stopped"];
+
+export const WORK_GROUP_PROBLEMS: readonly WorkGroupProblem[] = [
+  "bot_not_member",
+  "topics_disabled",
+  "not_admin",
+  "cannot_manage_topics",
+  "unreachable",
+];
+
+/** Where a bot talks to Telegram unless the project names its own Bot API server. */
+export const DEFAULT_BOT_API_URL = "https://api.telegram.org";
 
 export const CHANNEL_KINDS = [
   "avito",
@@ -96,6 +124,8 @@ function mockOptionsFromLocation(): MockOptions {
   if (typeof location === "undefined") return options;
   // `?demo=empty` starts with no conversations; `?demo=100000` adds that many rows.
   const demo = new URLSearchParams(location.search).get("demo");
+  // In a plain browser a connected demo bot "finds" its work group after a few seconds.
+  options.workGroupAfterMs = 4000;
   if (demo === "empty") options.seed = false;
   else if (demo && /^\d+$/.test(demo)) options.bulk = Math.min(Number(demo), 1_000_000);
   return options;
@@ -130,6 +160,18 @@ export const api = {
   simulatorTranscript: (customer: string | null) =>
     unwrap(backend.commands.simulatorTranscript(customer)),
   appInfo: () => unwrap(backend.commands.appInfo()),
+  listProjects: () => unwrap(backend.commands.listProjects()),
+  createProject: (input: ProjectInput) => unwrap(backend.commands.createProject(input)),
+  updateProject: (projectId: number, input: ProjectInput) =>
+    unwrap(backend.commands.updateProject(projectId, input)),
+  deleteProject: (projectId: number) => unwrap(backend.commands.deleteProject(projectId)),
+  connectBot: (projectId: number, bot: BotInput) => unwrap(backend.commands.connectBot(projectId, bot)),
+  disconnectBot: (projectId: number) => unwrap(backend.commands.disconnectBot(projectId)),
+  checkWorkGroup: (projectId: number) => unwrap(backend.commands.checkWorkGroup(projectId)),
+  unbindWorkGroup: (projectId: number) => unwrap(backend.commands.unbindWorkGroup(projectId)),
+  setProjectSources: (projectId: number, accountIds: number[]) =>
+    unwrap(backend.commands.setProjectSources(projectId, accountIds)),
+  listChannelAccounts: () => unwrap(backend.commands.listChannelAccounts()),
 };
 
 /**

@@ -24,6 +24,12 @@ export type SeedMessage = {
   attachments?: Attachment[];
 };
 
+export type SeedNote = {
+  ago: number;
+  author: string;
+  text: string;
+};
+
 export type SeedConversation = {
   channel: ChannelKind;
   name: string;
@@ -35,6 +41,8 @@ export type SeedConversation = {
   note?: string;
   identities: ContactIdentity[];
   messages: SeedMessage[];
+  /** Internal notes of the team (written with /note in the work group). */
+  notes?: SeedNote[];
 };
 
 export function seedData(locale: "ru" | "en"): SeedConversation[] {
@@ -100,6 +108,15 @@ export function seedData(locale: "ru" | "en"): SeedConversation[] {
           direction: "in",
           author: "customer",
           text: ru ? "Можно заменить или вернуть деньги?" : "Can you replace it or refund me?",
+        },
+      ],
+      notes: [
+        {
+          ago: 35 * MINUTE,
+          author: ru ? "Ольга" : "Olga",
+          text: ru
+            ? "Заказ №1907, упаковка целая. Предложить замену чашки, отправим завтра."
+            : "Order #1907, the box was intact. Offer a replacement cup, we ship tomorrow.",
         },
       ],
     },
@@ -215,6 +232,11 @@ export function seedData(locale: "ru" | "en"): SeedConversation[] {
       ],
     },
   ];
+}
+
+/** The work group a connected demo bot finds (see the mock's `workGroupAfterMs`). */
+export function demoWorkGroupTitle(locale: "ru" | "en"): string {
+  return locale === "ru" ? "Магазин · операторы" : "Shop · operators";
 }
 
 export const BULK_FIRST = ["Анна", "Олег", "Ирина", "Павел", "Светлана", "Артём", "Ксения", "Николай", "Юлия", "Роман"];

@@ -60,6 +60,21 @@ export function useConversation(id: number | null) {
         });
     };
 
+    // Notes are written in a project's work group (/note); the engine reports
+    // one as a change of the conversation. Only the notes are read again, so
+    // messages that arrived meanwhile stay.
+    const refreshNotes = () => {
+      api
+        .getConversation(id)
+        .then((detail) => {
+          if (!active) return;
+          setState((s) =>
+            s.phase === "ready" && s.id === id ? { ...s, detail: { ...s.detail, notes: detail.notes } } : s,
+          );
+        })
+        .catch(() => undefined);
+    };
+
     const unsubscribe = subscribe((event) => {
       if (!active) return;
       if (event.type === "resync") {
@@ -90,6 +105,7 @@ export function useConversation(id: number | null) {
         setState((s) =>
           s.phase === "ready" && s.id === id ? { ...s, detail: { ...s.detail, conversation } } : s,
         );
+        if (conversation.projectId != null) refreshNotes();
       }
     });
 

@@ -1,9 +1,9 @@
 import type { CSSProperties } from "react";
 import { useTranslation } from "react-i18next";
-import type { Contact } from "../api";
-import { avatarHue, formatDate, initials } from "../format";
+import type { Contact, Note } from "../api";
+import { avatarHue, formatDate, formatFull, initials } from "../format";
 
-export function ContactPanel({ contact }: { contact: Contact }) {
+export function ContactPanel({ contact, notes = [] }: { contact: Contact; notes?: Note[] }) {
   const { t, i18n } = useTranslation();
   const hasDetails = contact.identities.length > 0 || contact.phone || contact.email || contact.note;
   return (
@@ -65,6 +65,26 @@ export function ContactPanel({ contact }: { contact: Contact }) {
         </section>
       )}
       {!hasDetails && <p className="muted">{t("contact.noDetails")}</p>}
+
+      {notes.length > 0 && (
+        <section className="notes" data-testid="notes" aria-label={t("notes.title")}>
+          <h3>{t("notes.title")}</h3>
+          <p className="notes-hint">{t("notes.hint")}</p>
+          <ul>
+            {notes.map((note) => (
+              <li key={note.id} className="note" data-testid="note" data-note-id={note.id}>
+                <div className="note-meta">
+                  <span className="note-author">{note.authorName}</span>
+                  <time dateTime={new Date(note.createdAt).toISOString()}>
+                    {formatFull(note.createdAt, i18n.language)}
+                  </time>
+                </div>
+                <p className="note-text selectable">{note.text}</p>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
     </aside>
   );
 }

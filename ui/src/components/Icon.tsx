@@ -98,3 +98,45 @@ export const LogoMark = ({ size = 22 }: { size?: number }) => (
     <circle cx="7.5" cy="9.5" r="1" fill="#fff" opacity="0.45" />
   </svg>
 );
+
+export const PlusIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M8 3v10M3 8h10" />
+  </Svg>
+);
+
+export const ProjectsIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M8 2l6 3-6 3-6-3z" />
+    <path d="M2 8l6 3 6-3" />
+    <path d="M2 11l6 3 6-3" />
+  </Svg>
+);
+
+export const BotIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <rect x="2.5" y="5" width="11" height="8" rx="2" />
+    <path d="M8 5V2.5M6 9h.01M10 9h.01" />
+  </Svg>
+);
+
+export const GroupIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <circle cx="6" cy="6" r="2.2" />
+    <path d="M2 13c.4-2.2 2-3.5 4-3.5s3.6 1.3 4 3.5" />
+    <path d="M10.5 4.2a2 2 0 110 3.8M12 9.8c1 .5 1.7 1.6 2 3.2" />
+  </Svg>
+);
+
+export const SourcesIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M2 4h4l2 4h6M2 12h4l2-4" />
+  </Svg>
+);
+
+export const NoteIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M3.5 2.5h9v8l-3 3h-6z" />
+    <path d="M9.5 13.5v-3h3M5.5 5.5h5M5.5 8h3" />
+  </Svg>
+);

@@ -1,20 +1,41 @@
+import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { LANGUAGE_NAMES, LANGUAGES, setLanguage, type Language } from "../i18n";
-import { ChatIcon, LogoMark } from "./Icon";
+import { ChatIcon, InboxIcon, LogoMark, ProjectsIcon } from "./Icon";
+
+export type View = "inbox" | "projects";
 
 type Props = {
+  view: View;
+  onNavigate: (view: View) => void;
   testChatOpen: boolean;
   onToggleTestChat: () => void;
 };
 
-export function TopBar({ testChatOpen, onToggleTestChat }: Props) {
+export function TopBar({ view, onNavigate, testChatOpen, onToggleTestChat }: Props) {
   const { t, i18n } = useTranslation();
+  const tab = (target: View, label: string, icon: ReactNode) => (
+    <button
+      type="button"
+      className={`nav-tab${view === target ? " is-active" : ""}`}
+      data-testid={`nav-${target}`}
+      aria-current={view === target ? "page" : undefined}
+      onClick={() => onNavigate(target)}
+    >
+      {icon}
+      {label}
+    </button>
+  );
   return (
     <header className="topbar">
       <div className="brand" title={t("app.tagline")}>
         <LogoMark />
         <span className="brand-name">{t("app.name")}</span>
       </div>
+      <nav className="nav-tabs" aria-label={t("nav.label")}>
+        {tab("inbox", t("nav.inbox"), <InboxIcon size={15} />)}
+        {tab("projects", t("nav.projects"), <ProjectsIcon size={15} />)}
+      </nav>
       <div className="topbar-spacer" />
       <button
         type="button"

@@ -87,4 +87,45 @@ describe("api over the in-memory engine", () => {
     await expect(api.simulateInbound("", "text")).rejects.toMatchObject({ error: { code: "invalid_input" } });
     await expect(api.simulateInbound("Anna", "  ")).rejects.toMatchObject({ error: { code: "invalid_input" } });
   });
+
+  it("keeps projects as the engine does, and says so with project_changed", async () => {
+    setBackend(createMockBackend({ locale: "en", botStartMs: 10 }));
+    const sink = collect();
+    stop = sink.stop;
+
+    await expect(api.createProject({ name: "  ", language: "en" })).rejects.toMatchObject({
+      error: { code: "invalid_input", message: "a project needs a name" },
+    });
+    const project = await api.createProject({ name: " Shop ", language: "ru" });
+    expect(project).toMatchObject({ name: "Shop", language: "ru", bot: null, workGroup: null, sources: [] });
+    await until(() => sink.events.some((e) => e.type === "project_changed" && e.project_id === project.id));
+
+    await expect(api.connectBot(project.id, { token: "12345", apiUrl: null })).rejects.toMatchObject({
+      error: { code: "invalid_input", message: expect.stringContaining("this does not look like a bot token") },
+    });
+    const connected = await api.connectBot(project.id, { token: "42:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw", apiUrl: null });
+    expect(connected.bot).toMatchObject({ username: "demo_shop_bot", state: "connecting", apiUrl: "https://api.telegram.org" });
+    expect(connected.sources.map((a) => a.kind)).toEqual(["telegram_bot"]);
+    await until(() => sink.events.filter((e) => e.type === "project_changed").length >= 3);
+    expect((await api.listProjects())[0].bot?.state).toBe("online");
+    // One bot serves one project.
+    const other = await api.createProject({ name: "Other", language: "en" });
+    await expect(
+      api.connectBot(other.id, { token: "42:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw", apiUrl: null }),
+    ).rejects.toMatchObject({ error: { message: "@demo_shop_bot is already the bot of project “Shop”" } });
+
+    const accounts = await api.listChannelAccounts();
+    expect(accounts.find((a) => a.kind === "simulator")).toMatchObject({ name: "Test chat", projectId: null });
+    await api.setProjectSources(project.id, [4]);
+    const avito = await api.listConversations({ channel: "avito" });
+    expect(avito.items.every((c) => c.projectId === project.id)).toBe(true);
+
+    // Deleting a project leaves its conversations in the inbox.
+    await api.deleteProject(project.id);
+    expect((await api.listProjects()).map((p) => p.name)).toEqual(["Other"]);
+    const after = await api.listConversations({});
+    expect(after.total).toBe(6);
+    expect(after.items.every((c) => c.projectId === null)).toBe(true);
+    await expect(api.deleteProject(project.id)).rejects.toMatchObject({ error: { code: "not_found" } });
+  });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import en from "../i18n/en.json";
 import ru from "../i18n/ru.json";
+import { BOT_STATES, WORK_GROUP_PROBLEMS } from "../api";
 
 type Tree = { [key: string]: string | Tree };
 
@@ -34,7 +35,7 @@ describe("locales", () => {
     }
   });
 
-  it("name every status, channel, author, delivery, identity and error code", () => {
+  it("name every status, channel, author, delivery, identity, bot state, work group problem and error code", () => {
     const groups: Record<string, string[]> = {
       status: ["all", "awaiting_response", "answered_by_assistant", "needs_human", "closed"],
       statusLong: ["awaiting_response", "answered_by_assistant", "needs_human", "closed"],
@@ -44,6 +45,10 @@ describe("locales", () => {
       delivery: ["pending", "sent", "delivered", "failed"],
       identity: ["simulator", "telegram_user", "telegram_username", "avito_user", "email", "phone", "whatsapp"],
       errors: ["not_found", "invalid_input", "conflict", "unavailable", "internal", "unknown"],
+      "bot.state": [...BOT_STATES],
+      "bot.stateText": [...BOT_STATES],
+      "workGroup.problem": [...WORK_GROUP_PROBLEMS],
+      readiness: ["ready", "no_bot", "connecting", "bot_issue", "no_group", "group_issue"],
     };
     for (const [group, names] of Object.entries(groups)) {
       for (const name of names) expect(enKeys.has(`${group}.${name}`), `${group}.${name}`).toBe(true);
