@@ -16,6 +16,16 @@ export const commands = {
 	simulateInbound: (customer: string, text: string) => typedError<IngestOutcome, ApiError>(__TAURI_INVOKE("simulate_inbound", { customer, text })),
 	simulatorTranscript: (customer: string | null) => typedError<SimulatorEntry[], ApiError>(__TAURI_INVOKE("simulator_transcript", { customer })),
 	appInfo: () => typedError<AppInfo, ApiError>(__TAURI_INVOKE("app_info")),
+	listProjects: () => typedError<Project[], ApiError>(__TAURI_INVOKE("list_projects")),
+	createProject: (input: ProjectInput) => typedError<Project, ApiError>(__TAURI_INVOKE("create_project", { input })),
+	updateProject: (projectId: number, input: ProjectInput) => typedError<Project, ApiError>(__TAURI_INVOKE("update_project", { projectId, input })),
+	deleteProject: (projectId: number) => typedError<null, ApiError>(__TAURI_INVOKE("delete_project", { projectId })),
+	connectBot: (projectId: number, bot: BotInput) => typedError<Project, ApiError>(__TAURI_INVOKE("connect_bot", { projectId, bot })),
+	disconnectBot: (projectId: number) => typedError<Project, ApiError>(__TAURI_INVOKE("disconnect_bot", { projectId })),
+	checkWorkGroup: (projectId: number) => typedError<Project, ApiError>(__TAURI_INVOKE("check_work_group", { projectId })),
+	unbindWorkGroup: (projectId: number) => typedError<Project, ApiError>(__TAURI_INVOKE("unbind_work_group", { projectId })),
+	setProjectSources: (projectId: number, accountIds: number[]) => typedError<Project, ApiError>(__TAURI_INVOKE("set_project_sources", { projectId, accountIds })),
+	listChannelAccounts: () => typedError<ChannelAccount[], ApiError>(__TAURI_INVOKE("list_channel_accounts")),
 };
 
 /** Events */
@@ -48,6 +58,27 @@ export type AttachmentKind = "image" | "audio" | "video" | "file";
 /**  Who wrote a message. */
 export type AuthorKind = "customer" | "manager" | "operator" | "assistant" | "auto_reply";
 
+/**
+ *  A bot to connect: the token from @BotFather and, optionally, a Bot API
+ *  server of one's own.
+ */
+export type BotInput = {
+	token: string,
+	apiUrl: string | null,
+};
+
+/**  How a connected Telegram bot is doing. */
+export type BotState = "connecting" | "online" | "offline" | "unauthorized" | "conflict" | "stopped";
+
+/**  A connected account of any channel, as the project settings list them. */
+export type ChannelAccount = {
+	id: number,
+	kind: ChannelKind,
+	name: string,
+	projectId: number | null,
+	enabled: boolean,
+};
+
 /**  The kind of a connected channel account. */
 export type ChannelKind = "simulator" | "telegram_bot" | "telegram_account" | "avito" | "whatsapp" | "email";
 
@@ -71,6 +102,8 @@ export type ConversationDetail = {
 	conversation: ConversationSummary,
 	contact: Contact,
 	messages: Message[],
+	/**  Internal notes of the team, oldest first. */
+	notes: Note[],
 };
 
 /**  What the inbox list asks for: a window of rows under a filter. */
@@ -115,6 +148,8 @@ export type Delivery = "pending" | "sent" | "delivered" | "failed";
 export type Direction = "in" | "out";
 
 export type DomainEvent = { type: "conversation_changed"; conversation: ConversationSummary } | { type: "message_added"; message: Message } | { type: "message_updated"; message: Message } | { type: "simulator_entry"; entry: SimulatorEntry } | 
+/**  A project, its bot or its work group changed (or it was deleted). */
+{ type: "project_changed"; project_id: number } | 
 /**  Events were missed (the subscriber fell behind): reload what is shown. */
 { type: "resync" };
 
@@ -137,6 +172,9 @@ export type IngestOutcome = {
 	duplicate: boolean,
 };
 
+/**  The language a project's bot speaks to operators. */
+export type Language = "ru" | "en";
+
 export type Message = {
 	id: number,
 	conversationId: number,
@@ -149,6 +187,44 @@ export type Message = {
 	deliveryError: string | null,
 	createdAt: number,
 	sentAt: number | null,
+};
+
+/**  An internal note on a conversation, never sent to the customer. */
+export type Note = {
+	id: number,
+	conversationId: number,
+	authorName: string,
+	text: string,
+	createdAt: number,
+};
+
+/**  A project: its operator bot, its work group and its sources. */
+export type Project = {
+	id: number,
+	name: string,
+	language: Language,
+	bot: ProjectBot | null,
+	workGroup: WorkGroup | null,
+	/**
+	 *  The channel accounts whose conversations belong to this project
+	 *  (the bot itself is one).
+	 */
+	sources: ChannelAccount[],
+	createdAt: number,
+};
+
+export type ProjectBot = {
+	accountId: number,
+	username: string,
+	apiUrl: string,
+	state: BotState,
+	lastError: string | null,
+};
+
+/**  A project's name and the language its bot uses with operators. */
+export type ProjectInput = {
+	name: string,
+	language: Language,
 };
 
 /**
@@ -171,6 +247,24 @@ export type StatusCounts = {
 	needsHuman: number,
 	closed: number,
 };
+
+export type WorkGroup = {
+	chatId: number,
+	title: string,
+	check: WorkGroupCheck | null,
+};
+
+/**  What the last check of the bot's rights in the work group found. */
+export type WorkGroupCheck = {
+	checkedAt: number,
+	/**  Empty when topics can be created and managed. */
+	missing: WorkGroupProblem[],
+	/**  Why the check could not be made (network), if so. */
+	error: string | null,
+};
+
+/**  Something a work group lacks before topics can be created in it. */
+export type WorkGroupProblem = "bot_not_member" | "topics_disabled" | "not_admin" | "cannot_manage_topics" | "unreachable";
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {
