@@ -24,6 +24,10 @@ CREATE TABLE telegram_bots (
     username            TEXT NOT NULL,
     api_url             TEXT NOT NULL,
     secret_ref          TEXT NOT NULL UNIQUE,
+    -- Webhook mode: Telegram posts updates to this public address of the LAN
+    -- endpoint instead of the bot polling. Its secret token is in the keyring
+    -- under `secret_ref` + "-webhook".
+    webhook_url         TEXT,
     -- The next update to ask for; stored with the updates it confirms.
     update_offset       INTEGER NOT NULL DEFAULT 0,
     state               TEXT NOT NULL DEFAULT 'connecting'

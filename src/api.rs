@@ -176,3 +176,16 @@ pub async fn set_project_sources(
 pub async fn list_channel_accounts(engine: &Engine) -> ApiResult<Vec<ChannelAccount>> {
     Ok(engine.telegram().channel_accounts().await?)
 }
+
+/// Webhook mode through the LAN endpoint (`public_url` leads to it from the
+/// internet), or long polling again with `None`.
+pub async fn set_bot_webhook(
+    engine: &Engine,
+    project_id: i64,
+    public_url: Option<String>,
+) -> ApiResult<Project> {
+    Ok(engine
+        .telegram()
+        .set_bot_webhook(project_id, public_url)
+        .await?)
+}

@@ -68,6 +68,7 @@ pub struct Engine {
     channels: Arc<Channels>,
     simulator: Simulator,
     telegram: Telegram,
+    http_addr: std::sync::OnceLock<std::net::SocketAddr>,
     cancel: CancellationToken,
     workers: tokio::sync::Mutex<Vec<JoinHandle<()>>>,
 }
@@ -171,6 +172,7 @@ impl Engine {
             channels,
             simulator,
             telegram,
+            http_addr: std::sync::OnceLock::new(),
             cancel: CancellationToken::new(),
             workers: tokio::sync::Mutex::new(Vec::new()),
         })
@@ -189,7 +191,43 @@ impl Engine {
         }
         tracing::info!(workers = workers.len(), "queue started");
         drop(workers);
+        self.start_http().await;
         self.telegram.start().await;
+    }
+
+    /// The LAN endpoint, when `[http] listen` is set: Telegram's webhooks.
+    async fn start_http(&self) {
+        let Some(listen) = self.settings.http.listen.clone() else {
+            return;
+        };
+        let listener = match tokio::net::TcpListener::bind(&listen).await {
+            Ok(listener) => listener,
+            Err(e) => {
+                tracing::error!(%listen, error = %e, "the LAN endpoint cannot listen");
+                return;
+            }
+        };
+        let addr = listener.local_addr().ok();
+        if let Some(addr) = addr {
+            let _first = self.http_addr.set(addr);
+            tracing::info!(%addr, "LAN endpoint listening");
+        }
+        self.telegram.set_lan_endpoint(true);
+        let cancel = self.cancel.child_token();
+        let router = self.telegram.http_router();
+        self.workers.lock().await.push(tokio::spawn(async move {
+            let served = axum::serve(listener, router)
+                .with_graceful_shutdown(async move { cancel.cancelled().await })
+                .await;
+            if let Err(e) = served {
+                tracing::error!(error = %e, "the LAN endpoint stopped");
+            }
+        }));
+    }
+
+    /// Where the LAN endpoint listens, once started.
+    pub fn http_addr(&self) -> Option<std::net::SocketAddr> {
+        self.http_addr.get().copied()
     }
 
     /// Stops the workers, letting running jobs finish (up to `grace`), and

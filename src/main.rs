@@ -98,6 +98,15 @@ enum ProjectCommand {
         #[arg(long)]
         api_url: Option<String>,
     },
+    /// Webhook mode: Telegram posts updates to URL (which must lead to the LAN
+    /// endpoint, see [http] listen); --off goes back to long polling.
+    Webhook {
+        project: i64,
+        #[arg(long, conflicts_with = "off", required_unless_present = "off")]
+        url: Option<String>,
+        #[arg(long)]
+        off: bool,
+    },
     /// Disconnect the project's bot and remove its token from the keyring.
     DisconnectBot { project: i64 },
     /// Check the bot's rights in the work group again.
@@ -489,6 +498,9 @@ async fn project_command(
             api::connect_bot(engine, project, BotInput { token, api_url }).await?
         }
         ProjectCommand::DisconnectBot { project } => api::disconnect_bot(engine, project).await?,
+        ProjectCommand::Webhook { project, url, off } => {
+            api::set_bot_webhook(engine, project, if off { None } else { url }).await?
+        }
         ProjectCommand::Check { project } => api::check_work_group(engine, project).await?,
         ProjectCommand::Unbind { project } => api::unbind_work_group(engine, project).await?,
         ProjectCommand::Sources { project, accounts } => {

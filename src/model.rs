@@ -400,6 +400,8 @@ pub struct ProjectBot {
     pub api_url: String,
     pub state: BotState,
     pub last_error: Option<String>,
+    /// Set in webhook mode: the public address Telegram posts updates to.
+    pub webhook_url: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]

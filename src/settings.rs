@@ -17,6 +17,16 @@ pub struct Settings {
     pub queue: QueueSettings,
     pub log: LogSettings,
     pub telegram: TelegramSettings,
+    pub http: HttpSettings,
+}
+
+/// The optional HTTP endpoint on the local network: Telegram webhooks (and
+/// later other providers' webhooks and the masterbot).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpSettings {
+    /// Address to listen on, e.g. "0.0.0.0:8787"; off when not set.
+    pub listen: Option<String>,
 }
 
 /// Telegram's limits (its Bot FAQ) and how the bots connect. The defaults are
@@ -147,6 +157,13 @@ impl Settings {
             return Err(
                 "queue.backoff_base_ms must be positive and at most queue.backoff_max_ms".into(),
             );
+        }
+        if let Some(listen) = &self.http.listen
+            && listen.parse::<std::net::SocketAddr>().is_err()
+        {
+            return Err(format!(
+                "http.listen must be an address with a port such as \"0.0.0.0:8787\", not `{listen}`"
+            ));
         }
         let t = &self.telegram;
         if t.group_messages < 1

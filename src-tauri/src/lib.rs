@@ -140,6 +140,16 @@ async fn connect_bot(
 
 #[tauri::command]
 #[specta::specta]
+async fn set_bot_webhook(
+    engine: EngineState<'_>,
+    project_id: i64,
+    public_url: Option<String>,
+) -> ApiResult<Project> {
+    api::set_bot_webhook(&engine, project_id, public_url).await
+}
+
+#[tauri::command]
+#[specta::specta]
 async fn disconnect_bot(engine: EngineState<'_>, project_id: i64) -> ApiResult<Project> {
     api::disconnect_bot(&engine, project_id).await
 }
@@ -191,6 +201,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             delete_project,
             connect_bot,
             disconnect_bot,
+            set_bot_webhook,
             check_work_group,
             unbind_work_group,
             set_project_sources,

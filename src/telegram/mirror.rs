@@ -556,13 +556,13 @@ impl TopicJobs {
             let topic = self
                 .ensure_topic(&bot, &target, row.conversation_id, &mut paid)
                 .await?;
-            if topic.closed && row.direction == "in" {
-                if let Err(SendFailure::ThreadGone) =
+            if topic.closed
+                && row.direction == "in"
+                && let Err(SendFailure::ThreadGone) =
                     self.reopen(&bot, row.conversation_id, &topic).await?
-                {
-                    self.forget_topic(row.conversation_id).await?;
-                    continue;
-                }
+            {
+                self.forget_topic(row.conversation_id).await?;
+                continue;
             }
             if let Err(SendFailure::ThreadGone) = self
                 .sync_title(&bot, &target, row.conversation_id, &topic, &mut paid)

@@ -23,6 +23,7 @@ pub mod mirror;
 pub mod poller;
 pub mod projects;
 mod text;
+pub mod webhook;
 
 use std::collections::HashMap;
 use std::sync::{Arc, PoisonError, RwLock};

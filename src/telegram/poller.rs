@@ -192,6 +192,17 @@ pub(super) async fn run(
     tracing::info!(account_id, "bot polling stopped");
 }
 
+/// Handles an update delivered by webhook (Telegram delivers again what it
+/// did not see acknowledged: an update stored before is skipped).
+pub(super) async fn handle_once(
+    shared: &Shared,
+    account_id: i64,
+    bot: &BotHandle,
+    update: &Update,
+) -> Result<()> {
+    handle(shared, account_id, bot, update).await
+}
+
 /// Handles one update and stores the next offset in the same transaction.
 async fn handle(shared: &Shared, account_id: i64, bot: &BotHandle, update: &Update) -> Result<()> {
     let next = i64::from(update.id.0) + 1;
@@ -214,6 +225,16 @@ async fn handle(shared: &Shared, account_id: i64, bot: &BotHandle, update: &Upda
         _ => None,
     };
     let mut tx = shared.store.write().await?;
+    let offset: i64 =
+        sqlx::query_scalar("SELECT update_offset FROM telegram_bots WHERE channel_account_id = ?1")
+            .bind(account_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| Error::not_found("bot", account_id))?;
+    if next <= offset {
+        tracing::debug!(update = update.id.0, "update already stored");
+        return Ok(());
+    }
     let stored: Result<Vec<Publish>> = async {
         let publish = match (&update.kind, membership) {
             (_, Some(membership)) => bind(shared, &mut tx, account_id, membership).await?,

@@ -6,8 +6,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use sqlx::{FromRow, SqliteConnection};
+use teloxide_core::payloads::SetWebhookSetters;
 use teloxide_core::requests::Requester;
-use teloxide_core::types::{ChatId, ChatMemberKind, UserId};
+use teloxide_core::types::{AllowedUpdate, ChatId, ChatMemberKind, UserId};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -43,6 +44,35 @@ pub(super) struct Shared {
     pub http: reqwest::Client,
     pub bots: Bots,
     pub channels: Arc<Channels>,
+    /// Webhook secret tokens of the bots in webhook mode.
+    pub webhook_secrets: std::sync::RwLock<HashMap<i64, Secret<String>>>,
+    /// Whether the LAN endpoint is listening (webhook mode needs it).
+    pub lan_endpoint: std::sync::atomic::AtomicBool,
+}
+
+impl Shared {
+    pub fn webhook_secret(&self, account_id: i64) -> Option<Secret<String>> {
+        self.webhook_secrets
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&account_id)
+            .cloned()
+    }
+
+    fn set_webhook_secret(&self, account_id: i64, secret: Option<Secret<String>>) {
+        let mut secrets = self
+            .webhook_secrets
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match secret {
+            Some(secret) => secrets.insert(account_id, secret),
+            None => secrets.remove(&account_id),
+        };
+    }
+}
+
+fn webhook_ref(secret_ref: &str) -> String {
+    format!("{secret_ref}-webhook")
 }
 
 pub struct Telegram {
@@ -65,6 +95,7 @@ struct ProjectRow {
     api_url: Option<String>,
     state: Option<String>,
     last_error: Option<String>,
+    webhook_url: Option<String>,
 }
 
 #[derive(FromRow)]
@@ -92,7 +123,7 @@ macro_rules! project_select {
     ($where:literal) => {
         concat!(
             "SELECT p.id, p.name, p.language, p.created_at, p.work_group_id, p.work_group_title, p.work_group_check,
-                    p.bot_account_id, b.username, b.api_url, b.state, b.last_error
+                    p.bot_account_id, b.username, b.api_url, b.state, b.last_error, b.webhook_url
              FROM projects p LEFT JOIN telegram_bots b ON b.channel_account_id = p.bot_account_id ",
             $where
         )
@@ -125,6 +156,7 @@ async fn project_from(db: &mut SqliteConnection, row: ProjectRow) -> Result<Proj
             api_url,
             state: parse_column::<BotState>("telegram_bots.state", &state)?,
             last_error: row.last_error,
+            webhook_url: row.webhook_url,
         }),
         _ => None,
     };
@@ -277,6 +309,8 @@ impl Telegram {
                 http,
                 bots,
                 channels,
+                webhook_secrets: std::sync::RwLock::new(HashMap::new()),
+                lan_endpoint: std::sync::atomic::AtomicBool::new(false),
             }),
             pollers: tokio::sync::Mutex::new(HashMap::new()),
             cancel: CancellationToken::new(),
@@ -509,7 +543,7 @@ impl Telegram {
                  VALUES (?1, ?2, ?3, ?4, 'connecting', ?5)
                  ON CONFLICT (channel_account_id) DO UPDATE SET username = excluded.username,
                      api_url = excluded.api_url, secret_ref = excluded.secret_ref, state = 'connecting',
-                     last_error = NULL, updated_at = excluded.updated_at",
+                     last_error = NULL, webhook_url = NULL, updated_at = excluded.updated_at",
             )
             .bind(account_id)
             .bind(&username)
@@ -572,6 +606,7 @@ impl Telegram {
                 user_id: bot_user_id,
                 username,
             },
+            true,
         )
         .await;
         self.publish(project_id);
@@ -605,7 +640,12 @@ impl Telegram {
         tx.commit().await?;
         if let Some(secret_ref) = secret_ref {
             self.shared.keyring.delete(&secret_ref).await?;
+            self.shared
+                .keyring
+                .delete(&webhook_ref(&secret_ref))
+                .await?;
         }
+        self.shared.set_webhook_secret(bot.account_id, None);
         tracing::info!(project_id, "bot disconnected");
         self.publish(project_id);
         self.project(project_id).await
@@ -656,8 +696,9 @@ impl Telegram {
 
     /// Starts every connected bot (tokens from the keyring).
     pub async fn start(&self) {
-        let bots: Vec<(i64, String, String, String, String)> = match sqlx::query_as(
-            "SELECT b.channel_account_id, a.external_id, b.username, b.api_url, b.secret_ref
+        #[allow(clippy::type_complexity)]
+        let bots: Vec<(i64, String, String, String, String, Option<String>)> = match sqlx::query_as(
+            "SELECT b.channel_account_id, a.external_id, b.username, b.api_url, b.secret_ref, b.webhook_url
              FROM telegram_bots b JOIN channel_accounts a ON a.id = b.channel_account_id",
         )
         .fetch_all(self.shared.store.pool())
@@ -669,7 +710,23 @@ impl Telegram {
                 return;
             }
         };
-        for (account_id, external_id, username, api_url, secret_ref) in bots {
+        for (account_id, external_id, username, api_url, secret_ref, webhook_url) in bots {
+            let webhook = webhook_url.is_some();
+            if webhook {
+                match self.shared.keyring.get(&webhook_ref(&secret_ref)).await {
+                    Ok(Some(secret)) => self.shared.set_webhook_secret(account_id, Some(secret)),
+                    Ok(None) => {
+                        self.set_state(account_id, BotState::Stopped, Some("the webhook's secret is missing from the system keyring; turn webhook mode off and on again".into()))
+                            .await;
+                        continue;
+                    }
+                    Err(e) => {
+                        self.set_state(account_id, BotState::Stopped, Some(e.to_string()))
+                            .await;
+                        continue;
+                    }
+                }
+            }
             let token = match self.shared.keyring.get(&secret_ref).await {
                 Ok(Some(token)) => token,
                 Ok(None) => {
@@ -690,7 +747,7 @@ impl Telegram {
                         user_id: external_id.parse().unwrap_or_default(),
                         username,
                     };
-                    self.run_bot(account_id, handle).await;
+                    self.run_bot(account_id, handle, !webhook).await;
                 }
                 Err(e) => {
                     self.set_state(account_id, BotState::Stopped, Some(e.to_string()))
@@ -704,12 +761,21 @@ impl Telegram {
         super::poller::set_state(&self.shared, account_id, state, error).await;
     }
 
-    async fn run_bot(&self, account_id: i64, handle: BotHandle) {
+    /// Makes the bot available to the jobs and the outbox, and polls for its
+    /// updates unless they come by webhook.
+    async fn run_bot(&self, account_id: i64, handle: BotHandle, poll: bool) {
         self.shared.bots.insert(account_id, handle.clone());
         self.shared.channels.connect(
             account_id,
             Arc::new(BotChannel::new(self.shared.bots.clone(), account_id)),
         );
+        if !poll {
+            if let Some((cancel, task)) = self.pollers.lock().await.remove(&account_id) {
+                cancel.cancel();
+                let _stopped = task.await;
+            }
+            return;
+        }
         let cancel = self.cancel.child_token();
         let task = tokio::spawn(super::poller::run(
             self.shared.clone(),
@@ -732,6 +798,118 @@ impl Telegram {
         }
         self.shared.bots.remove(account_id);
         self.shared.channels.disconnect(account_id);
+    }
+
+    /// The LAN endpoint's routes for Telegram's webhooks.
+    pub fn http_router(&self) -> axum::Router {
+        super::webhook::router(self.shared.clone())
+    }
+
+    /// Told by the engine once the LAN endpoint listens.
+    pub fn set_lan_endpoint(&self, listening: bool) {
+        self.shared
+            .lan_endpoint
+            .store(listening, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Switches the project's bot to webhook mode (Telegram posts updates to
+    /// `public_url` + `/telegram/<bot>`, which must lead to the LAN endpoint)
+    /// or, with `None`, back to long polling.
+    pub async fn set_bot_webhook(
+        &self,
+        project_id: i64,
+        public_url: Option<String>,
+    ) -> Result<Project> {
+        let project = self.project(project_id).await?;
+        let bot = project
+            .bot
+            .ok_or_else(|| Error::invalid("connect the project's bot first"))?;
+        let handle = self
+            .shared
+            .bots
+            .get(bot.account_id)
+            .ok_or_else(|| Error::invalid("the project's bot is not running"))?;
+        let secret_ref: String = sqlx::query_scalar(
+            "SELECT secret_ref FROM telegram_bots WHERE channel_account_id = ?1",
+        )
+        .bind(bot.account_id)
+        .fetch_one(self.shared.store.pool())
+        .await?;
+        let public_url = public_url
+            .map(|u| u.trim().trim_end_matches('/').to_owned())
+            .filter(|u| !u.is_empty());
+        let now = self.shared.clock.now_ms();
+        match &public_url {
+            Some(base) => {
+                if !self
+                    .shared
+                    .lan_endpoint
+                    .load(std::sync::atomic::Ordering::SeqCst)
+                {
+                    return Err(Error::invalid(
+                        "webhook mode needs the LAN endpoint: set [http] listen in settings.toml and restart",
+                    ));
+                }
+                let url = super::check_api_url(&format!(
+                    "{base}{}",
+                    super::webhook::path(bot.account_id)
+                ))?;
+                let secret = Secret::new(
+                    (0..48)
+                        .map(|_| fastrand::alphanumeric())
+                        .collect::<String>(),
+                );
+                self.shared
+                    .keyring
+                    .set(&webhook_ref(&secret_ref), &secret)
+                    .await?;
+                // Accept the bot's updates before Telegram starts sending them.
+                self.shared
+                    .set_webhook_secret(bot.account_id, Some(secret.clone()));
+                let set = handle
+                    .bot
+                    .set_webhook(url)
+                    .secret_token(secret.expose().clone())
+                    .max_connections(1)
+                    .allowed_updates([AllowedUpdate::Message, AllowedUpdate::MyChatMember])
+                    .await;
+                if let Err(e) = set {
+                    self.shared.set_webhook_secret(bot.account_id, None);
+                    if let Err(cleanup) =
+                        self.shared.keyring.delete(&webhook_ref(&secret_ref)).await
+                    {
+                        tracing::warn!(error = %cleanup, "could not remove an unused webhook secret");
+                    }
+                    return Err(remote(&e));
+                }
+                self.run_bot(bot.account_id, handle, false).await;
+            }
+            None => {
+                handle.bot.delete_webhook().await.map_err(|e| remote(&e))?;
+                self.shared.set_webhook_secret(bot.account_id, None);
+                self.shared
+                    .keyring
+                    .delete(&webhook_ref(&secret_ref))
+                    .await?;
+                self.run_bot(bot.account_id, handle, true).await;
+            }
+        }
+        sqlx::query(
+            "UPDATE telegram_bots SET webhook_url = ?2, state = 'online', last_error = NULL, updated_at = ?3
+             WHERE channel_account_id = ?1",
+        )
+        .bind(bot.account_id)
+        .bind(&public_url)
+        .bind(now)
+        .execute(self.shared.store.pool())
+        .await?;
+        tracing::info!(
+            project_id,
+            webhook = public_url.is_some(),
+            "bot connection mode set"
+        );
+        self.publish(project_id);
+        self.project(project_id).await
     }
 
     /// Stops all pollers (their last batch of updates is stored first).

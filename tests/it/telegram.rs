@@ -14,7 +14,7 @@ use tuberry::model::{
     IdentityKind, Language, Project, ProjectInput, WorkGroupProblem,
 };
 use tuberry::relay::Inbound;
-use tuberry::settings::{QueueSettings, Settings, TelegramSettings};
+use tuberry::settings::{HttpSettings, QueueSettings, Settings, TelegramSettings};
 use tuberry::{Engine, EngineOptions, api};
 use tuberry_fakes::telegram::{FakeTelegram, Limits, Outage, User};
 
@@ -87,10 +87,10 @@ impl Tg {
     /// Test chat as a source.
     async fn start(group_window_ms: u64) -> Tg {
         let (limits, telegram) = scaled(group_window_ms);
-        Tg::start_with(limits, telegram).await
+        Tg::start_with(limits, telegram, None).await
     }
 
-    async fn start_with(limits: Limits, telegram: TelegramSettings) -> Tg {
+    async fn start_with(limits: Limits, telegram: TelegramSettings, listen: Option<&str>) -> Tg {
         let fake = FakeTelegram::start(limits).await;
         fake.add_bot(TOKEN, "shop_bot");
         let dir = tempfile::tempdir().unwrap();
@@ -103,6 +103,9 @@ impl Tg {
                 backoff_max_ms: 1_000,
             },
             telegram,
+            http: HttpSettings {
+                listen: listen.map(str::to_owned),
+            },
             ..Settings::default()
         };
         let engine = Tg::open(&dir, &settings).await;
@@ -883,7 +886,7 @@ async fn telegram_s_retry_after_is_obeyed() {
     // answers 429, and the engine must wait as long as it was told.
     let (limits, mut telegram) = scaled(3_000);
     telegram.group_window_ms = 600;
-    let tg = Tg::start_with(limits, telegram).await;
+    let tg = Tg::start_with(limits, telegram, None).await;
     for i in 0..40 {
         tg.customer_writes(
             &format!("Hasty {:02}", i % 10),
@@ -1006,6 +1009,86 @@ async fn a_restart_and_a_network_loss_lose_and_repeat_nothing() {
     );
     tg.until("the bot is online again", |p| {
         p.bot.as_ref().is_some_and(|b| b.state == BotState::Online)
+    })
+    .await;
+    tg.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhook_mode_takes_updates_through_the_lan_endpoint() {
+    let (limits, telegram) = scaled(3_000);
+    let tg = Tg::start_with(limits, telegram, Some("127.0.0.1:0")).await;
+    let endpoint = format!(
+        "http://{}",
+        tg.engine().http_addr().expect("the LAN endpoint listens")
+    );
+    let project = api::set_bot_webhook(tg.engine(), tg.project, Some(endpoint.clone()))
+        .await
+        .unwrap();
+    assert_eq!(
+        project.bot.unwrap().webhook_url.as_deref(),
+        Some(endpoint.as_str())
+    );
+    assert!(
+        tg.fake.wait_until(WAIT, |f| !f.is_polling(TOKEN)).await,
+        "the bot stops polling"
+    );
+
+    let vera = customer(8080, "Wanda");
+    tg.fake.user_writes_to_bot(TOKEN, &vera, "Sent by webhook");
+    let summary = eventually("the webhook's message is stored", async || {
+        let page = api::list_conversations(tg.engine(), Default::default())
+            .await
+            .unwrap();
+        page.items.into_iter().find(|c| c.contact_name == "Wanda")
+    })
+    .await;
+    assert!(
+        tg.fake
+            .wait_until(WAIT, |f| f.pending_updates(TOKEN) == 0)
+            .await,
+        "acknowledged"
+    );
+
+    // Someone without the secret is refused and changes nothing.
+    let before: i64 = sqlx::query_scalar("SELECT count(*) FROM messages")
+        .fetch_one(tg.engine().store().pool())
+        .await
+        .unwrap();
+    let account = api::get_project(tg.engine(), tg.project)
+        .await
+        .unwrap()
+        .bot
+        .unwrap()
+        .account_id;
+    let forged = reqwest::Client::new()
+        .post(format!("{endpoint}/telegram/{account}"))
+        .header("x-telegram-bot-api-secret-token", "guess")
+        .header("content-type", "application/json")
+        .body(r#"{"update_id":999999,"message":{"message_id":1,"date":0,"chat":{"id":1,"type":"private","first_name":"X"},"from":{"id":1,"is_bot":false,"first_name":"X"},"text":"forged"}}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status().as_u16(), 401);
+    let after: i64 = sqlx::query_scalar("SELECT count(*) FROM messages")
+        .fetch_one(tg.engine().store().pool())
+        .await
+        .unwrap();
+    assert_eq!(before, after);
+
+    // Back to long polling.
+    api::set_bot_webhook(tg.engine(), tg.project, None)
+        .await
+        .unwrap();
+    tg.fake
+        .user_writes_to_bot(TOKEN, &vera, "Sent while polling");
+    eventually("the polled message is stored", async || {
+        let d = api::get_conversation(tg.engine(), summary.id)
+            .await
+            .unwrap();
+        d.messages
+            .into_iter()
+            .find(|m| m.text == "Sent while polling")
     })
     .await;
     tg.stop().await;

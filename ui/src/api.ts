@@ -167,6 +167,8 @@ export const api = {
   deleteProject: (projectId: number) => unwrap(backend.commands.deleteProject(projectId)),
   connectBot: (projectId: number, bot: BotInput) => unwrap(backend.commands.connectBot(projectId, bot)),
   disconnectBot: (projectId: number) => unwrap(backend.commands.disconnectBot(projectId)),
+  setBotWebhook: (projectId: number, publicUrl: string | null) =>
+    unwrap(backend.commands.setBotWebhook(projectId, publicUrl)),
   checkWorkGroup: (projectId: number) => unwrap(backend.commands.checkWorkGroup(projectId)),
   unbindWorkGroup: (projectId: number) => unwrap(backend.commands.unbindWorkGroup(projectId)),
   setProjectSources: (projectId: number, accountIds: number[]) =>

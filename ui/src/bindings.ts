@@ -22,6 +22,7 @@ export const commands = {
 	deleteProject: (projectId: number) => typedError<null, ApiError>(__TAURI_INVOKE("delete_project", { projectId })),
 	connectBot: (projectId: number, bot: BotInput) => typedError<Project, ApiError>(__TAURI_INVOKE("connect_bot", { projectId, bot })),
 	disconnectBot: (projectId: number) => typedError<Project, ApiError>(__TAURI_INVOKE("disconnect_bot", { projectId })),
+	setBotWebhook: (projectId: number, publicUrl: string | null) => typedError<Project, ApiError>(__TAURI_INVOKE("set_bot_webhook", { projectId, publicUrl })),
 	checkWorkGroup: (projectId: number) => typedError<Project, ApiError>(__TAURI_INVOKE("check_work_group", { projectId })),
 	unbindWorkGroup: (projectId: number) => typedError<Project, ApiError>(__TAURI_INVOKE("unbind_work_group", { projectId })),
 	setProjectSources: (projectId: number, accountIds: number[]) => typedError<Project, ApiError>(__TAURI_INVOKE("set_project_sources", { projectId, accountIds })),
@@ -219,6 +220,8 @@ export type ProjectBot = {
 	apiUrl: string,
 	state: BotState,
 	lastError: string | null,
+	/**  Set in webhook mode: the public address Telegram posts updates to. */
+	webhookUrl: string | null,
 };
 
 /**  A project's name and the language its bot uses with operators. */

@@ -89,6 +89,7 @@ type StoredBot = {
   apiUrl: string;
   state: BotState;
   lastError: string | null;
+  webhookUrl: string | null;
 };
 
 
@@ -353,6 +354,7 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
             apiUrl: bot.apiUrl,
             state: bot.state,
             lastError: bot.lastError,
+            webhookUrl: bot.webhookUrl,
           }
         : null,
       workGroup: p.workGroup
@@ -529,10 +531,31 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
         apiUrl: apiUrl.data,
         state: "connecting",
         lastError: null,
+        webhookUrl: null,
       });
       project.botAccountId = botAccount.id;
       moveAccount(botAccount.id, projectId);
       startBot(projectId, botAccount.id);
+      projectChanged(projectId);
+      return ok(projectView(project));
+    },
+
+    async setBotWebhook(projectId: number, publicUrl: string | null): Promise<Result<Project, ApiError>> {
+      const project = findProject(projectId);
+      if (!project) return fail("not_found", `project ${projectId}`);
+      const bot = project.botAccountId != null ? bots.get(project.botAccountId) : undefined;
+      if (!bot) return fail("invalid_input", "connect the project's bot first");
+      const url = publicUrl?.trim().replace(/\/+$/, "") || null;
+      if (url) {
+        const checked = checkApiUrl(url);
+        if (checked.status === "error") return checked;
+        // The demo engine has no LAN endpoint.
+        return fail(
+          "invalid_input",
+          "webhook mode needs the LAN endpoint: set [http] listen in settings.toml and restart",
+        );
+      }
+      bots.set(bot.accountId, { ...bot, webhookUrl: null });
       projectChanged(projectId);
       return ok(projectView(project));
     },

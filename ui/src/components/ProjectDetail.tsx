@@ -415,7 +415,86 @@ function ConnectedBot({
         </p>
       )}
       {bot.state === "unauthorized" && <ConnectBotForm projectId={project.id} onChanged={onChanged} again />}
+      <WebhookSettings project={project} bot={bot} onChanged={onChanged} />
     </div>
+  );
+}
+
+/** Webhook mode: Telegram posts updates to the LAN endpoint through a public address. */
+function WebhookSettings({
+  project,
+  bot,
+  onChanged,
+}: {
+  project: Project;
+  bot: ProjectBot;
+  onChanged: (project: Project) => void;
+}) {
+  const { t } = useTranslation();
+  const [url, setUrl] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  const apply = async (publicUrl: string | null) => {
+    setBusy(true);
+    setError(null);
+    try {
+      onChanged(await api.setBotWebhook(project.id, publicUrl));
+      setUrl("");
+    } catch (reason) {
+      setError(apiMessage(reason, t));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <details className="advanced" data-testid="bot-webhook" open={bot.webhookUrl != null}>
+      <summary>{t("bot.webhook.title")}</summary>
+      {bot.webhookUrl ? (
+        <div className="form-row">
+          <p className="hint selectable" data-testid="bot-webhook-url">
+            {t("bot.webhook.active", { url: bot.webhookUrl })}
+          </p>
+          <button
+            type="button"
+            className="button"
+            data-testid="bot-webhook-off"
+            disabled={busy}
+            onClick={() => void apply(null)}
+          >
+            {t("bot.webhook.off")}
+          </button>
+        </div>
+      ) : (
+        <form
+          className="form-row"
+          onSubmit={(event) => {
+            event.preventDefault();
+            void apply(url);
+          }}
+        >
+          <p className="hint">{t("bot.webhook.explain")}</p>
+          <input
+            className="input"
+            type="url"
+            data-testid="bot-webhook-input"
+            placeholder="https://shop.example.com:8443"
+            value={url}
+            onChange={(event) => setUrl(event.target.value)}
+          />
+          <button type="submit" className="button" data-testid="bot-webhook-on" disabled={busy || !url.trim()}>
+            {t("bot.webhook.on")}
+          </button>
+        </form>
+      )}
+      {error && (
+        <p className="form-error" data-testid="bot-webhook-error" role="alert">
+          <AlertIcon size={14} />
+          {error}
+        </p>
+      )}
+    </details>
   );
 }
 

@@ -249,6 +249,20 @@ describe("bot", () => {
     expect(within(detail).getByTestId("bot-section")).toHaveTextContent("Bot API server: https://bots.example.com");
   });
 
+  it("asks for a public address to use a webhook and explains what it needs", async () => {
+    const backend = useMock();
+    const project = await projectWithBot();
+    const webhook = vi.spyOn(backend.commands, "setBotWebhook");
+    const user = await openProjects();
+    const detail = await showProject(user, "Shop");
+    const section = within(detail).getByTestId("bot-webhook");
+    await user.click(within(section).getByText("Webhook (advanced)"));
+    await user.type(within(section).getByTestId("bot-webhook-input"), "https://shop.example.com:8443/");
+    await user.click(within(section).getByTestId("bot-webhook-on"));
+    expect(webhook).toHaveBeenCalledWith(project.id, "https://shop.example.com:8443/");
+    expect(await within(section).findByTestId("bot-webhook-error")).toHaveTextContent("LAN endpoint");
+  });
+
   it("says what each bot state means", async () => {
     const backend = useMock();
     const project = await projectWithBot();
