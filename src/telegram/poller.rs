@@ -97,6 +97,9 @@ pub(super) async fn run(
         wait
     };
     tracing::info!(account_id, bot = %bot.username, "bot polling started");
+    // The first request returns at once, so the bot shows online without
+    // waiting out a long poll; the others wait for news.
+    let mut timeout = 0;
     loop {
         if cancel.is_cancelled() {
             break;
@@ -122,7 +125,7 @@ pub(super) async fn run(
             .bot
             .get_updates()
             .offset(i32::try_from(offset).unwrap_or(i32::MAX))
-            .timeout(settings.poll_timeout_s)
+            .timeout(timeout)
             .allowed_updates([AllowedUpdate::Message, AllowedUpdate::MyChatMember]);
         let updates = tokio::select! {
             () = cancel.cancelled() => break,
@@ -131,6 +134,7 @@ pub(super) async fn run(
         match updates {
             Ok(updates) => {
                 delay = settings.reconnect_min_ms;
+                timeout = settings.poll_timeout_s;
                 set_state(&shared, account_id, BotState::Online, None).await;
                 for update in updates {
                     // A stored update is finished even if cancelled meanwhile.
