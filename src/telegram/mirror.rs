@@ -5,6 +5,9 @@
 //! group's budget is spent), the next one to run carries all waiting texts of
 //! that topic in one message, so a backlog cannot grow without bound.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use sqlx::{FromRow, SqliteConnection};
@@ -75,6 +78,15 @@ fn topic_destination(conversation_id: i64) -> String {
     format!("topic:{conversation_id}")
 }
 
+/// Queues one of the work group's jobs: it counts against the group's and
+/// the bot's budgets and outlasts long outages.
+async fn push(db: &mut SqliteConnection, now: Millis, job: NewJob) -> Result<()> {
+    let mut job = job;
+    job.max_attempts = Some(MIRROR_ATTEMPTS);
+    queue::enqueue(db, now, MIRROR_ATTEMPTS, job).await?;
+    Ok(())
+}
+
 /// Queues the mirroring of a stored message, inside the transaction that stored it.
 pub async fn enqueue_message(
     db: &mut SqliteConnection,
@@ -85,17 +97,19 @@ pub async fn enqueue_message(
     let Some(target) = target_for(db, conversation_id).await? else {
         return Ok(());
     };
-    let mut job = NewJob::new(
-        MIRROR_JOB,
-        JOB_VERSION,
-        serde_json::json!(MirrorPayload { message_id }),
-        format!("{MIRROR_JOB}:{message_id}"),
-        topic_destination(conversation_id),
+    push(
+        db,
+        now,
+        NewJob::new(
+            MIRROR_JOB,
+            JOB_VERSION,
+            serde_json::json!(MirrorPayload { message_id }),
+            format!("{MIRROR_JOB}:{message_id}"),
+            topic_destination(conversation_id),
+        )
+        .rate_keys([group_key(target.chat_id), bot_key(target.bot_account_id)]),
     )
-    .rate_keys([group_key(target.chat_id), bot_key(target.bot_account_id)]);
-    job.max_attempts = Some(MIRROR_ATTEMPTS);
-    queue::enqueue(db, now, MIRROR_ATTEMPTS, job).await?;
-    Ok(())
+    .await
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -117,23 +131,25 @@ pub async fn enqueue_topic(
     let Some(target) = target_for(db, conversation_id).await? else {
         return Ok(());
     };
-    let mut job = NewJob::new(
-        TOPIC_JOB,
-        JOB_VERSION,
-        serde_json::json!(TopicPayload {
-            conversation_id,
-            action
-        }),
-        format!(
-            "{TOPIC_JOB}:{conversation_id}:{now}:{:016x}",
-            fastrand::u64(..)
-        ),
-        topic_destination(conversation_id),
+    push(
+        db,
+        now,
+        NewJob::new(
+            TOPIC_JOB,
+            JOB_VERSION,
+            serde_json::json!(TopicPayload {
+                conversation_id,
+                action
+            }),
+            format!(
+                "{TOPIC_JOB}:{conversation_id}:{now}:{:016x}",
+                fastrand::u64(..)
+            ),
+            topic_destination(conversation_id),
+        )
+        .rate_keys([group_key(target.chat_id), bot_key(target.bot_account_id)]),
     )
-    .rate_keys([group_key(target.chat_id), bot_key(target.bot_account_id)]);
-    job.max_attempts = Some(MIRROR_ATTEMPTS);
-    queue::enqueue(db, now, MIRROR_ATTEMPTS, job).await?;
-    Ok(())
+    .await
 }
 
 /// Queues a short message from the bot into a chat (a topic, or a group's General).
@@ -143,24 +159,26 @@ pub async fn enqueue_notice(
     bot_account_id: i64,
     notice: Notice,
 ) -> Result<()> {
-    let mut job = NewJob::new(
-        NOTICE_JOB,
-        JOB_VERSION,
-        serde_json::json!(NoticePayload {
-            bot_account_id,
-            notice: notice.clone()
-        }),
-        format!(
-            "{NOTICE_JOB}:{}:{now}:{:016x}",
-            notice.chat_id,
-            fastrand::u64(..)
-        ),
-        format!("notice:{}", notice.chat_id),
+    push(
+        db,
+        now,
+        NewJob::new(
+            NOTICE_JOB,
+            JOB_VERSION,
+            serde_json::json!(NoticePayload {
+                bot_account_id,
+                notice: notice.clone()
+            }),
+            format!(
+                "{NOTICE_JOB}:{}:{now}:{:016x}",
+                notice.chat_id,
+                fastrand::u64(..)
+            ),
+            format!("notice:{}", notice.chat_id),
+        )
+        .rate_keys([group_key(notice.chat_id), bot_key(bot_account_id)]),
     )
-    .rate_keys([group_key(notice.chat_id), bot_key(bot_account_id)]);
-    job.max_attempts = Some(MIRROR_ATTEMPTS);
-    queue::enqueue(db, now, MIRROR_ATTEMPTS, job).await?;
-    Ok(())
+    .await
 }
 
 /// Queues a reaction on a message in the work group (a reply was delivered, a note saved).
@@ -172,22 +190,24 @@ pub async fn enqueue_reaction(
     telegram_message_id: i64,
     emoji: &str,
 ) -> Result<()> {
-    let mut job = NewJob::new(
-        REACT_JOB,
-        JOB_VERSION,
-        serde_json::json!(ReactPayload {
-            bot_account_id,
-            chat_id,
-            telegram_message_id,
-            emoji: emoji.to_owned()
-        }),
-        format!("{REACT_JOB}:{chat_id}:{telegram_message_id}:{emoji}"),
-        format!("react:{chat_id}"),
+    push(
+        db,
+        now,
+        NewJob::new(
+            REACT_JOB,
+            JOB_VERSION,
+            serde_json::json!(ReactPayload {
+                bot_account_id,
+                chat_id,
+                telegram_message_id,
+                emoji: emoji.to_owned()
+            }),
+            format!("{REACT_JOB}:{chat_id}:{telegram_message_id}:{emoji}"),
+            format!("react:{chat_id}"),
+        )
+        .rate_keys([bot_key(bot_account_id)]),
     )
-    .rate_keys([bot_key(bot_account_id)]);
-    job.max_attempts = Some(MIRROR_ATTEMPTS);
-    queue::enqueue(db, now, MIRROR_ATTEMPTS, job).await?;
-    Ok(())
+    .await
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -309,7 +329,13 @@ pub struct TopicJobs {
     clock: SharedClock,
     bots: Bots,
     rates: RateHandle,
+    gates: Arc<std::sync::Mutex<HashMap<i64, Gate>>>,
 }
+
+/// One call at a time into a group, so that when Telegram answers 429 no
+/// other call is already on its way; holds the time until which the group
+/// must be left alone.
+type Gate = Arc<tokio::sync::Mutex<Millis>>;
 
 enum SendFailure {
     ThreadGone,
@@ -335,6 +361,38 @@ impl TopicJobs {
             clock,
             bots,
             rates,
+            gates: Arc::default(),
+        }
+    }
+
+    /// Waits for the group's turn; refuses while Telegram asked to wait.
+    async fn enter(&self, chat_id: i64) -> Result<tokio::sync::OwnedMutexGuard<Millis>, JobError> {
+        let gate = self
+            .gates
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(chat_id)
+            .or_default()
+            .clone();
+        let guard = gate.lock_owned().await;
+        let now = self.clock.now_ms();
+        if *guard > now {
+            return Err(JobError::RetryAfter {
+                after_ms: *guard - now,
+                reason: "Telegram asked to wait".into(),
+            });
+        }
+        Ok(guard)
+    }
+
+    /// Remembers a "retry after" for the group's next caller.
+    fn leave(
+        &self,
+        mut guard: tokio::sync::OwnedMutexGuard<Millis>,
+        outcome: &Result<(), JobError>,
+    ) {
+        if let Err(JobError::RetryAfter { after_ms, .. }) = outcome {
+            *guard = self.clock.now_ms() + after_ms;
         }
     }
 
@@ -550,6 +608,20 @@ impl TopicJobs {
         };
         drop(conn);
         let bot = self.bot(target.bot_account_id)?;
+        let gate = self.enter(target.chat_id).await?;
+        let outcome = self.mirror_calls(job, &row, &target, &bot).await;
+        self.leave(gate, &outcome);
+        outcome
+    }
+
+    async fn mirror_calls(
+        &self,
+        job: &Job,
+        row: &MirrorRow,
+        target: &Target,
+        bot: &BotHandle,
+    ) -> Result<(), JobError> {
+        let (bot, target) = (bot.clone(), target.clone());
         let mut paid = true;
         // A topic deleted or closed in Telegram is created or reopened once.
         for _ in 0..3 {
@@ -571,7 +643,7 @@ impl TopicJobs {
                 self.forget_topic(row.conversation_id).await?;
                 continue;
             }
-            let batch = self.batch(job, &row).await.map_err(retry)?;
+            let batch = self.batch(job, row).await.map_err(retry)?;
             self.pay(&target, &mut paid)?;
             match self.send(&bot, &target, &topic, &batch).await {
                 Ok(telegram_id) => return self.record(job, &topic, telegram_id, &batch).await,
@@ -774,6 +846,23 @@ impl TopicJobs {
             return Ok(());
         }
         let bot = self.bot(target.bot_account_id)?;
+        let gate = self.enter(target.chat_id).await?;
+        let outcome = self
+            .topic_calls(conversation_id, action, &target, &topic, &bot)
+            .await;
+        self.leave(gate, &outcome);
+        outcome
+    }
+
+    async fn topic_calls(
+        &self,
+        conversation_id: i64,
+        action: TopicAction,
+        target: &Target,
+        topic: &TopicRow,
+        bot: &BotHandle,
+    ) -> Result<(), JobError> {
+        let (bot, target, topic) = (bot.clone(), target.clone(), topic.clone());
         let mut paid = true;
         let outcome = match action {
             TopicAction::Sync => {
@@ -814,6 +903,13 @@ impl TopicJobs {
             notice,
         } = payload(job)?;
         let bot = self.bot(bot_account_id)?;
+        let gate = self.enter(notice.chat_id).await?;
+        let outcome = self.notice_call(&bot, &notice).await;
+        self.leave(gate, &outcome);
+        outcome
+    }
+
+    async fn notice_call(&self, bot: &BotHandle, notice: &Notice) -> Result<(), JobError> {
         let mut request = bot.bot.send_message(
             ChatId(notice.chat_id),
             text::truncate(&notice.text, MAX_MESSAGE),

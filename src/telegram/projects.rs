@@ -260,6 +260,45 @@ pub(super) async fn check_group(bot: &BotHandle, chat_id: i64, now: i64) -> Work
     }
 }
 
+/// Moves a channel account (and its conversations) to a project, or out of any.
+async fn move_account(db: &mut SqliteConnection, account: i64, project: Option<i64>) -> Result<()> {
+    sqlx::query("UPDATE channel_accounts SET project_id = ?2 WHERE id = ?1")
+        .bind(account)
+        .bind(project)
+        .execute(&mut *db)
+        .await?;
+    sqlx::query("UPDATE conversations SET project_id = ?2 WHERE channel_account_id = ?1")
+        .bind(account)
+        .bind(project)
+        .execute(&mut *db)
+        .await?;
+    Ok(())
+}
+
+/// Forgets a project's work group and its topics (the bot waits for another group).
+async fn forget_work_group(
+    db: &mut SqliteConnection,
+    project_id: i64,
+    group: Option<&WorkGroup>,
+    now: i64,
+) -> Result<()> {
+    if let Some(group) = group {
+        sqlx::query("DELETE FROM topics WHERE chat_id = ?1")
+            .bind(group.chat_id)
+            .execute(&mut *db)
+            .await?;
+    }
+    sqlx::query(
+        "UPDATE projects SET work_group_id = NULL, work_group_title = NULL, work_group_check = NULL,
+             updated_at = ?2 WHERE id = ?1",
+    )
+    .bind(project_id)
+    .bind(now)
+    .execute(&mut *db)
+    .await?;
+    Ok(())
+}
+
 pub(super) async fn store_check(
     db: &mut SqliteConnection,
     project_id: i64,
@@ -395,12 +434,8 @@ impl Telegram {
             self.disconnect_bot(id).await?;
         }
         let mut tx = self.shared.store.write().await?;
-        if let Some(group) = &project.work_group {
-            sqlx::query("DELETE FROM topics WHERE chat_id = ?1")
-                .bind(group.chat_id)
-                .execute(&mut *tx)
-                .await?;
-        }
+        let now = self.shared.clock.now_ms();
+        forget_work_group(&mut tx, id, project.work_group.as_ref(), now).await?;
         sqlx::query("UPDATE conversations SET project_id = NULL WHERE project_id = ?1")
             .bind(id)
             .execute(&mut *tx)
@@ -442,35 +477,16 @@ impl Telegram {
                 .await?;
         for account in previous {
             if !account_ids.contains(&account) && Some(account) != bot_account {
-                self.move_account(&mut tx, account, None).await?;
+                move_account(&mut tx, account, None).await?;
             }
         }
         for account in account_ids {
-            self.move_account(&mut tx, account, Some(id)).await?;
+            move_account(&mut tx, account, Some(id)).await?;
         }
         let project = load_project(&mut tx, id).await?;
         tx.commit().await?;
         self.publish(id);
         Ok(project)
-    }
-
-    async fn move_account(
-        &self,
-        db: &mut SqliteConnection,
-        account: i64,
-        project: Option<i64>,
-    ) -> Result<()> {
-        sqlx::query("UPDATE channel_accounts SET project_id = ?2 WHERE id = ?1")
-            .bind(account)
-            .bind(project)
-            .execute(&mut *db)
-            .await?;
-        sqlx::query("UPDATE conversations SET project_id = ?2 WHERE channel_account_id = ?1")
-            .bind(account)
-            .bind(project)
-            .execute(&mut *db)
-            .await?;
-        Ok(())
     }
 
     /// Checks the token with Telegram, keeps it in the keyring and starts the bot.
@@ -554,19 +570,7 @@ impl Telegram {
             .await?;
             if previous.bot.as_ref().is_some_and(|b| b.account_id != account_id) {
                 // Another bot cannot post into the old bot's topics.
-                if let Some(group) = &previous.work_group {
-                    sqlx::query("DELETE FROM topics WHERE chat_id = ?1")
-                        .bind(group.chat_id)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                sqlx::query(
-                    "UPDATE projects SET work_group_id = NULL, work_group_title = NULL, work_group_check = NULL
-                     WHERE id = ?1",
-                )
-                .bind(project_id)
-                .execute(&mut *tx)
-                .await?;
+                forget_work_group(&mut tx, project_id, previous.work_group.as_ref(), now).await?;
             }
             sqlx::query("UPDATE projects SET bot_account_id = ?2, updated_at = ?3 WHERE id = ?1")
                 .bind(project_id)
@@ -574,11 +578,7 @@ impl Telegram {
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
-            sqlx::query("UPDATE conversations SET project_id = ?2 WHERE channel_account_id = ?1")
-                .bind(account_id)
-                .bind(project_id)
-                .execute(&mut *tx)
-                .await?;
+            move_account(&mut tx, account_id, Some(project_id)).await?;
             tx.commit().await?;
             Ok((account_id, old_ref))
         }
@@ -675,19 +675,12 @@ impl Telegram {
     pub async fn unbind_work_group(&self, project_id: i64) -> Result<Project> {
         let project = self.project(project_id).await?;
         let mut tx = self.shared.store.write().await?;
-        if let Some(group) = &project.work_group {
-            sqlx::query("DELETE FROM topics WHERE chat_id = ?1")
-                .bind(group.chat_id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        sqlx::query(
-            "UPDATE projects SET work_group_id = NULL, work_group_title = NULL, work_group_check = NULL,
-                 updated_at = ?2 WHERE id = ?1",
+        forget_work_group(
+            &mut tx,
+            project_id,
+            project.work_group.as_ref(),
+            self.shared.clock.now_ms(),
         )
-        .bind(project_id)
-        .bind(self.shared.clock.now_ms())
-        .execute(&mut *tx)
         .await?;
         tx.commit().await?;
         self.publish(project_id);

@@ -91,6 +91,27 @@ impl Tg {
     }
 
     async fn start_with(limits: Limits, telegram: TelegramSettings, listen: Option<&str>) -> Tg {
+        let mut tg = Tg::connected(limits, telegram, listen).await;
+        tg.group = tg.fake.create_group("Flower shop operators", true);
+        tg.fake
+            .add_bot_to_group(TOKEN, tg.group, true, true, &owner());
+        tg.until("the work group is bound and ready", |p| {
+            p.work_group
+                .as_ref()
+                .and_then(|g| g.check.as_ref())
+                .is_some_and(|c| c.missing.is_empty())
+        })
+        .await;
+        let simulator = tg.engine().simulator().account_id();
+        let bot_account = tg.project_now().await.bot.unwrap().account_id;
+        api::set_project_sources(tg.engine(), tg.project, vec![simulator, bot_account])
+            .await
+            .unwrap();
+        tg
+    }
+
+    /// A project whose bot talks to the fake, without a work group yet.
+    async fn connected(limits: Limits, telegram: TelegramSettings, listen: Option<&str>) -> Tg {
         let fake = FakeTelegram::start(limits).await;
         fake.add_bot(TOKEN, "shop_bot");
         let dir = tempfile::tempdir().unwrap();
@@ -128,30 +149,14 @@ impl Tg {
         )
         .await
         .unwrap();
-        let mut tg = Tg {
+        Tg {
             engine: Some(engine),
             dir,
             settings,
             fake,
             project: project.id,
             group: 0,
-        };
-        tg.group = tg.fake.create_group("Flower shop operators", true);
-        tg.fake
-            .add_bot_to_group(TOKEN, tg.group, true, true, &owner());
-        tg.until("the work group is bound and ready", |p| {
-            p.work_group
-                .as_ref()
-                .and_then(|g| g.check.as_ref())
-                .is_some_and(|c| c.missing.is_empty())
-        })
-        .await;
-        let simulator = tg.engine().simulator().account_id();
-        let bot_account = tg.project_now().await.bot.unwrap().account_id;
-        api::set_project_sources(tg.engine(), tg.project, vec![simulator, bot_account])
-            .await
-            .unwrap();
-        tg
+        }
     }
 
     async fn project_now(&self) -> Project {
@@ -429,41 +434,7 @@ async fn a_bad_token_or_server_is_refused_and_nothing_is_stored() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_work_group_is_detected_and_missing_rights_are_named() {
     let (limits, telegram) = scaled(3_000);
-    let fake = FakeTelegram::start(limits).await;
-    fake.add_bot(TOKEN, "shop_bot");
-    let dir = tempfile::tempdir().unwrap();
-    let settings = Settings {
-        telegram,
-        ..crate::helpers::test_settings()
-    };
-    let engine = Tg::open(&dir, &settings).await;
-    let project = api::create_project(
-        &engine,
-        ProjectInput {
-            name: "Shop".into(),
-            language: Language::En,
-        },
-    )
-    .await
-    .unwrap();
-    api::connect_bot(
-        &engine,
-        project.id,
-        BotInput {
-            token: TOKEN.into(),
-            api_url: Some(fake.url()),
-        },
-    )
-    .await
-    .unwrap();
-    let mut tg = Tg {
-        engine: Some(engine),
-        dir,
-        settings,
-        fake,
-        project: project.id,
-        group: 0,
-    };
+    let mut tg = Tg::connected(limits, telegram, None).await;
 
     // A plain group, the bot added as a member: topics and admin rights are missing.
     tg.group = tg.fake.create_group("Operators", false);
