@@ -263,6 +263,7 @@ struct MirrorRow {
     #[sqlx(json)]
     attachments: Vec<Attachment>,
     contact_name: String,
+    channel_name: String,
     direction: String,
 }
 
@@ -275,10 +276,11 @@ impl MirrorRow {
 async fn load_row(db: &mut SqliteConnection, message_id: i64) -> Result<Option<MirrorRow>> {
     Ok(sqlx::query_as(
         "SELECT m.id, m.conversation_id, m.author_kind, m.author_name, m.text, m.attachments,
-                ct.display_name AS contact_name, m.direction
+                ct.display_name AS contact_name, a.name AS channel_name, m.direction
          FROM messages m
          JOIN conversations c ON c.id = m.conversation_id
          JOIN contacts ct ON ct.id = c.contact_id
+         JOIN channel_accounts a ON a.id = c.channel_account_id
          WHERE m.id = ?1",
     )
     .bind(message_id)
@@ -706,6 +708,7 @@ impl TopicJobs {
                 row.author(),
                 row.author_name.as_deref(),
                 &row.contact_name,
+                &row.channel_name,
             );
             if last_label.as_ref() != Some(&label) {
                 if !text.is_empty() {

@@ -8,6 +8,7 @@ pub fn author_label(
     author: AuthorKind,
     name: Option<&str>,
     contact: &str,
+    channel: &str,
 ) -> String {
     let named = |icon: &str, role_ru: &str, role_en: &str| {
         let role = match lang {
@@ -20,7 +21,7 @@ pub fn author_label(
         }
     };
     match author {
-        AuthorKind::Customer => format!("👤 {contact}"),
+        AuthorKind::Customer => format!("👤 {contact} · {channel}"),
         AuthorKind::Manager => named("💼", "Менеджер", "Manager"),
         AuthorKind::Operator => named("🎧", "Оператор", "Operator"),
         AuthorKind::Assistant => named("✨", "Ассистент", "Assistant"),

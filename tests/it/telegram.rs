@@ -753,6 +753,29 @@ async fn customers_write_to_the_bot_itself() {
                     && m.text.as_deref().is_some_and(|t| t.contains("This one"))))
             .await
     );
+    // She blocks the bot: an operator's answer fails, the topic says so and
+    // its title asks for a person.
+    tg.fake.user_blocks_bot(TOKEN, 4242);
+    tg.fake
+        .user_writes_in_group(tg.group, Some(thread), &operator(), "Are you still there?");
+    tg.wait_topic_text(thread, "Not delivered to the customer")
+        .await;
+    assert!(
+        tg.fake
+            .wait_until(WAIT, |f| f
+                .topics(tg.group)
+                .iter()
+                .any(|t| t.thread_id == thread && t.name.starts_with("❗ Vera")))
+            .await,
+        "{:#?}",
+        tg.fake.topics(tg.group)
+    );
+    let status = api::get_conversation(tg.engine(), summary.id)
+        .await
+        .unwrap()
+        .conversation
+        .status;
+    assert_eq!(status, ConversationStatus::NeedsHuman);
     tg.stop().await;
 }
 
