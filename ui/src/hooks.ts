@@ -1,5 +1,7 @@
-import { useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
+import { useTranslation } from "react-i18next";
 import { api, subscribe, type EngineEvent, type StatusCounts } from "./api";
+import { apiMessage } from "./errors";
 
 /** Runs `handler` for each engine event; the latest handler is always used. */
 export function useEngineEvents(handler: (event: EngineEvent) => void): void {
@@ -58,4 +60,37 @@ export function useStatusCounts(): StatusCounts | null {
   });
 
   return counts;
+}
+
+/**
+ * One engine call at a time for a form or a button: `busy` while it runs, and
+ * its failure as the person reads it. Safe when the component goes away
+ * before the call ends (a deleted project).
+ */
+export function useAction() {
+  const { t } = useTranslation();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const mounted = useRef(true);
+  useEffect(() => {
+    mounted.current = true;
+    return () => {
+      mounted.current = false;
+    };
+  }, []);
+  const run = useCallback(
+    async (action: () => Promise<void>) => {
+      setBusy(true);
+      setError(null);
+      try {
+        await action();
+      } catch (reason) {
+        if (mounted.current) setError(apiMessage(reason, t));
+      } finally {
+        if (mounted.current) setBusy(false);
+      }
+    },
+    [t],
+  );
+  return { busy, error, run };
 }

@@ -12,6 +12,7 @@ import {
 } from "../api";
 import { apiMessage } from "../errors";
 import { formatDate, formatFull } from "../format";
+import { useAction } from "../hooks";
 import { LANGUAGE_NAMES, LANGUAGES } from "../i18n";
 import { ChannelBadge } from "./ChannelBadge";
 import { AlertIcon, BotIcon, CheckIcon, GroupIcon, SourcesIcon } from "./Icon";
@@ -74,8 +75,7 @@ export function ProjectForm({ value, submitLabel, busyLabel, onSubmit, onCancel,
   const { t } = useTranslation();
   // Null while untouched: then the form follows the project as the engine reports it.
   const [draft, setDraft] = useState<ProjectInput | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useAction();
   const shown = draft ?? value;
   const creating = onCancel != null;
   const changed = draft != null && (draft.name.trim() !== value.name || draft.language !== value.language);
@@ -83,16 +83,10 @@ export function ProjectForm({ value, submitLabel, busyLabel, onSubmit, onCancel,
 
   const submit = async () => {
     if (!canSubmit) return;
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await onSubmit({ name: shown.name.trim(), language: shown.language });
       setDraft(null);
-    } catch (reason) {
-      setError(apiMessage(reason, t));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -161,20 +155,13 @@ export function ProjectForm({ value, submitLabel, busyLabel, onSubmit, onCancel,
 function DeleteProject({ project, onDeleted }: { project: Project; onDeleted: (projectId: number) => void }) {
   const { t } = useTranslation();
   const [asking, setAsking] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useAction();
 
-  const remove = async () => {
-    setBusy(true);
-    setError(null);
-    try {
+  const remove = () =>
+    run(async () => {
       await api.deleteProject(project.id);
       onDeleted(project.id);
-    } catch (reason) {
-      setError(apiMessage(reason, t));
-      setBusy(false);
-    }
-  };
+    });
 
   return (
     <div className="danger-zone">
@@ -261,31 +248,17 @@ function ConnectBotForm({
   const { t } = useTranslation();
   const [token, setToken] = useState("");
   const [apiUrl, setApiUrl] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const mounted = useRef(true);
-  useEffect(() => {
-    mounted.current = true;
-    return () => {
-      mounted.current = false;
-    };
-  }, []);
+  const { busy, error, run } = useAction();
 
   const connect = async () => {
     if (busy || !token.trim()) return;
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const project = await api.connectBot(projectId, { token: token.trim(), apiUrl: apiUrl.trim() || null });
       // The token lives in the keychain now; nothing here keeps it.
       setToken("");
       setApiUrl("");
       onChanged(project);
-    } catch (reason) {
-      if (mounted.current) setError(apiMessage(reason, t));
-    } finally {
-      if (mounted.current) setBusy(false);
-    }
+    });
   };
 
   return (
@@ -359,21 +332,10 @@ function ConnectedBot({
   onChanged: (project: Project) => void;
 }) {
   const { t } = useTranslation();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useAction();
   const showError = bot.lastError && bot.state !== "online" && bot.state !== "connecting";
 
-  const disconnect = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      onChanged(await api.disconnectBot(project.id));
-    } catch (reason) {
-      setError(apiMessage(reason, t));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const disconnect = () => run(async () => onChanged(await api.disconnectBot(project.id)));
 
   return (
     <div className="bot-connected">
@@ -432,21 +394,13 @@ function WebhookSettings({
 }) {
   const { t } = useTranslation();
   const [url, setUrl] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useAction();
 
-  const apply = async (publicUrl: string | null) => {
-    setBusy(true);
-    setError(null);
-    try {
+  const apply = (publicUrl: string | null) =>
+    run(async () => {
       onChanged(await api.setBotWebhook(project.id, publicUrl));
       setUrl("");
-    } catch (reason) {
-      setError(apiMessage(reason, t));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   return (
     <details className="advanced" data-testid="bot-webhook" open={bot.webhookUrl != null}>
