@@ -69,21 +69,9 @@ pub async fn set_conversation_status(
 ) -> ApiResult<ConversationSummary> {
     let now = engine.clock().now_ms();
     let mut tx = engine.store().write().await?;
-    let previous: String = sqlx::query_scalar("SELECT status FROM conversations WHERE id = ?1")
-        .bind(conversation_id)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(Error::from)?
-        .ok_or_else(|| Error::not_found("conversation", conversation_id))?;
-    sqlx::query("UPDATE conversations SET status = ?2, updated_at = ?3 WHERE id = ?1")
-        .bind(conversation_id)
-        .bind(status.as_str())
-        .bind(now)
-        .execute(&mut *tx)
-        .await
-        .map_err(Error::from)?;
+    let previous = inbox::set_status(&mut tx, conversation_id, status, now).await?;
     // The operators' topic follows: closed with the conversation, open again after.
-    let action = match (previous == ConversationStatus::Closed.as_str(), status) {
+    let action = match (previous == ConversationStatus::Closed, status) {
         (_, ConversationStatus::Closed) => TopicAction::Close,
         (true, _) => TopicAction::Reopen,
         (false, _) => TopicAction::Sync,

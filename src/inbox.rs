@@ -1,7 +1,7 @@
 //! The inbox read model: windows of conversations under a filter, counts per
 //! status, one conversation with its contact and messages.
 
-use sqlx::{FromRow, SqliteExecutor};
+use sqlx::{FromRow, SqliteConnection, SqliteExecutor};
 
 use crate::clock::Millis;
 use crate::error::{Error, Result};
@@ -322,4 +322,26 @@ pub async fn conversation_detail(store: &Store, id: i64) -> Result<ConversationD
             )
             .collect(),
     })
+}
+
+/// Sets a conversation's status by hand (a person closed or reopened it);
+/// returns the status it had.
+pub async fn set_status(
+    db: &mut SqliteConnection,
+    conversation_id: i64,
+    status: ConversationStatus,
+    now: Millis,
+) -> Result<ConversationStatus> {
+    let previous: String = sqlx::query_scalar("SELECT status FROM conversations WHERE id = ?1")
+        .bind(conversation_id)
+        .fetch_optional(&mut *db)
+        .await?
+        .ok_or_else(|| Error::not_found("conversation", conversation_id))?;
+    sqlx::query("UPDATE conversations SET status = ?2, updated_at = ?3 WHERE id = ?1")
+        .bind(conversation_id)
+        .bind(status.as_str())
+        .bind(now)
+        .execute(&mut *db)
+        .await?;
+    parse_column("conversations.status", &previous)
 }

@@ -10,8 +10,8 @@ use teloxide_core::types::{ChatId, InputFile};
 use super::Bots;
 use super::mirror::own_file_id;
 use crate::channels::{Channel, Outgoing, SendError, Sent};
-use crate::clock::Millis;
 use crate::model::AttachmentKind;
+use crate::queue::JobError;
 
 pub struct BotChannel {
     bots: Bots,
@@ -24,26 +24,16 @@ impl BotChannel {
     }
 }
 
-fn send_error(e: RequestError) -> SendError {
-    match e {
-        RequestError::RetryAfter(after) => SendError::RateLimited {
-            after_ms: Millis::try_from(after.duration().as_millis()).unwrap_or(Millis::MAX),
-        },
-        RequestError::Network(_) | RequestError::Io(_) | RequestError::InvalidJson { .. } => {
-            SendError::Transient(format!("Telegram: {e}"))
-        }
-        RequestError::Api(ApiError::InvalidToken) => {
-            SendError::Transient("Telegram: the bot token was revoked".into())
-        }
-        RequestError::Api(ApiError::Unknown(ref text))
-            if text.starts_with("Internal Server Error") || text.starts_with("Bad Gateway") =>
-        {
-            SendError::Transient(format!("Telegram: {text}"))
-        }
-        RequestError::Api(ApiError::BotBlocked) => {
-            SendError::Rejected("the customer blocked the bot".into())
-        }
-        other => SendError::Rejected(format!("Telegram: {other}")),
+/// What a failed call means for the outbox: the same reading as the work
+/// group's jobs, plus the one refusal a customer causes.
+fn send_error(e: &RequestError) -> SendError {
+    if let RequestError::Api(ApiError::BotBlocked) = e {
+        return SendError::Rejected("the customer blocked the bot".into());
+    }
+    match super::job_error(e) {
+        JobError::RetryAfter { after_ms, .. } => SendError::RateLimited { after_ms },
+        JobError::Retry(reason) => SendError::Transient(reason),
+        JobError::Fatal(reason) => SendError::Rejected(reason),
     }
 }
 
@@ -88,7 +78,7 @@ impl Channel for BotChannel {
             }
             None => bot.bot.send_message(chat, text).await,
         }
-        .map_err(send_error)?;
+        .map_err(|e| send_error(&e))?;
         Ok(Sent {
             external_id: Some(format!("{}:{}", chat.0, sent.id.0)),
         })

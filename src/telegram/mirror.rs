@@ -623,31 +623,30 @@ impl TopicJobs {
         target: &Target,
         bot: &BotHandle,
     ) -> Result<(), JobError> {
-        let (bot, target) = (bot.clone(), target.clone());
         let mut paid = true;
         // A topic deleted or closed in Telegram is created or reopened once.
         for _ in 0..3 {
             let topic = self
-                .ensure_topic(&bot, &target, row.conversation_id, &mut paid)
+                .ensure_topic(bot, target, row.conversation_id, &mut paid)
                 .await?;
             if topic.closed
                 && row.direction == "in"
                 && let Err(SendFailure::ThreadGone) =
-                    self.reopen(&bot, row.conversation_id, &topic).await?
+                    self.reopen(bot, row.conversation_id, &topic).await?
             {
                 self.forget_topic(row.conversation_id).await?;
                 continue;
             }
             if let Err(SendFailure::ThreadGone) = self
-                .sync_title(&bot, &target, row.conversation_id, &topic, &mut paid)
+                .sync_title(bot, target, row.conversation_id, &topic, &mut paid)
                 .await?
             {
                 self.forget_topic(row.conversation_id).await?;
                 continue;
             }
             let batch = self.batch(job, row).await.map_err(retry)?;
-            self.pay(&target, &mut paid)?;
-            match self.send(&bot, &target, &topic, &batch).await {
+            self.pay(target, &mut paid)?;
+            match self.send(bot, target, &topic, &batch).await {
                 Ok(telegram_id) => return self.record(job, &topic, telegram_id, &batch).await,
                 Err(SendFailure::ThreadGone) => self.forget_topic(row.conversation_id).await?,
                 Err(SendFailure::TopicClosed) => self.set_closed(row.conversation_id, true).await?,
@@ -865,14 +864,13 @@ impl TopicJobs {
         topic: &TopicRow,
         bot: &BotHandle,
     ) -> Result<(), JobError> {
-        let (bot, target, topic) = (bot.clone(), target.clone(), topic.clone());
         let mut paid = true;
         let outcome = match action {
             TopicAction::Sync => {
-                self.sync_title(&bot, &target, conversation_id, &topic, &mut paid)
+                self.sync_title(bot, target, conversation_id, topic, &mut paid)
                     .await?
             }
-            TopicAction::Reopen => self.reopen(&bot, conversation_id, &topic).await?,
+            TopicAction::Reopen => self.reopen(bot, conversation_id, topic).await?,
             TopicAction::Close => {
                 match bot
                     .bot

@@ -19,6 +19,7 @@ use super::{BotHandle, text};
 use crate::clock::Millis;
 use crate::error::{Error, Result};
 use crate::events::EngineEvent;
+use crate::inbox;
 use crate::model::{
     Attachment, AttachmentKind, AuthorKind, BotState, ContactIdentity, ConversationStatus,
     IdentityKind, Language, WorkGroupCheck,
@@ -196,25 +197,18 @@ pub(super) async fn run(
     tracing::info!(account_id, "bot polling stopped");
 }
 
-/// Handles an update delivered by webhook (Telegram delivers again what it
-/// did not see acknowledged: an update stored before is skipped).
-pub(super) async fn handle_once(
+/// Handles one update and stores the next offset in the same transaction. An
+/// update stored before (a webhook delivered again) is skipped.
+pub(super) async fn handle(
     shared: &Shared,
     account_id: i64,
     bot: &BotHandle,
     update: &Update,
 ) -> Result<()> {
-    handle(shared, account_id, bot, update).await
-}
-
-/// Handles one update and stores the next offset in the same transaction.
-async fn handle(shared: &Shared, account_id: i64, bot: &BotHandle, update: &Update) -> Result<()> {
     let next = i64::from(update.id.0) + 1;
     // Network calls (checking rights in a group) come before the transaction.
     let membership = match &update.kind {
-        UpdateKind::MyChatMember(change) => {
-            Some(prepare_membership(shared, account_id, bot, change).await?)
-        }
+        UpdateKind::MyChatMember(change) => Some(prepare_membership(shared, bot, change).await?),
         UpdateKind::Message(message) if is_bind(message, bot) => {
             let now = shared.clock.now_ms();
             Some(Membership {
@@ -318,7 +312,6 @@ struct Membership {
 
 async fn prepare_membership(
     shared: &Shared,
-    _account_id: i64,
     bot: &BotHandle,
     change: &ChatMemberUpdated,
 ) -> Result<Membership> {
@@ -559,7 +552,7 @@ async fn on_message(
             .execute(&mut *db)
             .await?;
         if closed {
-            set_status(db, conversation_id, ConversationStatus::Closed, now).await?;
+            inbox::set_status(db, conversation_id, ConversationStatus::Closed, now).await?;
             return Ok(vec![Publish::Conversation(conversation_id)]);
         }
         return Ok(Vec::new());
@@ -575,13 +568,13 @@ async fn on_message(
         };
         match name {
             "close" => {
-                set_status(db, conversation_id, ConversationStatus::Closed, now).await?;
+                inbox::set_status(db, conversation_id, ConversationStatus::Closed, now).await?;
                 mirror::enqueue_reaction(db, now, account_id, chat_id, telegram_id, "👌").await?;
                 mirror::enqueue_topic(db, now, conversation_id, TopicAction::Close).await?;
                 return Ok(vec![Publish::Conversation(conversation_id)]);
             }
             "reopen" => {
-                set_status(
+                inbox::set_status(
                     db,
                     conversation_id,
                     ConversationStatus::AwaitingResponse,
@@ -653,19 +646,4 @@ async fn on_message(
     .execute(&mut *db)
     .await?;
     Ok(vec![Publish::Reply(reply_conversation, message_id)])
-}
-
-async fn set_status(
-    db: &mut SqliteConnection,
-    conversation_id: i64,
-    status: ConversationStatus,
-    now: Millis,
-) -> Result<()> {
-    sqlx::query("UPDATE conversations SET status = ?2, updated_at = ?3 WHERE id = ?1")
-        .bind(conversation_id)
-        .bind(status.as_str())
-        .bind(now)
-        .execute(&mut *db)
-        .await?;
-    Ok(())
 }

@@ -62,7 +62,7 @@ async fn receive(
     let Some(bot) = shared.bots.get(account_id) else {
         return StatusCode::SERVICE_UNAVAILABLE;
     };
-    match poller::handle_once(&shared, account_id, &bot, &update).await {
+    match poller::handle(&shared, account_id, &bot, &update).await {
         Ok(()) => StatusCode::OK,
         Err(e) => {
             // Telegram delivers it again later.
