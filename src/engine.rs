@@ -20,9 +20,9 @@ use crate::queue::{Queue, Waker};
 use crate::relay::Relay;
 use crate::settings::Settings;
 use crate::store::Store;
-use crate::telegram::mirror::{
-    self, MirrorHandler, NoticeHandler, ReactHandler, TopicDeliveryObserver, TopicHandler,
-    TopicJobs,
+use crate::telegram::mirror::{self, TopicDeliveryObserver};
+use crate::telegram::topic_jobs::{
+    MirrorHandler, NoticeHandler, ReactHandler, TopicHandler, TopicJobs,
 };
 use crate::telegram::{self as tg, Bots, Telegram};
 

@@ -18,11 +18,14 @@
 //! `retry_after`. Every call that counts is a queued job with those budgets, and
 //! a 429 holds the chat or group until the time it named.
 
+pub mod bots;
 pub mod channel;
 pub mod mirror;
 pub mod poller;
 pub mod projects;
 mod text;
+pub mod topic_jobs;
+mod updates;
 pub mod webhook;
 
 use std::collections::HashMap;

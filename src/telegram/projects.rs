@@ -1,26 +1,24 @@
-//! Projects and their Telegram side: creating and editing projects, connecting
-//! the operator bot (its token goes to the OS keyring), binding and checking
-//! the work group, choosing the sources, and running each bot's poller.
+//! Projects and their Telegram side: creating, editing and deleting projects,
+//! binding and checking the work group, choosing the sources. The bot itself
+//! (connecting, running, webhooks) is in [`super::bots`].
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use sqlx::{FromRow, SqliteConnection};
-use teloxide_core::payloads::SetWebhookSetters;
 use teloxide_core::requests::Requester;
-use teloxide_core::types::{AllowedUpdate, ChatId, ChatMemberKind, UserId};
+use teloxide_core::types::{ChatId, ChatMemberKind, UserId};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use super::channel::BotChannel;
-use super::{BotHandle, Bots, DEFAULT_API_URL, check_token, client, remote};
+use super::{BotHandle, Bots};
 use crate::clock::SharedClock;
 use crate::error::{Error, Result};
 use crate::events::{EngineEvent, EventBus};
 use crate::keyring::Keyring;
 use crate::model::{
-    BotInput, BotState, ChannelAccount, Project, ProjectBot, ProjectInput, WorkGroup,
-    WorkGroupCheck, WorkGroupProblem,
+    BotState, ChannelAccount, Project, ProjectBot, ProjectInput, WorkGroup, WorkGroupCheck,
+    WorkGroupProblem,
 };
 use crate::outbox::{Channels, Outbox};
 use crate::queue::Queue;
@@ -50,35 +48,10 @@ pub(super) struct Shared {
     pub lan_endpoint: std::sync::atomic::AtomicBool,
 }
 
-impl Shared {
-    pub fn webhook_secret(&self, account_id: i64) -> Option<Secret<String>> {
-        self.webhook_secrets
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(&account_id)
-            .cloned()
-    }
-
-    fn set_webhook_secret(&self, account_id: i64, secret: Option<Secret<String>>) {
-        let mut secrets = self
-            .webhook_secrets
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        match secret {
-            Some(secret) => secrets.insert(account_id, secret),
-            None => secrets.remove(&account_id),
-        };
-    }
-}
-
-fn webhook_ref(secret_ref: &str) -> String {
-    format!("{secret_ref}-webhook")
-}
-
 pub struct Telegram {
-    shared: Arc<Shared>,
-    pollers: tokio::sync::Mutex<HashMap<i64, (CancellationToken, JoinHandle<()>)>>,
-    cancel: CancellationToken,
+    pub(super) shared: Arc<Shared>,
+    pub(super) pollers: tokio::sync::Mutex<HashMap<i64, (CancellationToken, JoinHandle<()>)>>,
+    pub(super) cancel: CancellationToken,
 }
 
 #[derive(FromRow)]
@@ -261,7 +234,11 @@ pub(super) async fn check_group(bot: &BotHandle, chat_id: i64, now: i64) -> Work
 }
 
 /// Moves a channel account (and its conversations) to a project, or out of any.
-async fn move_account(db: &mut SqliteConnection, account: i64, project: Option<i64>) -> Result<()> {
+pub(super) async fn move_account(
+    db: &mut SqliteConnection,
+    account: i64,
+    project: Option<i64>,
+) -> Result<()> {
     sqlx::query("UPDATE channel_accounts SET project_id = ?2 WHERE id = ?1")
         .bind(account)
         .bind(project)
@@ -276,7 +253,7 @@ async fn move_account(db: &mut SqliteConnection, account: i64, project: Option<i
 }
 
 /// Forgets a project's work group and its topics (the bot waits for another group).
-async fn forget_work_group(
+pub(super) async fn forget_work_group(
     db: &mut SqliteConnection,
     project_id: i64,
     group: Option<&WorkGroup>,
@@ -356,7 +333,7 @@ impl Telegram {
         })
     }
 
-    fn publish(&self, project_id: i64) {
+    pub(super) fn publish(&self, project_id: i64) {
         self.shared
             .bus
             .publish(EngineEvent::ProjectChanged { project_id });
@@ -489,168 +466,6 @@ impl Telegram {
         Ok(project)
     }
 
-    /// Checks the token with Telegram, keeps it in the keyring and starts the bot.
-    pub async fn connect_bot(&self, project_id: i64, input: BotInput) -> Result<Project> {
-        let token = Secret::new(input.token.trim().to_owned());
-        check_token(token.expose())?;
-        let api_url = input
-            .api_url
-            .as_deref()
-            .map(str::trim)
-            .filter(|u| !u.is_empty())
-            .unwrap_or(DEFAULT_API_URL)
-            .trim_end_matches('/')
-            .to_owned();
-        let bot = client(&self.shared.http, &token, &api_url)?;
-        let previous = self.project(project_id).await?;
-        let me = bot.get_me().await.map_err(|e| remote(&e))?;
-        let username = me.username.clone().unwrap_or_else(|| me.first_name.clone());
-        let bot_user_id = i64::try_from(me.id.0).unwrap_or_default();
-        let now = self.shared.clock.now_ms();
-
-        {
-            let mut conn = self.shared.store.pool().acquire().await?;
-            let elsewhere: Option<String> = sqlx::query_scalar(
-                "SELECT p.name FROM channel_accounts a JOIN projects p ON p.bot_account_id = a.id
-                 WHERE a.kind = 'telegram_bot' AND a.external_id = ?1 AND p.id != ?2",
-            )
-            .bind(bot_user_id.to_string())
-            .bind(project_id)
-            .fetch_optional(&mut *conn)
-            .await?;
-            if let Some(other) = elsewhere {
-                return Err(Error::invalid(format!(
-                    "@{username} is already the bot of project “{other}”"
-                )));
-            }
-        }
-        if let Some(old) = &previous.bot {
-            self.stop_bot(old.account_id).await;
-        }
-        // Webhooks set by another tool would make getUpdates fail.
-        if let Err(e) = bot.delete_webhook().await {
-            tracing::warn!(error = %e, "could not remove the bot's webhook");
-        }
-
-        let secret_ref = Keyring::new_entry_name("telegram-bot");
-        self.shared.keyring.set(&secret_ref, &token).await?;
-        let stored: Result<(i64, Option<String>)> = async {
-            let mut tx = self.shared.store.write().await?;
-            let account_id: i64 = sqlx::query_scalar(
-                "INSERT INTO channel_accounts (project_id, kind, name, external_id, created_at, enabled)
-                 VALUES (?1, 'telegram_bot', ?2, ?3, ?4, 1)
-                 ON CONFLICT (kind, external_id) DO UPDATE SET project_id = excluded.project_id,
-                     name = excluded.name, enabled = 1
-                 RETURNING id",
-            )
-            .bind(project_id)
-            .bind(format!("@{username}"))
-            .bind(bot_user_id.to_string())
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await?;
-            let old_ref: Option<String> =
-                sqlx::query_scalar("SELECT secret_ref FROM telegram_bots WHERE channel_account_id = ?1")
-                    .bind(account_id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            sqlx::query(
-                "INSERT INTO telegram_bots (channel_account_id, username, api_url, secret_ref, state, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, 'connecting', ?5)
-                 ON CONFLICT (channel_account_id) DO UPDATE SET username = excluded.username,
-                     api_url = excluded.api_url, secret_ref = excluded.secret_ref, state = 'connecting',
-                     last_error = NULL, webhook_url = NULL, updated_at = excluded.updated_at",
-            )
-            .bind(account_id)
-            .bind(&username)
-            .bind(&api_url)
-            .bind(&secret_ref)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            if previous.bot.as_ref().is_some_and(|b| b.account_id != account_id) {
-                // Another bot cannot post into the old bot's topics.
-                forget_work_group(&mut tx, project_id, previous.work_group.as_ref(), now).await?;
-            }
-            sqlx::query("UPDATE projects SET bot_account_id = ?2, updated_at = ?3 WHERE id = ?1")
-                .bind(project_id)
-                .bind(account_id)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-            move_account(&mut tx, account_id, Some(project_id)).await?;
-            tx.commit().await?;
-            Ok((account_id, old_ref))
-        }
-        .await;
-        let (account_id, old_ref) = match stored {
-            Ok(done) => done,
-            Err(e) => {
-                // Leave nothing behind in the keyring for a bot that is not stored.
-                if let Err(cleanup) = self.shared.keyring.delete(&secret_ref).await {
-                    tracing::warn!(error = %cleanup, "could not remove an unused keyring entry");
-                }
-                return Err(e);
-            }
-        };
-        if let Some(old_ref) = old_ref.filter(|r| *r != secret_ref)
-            && let Err(e) = self.shared.keyring.delete(&old_ref).await
-        {
-            tracing::warn!(error = %e, "could not remove the replaced token from the keyring");
-        }
-        tracing::info!(project_id, account_id, bot = %username, "bot connected");
-        self.run_bot(
-            account_id,
-            BotHandle {
-                bot,
-                user_id: bot_user_id,
-                username,
-            },
-            true,
-        )
-        .await;
-        self.publish(project_id);
-        self.project(project_id).await
-    }
-
-    /// Stops the project's bot and removes its token from the keyring. Its
-    /// conversations stay in the inbox.
-    pub async fn disconnect_bot(&self, project_id: i64) -> Result<Project> {
-        let project = self.project(project_id).await?;
-        let Some(bot) = project.bot else {
-            return Ok(project);
-        };
-        self.stop_bot(bot.account_id).await;
-        let mut tx = self.shared.store.write().await?;
-        let secret_ref: Option<String> = sqlx::query_scalar(
-            "DELETE FROM telegram_bots WHERE channel_account_id = ?1 RETURNING secret_ref",
-        )
-        .bind(bot.account_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        sqlx::query("UPDATE channel_accounts SET enabled = 0 WHERE id = ?1")
-            .bind(bot.account_id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("UPDATE projects SET bot_account_id = NULL, updated_at = ?2 WHERE id = ?1")
-            .bind(project_id)
-            .bind(self.shared.clock.now_ms())
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        if let Some(secret_ref) = secret_ref {
-            self.shared.keyring.delete(&secret_ref).await?;
-            self.shared
-                .keyring
-                .delete(&webhook_ref(&secret_ref))
-                .await?;
-        }
-        self.shared.set_webhook_secret(bot.account_id, None);
-        tracing::info!(project_id, "bot disconnected");
-        self.publish(project_id);
-        self.project(project_id).await
-    }
-
     /// Checks the bot's rights in the work group again, now.
     pub async fn check_work_group(&self, project_id: i64) -> Result<Project> {
         let project = self.project(project_id).await?;
@@ -685,232 +500,5 @@ impl Telegram {
         tx.commit().await?;
         self.publish(project_id);
         self.project(project_id).await
-    }
-
-    /// Starts every connected bot (tokens from the keyring).
-    pub async fn start(&self) {
-        #[allow(clippy::type_complexity)]
-        let bots: Vec<(i64, String, String, String, String, Option<String>)> = match sqlx::query_as(
-            "SELECT b.channel_account_id, a.external_id, b.username, b.api_url, b.secret_ref, b.webhook_url
-             FROM telegram_bots b JOIN channel_accounts a ON a.id = b.channel_account_id",
-        )
-        .fetch_all(self.shared.store.pool())
-        .await
-        {
-            Ok(bots) => bots,
-            Err(e) => {
-                tracing::error!(error = %e, "could not read the connected bots");
-                return;
-            }
-        };
-        for (account_id, external_id, username, api_url, secret_ref, webhook_url) in bots {
-            let webhook = webhook_url.is_some();
-            if webhook {
-                match self.shared.keyring.get(&webhook_ref(&secret_ref)).await {
-                    Ok(Some(secret)) => self.shared.set_webhook_secret(account_id, Some(secret)),
-                    Ok(None) => {
-                        self.set_state(account_id, BotState::Stopped, Some("the webhook's secret is missing from the system keyring; turn webhook mode off and on again".into()))
-                            .await;
-                        continue;
-                    }
-                    Err(e) => {
-                        self.set_state(account_id, BotState::Stopped, Some(e.to_string()))
-                            .await;
-                        continue;
-                    }
-                }
-            }
-            let token = match self.shared.keyring.get(&secret_ref).await {
-                Ok(Some(token)) => token,
-                Ok(None) => {
-                    self.set_state(account_id, BotState::Stopped, Some("the bot's token is missing from the system keyring; connect the bot again".into()))
-                        .await;
-                    continue;
-                }
-                Err(e) => {
-                    self.set_state(account_id, BotState::Stopped, Some(e.to_string()))
-                        .await;
-                    continue;
-                }
-            };
-            match client(&self.shared.http, &token, &api_url) {
-                Ok(bot) => {
-                    let handle = BotHandle {
-                        bot,
-                        user_id: external_id.parse().unwrap_or_default(),
-                        username,
-                    };
-                    self.run_bot(account_id, handle, !webhook).await;
-                }
-                Err(e) => {
-                    self.set_state(account_id, BotState::Stopped, Some(e.to_string()))
-                        .await
-                }
-            }
-        }
-    }
-
-    async fn set_state(&self, account_id: i64, state: BotState, error: Option<String>) {
-        super::poller::set_state(&self.shared, account_id, state, error).await;
-    }
-
-    /// Makes the bot available to the jobs and the outbox, and polls for its
-    /// updates unless they come by webhook.
-    async fn run_bot(&self, account_id: i64, handle: BotHandle, poll: bool) {
-        self.shared.bots.insert(account_id, handle.clone());
-        self.shared.channels.connect(
-            account_id,
-            Arc::new(BotChannel::new(self.shared.bots.clone(), account_id)),
-        );
-        if !poll {
-            if let Some((cancel, task)) = self.pollers.lock().await.remove(&account_id) {
-                cancel.cancel();
-                let _stopped = task.await;
-            }
-            return;
-        }
-        let cancel = self.cancel.child_token();
-        let task = tokio::spawn(super::poller::run(
-            self.shared.clone(),
-            account_id,
-            handle,
-            cancel.clone(),
-        ));
-        if let Some((old_cancel, old_task)) =
-            self.pollers.lock().await.insert(account_id, (cancel, task))
-        {
-            old_cancel.cancel();
-            let _stopped = old_task.await;
-        }
-    }
-
-    async fn stop_bot(&self, account_id: i64) {
-        if let Some((cancel, task)) = self.pollers.lock().await.remove(&account_id) {
-            cancel.cancel();
-            let _stopped = task.await;
-        }
-        self.shared.bots.remove(account_id);
-        self.shared.channels.disconnect(account_id);
-    }
-
-    /// The LAN endpoint's routes for Telegram's webhooks.
-    pub fn http_router(&self) -> axum::Router {
-        super::webhook::router(self.shared.clone())
-    }
-
-    /// Told by the engine once the LAN endpoint listens.
-    pub fn set_lan_endpoint(&self, listening: bool) {
-        self.shared
-            .lan_endpoint
-            .store(listening, std::sync::atomic::Ordering::SeqCst);
-    }
-
-    /// Switches the project's bot to webhook mode (Telegram posts updates to
-    /// `public_url` + `/telegram/<bot>`, which must lead to the LAN endpoint)
-    /// or, with `None`, back to long polling.
-    pub async fn set_bot_webhook(
-        &self,
-        project_id: i64,
-        public_url: Option<String>,
-    ) -> Result<Project> {
-        let project = self.project(project_id).await?;
-        let bot = project
-            .bot
-            .ok_or_else(|| Error::invalid("connect the project's bot first"))?;
-        let handle = self
-            .shared
-            .bots
-            .get(bot.account_id)
-            .ok_or_else(|| Error::invalid("the project's bot is not running"))?;
-        let secret_ref: String = sqlx::query_scalar(
-            "SELECT secret_ref FROM telegram_bots WHERE channel_account_id = ?1",
-        )
-        .bind(bot.account_id)
-        .fetch_one(self.shared.store.pool())
-        .await?;
-        let public_url = public_url
-            .map(|u| u.trim().trim_end_matches('/').to_owned())
-            .filter(|u| !u.is_empty());
-        let now = self.shared.clock.now_ms();
-        match &public_url {
-            Some(base) => {
-                if !self
-                    .shared
-                    .lan_endpoint
-                    .load(std::sync::atomic::Ordering::SeqCst)
-                {
-                    return Err(Error::invalid(
-                        "webhook mode needs the LAN endpoint: set [http] listen in settings.toml and restart",
-                    ));
-                }
-                let url = super::check_api_url(&format!(
-                    "{base}{}",
-                    super::webhook::path(bot.account_id)
-                ))?;
-                let secret = Secret::new(
-                    (0..48)
-                        .map(|_| fastrand::alphanumeric())
-                        .collect::<String>(),
-                );
-                self.shared
-                    .keyring
-                    .set(&webhook_ref(&secret_ref), &secret)
-                    .await?;
-                // Accept the bot's updates before Telegram starts sending them.
-                self.shared
-                    .set_webhook_secret(bot.account_id, Some(secret.clone()));
-                let set = handle
-                    .bot
-                    .set_webhook(url)
-                    .secret_token(secret.expose().clone())
-                    .max_connections(1)
-                    .allowed_updates([AllowedUpdate::Message, AllowedUpdate::MyChatMember])
-                    .await;
-                if let Err(e) = set {
-                    self.shared.set_webhook_secret(bot.account_id, None);
-                    if let Err(cleanup) =
-                        self.shared.keyring.delete(&webhook_ref(&secret_ref)).await
-                    {
-                        tracing::warn!(error = %cleanup, "could not remove an unused webhook secret");
-                    }
-                    return Err(remote(&e));
-                }
-                self.run_bot(bot.account_id, handle, false).await;
-            }
-            None => {
-                handle.bot.delete_webhook().await.map_err(|e| remote(&e))?;
-                self.shared.set_webhook_secret(bot.account_id, None);
-                self.shared
-                    .keyring
-                    .delete(&webhook_ref(&secret_ref))
-                    .await?;
-                self.run_bot(bot.account_id, handle, true).await;
-            }
-        }
-        sqlx::query(
-            "UPDATE telegram_bots SET webhook_url = ?2, state = 'online', last_error = NULL, updated_at = ?3
-             WHERE channel_account_id = ?1",
-        )
-        .bind(bot.account_id)
-        .bind(&public_url)
-        .bind(now)
-        .execute(self.shared.store.pool())
-        .await?;
-        tracing::info!(
-            project_id,
-            webhook = public_url.is_some(),
-            "bot connection mode set"
-        );
-        self.publish(project_id);
-        self.project(project_id).await
-    }
-
-    /// Stops all pollers (their last batch of updates is stored first).
-    pub async fn shutdown(&self) {
-        self.cancel.cancel();
-        let pollers: Vec<_> = self.pollers.lock().await.drain().map(|(_, p)| p).collect();
-        for (_, task) in pollers {
-            let _stopped = task.await;
-        }
     }
 }

@@ -1,0 +1,770 @@
+//! Running the work group's jobs: creating, renaming, closing and reopening
+//! topics, posting mirrors (coalescing the waiting ones of a topic), notices
+//! and reactions, one call at a time per group and within its budget.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use sqlx::{FromRow, SqliteConnection};
+use teloxide_core::errors::RequestError;
+use teloxide_core::payloads::{
+    EditForumTopicSetters, SendDocumentSetters, SendMessageSetters, SendPhotoSetters,
+    SendVoiceSetters, SetMessageReactionSetters,
+};
+use teloxide_core::requests::Requester;
+use teloxide_core::types::{ChatId, InputFile, MessageId, ReactionType, ReplyParameters, ThreadId};
+
+use super::mirror::{
+    MIRROR_JOB, MirrorPayload, Notice, NoticePayload, ReactPayload, Target, TopicAction,
+    TopicPayload, own_file_id, target_for,
+};
+use super::text::{self, author_label, topic_title};
+use super::{BotHandle, Bots, api_text, bot_key, group_key, job_error};
+use crate::clock::{Millis, SharedClock};
+use crate::error::{Error, Result};
+use crate::model::{Attachment, AuthorKind, ConversationStatus, Language};
+use crate::queue::{Job, JobError, JobHandler, RateHandle};
+use crate::store::{Store, parse_column};
+
+/// Telegram's limit on a message's text.
+const MAX_MESSAGE: usize = 4096;
+const MAX_CAPTION: usize = 1024;
+/// Waiting mirrors taken into one message at most.
+const MAX_COALESCED: i64 = 50;
+
+fn payload<T: serde::de::DeserializeOwned>(job: &Job) -> Result<T, JobError> {
+    serde_json::from_value(job.payload.clone())
+        .map_err(|e| JobError::Fatal(format!("bad payload: {e}")))
+}
+
+fn retry(e: Error) -> JobError {
+    JobError::Retry(e.to_string())
+}
+
+/// A stored message as the mirror needs it.
+#[derive(Debug, Clone, FromRow)]
+struct MirrorRow {
+    id: i64,
+    conversation_id: i64,
+    author_kind: String,
+    author_name: Option<String>,
+    text: String,
+    #[sqlx(json)]
+    attachments: Vec<Attachment>,
+    contact_name: String,
+    channel_name: String,
+    direction: String,
+}
+
+impl MirrorRow {
+    fn author(&self) -> AuthorKind {
+        self.author_kind.parse().unwrap_or(AuthorKind::Customer)
+    }
+}
+
+async fn load_row(db: &mut SqliteConnection, message_id: i64) -> Result<Option<MirrorRow>> {
+    Ok(sqlx::query_as(
+        "SELECT m.id, m.conversation_id, m.author_kind, m.author_name, m.text, m.attachments,
+                ct.display_name AS contact_name, a.name AS channel_name, m.direction
+         FROM messages m
+         JOIN conversations c ON c.id = m.conversation_id
+         JOIN contacts ct ON ct.id = c.contact_id
+         JOIN channel_accounts a ON a.id = c.channel_account_id
+         WHERE m.id = ?1",
+    )
+    .bind(message_id)
+    .fetch_optional(&mut *db)
+    .await?)
+}
+
+#[derive(Debug, Clone, FromRow)]
+struct TopicRow {
+    chat_id: i64,
+    thread_id: i64,
+    title: String,
+    closed: bool,
+}
+
+async fn topic_of(db: &mut SqliteConnection, conversation_id: i64) -> Result<Option<TopicRow>> {
+    Ok(sqlx::query_as(
+        "SELECT chat_id, thread_id, title, closed FROM topics WHERE conversation_id = ?1",
+    )
+    .bind(conversation_id)
+    .fetch_optional(&mut *db)
+    .await?)
+}
+
+fn thread(id: i64) -> ThreadId {
+    ThreadId(MessageId(i32::try_from(id).unwrap_or(i32::MAX)))
+}
+
+fn message_id(id: i64) -> MessageId {
+    MessageId(i32::try_from(id).unwrap_or(i32::MAX))
+}
+
+/// The shared plumbing of the work group's jobs.
+#[derive(Clone)]
+pub struct TopicJobs {
+    store: Store,
+    clock: SharedClock,
+    bots: Bots,
+    rates: RateHandle,
+    gates: Arc<std::sync::Mutex<HashMap<i64, Gate>>>,
+}
+
+/// One call at a time into a group, so that when Telegram answers 429 no
+/// other call is already on its way; holds the time until which the group
+/// must be left alone.
+type Gate = Arc<tokio::sync::Mutex<Millis>>;
+
+enum SendFailure {
+    ThreadGone,
+    TopicClosed,
+    Other(RequestError),
+}
+
+fn classify(e: RequestError) -> SendFailure {
+    let text = api_text(&e);
+    if text.contains("message thread not found") || text.contains("TOPIC_DELETED") {
+        SendFailure::ThreadGone
+    } else if text.contains("TOPIC_CLOSED") {
+        SendFailure::TopicClosed
+    } else {
+        SendFailure::Other(e)
+    }
+}
+
+impl TopicJobs {
+    pub fn new(store: Store, clock: SharedClock, bots: Bots, rates: RateHandle) -> Self {
+        Self {
+            store,
+            clock,
+            bots,
+            rates,
+            gates: Arc::default(),
+        }
+    }
+
+    /// Waits for the group's turn; refuses while Telegram asked to wait.
+    async fn enter(&self, chat_id: i64) -> Result<tokio::sync::OwnedMutexGuard<Millis>, JobError> {
+        let gate = self
+            .gates
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(chat_id)
+            .or_default()
+            .clone();
+        let guard = gate.lock_owned().await;
+        let now = self.clock.now_ms();
+        if *guard > now {
+            return Err(JobError::RetryAfter {
+                after_ms: *guard - now,
+                reason: "Telegram asked to wait".into(),
+            });
+        }
+        Ok(guard)
+    }
+
+    /// Remembers a "retry after" for the group's next caller.
+    fn leave(
+        &self,
+        mut guard: tokio::sync::OwnedMutexGuard<Millis>,
+        outcome: &Result<(), JobError>,
+    ) {
+        if let Err(JobError::RetryAfter { after_ms, .. }) = outcome {
+            *guard = self.clock.now_ms() + after_ms;
+        }
+    }
+
+    fn bot(&self, account_id: i64) -> Result<BotHandle, JobError> {
+        self.bots
+            .get(account_id)
+            .ok_or_else(|| JobError::Retry("the project's bot is not connected".into()))
+    }
+
+    /// One more counted call in the same job: takes a token or asks to wait.
+    fn take(&self, target: &Target) -> Result<(), JobError> {
+        let group = group_key(target.chat_id);
+        let bot = bot_key(target.bot_account_id);
+        self.rates
+            .try_take(&[group.as_str(), bot.as_str()])
+            .map_err(|wait| JobError::RetryAfter {
+                after_ms: wait,
+                reason: "the work group's budget is spent".into(),
+            })
+    }
+
+    async fn conversation_title(&self, conversation_id: i64) -> Result<String> {
+        let (status, contact, channel): (String, String, String) = sqlx::query_as(
+            "SELECT c.status, ct.display_name, a.name FROM conversations c
+             JOIN contacts ct ON ct.id = c.contact_id JOIN channel_accounts a ON a.id = c.channel_account_id
+             WHERE c.id = ?1",
+        )
+        .bind(conversation_id)
+        .fetch_one(self.store.pool())
+        .await?;
+        let status: ConversationStatus = parse_column("conversations.status", &status)?;
+        Ok(topic_title(status, &contact, &channel))
+    }
+
+    /// The conversation's topic in the target group, created when missing. The
+    /// first counted call of a job is paid by its claim; `paid` says whether that
+    /// token is still unused.
+    async fn ensure_topic(
+        &self,
+        bot: &BotHandle,
+        target: &Target,
+        conversation_id: i64,
+        paid: &mut bool,
+    ) -> Result<TopicRow, JobError> {
+        let mut conn = self
+            .store
+            .pool()
+            .acquire()
+            .await
+            .map_err(|e| retry(e.into()))?;
+        if let Some(topic) = topic_of(&mut conn, conversation_id).await.map_err(retry)?
+            && topic.chat_id == target.chat_id
+        {
+            return Ok(topic);
+        }
+        drop(conn);
+        let title = self
+            .conversation_title(conversation_id)
+            .await
+            .map_err(retry)?;
+        self.pay(target, paid)?;
+        let created = bot
+            .bot
+            .create_forum_topic(ChatId(target.chat_id), title.clone())
+            .await
+            .map_err(|e| job_error(&e))?;
+        let thread_id = i64::from(created.thread_id.0.0);
+        let now = self.clock.now_ms();
+        sqlx::query(
+            "INSERT INTO topics (conversation_id, chat_id, thread_id, title, closed, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, 0, ?5, ?5)
+             ON CONFLICT (conversation_id) DO UPDATE SET chat_id = excluded.chat_id, thread_id = excluded.thread_id,
+                 title = excluded.title, closed = 0, updated_at = excluded.updated_at",
+        )
+        .bind(conversation_id)
+        .bind(target.chat_id)
+        .bind(thread_id)
+        .bind(&title)
+        .bind(now)
+        .execute(self.store.pool())
+        .await
+        .map_err(|e| retry(e.into()))?;
+        tracing::info!(conversation_id, thread_id, "topic created");
+        Ok(TopicRow {
+            chat_id: target.chat_id,
+            thread_id,
+            title,
+            closed: false,
+        })
+    }
+
+    fn pay(&self, target: &Target, paid: &mut bool) -> Result<(), JobError> {
+        if *paid {
+            *paid = false;
+            Ok(())
+        } else {
+            self.take(target)
+        }
+    }
+
+    async fn forget_topic(&self, conversation_id: i64) -> Result<(), JobError> {
+        sqlx::query("DELETE FROM topics WHERE conversation_id = ?1")
+            .bind(conversation_id)
+            .execute(self.store.pool())
+            .await
+            .map_err(|e| retry(e.into()))?;
+        tracing::info!(
+            conversation_id,
+            "topic was deleted in Telegram; it will be created again"
+        );
+        Ok(())
+    }
+
+    async fn set_closed(&self, conversation_id: i64, closed: bool) -> Result<(), JobError> {
+        sqlx::query("UPDATE topics SET closed = ?2, updated_at = ?3 WHERE conversation_id = ?1")
+            .bind(conversation_id)
+            .bind(closed)
+            .bind(self.clock.now_ms())
+            .execute(self.store.pool())
+            .await
+            .map_err(|e| retry(e.into()))?;
+        Ok(())
+    }
+
+    async fn sync_title(
+        &self,
+        bot: &BotHandle,
+        target: &Target,
+        conversation_id: i64,
+        topic: &TopicRow,
+        paid: &mut bool,
+    ) -> Result<Result<(), SendFailure>, JobError> {
+        let title = self
+            .conversation_title(conversation_id)
+            .await
+            .map_err(retry)?;
+        if title == topic.title {
+            return Ok(Ok(()));
+        }
+        self.pay(target, paid)?;
+        match bot
+            .bot
+            .edit_forum_topic(ChatId(topic.chat_id), thread(topic.thread_id))
+            .name(title.clone())
+            .await
+        {
+            Ok(_) => {}
+            Err(e) => match classify(e) {
+                SendFailure::Other(e) if api_text(&e).contains("TOPIC_NOT_MODIFIED") => {}
+                SendFailure::Other(e) => return Err(job_error(&e)),
+                gone => return Ok(Err(gone)),
+            },
+        }
+        sqlx::query("UPDATE topics SET title = ?2, updated_at = ?3 WHERE conversation_id = ?1")
+            .bind(conversation_id)
+            .bind(&title)
+            .bind(self.clock.now_ms())
+            .execute(self.store.pool())
+            .await
+            .map_err(|e| retry(e.into()))?;
+        Ok(Ok(()))
+    }
+
+    async fn reopen(
+        &self,
+        bot: &BotHandle,
+        conversation_id: i64,
+        topic: &TopicRow,
+    ) -> Result<Result<(), SendFailure>, JobError> {
+        match bot
+            .bot
+            .reopen_forum_topic(ChatId(topic.chat_id), thread(topic.thread_id))
+            .await
+        {
+            Ok(_) => {}
+            Err(e) => match classify(e) {
+                SendFailure::Other(e) if api_text(&e).contains("TOPIC_NOT_MODIFIED") => {}
+                SendFailure::Other(e) => return Err(job_error(&e)),
+                gone => return Ok(Err(gone)),
+            },
+        }
+        self.set_closed(conversation_id, false).await?;
+        Ok(Ok(()))
+    }
+
+    async fn mirror(&self, job: &Job) -> Result<(), JobError> {
+        let MirrorPayload { message_id } = payload(job)?;
+        let mut conn = self
+            .store
+            .pool()
+            .acquire()
+            .await
+            .map_err(|e| retry(e.into()))?;
+        let Some(row) = load_row(&mut conn, message_id).await.map_err(retry)? else {
+            return Ok(());
+        };
+        let mirrored: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM topic_messages WHERE message_id = ?1 AND origin = 'mirror')",
+        )
+        .bind(message_id)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(|e| retry(e.into()))?;
+        if mirrored {
+            return Ok(());
+        }
+        let Some(target) = target_for(&mut conn, row.conversation_id)
+            .await
+            .map_err(retry)?
+        else {
+            // The project lost its group or bot since: nothing to mirror into.
+            return Ok(());
+        };
+        drop(conn);
+        let bot = self.bot(target.bot_account_id)?;
+        let gate = self.enter(target.chat_id).await?;
+        let outcome = self.mirror_calls(job, &row, &target, &bot).await;
+        self.leave(gate, &outcome);
+        outcome
+    }
+
+    async fn mirror_calls(
+        &self,
+        job: &Job,
+        row: &MirrorRow,
+        target: &Target,
+        bot: &BotHandle,
+    ) -> Result<(), JobError> {
+        let mut paid = true;
+        // A topic deleted or closed in Telegram is created or reopened once.
+        for _ in 0..3 {
+            let topic = self
+                .ensure_topic(bot, target, row.conversation_id, &mut paid)
+                .await?;
+            if topic.closed
+                && row.direction == "in"
+                && let Err(SendFailure::ThreadGone) =
+                    self.reopen(bot, row.conversation_id, &topic).await?
+            {
+                self.forget_topic(row.conversation_id).await?;
+                continue;
+            }
+            if let Err(SendFailure::ThreadGone) = self
+                .sync_title(bot, target, row.conversation_id, &topic, &mut paid)
+                .await?
+            {
+                self.forget_topic(row.conversation_id).await?;
+                continue;
+            }
+            let batch = self.batch(job, row).await.map_err(retry)?;
+            self.pay(target, &mut paid)?;
+            match self.send(bot, target, &topic, &batch).await {
+                Ok(telegram_id) => return self.record(job, &topic, telegram_id, &batch).await,
+                Err(SendFailure::ThreadGone) => self.forget_topic(row.conversation_id).await?,
+                Err(SendFailure::TopicClosed) => self.set_closed(row.conversation_id, true).await?,
+                Err(SendFailure::Other(e)) => return Err(job_error(&e)),
+            }
+        }
+        Err(JobError::Retry("the topic keeps disappearing".into()))
+    }
+
+    /// This job's message, followed by the waiting text mirrors of the same topic
+    /// that fit into one Telegram message.
+    async fn batch(&self, job: &Job, first: &MirrorRow) -> Result<Vec<(Option<i64>, MirrorRow)>> {
+        let mut batch = vec![(None, first.clone())];
+        if !first.attachments.is_empty() {
+            return Ok(batch);
+        }
+        let waiting: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT id, payload FROM jobs WHERE destination = ?1 AND kind = ?2 AND status = 'queued' AND id > ?3
+             ORDER BY id LIMIT ?4",
+        )
+        .bind(&job.destination)
+        .bind(MIRROR_JOB)
+        .bind(job.id)
+        .bind(MAX_COALESCED)
+        .fetch_all(self.store.pool())
+        .await?;
+        let mut size = first.text.chars().count() + 64;
+        let mut conn = self.store.pool().acquire().await?;
+        for (job_id, payload) in waiting {
+            let Ok(MirrorPayload { message_id }) = serde_json::from_str(&payload) else {
+                break;
+            };
+            let Some(row) = load_row(&mut conn, message_id).await? else {
+                break;
+            };
+            size += row.text.chars().count() + 64;
+            if !row.attachments.is_empty() || size > MAX_MESSAGE {
+                break;
+            }
+            batch.push((Some(job_id), row));
+        }
+        Ok(batch)
+    }
+
+    async fn send(
+        &self,
+        bot: &BotHandle,
+        target: &Target,
+        topic: &TopicRow,
+        batch: &[(Option<i64>, MirrorRow)],
+    ) -> Result<i64, SendFailure> {
+        let lang = target.language();
+        let mut text = String::new();
+        let mut last_label = None;
+        for (_, row) in batch {
+            let label = author_label(
+                lang,
+                row.author(),
+                row.author_name.as_deref(),
+                &row.contact_name,
+                &row.channel_name,
+            );
+            if last_label.as_ref() != Some(&label) {
+                if !text.is_empty() {
+                    text.push('\n');
+                }
+                text.push_str(&label);
+                text.push('\n');
+                last_label = Some(label);
+            }
+            if !row.text.is_empty() {
+                text.push_str(&row.text);
+                text.push('\n');
+            }
+        }
+        let first = &batch[0].1;
+        let media = first
+            .attachments
+            .first()
+            .and_then(|a| own_file_id(a, target.bot_account_id).map(|id| (a.kind, id)));
+        for attachment in first.attachments.iter().skip(usize::from(media.is_some())) {
+            text.push_str(&text::attachment_line(
+                lang,
+                attachment.kind.as_str(),
+                &attachment.name,
+            ));
+            text.push('\n');
+        }
+        let text = text.trim_end().to_owned();
+        let chat = ChatId(topic.chat_id);
+        let sent = match media {
+            Some((kind, file_id)) => {
+                let caption = fit(&text, MAX_CAPTION, lang);
+                let file = InputFile::file_id(file_id);
+                match kind {
+                    crate::model::AttachmentKind::Image => {
+                        bot.bot
+                            .send_photo(chat, file)
+                            .caption(caption)
+                            .message_thread_id(thread(topic.thread_id))
+                            .await
+                    }
+                    crate::model::AttachmentKind::Audio => {
+                        bot.bot
+                            .send_voice(chat, file)
+                            .caption(caption)
+                            .message_thread_id(thread(topic.thread_id))
+                            .await
+                    }
+                    _ => {
+                        bot.bot
+                            .send_document(chat, file)
+                            .caption(caption)
+                            .message_thread_id(thread(topic.thread_id))
+                            .await
+                    }
+                }
+            }
+            None => {
+                bot.bot
+                    .send_message(chat, fit(&text, MAX_MESSAGE, lang))
+                    .message_thread_id(thread(topic.thread_id))
+                    .await
+            }
+        };
+        sent.map(|m| i64::from(m.id.0)).map_err(classify)
+    }
+
+    async fn record(
+        &self,
+        job: &Job,
+        topic: &TopicRow,
+        telegram_id: i64,
+        batch: &[(Option<i64>, MirrorRow)],
+    ) -> Result<(), JobError> {
+        let now = self.clock.now_ms();
+        let recorded: Result<()> = async {
+            let mut tx = self.store.write().await?;
+            for (absorbed, row) in batch {
+                sqlx::query(
+                    "INSERT OR IGNORE INTO topic_messages (chat_id, telegram_message_id, message_id, origin)
+                     VALUES (?1, ?2, ?3, 'mirror')",
+                )
+                .bind(topic.chat_id)
+                .bind(telegram_id)
+                .bind(row.id)
+                .execute(&mut *tx)
+                .await?;
+                if let Some(absorbed) = absorbed {
+                    sqlx::query(
+                        "UPDATE jobs SET status = 'done', last_error = ?2, updated_at = ?3, finished_at = ?3
+                         WHERE id = ?1 AND status = 'queued'",
+                    )
+                    .bind(absorbed)
+                    .bind(format!("sent together with job {}", job.id))
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+            tx.commit().await?;
+            Ok(())
+        }
+        .await;
+        recorded.map_err(retry)?;
+        if batch.len() > 1 {
+            tracing::info!(
+                job = job.id,
+                messages = batch.len(),
+                "mirrors coalesced into one message"
+            );
+        }
+        Ok(())
+    }
+
+    async fn topic(&self, job: &Job) -> Result<(), JobError> {
+        let TopicPayload {
+            conversation_id,
+            action,
+        } = payload(job)?;
+        let mut conn = self
+            .store
+            .pool()
+            .acquire()
+            .await
+            .map_err(|e| retry(e.into()))?;
+        let Some(target) = target_for(&mut conn, conversation_id)
+            .await
+            .map_err(retry)?
+        else {
+            return Ok(());
+        };
+        let Some(topic) = topic_of(&mut conn, conversation_id).await.map_err(retry)? else {
+            // No topic yet: the first mirrored message creates it in the right state.
+            return Ok(());
+        };
+        drop(conn);
+        if topic.chat_id != target.chat_id {
+            return Ok(());
+        }
+        let bot = self.bot(target.bot_account_id)?;
+        let gate = self.enter(target.chat_id).await?;
+        let outcome = self
+            .topic_calls(conversation_id, action, &target, &topic, &bot)
+            .await;
+        self.leave(gate, &outcome);
+        outcome
+    }
+
+    async fn topic_calls(
+        &self,
+        conversation_id: i64,
+        action: TopicAction,
+        target: &Target,
+        topic: &TopicRow,
+        bot: &BotHandle,
+    ) -> Result<(), JobError> {
+        let mut paid = true;
+        let outcome = match action {
+            TopicAction::Sync => {
+                self.sync_title(bot, target, conversation_id, topic, &mut paid)
+                    .await?
+            }
+            TopicAction::Reopen => self.reopen(bot, conversation_id, topic).await?,
+            TopicAction::Close => {
+                match bot
+                    .bot
+                    .close_forum_topic(ChatId(topic.chat_id), thread(topic.thread_id))
+                    .await
+                {
+                    Ok(_) => {
+                        self.set_closed(conversation_id, true).await?;
+                        Ok(())
+                    }
+                    Err(e) => match classify(e) {
+                        SendFailure::Other(e) if api_text(&e).contains("TOPIC_NOT_MODIFIED") => {
+                            self.set_closed(conversation_id, true).await?;
+                            Ok(())
+                        }
+                        SendFailure::Other(e) => return Err(job_error(&e)),
+                        gone => Err(gone),
+                    },
+                }
+            }
+        };
+        if let Err(SendFailure::ThreadGone) = outcome {
+            self.forget_topic(conversation_id).await?;
+        }
+        Ok(())
+    }
+
+    async fn notice(&self, job: &Job) -> Result<(), JobError> {
+        let NoticePayload {
+            bot_account_id,
+            notice,
+        } = payload(job)?;
+        let bot = self.bot(bot_account_id)?;
+        let gate = self.enter(notice.chat_id).await?;
+        let outcome = self.notice_call(&bot, &notice).await;
+        self.leave(gate, &outcome);
+        outcome
+    }
+
+    async fn notice_call(&self, bot: &BotHandle, notice: &Notice) -> Result<(), JobError> {
+        let mut request = bot.bot.send_message(
+            ChatId(notice.chat_id),
+            text::truncate(&notice.text, MAX_MESSAGE),
+        );
+        if let Some(thread_id) = notice.thread_id {
+            request = request.message_thread_id(thread(thread_id));
+        }
+        if let Some(reply_to) = notice.reply_to {
+            request = request.reply_parameters(
+                ReplyParameters::new(message_id(reply_to)).allow_sending_without_reply(),
+            );
+        }
+        match request.await {
+            Ok(_) => Ok(()),
+            Err(e) => match classify(e) {
+                // The topic is gone: the notice has nowhere to go.
+                SendFailure::ThreadGone => Ok(()),
+                SendFailure::TopicClosed => Ok(()),
+                SendFailure::Other(e) => Err(job_error(&e)),
+            },
+        }
+    }
+
+    async fn react(&self, job: &Job) -> Result<(), JobError> {
+        let ReactPayload {
+            bot_account_id,
+            chat_id,
+            telegram_message_id,
+            emoji,
+        } = payload(job)?;
+        let bot = self.bot(bot_account_id)?;
+        match bot
+            .bot
+            .set_message_reaction(ChatId(chat_id), message_id(telegram_message_id))
+            .reaction(vec![ReactionType::Emoji { emoji }])
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) => match job_error(&e) {
+                // The operator deleted the message: nothing to mark.
+                JobError::Fatal(reason) => {
+                    tracing::info!(%reason, "reaction not set");
+                    Ok(())
+                }
+                other => Err(other),
+            },
+        }
+    }
+}
+
+fn fit(text: &str, max: usize, lang: Language) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let note = text::cut_note(lang);
+    let keep = max - note.chars().count();
+    let mut out: String = text.chars().take(keep).collect();
+    out.push_str(note);
+    out
+}
+
+macro_rules! handler {
+    ($name:ident, $method:ident) => {
+        pub struct $name(pub TopicJobs);
+
+        #[async_trait]
+        impl JobHandler for $name {
+            async fn run(&self, job: &Job) -> Result<(), JobError> {
+                self.0.$method(job).await
+            }
+        }
+    };
+}
+
+handler!(MirrorHandler, mirror);
+handler!(TopicHandler, topic);
+handler!(NoticeHandler, notice);
+handler!(ReactHandler, react);
