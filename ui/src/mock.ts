@@ -3,7 +3,6 @@
 import type {
   ApiError,
   Attachment,
-  AuthorKind,
   Backend,
   BotInput,
   BotState,
@@ -16,7 +15,6 @@ import type {
   ConversationPage,
   ConversationStatus,
   ConversationSummary,
-  Delivery,
   Direction,
   EngineEvent,
   ErrorCode,
