@@ -3,27 +3,12 @@
 // typed in the composer reaches the customer's transcript and shows as sent.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
-import { remote } from "webdriverio";
+import { byTestId, customerWrites, openApp, shot, text, waitForReplyToCustomer } from "./window.mjs";
 
-const app = process.env.TUBERRY_APP;
-const artifacts = process.env.TUBERRY_E2E_ARTIFACTS;
 let browser;
 
-const byTestId = (id) => `[data-testid="${id}"]`;
-// WebKitWebDriver's visible-text reading skips text in ellipsized boxes; the
-// DOM's text is what a person reads there.
-const text = async (element) => (await element.getProperty("textContent")) ?? "";
-
 before(async () => {
-  browser = await remote({
-    hostname: "127.0.0.1",
-    port: 4444,
-    logLevel: "error",
-    capabilities: { "tauri:options": { application: app } },
-  });
-  await browser.setTimeout({ implicit: 0 });
+  browser = await openApp();
 });
 
 after(async () => {
@@ -32,11 +17,6 @@ after(async () => {
   }
 });
 
-async function shot(name) {
-  const png = await browser.takeScreenshot();
-  await writeFile(join(artifacts, `${name}.png`), Buffer.from(png, "base64"));
-}
-
 test("a new user sees the empty inbox and what to do next", async () => {
   const empty = await browser.$(byTestId("empty-state"));
   await empty.waitForDisplayed({ timeout: 20_000 });
@@ -44,14 +24,7 @@ test("a new user sees the empty inbox and what to do next", async () => {
 });
 
 test("a customer message reaches the inbox and a reply reaches the customer", async () => {
-  await (await browser.$(byTestId("test-chat-toggle"))).click();
-  await (await browser.$(byTestId("test-chat-panel"))).waitForDisplayed({ timeout: 5_000 });
-
-  const name = await browser.$(byTestId("test-chat-customer"));
-  await name.clearValue();
-  await name.setValue("Мария");
-  await (await browser.$(byTestId("test-chat-input"))).setValue("Здравствуйте! Есть ли доставка в субботу?");
-  await (await browser.$(byTestId("test-chat-send"))).click();
+  await customerWrites(browser, "Мария", "Здравствуйте! Есть ли доставка в субботу?");
 
   // The conversation appears in the inbox from the engine's event, no reload.
   const row = await browser.$(byTestId("conversation-row"));
@@ -71,16 +44,7 @@ test("a customer message reaches the inbox and a reply reaches the customer", as
   assert.match(await text(sent), /по субботам/);
 
   // The simulated customer received it.
-  await browser.waitUntil(
-    async () => {
-      const lines = await browser.$$(`${byTestId("test-chat-entry")}[data-direction="out"]`);
-      for (const line of lines) {
-        if ((await text(line)).includes("по субботам")) return true;
-      }
-      return false;
-    },
-    { timeout: 10_000, timeoutMsg: "the reply never reached the Test chat transcript" },
-  );
+  await waitForReplyToCustomer(browser, "по субботам", "the reply never reached the Test chat transcript", 10_000);
   // The manager's reply settles the conversation.
   await browser.waitUntil(async () => (await row.getAttribute("data-status")) === "closed", {
     timeout: 5_000,
@@ -88,5 +52,5 @@ test("a customer message reaches the inbox and a reply reaches the customer", as
   });
   // Give the compositor a moment so the picture shows the final state.
   await browser.pause(1_000);
-  await shot("inbox");
+  await shot(browser, "inbox");
 });

@@ -6,16 +6,12 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { remote } from "webdriverio";
+import { byTestId, customerWrites, openApp, shot, text, waitForReplyToCustomer } from "./window.mjs";
 
-const app = process.env.TUBERRY_APP;
 const artifacts = process.env.TUBERRY_E2E_ARTIFACTS;
 const telegram = process.env.TUBERRY_FAKE_TELEGRAM;
 const TOKEN = "6660001234:AAE2eTestTokenForTheFakeBotApi0001";
 let browser;
-
-const byTestId = (id) => `[data-testid="${id}"]`;
-const text = async (element) => (await element.getProperty("textContent")) ?? "";
 
 async function control(method, path, body) {
   const response = await fetch(`${telegram}/_control${path}`, {
@@ -27,21 +23,10 @@ async function control(method, path, body) {
   return response.json();
 }
 
-async function shot(name) {
-  const png = await browser.takeScreenshot();
-  await writeFile(join(artifacts, `${name}.png`), Buffer.from(png, "base64"));
-}
-
 before(async () => {
   assert.ok(telegram, "run.sh starts the fake Bot API server");
   await control("POST", "/bots", { token: TOKEN, username: "flowers_e2e_bot" });
-  browser = await remote({
-    hostname: "127.0.0.1",
-    port: 4444,
-    logLevel: "error",
-    capabilities: { "tauri:options": { application: app } },
-  });
-  await browser.setTimeout({ implicit: 0 });
+  browser = await openApp();
 });
 
 after(async () => {
@@ -121,7 +106,7 @@ test("a seller creates a project, connects the bot and binds the work group", as
   }
   await browser.waitUntil(async () => testChat.isSelected(), { timeout: 5_000 });
   await browser.pause(1_000);
-  await shot("projects");
+  await shot(browser, "projects");
   process.env.E2E_GROUP = String(group);
   await writeFile(join(artifacts, "group.txt"), String(group));
 });
@@ -130,13 +115,7 @@ test("a conversation appears as a topic and the operator's answer comes back", a
   const group = process.env.E2E_GROUP;
   assert.ok(group, "the work group was bound");
   await (await browser.$(byTestId("nav-inbox"))).click();
-  await (await browser.$(byTestId("test-chat-toggle"))).click();
-  await (await browser.$(byTestId("test-chat-panel"))).waitForDisplayed({ timeout: 5_000 });
-  const customer = await browser.$(byTestId("test-chat-customer"));
-  await customer.clearValue();
-  await customer.setValue("Лена");
-  await (await browser.$(byTestId("test-chat-input"))).setValue("Соберёте букет из пионов к пятнице?");
-  await (await browser.$(byTestId("test-chat-send"))).click();
+  await customerWrites(browser, "Лена", "Соберёте букет из пионов к пятнице?");
 
   // Telegram side: the topic is created and the message mirrored into it.
   let topic;
@@ -166,16 +145,7 @@ test("a conversation appears as a topic and the operator's answer comes back", a
   const answer = await browser.$(`${byTestId("thread")} ${byTestId("message")}[data-direction="out"]`);
   await answer.waitForDisplayed({ timeout: 15_000 });
   assert.match(await text(answer), /Во сколько удобно забрать/);
-  await browser.waitUntil(
-    async () => {
-      const lines = await browser.$$(`${byTestId("test-chat-entry")}[data-direction="out"]`);
-      for (const line of lines) {
-        if ((await text(line)).includes("Во сколько")) return true;
-      }
-      return false;
-    },
-    { timeout: 15_000, timeoutMsg: "the operator's answer never reached the customer" },
-  );
+  await waitForReplyToCustomer(browser, "Во сколько", "the operator's answer never reached the customer");
   await browser.pause(1_000);
-  await shot("operator-reply");
+  await shot(browser, "operator-reply");
 });
