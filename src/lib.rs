@@ -7,6 +7,7 @@
 pub mod api;
 pub mod channels;
 pub mod clock;
+pub mod email;
 pub mod engine;
 pub mod error;
 pub mod events;
