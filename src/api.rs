@@ -2,11 +2,12 @@
 //! function is a few lines over the engine and answers with an [`ApiError`]
 //! carrying a small closed code; the desktop's commands wrap these one to one.
 
+use crate::email::model::{ConnectionReport, MailServers, Mailbox, MailboxInput};
 use crate::engine::Engine;
 use crate::error::{ApiError, Error};
 use crate::inbox;
 use crate::model::{
-    AppInfo, AuthorKind, BotInput, ChannelAccount, ConversationDetail, ConversationFilter,
+    AppInfo, Attachment, AttachmentKind, AuthorKind, BotInput, ChannelAccount, ConversationDetail, ConversationFilter,
     ConversationPage, ConversationStatus, ConversationSummary, IngestOutcome, Message, Project,
     ProjectInput, SimulatorEntry, StatusCounts,
 };
@@ -49,16 +50,170 @@ pub async fn mark_read(engine: &Engine, conversation_id: i64) -> ApiResult<()> {
 
 /// A manager's reply from the desktop or the command line.
 pub async fn send_reply(engine: &Engine, conversation_id: i64, text: String) -> ApiResult<Message> {
+    send_reply_with_files(engine, conversation_id, text, Vec::new()).await
+}
+
+/// A manager's reply with files from the composer (see [`upload_attachment`]).
+pub async fn send_reply_with_files(
+    engine: &Engine,
+    conversation_id: i64,
+    text: String,
+    attachments: Vec<Attachment>,
+) -> ApiResult<Message> {
+    for a in &attachments {
+        let stored = a
+            .url
+            .as_deref()
+            .and_then(|url| engine.files().path(url))
+            .is_some_and(|path| path.is_file());
+        if !stored {
+            return Err(Error::invalid(format!("the file “{}” was not uploaded", a.name)).into());
+        }
+    }
     Ok(engine
         .outbox()
         .reply(Reply {
             conversation_id,
             text,
-            attachments: Vec::new(),
+            attachments,
             author: AuthorKind::Manager,
             author_name: None,
         })
         .await?)
+}
+
+/// Keeps a file chosen in the composer until its reply is sent.
+pub async fn upload_attachment(
+    engine: &Engine,
+    name: String,
+    mime: Option<String>,
+    bytes: Vec<u8>,
+) -> ApiResult<Attachment> {
+    let name = name
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
+    if name.is_empty() {
+        return Err(Error::invalid("the file has no name").into());
+    }
+    if bytes.is_empty() {
+        return Err(Error::invalid(format!("“{name}” is empty")).into());
+    }
+    if bytes.len() > crate::files::MAX_SIZE {
+        return Err(Error::invalid(format!(
+            "“{name}” is larger than {} MB",
+            crate::files::MAX_SIZE / 1024 / 1024
+        ))
+        .into());
+    }
+    let mime = mime.filter(|m| m.contains('/') && !m.contains(char::is_whitespace));
+    let kind = match mime.as_deref().and_then(|m| m.split('/').next()) {
+        Some("image") => AttachmentKind::Image,
+        Some("audio") => AttachmentKind::Audio,
+        Some("video") => AttachmentKind::Video,
+        _ => AttachmentKind::File,
+    };
+    let size = i64::try_from(bytes.len()).ok();
+    let url = engine.files().put(&bytes).await?;
+    Ok(Attachment {
+        kind,
+        name,
+        mime,
+        url: Some(url),
+        size,
+    })
+}
+
+/// The content of a stored attachment (`file:` url).
+pub async fn read_attachment(engine: &Engine, url: &str) -> ApiResult<Vec<u8>> {
+    Ok(engine.files().read(url).await?)
+}
+
+/// Copies a stored attachment into `dir` under its own name (a number added
+/// when the name is taken) and returns the new file's path.
+pub async fn save_attachment(
+    engine: &Engine,
+    url: &str,
+    name: &str,
+    dir: &std::path::Path,
+) -> ApiResult<String> {
+    let bytes = engine.files().read(url).await?;
+    let name = name.rsplit(['/', '\\']).next().unwrap_or("file").trim();
+    let name = if name.is_empty() || name.starts_with('.') { "file" } else { name };
+    let (stem, ext) = match name.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() => (stem.to_owned(), format!(".{ext}")),
+        _ => (name.to_owned(), String::new()),
+    };
+    let io = |path: &std::path::Path, source| Error::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    tokio::fs::create_dir_all(dir).await.map_err(|e| io(dir, e))?;
+    for n in 0..1000 {
+        let candidate = if n == 0 {
+            dir.join(name)
+        } else {
+            dir.join(format!("{stem} ({n}){ext}"))
+        };
+        let file = tokio::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&candidate)
+            .await;
+        match file {
+            Ok(mut file) => {
+                use tokio::io::AsyncWriteExt;
+                file.write_all(&bytes).await.map_err(|e| io(&candidate, e))?;
+                return Ok(candidate.display().to_string());
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(io(&candidate, e).into()),
+        }
+    }
+    Err(Error::invalid(format!("too many files named “{name}” in {}", dir.display())).into())
+}
+
+/// The sanitized HTML of an e-mail message, when it had one.
+pub async fn message_html(engine: &Engine, message_id: i64) -> ApiResult<Option<String>> {
+    Ok(inbox::message_html(engine.store(), message_id).await?)
+}
+
+pub async fn list_mailboxes(engine: &Engine) -> ApiResult<Vec<Mailbox>> {
+    Ok(engine.email().list().await?)
+}
+
+/// Checks both servers, keeps the password in the OS keyring and starts
+/// reading the mailbox.
+pub async fn add_mailbox(engine: &Engine, input: MailboxInput) -> ApiResult<Mailbox> {
+    Ok(engine.email().add(input).await?)
+}
+
+pub async fn update_mailbox(
+    engine: &Engine,
+    account_id: i64,
+    input: MailboxInput,
+) -> ApiResult<Mailbox> {
+    Ok(engine.email().update(account_id, input).await?)
+}
+
+pub async fn remove_mailbox(engine: &Engine, account_id: i64) -> ApiResult<()> {
+    Ok(engine.email().remove(account_id).await?)
+}
+
+/// "Test connection": each server's verdict, with the precise problem.
+pub async fn test_mailbox(
+    engine: &Engine,
+    input: MailboxInput,
+    account_id: Option<i64>,
+) -> ApiResult<ConnectionReport> {
+    Ok(engine.email().test(&input, account_id).await?)
+}
+
+/// The usual IMAP and SMTP servers for an address, to fill the form with.
+pub fn guess_mail_servers(address: &str) -> MailServers {
+    crate::email::guess_servers(address)
 }
 
 /// Closes, reopens or hands a conversation to a person by hand.

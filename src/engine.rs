@@ -13,7 +13,9 @@ use tokio_util::sync::CancellationToken;
 use crate::channels::simulator::{self, Simulator};
 use crate::clock::{SharedClock, SystemClock};
 use crate::error::{Error, Result};
+use crate::email::{self, Email};
 use crate::events::EventBus;
+use crate::files::Files;
 use crate::keyring::Keyring;
 use crate::outbox::{self, Channels, Outbox, SendHandler};
 use crate::queue::{Queue, Waker};
@@ -68,6 +70,8 @@ pub struct Engine {
     channels: Arc<Channels>,
     simulator: Simulator,
     telegram: Telegram,
+    email: Email,
+    files: Files,
     http_addr: std::sync::OnceLock<std::net::SocketAddr>,
     cancel: CancellationToken,
     workers: tokio::sync::Mutex<Vec<JoinHandle<()>>>,
@@ -145,7 +149,22 @@ impl Engine {
             mirror::JOB_VERSION,
             Arc::new(ReactHandler(topic_jobs)),
         );
+        let files = Files::new(&data_dir);
+        let mail = email::Core::new(
+            store.clone(),
+            clock.clone(),
+            bus.clone(),
+            keyring.clone(),
+            settings.email.clone(),
+            files.clone(),
+        )?;
+        queue.register(
+            email::send::APPEND_JOB,
+            email::send::APPEND_JOB_VERSION,
+            Arc::new(email::send::AppendSentHandler::new(mail.clone())),
+        );
         let queue = Arc::new(queue);
+        let email = Email::new(mail, relay.clone(), queue.clone(), channels.clone());
         let outbox = Outbox::new(store.clone(), clock.clone(), relay.clone(), queue.clone());
         let telegram = Telegram::new(
             store.clone(),
@@ -172,6 +191,8 @@ impl Engine {
             channels,
             simulator,
             telegram,
+            email,
+            files,
             http_addr: std::sync::OnceLock::new(),
             cancel: CancellationToken::new(),
             workers: tokio::sync::Mutex::new(Vec::new()),
@@ -193,6 +214,7 @@ impl Engine {
         drop(workers);
         self.start_http().await;
         self.telegram.start().await;
+        self.email.start().await;
     }
 
     /// The LAN endpoint, when `[http] listen` is set: Telegram's webhooks.
@@ -234,6 +256,7 @@ impl Engine {
     /// closes the store.
     pub async fn shutdown(&self, grace: Duration) {
         self.telegram.shutdown().await;
+        self.email.shutdown().await;
         self.cancel.cancel();
         let workers: Vec<_> = self.workers.lock().await.drain(..).collect();
         for mut worker in workers {
@@ -288,6 +311,14 @@ impl Engine {
 
     pub fn telegram(&self) -> &Telegram {
         &self.telegram
+    }
+
+    pub fn email(&self) -> &Email {
+        &self.email
+    }
+
+    pub fn files(&self) -> &Files {
+        &self.files
     }
 }
 

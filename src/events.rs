@@ -30,6 +30,11 @@ pub enum EngineEvent {
     ProjectChanged {
         project_id: i64,
     },
+    /// A mailbox was added, changed, removed, or its connection changed
+    /// (state, error, import progress).
+    MailboxChanged {
+        account_id: i64,
+    },
     /// Events were missed (the subscriber fell behind): reload what is shown.
     Resync,
 }

@@ -100,12 +100,16 @@ struct MessageRow {
     delivery_error: Option<String>,
     created_at: Millis,
     sent_at: Option<Millis>,
+    quoted: Option<String>,
+    has_html: bool,
 }
 
 macro_rules! message_select {
     () => {
         "SELECT id, conversation_id, direction, author_kind, author_name, text,
-                attachments, delivery, delivery_error, created_at, sent_at
+                attachments, delivery, delivery_error, created_at, sent_at, quoted,
+                EXISTS (SELECT 1 FROM email_messages e WHERE e.message_id = messages.id
+                        AND e.html IS NOT NULL) AS has_html
          FROM messages "
     };
 }
@@ -130,8 +134,27 @@ impl MessageRow {
             delivery_error: self.delivery_error,
             created_at: self.created_at,
             sent_at: self.sent_at,
+            quoted: self.quoted,
+            has_html: self.has_html,
         })
     }
+}
+
+/// The HTML of an e-mail message, sanitized when it was received; `None` for
+/// messages that had none.
+pub async fn message_html(store: &Store, id: i64) -> Result<Option<String>> {
+    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM messages WHERE id = ?1")
+        .bind(id)
+        .fetch_optional(store.pool())
+        .await?;
+    exists.ok_or_else(|| Error::not_found("message", id))?;
+    Ok(
+        sqlx::query_scalar("SELECT html FROM email_messages WHERE message_id = ?1")
+            .bind(id)
+            .fetch_optional(store.pool())
+            .await?
+            .flatten(),
+    )
 }
 
 /// Search text as a LIKE pattern over folded names, and as an FTS phrase.

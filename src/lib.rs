@@ -11,6 +11,7 @@ pub mod email;
 pub mod engine;
 pub mod error;
 pub mod events;
+pub mod files;
 pub mod inbox;
 pub mod keyring;
 pub mod logging;

@@ -14,6 +14,10 @@ use tuberry::model::{
 };
 use tuberry::{ApiError, Engine, EngineOptions, api};
 
+mod cli {
+    pub mod mailbox;
+}
+
 #[derive(Parser)]
 #[command(
     name = "tuberry",
@@ -56,7 +60,13 @@ enum Command {
     /// Show one conversation with its messages.
     Show { conversation: i64 },
     /// Reply to a conversation as the manager; waits briefly for delivery.
-    Reply { conversation: i64, text: String },
+    Reply {
+        conversation: i64,
+        text: String,
+        /// Attach a file (e-mail); may be given more than once.
+        #[arg(long = "attach")]
+        attach: Vec<PathBuf>,
+    },
     /// Show the simulator's transcript (what the simulated customers see).
     Transcript {
         #[arg(long)]
@@ -65,6 +75,9 @@ enum Command {
     /// Projects: an operator bot, its work group and its sources.
     #[command(subcommand)]
     Project(ProjectCommand),
+    /// Business mailboxes (IMAP in, SMTP out).
+    #[command(subcommand)]
+    Mailbox(cli::mailbox::MailboxCommand),
     /// List the connected channel accounts.
     Accounts,
 }
@@ -240,6 +253,7 @@ fn event_line(event: &EngineEvent) -> String {
             format!("test chat {}: {}\n", entry.customer, entry.text)
         }
         EngineEvent::ProjectChanged { project_id } => format!("project {project_id} changed\n"),
+        EngineEvent::MailboxChanged { account_id } => format!("mailbox {account_id} changed\n"),
         EngineEvent::Resync => "events were skipped\n".to_owned(),
     }
 }
@@ -338,8 +352,25 @@ async fn command(engine: &Engine, command: Command, out: &Output) -> Result<(), 
                 s
             });
         }
-        Command::Reply { conversation, text } => {
-            let message = api::send_reply(engine, conversation, text).await?;
+        Command::Reply {
+            conversation,
+            text,
+            attach,
+        } => {
+            let mut attachments = Vec::new();
+            for path in attach {
+                let bytes = std::fs::read(&path).map_err(|e| ApiError {
+                    code: tuberry::ErrorCode::InvalidInput,
+                    message: format!("cannot read {}: {e}", path.display()),
+                })?;
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                attachments.push(api::upload_attachment(engine, name, None, bytes).await?);
+            }
+            let message =
+                api::send_reply_with_files(engine, conversation, text, attachments).await?;
             // Deliver now if no other Tuberry is running on this data.
             if let Err(e) = engine.queue().drain().await {
                 eprintln!("warning: the reply is queued but could not be sent now: {e}");
@@ -369,6 +400,7 @@ async fn command(engine: &Engine, command: Command, out: &Output) -> Result<(), 
             });
         }
         Command::Project(command) => project_command(engine, command, out).await?,
+        Command::Mailbox(command) => cli::mailbox::run(engine, command, out).await?,
         Command::Accounts => {
             let accounts = api::list_channel_accounts(engine).await?;
             out.print(&accounts, || {

@@ -178,6 +178,10 @@ pub struct Message {
     pub delivery_error: Option<String>,
     pub created_at: Millis,
     pub sent_at: Option<Millis>,
+    /// The quoted history below an e-mail reply, folded away in the thread.
+    pub quoted: Option<String>,
+    /// The e-mail also has an HTML body (see `message_html`).
+    pub has_html: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]

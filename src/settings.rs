@@ -18,6 +18,39 @@ pub struct Settings {
     pub log: LogSettings,
     pub telegram: TelegramSettings,
     pub http: HttpSettings,
+    pub email: EmailSettings,
+}
+
+/// How mailboxes are read and written. Per-mailbox choices (servers, polling
+/// interval, folders) are the mailbox's own; these are the engine's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EmailSettings {
+    /// A PEM file of certificate authorities trusted besides the public ones
+    /// (a company's own CA for its mail server).
+    pub extra_ca_file: Option<std::path::PathBuf>,
+    /// IMAP IDLE is renewed this often (servers drop it after 30 minutes).
+    pub idle_renew_s: u64,
+    /// How long connecting, logging in or one command may take.
+    pub timeout_s: u64,
+    /// Messages fetched and stored together while importing.
+    pub batch: usize,
+    /// Reconnecting after a failure waits this long, doubling up to the maximum.
+    pub reconnect_min_ms: Millis,
+    pub reconnect_max_ms: Millis,
+}
+
+impl Default for EmailSettings {
+    fn default() -> Self {
+        Self {
+            extra_ca_file: None,
+            idle_renew_s: 25 * 60,
+            timeout_s: 30,
+            batch: 50,
+            reconnect_min_ms: 2_000,
+            reconnect_max_ms: 300_000,
+        }
+    }
 }
 
 /// The optional HTTP endpoint on the local network: Telegram webhooks (and
@@ -164,6 +197,17 @@ impl Settings {
             return Err(format!(
                 "http.listen must be an address with a port such as \"0.0.0.0:8787\", not `{listen}`"
             ));
+        }
+        let e = &self.email;
+        if e.idle_renew_s < 1 || e.timeout_s < 1 || !(1..=500).contains(&e.batch) {
+            return Err(
+                "email.idle_renew_s and email.timeout_s must be positive, email.batch 1 to 500".into(),
+            );
+        }
+        if e.reconnect_min_ms < 1 || e.reconnect_max_ms < e.reconnect_min_ms {
+            return Err(
+                "email.reconnect_min_ms must be positive and at most email.reconnect_max_ms".into(),
+            );
         }
         let t = &self.telegram;
         if t.group_messages < 1

@@ -12,8 +12,9 @@ use serde::{Deserialize, Serialize};
 use tauri::{Manager, RunEvent, State};
 use tauri_specta::{Builder, Event, collect_commands, collect_events};
 use tuberry::api::{self, ApiResult};
+use tuberry::email::model::{ConnectionReport, MailServers, Mailbox, MailboxInput};
 use tuberry::model::{
-    AppInfo, BotInput, ChannelAccount, ConversationDetail, ConversationFilter, ConversationPage,
+    AppInfo, Attachment, BotInput, ChannelAccount, ConversationDetail, ConversationFilter, ConversationPage,
     ConversationStatus, ConversationSummary, IngestOutcome, Message, Project, ProjectInput,
     SimulatorEntry, StatusCounts,
 };
@@ -61,8 +62,105 @@ async fn send_reply(
     engine: EngineState<'_>,
     conversation_id: i64,
     text: String,
+    attachments: Vec<Attachment>,
 ) -> ApiResult<Message> {
-    api::send_reply(&engine, conversation_id, text).await
+    api::send_reply_with_files(&engine, conversation_id, text, attachments).await
+}
+
+fn bad_base64(e: base64::DecodeError) -> tuberry::ApiError {
+    tuberry::ApiError {
+        code: tuberry::ErrorCode::InvalidInput,
+        message: format!("the file's content is not base64: {e}"),
+    }
+}
+
+/// A file chosen in the composer, as base64.
+#[tauri::command]
+#[specta::specta]
+async fn upload_attachment(
+    engine: EngineState<'_>,
+    name: String,
+    mime: Option<String>,
+    base64: String,
+) -> ApiResult<Attachment> {
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(base64.as_bytes())
+        .map_err(bad_base64)?;
+    api::upload_attachment(&engine, name, mime, bytes).await
+}
+
+/// A stored attachment's content as base64 (to show an image).
+#[tauri::command]
+#[specta::specta]
+async fn read_attachment(engine: EngineState<'_>, url: String) -> ApiResult<String> {
+    use base64::Engine as _;
+    let bytes = api::read_attachment(&engine, &url).await?;
+    Ok(base64::engine::general_purpose::STANDARD.encode(bytes))
+}
+
+/// Saves a stored attachment in the Downloads folder; answers its path.
+#[tauri::command]
+#[specta::specta]
+async fn save_attachment(engine: EngineState<'_>, url: String, name: String) -> ApiResult<String> {
+    let dir = directories::UserDirs::new()
+        .and_then(|d| d.download_dir().map(std::path::Path::to_path_buf))
+        .or_else(|| directories::UserDirs::new().map(|d| d.home_dir().join("Downloads")))
+        .ok_or_else(|| tuberry::ApiError {
+            code: tuberry::ErrorCode::InvalidInput,
+            message: "there is no Downloads folder".into(),
+        })?;
+    api::save_attachment(&engine, &url, &name, &dir).await
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn message_html(engine: EngineState<'_>, message_id: i64) -> ApiResult<Option<String>> {
+    api::message_html(&engine, message_id).await
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn list_mailboxes(engine: EngineState<'_>) -> ApiResult<Vec<Mailbox>> {
+    api::list_mailboxes(&engine).await
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn add_mailbox(engine: EngineState<'_>, input: MailboxInput) -> ApiResult<Mailbox> {
+    api::add_mailbox(&engine, input).await
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn update_mailbox(
+    engine: EngineState<'_>,
+    account_id: i64,
+    input: MailboxInput,
+) -> ApiResult<Mailbox> {
+    api::update_mailbox(&engine, account_id, input).await
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn remove_mailbox(engine: EngineState<'_>, account_id: i64) -> ApiResult<()> {
+    api::remove_mailbox(&engine, account_id).await
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn test_mailbox(
+    engine: EngineState<'_>,
+    input: MailboxInput,
+    account_id: Option<i64>,
+) -> ApiResult<ConnectionReport> {
+    api::test_mailbox(&engine, input, account_id).await
+}
+
+#[tauri::command]
+#[specta::specta]
+fn guess_mail_servers(address: String) -> MailServers {
+    api::guess_mail_servers(&address)
 }
 
 #[tauri::command]
@@ -206,6 +304,16 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             unbind_work_group,
             set_project_sources,
             list_channel_accounts,
+            upload_attachment,
+            read_attachment,
+            save_attachment,
+            message_html,
+            list_mailboxes,
+            add_mailbox,
+            update_mailbox,
+            remove_mailbox,
+            test_mailbox,
+            guess_mail_servers,
         ])
         .events(collect_events![EngineEvent])
         // Ids and timestamps stay far below 2^53.

@@ -11,7 +11,7 @@ export const commands = {
 	statusCounts: () => typedError<StatusCounts, ApiError>(__TAURI_INVOKE("status_counts")),
 	getConversation: (conversationId: number) => typedError<ConversationDetail, ApiError>(__TAURI_INVOKE("get_conversation", { conversationId })),
 	markRead: (conversationId: number) => typedError<null, ApiError>(__TAURI_INVOKE("mark_read", { conversationId })),
-	sendReply: (conversationId: number, text: string) => typedError<Message, ApiError>(__TAURI_INVOKE("send_reply", { conversationId, text })),
+	sendReply: (conversationId: number, text: string, attachments: Attachment[]) => typedError<Message, ApiError>(__TAURI_INVOKE("send_reply", { conversationId, text, attachments })),
 	setConversationStatus: (conversationId: number, status: ConversationStatus) => typedError<ConversationSummary, ApiError>(__TAURI_INVOKE("set_conversation_status", { conversationId, status })),
 	simulateInbound: (customer: string, text: string) => typedError<IngestOutcome, ApiError>(__TAURI_INVOKE("simulate_inbound", { customer, text })),
 	simulatorTranscript: (customer: string | null) => typedError<SimulatorEntry[], ApiError>(__TAURI_INVOKE("simulator_transcript", { customer })),
@@ -27,6 +27,19 @@ export const commands = {
 	unbindWorkGroup: (projectId: number) => typedError<Project, ApiError>(__TAURI_INVOKE("unbind_work_group", { projectId })),
 	setProjectSources: (projectId: number, accountIds: number[]) => typedError<Project, ApiError>(__TAURI_INVOKE("set_project_sources", { projectId, accountIds })),
 	listChannelAccounts: () => typedError<ChannelAccount[], ApiError>(__TAURI_INVOKE("list_channel_accounts")),
+	/**  A file chosen in the composer, as base64. */
+	uploadAttachment: (name: string, mime: string | null, base64: string) => typedError<Attachment, ApiError>(__TAURI_INVOKE("upload_attachment", { name, mime, base64 })),
+	/**  A stored attachment's content as base64 (to show an image). */
+	readAttachment: (url: string) => typedError<string, ApiError>(__TAURI_INVOKE("read_attachment", { url })),
+	/**  Saves a stored attachment in the Downloads folder; answers its path. */
+	saveAttachment: (url: string, name: string) => typedError<string, ApiError>(__TAURI_INVOKE("save_attachment", { url, name })),
+	messageHtml: (messageId: number) => typedError<string | null, ApiError>(__TAURI_INVOKE("message_html", { messageId })),
+	listMailboxes: () => typedError<Mailbox[], ApiError>(__TAURI_INVOKE("list_mailboxes")),
+	addMailbox: (input: MailboxInput) => typedError<Mailbox, ApiError>(__TAURI_INVOKE("add_mailbox", { input })),
+	updateMailbox: (accountId: number, input: MailboxInput) => typedError<Mailbox, ApiError>(__TAURI_INVOKE("update_mailbox", { accountId, input })),
+	removeMailbox: (accountId: number) => typedError<null, ApiError>(__TAURI_INVOKE("remove_mailbox", { accountId })),
+	testMailbox: (input: MailboxInput, accountId: number | null) => typedError<ConnectionReport, ApiError>(__TAURI_INVOKE("test_mailbox", { input, accountId })),
+	guessMailServers: (address: string) => __TAURI_INVOKE<MailServers>("guess_mail_servers", { address }),
 };
 
 /** Events */
@@ -82,6 +95,12 @@ export type ChannelAccount = {
 
 /**  The kind of a connected channel account. */
 export type ChannelKind = "simulator" | "telegram_bot" | "telegram_account" | "avito" | "whatsapp" | "email";
+
+/**  The result of "Test connection": each server on its own. */
+export type ConnectionReport = {
+	imap: MailError | null,
+	smtp: MailError | null,
+};
 
 export type Contact = {
 	id: number,
@@ -151,6 +170,11 @@ export type Direction = "in" | "out";
 export type DomainEvent = { type: "conversation_changed"; conversation: ConversationSummary } | { type: "message_added"; message: Message } | { type: "message_updated"; message: Message } | { type: "simulator_entry"; entry: SimulatorEntry } | 
 /**  A project, its bot or its work group changed (or it was deleted). */
 { type: "project_changed"; project_id: number } | 
+/**
+ *  A mailbox was added, changed, removed, or its connection changed
+ *  (state, error, import progress).
+ */
+{ type: "mailbox_changed"; account_id: number } | 
 /**  Events were missed (the subscriber fell behind): reload what is shown. */
 { type: "resync" };
 
@@ -166,6 +190,12 @@ export type ErrorCode = "not_found" | "invalid_input" | "conflict" | "unavailabl
 /**  How a contact is known on a channel. */
 export type IdentityKind = "simulator" | "telegram_user" | "telegram_username" | "avito_user" | "email" | "phone" | "whatsapp";
 
+/**  Progress of reading a folder's existing mail. */
+export type ImportProgress = {
+	done: number,
+	total: number,
+};
+
 export type IngestOutcome = {
 	conversationId: number,
 	messageId: number,
@@ -175,6 +205,111 @@ export type IngestOutcome = {
 
 /**  The language a project's bot speaks to operators. */
 export type Language = "ru" | "en";
+
+/**
+ *  A failure talking to a mail server, with the server's own words when it
+ *  gave any. Never contains the password.
+ */
+export type MailError = {
+	problem: MailProblem,
+	message: string,
+};
+
+/**  Which step of talking to a mail server failed: what a person checks. */
+export type MailProblem = 
+/**  The host name does not resolve. */
+"dns" | 
+/**  Nothing answers at host:port (or it took too long). */
+"connect" | 
+/**  The TLS handshake failed: certificate, protocol, wrong security mode. */
+"tls" | 
+/**  The server refused the login or password. */
+"auth" | 
+/**  The folder does not exist. */
+"folder" | 
+/**  The server answered something unexpected or refused a command. */
+"protocol" | 
+/**  The server refused the message for good (e.g. 550 mailbox unknown). */
+"rejected";
+
+/**  How a connection to a mail server is protected. */
+export type MailSecurity = 
+/**  TLS from the first byte (IMAP 993, SMTP 465). */
+"tls" | 
+/**  A plain connection upgraded with STARTTLS (IMAP 143, SMTP 587). */
+"starttls" | 
+/**  No encryption: only for a server on the local network. */
+"none";
+
+/**  One server of a mailbox (IMAP or SMTP). */
+export type MailServer = {
+	host: string,
+	port: number,
+	security: MailSecurity,
+};
+
+/**  The usual IMAP and SMTP servers for an address. */
+export type MailServers = {
+	imap: MailServer,
+	smtp: MailServer,
+};
+
+/**  A connected mailbox (a channel account of kind `email`). */
+export type Mailbox = {
+	accountId: number,
+	projectId: number | null,
+	name: string,
+	address: string,
+	login: string,
+	imap: MailServer,
+	smtp: MailServer,
+	folder: string,
+	moveTo: string | null,
+	pollIntervalS: number,
+	importDays: number | null,
+	state: MailboxState,
+	lastError: MailError | null,
+	import: ImportProgress | null,
+};
+
+/**
+ *  A mailbox as the person adding or editing it types it. The password is
+ *  only ever in transit to the keyring: `None` when editing keeps the stored one.
+ */
+export type MailboxInput = {
+	/**  What the inbox calls it, e.g. "Shop mail". */
+	name: string,
+	/**  The address customers write to; replies are sent from it. */
+	address: string,
+	/**  The login for both servers; the address when empty. */
+	login: string | null,
+	password: string | null,
+	imap: MailServer,
+	smtp: MailServer,
+	/**  The folder new mail arrives in ("INBOX" when empty). */
+	folder: string | null,
+	/**  Move mail to this folder once it is stored (created when missing). */
+	moveTo: string | null,
+	/**  How often to look for new mail when the server has no IMAP IDLE. */
+	pollIntervalS: number | null,
+	/**
+	 *  How many days of existing mail the first connection imports (all when
+	 *  `None`, only new mail when 0).
+	 */
+	importDays: number | null,
+	projectId: number | null,
+};
+
+/**  What a mailbox is doing right now. */
+export type MailboxState = "connecting" | 
+/**  Reading existing mail (see [`Mailbox::import`]). */
+"importing" | 
+/**  Connected; the server pushes new mail (IMAP IDLE). */
+"listening" | 
+/**  Connected; new mail is looked for every poll interval. */
+"polling" | 
+/**  Not connected; trying again (see [`Mailbox::last_error`]). */
+"offline" | "stopped";
 
 export type Message = {
 	id: number,
@@ -188,6 +323,10 @@ export type Message = {
 	deliveryError: string | null,
 	createdAt: number,
 	sentAt: number | null,
+	/**  The quoted history below an e-mail reply, folded away in the thread. */
+	quoted: string | null,
+	/**  The e-mail also has an HTML body (see `message_html`). */
+	hasHtml: boolean,
 };
 
 /**  An internal note on a conversation, never sent to the customer. */

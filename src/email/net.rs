@@ -1,0 +1,315 @@
+//! Talking to mail servers: TLS (public roots plus an optional company CA),
+//! the IMAP connection up to a logged-in session, the SMTP transport, and
+//! what each failure means for a person ([`MailError`]).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_imap::Client;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+use lettre::{AsyncSmtpTransport, Tokio1Executor};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
+
+use super::model::{MailError, MailProblem, MailSecurity, MailServer};
+use crate::error::{Error, Result};
+use crate::secret::Secret;
+
+/// Any stream an IMAP session runs over (plain TCP or TLS).
+pub trait ImapIo: AsyncRead + AsyncWrite + Unpin + Send + std::fmt::Debug {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + std::fmt::Debug> ImapIo for T {}
+
+pub type Session = async_imap::Session<Box<dyn ImapIo>>;
+
+/// The certificate authorities mail servers are checked against.
+#[derive(Clone)]
+pub struct TlsRoots {
+    config: Arc<rustls::ClientConfig>,
+    /// The extra CA as PEM, for lettre's own TLS set-up.
+    extra_pem: Option<Arc<Vec<u8>>>,
+}
+
+impl TlsRoots {
+    /// The public web roots, plus the PEM file's authorities when given.
+    pub fn new(extra_ca_file: Option<&std::path::Path>) -> Result<Self> {
+        let mut roots = rustls::RootCertStore {
+            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+        };
+        let extra_pem = match extra_ca_file {
+            Some(path) => {
+                let pem = std::fs::read(path).map_err(|source| Error::Io {
+                    path: path.display().to_string(),
+                    source,
+                })?;
+                let mut added = 0;
+                for cert in CertificateDer::pem_slice_iter(&pem) {
+                    let cert = cert.map_err(|e| {
+                        Error::invalid(format!("{}: not a PEM certificate: {e}", path.display()))
+                    })?;
+                    roots.add(cert).map_err(|e| {
+                        Error::invalid(format!("{}: unusable certificate: {e}", path.display()))
+                    })?;
+                    added += 1;
+                }
+                if added == 0 {
+                    return Err(Error::invalid(format!(
+                        "{}: no certificate in the file",
+                        path.display()
+                    )));
+                }
+                Some(Arc::new(pem))
+            }
+            None => None,
+        };
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| Error::invalid(format!("TLS set-up: {e}")))?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        Ok(Self {
+            config: Arc::new(config),
+            extra_pem,
+        })
+    }
+
+    async fn wrap(&self, host: &str, tcp: TcpStream) -> Result<Box<dyn ImapIo>, MailError> {
+        let name = ServerName::try_from(host.to_owned())
+            .map_err(|_| MailError::new(MailProblem::Tls, format!("`{host}` is not a host name")))?;
+        let tls = tokio_rustls::TlsConnector::from(self.config.clone())
+            .connect(name, tcp)
+            .await
+            .map_err(|e| MailError::new(MailProblem::Tls, format!("TLS with {host}: {e}")))?;
+        Ok(Box::new(tls))
+    }
+}
+
+async fn timed<T>(
+    limit: Duration,
+    what: &str,
+    f: impl Future<Output = Result<T, MailError>>,
+) -> Result<T, MailError> {
+    tokio::time::timeout(limit, f).await.unwrap_or_else(|_| {
+        Err(MailError::new(
+            MailProblem::Connect,
+            format!("{what}: no answer within {} s", limit.as_secs()),
+        ))
+    })
+}
+
+/// Resolves the server's name, so that a typo is told apart from a server
+/// that does not answer.
+async fn resolve(server: &MailServer) -> Result<Vec<SocketAddr>, MailError> {
+    let host = server.host.trim();
+    if host.is_empty() {
+        return Err(MailError::new(MailProblem::Dns, "no server name"));
+    }
+    let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host, server.port))
+        .await
+        .map_err(|e| MailError::new(MailProblem::Dns, format!("cannot resolve {host}: {e}")))?
+        .collect();
+    if addrs.is_empty() {
+        return Err(MailError::new(
+            MailProblem::Dns,
+            format!("{host} has no address"),
+        ));
+    }
+    Ok(addrs)
+}
+
+async fn tcp(server: &MailServer) -> Result<TcpStream, MailError> {
+    let addrs = resolve(server).await?;
+    TcpStream::connect(&addrs[..]).await.map_err(|e| {
+        MailError::new(
+            MailProblem::Connect,
+            format!("cannot connect to {}:{}: {e}", server.host, server.port),
+        )
+    })
+}
+
+fn imap_error(what: &str, e: async_imap::error::Error) -> MailError {
+    use async_imap::error::Error as E;
+    match e {
+        E::Io(e) => MailError::new(MailProblem::Connect, format!("{what}: {e}")),
+        E::ConnectionLost => MailError::new(MailProblem::Connect, format!("{what}: connection lost")),
+        E::No(text) | E::Bad(text) => {
+            MailError::new(MailProblem::Protocol, format!("{what}: {}", text.trim()))
+        }
+        other => MailError::new(MailProblem::Protocol, format!("{what}: {other}")),
+    }
+}
+
+/// Reads the server's greeting: a server that speaks something else (or TLS
+/// where plain was expected) shows here.
+async fn greeting<T: ImapIo>(client: &mut Client<T>) -> Result<(), MailError> {
+    match client.read_response().await {
+        Ok(Some(_)) => Ok(()),
+        Ok(None) => Err(MailError::new(
+            MailProblem::Protocol,
+            "the server closed the connection without greeting (wrong port or security mode?)",
+        )),
+        Err(e) => Err(MailError::new(
+            MailProblem::Protocol,
+            format!("no IMAP greeting (wrong port or security mode?): {e}"),
+        )),
+    }
+}
+
+/// Connects and logs in; the folder is not selected yet.
+pub async fn imap_session(
+    server: &MailServer,
+    login: &str,
+    password: &Secret<String>,
+    roots: &TlsRoots,
+    limit: Duration,
+) -> Result<Session, MailError> {
+    timed(limit, "IMAP", async {
+        let tcp = tcp(server).await?;
+        let stream: Box<dyn ImapIo> = match server.security {
+            MailSecurity::Tls => roots.wrap(&server.host, tcp).await?,
+            MailSecurity::None => Box::new(tcp),
+            MailSecurity::Starttls => {
+                let mut client = Client::new(tcp);
+                greeting(&mut client).await?;
+                client
+                    .run_command_and_check_ok("STARTTLS", None)
+                    .await
+                    .map_err(|e| {
+                        MailError::new(
+                            MailProblem::Tls,
+                            format!("the server refused STARTTLS: {}", imap_error("STARTTLS", e)),
+                        )
+                    })?;
+                roots.wrap(&server.host, client.into_inner()).await?
+            }
+        };
+        let mut client = Client::new(stream);
+        if server.security != MailSecurity::Starttls {
+            greeting(&mut client).await?;
+        }
+        client
+            .login(login, password.expose())
+            .await
+            .map_err(|(e, _)| match e {
+                async_imap::error::Error::No(text) => MailError::new(
+                    MailProblem::Auth,
+                    format!("the IMAP server refused the login: {}", text.trim()),
+                ),
+                other => imap_error("IMAP login", other),
+            })
+    })
+    .await
+}
+
+/// Selects `folder`, telling a missing folder apart from other refusals.
+pub async fn select(
+    session: &mut Session,
+    folder: &str,
+) -> Result<async_imap::types::Mailbox, MailError> {
+    session.select(folder).await.map_err(|e| match e {
+        async_imap::error::Error::No(text) => MailError::new(
+            MailProblem::Folder,
+            format!("folder “{folder}” cannot be opened: {}", text.trim()),
+        ),
+        other => imap_error("SELECT", other),
+    })
+}
+
+pub fn imap_failure(what: &str, e: async_imap::error::Error) -> MailError {
+    imap_error(what, e)
+}
+
+pub type Smtp = AsyncSmtpTransport<Tokio1Executor>;
+
+/// The SMTP transport for a mailbox: authenticated with its login.
+pub async fn smtp_transport(
+    server: &MailServer,
+    login: &str,
+    password: &Secret<String>,
+    roots: &TlsRoots,
+    limit: Duration,
+) -> Result<Smtp, MailError> {
+    // lettre resolves names itself; resolving first tells a typo apart.
+    resolve(server).await?;
+    let host = server.host.trim();
+    let tls = match server.security {
+        MailSecurity::None => Tls::None,
+        security => {
+            let mut params = TlsParameters::builder(host.to_owned());
+            if let Some(pem) = &roots.extra_pem {
+                for block in split_pem(pem) {
+                    let cert = Certificate::from_pem(&block)
+                        .map_err(|e| MailError::new(MailProblem::Tls, format!("extra CA: {e}")))?;
+                    params = params.add_root_certificate(cert);
+                }
+            }
+            let params = params
+                .build_rustls()
+                .map_err(|e| MailError::new(MailProblem::Tls, format!("TLS set-up: {e}")))?;
+            if security == MailSecurity::Tls {
+                Tls::Wrapper(params)
+            } else {
+                Tls::Required(params)
+            }
+        }
+    };
+    Ok(Smtp::builder_dangerous(host)
+        .port(server.port)
+        .tls(tls)
+        .timeout(Some(limit))
+        .credentials(Credentials::new(
+            login.to_owned(),
+            password.expose().clone(),
+        ))
+        .build())
+}
+
+/// lettre takes one certificate per call.
+fn split_pem(pem: &[u8]) -> Vec<Vec<u8>> {
+    let text = String::from_utf8_lossy(pem);
+    let mut blocks = Vec::new();
+    let mut current = String::new();
+    for line in text.lines() {
+        current.push_str(line);
+        current.push('\n');
+        if line.starts_with("-----END CERTIFICATE") {
+            if let Some(start) = current.find("-----BEGIN CERTIFICATE") {
+                blocks.push(current.as_bytes()[start..].to_vec());
+            }
+            current.clear();
+        }
+    }
+    blocks
+}
+
+/// What an SMTP failure means for a person.
+pub fn smtp_error(e: &lettre::transport::smtp::Error) -> MailError {
+    use std::error::Error as _;
+    let mut detail = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        detail = format!("{detail}: {s}");
+        source = s.source();
+    }
+    let code = e.status().map(|c| c.to_string());
+    let problem = match code.as_deref() {
+        Some("535" | "534" | "530" | "454") => MailProblem::Auth,
+        _ if e.is_permanent() => MailProblem::Rejected,
+        _ if e.is_tls() => MailProblem::Tls,
+        _ if e.is_transient() => MailProblem::Protocol,
+        _ if e.is_client() && detail.contains("authentication") => MailProblem::Auth,
+        _ if e.is_response() || e.is_client() => MailProblem::Protocol,
+        _ => MailProblem::Connect,
+    };
+    let message = match problem {
+        MailProblem::Auth => format!("the SMTP server refused the login: {detail}"),
+        MailProblem::Connect => format!("cannot reach the SMTP server: {detail}"),
+        MailProblem::Tls => format!("TLS with the SMTP server: {detail}"),
+        _ => detail,
+    };
+    MailError::new(problem, message)
+}

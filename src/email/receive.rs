@@ -1,0 +1,396 @@
+//! Reading a mailbox: connect, read what is new in the folder, then wait for
+//! more (IMAP IDLE when the server has it, polling otherwise); on any failure,
+//! reconnect with a growing pause.
+//!
+//! The folder's (UIDVALIDITY, last UID) is stored in the transaction that
+//! stores the mail, so a restart neither misses nor repeats anything. Mail is
+//! fetched with BODY.PEEK (which leaves it unread); once stored it is marked
+//! read (not while importing existing mail) and moved when the mailbox says so.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_imap::extensions::idle::IdleResponse;
+use futures_util::TryStreamExt;
+use tokio_util::sync::CancellationToken;
+
+use super::model::{ImportProgress, MailError, MailProblem, MailboxState};
+use super::net::{self, Session};
+use super::store::{Outcome, store_mail};
+use super::{Account, Core};
+use crate::error::Error;
+use crate::model::IngestOutcome;
+use crate::relay::Relay;
+
+/// Runs one mailbox until cancelled.
+pub(super) async fn run(core: Arc<Core>, relay: Relay, account_id: i64, cancel: CancellationToken) {
+    let min = core.settings.reconnect_min_ms.max(1);
+    let max = core.settings.reconnect_max_ms.max(min);
+    let mut pause = min;
+    while !cancel.is_cancelled() {
+        core.set_status(account_id, |s| s.state = MailboxState::Connecting);
+        let connected = std::sync::atomic::AtomicBool::new(false);
+        let failure = match connect_and_read(&core, &relay, account_id, &cancel, &connected).await {
+            Ok(()) => break,
+            Err(e) => e,
+        };
+        if cancel.is_cancelled() {
+            break;
+        }
+        if connected.load(std::sync::atomic::Ordering::Relaxed) {
+            pause = min;
+        }
+        tracing::warn!(account_id, problem = ?failure.problem, error = %failure.message,
+            retry_in_ms = pause, "mailbox offline");
+        core.set_status(account_id, |s| {
+            s.state = MailboxState::Offline;
+            s.last_error = Some(failure);
+            s.import = None;
+        });
+        let pause_ms = u64::try_from(pause).unwrap_or(0);
+        let wait = Duration::from_millis(pause_ms + fastrand::u64(0..=pause_ms / 4).min(60_000));
+        tokio::select! {
+            () = cancel.cancelled() => break,
+            () = tokio::time::sleep(wait) => {}
+        }
+        pause = (pause * 2).min(max);
+    }
+    core.set_status(account_id, |s| {
+        s.state = MailboxState::Stopped;
+        s.import = None;
+    });
+}
+
+fn store_error(e: Error) -> MailError {
+    MailError::new(MailProblem::Protocol, format!("storing mail: {e}"))
+}
+
+async fn connect_and_read(
+    core: &Core,
+    relay: &Relay,
+    account_id: i64,
+    cancel: &CancellationToken,
+    connected: &std::sync::atomic::AtomicBool,
+) -> Result<(), MailError> {
+    let account = core.account(account_id).await.map_err(|e| match e {
+        Error::Keyring(m) => MailError::new(MailProblem::Auth, m),
+        other => store_error(other),
+    })?;
+    let s = &account.stored;
+    let mut session =
+        net::imap_session(&s.imap, &s.login, &account.password, &core.roots, core.timeout())
+            .await?;
+    connected.store(true, std::sync::atomic::Ordering::Relaxed);
+    let idle = session
+        .capabilities()
+        .await
+        .map(|c| c.has_str("IDLE"))
+        .unwrap_or(false);
+    tracing::info!(account_id, idle, "mailbox connected");
+    core.set_status(account_id, |st| st.last_error = None);
+    loop {
+        read_new(core, relay, &account, &mut session).await?;
+        if cancel.is_cancelled() {
+            let _ignored = session.logout().await;
+            return Ok(());
+        }
+        session = if idle {
+            core.set_status(account_id, |st| st.state = MailboxState::Listening);
+            match wait_idle(core, session, cancel).await? {
+                Some(session) => session,
+                None => return Ok(()),
+            }
+        } else {
+            core.set_status(account_id, |st| st.state = MailboxState::Polling);
+            let poll = Duration::from_secs(u64::from(s.poll_interval_s));
+            tokio::select! {
+                () = cancel.cancelled() => {
+                    let _ignored = session.logout().await;
+                    return Ok(());
+                }
+                () = tokio::time::sleep(poll) => session,
+            }
+        };
+    }
+}
+
+/// Waits in IDLE until the server tells of a change, the renewal time passes
+/// or the mailbox is stopped (`None`).
+async fn wait_idle(
+    core: &Core,
+    session: Session,
+    cancel: &CancellationToken,
+) -> Result<Option<Session>, MailError> {
+    let mut handle = session.idle();
+    handle
+        .init()
+        .await
+        .map_err(|e| net::imap_failure("IDLE", e))?;
+    let (wait, stop) = handle.wait_with_timeout(Duration::from_secs(core.settings.idle_renew_s));
+    let stopped = tokio::select! {
+        response = wait => {
+            match response.map_err(|e| net::imap_failure("IDLE", e))? {
+                IdleResponse::NewData(_) | IdleResponse::Timeout | IdleResponse::ManualInterrupt => false,
+            }
+        }
+        () = cancel.cancelled() => true,
+    };
+    drop(stop);
+    let session = tokio::time::timeout(core.timeout(), handle.done())
+        .await
+        .map_err(|_| MailError::new(MailProblem::Connect, "IDLE: no answer to DONE"))?
+        .map_err(|e| net::imap_failure("IDLE", e))?;
+    if stopped {
+        let mut session = session;
+        let _ignored = session.logout().await;
+        return Ok(None);
+    }
+    Ok(Some(session))
+}
+
+/// IMAP's date for SEARCH SINCE: "1-Feb-2025".
+fn imap_date(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .format("%-d-%b-%Y")
+        .to_string()
+}
+
+fn uid_set(uids: &[u32]) -> String {
+    uids.iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Reads everything in the folder after the stored position.
+async fn read_new(
+    core: &Core,
+    relay: &Relay,
+    account: &Account,
+    session: &mut Session,
+) -> Result<(), MailError> {
+    let folder = &account.stored.folder;
+    let selected = net::select(session, folder).await?;
+    let validity = i64::from(selected.uid_validity.unwrap_or(0));
+    let position: Option<(i64, i64)> = sqlx::query_as(
+        "SELECT uid_validity, last_uid FROM email_folders WHERE channel_account_id = ?1 AND folder = ?2",
+    )
+    .bind(account.id)
+    .bind(folder)
+    .fetch_optional(core.store.pool())
+    .await
+    .map_err(|e| store_error(e.into()))?;
+
+    let limit = core.timeout();
+    let command = |what: &'static str| move |e| net::imap_failure(what, e);
+    let (after, importing) = match position {
+        Some((v, last)) if v == validity => (u32::try_from(last).unwrap_or(0), false),
+        Some((old, _)) => {
+            tracing::warn!(account_id = account.id, old, new = validity,
+                "the folder's UIDVALIDITY changed: reading it again, known mail is recognised");
+            (0, true)
+        }
+        None => (0, true),
+    };
+    let query = match (position, account.stored.import_days) {
+        (None, Some(days)) => {
+            let since = core.clock.now_ms() - i64::from(days) * 86_400_000;
+            format!("UID {}:* SINCE {}", after + 1, imap_date(since))
+        }
+        _ => format!("UID {}:*", after + 1),
+    };
+    let mut uids: Vec<u32> = tokio::time::timeout(limit, session.uid_search(&query))
+        .await
+        .map_err(|_| MailError::new(MailProblem::Connect, "SEARCH: no answer"))?
+        .map_err(command("SEARCH"))?
+        .into_iter()
+        .filter(|uid| *uid > after)
+        .collect();
+    uids.sort_unstable();
+    // The first connection with `import_days = 0` starts after what is there.
+    let skip_to = if position.is_none() && account.stored.import_days == Some(0) {
+        uids.last().copied()
+    } else {
+        None
+    };
+    if let Some(last) = skip_to {
+        uids.clear();
+        save_position(core, account.id, folder, validity, last).await?;
+    } else if uids.is_empty() && position.map(|(v, _)| v) != Some(validity) {
+        save_position(core, account.id, folder, validity, after).await?;
+    }
+    if uids.is_empty() {
+        return Ok(());
+    }
+
+    let total = u32::try_from(uids.len()).unwrap_or(u32::MAX);
+    let mut done = 0u32;
+    if importing {
+        core.set_status(account.id, |s| {
+            s.state = MailboxState::Importing;
+            s.import = Some(ImportProgress { done, total });
+        });
+        tracing::info!(account_id = account.id, total, "importing mail");
+    }
+    for chunk in uids.chunks(core.settings.batch.max(1)) {
+        let set = uid_set(chunk);
+        let fetched: Vec<(u32, Vec<u8>)> = tokio::time::timeout(limit * 4, async {
+            session
+                .uid_fetch(&set, "(UID BODY.PEEK[])")
+                .await?
+                .try_filter_map(|f| async move {
+                    Ok(f.uid.zip(f.body().map(<[u8]>::to_vec)))
+                })
+                .try_collect()
+                .await
+        })
+        .await
+        .map_err(|_| MailError::new(MailProblem::Connect, "FETCH: no answer"))?
+        .map_err(command("FETCH"))?;
+        let mut fetched = fetched;
+        fetched.sort_by_key(|(uid, _)| *uid);
+        let last = chunk.last().copied().unwrap_or(after);
+        let stored = store_batch(core, relay, account, &fetched, validity, last).await?;
+        for outcome in &stored {
+            relay.after_commit(outcome).await;
+        }
+        if !importing {
+            tokio::time::timeout(limit, async {
+                session
+                    .uid_store(&set, "+FLAGS.SILENT (\\Seen)")
+                    .await?
+                    .try_collect::<Vec<_>>()
+                    .await
+            })
+            .await
+            .map_err(|_| MailError::new(MailProblem::Connect, "STORE: no answer"))?
+            .map_err(command("STORE"))?;
+        }
+        if let Some(to) = &account.stored.move_to {
+            move_processed(session, &set, to, limit).await?;
+        }
+        done += u32::try_from(chunk.len()).unwrap_or(0);
+        if importing {
+            core.set_status(account.id, |s| s.import = Some(ImportProgress { done, total }));
+        }
+    }
+    if importing {
+        tracing::info!(account_id = account.id, total, "import finished");
+        core.set_status(account.id, |s| s.import = None);
+    }
+    Ok(())
+}
+
+async fn save_position(
+    core: &Core,
+    account_id: i64,
+    folder: &str,
+    validity: i64,
+    last: u32,
+) -> Result<(), MailError> {
+    async {
+        let mut tx = core.store.write().await?;
+        position_in(&mut tx, core.clock.now_ms(), account_id, folder, validity, last).await?;
+        tx.commit().await?;
+        Ok::<_, Error>(())
+    }
+    .await
+    .map_err(store_error)
+}
+
+async fn position_in(
+    db: &mut sqlx::SqliteConnection,
+    now: i64,
+    account_id: i64,
+    folder: &str,
+    validity: i64,
+    last: u32,
+) -> Result<(), Error> {
+    sqlx::query(
+        "INSERT INTO email_folders (channel_account_id, folder, uid_validity, last_uid, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (channel_account_id, folder) DO UPDATE SET uid_validity = excluded.uid_validity,
+             last_uid = excluded.last_uid, updated_at = excluded.updated_at",
+    )
+    .bind(account_id)
+    .bind(folder)
+    .bind(validity)
+    .bind(i64::from(last))
+    .bind(now)
+    .execute(&mut *db)
+    .await?;
+    Ok(())
+}
+
+/// Stores a batch of mail and the folder position after it, all or nothing.
+async fn store_batch(
+    core: &Core,
+    relay: &Relay,
+    account: &Account,
+    fetched: &[(u32, Vec<u8>)],
+    validity: i64,
+    last: u32,
+) -> Result<Vec<IngestOutcome>, MailError> {
+    async {
+        let mut tx = core.store.write().await?;
+        let mut stored = Vec::new();
+        for (uid, raw) in fetched {
+            match store_mail(core, relay, &mut tx, account, raw).await? {
+                Outcome::Stored(outcome) => stored.push(outcome),
+                Outcome::Skipped(why) => {
+                    tracing::debug!(account_id = account.id, uid, ?why, "mail not stored as a message");
+                }
+            }
+        }
+        position_in(&mut tx, core.clock.now_ms(), account.id, &account.stored.folder, validity, last)
+            .await?;
+        tx.commit().await?;
+        Ok::<_, Error>(stored)
+    }
+    .await
+    .map_err(store_error)
+}
+
+/// Moves stored mail to the mailbox's folder for processed mail, creating it
+/// when missing; MOVE when the server has it, else COPY + \Deleted + EXPUNGE.
+async fn move_processed(
+    session: &mut Session,
+    set: &str,
+    to: &str,
+    limit: Duration,
+) -> Result<(), MailError> {
+    let timed = |what: &'static str| MailError::new(MailProblem::Connect, format!("{what}: no answer"));
+    let has_move = tokio::time::timeout(limit, session.capabilities())
+        .await
+        .map_err(|_| timed("CAPABILITY"))?
+        .map(|c| c.has_str("MOVE"))
+        .map_err(|e| net::imap_failure("CAPABILITY", e))?;
+    // CREATE answers NO when the folder exists; that is fine.
+    if let Ok(Err(e)) = tokio::time::timeout(limit, session.create(to)).await {
+        tracing::debug!(error = %e, folder = to, "CREATE");
+    }
+    if has_move {
+        tokio::time::timeout(limit, session.uid_mv(set, to))
+            .await
+            .map_err(|_| timed("MOVE"))?
+            .map_err(|e| net::imap_failure("MOVE", e))?;
+        return Ok(());
+    }
+    tokio::time::timeout(limit, session.uid_copy(set, to))
+        .await
+        .map_err(|_| timed("COPY"))?
+        .map_err(|e| net::imap_failure("COPY", e))?;
+    tokio::time::timeout(limit, async {
+        session
+            .uid_store(set, "+FLAGS.SILENT (\\Deleted)")
+            .await?
+            .try_collect::<Vec<_>>()
+            .await?;
+        session.expunge().await?.try_collect::<Vec<_>>().await
+    })
+    .await
+    .map_err(|_| timed("EXPUNGE"))?
+    .map_err(|e| net::imap_failure("EXPUNGE", e))?;
+    Ok(())
+}
