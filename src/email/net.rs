@@ -223,6 +223,11 @@ pub fn imap_failure(what: &str, e: async_imap::error::Error) -> MailError {
     imap_error(what, e)
 }
 
+/// [`imap_failure`] for `map_err`.
+pub fn imap_failure_fn(what: &'static str) -> impl Fn(async_imap::error::Error) -> MailError {
+    move |e| imap_error(what, e)
+}
+
 pub type Smtp = AsyncSmtpTransport<Tokio1Executor>;
 
 /// The SMTP transport for a mailbox: authenticated with its login.

@@ -163,6 +163,22 @@ fn uid_set(uids: &[u32]) -> String {
         .join(",")
 }
 
+/// The UIDs a SEARCH finds after `after`, in order.
+async fn search(
+    session: &mut Session,
+    query: &str,
+    after: u32,
+    limit: Duration,
+) -> Result<Vec<u32>, MailError> {
+    let found = tokio::time::timeout(limit, session.uid_search(query))
+        .await
+        .map_err(|_| MailError::new(MailProblem::Connect, "SEARCH: no answer"))?
+        .map_err(net::imap_failure_fn("SEARCH"))?;
+    let mut uids: Vec<u32> = found.into_iter().filter(|uid| *uid > after).collect();
+    uids.sort_unstable();
+    Ok(uids)
+}
+
 /// Reads everything in the folder after the stored position.
 async fn read_new(
     core: &Core,
@@ -183,7 +199,7 @@ async fn read_new(
     .map_err(|e| store_error(e.into()))?;
 
     let limit = core.timeout();
-    let command = |what: &'static str| move |e| net::imap_failure(what, e);
+    let command = net::imap_failure_fn;
     let (after, importing) = match position {
         Some((v, last)) if v == validity => (u32::try_from(last).unwrap_or(0), false),
         Some((old, _)) => {
@@ -193,34 +209,25 @@ async fn read_new(
         }
         None => (0, true),
     };
-    let query = match (position, account.stored.import_days) {
+    // The first connection may import only recent mail: the position then
+    // starts after everything already in the folder.
+    let (uids, floor) = match (position, account.stored.import_days) {
         (None, Some(days)) => {
-            let since = core.clock.now_ms() - i64::from(days) * 86_400_000;
-            format!("UID {}:* SINCE {}", after + 1, imap_date(since))
+            let top = search(session, "ALL", after, limit).await?.last().copied().unwrap_or(0);
+            let uids = if days == 0 {
+                Vec::new()
+            } else {
+                let since = core.clock.now_ms() - i64::from(days) * 86_400_000;
+                search(session, &format!("SINCE {}", imap_date(since)), after, limit).await?
+            };
+            (uids, top)
         }
-        _ => format!("UID {}:*", after + 1),
+        _ => (search(session, &format!("UID {}:*", after + 1), after, limit).await?, after),
     };
-    let mut uids: Vec<u32> = tokio::time::timeout(limit, session.uid_search(&query))
-        .await
-        .map_err(|_| MailError::new(MailProblem::Connect, "SEARCH: no answer"))?
-        .map_err(command("SEARCH"))?
-        .into_iter()
-        .filter(|uid| *uid > after)
-        .collect();
-    uids.sort_unstable();
-    // The first connection with `import_days = 0` starts after what is there.
-    let skip_to = if position.is_none() && account.stored.import_days == Some(0) {
-        uids.last().copied()
-    } else {
-        None
-    };
-    if let Some(last) = skip_to {
-        uids.clear();
-        save_position(core, account.id, folder, validity, last).await?;
-    } else if uids.is_empty() && position.map(|(v, _)| v) != Some(validity) {
-        save_position(core, account.id, folder, validity, after).await?;
-    }
     if uids.is_empty() {
+        if position != Some((validity, i64::from(floor))) {
+            save_position(core, account.id, folder, validity, floor).await?;
+        }
         return Ok(());
     }
 
@@ -274,6 +281,9 @@ async fn read_new(
         if importing {
             core.set_status(account.id, |s| s.import = Some(ImportProgress { done, total }));
         }
+    }
+    if floor > uids.last().copied().unwrap_or(0) {
+        save_position(core, account.id, folder, validity, floor).await?;
     }
     if importing {
         tracing::info!(account_id = account.id, total, "import finished");

@@ -6,13 +6,14 @@ import { ThreadPane } from "./components/Thread";
 import { ContactPanel } from "./components/ContactPanel";
 import { TestChatPanel } from "./components/TestChatPanel";
 import { ProjectsView } from "./components/ProjectsView";
+import { MailboxesView } from "./components/MailboxesView";
 import { useStatusCounts } from "./hooks";
 import { useConversation } from "./useConversation";
 
 export default function App() {
   const [view, setView] = useState<View>("inbox");
   const [testChatOpen, setTestChatOpen] = useState(false);
-  // Kept here so that coming back from Projects shows the same conversation.
+  // Kept here so that coming back from Projects or Mailboxes shows the same conversation.
   const [selectedId, setSelectedId] = useState<number | null>(null);
 
   // The test chat writes into the inbox, so it opens there.
@@ -35,8 +36,10 @@ export default function App() {
           testChatOpen={testChatOpen}
           setTestChatOpen={setTestChatOpen}
         />
-      ) : (
+      ) : view === "projects" ? (
         <ProjectsView />
+      ) : (
+        <MailboxesView />
       )}
     </div>
   );

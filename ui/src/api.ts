@@ -3,11 +3,16 @@
 import { commands as engineCommands, events as engineEvents } from "./bindings";
 import type {
   ApiError,
+  Attachment,
   BotInput,
   BotState,
   ConversationFilter,
   ConversationStatus,
   EngineEvent,
+  MailboxInput,
+  MailboxState,
+  MailProblem,
+  MailSecurity,
   ProjectInput,
   WorkGroupProblem,
 } from "./bindings";
@@ -24,6 +29,7 @@ export type {
   BotState,
   ChannelAccount,
   ChannelKind,
+  ConnectionReport,
   Contact,
   ContactIdentity,
   ConversationDetail,
@@ -36,8 +42,17 @@ export type {
   EngineEvent,
   ErrorCode,
   IdentityKind,
+  ImportProgress,
   IngestOutcome,
   Language as ProjectLanguage,
+  MailError,
+  MailProblem,
+  MailSecurity,
+  MailServer,
+  MailServers,
+  Mailbox,
+  MailboxInput,
+  MailboxState,
   Message,
   Note,
   Project,
@@ -69,6 +84,22 @@ export const WORK_GROUP_PROBLEMS: readonly WorkGroupProblem[] = [
   "cannot_manage_topics",
   "unreachable",
 ];
+
+export const MAILBOX_STATES: readonly MailboxState[] = [
+  "connecting",
+  "importing",
+  "listening",
+  "polling",
+  "offline",
+  "stopped",
+];
+
+export const MAIL_PROBLEMS: readonly MailProblem[] = ["dns", "connect", "tls", "auth", "folder", "protocol", "rejected"];
+
+export const MAIL_SECURITIES: readonly MailSecurity[] = ["tls", "starttls", "none"];
+
+/** The largest file the composer can attach (the engine's limit). */
+export const MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024;
 
 /** Where a bot talks to Telegram unless the project names its own Bot API server. */
 export const DEFAULT_BOT_API_URL = "https://api.telegram.org";
@@ -151,8 +182,8 @@ export const api = {
   getConversation: (conversationId: number) =>
     unwrap(backend.commands.getConversation(conversationId)),
   markRead: (conversationId: number) => unwrap(backend.commands.markRead(conversationId)),
-  sendReply: (conversationId: number, text: string) =>
-    unwrap(backend.commands.sendReply(conversationId, text)),
+  sendReply: (conversationId: number, text: string, attachments: Attachment[] = []) =>
+    unwrap(backend.commands.sendReply(conversationId, text, attachments)),
   setConversationStatus: (conversationId: number, status: ConversationStatus) =>
     unwrap(backend.commands.setConversationStatus(conversationId, status)),
   simulateInbound: (customer: string, text: string) =>
@@ -174,6 +205,23 @@ export const api = {
   setProjectSources: (projectId: number, accountIds: number[]) =>
     unwrap(backend.commands.setProjectSources(projectId, accountIds)),
   listChannelAccounts: () => unwrap(backend.commands.listChannelAccounts()),
+  uploadAttachment: (name: string, mime: string | null, base64: string) =>
+    unwrap(backend.commands.uploadAttachment(name, mime, base64)),
+  /** A stored attachment's content, as base64. */
+  readAttachment: (url: string) => unwrap(backend.commands.readAttachment(url)),
+  /** Saves a stored attachment in the Downloads folder; resolves to the new file's path. */
+  saveAttachment: (url: string, name: string) => unwrap(backend.commands.saveAttachment(url, name)),
+  /** The sanitized HTML of an e-mail message, or null when it had none. */
+  messageHtml: (messageId: number) => unwrap(backend.commands.messageHtml(messageId)),
+  listMailboxes: () => unwrap(backend.commands.listMailboxes()),
+  addMailbox: (input: MailboxInput) => unwrap(backend.commands.addMailbox(input)),
+  updateMailbox: (accountId: number, input: MailboxInput) =>
+    unwrap(backend.commands.updateMailbox(accountId, input)),
+  removeMailbox: (accountId: number) => unwrap(backend.commands.removeMailbox(accountId)),
+  testMailbox: (input: MailboxInput, accountId: number | null) =>
+    unwrap(backend.commands.testMailbox(input, accountId)),
+  /** The usual servers for an address (never fails). */
+  guessMailServers: (address: string) => backend.commands.guessMailServers(address),
 };
 
 /**

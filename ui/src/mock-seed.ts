@@ -1,6 +1,7 @@
 // Demo conversations for the in-memory engine (see mock.ts).
 import type {
   Attachment,
+  AttachmentKind,
   AuthorKind,
   ChannelKind,
   ContactIdentity,
@@ -13,6 +14,14 @@ export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
 export const DAY = 24 * HOUR;
 
+/** A file the demo engine keeps (see mock-files.ts), as an attachment of a seed message. */
+export type DemoFile = {
+  kind: AttachmentKind;
+  name: string;
+  mime: string;
+  base64: string;
+};
+
 export type SeedMessage = {
   ago: number;
   direction: Direction;
@@ -21,7 +30,14 @@ export type SeedMessage = {
   text: string;
   delivery?: Delivery;
   deliveryError?: string;
+  /** Attachments the engine only knows by name (no stored file). */
   attachments?: Attachment[];
+  /** Attachments with a stored file (`file:` url). */
+  files?: DemoFile[];
+  /** The quoted history below an e-mail reply. */
+  quoted?: string;
+  /** The e-mail's HTML body, as the engine keeps it after sanitizing. */
+  html?: string;
 };
 
 export type SeedNote = {
@@ -162,8 +178,16 @@ export function seedData(locale: "ru" | "en"): SeedConversation[] {
           direction: "in",
           author: "customer",
           text: ru
-            ? "Добрый день! Пришлите, пожалуйста, счёт на оплату по заказу №1842."
-            : "Good afternoon! Please send the invoice for order #1842.",
+            ? "Добрый день! Пришлите, пожалуйста, счёт на оплату по заказу №1842. Реквизиты и скриншот заказа во вложении."
+            : "Good afternoon! Please send the invoice for order #1842. Our company details and a screenshot of the order are attached.",
+          quoted: ru
+            ? "Пн, 10 мар. 2025 г. в 14:02, Магазин Tuberry <shop@tuberry.example> написал(а):\n> Здравствуйте!\n> Ваш заказ №1842 подтверждён: 12 стульев «Норд», 2 стола «Осло».\n> Счёт на оплату пришлём по запросу.\n>\n> С уважением,\n> Ольга, магазин Tuberry"
+            : "On Mon, 10 Mar 2025 at 14:02, Tuberry shop <shop@tuberry.example> wrote:\n> Hello!\n> Your order #1842 is confirmed: 12 “Nord” chairs, 2 “Oslo” tables.\n> We will send the invoice on request.\n>\n> Best regards,\n> Olga, Tuberry shop",
+          html: demoEmailHtml(ru),
+          files: [
+            { kind: "image", name: ru ? "заказ-1842.png" : "order-1842.png", mime: "image/png", base64: DEMO_PNG },
+            { kind: "file", name: ru ? "реквизиты.pdf" : "company-details.pdf", mime: "application/pdf", base64: DEMO_PDF },
+          ],
         },
         {
           ago: DAY + 2 * HOUR,
@@ -232,6 +256,46 @@ export function seedData(locale: "ru" | "en"): SeedConversation[] {
       ],
     },
   ];
+}
+
+/** A 96×64 picture of an order card (PNG). */
+export const DEMO_PNG =
+  "iVBORw0KGgoAAAANSUhEUgAAAGAAAABACAIAAABqVuVZAAAAlklEQVR42u3XQQ2AMBBFwcrADT7ASAXgAyc9cEJTwwEHDSEQWJjkKZjL/k1LN6pRQgAIECBAgAABAiRAgAABeh1QrZsaAQIECBCgiEA5T0EDBAjQF4AECBAgQIDiApWy/iRAgB4BEiBAgADZQTfcHUCAQgAJECBAgACdqp+HywMECBAgQIAAAQIECBAgQJ5VQIAACdCBdgFCteHXBQUCAAAAAElFTkSuQmCC";
+
+/** A one-page PDF with a company's details. */
+export const DEMO_PDF =
+  "JVBERi0xLjQKMSAwIG9iago8PCAvVHlwZSAvQ2F0YWxvZyAvUGFnZXMgMiAwIFIgPj4KZW5kb2JqCjIgMCBvYmoKPDwgL1R5cGUgL1BhZ2VzIC9LaWRzIFszIDAgUl0gL0NvdW50IDEgPj4KZW5kb2JqCjMgMCBvYmoKPDwgL1R5cGUgL1BhZ2UgL1BhcmVudCAyIDAgUiAvTWVkaWFCb3ggWzAgMCAzMDAgMTcwXSAvQ29udGVudHMgNCAwIFIgL1Jlc291cmNlcyA8PCAvRm9udCA8PCAvRjEgNSAwIFIgPj4gPj4gPj4KZW5kb2JqCjQgMCBvYmoKPDwgL0xlbmd0aCAxMTMgPj4Kc3RyZWFtCkJUIC9GMSAxNCBUZiA0MCAxMjAgVGQgKFZlY3RvciBMTEMgLSBjb21wYW55IGRldGFpbHMpIFRqIDAgLTI0IFRkIC9GMSAxMSBUZiAoSU5OIDc3MDEyMzQ1NjcgIEtQUCA3NzAxMDEwMDEpIFRqIEVUCmVuZHN0cmVhbQplbmRvYmoKNSAwIG9iago8PCAvVHlwZSAvRm9udCAvU3VidHlwZSAvVHlwZTEgL0Jhc2VGb250IC9IZWx2ZXRpY2EgPj4KZW5kb2JqCnhyZWYKMCA2CjAwMDAwMDAwMDAgNjU1MzUgZiAKMDAwMDAwMDAwOSAwMDAwMCBuIAowMDAwMDAwMDU4IDAwMDAwIG4gCjAwMDAwMDAxMTUgMDAwMDAgbiAKMDAwMDAwMDI0MSAwMDAwMCBuIAowMDAwMDAwNDA1IDAwMDAwIG4gCnRyYWlsZXIKPDwgL1NpemUgNiAvUm9vdCAxIDAgUiA+PgpzdGFydHhyZWYKNDc1CiUlRU9GCg==";
+
+/** The HTML body of the demo e-mail, already sanitized as the engine would keep it. */
+function demoEmailHtml(ru: boolean): string {
+  const rows = ru
+    ? [
+        ["Стул «Норд»", "12", "4 990 ₽"],
+        ["Стол «Осло»", "2", "18 500 ₽"],
+      ]
+    : [
+        ["“Nord” chair", "12", "4,990 ₽"],
+        ["“Oslo” table", "2", "18,500 ₽"],
+      ];
+  const head = ru ? ["Товар", "Кол-во", "Цена"] : ["Item", "Qty", "Price"];
+  const cell = 'style="padding:4px 10px;border-bottom:1px solid #e4e4e9"';
+  return [
+    `<div style="font-family:Arial,sans-serif;font-size:14px;color:#1c1c22">`,
+    `<p>${ru ? "Добрый день!" : "Good afternoon!"}</p>`,
+    `<p>${
+      ru
+        ? "Пришлите, пожалуйста, <b>счёт на оплату</b> по заказу №1842."
+        : "Please send the <b>invoice</b> for order #1842."
+    }</p>`,
+    `<table style="border-collapse:collapse;margin:8px 0">`,
+    `<tr>${head.map((h) => `<th align="left" ${cell}>${h}</th>`).join("")}</tr>`,
+    ...rows.map((r) => `<tr>${r.map((c) => `<td ${cell}>${c}</td>`).join("")}</tr>`),
+    `</table>`,
+    `<p>${ru ? "Реквизиты и скриншот заказа во вложении." : "Our company details and a screenshot of the order are attached."}</p>`,
+    `<p style="color:#585864">--<br>${ru ? "Бухгалтерия ООО «Вектор»" : "Accounts, Vector LLC"}<br>`,
+    `<a href="https://vector.example">vector.example</a></p>`,
+    `</div>`,
+  ].join("\n");
 }
 
 /** The work group a connected demo bot finds (see the mock's `workGroupAfterMs`). */

@@ -1,10 +1,11 @@
 // An in-memory engine with the same commands and events as the real one.
 // It backs the window in a plain browser (no desktop shell) and in tests.
+// Projects live in mock-projects.ts, mailboxes in mock-mail.ts and
+// attachment files in mock-files.ts; this file keeps the inbox itself.
 import type {
   ApiError,
   Attachment,
   Backend,
-  BotInput,
   BotState,
   ChannelAccount,
   ChannelKind,
@@ -17,20 +18,25 @@ import type {
   ConversationSummary,
   Direction,
   EngineEvent,
-  ErrorCode,
+  ImportProgress,
   IngestOutcome,
+  MailError,
+  MailboxState,
   Message,
   Note,
-  Project,
-  ProjectInput,
-  ProjectLanguage,
   Result,
   SimulatorEntry,
   StatusCounts,
-  WorkGroup,
   WorkGroupCheck,
 } from "./api";
-import { BULK_FIRST, BULK_LAST, BULK_TEXT, DAY, MINUTE, demoWorkGroupTitle, seedData } from "./mock-seed";
+import { createMockFiles } from "./mock-files";
+import { createMockMail } from "./mock-mail";
+import { createMockProjects } from "./mock-projects";
+import { BULK_FIRST, BULK_LAST, BULK_TEXT, DAY, MINUTE, seedData } from "./mock-seed";
+import { fail, ok, type MockCore } from "./mock-shared";
+
+export { DEMO_BOT_USERNAME } from "./mock-projects";
+export { DEMO_MAILBOX_ADDRESS } from "./mock-mail";
 
 export type MockOptions = {
   /** Language of the demo conversations. */
@@ -48,6 +54,12 @@ export type MockOptions = {
    * as if the seller had added it to one (the demo in a plain browser).
    */
   workGroupAfterMs?: number;
+  /** How long a (re)started mailbox stays "connecting". */
+  mailStartMs?: number;
+  /** How long a new mailbox takes to import its existing mail. */
+  mailImportMs?: number;
+  /** How long checking a mailbox's servers takes. */
+  mailProbeMs?: number;
   now?: () => number;
 };
 
@@ -60,49 +72,21 @@ export type MockBackend = Backend & {
   bindWorkGroup(projectId: number, title: string, check?: Partial<WorkGroupCheck>): void;
   /** Changes the state of a project's bot as its poller would. */
   setBotState(projectId: number, state: BotState, lastError?: string | null): void;
+  /** Changes the state of a mailbox as its receiver would. */
+  setMailboxState(
+    accountId: number,
+    state: MailboxState,
+    lastError?: MailError | null,
+    progress?: ImportProgress | null,
+  ): void;
   /** Adds a note as an operator's /note in the work group does. */
   addNote(conversationId: number, authorName: string, text: string): void;
 };
-
-/** The username every demo token connects as. */
-export const DEMO_BOT_USERNAME = "demo_shop_bot";
-
-/** The engine's DEFAULT_API_URL (not imported from api.ts: that module imports this one). */
-const DEFAULT_BOT_API_URL = "https://api.telegram.org";
-const TOKEN = /^\d+:[A-Za-z0-9_-]{20,}$/;
-const MAX_PROJECT_NAME = 80;
-
-type StoredProject = {
-  id: number;
-  name: string;
-  language: ProjectLanguage;
-  createdAt: number;
-  botAccountId: number | null;
-  workGroup: WorkGroup | null;
-};
-
-type StoredBot = {
-  accountId: number;
-  username: string;
-  apiUrl: string;
-  state: BotState;
-  lastError: string | null;
-  webhookUrl: string | null;
-};
-
-
-const ok = <T>(data: T): Result<T, ApiError> => ({ status: "ok", data });
-const fail = <T>(code: ErrorCode, message: string): Result<T, ApiError> => ({
-  status: "error",
-  error: { code, message },
-});
 
 export function createMockBackend(options: MockOptions = {}): MockBackend {
   const locale = options.locale ?? "en";
   const now = options.now ?? (() => Date.now());
   const deliveryDelayMs = options.deliveryDelayMs ?? 700;
-
-  const botStartMs = options.botStartMs ?? 150;
 
   const account = (id: number, kind: ChannelKind, name: string): ChannelAccount => ({
     id,
@@ -117,7 +101,7 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
     account(3, "telegram_account", "+7 900 000-00-00"),
     account(4, "avito", locale === "ru" ? "Авито · Мебель и товары" : "Avito · Furniture & goods"),
     account(5, "whatsapp", "WhatsApp Business"),
-    account(6, "email", "shop@tuberry.example"),
+    account(6, "email", locale === "ru" ? "Почта магазина" : "Shop mail"),
   ];
   const accountFor = (kind: ChannelKind) => accounts.find((a) => a.kind === kind) ?? accounts[0];
 
@@ -126,11 +110,8 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
   const messages = new Map<number, Message[]>();
   const notes = new Map<number, Note[]>();
   const transcript: SimulatorEntry[] = [];
-  const projects = new Map<number, StoredProject>();
-  /** Connected bots by channel account. */
-  const bots = new Map<number, StoredBot>();
-  /** The Telegram id of each bot account, as the engine keys them. */
-  const botIds = new Map<number, string>();
+  /** The sanitized HTML body of e-mail messages that had one. */
+  const htmlBodies = new Map<number, string>();
   const listeners = new Set<(event: { payload: EngineEvent }) => void>();
 
   let nextContactId = 1;
@@ -138,7 +119,6 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
   let nextMessageId = 1;
   let nextEntryId = 1;
   let nextNoteId = 1;
-  let nextProjectId = 1;
   let nextAccountId = accounts.length + 1;
   let sorted: ConversationSummary[] | null = null;
 
@@ -152,6 +132,45 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
   const touch = () => {
     sorted = null;
   };
+
+  /** Moves an account (and its conversations) to a project, or out of any. */
+  function moveAccount(accountId: number, projectId: number | null) {
+    const moved = accounts.find((a) => a.id === accountId);
+    if (moved) moved.projectId = projectId;
+    for (const c of conversations.values()) {
+      if (c.channelAccountId === accountId && c.projectId !== projectId) {
+        conversations.set(c.id, { ...c, projectId });
+      }
+    }
+    touch();
+  }
+
+  const core: MockCore = {
+    locale,
+    now,
+    emit,
+    accounts,
+    addAccount(kind, name) {
+      const created = account(nextAccountId++, kind, name);
+      accounts.push(created);
+      return created;
+    },
+    conversations,
+    touch,
+    moveAccount,
+  };
+  const files = createMockFiles();
+  const projects = createMockProjects(core, {
+    botStartMs: options.botStartMs ?? 150,
+    workGroupAfterMs: options.workGroupAfterMs,
+  });
+  const mail = createMockMail(core, {
+    mailStartMs: options.mailStartMs ?? 800,
+    mailImportMs: options.mailImportMs ?? 6000,
+    mailProbeMs: options.mailProbeMs ?? 600,
+    hasProject: projects.hasProject,
+  });
+  mail.seed(accountFor("email").id);
 
   const preview = (text: string, attachments: Attachment[]) =>
     (text.trim() || attachments.map((a) => a.name).join(", ")).replace(/\s+/g, " ").slice(0, 160);
@@ -225,6 +244,8 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
     deliveryError: null,
     createdAt,
     sentAt: null,
+    quoted: null,
+    hasHtml: false,
   });
 
   if (options.seed !== false) {
@@ -235,17 +256,24 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
       let conversation = addConversation(contact, seed.channel, seed.subject ?? null, start - oldest);
       for (const m of seed.messages) {
         const at = start - m.ago;
-        conversation = appendMessage(conversation, {
+        const added = appendMessage(conversation, {
           direction: m.direction,
           authorKind: m.author,
           authorName: m.authorName ?? null,
           text: m.text,
-          attachments: m.attachments ?? [],
+          attachments: [
+            ...(m.attachments ?? []),
+            ...(m.files ?? []).map((f) => files.attach(f.kind, f.name, f.mime, f.base64)),
+          ],
           delivery: m.direction === "out" ? (m.delivery ?? "sent") : null,
           deliveryError: m.deliveryError ?? null,
           createdAt: at,
           sentAt: m.direction === "out" && m.delivery !== "failed" ? at : null,
-        }).updated;
+          quoted: m.quoted ?? null,
+          hasHtml: m.html != null,
+        });
+        if (m.html != null) htmlBodies.set(added.stored.id, m.html);
+        conversation = added.updated;
       }
       conversation = { ...conversation, status: seed.status, unreadCount: seed.unread };
       conversations.set(conversation.id, conversation);
@@ -335,283 +363,10 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
       c.lastMessagePreview.toLowerCase().includes(needle) ||
       (c.subject ?? "").toLowerCase().includes(needle));
 
-  // ---------- Projects (as src/telegram/projects.rs) ----------
-
-  const projectChanged = (projectId: number) => emit({ type: "project_changed", project_id: projectId });
-
-  function projectView(p: StoredProject): Project {
-    const bot = p.botAccountId != null ? bots.get(p.botAccountId) : undefined;
-    return {
-      id: p.id,
-      name: p.name,
-      language: p.language,
-      bot: bot
-        ? {
-            accountId: bot.accountId,
-            username: bot.username,
-            apiUrl: bot.apiUrl,
-            state: bot.state,
-            lastError: bot.lastError,
-            webhookUrl: bot.webhookUrl,
-          }
-        : null,
-      workGroup: p.workGroup
-        ? {
-            ...p.workGroup,
-            check: p.workGroup.check ? { ...p.workGroup.check, missing: [...p.workGroup.check.missing] } : null,
-          }
-        : null,
-      sources: accounts.filter((a) => a.projectId === p.id).map((a) => ({ ...a })),
-      createdAt: p.createdAt,
-    };
-  }
-
-  function checkProjectInput(input: ProjectInput): Result<string, ApiError> {
-    const name = input.name.trim();
-    if (!name) return fail("invalid_input", "a project needs a name");
-    if ([...name].length > MAX_PROJECT_NAME) {
-      return fail("invalid_input", `a project's name is at most ${MAX_PROJECT_NAME} characters`);
-    }
-    if (input.language !== "ru" && input.language !== "en") {
-      return fail("invalid_input", `unknown language ${String(input.language)}`);
-    }
-    return ok(name);
-  }
-
-  function checkApiUrl(raw: string): Result<string, ApiError> {
-    let url: URL;
-    try {
-      url = new URL(raw);
-    } catch (error) {
-      return fail("invalid_input", `the Bot API address \`${raw}\` is not a URL: ${String(error)}`);
-    }
-    if ((url.protocol !== "http:" && url.protocol !== "https:") || !url.hostname) {
-      return fail("invalid_input", `the Bot API address \`${raw}\` must be an http or https URL`);
-    }
-    return ok(raw.replace(/\/+$/, ""));
-  }
-
-  /** Moves an account (and its conversations) to a project, or out of any. */
-  function moveAccount(accountId: number, projectId: number | null) {
-    const moved = accounts.find((a) => a.id === accountId);
-    if (moved) moved.projectId = projectId;
-    for (const c of conversations.values()) {
-      if (c.channelAccountId === accountId && c.projectId !== projectId) {
-        conversations.set(c.id, { ...c, projectId });
-      }
-    }
-    touch();
-  }
-
-  function stopBot(accountId: number) {
-    bots.delete(accountId);
-    const stopped = accounts.find((a) => a.id === accountId);
-    if (stopped) stopped.enabled = false;
-  }
-
-  /** The poller's side: the bot comes online, and in the demo finds its work group. */
-  function startBot(projectId: number, accountId: number) {
-    setTimeout(() => {
-      const bot = bots.get(accountId);
-      if (!bot || bot.state !== "connecting") return;
-      bot.state = "online";
-      projectChanged(projectId);
-      if (options.workGroupAfterMs == null) return;
-      setTimeout(() => {
-        const project = projects.get(projectId);
-        if (!project || project.botAccountId !== accountId || project.workGroup || !bots.has(accountId)) return;
-        bindGroup(project, demoWorkGroupTitle(locale), { missing: ["topics_disabled", "cannot_manage_topics"] });
-      }, options.workGroupAfterMs);
-    }, botStartMs);
-  }
-
-  function bindGroup(project: StoredProject, title: string, check: Partial<WorkGroupCheck> = {}) {
-    project.workGroup = {
-      chatId: -1_001_000_000_000 - project.id,
-      title,
-      check: { checkedAt: now(), missing: [], error: null, ...check },
-    };
-    projectChanged(project.id);
-  }
-
-  function findProject(projectId: number): StoredProject | undefined {
-    return projects.get(projectId);
-  }
-
-  const projectCommands = {
-    async listProjects(): Promise<Result<Project[], ApiError>> {
-      const list = [...projects.values()].sort(
-        (a, b) => a.name.toLowerCase().localeCompare(b.name.toLowerCase()) || a.id - b.id,
-      );
-      return ok(list.map(projectView));
-    },
-
-    async createProject(input: ProjectInput): Promise<Result<Project, ApiError>> {
-      const name = checkProjectInput(input);
-      if (name.status === "error") return name;
-      const project: StoredProject = {
-        id: nextProjectId++,
-        name: name.data,
-        language: input.language,
-        createdAt: now(),
-        botAccountId: null,
-        workGroup: null,
-      };
-      projects.set(project.id, project);
-      projectChanged(project.id);
-      return ok(projectView(project));
-    },
-
-    async updateProject(projectId: number, input: ProjectInput): Promise<Result<Project, ApiError>> {
-      const name = checkProjectInput(input);
-      if (name.status === "error") return name;
-      const project = findProject(projectId);
-      if (!project) return fail("not_found", `project ${projectId}`);
-      project.name = name.data;
-      project.language = input.language;
-      projectChanged(projectId);
-      return ok(projectView(project));
-    },
-
-    async deleteProject(projectId: number): Promise<Result<null, ApiError>> {
-      const project = findProject(projectId);
-      if (!project) return fail("not_found", `project ${projectId}`);
-      if (project.botAccountId != null) stopBot(project.botAccountId);
-      // Its conversations and their history stay in the inbox.
-      for (const a of accounts) if (a.projectId === projectId) moveAccount(a.id, null);
-      for (const c of conversations.values()) {
-        if (c.projectId === projectId) conversations.set(c.id, { ...c, projectId: null });
-      }
-      projects.delete(projectId);
-      projectChanged(projectId);
-      return ok(null);
-    },
-
-    async connectBot(projectId: number, input: BotInput): Promise<Result<Project, ApiError>> {
-      const token = input.token.trim();
-      if (!TOKEN.test(token)) {
-        return fail(
-          "invalid_input",
-          "this does not look like a bot token: copy the whole token @BotFather gave, like 123456789:AAH…",
-        );
-      }
-      const apiUrl = checkApiUrl(input.apiUrl?.trim() || DEFAULT_BOT_API_URL);
-      if (apiUrl.status === "error") return apiUrl;
-      const project = findProject(projectId);
-      if (!project) return fail("not_found", `project ${projectId}`);
-      const botId = token.slice(0, token.indexOf(":"));
-      const username = DEMO_BOT_USERNAME;
-      const elsewhere = [...projects.values()].find(
-        (p) => p.id !== projectId && p.botAccountId != null && botIds.get(p.botAccountId) === botId,
-      );
-      if (elsewhere) {
-        return fail("invalid_input", `@${username} is already the bot of project “${elsewhere.name}”`);
-      }
-
-      let botAccount = accounts.find((a) => a.kind === "telegram_bot" && botIds.get(a.id) === botId);
-      if (botAccount) {
-        botAccount.name = `@${username}`;
-        botAccount.enabled = true;
-      } else {
-        botAccount = account(nextAccountId++, "telegram_bot", `@${username}`);
-        accounts.push(botAccount);
-        botIds.set(botAccount.id, botId);
-      }
-      const previous = project.botAccountId;
-      if (previous != null && previous !== botAccount.id) {
-        stopBot(previous);
-        // Another bot cannot post into the old bot's topics.
-        project.workGroup = null;
-      }
-      bots.set(botAccount.id, {
-        accountId: botAccount.id,
-        username,
-        apiUrl: apiUrl.data,
-        state: "connecting",
-        lastError: null,
-        webhookUrl: null,
-      });
-      project.botAccountId = botAccount.id;
-      moveAccount(botAccount.id, projectId);
-      startBot(projectId, botAccount.id);
-      projectChanged(projectId);
-      return ok(projectView(project));
-    },
-
-    async setBotWebhook(projectId: number, publicUrl: string | null): Promise<Result<Project, ApiError>> {
-      const project = findProject(projectId);
-      if (!project) return fail("not_found", `project ${projectId}`);
-      const bot = project.botAccountId != null ? bots.get(project.botAccountId) : undefined;
-      if (!bot) return fail("invalid_input", "connect the project's bot first");
-      const url = publicUrl?.trim().replace(/\/+$/, "") || null;
-      if (url) {
-        const checked = checkApiUrl(url);
-        if (checked.status === "error") return checked;
-        // The demo engine has no LAN endpoint.
-        return fail(
-          "invalid_input",
-          "webhook mode needs the LAN endpoint: set [http] listen in settings.toml and restart",
-        );
-      }
-      bots.set(bot.accountId, { ...bot, webhookUrl: null });
-      projectChanged(projectId);
-      return ok(projectView(project));
-    },
-
-    async disconnectBot(projectId: number): Promise<Result<Project, ApiError>> {
-      const project = findProject(projectId);
-      if (!project) return fail("not_found", `project ${projectId}`);
-      if (project.botAccountId == null) return ok(projectView(project));
-      stopBot(project.botAccountId);
-      project.botAccountId = null;
-      projectChanged(projectId);
-      return ok(projectView(project));
-    },
-
-    async checkWorkGroup(projectId: number): Promise<Result<Project, ApiError>> {
-      const project = findProject(projectId);
-      if (!project) return fail("not_found", `project ${projectId}`);
-      const bot = project.botAccountId != null ? bots.get(project.botAccountId) : undefined;
-      if (!bot || !project.workGroup) return fail("invalid_input", "bind a work group to the project first");
-      if (bot.state === "stopped" || bot.state === "unauthorized") {
-        return fail("invalid_input", "the project's bot is not running");
-      }
-      // The demo group has whatever was missing fixed by the time someone checks again.
-      project.workGroup = { ...project.workGroup, check: { checkedAt: now(), missing: [], error: null } };
-      projectChanged(projectId);
-      return ok(projectView(project));
-    },
-
-    async unbindWorkGroup(projectId: number): Promise<Result<Project, ApiError>> {
-      const project = findProject(projectId);
-      if (!project) return fail("not_found", `project ${projectId}`);
-      project.workGroup = null;
-      projectChanged(projectId);
-      return ok(projectView(project));
-    },
-
-    async setProjectSources(projectId: number, accountIds: number[]): Promise<Result<Project, ApiError>> {
-      const project = findProject(projectId);
-      if (!project) return fail("not_found", `project ${projectId}`);
-      const missing = accountIds.find((id) => !accounts.some((a) => a.id === id));
-      if (missing != null) return fail("not_found", `channel account ${missing}`);
-      for (const a of accounts) {
-        if (a.projectId === projectId && !accountIds.includes(a.id) && a.id !== project.botAccountId) {
-          moveAccount(a.id, null);
-        }
-      }
-      for (const id of accountIds) moveAccount(id, projectId);
-      projectChanged(projectId);
-      return ok(projectView(project));
-    },
-
-    async listChannelAccounts(): Promise<Result<ChannelAccount[], ApiError>> {
-      return ok([...accounts].sort((a, b) => a.id - b.id).map((a) => ({ ...a })));
-    },
-  };
-
   const commands: Backend["commands"] = {
-    ...projectCommands,
+    ...projects.commands,
+    ...mail.commands,
+    ...files.commands,
 
     async listConversations(filter: ConversationFilter): Promise<Result<ConversationPage, ApiError>> {
       const offset = filter.offset ?? 0;
@@ -667,25 +422,40 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
       return ok(null);
     },
 
-    async sendReply(conversationId: number, text: string): Promise<Result<Message, ApiError>> {
+    async sendReply(
+      conversationId: number,
+      text: string,
+      attachments: Attachment[],
+    ): Promise<Result<Message, ApiError>> {
+      const missing = attachments.find((a) => !files.isStored(a.url));
+      if (missing) return fail("invalid_input", `the file “${missing.name}” was not uploaded`);
       const conversation = conversations.get(conversationId);
       if (!conversation) return fail("not_found", `conversation ${conversationId}`);
-      if (!text.trim()) return fail("invalid_input", "empty reply");
+      if (!text.trim() && attachments.length === 0) return fail("invalid_input", "the reply is empty");
       const { stored, updated } = appendMessage(conversation, {
         direction: "out",
         authorKind: "manager",
         authorName: null,
-        text,
-        attachments: [],
+        text: text.trim(),
+        attachments: attachments.map((a) => ({ ...a })),
         delivery: "pending",
         deliveryError: null,
         createdAt: now(),
         sentAt: null,
+        quoted: null,
+        hasHtml: false,
       });
       emit({ type: "message_added", message: stored });
       emit({ type: "conversation_changed", conversation: updated });
       deliverLater(stored);
       return ok(stored);
+    },
+
+    async messageHtml(messageId: number): Promise<Result<string | null, ApiError>> {
+      for (const list of messages.values()) {
+        if (list.some((m) => m.id === messageId)) return ok(htmlBodies.get(messageId) ?? null);
+      }
+      return fail("not_found", `message ${messageId}`);
     },
 
     async setConversationStatus(
@@ -748,18 +518,9 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
     },
     size: () => conversations.size,
     emitEvent: emit,
-    bindWorkGroup(projectId, title, check) {
-      const project = findProject(projectId);
-      if (project) bindGroup(project, title, check);
-    },
-    setBotState(projectId, state, lastError = null) {
-      const project = findProject(projectId);
-      const bot = project?.botAccountId != null ? bots.get(project.botAccountId) : undefined;
-      if (!bot) return;
-      bot.state = state;
-      bot.lastError = lastError;
-      projectChanged(projectId);
-    },
+    bindWorkGroup: projects.bindWorkGroup,
+    setBotState: projects.setBotState,
+    setMailboxState: mail.setState,
     addNote(conversationId, authorName, text) {
       const conversation = conversations.get(conversationId);
       if (!conversation) return;

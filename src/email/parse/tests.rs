@@ -508,14 +508,3 @@ fn a_forwarded_mail_is_content_not_history() {
                 Ваш заказ отменён.\n\n> старая цитата";
     assert_eq!(split_quoted(text), (text.to_owned(), None));
 }
-
-#[test]
-fn scratch() {
-    let m = parse(b"From: \"=?UTF-8?B?0JjQstCw0L0=?=\" <ivan@customer.test>\r\n\r\nHi\r\n").unwrap();
-    eprintln!("quoted ew name: {:?}", m.from_name);
-    let m = parse("From: \"Петров, Иван\" <ivan@customer.test>\r\n\r\nHi\r\n".as_bytes()).unwrap();
-    eprintln!("raw utf8 name: {:?}", m.from_name);
-    for raw in [&b"Not a header line\r\n\r\n"[..], b"", b"\r\n\r\nbody", b": x\r\n", b"From ivan@customer.test Mon Nov 3\r\nFrom: a@b.c\r\n\r\nx"] {
-        eprintln!("{:?} -> {:?}", String::from_utf8_lossy(raw), parse(raw).map(|m| m.from_address));
-    }
-}

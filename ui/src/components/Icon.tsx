@@ -140,3 +140,17 @@ export const NoteIcon = (p: IconProps) => (
     <path d="M9.5 13.5v-3h3M5.5 5.5h5M5.5 8h3" />
   </Svg>
 );
+
+export const MailIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <rect x="2" y="3.5" width="12" height="9" rx="1.5" />
+    <path d="M2.5 4.5L8 8.5l5.5-4" />
+  </Svg>
+);
+
+export const DownloadIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M8 2.5v7.5M4.8 7l3.2 3.2L11.2 7" />
+    <path d="M3 13h10" />
+  </Svg>
+);

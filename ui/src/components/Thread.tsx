@@ -1,22 +1,14 @@
-import { Fragment, useEffect, useLayoutEffect, useRef, useState } from "react";
+import { Fragment, useLayoutEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, type ConversationDetail, type ConversationSummary, type Message } from "../api";
 import type { ConversationState } from "../useConversation";
-import { daysBetween, formatClock, formatDayHeading, formatFull, formatSize } from "../format";
+import { daysBetween, formatDayHeading } from "../format";
 import { errorText } from "../errors";
 import { useNow } from "../hooks";
 import { ChannelBadge } from "./ChannelBadge";
-import {
-  AlertIcon,
-  ChatIcon,
-  CheckIcon,
-  ClockIcon,
-  CrossIcon,
-  DoubleCheckIcon,
-  InboxIcon,
-  PaperclipIcon,
-  SendIcon,
-} from "./Icon";
+import { Composer } from "./Composer";
+import { AlertIcon, ChatIcon, CheckIcon, InboxIcon } from "./Icon";
+import { MessageBubble } from "./MessageBubble";
 
 type Props = {
   state: ConversationState;
@@ -80,9 +72,6 @@ export function ThreadPane({ state, applyMessage, applySummary, noConversations,
     />
   );
 }
-
-/** Unsent text per conversation, kept while the window is open. */
-const drafts = new Map<number, string>();
 
 function Thread({
   detail,
@@ -232,164 +221,6 @@ function MessageList({ conversationId, messages }: { conversationId: number; mes
           </Fragment>
         );
       })}
-    </div>
-  );
-}
-
-function MessageBubble({ message: m, grouped, language }: { message: Message; grouped: boolean; language: string }) {
-  const { t } = useTranslation();
-  const author = m.authorName || t(`author.${m.authorKind}`);
-  const automated = m.authorKind === "assistant" || m.authorKind === "auto_reply";
-  const failed = m.delivery === "failed";
-  return (
-    <div
-      className={`message message--${m.direction}${automated ? " message--automated" : ""}${
-        grouped ? " message--grouped" : ""
-      }${failed ? " message--failed" : ""}`}
-      data-testid="message"
-      data-direction={m.direction}
-      data-delivery={m.delivery ?? ""}
-      data-message-id={m.id}
-    >
-      <div className="bubble">
-        <div className="message-text" data-testid="message-text">
-          {m.text}
-        </div>
-        {m.attachments.length > 0 && (
-          <ul className="attachments" aria-label={t("thread.attachments")}>
-            {m.attachments.map((a, i) => (
-              <li key={`${a.name}-${i}`} className="attachment">
-                <PaperclipIcon size={14} />
-                {a.url ? (
-                  <a href={a.url} target="_blank" rel="noreferrer" className="attachment-name">
-                    {a.name}
-                  </a>
-                ) : (
-                  <span className="attachment-name">{a.name}</span>
-                )}
-                {a.size != null && <span className="attachment-size">{formatSize(a.size, language)}</span>}
-              </li>
-            ))}
-          </ul>
-        )}
-        <div className="message-meta">
-          <span className="message-author">{author}</span>
-          <time dateTime={new Date(m.createdAt).toISOString()} title={formatFull(m.createdAt, language)}>
-            {formatClock(m.createdAt, language)}
-          </time>
-          {m.direction === "out" && m.delivery && <DeliveryMark message={m} />}
-        </div>
-      </div>
-      {failed && (
-        <div className="message-error" role="note">
-          {m.deliveryError ? t("delivery.failedWithReason", { reason: m.deliveryError }) : t("delivery.failed")}
-        </div>
-      )}
-    </div>
-  );
-}
-
-function DeliveryMark({ message }: { message: Message }) {
-  const { t } = useTranslation();
-  const delivery = message.delivery;
-  if (!delivery) return null;
-  const label =
-    delivery === "failed" && message.deliveryError
-      ? t("delivery.failedWithReason", { reason: message.deliveryError })
-      : t(`delivery.${delivery}`);
-  const icon =
-    delivery === "pending" ? (
-      <ClockIcon size={13} />
-    ) : delivery === "sent" ? (
-      <CheckIcon size={14} />
-    ) : delivery === "delivered" ? (
-      <DoubleCheckIcon size={15} />
-    ) : (
-      <CrossIcon size={12} />
-    );
-  return (
-    <span className={`delivery delivery--${delivery}`} title={label} aria-label={label} role="img">
-      {icon}
-    </span>
-  );
-}
-
-function Composer({ conversationId, onSent }: { conversationId: number; onSent: (message: Message) => void }) {
-  const { t } = useTranslation();
-  const [draft, setDraft] = useState(() => drafts.get(conversationId) ?? "");
-  const [sending, setSending] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const inputRef = useRef<HTMLTextAreaElement>(null);
-
-  useEffect(() => {
-    if (draft) drafts.set(conversationId, draft);
-    else drafts.delete(conversationId);
-  }, [conversationId, draft]);
-
-  // Grow with the text, up to a limit.
-  useLayoutEffect(() => {
-    const el = inputRef.current;
-    if (!el) return;
-    el.style.height = "auto";
-    el.style.height = `${Math.min(el.scrollHeight, 180)}px`;
-  }, [draft]);
-
-  const text = draft.trim();
-  const canSend = text.length > 0 && !sending;
-
-  const send = async () => {
-    if (!canSend) return;
-    setSending(true);
-    setError(null);
-    try {
-      const message = await api.sendReply(conversationId, text);
-      onSent(message);
-      setDraft("");
-    } catch (reason) {
-      setError(reason);
-    } finally {
-      setSending(false);
-      inputRef.current?.focus();
-    }
-  };
-
-  return (
-    <div className="composer">
-      {error != null && (
-        <div className="composer-error" role="alert" data-testid="composer-error">
-          <AlertIcon size={14} />
-          <span>{errorText(error, t)}</span>
-        </div>
-      )}
-      <div className="composer-row">
-        <textarea
-          ref={inputRef}
-          data-testid="composer-input"
-          className="composer-input"
-          value={draft}
-          rows={1}
-          placeholder={t("composer.placeholder")}
-          aria-label={t("composer.label")}
-          onChange={(e) => setDraft(e.target.value)}
-          onKeyDown={(e) => {
-            if (e.key === "Enter" && !e.shiftKey && !e.nativeEvent.isComposing) {
-              e.preventDefault();
-              void send();
-            }
-          }}
-        />
-        <button
-          type="button"
-          className="button button--primary composer-send"
-          data-testid="composer-send"
-          disabled={!canSend}
-          onClick={() => void send()}
-        >
-          <SendIcon size={15} />
-          {t("composer.send")}
-        </button>
-      </div>
-      <div className="composer-hint">{t("composer.hint")}</div>
     </div>
   );
 }

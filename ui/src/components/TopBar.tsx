@@ -1,9 +1,9 @@
 import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { LANGUAGE_NAMES, LANGUAGES, setLanguage, type Language } from "../i18n";
-import { ChatIcon, InboxIcon, LogoMark, ProjectsIcon } from "./Icon";
+import { ChatIcon, InboxIcon, LogoMark, MailIcon, ProjectsIcon } from "./Icon";
 
-export type View = "inbox" | "projects";
+export type View = "inbox" | "projects" | "mailboxes";
 
 type Props = {
   view: View;
@@ -35,6 +35,7 @@ export function TopBar({ view, onNavigate, testChatOpen, onToggleTestChat }: Pro
       <nav className="nav-tabs" aria-label={t("nav.label")}>
         {tab("inbox", t("nav.inbox"), <InboxIcon size={15} />)}
         {tab("projects", t("nav.projects"), <ProjectsIcon size={15} />)}
+        {tab("mailboxes", t("nav.mailboxes"), <MailIcon size={15} />)}
       </nav>
       <div className="topbar-spacer" />
       <button

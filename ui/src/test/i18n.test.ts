@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import en from "../i18n/en.json";
 import ru from "../i18n/ru.json";
-import { BOT_STATES, WORK_GROUP_PROBLEMS } from "../api";
+import { BOT_STATES, MAIL_PROBLEMS, MAIL_SECURITIES, MAILBOX_STATES, WORK_GROUP_PROBLEMS } from "../api";
 
 type Tree = { [key: string]: string | Tree };
 
@@ -35,7 +35,7 @@ describe("locales", () => {
     }
   });
 
-  it("name every status, channel, author, delivery, identity, bot state, work group problem and error code", () => {
+  it("name every status, channel, author, delivery, identity, bot state, work group problem, mailbox state, mail problem and error code", () => {
     const groups: Record<string, string[]> = {
       status: ["all", "awaiting_response", "answered_by_assistant", "needs_human", "closed"],
       statusLong: ["awaiting_response", "answered_by_assistant", "needs_human", "closed"],
@@ -49,6 +49,11 @@ describe("locales", () => {
       "bot.stateText": [...BOT_STATES],
       "workGroup.problem": [...WORK_GROUP_PROBLEMS],
       readiness: ["ready", "no_bot", "connecting", "bot_issue", "no_group", "group_issue"],
+      "mailbox.state": [...MAILBOX_STATES],
+      "mailbox.stateText": [...MAILBOX_STATES],
+      "mail.problem": [...MAIL_PROBLEMS],
+      "mail.hint": [...MAIL_PROBLEMS],
+      "mailboxForm.securityOption": [...MAIL_SECURITIES],
     };
     for (const [group, names] of Object.entries(groups)) {
       for (const name of names) expect(enKeys.has(`${group}.${name}`), `${group}.${name}`).toBe(true);

@@ -1,0 +1,212 @@
+import { useEffect, useLayoutEffect, useRef, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { api, MAX_ATTACHMENT_BYTES, type Attachment, type Message } from "../api";
+import { apiMessage, errorText } from "../errors";
+import { formatSize } from "../format";
+import { AlertIcon, CrossIcon, PaperclipIcon, SendIcon } from "./Icon";
+
+/** A file in the composer: being uploaded, or uploaded and ready to go with the reply. */
+type Chip = { key: number; name: string; size: number; attachment: Attachment | null };
+
+/** Unsent text and uploaded files per conversation, kept while the window is open. */
+const drafts = new Map<number, string>();
+const fileDrafts = new Map<number, Attachment[]>();
+let nextChipKey = 1;
+
+const chipOf = (attachment: Attachment): Chip => ({
+  key: nextChipKey++,
+  name: attachment.name,
+  size: attachment.size ?? 0,
+  attachment,
+});
+
+/** A file's content as base64 (without the data-URL prefix). */
+function readBase64(file: File): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => {
+      const result = String(reader.result);
+      resolve(result.slice(result.indexOf(",") + 1));
+    };
+    reader.onerror = () => reject(reader.error ?? new Error("could not read the file"));
+    reader.readAsDataURL(file);
+  });
+}
+
+export function Composer({ conversationId, onSent }: { conversationId: number; onSent: (message: Message) => void }) {
+  const { t, i18n } = useTranslation();
+  const [draft, setDraft] = useState(() => drafts.get(conversationId) ?? "");
+  const [chips, setChips] = useState<Chip[]>(() => (fileDrafts.get(conversationId) ?? []).map(chipOf));
+  const [sending, setSending] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
+  const inputRef = useRef<HTMLTextAreaElement>(null);
+  const fileRef = useRef<HTMLInputElement>(null);
+  const mounted = useRef(true);
+  useEffect(() => {
+    mounted.current = true;
+    return () => {
+      mounted.current = false;
+    };
+  }, []);
+
+  useEffect(() => {
+    if (draft) drafts.set(conversationId, draft);
+    else drafts.delete(conversationId);
+  }, [conversationId, draft]);
+
+  useEffect(() => {
+    const ready = chips.flatMap((c) => (c.attachment ? [c.attachment] : []));
+    if (ready.length > 0) fileDrafts.set(conversationId, ready);
+    else fileDrafts.delete(conversationId);
+  }, [conversationId, chips]);
+
+  // Grow with the text, up to a limit.
+  useLayoutEffect(() => {
+    const el = inputRef.current;
+    if (!el) return;
+    el.style.height = "auto";
+    el.style.height = `${Math.min(el.scrollHeight, 180)}px`;
+  }, [draft]);
+
+  const upload = async (file: File) => {
+    const key = nextChipKey++;
+    setChips((list) => [...list, { key, name: file.name, size: file.size, attachment: null }]);
+    try {
+      const base64 = await readBase64(file);
+      const attachment = await api.uploadAttachment(file.name, file.type || null, base64);
+      if (!mounted.current) return;
+      setChips((list) => list.map((c) => (c.key === key ? { ...c, attachment } : c)));
+    } catch (reason) {
+      if (!mounted.current) return;
+      setChips((list) => list.filter((c) => c.key !== key));
+      setProblem(apiMessage(reason, t));
+    }
+  };
+
+  const addFiles = (files: FileList | null) => {
+    if (!files) return;
+    setProblem(null);
+    for (const file of Array.from(files)) {
+      if (file.size > MAX_ATTACHMENT_BYTES) {
+        setProblem(t("composer.tooLarge", { name: file.name, max: MAX_ATTACHMENT_BYTES / 1024 / 1024 }));
+        continue;
+      }
+      void upload(file);
+    }
+    // The same file can be chosen again after it was removed.
+    if (fileRef.current) fileRef.current.value = "";
+  };
+
+  const text = draft.trim();
+  const uploading = chips.some((c) => c.attachment == null);
+  const attachments = chips.flatMap((c) => (c.attachment ? [c.attachment] : []));
+  const canSend = (text.length > 0 || attachments.length > 0) && !uploading && !sending;
+
+  const send = async () => {
+    if (!canSend) return;
+    setSending(true);
+    setProblem(null);
+    try {
+      const message = await api.sendReply(conversationId, text, attachments);
+      onSent(message);
+      setDraft("");
+      setChips([]);
+    } catch (reason) {
+      setProblem(errorText(reason, t));
+    } finally {
+      setSending(false);
+      inputRef.current?.focus();
+    }
+  };
+
+  return (
+    <div className="composer">
+      {problem != null && (
+        <div className="composer-error" role="alert" data-testid="composer-error">
+          <AlertIcon size={14} />
+          <span>{problem}</span>
+        </div>
+      )}
+      {chips.length > 0 && (
+        <ul className="composer-chips" aria-label={t("thread.attachments")}>
+          {chips.map((chip) => (
+            <li
+              key={chip.key}
+              className={`composer-chip${chip.attachment ? "" : " is-uploading"}`}
+              data-testid="composer-attachment"
+              data-state={chip.attachment ? "ready" : "uploading"}
+            >
+              {chip.attachment ? <PaperclipIcon size={13} /> : <span className="spinner" aria-hidden="true" />}
+              <span className="composer-chip-name" title={chip.name}>
+                {chip.name}
+              </span>
+              <span className="composer-chip-size">
+                {chip.attachment ? formatSize(chip.size, i18n.language) : t("composer.uploading")}
+              </span>
+              <button
+                type="button"
+                className="composer-chip-remove"
+                data-testid="composer-attachment-remove"
+                aria-label={t("composer.removeAttachment", { name: chip.name })}
+                title={t("composer.removeAttachment", { name: chip.name })}
+                onClick={() => setChips((list) => list.filter((c) => c.key !== chip.key))}
+                disabled={sending}
+              >
+                <CrossIcon size={10} />
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      <div className="composer-row">
+        <button
+          type="button"
+          className="icon-button composer-attach-button"
+          title={t("composer.attach")}
+          aria-label={t("composer.attach")}
+          onClick={() => fileRef.current?.click()}
+          disabled={sending}
+        >
+          <PaperclipIcon size={17} />
+        </button>
+        <input
+          ref={fileRef}
+          type="file"
+          multiple
+          className="visually-hidden"
+          data-testid="composer-attach"
+          tabIndex={-1}
+          aria-hidden="true"
+          onChange={(e) => addFiles(e.target.files)}
+        />
+        <textarea
+          ref={inputRef}
+          data-testid="composer-input"
+          className="composer-input"
+          value={draft}
+          rows={1}
+          placeholder={t("composer.placeholder")}
+          aria-label={t("composer.label")}
+          onChange={(e) => setDraft(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === "Enter" && !e.shiftKey && !e.nativeEvent.isComposing) {
+              e.preventDefault();
+              void send();
+            }
+          }}
+        />
+        <button
+          type="button"
+          className="button button--primary composer-send"
+          data-testid="composer-send"
+          disabled={!canSend}
+          onClick={() => void send()}
+        >
+          <SendIcon size={15} />
+          {t("composer.send")}
+        </button>
+      </div>
+      <div className="composer-hint">{t("composer.hint")}</div>
+    </div>
+  );
+}
