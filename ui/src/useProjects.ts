@@ -34,7 +34,7 @@ function accountsWith(accounts: ChannelAccount[], project: Project): ChannelAcco
 
 /**
  * The projects and the channel accounts, read again whenever the engine says
- * a project changed (or that events were missed).
+ * a project or a mailbox changed (or that events were missed).
  */
 export function useProjects(): ProjectsState {
   const [projects, setProjects] = useState<Project[] | null>(null);
@@ -66,7 +66,8 @@ export function useProjects(): ProjectsState {
   }, [load]);
 
   useEngineEvents((event) => {
-    if (event.type !== "project_changed" && event.type !== "resync") return;
+    // A mailbox added or removed is a channel account a project can take as a source.
+    if (event.type !== "project_changed" && event.type !== "mailbox_changed" && event.type !== "resync") return;
     if (timer.current) clearTimeout(timer.current);
     timer.current = setTimeout(load, 30);
   });

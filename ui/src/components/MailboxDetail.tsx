@@ -28,7 +28,7 @@ export function MailboxDetail({ mailbox, projects, onSaved, onRemoved }: Props) 
           <h1>{mailbox.name}</h1>
           <MailboxStateBadge mailbox={mailbox} />
         </div>
-        <p className="project-head-sub selectable">{mailbox.address}</p>
+        {mailbox.name !== mailbox.address && <p className="project-head-sub selectable">{mailbox.address}</p>}
       </header>
 
       <MailboxStatus mailbox={mailbox} />
@@ -56,10 +56,7 @@ function MailboxStatus({ mailbox }: { mailbox: Mailbox }) {
   const { state, lastError } = mailbox;
   return (
     <section className="card" data-testid="mailbox-status" data-state={state}>
-      <SectionHead icon={<MailIcon size={16} />} title={t("mailbox.connection")}>
-        <span className="card-head-spacer" />
-        <MailboxStateBadge mailbox={mailbox} />
-      </SectionHead>
+      <SectionHead icon={<MailIcon size={16} />} title={t("mailbox.connection")} />
       <p className="card-text">
         {state === "polling"
           ? t("mailbox.stateText.polling", { n: mailbox.pollIntervalS })

@@ -2,16 +2,9 @@ import { useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, type ConnectionReport, type MailboxInput, type Project } from "../api";
 import { useAction } from "../hooks";
-import {
-  IMPORT_CHOICES,
-  inputOf,
-  serverDraft,
-  type ImportChoice,
-  type MailboxDraft,
-  type ServerDraft,
-} from "../mailboxes";
+import { inputOf, serverDraft, type MailboxDraft, type ServerDraft } from "../mailboxes";
 import { AlertIcon, CheckIcon } from "./Icon";
-import { ConnectionResult, ServerFields } from "./MailServerFields";
+import { ConnectionResult, HandlingFields, ServerFields } from "./MailboxFormParts";
 
 type Props = {
   initial: MailboxDraft;
@@ -20,13 +13,6 @@ type Props = {
   projects: Project[];
   onSubmit: (input: MailboxInput) => Promise<void>;
   onCancel?: () => void;
-};
-
-const IMPORT_LABELS: Record<(typeof IMPORT_CHOICES)[number], string> = {
-  "30": "mailboxForm.importLast30",
-  "90": "mailboxForm.importLast90",
-  all: "mailboxForm.importAll",
-  none: "mailboxForm.importNone",
 };
 
 /** A mailbox's address, password, servers, folders and project, for adding or editing it. */
@@ -41,6 +27,8 @@ export function MailboxForm({ initial, accountId, projects, onSubmit, onCancel }
   const guessFor = useRef("");
   const test = useAction();
   const save = useAction();
+  // Only the latest action's failure is shown.
+  const [lastAction, setLastAction] = useState<"test" | "save">("save");
   const busy = test.busy || save.busy;
 
   // A saved mailbox comes back as the new starting point.
@@ -59,49 +47,68 @@ export function MailboxForm({ initial, accountId, projects, onSubmit, onCancel }
     update({ [kind]: value });
   };
 
-  const guessServers = async () => {
-    const address = draft.address.trim();
-    const empty = !draft.imap.host.trim() && !draft.smtp.host.trim();
-    if (!creating || !address.includes("@") || (serversTouched.current && !empty)) return;
+  const hasServers = (d: MailboxDraft) => d.imap.host.trim() !== "" || d.smtp.host.trim() !== "";
+
+  /** The usual servers for the draft's address, or null (editing, no address yet, or it changed meanwhile). */
+  const guessed = async (d: MailboxDraft): Promise<Pick<MailboxDraft, "imap" | "smtp"> | null> => {
+    const address = d.address.trim();
+    if (!creating || !address.includes("@")) return null;
     guessFor.current = address;
     try {
       const servers = await api.guessMailServers(address);
-      // The address changed again while guessing, or the person typed a server meanwhile.
-      if (guessFor.current !== address || (serversTouched.current && !empty)) return;
-      serversTouched.current = false;
-      setDraft((d) => ({ ...d, imap: serverDraft(servers.imap), smtp: serverDraft(servers.smtp) }));
+      if (guessFor.current !== address) return null;
+      return { imap: serverDraft(servers.imap), smtp: serverDraft(servers.smtp) };
     } catch (error) {
       console.error("Could not guess the mail servers", error);
+      return null;
     }
+  };
+
+  /** Fills the servers from the address unless the person typed some. */
+  const fill = (servers: Pick<MailboxDraft, "imap" | "smtp">) =>
+    setDraft((d) => (serversTouched.current && hasServers(d) ? d : { ...d, ...servers }));
+
+  const guessServers = async () => {
+    if (serversTouched.current && hasServers(draft)) return;
+    const servers = await guessed(draft);
+    if (servers) fill(servers);
+  };
+
+  /**
+   * The draft to act on: when the servers are still empty (a button pressed
+   * right after typing the address), guessed first.
+   */
+  const prepared = async (): Promise<MailboxDraft> => {
+    if (hasServers(draft)) return draft;
+    const servers = await guessed(draft);
+    if (!servers) return draft;
+    fill(servers);
+    return { ...draft, ...servers };
   };
 
   const input = inputOf(draft);
   const changed = creating || JSON.stringify(input) !== JSON.stringify(inputOf(initial));
   const ready = input.address !== "";
 
-  const runTest = () =>
-    test.run(async () => {
+  const runTest = () => {
+    setLastAction("test");
+    return test.run(async () => {
       setReport(null);
-      setReport(await api.testMailbox(input, accountId));
+      const checked = await prepared();
+      setReport(await api.testMailbox(inputOf(checked), accountId));
     });
+  };
 
   const submit = () => {
     if (busy || !ready || !changed) return;
+    setLastAction("save");
     void save.run(async () => {
-      await onSubmit(input);
+      await onSubmit(inputOf(await prepared()));
       if (!creating) setSaved(true);
     });
   };
 
-  const importChoices: ImportChoice[] = IMPORT_CHOICES.includes(draft.importChoice as (typeof IMPORT_CHOICES)[number])
-    ? [...IMPORT_CHOICES]
-    : [...IMPORT_CHOICES, draft.importChoice];
-  const importLabel = (choice: ImportChoice) =>
-    choice.startsWith("days:")
-      ? t("mailboxForm.importDays", { n: Number(choice.slice(5)) })
-      : t(IMPORT_LABELS[choice as (typeof IMPORT_CHOICES)[number]]);
-
-  const error = save.error ?? test.error;
+  const error = lastAction === "test" ? test.error : save.error;
   return (
     <form
       className="mailbox-form"
@@ -173,72 +180,7 @@ export function MailboxForm({ initial, accountId, projects, onSubmit, onCancel }
         <ServerFields kind="smtp" value={draft.smtp} onChange={(v) => updateServer("smtp", v)} disabled={busy} />
       </div>
 
-      <fieldset className="form-grid" disabled={busy}>
-        <label className="field">
-          <span className="field-label">{t("mailboxForm.folder")}</span>
-          <input
-            type="text"
-            data-testid="mailbox-folder"
-            value={draft.folder}
-            onChange={(e) => update({ folder: e.target.value })}
-            placeholder="INBOX"
-            spellCheck={false}
-          />
-        </label>
-        <label className="field">
-          <span className="field-label">{t("mailboxForm.moveTo")}</span>
-          <input
-            type="text"
-            data-testid="mailbox-move-to"
-            value={draft.moveTo}
-            onChange={(e) => update({ moveTo: e.target.value })}
-            placeholder={t("mailboxForm.moveToPlaceholder")}
-            spellCheck={false}
-          />
-        </label>
-        <label className="field">
-          <span className="field-label">{t("mailboxForm.pollInterval")}</span>
-          <input
-            type="text"
-            inputMode="numeric"
-            data-testid="mailbox-poll"
-            value={draft.pollIntervalS}
-            onChange={(e) => update({ pollIntervalS: e.target.value })}
-            placeholder="60"
-            maxLength={4}
-          />
-        </label>
-        <label className="field">
-          <span className="field-label">{t("mailboxForm.import")}</span>
-          <select
-            data-testid="mailbox-import"
-            value={draft.importChoice}
-            onChange={(e) => update({ importChoice: e.target.value as ImportChoice })}
-          >
-            {importChoices.map((choice) => (
-              <option key={choice} value={choice}>
-                {importLabel(choice)}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="field form-grid-wide">
-          <span className="field-label">{t("mailboxForm.project")}</span>
-          <select
-            data-testid="mailbox-project"
-            value={draft.projectId}
-            onChange={(e) => update({ projectId: e.target.value })}
-          >
-            <option value="">{t("mailboxForm.noProject")}</option>
-            {projects.map((project) => (
-              <option key={project.id} value={String(project.id)}>
-                {project.name}
-              </option>
-            ))}
-          </select>
-        </label>
-      </fieldset>
-      <p className="hint">{t("mailboxForm.handlingHint")}</p>
+      <HandlingFields draft={draft} projects={projects} onChange={update} disabled={busy} />
 
       {report && <ConnectionResult report={report} />}
       {error && (

@@ -163,7 +163,7 @@ describe("thread", () => {
     await user.click(send);
 
     const id = Number(rows()[0].dataset.conversationId);
-    expect(sendReply).toHaveBeenCalledWith(id, "Yes, it is! Come at seven.");
+    expect(sendReply).toHaveBeenCalledWith(id, "Yes, it is! Come at seven.", []);
     const bubble = () => within(thread).getAllByTestId("message").at(-1)!;
     await waitFor(() => expect(bubble()).toHaveTextContent("Yes, it is! Come at seven."));
     expect(bubble()).toHaveAttribute("data-direction", "out");
@@ -186,7 +186,7 @@ describe("thread", () => {
     expect(input).toHaveValue("first line\nsecond line");
     expect(sendReply).not.toHaveBeenCalled();
     await user.type(input, "{Enter}");
-    expect(sendReply).toHaveBeenCalledWith(expect.any(Number), "first line\nsecond line");
+    expect(sendReply).toHaveBeenCalledWith(expect.any(Number), "first line\nsecond line", []);
   });
 
   it("shows a translated error when the engine refuses a reply", async () => {
@@ -233,6 +233,160 @@ describe("thread", () => {
     await user.type(screen.getByTestId("test-chat-input"), "Two{Enter}");
     await waitFor(() => expect(within(thread).getAllByTestId("message")).toHaveLength(2));
     expect(within(thread).getAllByTestId("message-text")[1]).toHaveTextContent("Two");
+  });
+});
+
+describe("e-mail in the thread", () => {
+  async function openVector() {
+    const user = await renderWithRows();
+    await user.click(rows().find((r) => r.textContent?.includes("Vector LLC"))!);
+    const thread = await screen.findByTestId("thread");
+    const message = within(thread)
+      .getAllByTestId("message")
+      .find((m) => m.dataset.direction === "in")!;
+    return { user, thread, message };
+  }
+
+  it("folds the quoted history away until asked", async () => {
+    useMock();
+    const { user, message } = await openVector();
+    expect(within(message).getByTestId("message-text")).toHaveTextContent("Please send the invoice for order #1842.");
+    expect(message).not.toHaveTextContent("Your order #1842 is confirmed");
+    const toggle = within(message).getByTestId("message-quoted-toggle");
+    expect(toggle).toHaveAttribute("aria-expanded", "false");
+    expect(toggle).toHaveTextContent("Show quoted text");
+
+    await user.click(toggle);
+    const quoted = within(message).getByTestId("message-quoted");
+    expect(quoted).toHaveTextContent("Tuberry shop <shop@tuberry.example> wrote:");
+    expect(quoted).toHaveTextContent("> Your order #1842 is confirmed");
+    expect(toggle).toHaveAttribute("aria-expanded", "true");
+    expect(toggle).toHaveTextContent("Hide quoted text");
+
+    await user.click(toggle);
+    expect(within(message).queryByTestId("message-quoted")).not.toBeInTheDocument();
+    // Messages without quoted text have no toggle.
+    expect(screen.getAllByTestId("message-quoted-toggle")).toHaveLength(1);
+  });
+
+  it("shows the original HTML in a frame with an empty sandbox", async () => {
+    const backend = useMock();
+    const messageHtml = vi.spyOn(backend.commands, "messageHtml");
+    const { user, message } = await openVector();
+    expect(within(message).queryByTestId("message-html")).not.toBeInTheDocument();
+    expect(messageHtml).not.toHaveBeenCalled();
+
+    await user.click(within(message).getByTestId("message-html-toggle"));
+    expect(messageHtml).toHaveBeenCalledWith(Number(message.dataset.messageId));
+    const frame = await within(message).findByTestId("message-html");
+    expect(frame.tagName).toBe("IFRAME");
+    expect(frame).toHaveAttribute("sandbox", "");
+    const doc = frame.getAttribute("srcdoc") ?? "";
+    expect(doc).toContain("<b>invoice</b>");
+    expect(doc).toContain("Content-Security-Policy");
+    expect(within(message).getByTestId("message-html-toggle")).toHaveTextContent("Hide original");
+
+    await user.click(within(message).getByTestId("message-html-toggle"));
+    expect(within(message).queryByTestId("message-html")).not.toBeInTheDocument();
+    // Read once.
+    await user.click(within(message).getByTestId("message-html-toggle"));
+    expect(await within(message).findByTestId("message-html")).toBeInTheDocument();
+    expect(messageHtml).toHaveBeenCalledTimes(1);
+  });
+
+  it("shows stored images inline and saves attachments to Downloads", async () => {
+    const backend = useMock();
+    const read = vi.spyOn(backend.commands, "readAttachment");
+    const save = vi.spyOn(backend.commands, "saveAttachment");
+    const { user, message } = await openVector();
+    const [image, pdf] = within(message).getAllByTestId("attachment");
+    expect(image).toHaveTextContent("order-1842.png");
+    expect(image).toHaveTextContent("207 B");
+    expect(pdf).toHaveTextContent("company-details.pdf");
+    expect(pdf).toHaveTextContent("658 B");
+
+    const picture = await within(image).findByTestId("attachment-image");
+    expect(picture.getAttribute("src")).toMatch(/^data:image\/png;base64,iVBORw0KGgo/);
+    expect(picture).toHaveAttribute("alt", "Picture: order-1842.png");
+    // Only images are read (content-addressed, so an image read before may come from memory).
+    expect(new Set(read.mock.calls.map(([url]) => url)).size).toBeLessThanOrEqual(1);
+    expect(within(pdf).queryByTestId("attachment-image")).not.toBeInTheDocument();
+
+    await user.click(within(pdf).getByTestId("attachment-save"));
+    expect(save).toHaveBeenCalledWith(expect.stringMatching(/^file:[0-9a-f]{64}$/), "company-details.pdf");
+    expect(await within(pdf).findByTestId("attachment-saved")).toHaveTextContent(
+      "Saved to /home/demo/Downloads/company-details.pdf",
+    );
+    // Saving again does not overwrite the first copy.
+    await user.click(within(pdf).getByTestId("attachment-save"));
+    await waitFor(() =>
+      expect(within(pdf).getByTestId("attachment-saved")).toHaveTextContent("company-details (1).pdf"),
+    );
+
+    // An attachment the engine has no file for is shown by name only.
+    const failed = screen.getAllByTestId("message").find((m) => m.dataset.delivery === "failed")!;
+    const invoice = within(failed).getByTestId("attachment");
+    expect(invoice).toHaveTextContent("invoice-1842.pdf");
+    expect(within(invoice).queryByTestId("attachment-save")).not.toBeInTheDocument();
+  });
+});
+
+describe("attachments in the composer", () => {
+  it("uploads chosen files and sends them with the reply (text optional)", async () => {
+    const backend = useMock();
+    const upload = vi.spyOn(backend.commands, "uploadAttachment");
+    const sendReply = vi.spyOn(backend.commands, "sendReply");
+    const user = await renderWithRows();
+    await user.click(rows()[0]);
+    const thread = await screen.findByTestId("thread");
+    // Unsent text is kept per conversation while the window is open (an earlier test typed some).
+    await user.clear(screen.getByTestId("composer-input"));
+    const send = screen.getByTestId("composer-send");
+    expect(send).toBeDisabled();
+
+    await user.upload(screen.getByTestId("composer-attach"), [
+      new File(["hello"], "photo.png", { type: "image/png" }),
+      new File(["%PDF-1.4"], "price.pdf", { type: "application/pdf" }),
+    ]);
+    await waitFor(() =>
+      expect(screen.getAllByTestId("composer-attachment").map((c) => c.dataset.state)).toEqual(["ready", "ready"]),
+    );
+    expect(upload).toHaveBeenCalledWith("photo.png", "image/png", "aGVsbG8=");
+    expect(screen.getAllByTestId("composer-attachment")[0]).toHaveTextContent("photo.png");
+    expect(screen.getAllByTestId("composer-attachment")[0]).toHaveTextContent("5 B");
+
+    // A file can be taken back before sending.
+    await user.click(within(screen.getAllByTestId("composer-attachment")[1]).getByTestId("composer-attachment-remove"));
+    expect(screen.getAllByTestId("composer-attachment")).toHaveLength(1);
+
+    expect(send).toBeEnabled();
+    await user.click(send);
+    const id = Number(rows()[0].dataset.conversationId);
+    expect(sendReply).toHaveBeenCalledWith(id, "", [
+      expect.objectContaining({ name: "photo.png", kind: "image", url: expect.stringMatching(/^file:[0-9a-f]{64}$/) }),
+    ]);
+    const bubble = () => within(thread).getAllByTestId("message").at(-1)!;
+    await waitFor(() => expect(bubble()).toHaveAttribute("data-direction", "out"));
+    expect(within(bubble()).getByTestId("attachment")).toHaveTextContent("photo.png");
+    expect(screen.queryByTestId("composer-attachment")).not.toBeInTheDocument();
+  });
+
+  it("refuses a file over 25 MB without uploading it", async () => {
+    const backend = useMock();
+    const upload = vi.spyOn(backend.commands, "uploadAttachment");
+    const user = await renderWithRows();
+    await user.click(rows()[0]);
+    await screen.findByTestId("thread");
+    await user.clear(screen.getByTestId("composer-input"));
+    const big = new File(["x"], "video.mp4", { type: "video/mp4" });
+    Object.defineProperty(big, "size", { value: 26 * 1024 * 1024 });
+    await user.upload(screen.getByTestId("composer-attach"), big);
+    expect(await screen.findByTestId("composer-error")).toHaveTextContent(
+      "“video.mp4” is larger than 25 MB and cannot be attached.",
+    );
+    expect(upload).not.toHaveBeenCalled();
+    expect(screen.queryByTestId("composer-attachment")).not.toBeInTheDocument();
+    expect(screen.getByTestId("composer-send")).toBeDisabled();
   });
 });
 

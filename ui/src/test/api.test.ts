@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { api, ApiFailure, setBackend, subscribe, type EngineEvent } from "../api";
+import { api, ApiFailure, setBackend, subscribe, type EngineEvent, type MailboxInput } from "../api";
 import { createMockBackend } from "../mock";
 
 function collect() {
@@ -127,5 +127,73 @@ describe("api over the in-memory engine", () => {
     expect(after.total).toBe(6);
     expect(after.items.every((c) => c.projectId === null)).toBe(true);
     await expect(api.deleteProject(project.id)).rejects.toMatchObject({ error: { code: "not_found" } });
+  });
+
+  it("checks mailboxes as the engine does, and says so with mailbox_changed", async () => {
+    setBackend(createMockBackend({ locale: "en", seed: false, mailStartMs: 5, mailImportMs: 20, mailProbeMs: 0 }));
+    const sink = collect();
+    stop = sink.stop;
+    const servers = await api.guessMailServers("Anna@Outlook.com");
+    expect(servers).toEqual({
+      imap: { host: "outlook.office365.com", port: 993, security: "tls" },
+      smtp: { host: "smtp.office365.com", port: 587, security: "starttls" },
+    });
+    const input: MailboxInput = {
+      name: "Sales",
+      address: "sales@shop.example",
+      login: null,
+      password: "secret",
+      imap: { host: "imap.shop.example", port: 993, security: "tls" },
+      smtp: { host: "smtp.shop.example", port: 465, security: "tls" },
+      folder: null,
+      moveTo: null,
+      pollIntervalS: null,
+      importDays: 0,
+      projectId: null,
+    };
+    const refused = (patch: Partial<MailboxInput>) => api.addMailbox({ ...input, ...patch }).catch((e: unknown) => e);
+    expect(await refused({ name: " " })).toMatchObject({ error: { code: "invalid_input", message: "a mailbox needs a name of 1 to 80 characters" } });
+    expect(await refused({ address: "sales" })).toMatchObject({ error: { message: "`sales` is not an e-mail address" } });
+    expect(await refused({ imap: { ...input.imap, host: "" } })).toMatchObject({ error: { message: "the IMAP server needs a host name" } });
+    expect(await refused({ smtp: { ...input.smtp, port: 0 } })).toMatchObject({ error: { message: "the SMTP server needs a port" } });
+    expect(await refused({ password: null })).toMatchObject({ error: { message: "the mailbox needs a password" } });
+    expect(await refused({ pollIntervalS: 5 })).toMatchObject({ error: { message: expect.stringContaining("between 10 and 3600") } });
+    expect(await refused({ smtp: { ...input.smtp, port: 587 } })).toMatchObject({
+      error: { code: "unavailable", message: "SMTP: received corrupt message of type InvalidContentType" },
+    });
+    expect(await api.testMailbox({ ...input, folder: "Missing" }, null)).toEqual({
+      imap: { problem: "folder", message: "Mailbox doesn't exist: Missing" },
+      smtp: null,
+    });
+
+    const added = await api.addMailbox({ ...input, address: " Sales@Shop.example " });
+    expect(added).toMatchObject({ address: "sales@shop.example", login: "sales@shop.example", folder: "INBOX", pollIntervalS: 60, state: "connecting" });
+    await until(() => sink.events.some((e) => e.type === "mailbox_changed" && e.account_id === added.accountId));
+    // Only new mail was asked for: no import, straight to listening.
+    await until(() => sink.events.filter((e) => e.type === "mailbox_changed").length >= 2);
+    expect((await api.listMailboxes()).find((m) => m.accountId === added.accountId)?.state).toBe("listening");
+    await expect(api.addMailbox(input)).rejects.toMatchObject({ error: { message: "sales@shop.example is already connected" } });
+    const accounts = await api.listChannelAccounts();
+    expect(accounts.find((a) => a.id === added.accountId)).toMatchObject({ kind: "email", name: "Sales", enabled: true });
+
+    await api.removeMailbox(added.accountId);
+    expect((await api.listMailboxes()).map((m) => m.address)).toEqual(["shop@tuberry.example"]);
+    await expect(api.removeMailbox(added.accountId)).rejects.toMatchObject({ error: { code: "not_found" } });
+  });
+
+  it("keeps uploaded files and refuses replies with files it does not have", async () => {
+    setBackend(createMockBackend({ locale: "en", seed: false, deliveryDelayMs: 5 }));
+    const outcome = await api.simulateInbound("Anna", "Hello!");
+    const file = await api.uploadAttachment("C:\\photos\\cat.jpg", "image/jpeg", "aGVsbG8=");
+    expect(file).toMatchObject({ kind: "image", name: "cat.jpg", mime: "image/jpeg", size: 5, url: expect.stringMatching(/^file:[0-9a-f]{64}$/) });
+    expect(await api.readAttachment(file.url!)).toBe("aGVsbG8=");
+    await expect(api.uploadAttachment("empty.txt", null, "")).rejects.toMatchObject({ error: { message: "“empty.txt” is empty" } });
+    await expect(api.sendReply(outcome.conversationId, "  ", [])).rejects.toMatchObject({ error: { message: "the reply is empty" } });
+    await expect(
+      api.sendReply(outcome.conversationId, "see", [{ ...file, url: "tg:123" }]),
+    ).rejects.toMatchObject({ error: { message: "the file “cat.jpg” was not uploaded" } });
+    const reply = await api.sendReply(outcome.conversationId, "", [file]);
+    expect(reply.attachments).toEqual([file]);
+    expect(await api.messageHtml(reply.id)).toBeNull();
   });
 });
