@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building, running and testing Tuberry needs on Debian or Ubuntu:
 # the WebKitGTK stack for the window, the Secret Service (gnome-keyring) that
-# keeps tokens, Xvfb and WebKitWebDriver for the end-to-end test, Node.js for
-# the front end, and tauri-driver.
+# keeps tokens, Xvfb and WebKitWebDriver for the end-to-end test, Dovecot and
+# Postfix for the e-mail tests, Node.js for the front end, and tauri-driver.
 set -euo pipefail
 
 SUDO=""
@@ -16,6 +16,8 @@ PACKAGES=(
 )
 if [ "${1:-}" != "--run-only" ]; then
   PACKAGES+=(imagemagick x11-utils)
+  # The e-mail tests start private Dovecot and Postfix instances of their own.
+  PACKAGES+=(dovecot-imapd dovecot-lmtpd postfix openssl)
 fi
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   PACKAGES+=(nodejs npm)
@@ -25,10 +27,23 @@ missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+installing() { [[ " ${missing[*]} " == *" $1 "* ]]; }
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "Installing system packages: ${missing[*]}"
+  if installing postfix; then
+    # Otherwise the install asks how this machine should handle mail.
+    echo "postfix postfix/main_mailer_type select Local only" | $SUDO debconf-set-selections
+    echo "postfix postfix/mailname string localhost" | $SUDO debconf-set-selections
+  fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+  # The install may start the system-wide mail services; nothing needs them.
+  if installing postfix; then
+    $SUDO service postfix stop >/dev/null 2>&1 || true
+  fi
+  if installing dovecot-imapd || installing dovecot-lmtpd; then
+    $SUDO service dovecot stop >/dev/null 2>&1 || true
+  fi
 fi
 
 if ! command -v cargo >/dev/null; then

@@ -163,7 +163,11 @@ impl Mail {
     }
 
     async fn conversations(&self) -> Vec<ConversationSummary> {
-        api::list_conversations(self.engine(), ConversationFilter::default())
+        let all = ConversationFilter {
+            limit: 500,
+            ..ConversationFilter::default()
+        };
+        api::list_conversations(self.engine(), all)
             .await
             .unwrap()
             .items
@@ -227,7 +231,11 @@ impl Mail {
 
 fn header(raw: &[u8], name: &str) -> String {
     let text = String::from_utf8_lossy(raw);
-    let head = text.split("\r\n\r\n").next().unwrap_or_default().replace("\r\n ", " ");
+    let head = text
+        .split("\r\n\r\n")
+        .next()
+        .unwrap_or_default()
+        .replace("\r\n ", " ");
     head.lines()
         .find_map(|l| {
             l.split_once(':')
@@ -270,7 +278,11 @@ async fn test_connection_names_the_problem() {
     wrong.imap.security = MailSecurity::Tls;
     let report = api::test_mailbox(e, wrong, None).await.unwrap();
     assert_eq!(report.imap.unwrap().problem, MailProblem::Tls);
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let mut wrong = good.clone();
     wrong.smtp.port = closed;
     let report = api::test_mailbox(e, wrong, None).await.unwrap();
@@ -316,7 +328,9 @@ async fn test_connection_names_the_problem() {
     for entry in walk(mail.dir.path()) {
         let bytes = std::fs::read(&entry).unwrap();
         assert!(
-            !bytes.windows(password.len()).any(|w| w == password.as_slice()),
+            !bytes
+                .windows(password.len())
+                .any(|w| w == password.as_slice()),
             "the password is in {}",
             entry.display()
         );
@@ -345,7 +359,16 @@ async fn a_customer_mail_is_answered_as_a_threaded_reply() {
     mail.add(mail.input()).await;
 
     mail.servers
-        .deliver(IVAN, SHOP, &customer_mail("q1", "Delivery to Kazan?", "Hello! Do you deliver to Kazan?", ""))
+        .deliver(
+            IVAN,
+            SHOP,
+            &customer_mail(
+                "q1",
+                "Delivery to Kazan?",
+                "Hello! Do you deliver to Kazan?",
+                "",
+            ),
+        )
         .await;
     let inbound = mail.until_inbound(1).await;
     assert_eq!(inbound[0].text, "Hello! Do you deliver to Kazan?");
@@ -354,12 +377,18 @@ async fn a_customer_mail_is_answered_as_a_threaded_reply() {
     assert_eq!(conversation.contact_name, "Ivan Petrov");
 
     // The reply, with a file from the composer.
-    let pdf = api::upload_attachment(e, "price list.pdf".into(), Some("application/pdf".into()), b"%PDF-1.4 price".to_vec())
-        .await
-        .unwrap();
-    let reply = api::send_reply_with_files(e, conversation.id, "Yes, in two days.".into(), vec![pdf])
-        .await
-        .unwrap();
+    let pdf = api::upload_attachment(
+        e,
+        "price list.pdf".into(),
+        Some("application/pdf".into()),
+        b"%PDF-1.4 price".to_vec(),
+    )
+    .await
+    .unwrap();
+    let reply =
+        api::send_reply_with_files(e, conversation.id, "Yes, in two days.".into(), vec![pdf])
+            .await
+            .unwrap();
     let sent = mail.until_delivery(conversation.id, reply.id).await;
     assert_eq!(sent.delivery, Some(Delivery::Sent), "{sent:?}");
 
@@ -376,7 +405,11 @@ async fn a_customer_mail_is_answered_as_a_threaded_reply() {
     assert_eq!(got.attachments.len(), 1);
     assert_eq!(got.attachments[0].name, "price list.pdf");
     assert_eq!(got.attachments[0].bytes, b"%PDF-1.4 price");
-    assert!(header(raw, "From").contains("Flower shop"), "{}", header(raw, "From"));
+    assert!(
+        header(raw, "From").contains("Flower shop"),
+        "{}",
+        header(raw, "From")
+    );
 
     // A copy is kept in the shop's Sent folder, once.
     let copies = mail.servers.wait_messages(SHOP, "Sent", 1).await;
@@ -387,28 +420,50 @@ async fn a_customer_mail_is_answered_as_a_threaded_reply() {
         "q2",
         "Re: Delivery to Kazan?",
         "Great, I'll order today.\r\n\r\nOn Mon, 3 Nov 2025 at 11:00, Flower shop <shop@shop.test> wrote:\r\n> Yes, in two days.",
-        &format!("In-Reply-To: <{}>\r\nReferences: <q1@customer.test> <{}>\r\n", got.message_id, got.message_id),
+        &format!(
+            "In-Reply-To: <{}>\r\nReferences: <q1@customer.test> <{}>\r\n",
+            got.message_id, got.message_id
+        ),
     );
     mail.servers.deliver(IVAN, SHOP, &answer).await;
     let inbound = mail.until_inbound(2).await;
     assert_eq!(mail.conversations().await.len(), 1);
     assert_eq!(inbound[1].conversation_id, conversation.id);
     assert_eq!(inbound[1].text, "Great, I'll order today.");
-    assert!(inbound[1].quoted.as_deref().unwrap_or_default().contains("> Yes, in two days."));
+    assert!(
+        inbound[1]
+            .quoted
+            .as_deref()
+            .unwrap_or_default()
+            .contains("> Yes, in two days.")
+    );
 
     // A new mail with the same subject but no headers still threads; another subject does not.
     mail.servers
-        .deliver(IVAN, SHOP, &customer_mail("q3", "RE: Delivery to Kazan?", "And to Samara?", ""))
+        .deliver(
+            IVAN,
+            SHOP,
+            &customer_mail("q3", "RE: Delivery to Kazan?", "And to Samara?", ""),
+        )
         .await;
     mail.servers
-        .deliver(IVAN, SHOP, &customer_mail("q4", "Wholesale", "Do you sell wholesale?", ""))
+        .deliver(
+            IVAN,
+            SHOP,
+            &customer_mail("q4", "Wholesale", "Do you sell wholesale?", ""),
+        )
         .await;
     let inbound = mail.until_inbound(4).await;
     assert_eq!(inbound[2].conversation_id, conversation.id);
     assert_ne!(inbound[3].conversation_id, conversation.id);
     // The shop's INBOX mail is marked read once stored.
     let flags = mail.servers.messages(SHOP, "INBOX").await;
-    assert!(flags.iter().all(|(_, _, f)| f.iter().any(|f| f.contains("Seen"))), "{flags:?}");
+    assert!(
+        flags
+            .iter()
+            .all(|(_, _, f)| f.iter().any(|f| f.contains("Seen"))),
+        "{flags:?}"
+    );
 }
 
 #[tokio::test]
@@ -437,11 +492,19 @@ async fn charsets_html_and_attachments_are_read() {
         assert_eq!(message.text, expected.text, "{name}");
         assert!(!message.text.contains('�'), "{name}: {}", message.text);
         assert_eq!(message.has_html, expected.html.is_some(), "{name}");
-        assert_eq!(message.attachments.len(), expected.attachments.len(), "{name}");
+        assert_eq!(
+            message.attachments.len(),
+            expected.attachments.len(),
+            "{name}"
+        );
     }
     let e = mail.engine();
     let cp1251 = &inbound[1];
-    assert!(cp1251.text.chars().any(|c| ('а'..='я').contains(&c)), "{}", cp1251.text);
+    assert!(
+        cp1251.text.chars().any(|c| ('а'..='я').contains(&c)),
+        "{}",
+        cp1251.text
+    );
 
     let html = &inbound[5];
     let page = api::message_html(e, html.id).await.unwrap().unwrap();
@@ -453,7 +516,9 @@ async fn charsets_html_and_attachments_are_read() {
     let expected = parse::parse(&fixture("attachments.eml")).unwrap();
     for (a, want) in with_files.attachments.iter().zip(&expected.attachments) {
         assert_eq!(a.name, want.name);
-        let bytes = api::read_attachment(e, a.url.as_deref().unwrap()).await.unwrap();
+        let bytes = api::read_attachment(e, a.url.as_deref().unwrap())
+            .await
+            .unwrap();
         assert_eq!(bytes, want.bytes);
     }
     let saved_dir = mail.dir.path().join("saved");
@@ -476,14 +541,22 @@ async fn restart_and_uidvalidity_change_import_nothing_twice() {
     mail.add(input).await;
     for i in 0..3 {
         mail.servers
-            .deliver(IVAN, SHOP, &customer_mail(&format!("r{i}"), &format!("Order {i}"), "Hi", ""))
+            .deliver(
+                IVAN,
+                SHOP,
+                &customer_mail(&format!("r{i}"), &format!("Order {i}"), "Hi", ""),
+            )
             .await;
     }
     mail.until_inbound(3).await;
 
     mail.restart_engine().await;
     mail.servers
-        .deliver(IVAN, SHOP, &customer_mail("r3", "Order 3", "After the restart", ""))
+        .deliver(
+            IVAN,
+            SHOP,
+            &customer_mail("r3", "Order 3", "After the restart", ""),
+        )
         .await;
     let inbound = mail.until_inbound(4).await;
     assert_eq!(inbound.len(), 4);
@@ -496,7 +569,11 @@ async fn restart_and_uidvalidity_change_import_nothing_twice() {
     mail.until_mailbox(account, "listening", |m| m.state == MailboxState::Listening)
         .await;
     mail.servers
-        .deliver(IVAN, SHOP, &customer_mail("r4", "Order 4", "After the resync", ""))
+        .deliver(
+            IVAN,
+            SHOP,
+            &customer_mail("r4", "Order 4", "After the resync", ""),
+        )
         .await;
     let inbound = mail.until_inbound(5).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -512,14 +589,20 @@ async fn server_down_then_up() {
     let mut mail = Mail::start_with(|s| s.queue.max_attempts = 50).await;
     let mailbox = mail.add(mail.input()).await;
     mail.servers
-        .deliver(IVAN, SHOP, &customer_mail("d1", "Question", "Are you open?", ""))
+        .deliver(
+            IVAN,
+            SHOP,
+            &customer_mail("d1", "Question", "Are you open?", ""),
+        )
         .await;
     mail.until_inbound(1).await;
     let conversation = mail.conversations().await.remove(0);
 
     mail.servers.stop().await;
     let offline = mail
-        .until_mailbox(mailbox.account_id, "offline", |m| m.state == MailboxState::Offline)
+        .until_mailbox(mailbox.account_id, "offline", |m| {
+            m.state == MailboxState::Offline
+        })
         .await;
     assert_eq!(offline.last_error.unwrap().problem, MailProblem::Connect);
     // A reply written meanwhile waits in the queue.
@@ -533,10 +616,16 @@ async fn server_down_then_up() {
     mail.servers.restart().await;
     let sent = mail.until_delivery(conversation.id, reply.id).await;
     assert_eq!(sent.delivery, Some(Delivery::Sent), "{sent:?}");
-    mail.until_mailbox(mailbox.account_id, "back", |m| m.state == MailboxState::Listening)
-        .await;
+    mail.until_mailbox(mailbox.account_id, "back", |m| {
+        m.state == MailboxState::Listening
+    })
+    .await;
     mail.servers
-        .deliver(IVAN, SHOP, &customer_mail("d2", "Re: Question", "Thanks!", ""))
+        .deliver(
+            IVAN,
+            SHOP,
+            &customer_mail("d2", "Re: Question", "Thanks!", ""),
+        )
         .await;
     mail.until_inbound(2).await;
     let received = mail.servers.wait_messages(IVAN, "INBOX", 1).await;
@@ -571,10 +660,16 @@ async fn an_unknown_recipient_fails_the_reply_with_the_servers_reason() {
 async fn importing_a_full_mailbox_shows_progress_and_moves_mail() {
     let mail = Mail::start_with(|s| s.email.batch = 20).await;
     const N: usize = 120;
-    for i in 0..N {
-        mail.servers
-            .deliver(IVAN, SHOP, &customer_mail(&format!("m{i}"), &format!("Order {i}"), "Hello", ""))
-            .await;
+    let mails: Vec<Vec<u8>> = (0..N)
+        .map(|i| customer_mail(&format!("m{i}"), &format!("Order {i}"), "Hello", ""))
+        .collect();
+    for chunk in mails.chunks(12) {
+        futures_util::future::join_all(
+            chunk
+                .iter()
+                .map(|raw| mail.servers.deliver(IVAN, SHOP, raw)),
+        )
+        .await;
     }
     let mut events = mail.engine().events().subscribe();
     let mut input = mail.input();
@@ -583,7 +678,10 @@ async fn importing_a_full_mailbox_shows_progress_and_moves_mail() {
     let mut progress = Vec::new();
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
-        let event = tokio::time::timeout_at(deadline, events.next()).await.unwrap().unwrap();
+        let event = tokio::time::timeout_at(deadline, events.next())
+            .await
+            .unwrap()
+            .unwrap();
         if let tuberry::events::EngineEvent::MailboxChanged { account_id } = event
             && account_id == mailbox.account_id
         {
@@ -598,8 +696,14 @@ async fn importing_a_full_mailbox_shows_progress_and_moves_mail() {
             }
         }
     }
-    assert!(progress.iter().all(|(_, total)| *total == N as u32), "{progress:?}");
-    assert!(progress.len() >= 3, "progress was shown in steps: {progress:?}");
+    assert!(
+        progress.iter().all(|(_, total)| *total == N as u32),
+        "{progress:?}"
+    );
+    assert!(
+        progress.len() >= 3,
+        "progress was shown in steps: {progress:?}"
+    );
     mail.until_inbound(N).await;
     assert_eq!(mail.servers.messages(SHOP, "Processed").await.len(), N);
     assert!(mail.servers.messages(SHOP, "INBOX").await.is_empty());

@@ -5,8 +5,10 @@
 #![allow(clippy::unwrap_used)]
 
 mod cli;
+mod email;
 mod helpers;
 mod ingest;
+mod mail_server;
 mod outbox;
 mod queue;
 mod store;
