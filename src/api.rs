@@ -7,9 +7,9 @@ use crate::engine::Engine;
 use crate::error::{ApiError, Error};
 use crate::inbox;
 use crate::model::{
-    AppInfo, Attachment, AttachmentKind, AuthorKind, BotInput, ChannelAccount, ConversationDetail, ConversationFilter,
-    ConversationPage, ConversationStatus, ConversationSummary, IngestOutcome, Message, Project,
-    ProjectInput, SimulatorEntry, StatusCounts,
+    AppInfo, Attachment, AttachmentKind, AuthorKind, BotInput, ChannelAccount, ConversationDetail,
+    ConversationFilter, ConversationPage, ConversationStatus, ConversationSummary, IngestOutcome,
+    Message, Project, ProjectInput, SimulatorEntry, StatusCounts,
 };
 use crate::outbox::Reply;
 use crate::telegram::mirror::{self, TopicAction};
@@ -141,7 +141,11 @@ pub async fn save_attachment(
 ) -> ApiResult<String> {
     let bytes = engine.files().read(url).await?;
     let name = name.rsplit(['/', '\\']).next().unwrap_or("file").trim();
-    let name = if name.is_empty() || name.starts_with('.') { "file" } else { name };
+    let name = if name.is_empty() || name.starts_with('.') {
+        "file"
+    } else {
+        name
+    };
     let (stem, ext) = match name.rsplit_once('.') {
         Some((stem, ext)) if !stem.is_empty() => (stem.to_owned(), format!(".{ext}")),
         _ => (name.to_owned(), String::new()),
@@ -150,7 +154,9 @@ pub async fn save_attachment(
         path: path.display().to_string(),
         source,
     };
-    tokio::fs::create_dir_all(dir).await.map_err(|e| io(dir, e))?;
+    tokio::fs::create_dir_all(dir)
+        .await
+        .map_err(|e| io(dir, e))?;
     for n in 0..1000 {
         let candidate = if n == 0 {
             dir.join(name)
@@ -165,14 +171,20 @@ pub async fn save_attachment(
         match file {
             Ok(mut file) => {
                 use tokio::io::AsyncWriteExt;
-                file.write_all(&bytes).await.map_err(|e| io(&candidate, e))?;
+                file.write_all(&bytes)
+                    .await
+                    .map_err(|e| io(&candidate, e))?;
                 return Ok(candidate.display().to_string());
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
             Err(e) => return Err(io(&candidate, e).into()),
         }
     }
-    Err(Error::invalid(format!("too many files named “{name}” in {}", dir.display())).into())
+    Err(Error::invalid(format!(
+        "too many files named “{name}” in {}",
+        dir.display()
+    ))
+    .into())
 }
 
 /// The sanitized HTML of an e-mail message, when it had one.

@@ -12,8 +12,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::channels::simulator::{self, Simulator};
 use crate::clock::{SharedClock, SystemClock};
-use crate::error::{Error, Result};
 use crate::email::{self, Email};
+use crate::error::{Error, Result};
 use crate::events::EventBus;
 use crate::files::Files;
 use crate::keyring::Keyring;

@@ -43,7 +43,9 @@ impl Files {
             .map_err(|e| io(&self.dir, e))?;
         // Written aside and renamed, so a crash never leaves half a file under
         // the final name.
-        let partial = self.dir.join(format!("{hash}.{:08x}.part", fastrand::u32(..)));
+        let partial = self
+            .dir
+            .join(format!("{hash}.{:08x}.part", fastrand::u32(..)));
         tokio::fs::write(&partial, bytes)
             .await
             .map_err(|e| io(&partial, e))?;
@@ -82,7 +84,10 @@ mod tests {
         assert_eq!(a, b);
         assert!(a.starts_with("file:"));
         assert_eq!(files.read(&a).await.unwrap(), b"hello");
-        assert_eq!(std::fs::read_dir(dir.path().join("files")).unwrap().count(), 1);
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("files")).unwrap().count(),
+            1
+        );
         assert!(files.path("file:../../etc/passwd").is_none());
         assert!(files.read("tg:1:abc").await.is_err());
     }

@@ -201,7 +201,8 @@ impl Settings {
         let e = &self.email;
         if e.idle_renew_s < 1 || e.timeout_s < 1 || !(1..=500).contains(&e.batch) {
             return Err(
-                "email.idle_renew_s and email.timeout_s must be positive, email.batch 1 to 500".into(),
+                "email.idle_renew_s and email.timeout_s must be positive, email.batch 1 to 500"
+                    .into(),
             );
         }
         if e.reconnect_min_ms < 1 || e.reconnect_max_ms < e.reconnect_min_ms {

@@ -14,9 +14,9 @@ use tauri_specta::{Builder, Event, collect_commands, collect_events};
 use tuberry::api::{self, ApiResult};
 use tuberry::email::model::{ConnectionReport, MailServers, Mailbox, MailboxInput};
 use tuberry::model::{
-    AppInfo, Attachment, BotInput, ChannelAccount, ConversationDetail, ConversationFilter, ConversationPage,
-    ConversationStatus, ConversationSummary, IngestOutcome, Message, Project, ProjectInput,
-    SimulatorEntry, StatusCounts,
+    AppInfo, Attachment, BotInput, ChannelAccount, ConversationDetail, ConversationFilter,
+    ConversationPage, ConversationStatus, ConversationSummary, IngestOutcome, Message, Project,
+    ProjectInput, SimulatorEntry, StatusCounts,
 };
 use tuberry::{Engine, EngineOptions};
 

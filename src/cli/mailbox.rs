@@ -161,7 +161,10 @@ fn input(
         imap: server(s.imap.as_deref(), s.imap_security, current.imap, true)?,
         smtp: server(s.smtp.as_deref(), s.smtp_security, current.smtp, false)?,
         folder: s.folder.clone().or_else(|| keep.map(|m| m.folder.clone())),
-        move_to: s.move_to.clone().or_else(|| keep.and_then(|m| m.move_to.clone())),
+        move_to: s
+            .move_to
+            .clone()
+            .or_else(|| keep.and_then(|m| m.move_to.clone())),
         poll_interval_s: s.poll_interval.or(keep.map(|m| m.poll_interval_s)),
         import_days: s.import_days.or(keep.and_then(|m| m.import_days)),
         project_id: s.project.or(keep.and_then(|m| m.project_id)),
@@ -184,7 +187,10 @@ fn mailbox_text(m: &Mailbox) -> String {
         m.folder
     );
     if let Some(import) = &m.import {
-        s.push_str(&format!("      importing {}/{}\n", import.done, import.total));
+        s.push_str(&format!(
+            "      importing {}/{}\n",
+            import.done, import.total
+        ));
     }
     if let Some(e) = &m.last_error {
         s.push_str(&format!("      {:?}: {}\n", e.problem, e.message));
@@ -208,14 +214,25 @@ pub async fn run(engine: &Engine, command: MailboxCommand, out: &Output) -> Resu
         MailboxCommand::Test(args) => {
             let guessed = api::guess_mail_servers(&args.address);
             let name = args.name.clone().unwrap_or_else(|| args.address.clone());
-            let input = input(name, args.address.clone(), Some(read_password()?), &args.servers, guessed, None)?;
+            let input = input(
+                name,
+                args.address.clone(),
+                Some(read_password()?),
+                &args.servers,
+                guessed,
+                None,
+            )?;
             let report = api::test_mailbox(engine, input, None).await?;
             out.print(&report, || {
                 let line = |what: &str, e: &Option<tuberry::email::model::MailError>| match e {
                     None => format!("{what}: OK\n"),
                     Some(e) => format!("{what}: {:?} — {}\n", e.problem, e.message),
                 };
-                format!("{}{}", line("IMAP", &report.imap), line("SMTP", &report.smtp))
+                format!(
+                    "{}{}",
+                    line("IMAP", &report.imap),
+                    line("SMTP", &report.smtp)
+                )
             });
             if report.ok() {
                 return Ok(());
@@ -228,7 +245,14 @@ pub async fn run(engine: &Engine, command: MailboxCommand, out: &Output) -> Resu
         MailboxCommand::Add(args) => {
             let guessed = api::guess_mail_servers(&args.address);
             let name = args.name.clone().unwrap_or_else(|| args.address.clone());
-            let input = input(name, args.address.clone(), Some(read_password()?), &args.servers, guessed, None)?;
+            let input = input(
+                name,
+                args.address.clone(),
+                Some(read_password()?),
+                &args.servers,
+                guessed,
+                None,
+            )?;
             api::add_mailbox(engine, input).await?
         }
         MailboxCommand::Edit { account, args } => {
@@ -240,7 +264,11 @@ pub async fn run(engine: &Engine, command: MailboxCommand, out: &Output) -> Resu
                     code: ErrorCode::NotFound,
                     message: format!("mailbox {account} not found"),
                 })?;
-            let password = if args.password { Some(read_password()?) } else { None };
+            let password = if args.password {
+                Some(read_password()?)
+            } else {
+                None
+            };
             let input = input(
                 args.name.clone().unwrap_or_else(|| current.name.clone()),
                 current.address.clone(),

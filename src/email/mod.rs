@@ -119,7 +119,8 @@ impl Core {
         .bind(account_id)
         .fetch_optional(self.store.pool())
         .await?;
-        let (name, settings, enabled) = row.ok_or_else(|| Error::not_found("mailbox", account_id))?;
+        let (name, settings, enabled) =
+            row.ok_or_else(|| Error::not_found("mailbox", account_id))?;
         if !enabled {
             return Err(Error::not_found("mailbox", account_id));
         }
@@ -170,7 +171,9 @@ impl Core {
 fn checked(input: &MailboxInput) -> Result<(String, Stored, Option<Secret<String>>)> {
     let name = input.name.trim();
     if name.is_empty() || name.chars().count() > 80 {
-        return Err(Error::invalid("a mailbox needs a name of 1 to 80 characters"));
+        return Err(Error::invalid(
+            "a mailbox needs a name of 1 to 80 characters",
+        ));
     }
     let address = input.address.trim().to_lowercase();
     if address.parse::<lettre::Address>().is_err() {
@@ -182,7 +185,9 @@ fn checked(input: &MailboxInput) -> Result<(String, Stored, Option<Secret<String
     for (what, server) in [("IMAP", &input.imap), ("SMTP", &input.smtp)] {
         let host = server.host.trim();
         if host.is_empty() || host.contains(char::is_whitespace) || host.contains('/') {
-            return Err(Error::invalid(format!("the {what} server needs a host name")));
+            return Err(Error::invalid(format!(
+                "the {what} server needs a host name"
+            )));
         }
         if server.port == 0 {
             return Err(Error::invalid(format!("the {what} server needs a port")));
@@ -234,11 +239,15 @@ async fn require_project(db: &mut sqlx::SqliteConnection, id: i64) -> Result<()>
         .bind(id)
         .fetch_optional(&mut *db)
         .await?;
-    found.map(|_| ()).ok_or_else(|| Error::not_found("project", id))
+    found
+        .map(|_| ())
+        .ok_or_else(|| Error::not_found("project", id))
 }
 
 fn non_empty(s: Option<&str>) -> Option<String> {
-    s.map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned)
+    s.map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
 }
 
 /// The usual servers for an address's domain: what the form proposes.
@@ -249,9 +258,9 @@ pub fn guess_servers(address: &str) -> MailServers {
         .unwrap_or_default();
     let known = |imap: &str, smtp: &str| MailServers {
         imap: MailServer {
-                host: imap.to_owned(),
-                port: 993,
-                security: MailSecurity::Tls,
+            host: imap.to_owned(),
+            port: 993,
+            security: MailSecurity::Tls,
         },
         smtp: MailServer {
             host: smtp.to_owned(),
@@ -481,7 +490,9 @@ impl Email {
         };
         tracing::info!(account_id = id, "mailbox added");
         self.run(id).await;
-        self.core.bus.publish(EngineEvent::MailboxChanged { account_id: id });
+        self.core
+            .bus
+            .publish(EngineEvent::MailboxChanged { account_id: id });
         self.get(id).await
     }
 
@@ -531,7 +542,9 @@ impl Email {
         tx.commit().await?;
         self.stop(account_id).await;
         self.run(account_id).await;
-        self.core.bus.publish(EngineEvent::MailboxChanged { account_id });
+        self.core
+            .bus
+            .publish(EngineEvent::MailboxChanged { account_id });
         self.get(account_id).await
     }
 
@@ -564,7 +577,9 @@ impl Email {
             .unwrap_or_else(PoisonError::into_inner)
             .remove(&account_id);
         tracing::info!(account_id, "mailbox removed");
-        self.core.bus.publish(EngineEvent::MailboxChanged { account_id });
+        self.core
+            .bus
+            .publish(EngineEvent::MailboxChanged { account_id });
         Ok(())
     }
 
@@ -590,7 +605,11 @@ impl Email {
     async fn run(&self, account_id: i64) {
         self.channels.connect(
             account_id,
-            Arc::new(send::MailChannel::new(self.core.clone(), self.queue.clone(), account_id)),
+            Arc::new(send::MailChannel::new(
+                self.core.clone(),
+                self.queue.clone(),
+                account_id,
+            )),
         );
         let cancel = self.cancel.child_token();
         let task = tokio::spawn(receive::run(
@@ -610,7 +629,10 @@ impl Email {
         let runner = self.runners.lock().await.remove(&account_id);
         if let Some((cancel, task)) = runner {
             cancel.cancel();
-            if tokio::time::timeout(Duration::from_secs(5), task).await.is_err() {
+            if tokio::time::timeout(Duration::from_secs(5), task)
+                .await
+                .is_err()
+            {
                 tracing::warn!(account_id, "a mailbox did not stop in time");
             }
         }
@@ -624,7 +646,10 @@ impl Email {
         self.cancel.cancel();
         let runners: Vec<_> = self.runners.lock().await.drain().collect();
         for (_, (_, task)) in runners {
-            if tokio::time::timeout(Duration::from_secs(5), task).await.is_err() {
+            if tokio::time::timeout(Duration::from_secs(5), task)
+                .await
+                .is_err()
+            {
                 tracing::warn!("a mailbox did not stop in time");
             }
         }

@@ -78,8 +78,9 @@ impl TlsRoots {
     }
 
     async fn wrap(&self, host: &str, tcp: TcpStream) -> Result<Box<dyn ImapIo>, MailError> {
-        let name = ServerName::try_from(host.to_owned())
-            .map_err(|_| MailError::new(MailProblem::Tls, format!("`{host}` is not a host name")))?;
+        let name = ServerName::try_from(host.to_owned()).map_err(|_| {
+            MailError::new(MailProblem::Tls, format!("`{host}` is not a host name"))
+        })?;
         let tls = tokio_rustls::TlsConnector::from(self.config.clone())
             .connect(name, tcp)
             .await
@@ -135,7 +136,9 @@ fn imap_error(what: &str, e: async_imap::error::Error) -> MailError {
     use async_imap::error::Error as E;
     match e {
         E::Io(e) => MailError::new(MailProblem::Connect, format!("{what}: {e}")),
-        E::ConnectionLost => MailError::new(MailProblem::Connect, format!("{what}: connection lost")),
+        E::ConnectionLost => {
+            MailError::new(MailProblem::Connect, format!("{what}: connection lost"))
+        }
         E::No(text) | E::Bad(text) => {
             MailError::new(MailProblem::Protocol, format!("{what}: {}", text.trim()))
         }

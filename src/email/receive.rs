@@ -77,9 +77,14 @@ async fn connect_and_read(
         other => store_error(other),
     })?;
     let s = &account.stored;
-    let mut session =
-        net::imap_session(&s.imap, &s.login, &account.password, &core.roots, core.timeout())
-            .await?;
+    let mut session = net::imap_session(
+        &s.imap,
+        &s.login,
+        &account.password,
+        &core.roots,
+        core.timeout(),
+    )
+    .await?;
     connected.store(true, std::sync::atomic::Ordering::Relaxed);
     let idle = session
         .capabilities()
@@ -203,8 +208,12 @@ async fn read_new(
     let (after, importing) = match position {
         Some((v, last)) if v == validity => (u32::try_from(last).unwrap_or(0), false),
         Some((old, _)) => {
-            tracing::warn!(account_id = account.id, old, new = validity,
-                "the folder's UIDVALIDITY changed: reading it again, known mail is recognised");
+            tracing::warn!(
+                account_id = account.id,
+                old,
+                new = validity,
+                "the folder's UIDVALIDITY changed: reading it again, known mail is recognised"
+            );
             (0, true)
         }
         None => (0, true),
@@ -213,16 +222,29 @@ async fn read_new(
     // starts after everything already in the folder.
     let (uids, floor) = match (position, account.stored.import_days) {
         (None, Some(days)) => {
-            let top = search(session, "ALL", after, limit).await?.last().copied().unwrap_or(0);
+            let top = search(session, "ALL", after, limit)
+                .await?
+                .last()
+                .copied()
+                .unwrap_or(0);
             let uids = if days == 0 {
                 Vec::new()
             } else {
                 let since = core.clock.now_ms() - i64::from(days) * 86_400_000;
-                search(session, &format!("SINCE {}", imap_date(since)), after, limit).await?
+                search(
+                    session,
+                    &format!("SINCE {}", imap_date(since)),
+                    after,
+                    limit,
+                )
+                .await?
             };
             (uids, top)
         }
-        _ => (search(session, &format!("UID {}:*", after + 1), after, limit).await?, after),
+        _ => (
+            search(session, &format!("UID {}:*", after + 1), after, limit).await?,
+            after,
+        ),
     };
     if uids.is_empty() {
         if position != Some((validity, i64::from(floor))) {
@@ -246,9 +268,7 @@ async fn read_new(
             session
                 .uid_fetch(&set, "(UID BODY.PEEK[])")
                 .await?
-                .try_filter_map(|f| async move {
-                    Ok(f.uid.zip(f.body().map(<[u8]>::to_vec)))
-                })
+                .try_filter_map(|f| async move { Ok(f.uid.zip(f.body().map(<[u8]>::to_vec))) })
                 .try_collect()
                 .await
         })
@@ -279,7 +299,9 @@ async fn read_new(
         }
         done += u32::try_from(chunk.len()).unwrap_or(0);
         if importing {
-            core.set_status(account.id, |s| s.import = Some(ImportProgress { done, total }));
+            core.set_status(account.id, |s| {
+                s.import = Some(ImportProgress { done, total })
+            });
         }
     }
     if floor > uids.last().copied().unwrap_or(0) {
@@ -301,7 +323,15 @@ async fn save_position(
 ) -> Result<(), MailError> {
     async {
         let mut tx = core.store.write().await?;
-        position_in(&mut tx, core.clock.now_ms(), account_id, folder, validity, last).await?;
+        position_in(
+            &mut tx,
+            core.clock.now_ms(),
+            account_id,
+            folder,
+            validity,
+            last,
+        )
+        .await?;
         tx.commit().await?;
         Ok::<_, Error>(())
     }
@@ -349,12 +379,24 @@ async fn store_batch(
             match store_mail(core, relay, &mut tx, account, raw).await? {
                 Outcome::Stored(outcome) => stored.push(outcome),
                 Outcome::Skipped(why) => {
-                    tracing::debug!(account_id = account.id, uid, ?why, "mail not stored as a message");
+                    tracing::debug!(
+                        account_id = account.id,
+                        uid,
+                        ?why,
+                        "mail not stored as a message"
+                    );
                 }
             }
         }
-        position_in(&mut tx, core.clock.now_ms(), account.id, &account.stored.folder, validity, last)
-            .await?;
+        position_in(
+            &mut tx,
+            core.clock.now_ms(),
+            account.id,
+            &account.stored.folder,
+            validity,
+            last,
+        )
+        .await?;
         tx.commit().await?;
         Ok::<_, Error>(stored)
     }
@@ -370,7 +412,8 @@ async fn move_processed(
     to: &str,
     limit: Duration,
 ) -> Result<(), MailError> {
-    let timed = |what: &'static str| MailError::new(MailProblem::Connect, format!("{what}: no answer"));
+    let timed =
+        |what: &'static str| MailError::new(MailProblem::Connect, format!("{what}: no answer"));
     let has_move = tokio::time::timeout(limit, session.capabilities())
         .await
         .map_err(|_| timed("CAPABILITY"))?

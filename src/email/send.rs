@@ -26,7 +26,13 @@ pub const APPEND_JOB_VERSION: i64 = 1;
 
 /// Folder names mail programs use for sent mail, when the server does not
 /// mark one (RFC 6154).
-const SENT_NAMES: &[&str] = &["Sent", "Sent Items", "Sent Messages", "INBOX.Sent", "Отправленные"];
+const SENT_NAMES: &[&str] = &[
+    "Sent",
+    "Sent Items",
+    "Sent Messages",
+    "INBOX.Sent",
+    "Отправленные",
+];
 /// References kept in a reply (the oldest and the newest matter).
 const MAX_REFERENCES: usize = 20;
 
@@ -77,25 +83,31 @@ async fn header_id(core: &Core, account: &Account, message_id: i64, to: &str) ->
     .bind(to)
     .execute(&mut *tx)
     .await?;
-    let id: String = sqlx::query_scalar("SELECT header_id FROM email_messages WHERE message_id = ?1")
-        .bind(message_id)
-        .fetch_one(&mut *tx)
-        .await?;
+    let id: String =
+        sqlx::query_scalar("SELECT header_id FROM email_messages WHERE message_id = ?1")
+            .bind(message_id)
+            .fetch_one(&mut *tx)
+            .await?;
     tx.commit().await?;
     Ok(id)
 }
 
 async fn draft(core: &Core, account: &Account, message_id: i64) -> Result<Draft> {
-    let (conversation_id, text, attachments, created_at, subject): (i64, String, String, i64, Option<String>) =
-        sqlx::query_as(
-            "SELECT m.conversation_id, m.text, m.attachments, m.created_at, c.subject
+    let (conversation_id, text, attachments, created_at, subject): (
+        i64,
+        String,
+        String,
+        i64,
+        Option<String>,
+    ) = sqlx::query_as(
+        "SELECT m.conversation_id, m.text, m.attachments, m.created_at, c.subject
              FROM messages m JOIN conversations c ON c.id = m.conversation_id
              WHERE m.id = ?1 AND m.direction = 'out'",
-        )
-        .bind(message_id)
-        .fetch_optional(core.store.pool())
-        .await?
-        .ok_or_else(|| Error::not_found("outbound message", message_id))?;
+    )
+    .bind(message_id)
+    .fetch_optional(core.store.pool())
+    .await?
+    .ok_or_else(|| Error::not_found("outbound message", message_id))?;
     // The customer's latest mail: the one this replies to.
     let parent: Option<(String, String, String)> = sqlx::query_as(
         "SELECT e.header_id, e.refs, e.address FROM email_messages e
@@ -126,7 +138,9 @@ async fn draft(core: &Core, account: &Account, message_id: i64) -> Result<Draft>
         .to(to.parse::<Address>().map_err(invalid)?)
         .subject(re_subject(subject.as_deref().unwrap_or_default()))
         .message_id(Some(format!("<{own_id}>")))
-        .date(SystemTime::UNIX_EPOCH + Duration::from_millis(u64::try_from(created_at).unwrap_or(0)))
+        .date(
+            SystemTime::UNIX_EPOCH + Duration::from_millis(u64::try_from(created_at).unwrap_or(0)),
+        )
         .user_agent("Tuberry".to_owned());
     if let Some((parent_id, refs, _)) = &parent {
         let mut chain: Vec<&str> = refs.split_whitespace().collect();
@@ -155,7 +169,10 @@ async fn draft(core: &Core, account: &Account, message_id: i64) -> Result<Draft>
                     .mime
                     .as_deref()
                     .and_then(|m| ContentType::parse(m).ok())
-                    .unwrap_or_else(|| ContentType::parse("application/octet-stream").unwrap_or(ContentType::TEXT_PLAIN));
+                    .unwrap_or_else(|| {
+                        ContentType::parse("application/octet-stream")
+                            .unwrap_or(ContentType::TEXT_PLAIN)
+                    });
                 parts.push(MailPart::new(a.name.clone()).body(bytes, mime));
             }
             // A file that lives at another provider is named, not attached.
@@ -237,15 +254,24 @@ impl Channel for MailChannel {
                 other => SendError::Transient(other.to_string()),
             })?;
         let s = &account.stored;
-        let transport =
-            net::smtp_transport(&s.smtp, &s.login, &account.password, &core.roots, core.timeout())
-                .await
-                .map_err(|e| send_error(&e))?;
+        let transport = net::smtp_transport(
+            &s.smtp,
+            &s.login,
+            &account.password,
+            &core.roots,
+            core.timeout(),
+        )
+        .await
+        .map_err(|e| send_error(&e))?;
         transport
             .send(draft.message)
             .await
             .map_err(|e| send_error(&net::smtp_error(&e)))?;
-        tracing::info!(account_id = self.account_id, message_id = message.message_id, "e-mail sent");
+        tracing::info!(
+            account_id = self.account_id,
+            message_id = message.message_id,
+            "e-mail sent"
+        );
         if let Err(e) = self.queue_sent_copy(message.message_id).await {
             tracing::warn!(error = %e, message_id = message.message_id, "no copy will be kept in Sent");
         }
@@ -307,12 +333,13 @@ impl JobHandler for AppendSentHandler {
         let AppendPayload { message_id } = serde_json::from_value(job.payload.clone())
             .map_err(|e| JobError::Fatal(format!("bad payload: {e}")))?;
         let core = &self.core;
-        let account_id: i64 = sqlx::query_scalar("SELECT channel_account_id FROM messages WHERE id = ?1")
-            .bind(message_id)
-            .fetch_optional(core.store.pool())
-            .await
-            .map_err(|e| JobError::Retry(e.to_string()))?
-            .ok_or_else(|| JobError::Fatal(format!("message {message_id} is gone")))?;
+        let account_id: i64 =
+            sqlx::query_scalar("SELECT channel_account_id FROM messages WHERE id = ?1")
+                .bind(message_id)
+                .fetch_optional(core.store.pool())
+                .await
+                .map_err(|e| JobError::Retry(e.to_string()))?
+                .ok_or_else(|| JobError::Fatal(format!("message {message_id} is gone")))?;
         let account = match core.account(account_id).await {
             Ok(account) => account,
             Err(e @ Error::NotFound { .. }) => return Err(JobError::Fatal(e.to_string())),
