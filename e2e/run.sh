@@ -41,6 +41,20 @@ TUBERRY_FAKE_TELEGRAM="$(sed -n 's/^listening on //p' "$WORK/telegram.out" | hea
 [ -n "$TUBERRY_FAKE_TELEGRAM" ] || { echo "the fake Bot API server did not start" >&2; cat "$WORK/telegram.log" >&2; exit 1; }
 export TUBERRY_FAKE_TELEGRAM
 
+# E-mail: real mail servers (Dovecot and Postfix) on loopback with a control
+# API; one line of JSON with their ports once they accept connections.
+"$FAKES" mail >"$WORK/mail.out" 2>"$WORK/mail.log" &
+mail_pid=$!
+pids+=("$mail_pid")
+for _ in $(seq 300); do
+  grep -q "^mail " "$WORK/mail.out" 2>/dev/null && break
+  kill -0 "$mail_pid" 2>/dev/null || break
+  sleep 0.1
+done
+TUBERRY_FAKE_MAIL="$(sed -n 's/^mail //p' "$WORK/mail.out" | head -n1)"
+[ -n "$TUBERRY_FAKE_MAIL" ] || { echo "the mail servers did not start" >&2; cat "$WORK/mail.log" >&2; exit 1; }
+export TUBERRY_FAKE_MAIL
+
 tauri-driver --port 4444 --native-port 4445 >"$WORK/driver.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 50); do
@@ -54,5 +68,9 @@ if [ "$status" -ne 0 ]; then
   echo "--- tauri-driver log"; tail -n 50 "$WORK/driver.log" || true
   echo "--- app log"; tail -n 50 "$TUBERRY_DATA_DIR"/logs/* 2>/dev/null || true
   echo "--- fake Telegram log"; tail -n 50 "$WORK/telegram.log" || true
+  echo "--- fake mail log"; tail -n 50 "$WORK/mail.log" || true
+  echo "--- mail servers log"
+  node -e 'fetch(JSON.parse(process.argv[1]).control + "/_control/maillog")
+    .then((r) => r.text()).then((t) => process.stdout.write(t))' "$TUBERRY_FAKE_MAIL" || true
 fi
 exit "$status"

@@ -29,15 +29,16 @@ pub(super) async fn run(core: Arc<Core>, relay: Relay, account_id: i64, cancel: 
     let mut pause = min;
     while !cancel.is_cancelled() {
         core.set_status(account_id, |s| s.state = MailboxState::Connecting);
-        let connected = std::sync::atomic::AtomicBool::new(false);
-        let failure = match connect_and_read(&core, &relay, account_id, &cancel, &connected).await {
-            Ok(()) => break,
-            Err(e) => e,
-        };
+        let mut connected = false;
+        let failure =
+            match connect_and_read(&core, &relay, account_id, &cancel, &mut connected).await {
+                Ok(()) => break,
+                Err(e) => e,
+            };
         if cancel.is_cancelled() {
             break;
         }
-        if connected.load(std::sync::atomic::Ordering::Relaxed) {
+        if connected {
             pause = min;
         }
         tracing::warn!(account_id, problem = ?failure.problem, error = %failure.message,
@@ -70,7 +71,7 @@ async fn connect_and_read(
     relay: &Relay,
     account_id: i64,
     cancel: &CancellationToken,
-    connected: &std::sync::atomic::AtomicBool,
+    connected: &mut bool,
 ) -> Result<(), MailError> {
     let account = core.account(account_id).await.map_err(|e| match e {
         Error::Keyring(m) => MailError::new(MailProblem::Auth, m),
@@ -85,7 +86,7 @@ async fn connect_and_read(
         core.timeout(),
     )
     .await?;
-    connected.store(true, std::sync::atomic::Ordering::Relaxed);
+    *connected = true;
     let idle = session
         .capabilities()
         .await

@@ -59,6 +59,10 @@ fn re_subject(subject: &str) -> String {
     }
 }
 
+fn octet_stream() -> ContentType {
+    ContentType::parse("application/octet-stream").unwrap_or(ContentType::TEXT_PLAIN)
+}
+
 fn invalid(e: impl std::fmt::Display) -> Error {
     Error::invalid(e.to_string())
 }
@@ -165,14 +169,12 @@ async fn draft(core: &Core, account: &Account, message_id: i64) -> Result<Draft>
         match a.url.as_deref().and_then(|u| core.files.path(u).map(|_| u)) {
             Some(url) => {
                 let bytes = core.files.read(url).await?;
+                // A file of unknown type goes as application/octet-stream.
                 let mime = a
                     .mime
                     .as_deref()
                     .and_then(|m| ContentType::parse(m).ok())
-                    .unwrap_or_else(|| {
-                        ContentType::parse("application/octet-stream")
-                            .unwrap_or(ContentType::TEXT_PLAIN)
-                    });
+                    .unwrap_or_else(octet_stream);
                 parts.push(MailPart::new(a.name.clone()).body(bytes, mime));
             }
             // A file that lives at another provider is named, not attached.

@@ -1,6 +1,6 @@
 //! The e-mail channel against real mail servers: Dovecot (IMAP) and Postfix
 //! (SMTP) delivering into it, started per test on loopback (see
-//! `mail_server`). A customer writes from ivan@customer.test to
+//! `tuberry_fakes::mail`). A customer writes from ivan@customer.test to
 //! shop@shop.test; the engine imports it, replies through SMTP, and the test
 //! reads the reply from the customer's mailbox over IMAP.
 
@@ -17,9 +17,9 @@ use tuberry::keyring::Keyring;
 use tuberry::model::{ConversationFilter, ConversationSummary, Delivery, Direction, Message};
 use tuberry::settings::{EmailSettings, QueueSettings, Settings};
 use tuberry::{Engine, EngineOptions, api};
+use tuberry_fakes::mail::{MailServer as Servers, Options};
 
 use crate::helpers::TEST_KEYRING;
-use crate::mail_server::MailServer as Servers;
 
 const SHOP: &str = "shop@shop.test";
 const IVAN: &str = "ivan@customer.test";
@@ -54,7 +54,10 @@ impl Mail {
     }
 
     async fn start_with(tune: impl FnOnce(&mut Settings)) -> Mail {
-        let servers = Servers::start().await;
+        Mail::start_on(Servers::start().await, tune).await
+    }
+
+    async fn start_on(servers: Servers, tune: impl FnOnce(&mut Settings)) -> Mail {
         let dir = tempfile::tempdir().unwrap();
         let ca = dir.path().join("test-ca.pem");
         std::fs::write(&ca, servers.ca_pem()).unwrap();
@@ -137,11 +140,10 @@ impl Mail {
 
     async fn add(&self, input: MailboxInput) -> Mailbox {
         let mailbox = api::add_mailbox(self.engine(), input).await.unwrap();
-        self.until_mailbox(mailbox.account_id, "listening", |m| {
-            m.state == MailboxState::Listening
+        self.until_mailbox(mailbox.account_id, "connected", |m| {
+            matches!(m.state, MailboxState::Listening | MailboxState::Polling)
         })
-        .await;
-        mailbox
+        .await
     }
 
     async fn until_mailbox(&self, id: i64, what: &str, ok: impl Fn(&Mailbox) -> bool) -> Mailbox {
@@ -707,4 +709,27 @@ async fn importing_a_full_mailbox_shows_progress_and_moves_mail() {
     mail.until_inbound(N).await;
     assert_eq!(mail.servers.messages(SHOP, "Processed").await.len(), N);
     assert!(mail.servers.messages(SHOP, "INBOX").await.is_empty());
+}
+
+#[tokio::test]
+async fn without_idle_the_mailbox_polls() {
+    let servers = Servers::start_with(Options {
+        idle: false,
+        ..Options::default()
+    })
+    .await;
+    let mail = Mail::start_on(servers, |_| {}).await;
+    let mut input = mail.input();
+    input.poll_interval_s = Some(10);
+    let mailbox = mail.add(input).await;
+    assert_eq!(mailbox.state, MailboxState::Polling);
+    mail.servers
+        .deliver(
+            IVAN,
+            SHOP,
+            &customer_mail("p1", "Polling", "Found by polling", ""),
+        )
+        .await;
+    let inbound = mail.until_inbound(1).await;
+    assert_eq!(inbound[0].text, "Found by polling");
 }

@@ -1,12 +1,30 @@
-//! `tuberry-fakes telegram [--port P] …`: runs a fake remote service until
-//! killed, for the desktop end-to-end test. Prints one line,
-//! `listening on http://127.0.0.1:PORT`, once it accepts connections.
+//! `tuberry-fakes telegram [--port P] …` and `tuberry-fakes mail [--port P]`:
+//! run a fake remote service until killed, for the desktop end-to-end test.
+//!
+//! `telegram` prints one line, `listening on http://127.0.0.1:PORT`, once it
+//! accepts connections.
+//!
+//! `mail` starts real mail servers ([`MailServer`]) and prints one line once
+//! they and their control API ([`tuberry_fakes::mail::control`]) accept
+//! connections:
+//!
+//! ```text
+//! mail {"imap":P,"imaps":P,"smtp":P,"submission":P,"submissions":P,"submissionPlain":P,"caFile":"/…/ca.pem","control":"http://127.0.0.1:P"}
+//! ```
+//!
+//! All ports are on 127.0.0.1. On SIGTERM or SIGINT it stops the servers and
+//! removes their files before exiting.
 
 use std::io::Write;
 use std::net::SocketAddr;
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use serde::Serialize;
+use tokio::signal::unix::{SignalKind, signal};
+use tuberry_fakes::mail::MailServer;
+use tuberry_fakes::mail::control::Control;
 use tuberry_fakes::telegram::{FakeTelegram, Limits};
 
 #[derive(Parser)]
@@ -36,41 +54,127 @@ enum Service {
         #[arg(long)]
         bot_per_second: Option<u32>,
     },
+    /// Real mail servers (Dovecot and Postfix) with the users
+    /// shop@shop.test (shop-pw) and ivan@customer.test (ivan-pw),
+    /// controlled over HTTP under /_control/.
+    Mail {
+        /// The control API's port on 127.0.0.1; a free one when not given.
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+    },
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let Service::Telegram {
-        port,
-        group_window_ms,
-        group_per_window,
-        chat_interval_ms,
-        bot_per_second,
-    } = Cli::parse().service;
-    let defaults = Limits::default();
-    let limits = Limits {
-        chat_interval_ms: chat_interval_ms.unwrap_or(defaults.chat_interval_ms),
-        group_per_window: group_per_window.unwrap_or(defaults.group_per_window),
-        group_window_ms: group_window_ms.unwrap_or(defaults.group_window_ms),
-        bot_per_second: bot_per_second.unwrap_or(defaults.bot_per_second),
-        ..defaults
-    };
-    let fake = match FakeTelegram::start_at(SocketAddr::from(([127, 0, 0, 1], port)), limits).await
-    {
+    match Cli::parse().service {
+        Service::Telegram {
+            port,
+            group_window_ms,
+            group_per_window,
+            chat_interval_ms,
+            bot_per_second,
+        } => {
+            let defaults = Limits::default();
+            let limits = Limits {
+                chat_interval_ms: chat_interval_ms.unwrap_or(defaults.chat_interval_ms),
+                group_per_window: group_per_window.unwrap_or(defaults.group_per_window),
+                group_window_ms: group_window_ms.unwrap_or(defaults.group_window_ms),
+                bot_per_second: bot_per_second.unwrap_or(defaults.bot_per_second),
+                ..defaults
+            };
+            telegram(port, limits).await
+        }
+        Service::Mail { port } => mail(port).await,
+    }
+}
+
+async fn telegram(port: u16, limits: Limits) -> ExitCode {
+    let fake = match FakeTelegram::start_at(loopback(port), limits).await {
         Ok(fake) => fake,
         Err(e) => {
             eprintln!("cannot listen on port {port}: {e}");
             return ExitCode::FAILURE;
         }
     };
-    let mut stdout = std::io::stdout().lock();
-    if writeln!(stdout, "listening on {}", fake.url())
-        .and_then(|()| stdout.flush())
-        .is_err()
-    {
+    if !announce(&format!("listening on {}", fake.url())) {
         return ExitCode::FAILURE;
     }
-    drop(stdout);
     std::future::pending::<()>().await;
     ExitCode::SUCCESS
+}
+
+async fn mail(port: u16) -> ExitCode {
+    // Registered first: a signal during the start still stops the servers.
+    let (Ok(mut terminate), Ok(mut interrupt)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        eprintln!("cannot handle SIGTERM and SIGINT");
+        return ExitCode::FAILURE;
+    };
+    // A request the harness cannot do panics, and the panic's message is the
+    // answer: one line in the log is enough.
+    std::panic::set_hook(Box::new(|info| eprintln!("{info}")));
+    let server = MailServer::start().await;
+    let ports = *server.ports();
+    let ca_file = server.ca_file();
+    let control = match Control::serve(server, loopback(port)).await {
+        Ok(control) => control,
+        Err(e) => {
+            eprintln!("cannot listen on port {port}: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let ready = MailReady {
+        imap: ports.imap,
+        imaps: ports.imaps,
+        smtp: ports.smtp,
+        submission: ports.submission,
+        submissions: ports.submissions,
+        submission_plain: ports.submission_plain,
+        ca_file: &ca_file,
+        control: control.url(),
+    };
+    let Ok(ready) = serde_json::to_string(&ready) else {
+        eprintln!("the CA file's path is not UTF-8: {}", ca_file.display());
+        control.shutdown().await;
+        return ExitCode::FAILURE;
+    };
+    let status = if announce(&format!("mail {ready}")) {
+        tokio::select! {
+            _ = terminate.recv() => {}
+            _ = interrupt.recv() => {}
+        }
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    };
+    control.shutdown().await;
+    status
+}
+
+/// What `mail` prints once ready, after `mail `.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct MailReady<'a> {
+    imap: u16,
+    imaps: u16,
+    smtp: u16,
+    submission: u16,
+    submissions: u16,
+    submission_plain: u16,
+    ca_file: &'a Path,
+    control: &'a str,
+}
+
+fn loopback(port: u16) -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], port))
+}
+
+/// Prints the line that says the service is ready; whether that worked.
+fn announce(line: &str) -> bool {
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{line}")
+        .and_then(|()| stdout.flush())
+        .is_ok()
 }
