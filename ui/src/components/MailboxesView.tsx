@@ -1,4 +1,4 @@
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, type Mailbox, type Project } from "../api";
 import { errorText } from "../errors";
@@ -26,6 +26,13 @@ export function MailboxesView() {
       setSelection({ kind: "none" });
     }
   }, [selection, mailboxes]);
+
+  // Another mailbox (or the new-mailbox form) opens at its top.
+  const paneRef = useRef<HTMLElement>(null);
+  const shown = selection.kind === "mailbox" ? selection.id : selection.kind;
+  useEffect(() => {
+    paneRef.current?.scrollTo?.({ top: 0 });
+  }, [shown]);
 
   const startNew = () => setSelection({ kind: "new" });
 
@@ -114,6 +121,7 @@ export function MailboxesView() {
         </div>
       </section>
       <section
+        ref={paneRef}
         className={`project-pane${selected || selection.kind === "new" ? "" : " project-pane--placeholder"}`}
       >
         {pane}
