@@ -165,6 +165,7 @@ impl Engine {
         );
         let queue = Arc::new(queue);
         let email = Email::new(mail, relay.clone(), queue.clone(), channels.clone());
+        email.connect_channels().await?;
         let outbox = Outbox::new(store.clone(), clock.clone(), relay.clone(), queue.clone());
         let telegram = Telegram::new(
             store.clone(),

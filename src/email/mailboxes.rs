@@ -441,26 +441,24 @@ impl Email {
         Ok(())
     }
 
-    /// Starts every enabled mailbox.
-    pub async fn start(&self) {
-        let ids: Vec<i64> = match sqlx::query_scalar(
+    async fn enabled(&self) -> Result<Vec<i64>> {
+        Ok(sqlx::query_scalar(
             "SELECT id FROM channel_accounts WHERE kind = 'email' AND enabled = 1",
         )
         .fetch_all(self.core.store.pool())
-        .await
-        {
-            Ok(ids) => ids,
-            Err(e) => {
-                tracing::error!(error = %e, "could not list the mailboxes");
-                return;
-            }
-        };
-        for id in ids {
-            self.run(id).await;
-        }
+        .await?)
     }
 
-    async fn run(&self, account_id: i64) {
+    /// Lets the outbox send through every enabled mailbox (a reply from the
+    /// command line goes out at once, without the readers running).
+    pub async fn connect_channels(&self) -> Result<()> {
+        for id in self.enabled().await? {
+            self.connect_channel(id);
+        }
+        Ok(())
+    }
+
+    fn connect_channel(&self, account_id: i64) {
         self.channels.connect(
             account_id,
             Arc::new(send::MailChannel::new(
@@ -469,6 +467,22 @@ impl Email {
                 account_id,
             )),
         );
+    }
+
+    /// Starts reading every enabled mailbox.
+    pub async fn start(&self) {
+        match self.enabled().await {
+            Ok(ids) => {
+                for id in ids {
+                    self.run(id).await;
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "could not list the mailboxes"),
+        }
+    }
+
+    async fn run(&self, account_id: i64) {
+        self.connect_channel(account_id);
         let cancel = self.cancel.child_token();
         let task = tokio::spawn(receive::run(
             self.core.clone(),

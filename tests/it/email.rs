@@ -733,3 +733,91 @@ async fn without_idle_the_mailbox_polls() {
     let inbound = mail.until_inbound(1).await;
     assert_eq!(inbound[0].text, "Found by polling");
 }
+
+fn tuberry(dir: &std::path::Path, args: &[&str], password: &str) -> (bool, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tuberry"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env_remove("TUBERRY_DATA_DIR")
+        .env("TUBERRY_MAIL_PASSWORD", password)
+        .output()
+        .expect("run tuberry");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+#[tokio::test]
+async fn the_command_line_tests_adds_edits_and_removes_a_mailbox() {
+    let servers = Servers::start().await;
+    let ports = *servers.ports();
+    let dir = tempfile::tempdir().unwrap();
+    let imap = format!("127.0.0.1:{}", ports.imap);
+    let smtp = format!("127.0.0.1:{}", ports.submission_plain);
+    let servers_args = [
+        "--address",
+        SHOP,
+        "--imap",
+        &imap,
+        "--imap-security",
+        "none",
+        "--smtp",
+        &smtp,
+        "--smtp-security",
+        "none",
+    ];
+    let run = |args: &[&str], password: &str| {
+        let mut all: Vec<&str> = args.to_vec();
+        all.extend(servers_args);
+        tuberry(dir.path(), &all, password)
+    };
+
+    let (ok, out, err) = run(&["mailbox", "test"], "wrong");
+    assert!(!ok);
+    assert!(
+        out.contains("IMAP: Auth") && out.contains("SMTP: Auth"),
+        "{out}{err}"
+    );
+    let (ok, out, err) = run(&["mailbox", "test"], servers.password(SHOP));
+    assert!(ok, "{out}{err}");
+    assert!(
+        out.contains("IMAP: OK") && out.contains("SMTP: OK"),
+        "{out}"
+    );
+
+    let (ok, out, err) = run(
+        &["mailbox", "add", "--name", "Shop mail"],
+        servers.password(SHOP),
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("Shop mail <shop@shop.test>"), "{out}");
+    let (ok, out, err) = tuberry(dir.path(), &["--json", "mailbox", "list"], "");
+    assert!(ok, "{err}");
+    let list: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(list[0]["address"], SHOP);
+    assert_eq!(list[0]["imap"]["port"], ports.imap);
+    let id = list[0]["accountId"].to_string();
+
+    let (ok, out, err) = tuberry(
+        dir.path(),
+        &[
+            "mailbox",
+            "edit",
+            &id,
+            "--name",
+            "Orders",
+            "--poll-interval",
+            "120",
+        ],
+        "",
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("Orders <shop@shop.test>"), "{out}");
+    let (ok, _, err) = tuberry(dir.path(), &["mailbox", "remove", &id], "");
+    assert!(ok, "{err}");
+    let (_, out, _) = tuberry(dir.path(), &["mailbox", "list"], "");
+    assert!(out.contains("No mailboxes yet"), "{out}");
+}
