@@ -208,18 +208,32 @@ pub async fn imap_session(
     .await
 }
 
+/// A folder's name as IMAP spells it (modified UTF-7, RFC 3501 5.1.3), so
+/// that «Обработанные» or «Отправленные» work.
+pub fn folder_name(name: &str) -> String {
+    utf7_imap::encode_utf7_imap(name.to_owned())
+}
+
+/// A folder's name from a LIST answer, as people read it.
+pub fn folder_display_name(imap_name: &str) -> String {
+    utf7_imap::decode_utf7_imap(imap_name.to_owned())
+}
+
 /// Selects `folder`, telling a missing folder apart from other refusals.
 pub async fn select(
     session: &mut Session,
     folder: &str,
 ) -> Result<async_imap::types::Mailbox, MailError> {
-    session.select(folder).await.map_err(|e| match e {
-        async_imap::error::Error::No(text) => MailError::new(
-            MailProblem::Folder,
-            format!("folder “{folder}” cannot be opened: {}", text.trim()),
-        ),
-        other => imap_error("SELECT", other),
-    })
+    session
+        .select(folder_name(folder))
+        .await
+        .map_err(|e| match e {
+            async_imap::error::Error::No(text) => MailError::new(
+                MailProblem::Folder,
+                format!("folder “{folder}” cannot be opened: {}", text.trim()),
+            ),
+            other => imap_error("SELECT", other),
+        })
 }
 
 pub fn imap_failure(what: &str, e: async_imap::error::Error) -> MailError {
@@ -320,4 +334,18 @@ pub fn smtp_error(e: &lettre::transport::smtp::Error) -> MailError {
         _ => detail,
     };
     MailError::new(problem, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folder_names_in_modified_utf7() {
+        assert_eq!(folder_name("INBOX"), "INBOX");
+        assert_eq!(folder_name("Sent & Drafts"), "Sent &- Drafts");
+        let russian = folder_name("Отправленные");
+        assert!(russian.is_ascii() && russian.starts_with('&'), "{russian}");
+        assert_eq!(folder_display_name(&russian), "Отправленные");
+    }
 }

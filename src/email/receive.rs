@@ -421,6 +421,7 @@ async fn move_processed(
         .map(|c| c.has_str("MOVE"))
         .map_err(|e| net::imap_failure("CAPABILITY", e))?;
     // CREATE answers NO when the folder exists; that is fine.
+    let to = &net::folder_name(to);
     if let Ok(Err(e)) = tokio::time::timeout(limit, session.create(to)).await {
         tracing::debug!(error = %e, folder = to, "CREATE");
     }

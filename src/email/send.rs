@@ -309,7 +309,7 @@ async fn sent_folder(session: &mut net::Session) -> Result<String, MailError> {
                 .attributes()
                 .iter()
                 .any(|a| matches!(a, async_imap::types::NameAttribute::Sent));
-            (n.name().to_owned(), marked)
+            (net::folder_display_name(n.name()), marked)
         })
         .try_collect()
         .await
@@ -366,7 +366,12 @@ impl JobHandler for AppendSentHandler {
                 .map_err(|e| net::imap_failure("SEARCH", e))?;
             if there.is_empty() {
                 session
-                    .append(&folder, Some("(\\Seen)"), None, draft.message.formatted())
+                    .append(
+                        net::folder_name(&folder),
+                        Some("(\\Seen)"),
+                        None,
+                        draft.message.formatted(),
+                    )
                     .await
                     .map_err(|e| net::imap_failure("APPEND", e))?;
             }

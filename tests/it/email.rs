@@ -675,7 +675,7 @@ async fn importing_a_full_mailbox_shows_progress_and_moves_mail() {
     }
     let mut events = mail.engine().events().subscribe();
     let mut input = mail.input();
-    input.move_to = Some("Processed".into());
+    input.move_to = Some("Обработанные".into());
     let mailbox = api::add_mailbox(mail.engine(), input).await.unwrap();
     let mut progress = Vec::new();
     let deadline = tokio::time::Instant::now() + WAIT;
@@ -707,7 +707,12 @@ async fn importing_a_full_mailbox_shows_progress_and_moves_mail() {
         "progress was shown in steps: {progress:?}"
     );
     mail.until_inbound(N).await;
-    assert_eq!(mail.servers.messages(SHOP, "Processed").await.len(), N);
+    let processed = tuberry::email::net::folder_name("Обработанные");
+    assert!(
+        processed.starts_with('&') && processed.is_ascii(),
+        "{processed}"
+    );
+    assert_eq!(mail.servers.messages(SHOP, &processed).await.len(), N);
     assert!(mail.servers.messages(SHOP, "INBOX").await.is_empty());
 }
 
