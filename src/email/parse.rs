@@ -10,11 +10,6 @@
 //!
 //! Everything here is pure: bytes in, values out.
 
-use std::borrow::Cow;
-use std::collections::HashSet;
-use std::sync::LazyLock;
-
-use html2text::render::RichAnnotation;
 use mailparse::body::Body;
 use mailparse::{
     DispositionType, MailAddr, MailHeader, MailHeaderMap, ParsedContentDisposition,
@@ -22,9 +17,8 @@ use mailparse::{
 };
 use sha2::{Digest, Sha256};
 
-/// The width HTML is laid out in when rendered to text. Wide, because the
-/// inbox wraps text itself: breaks inside a sentence would show as ragged lines.
-const RENDER_WIDTH: usize = 2000;
+use self::html::{html_to_text, sanitize_html};
+pub use self::quoted::split_quoted;
 
 /// A mail as the inbox keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -472,119 +466,6 @@ fn extension(mime: &str) -> &'static str {
     }
 }
 
-/// Renders HTML as readable text: paragraphs, lists, tables laid out in
-/// columns, quotes as "> " lines (so [`split_quoted`] folds them like plain
-/// text quotes) and links as "text (address)".
-fn html_to_text(html: &str) -> String {
-    let rendered = html2text::config::rich()
-        .no_table_borders()
-        .allow_width_overflow()
-        .lines_from_read(html.as_bytes(), RENDER_WIDTH);
-    // html2text only fails on input it cannot make a document of at all; such
-    // HTML has no text to show.
-    let Ok(lines) = rendered else {
-        return String::new();
-    };
-    let mut out = String::new();
-    for line in lines {
-        // The link being written, and its text so far.
-        let mut link: Option<(&str, String)> = None;
-        for piece in line.tagged_strings() {
-            let url = piece.tag.iter().find_map(|a| match a {
-                RichAnnotation::Link(url) => Some(url.as_str()),
-                _ => None,
-            });
-            if link.as_ref().map(|(u, _)| *u) != url {
-                if let Some((u, text)) = link.take() {
-                    out.push_str(&link_suffix(u, &text));
-                }
-                link = url.map(|u| (u, String::new()));
-            }
-            if let Some((_, text)) = link.as_mut() {
-                text.push_str(&piece.s);
-            }
-            out.push_str(&piece.s);
-        }
-        if let Some((u, text)) = link {
-            out.push_str(&link_suffix(u, &text));
-        }
-        out.push('\n');
-    }
-    out
-}
-
-/// What follows a link's text so that the reader sees where it leads: nothing
-/// when the text already is the address, or when the link leads nowhere a
-/// person could follow (`#anchors`, `javascript:`).
-fn link_suffix(url: &str, text: &str) -> String {
-    let lower = url.trim().to_ascii_lowercase();
-    if !["http://", "https://", "mailto:", "tel:"]
-        .iter()
-        .any(|s| lower.starts_with(s))
-    {
-        return String::new();
-    }
-    let shown = url.trim();
-    let shown = shown
-        .strip_prefix("mailto:")
-        .or_else(|| shown.strip_prefix("tel:"))
-        .unwrap_or(shown);
-    let text = text.trim();
-    if text == shown || text == url.trim() {
-        String::new()
-    } else if text.is_empty() {
-        shown.to_owned()
-    } else {
-        format!(" ({shown})")
-    }
-}
-
-/// The HTML sanitizer: ammonia's defaults (no scripts, style sheets, event
-/// handlers, forms or unknown tags; links get `rel="noopener noreferrer"`) and
-/// more, because a mail is shown to someone who did not choose to open a page:
-/// nothing may load from elsewhere, which would tell the sender the mail was
-/// read, so images keep only `cid:` and `data:` sources.
-static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
-    let mut builder = ammonia::Builder::default();
-    builder
-        .add_clean_content_tags(&["title", "iframe", "object", "embed", "noscript"])
-        .add_url_schemes(&["cid", "data"])
-        .url_relative(ammonia::UrlRelative::Deny)
-        .add_generic_attributes(&["style"])
-        .filter_style_properties(HashSet::from([
-            "color",
-            "background-color",
-            "font-weight",
-            "font-style",
-            "font-size",
-            "text-align",
-            "text-decoration",
-        ]))
-        .attribute_filter(embedded_sources_only);
-    builder
-});
-
-/// Keeps an attribute unless it points at content that is not plain web
-/// navigation: images only from the mail itself, no `data:` pages.
-fn embedded_sources_only<'u>(
-    element: &str,
-    attribute: &str,
-    value: &'u str,
-) -> Option<Cow<'u, str>> {
-    let lower = value.trim_start().to_ascii_lowercase();
-    let embedded = lower.starts_with("cid:") || lower.starts_with("data:image/");
-    let keep = match (element, attribute) {
-        ("img", "src") => embedded,
-        // A data: link opens a page the mail wrote; cid: leads nowhere outside an image.
-        _ => !lower.starts_with("data:") && !lower.starts_with("cid:"),
-    };
-    keep.then_some(Cow::Borrowed(value))
-}
-
-fn sanitize_html(html: &str) -> String {
-    SANITIZER.clean(html).to_string().trim().to_owned()
-}
-
 /// Whether a machine, not a person, sent the mail: an auto-reply (RFC 3834
 /// Auto-Submitted, or the older headers autoresponders still send) or a
 /// delivery report. The inbox must not answer these, or two robots could keep
@@ -651,156 +532,7 @@ fn skip_counter(s: &str) -> &str {
     s
 }
 
-/// Splits text into (new part, quoted history) — used by [`parse`], public for
-/// tests.
-///
-/// History starts at the first of: an attribution line ("On … wrote:", "…
-/// написал(а):", "… пишет:") followed by quoted lines; an "Original Message"
-/// separator or an Outlook header block ("From:" then "Sent:"); a run of ">"
-/// lines that reaches the end, with the line naming its author if there is one.
-/// Nothing after a forward marker counts: a forwarded mail is what the sender
-/// wants read. When everything would be history, all of it is the new part:
-/// the text must never be empty for a mail that says something.
-pub fn split_quoted(text: &str) -> (String, Option<String>) {
-    let text = text.replace("\r\n", "\n").replace('\r', "\n");
-    let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
-    let whole = || tidy(&lines);
-    let Some(start) = history_start(&lines) else {
-        return (whole(), None);
-    };
-    let (new, quoted) = (tidy(&lines[..start]), tidy(&lines[start..]));
-    if new.is_empty() || quoted.is_empty() {
-        return (whole(), None);
-    }
-    (new, Some(quoted))
-}
-
-/// Lines joined without leading and trailing blank lines.
-fn tidy(lines: &[&str]) -> String {
-    let Some(first) = lines.iter().position(|l| !l.trim().is_empty()) else {
-        return String::new();
-    };
-    let last = lines
-        .iter()
-        .rposition(|l| !l.trim().is_empty())
-        .unwrap_or(first);
-    lines[first..=last].join("\n")
-}
-
-fn history_start(all: &[&str]) -> Option<usize> {
-    let forward = all.iter().position(|l| is_forward_marker(l));
-    let lines = &all[..forward.unwrap_or(all.len())];
-    let marked = (0..lines.len())
-        .find(|&i| starts_history(lines, i))
-        .map(|i| {
-            // Outlook draws a rule above its header block.
-            match previous_non_blank(lines, i) {
-                Some(p) if is_rule(lines[p]) => p,
-                _ => i,
-            }
-        });
-    let tail = if forward.is_none() {
-        quoted_tail(lines)
-    } else {
-        None
-    };
-    marked.into_iter().chain(tail).min()
-}
-
-fn starts_history(lines: &[&str], i: usize) -> bool {
-    let line = lines[i].trim();
-    if is_separator(line) || is_header_block(lines, i) {
-        return true;
-    }
-    let next = lines.get(i + 1).map(|l| l.trim()).unwrap_or_default();
-    let attribution_end = if is_attribution(line) {
-        Some(i)
-    } else if !line.is_empty()
-        && !line.starts_with('>')
-        && !is_attribution(next)
-        && is_attribution(&format!("{line} {next}"))
-    {
-        // Clients wrap long attributions: "On …, Shop <shop@shop.test>\nwrote:".
-        Some(i + 1)
-    } else {
-        None
-    };
-    attribution_end.is_some_and(|end| {
-        next_non_blank(lines, end + 1).is_some_and(|n| lines[n].trim_start().starts_with('>'))
-    })
-}
-
-fn is_attribution(line: &str) -> bool {
-    const RUSSIAN: [&str; 4] = [" написал(а):", " написал:", " написала:", " пишет:"];
-    (line.starts_with("On ") && line.ends_with(" wrote:"))
-        || RUSSIAN.iter().any(|verb| line.ends_with(verb))
-}
-
-/// "-----Original Message-----", "-------- Исходное сообщение --------" and the like.
-fn is_separator(line: &str) -> bool {
-    line.starts_with("--") && {
-        let title = line
-            .trim_matches(|c: char| c == '-' || c.is_whitespace())
-            .to_lowercase();
-        title == "original message" || title == "исходное сообщение"
-    }
-}
-
-/// Outlook's header block of the answered mail: "From: …" then "Sent: …".
-fn is_header_block(lines: &[&str], i: usize) -> bool {
-    let line = lines[i].trim_start();
-    (line.starts_with("From:") || line.starts_with("От:"))
-        && next_non_blank(lines, i + 1).is_some_and(|n| {
-            ["Sent:", "Date:", "Отправлено:", "Дата:"]
-                .iter()
-                .any(|field| lines[n].trim_start().starts_with(field))
-        })
-}
-
-fn is_forward_marker(line: &str) -> bool {
-    let line = line.to_lowercase();
-    [
-        "forwarded message",
-        "пересылаемое сообщение",
-        "переадресованного сообщения",
-    ]
-    .iter()
-    .any(|marker| line.contains(marker))
-}
-
-/// A line of underscores or dashes alone.
-fn is_rule(line: &str) -> bool {
-    let line = line.trim();
-    line.len() >= 8 && (line.chars().all(|c| c == '_') || line.chars().all(|c| c == '-'))
-}
-
-/// The first line of a run of ">" lines (blank lines allowed) that reaches the
-/// end, or of the line before it when that line names the quoted author in a
-/// way no pattern knows ("Понедельник, 3 ноября 2025, 10:00 от Shop <shop@shop.test>:").
-fn quoted_tail(lines: &[&str]) -> Option<usize> {
-    let mut start = None;
-    for (i, line) in lines.iter().enumerate().rev() {
-        let line = line.trim_start();
-        if line.starts_with('>') {
-            start = Some(i);
-        } else if !line.is_empty() {
-            break;
-        }
-    }
-    let start = start?;
-    match previous_non_blank(lines, start) {
-        Some(p) if lines[p].trim().ends_with(':') && lines[p].contains('@') => Some(p),
-        _ => Some(start),
-    }
-}
-
-fn next_non_blank(lines: &[&str], from: usize) -> Option<usize> {
-    (from..lines.len()).find(|&i| !lines[i].trim().is_empty())
-}
-
-fn previous_non_blank(lines: &[&str], before: usize) -> Option<usize> {
-    (0..before).rev().find(|&i| !lines[i].trim().is_empty())
-}
-
+mod html;
+mod quoted;
 #[cfg(test)]
 mod tests;
