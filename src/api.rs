@@ -82,6 +82,11 @@ pub async fn send_reply_with_files(
         .await?)
 }
 
+/// A file name without any folder a client put before it.
+fn base_name(name: &str) -> &str {
+    name.rsplit(['/', '\\']).next().unwrap_or_default().trim()
+}
+
 /// Keeps a file chosen in the composer until its reply is sent.
 pub async fn upload_attachment(
     engine: &Engine,
@@ -89,12 +94,7 @@ pub async fn upload_attachment(
     mime: Option<String>,
     bytes: Vec<u8>,
 ) -> ApiResult<Attachment> {
-    let name = name
-        .rsplit(['/', '\\'])
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_owned();
+    let name = base_name(&name).to_owned();
     if name.is_empty() {
         return Err(Error::invalid("the file has no name").into());
     }
@@ -109,12 +109,7 @@ pub async fn upload_attachment(
         .into());
     }
     let mime = mime.filter(|m| m.contains('/') && !m.contains(char::is_whitespace));
-    let kind = match mime.as_deref().and_then(|m| m.split('/').next()) {
-        Some("image") => AttachmentKind::Image,
-        Some("audio") => AttachmentKind::Audio,
-        Some("video") => AttachmentKind::Video,
-        _ => AttachmentKind::File,
-    };
+    let kind = AttachmentKind::from_mime(mime.as_deref().unwrap_or_default());
     let size = i64::try_from(bytes.len()).ok();
     let url = engine.files().put(&bytes).await?;
     Ok(Attachment {
@@ -140,7 +135,7 @@ pub async fn save_attachment(
     dir: &std::path::Path,
 ) -> ApiResult<String> {
     let bytes = engine.files().read(url).await?;
-    let name = name.rsplit(['/', '\\']).next().unwrap_or("file").trim();
+    let name = base_name(name);
     let name = if name.is_empty() || name.starts_with('.') {
         "file"
     } else {

@@ -134,6 +134,18 @@ text_enum! {
     }
 }
 
+impl AttachmentKind {
+    /// How a file of this MIME type is shown ("image/png" is an image).
+    pub fn from_mime(mime: &str) -> Self {
+        match mime.split('/').next().unwrap_or_default() {
+            "image" => AttachmentKind::Image,
+            "audio" => AttachmentKind::Audio,
+            "video" => AttachmentKind::Video,
+            _ => AttachmentKind::File,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct Attachment {

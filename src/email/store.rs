@@ -30,15 +30,6 @@ pub(super) enum Outcome {
     Skipped(Skip),
 }
 
-fn attachment_kind(mime: &str) -> AttachmentKind {
-    match mime.split('/').next().unwrap_or_default() {
-        "image" => AttachmentKind::Image,
-        "audio" => AttachmentKind::Audio,
-        "video" => AttachmentKind::Video,
-        _ => AttachmentKind::File,
-    }
-}
-
 fn cut(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         return text.to_owned();
@@ -135,7 +126,7 @@ pub(super) async fn store_mail(
     for a in &mail.attachments {
         let url = core.files.put(&a.bytes).await?;
         attachments.push(Attachment {
-            kind: attachment_kind(&a.mime),
+            kind: AttachmentKind::from_mime(&a.mime),
             name: a.name.clone(),
             mime: Some(a.mime.clone()),
             url: Some(url),
