@@ -240,9 +240,17 @@ pub fn imap_failure(what: &str, e: async_imap::error::Error) -> MailError {
     imap_error(what, e)
 }
 
-/// [`imap_failure`] for `map_err`.
-pub fn imap_failure_fn(what: &'static str) -> impl Fn(async_imap::error::Error) -> MailError {
-    move |e| imap_error(what, e)
+/// One IMAP command within `limit`: a server that falls silent and one that
+/// refuses both come back as a [`MailError`] naming the command.
+pub async fn call<T>(
+    limit: Duration,
+    what: &'static str,
+    command: impl Future<Output = Result<T, async_imap::error::Error>>,
+) -> Result<T, MailError> {
+    tokio::time::timeout(limit, command)
+        .await
+        .map_err(|_| MailError::new(MailProblem::Connect, format!("{what}: no answer")))?
+        .map_err(|e| imap_error(what, e))
 }
 
 pub type Smtp = AsyncSmtpTransport<Tokio1Executor>;

@@ -87,15 +87,15 @@ async fn connect_and_read(
     )
     .await?;
     *connected = true;
-    let idle = session
-        .capabilities()
+    // Asked once per connection: IDLE decides how to wait, MOVE how to move.
+    let (idle, moves) = net::call(core.timeout(), "CAPABILITY", session.capabilities())
         .await
-        .map(|c| c.has_str("IDLE"))
-        .unwrap_or(false);
-    tracing::info!(account_id, idle, "mailbox connected");
+        .map(|c| (c.has_str("IDLE"), c.has_str("MOVE")))
+        .unwrap_or((false, false));
+    tracing::info!(account_id, idle, moves, "mailbox connected");
     core.set_status(account_id, |st| st.last_error = None);
     loop {
-        read_new(core, relay, &account, &mut session).await?;
+        read_new(core, relay, &account, &mut session, moves).await?;
         if cancel.is_cancelled() {
             let _ignored = session.logout().await;
             return Ok(());
@@ -142,10 +142,7 @@ async fn wait_idle(
         () = cancel.cancelled() => true,
     };
     drop(stop);
-    let session = tokio::time::timeout(core.timeout(), handle.done())
-        .await
-        .map_err(|_| MailError::new(MailProblem::Connect, "IDLE: no answer to DONE"))?
-        .map_err(|e| net::imap_failure("IDLE", e))?;
+    let session = net::call(core.timeout(), "IDLE", handle.done()).await?;
     if stopped {
         let mut session = session;
         let _ignored = session.logout().await;
@@ -176,10 +173,7 @@ async fn search(
     after: u32,
     limit: Duration,
 ) -> Result<Vec<u32>, MailError> {
-    let found = tokio::time::timeout(limit, session.uid_search(query))
-        .await
-        .map_err(|_| MailError::new(MailProblem::Connect, "SEARCH: no answer"))?
-        .map_err(net::imap_failure_fn("SEARCH"))?;
+    let found = net::call(limit, "SEARCH", session.uid_search(query)).await?;
     let mut uids: Vec<u32> = found.into_iter().filter(|uid| *uid > after).collect();
     uids.sort_unstable();
     Ok(uids)
@@ -191,6 +185,7 @@ async fn read_new(
     relay: &Relay,
     account: &Account,
     session: &mut Session,
+    moves: bool,
 ) -> Result<(), MailError> {
     let folder = &account.stored.folder;
     let selected = net::select(session, folder).await?;
@@ -205,7 +200,6 @@ async fn read_new(
     .map_err(|e| store_error(e.into()))?;
 
     let limit = core.timeout();
-    let command = net::imap_failure_fn;
     let (after, importing) = match position {
         Some((v, last)) if v == validity => (u32::try_from(last).unwrap_or(0), false),
         Some((old, _)) => {
@@ -265,7 +259,7 @@ async fn read_new(
     }
     for chunk in uids.chunks(core.settings.batch.max(1)) {
         let set = uid_set(chunk);
-        let fetched: Vec<(u32, Vec<u8>)> = tokio::time::timeout(limit * 4, async {
+        let mut fetched: Vec<(u32, Vec<u8>)> = net::call(limit * 4, "FETCH", async {
             session
                 .uid_fetch(&set, "(UID BODY.PEEK[])")
                 .await?
@@ -273,10 +267,7 @@ async fn read_new(
                 .try_collect()
                 .await
         })
-        .await
-        .map_err(|_| MailError::new(MailProblem::Connect, "FETCH: no answer"))?
-        .map_err(command("FETCH"))?;
-        let mut fetched = fetched;
+        .await?;
         fetched.sort_by_key(|(uid, _)| *uid);
         let last = chunk.last().copied().unwrap_or(after);
         let stored = store_batch(core, relay, account, &fetched, validity, last).await?;
@@ -284,19 +275,17 @@ async fn read_new(
             relay.after_commit(outcome).await;
         }
         if !importing {
-            tokio::time::timeout(limit, async {
+            net::call(limit, "STORE", async {
                 session
                     .uid_store(&set, "+FLAGS.SILENT (\\Seen)")
                     .await?
                     .try_collect::<Vec<_>>()
                     .await
             })
-            .await
-            .map_err(|_| MailError::new(MailProblem::Connect, "STORE: no answer"))?
-            .map_err(command("STORE"))?;
+            .await?;
         }
         if let Some(to) = &account.stored.move_to {
-            move_processed(session, &set, to, limit).await?;
+            move_processed(session, moves, &set, to, limit).await?;
         }
         done += u32::try_from(chunk.len()).unwrap_or(0);
         if importing {
@@ -409,34 +398,21 @@ async fn store_batch(
 /// when missing; MOVE when the server has it, else COPY + \Deleted + EXPUNGE.
 async fn move_processed(
     session: &mut Session,
+    has_move: bool,
     set: &str,
     to: &str,
     limit: Duration,
 ) -> Result<(), MailError> {
-    let timed =
-        |what: &'static str| MailError::new(MailProblem::Connect, format!("{what}: no answer"));
-    let has_move = tokio::time::timeout(limit, session.capabilities())
-        .await
-        .map_err(|_| timed("CAPABILITY"))?
-        .map(|c| c.has_str("MOVE"))
-        .map_err(|e| net::imap_failure("CAPABILITY", e))?;
     // CREATE answers NO when the folder exists; that is fine.
     let to = &net::folder_name(to);
     if let Ok(Err(e)) = tokio::time::timeout(limit, session.create(to)).await {
         tracing::debug!(error = %e, folder = to, "CREATE");
     }
     if has_move {
-        tokio::time::timeout(limit, session.uid_mv(set, to))
-            .await
-            .map_err(|_| timed("MOVE"))?
-            .map_err(|e| net::imap_failure("MOVE", e))?;
-        return Ok(());
+        return net::call(limit, "MOVE", session.uid_mv(set, to)).await;
     }
-    tokio::time::timeout(limit, session.uid_copy(set, to))
-        .await
-        .map_err(|_| timed("COPY"))?
-        .map_err(|e| net::imap_failure("COPY", e))?;
-    tokio::time::timeout(limit, async {
+    net::call(limit, "COPY", session.uid_copy(set, to)).await?;
+    net::call(limit, "EXPUNGE", async {
         session
             .uid_store(set, "+FLAGS.SILENT (\\Deleted)")
             .await?
@@ -444,8 +420,6 @@ async fn move_processed(
             .await?;
         session.expunge().await?.try_collect::<Vec<_>>().await
     })
-    .await
-    .map_err(|_| timed("EXPUNGE"))?
-    .map_err(|e| net::imap_failure("EXPUNGE", e))?;
+    .await?;
     Ok(())
 }
