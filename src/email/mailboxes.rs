@@ -196,8 +196,7 @@ impl Email {
         .await?;
         let (name, project_id, settings) =
             row.ok_or_else(|| Error::not_found("mailbox", account_id))?;
-        let s: Stored = serde_json::from_str(&settings)
-            .map_err(|e| Error::Corrupt(format!("settings of mailbox {account_id}: {e}")))?;
+        let s = Stored::read(account_id, &settings)?;
         let status = self.core.status(account_id);
         Ok(Mailbox {
             account_id,

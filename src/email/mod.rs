@@ -48,6 +48,14 @@ pub(crate) struct Stored {
     pub secret_ref: String,
 }
 
+impl Stored {
+    /// A mailbox's settings from its account row.
+    fn read(account_id: i64, settings: &str) -> Result<Self> {
+        serde_json::from_str(settings)
+            .map_err(|e| Error::Corrupt(format!("settings of mailbox {account_id}: {e}")))
+    }
+}
+
 /// A mailbox ready to connect: its settings and its password.
 #[derive(Clone)]
 pub(crate) struct Account {
@@ -116,8 +124,7 @@ impl Core {
         if !enabled {
             return Err(Error::not_found("mailbox", account_id));
         }
-        let stored: Stored = serde_json::from_str(&settings)
-            .map_err(|e| Error::Corrupt(format!("settings of mailbox {account_id}: {e}")))?;
+        let stored = Stored::read(account_id, &settings)?;
         let password = self
             .keyring
             .get(&stored.secret_ref)
