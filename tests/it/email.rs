@@ -146,22 +146,32 @@ impl Mail {
         .await
     }
 
-    async fn until_mailbox(&self, id: i64, what: &str, ok: impl Fn(&Mailbox) -> bool) -> Mailbox {
+    /// Polls `probe` until it gives a value; on time-out, fails with what it
+    /// last saw and the mail servers' log.
+    async fn until<T>(&self, mut probe: impl AsyncFnMut() -> Result<T, String>) -> T {
         let deadline = tokio::time::Instant::now() + WAIT;
         loop {
-            let mailboxes = api::list_mailboxes(self.engine()).await.unwrap();
-            if let Some(m) = mailboxes.iter().find(|m| m.account_id == id)
-                && ok(m)
-            {
-                return m.clone();
+            match probe().await {
+                Ok(value) => return value,
+                Err(seen) => assert!(
+                    tokio::time::Instant::now() < deadline,
+                    "{seen}\n{}",
+                    self.servers.maillog()
+                ),
             }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "mailbox never {what}: {mailboxes:?}\n{}",
-                self.servers.maillog()
-            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    async fn until_mailbox(&self, id: i64, what: &str, ok: impl Fn(&Mailbox) -> bool) -> Mailbox {
+        self.until(async || {
+            let mailboxes = api::list_mailboxes(self.engine()).await.unwrap();
+            match mailboxes.iter().find(|m| m.account_id == id) {
+                Some(m) if ok(m) => Ok(m.clone()),
+                _ => Err(format!("mailbox never {what}: {mailboxes:?}")),
+            }
+        })
+        .await
     }
 
     async fn conversations(&self) -> Vec<ConversationSummary> {
@@ -184,8 +194,7 @@ impl Mail {
 
     /// Waits until the inbox holds `n` customer messages in all.
     async fn until_inbound(&self, n: usize) -> Vec<Message> {
-        let deadline = tokio::time::Instant::now() + WAIT;
-        loop {
+        self.until(async || {
             let mut all = Vec::new();
             for c in self.conversations().await {
                 all.extend(
@@ -195,39 +204,29 @@ impl Mail {
                         .filter(|m| m.direction == Direction::In),
                 );
             }
-            if all.len() >= n {
-                all.sort_by_key(|m| m.id);
-                return all;
+            if all.len() < n {
+                return Err(format!("only {} of {n} mails imported", all.len()));
             }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "only {} of {n} mails imported\n{}",
-                all.len(),
-                self.servers.maillog()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+            all.sort_by_key(|m| m.id);
+            Ok(all)
+        })
+        .await
     }
 
     async fn until_delivery(&self, conversation: i64, message: i64) -> Message {
-        let deadline = tokio::time::Instant::now() + WAIT;
-        loop {
+        self.until(async || {
             let m = self
                 .messages(conversation)
                 .await
                 .into_iter()
                 .find(|m| m.id == message)
                 .unwrap();
-            if m.delivery != Some(Delivery::Pending) {
-                return m;
+            if m.delivery == Some(Delivery::Pending) {
+                return Err(format!("the reply stayed pending: {m:?}"));
             }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "the reply stayed pending: {m:?}\n{}",
-                self.servers.maillog()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+            Ok(m)
+        })
+        .await
     }
 }
 
