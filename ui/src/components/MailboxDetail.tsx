@@ -2,11 +2,11 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, type Mailbox, type Project } from "../api";
 import { draftOf } from "../mailboxes";
-import { useAction } from "../hooks";
 import { AlertIcon, MailIcon } from "./Icon";
 import { MailboxForm } from "./MailboxForm";
 import { ImportBar, MailboxStateBadge, MailErrorDetails } from "./MailboxRow";
 import { SectionHead } from "./ProjectDetail";
+import { DangerZone } from "./DangerZone";
 
 type Props = {
   mailbox: Mailbox;
@@ -75,53 +75,23 @@ function MailboxStatus({ mailbox }: { mailbox: Mailbox }) {
 
 function RemoveMailbox({ mailbox, onRemoved }: { mailbox: Mailbox; onRemoved: (accountId: number) => void }) {
   const { t } = useTranslation();
-  const [asking, setAsking] = useState(false);
-  const { busy, error, run } = useAction();
-
-  const remove = () =>
-    run(async () => {
-      await api.removeMailbox(mailbox.accountId);
-      onRemoved(mailbox.accountId);
-    });
-
-  const question = t("mailbox.removeQuestion", { name: mailbox.name });
   return (
-    <div className="danger-zone">
-      {asking ? (
-        <div className="confirm" role="alertdialog" aria-label={question}>
-          <p className="confirm-question">{question}</p>
-          <p className="confirm-text">{t("mailbox.removeText")}</p>
-          {error && (
-            <p className="form-error" data-testid="mailbox-remove-error" role="alert">
-              <AlertIcon size={14} />
-              {error}
-            </p>
-          )}
-          <div className="form-actions">
-            <button
-              type="button"
-              className="button button--danger"
-              data-testid="mailbox-remove-confirm"
-              onClick={() => void remove()}
-              disabled={busy}
-            >
-              {busy ? t("mailbox.removing") : t("mailbox.removeConfirm")}
-            </button>
-            <button type="button" className="button" onClick={() => setAsking(false)} disabled={busy}>
-              {t("mailboxForm.cancel")}
-            </button>
-          </div>
-        </div>
-      ) : (
-        <button
-          type="button"
-          className="link-button link-button--danger"
-          data-testid="mailbox-remove"
-          onClick={() => setAsking(true)}
-        >
-          {t("mailbox.remove")}
-        </button>
-      )}
-    </div>
+    <DangerZone
+      text={{
+        action: t("mailbox.remove"),
+        question: t("mailbox.removeQuestion", { name: mailbox.name }),
+        explanation: t("mailbox.removeText"),
+        confirm: t("mailbox.removeConfirm"),
+        working: t("mailbox.removing"),
+        cancel: t("mailboxForm.cancel"),
+        testId: "mailbox-remove",
+        confirmTestId: "mailbox-remove-confirm",
+        errorTestId: "mailbox-remove-error",
+      }}
+      onConfirm={async () => {
+        await api.removeMailbox(mailbox.accountId);
+        onRemoved(mailbox.accountId);
+      }}
+    />
   );
 }

@@ -10,6 +10,7 @@ import { ChannelBadge } from "./ChannelBadge";
 import { AlertIcon, SourcesIcon } from "./Icon";
 import { ReadinessBadge } from "./ReadinessBadge";
 import { WorkGroupSection } from "./WorkGroupSection";
+import { DangerZone } from "./DangerZone";
 
 type DetailProps = {
   project: Project;
@@ -147,48 +148,24 @@ export function ProjectForm({ value, submitLabel, busyLabel, onSubmit, onCancel,
 
 function DeleteProject({ project, onDeleted }: { project: Project; onDeleted: (projectId: number) => void }) {
   const { t } = useTranslation();
-  const [asking, setAsking] = useState(false);
-  const { busy, error, run } = useAction();
-
-  const remove = () =>
-    run(async () => {
-      await api.deleteProject(project.id);
-      onDeleted(project.id);
-    });
-
   return (
-    <div className="danger-zone">
-      {asking ? (
-        <div className="confirm" role="alertdialog" aria-label={t("projects.deleteQuestion", { name: project.name })}>
-          <p className="confirm-question">{t("projects.deleteQuestion", { name: project.name })}</p>
-          <p className="confirm-text">{t("projects.deleteText")}</p>
-          {error && (
-            <p className="form-error" data-testid="project-error" role="alert">
-              <AlertIcon size={14} />
-              {error}
-            </p>
-          )}
-          <div className="form-actions">
-            <button
-              type="button"
-              className="button button--danger"
-              data-testid="project-delete-confirm"
-              onClick={() => void remove()}
-              disabled={busy}
-            >
-              {busy ? t("projects.deleting") : t("projects.deleteConfirm")}
-            </button>
-            <button type="button" className="button" onClick={() => setAsking(false)} disabled={busy}>
-              {t("projects.cancel")}
-            </button>
-          </div>
-        </div>
-      ) : (
-        <button type="button" className="link-button link-button--danger" data-testid="project-delete" onClick={() => setAsking(true)}>
-          {t("projects.delete")}
-        </button>
-      )}
-    </div>
+    <DangerZone
+      text={{
+        action: t("projects.delete"),
+        question: t("projects.deleteQuestion", { name: project.name }),
+        explanation: t("projects.deleteText"),
+        confirm: t("projects.deleteConfirm"),
+        working: t("projects.deleting"),
+        cancel: t("projects.cancel"),
+        testId: "project-delete",
+        confirmTestId: "project-delete-confirm",
+        errorTestId: "project-error",
+      }}
+      onConfirm={async () => {
+        await api.deleteProject(project.id);
+        onDeleted(project.id);
+      }}
+    />
   );
 }
 
