@@ -2,14 +2,16 @@
 //! function is a few lines over the engine and answers with an [`ApiError`]
 //! carrying a small closed code; the desktop's commands wrap these one to one.
 
+use crate::avito::model::{AvitoAccount, AvitoConnect, AvitoInput};
 use crate::email::model::{ConnectionReport, MailServers, Mailbox, MailboxInput};
 use crate::engine::Engine;
 use crate::error::{ApiError, Error};
 use crate::inbox;
 use crate::model::{
-    AppInfo, Attachment, AttachmentKind, AuthorKind, BotInput, ChannelAccount, ConversationDetail,
-    ConversationFilter, ConversationPage, ConversationStatus, ConversationSummary, IngestOutcome,
-    Message, Project, ProjectInput, SimulatorEntry, StatusCounts,
+    AppInfo, Attachment, AttachmentKind, AuthorKind, BotInput, ChannelAccount, Contact,
+    ContactMatch, ConversationDetail, ConversationFilter, ConversationPage, ConversationStatus,
+    ConversationSummary, IngestOutcome, Message, Project, ProjectInput, SimulatorEntry,
+    StatusCounts,
 };
 use crate::outbox::Reply;
 use crate::telegram::mirror::{self, TopicAction};
@@ -221,6 +223,56 @@ pub async fn test_mailbox(
 /// The usual IMAP and SMTP servers for an address, to fill the form with.
 pub fn guess_mail_servers(address: &str) -> MailServers {
     crate::email::guess_servers(address)
+}
+
+pub async fn list_avito_accounts(engine: &Engine) -> ApiResult<Vec<AvitoAccount>> {
+    Ok(engine.avito().list().await?)
+}
+
+/// Checks the client id and secret with Avito, keeps the secret in the OS
+/// keyring and starts reading the account's chats.
+pub async fn connect_avito(engine: &Engine, input: AvitoInput) -> ApiResult<AvitoConnect> {
+    Ok(engine.avito().connect(input).await?)
+}
+
+pub async fn remove_avito(engine: &Engine, account_id: i64) -> ApiResult<()> {
+    Ok(engine.avito().remove(account_id).await?)
+}
+
+/// Webhooks through the LAN endpoint (`public_url` leads to it from the
+/// internet), or polling alone again with `None`.
+pub async fn set_avito_webhook(
+    engine: &Engine,
+    account_id: i64,
+    public_url: Option<String>,
+) -> ApiResult<AvitoAccount> {
+    Ok(engine.avito().set_webhook(account_id, public_url).await?)
+}
+
+/// Reads the account's chats now.
+pub async fn poll_avito(engine: &Engine, account_id: i64) -> ApiResult<()> {
+    Ok(engine.avito().poll_now(account_id).await?)
+}
+
+/// Contacts to merge with: by name, phone, e-mail or channel identity.
+pub async fn search_contacts(engine: &Engine, text: String) -> ApiResult<Vec<ContactMatch>> {
+    Ok(crate::contacts::search(engine.store(), &text, 50).await?)
+}
+
+/// Merges contact `other` into `keep` (the same person on two channels).
+pub async fn merge_contacts(engine: &Engine, keep: i64, other: i64) -> ApiResult<Contact> {
+    let contact =
+        crate::contacts::merge(engine.store(), engine.clock().now_ms(), keep, other).await?;
+    let conversations: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM conversations WHERE contact_id = ?1")
+            .bind(keep)
+            .fetch_all(engine.store().pool())
+            .await
+            .map_err(Error::from)?;
+    for id in conversations {
+        engine.relay().publish_conversation(id).await;
+    }
+    Ok(contact)
 }
 
 /// Closes, reopens or hands a conversation to a person by hand.

@@ -10,6 +10,7 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+use crate::avito::{self, Avito};
 use crate::channels::simulator::{self, Simulator};
 use crate::clock::{SharedClock, SystemClock};
 use crate::email::{self, Email};
@@ -71,6 +72,7 @@ pub struct Engine {
     simulator: Simulator,
     telegram: Telegram,
     email: Email,
+    avito: Avito,
     files: Files,
     http_addr: std::sync::OnceLock<std::net::SocketAddr>,
     cancel: CancellationToken,
@@ -163,9 +165,25 @@ impl Engine {
             email::send::APPEND_JOB_VERSION,
             Arc::new(email::send::AppendSentHandler::new(mail.clone())),
         );
+        let avito_core = avito::Core::new(
+            store.clone(),
+            clock.clone(),
+            bus.clone(),
+            keyring.clone(),
+            settings.avito.clone(),
+            files.clone(),
+            relay.clone(),
+        );
+        queue.register(
+            avito::INGEST_JOB,
+            avito::INGEST_JOB_VERSION,
+            Arc::new(avito::IngestHandler(avito_core.clone())),
+        );
         let queue = Arc::new(queue);
         let email = Email::new(mail, relay.clone(), queue.clone(), channels.clone());
         email.connect_channels().await?;
+        let avito = Avito::new(avito_core, queue.clone(), channels.clone());
+        avito.connect_channels().await?;
         let outbox = Outbox::new(store.clone(), clock.clone(), relay.clone(), queue.clone());
         let telegram = Telegram::new(
             store.clone(),
@@ -193,6 +211,7 @@ impl Engine {
             simulator,
             telegram,
             email,
+            avito,
             files,
             http_addr: std::sync::OnceLock::new(),
             cancel: CancellationToken::new(),
@@ -216,9 +235,11 @@ impl Engine {
         self.start_http().await;
         self.telegram.start().await;
         self.email.start().await;
+        self.avito.start().await;
     }
 
-    /// The LAN endpoint, when `[http] listen` is set: Telegram's webhooks.
+    /// The LAN endpoint, when `[http] listen` is set: Telegram's and Avito's
+    /// webhooks.
     async fn start_http(&self) {
         let Some(listen) = self.settings.http.listen.clone() else {
             return;
@@ -236,8 +257,9 @@ impl Engine {
             tracing::info!(%addr, "LAN endpoint listening");
         }
         self.telegram.set_lan_endpoint(true);
+        self.avito.set_lan_endpoint(true);
         let cancel = self.cancel.child_token();
-        let router = self.telegram.http_router();
+        let router = self.telegram.http_router().merge(self.avito.http_router());
         self.workers.lock().await.push(tokio::spawn(async move {
             let served = axum::serve(listener, router)
                 .with_graceful_shutdown(async move { cancel.cancelled().await })
@@ -258,6 +280,7 @@ impl Engine {
     pub async fn shutdown(&self, grace: Duration) {
         self.telegram.shutdown().await;
         self.email.shutdown().await;
+        self.avito.shutdown().await;
         self.cancel.cancel();
         let workers: Vec<_> = self.workers.lock().await.drain(..).collect();
         for mut worker in workers {
@@ -316,6 +339,10 @@ impl Engine {
 
     pub fn email(&self) -> &Email {
         &self.email
+    }
+
+    pub fn avito(&self) -> &Avito {
+        &self.avito
     }
 
     pub fn files(&self) -> &Files {

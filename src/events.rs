@@ -35,6 +35,11 @@ pub enum EngineEvent {
     MailboxChanged {
         account_id: i64,
     },
+    /// An Avito account was connected, changed, removed, or its connection
+    /// changed (state, error, webhook).
+    AvitoChanged {
+        account_id: i64,
+    },
     /// Events were missed (the subscriber fell behind): reload what is shown.
     Resync,
 }

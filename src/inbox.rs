@@ -7,7 +7,7 @@ use crate::clock::Millis;
 use crate::error::{Error, Result};
 use crate::model::{
     Attachment, Contact, ContactIdentity, ConversationDetail, ConversationFilter, ConversationPage,
-    ConversationStatus, ConversationSummary, Message, StatusCounts,
+    ConversationStatus, ConversationSummary, Listing, Message, StatusCounts,
 };
 use crate::store::{Store, parse_column};
 
@@ -325,9 +325,25 @@ pub async fn conversation_detail(store: &Store, id: i64) -> Result<ConversationD
     .bind(id)
     .fetch_all(store.pool())
     .await?;
+    let listing: Option<(String, Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT v.item_title, v.item_price, v.item_url, v.item_image
+         FROM conversations c JOIN avito_chats v
+           ON v.channel_account_id = c.channel_account_id AND v.chat_id = c.external_thread_id
+         WHERE c.id = ?1 AND v.item_title IS NOT NULL",
+    )
+    .bind(id)
+    .fetch_optional(store.pool())
+    .await?;
+    let listing = listing.map(|(title, price, url, image_url)| Listing {
+        title,
+        price,
+        url,
+        image_url,
+    });
     Ok(ConversationDetail {
         conversation,
         contact,
+        listing,
         messages: rows
             .into_iter()
             .map(MessageRow::into_model)

@@ -5,8 +5,10 @@
 //! desktop shell and the `tuberry` command line both drive it through [`api`].
 
 pub mod api;
+pub mod avito;
 pub mod channels;
 pub mod clock;
+pub mod contacts;
 pub mod email;
 pub mod engine;
 pub mod error;

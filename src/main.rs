@@ -15,6 +15,8 @@ use tuberry::model::{
 use tuberry::{ApiError, Engine, EngineOptions, api};
 
 mod cli {
+    pub mod avito;
+    pub mod contact;
     pub mod mailbox;
 }
 
@@ -78,6 +80,12 @@ enum Command {
     /// Business mailboxes (IMAP in, SMTP out).
     #[command(subcommand)]
     Mailbox(cli::mailbox::MailboxCommand),
+    /// Avito Messenger accounts.
+    #[command(subcommand)]
+    Avito(cli::avito::AvitoCommand),
+    /// Contacts: find them, merge two that are one person.
+    #[command(subcommand)]
+    Contact(cli::contact::ContactCommand),
     /// List the connected channel accounts.
     Accounts,
 }
@@ -254,6 +262,9 @@ fn event_line(event: &EngineEvent) -> String {
         }
         EngineEvent::ProjectChanged { project_id } => format!("project {project_id} changed\n"),
         EngineEvent::MailboxChanged { account_id } => format!("mailbox {account_id} changed\n"),
+        EngineEvent::AvitoChanged { account_id } => {
+            format!("Avito account {account_id} changed\n")
+        }
         EngineEvent::Resync => "events were skipped\n".to_owned(),
     }
 }
@@ -401,6 +412,8 @@ async fn command(engine: &Engine, command: Command, out: &Output) -> Result<(), 
         }
         Command::Project(command) => project_command(engine, command, out).await?,
         Command::Mailbox(command) => cli::mailbox::run(engine, command, out).await?,
+        Command::Avito(command) => cli::avito::run(engine, command, out).await?,
+        Command::Contact(command) => cli::contact::run(engine, command, out).await?,
         Command::Accounts => {
             let accounts = api::list_channel_accounts(engine).await?;
             out.print(&accounts, || {

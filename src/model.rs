@@ -216,6 +216,18 @@ pub struct Contact {
     pub conversation_count: i64,
 }
 
+/// A contact found by a search (to merge with, say).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ContactMatch {
+    pub id: i64,
+    pub display_name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub conversation_count: i64,
+    pub last_message_at: Option<Millis>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct ConversationDetail {
@@ -224,6 +236,18 @@ pub struct ConversationDetail {
     pub messages: Vec<Message>,
     /// Internal notes of the team, oldest first.
     pub notes: Vec<Note>,
+    /// What the conversation is about at its marketplace (an Avito listing).
+    pub listing: Option<Listing>,
+}
+
+/// The listing a marketplace conversation is about, for its header.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Listing {
+    pub title: String,
+    pub price: Option<String>,
+    pub url: Option<String>,
+    pub image_url: Option<String>,
 }
 
 /// What the inbox list asks for: a window of rows under a filter.

@@ -35,9 +35,23 @@ impl<T: Clone> Clone for Secret<T> {
     }
 }
 
+/// Compares two secrets without stopping at the first difference, so the
+/// time taken says nothing about how much of a guess was right.
+pub fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secrets_compare_whole() {
+        assert!(same(b"abc", b"abc"));
+        assert!(!same(b"abc", b"abd"));
+        assert!(!same(b"abc", b"ab"));
+        assert!(!same(b"", b"a"));
+    }
 
     #[test]
     fn never_prints_the_value() {

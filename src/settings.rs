@@ -19,6 +19,48 @@ pub struct Settings {
     pub telegram: TelegramSettings,
     pub http: HttpSettings,
     pub email: EmailSettings,
+    pub avito: AvitoSettings,
+}
+
+/// How Avito accounts are polled. Polling is quick while a conversation is
+/// active and slows down when nothing happens (a laptop behind NAT cannot
+/// receive Avito's webhooks, so polling is the default).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AvitoSettings {
+    /// Avito's API; change it only for a stand-in of your own.
+    pub api_url: String,
+    /// The polling interval while a conversation is active.
+    pub poll_fast_s: u64,
+    /// The polling interval when nothing happened for `active_window_s`.
+    pub poll_slow_s: u64,
+    /// How long after the last message (either way) polling stays fast.
+    pub active_window_s: u64,
+    /// With webhooks on, polling is only a safety net this often.
+    pub poll_with_webhook_s: u64,
+    /// How far back the first poll of a newly connected account reads.
+    pub import_hours: u64,
+    /// How long one request may take.
+    pub timeout_s: u64,
+    /// Retrying after a failure waits this long, doubling up to the maximum.
+    pub reconnect_min_ms: Millis,
+    pub reconnect_max_ms: Millis,
+}
+
+impl Default for AvitoSettings {
+    fn default() -> Self {
+        Self {
+            api_url: "https://api.avito.ru".into(),
+            poll_fast_s: 5,
+            poll_slow_s: 60,
+            active_window_s: 600,
+            poll_with_webhook_s: 300,
+            import_hours: 72,
+            timeout_s: 30,
+            reconnect_min_ms: 2_000,
+            reconnect_max_ms: 300_000,
+        }
+    }
 }
 
 /// How mailboxes are read and written. Per-mailbox choices (servers, polling
@@ -208,6 +250,25 @@ impl Settings {
         if e.reconnect_min_ms < 1 || e.reconnect_max_ms < e.reconnect_min_ms {
             return Err(
                 "email.reconnect_min_ms must be positive and at most email.reconnect_max_ms".into(),
+            );
+        }
+        let a = &self.avito;
+        if url::Url::parse(&a.api_url).is_err() {
+            return Err(format!("avito.api_url `{}` is not a URL", a.api_url));
+        }
+        if a.poll_fast_s < 1
+            || a.poll_slow_s < a.poll_fast_s
+            || a.poll_with_webhook_s < 1
+            || a.timeout_s < 1
+        {
+            return Err(
+                "avito.poll_fast_s, avito.poll_with_webhook_s and avito.timeout_s must be positive, avito.poll_slow_s at least avito.poll_fast_s"
+                    .into(),
+            );
+        }
+        if a.reconnect_min_ms < 1 || a.reconnect_max_ms < a.reconnect_min_ms {
+            return Err(
+                "avito.reconnect_min_ms must be positive and at most avito.reconnect_max_ms".into(),
             );
         }
         let t = &self.telegram;

@@ -12,11 +12,12 @@ use serde::{Deserialize, Serialize};
 use tauri::{Manager, RunEvent, State};
 use tauri_specta::{Builder, Event, collect_commands, collect_events};
 use tuberry::api::{self, ApiResult};
+use tuberry::avito::model::{AvitoAccount, AvitoConnect, AvitoInput};
 use tuberry::email::model::{ConnectionReport, MailServers, Mailbox, MailboxInput};
 use tuberry::model::{
-    AppInfo, Attachment, BotInput, ChannelAccount, ConversationDetail, ConversationFilter,
-    ConversationPage, ConversationStatus, ConversationSummary, IngestOutcome, Message, Project,
-    ProjectInput, SimulatorEntry, StatusCounts,
+    AppInfo, Attachment, BotInput, ChannelAccount, Contact, ContactMatch, ConversationDetail,
+    ConversationFilter, ConversationPage, ConversationStatus, ConversationSummary, IngestOutcome,
+    Message, Project, ProjectInput, SimulatorEntry, StatusCounts,
 };
 use tuberry::{Engine, EngineOptions};
 
@@ -117,6 +118,52 @@ async fn save_attachment(engine: EngineState<'_>, url: String, name: String) -> 
 #[specta::specta]
 async fn message_html(engine: EngineState<'_>, message_id: i64) -> ApiResult<Option<String>> {
     api::message_html(&engine, message_id).await
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn list_avito_accounts(engine: EngineState<'_>) -> ApiResult<Vec<AvitoAccount>> {
+    api::list_avito_accounts(&engine).await
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn connect_avito(engine: EngineState<'_>, input: AvitoInput) -> ApiResult<AvitoConnect> {
+    api::connect_avito(&engine, input).await
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn remove_avito(engine: EngineState<'_>, account_id: i64) -> ApiResult<()> {
+    api::remove_avito(&engine, account_id).await
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn set_avito_webhook(
+    engine: EngineState<'_>,
+    account_id: i64,
+    public_url: Option<String>,
+) -> ApiResult<AvitoAccount> {
+    api::set_avito_webhook(&engine, account_id, public_url).await
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn poll_avito(engine: EngineState<'_>, account_id: i64) -> ApiResult<()> {
+    api::poll_avito(&engine, account_id).await
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn search_contacts(engine: EngineState<'_>, text: String) -> ApiResult<Vec<ContactMatch>> {
+    api::search_contacts(&engine, text).await
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn merge_contacts(engine: EngineState<'_>, keep: i64, other: i64) -> ApiResult<Contact> {
+    api::merge_contacts(&engine, keep, other).await
 }
 
 #[tauri::command]
@@ -314,6 +361,13 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             remove_mailbox,
             test_mailbox,
             guess_mail_servers,
+            list_avito_accounts,
+            connect_avito,
+            remove_avito,
+            set_avito_webhook,
+            poll_avito,
+            search_contacts,
+            merge_contacts,
         ])
         .events(collect_events![EngineEvent])
         // Ids and timestamps stay far below 2^53.

@@ -40,6 +40,13 @@ export const commands = {
 	removeMailbox: (accountId: number) => typedError<null, ApiError>(__TAURI_INVOKE("remove_mailbox", { accountId })),
 	testMailbox: (input: MailboxInput, accountId: number | null) => typedError<ConnectionReport, ApiError>(__TAURI_INVOKE("test_mailbox", { input, accountId })),
 	guessMailServers: (address: string) => __TAURI_INVOKE<MailServers>("guess_mail_servers", { address }),
+	listAvitoAccounts: () => typedError<AvitoAccount[], ApiError>(__TAURI_INVOKE("list_avito_accounts")),
+	connectAvito: (input: AvitoInput) => typedError<AvitoConnect, ApiError>(__TAURI_INVOKE("connect_avito", { input })),
+	removeAvito: (accountId: number) => typedError<null, ApiError>(__TAURI_INVOKE("remove_avito", { accountId })),
+	setAvitoWebhook: (accountId: number, publicUrl: string | null) => typedError<AvitoAccount, ApiError>(__TAURI_INVOKE("set_avito_webhook", { accountId, publicUrl })),
+	pollAvito: (accountId: number) => typedError<null, ApiError>(__TAURI_INVOKE("poll_avito", { accountId })),
+	searchContacts: (text: string) => typedError<ContactMatch[], ApiError>(__TAURI_INVOKE("search_contacts", { text })),
+	mergeContacts: (keep: number, other: number) => typedError<Contact, ApiError>(__TAURI_INVOKE("merge_contacts", { keep, other })),
 };
 
 /** Events */
@@ -71,6 +78,76 @@ export type AttachmentKind = "image" | "audio" | "video" | "file";
 
 /**  Who wrote a message. */
 export type AuthorKind = "customer" | "manager" | "operator" | "assistant" | "auto_reply";
+
+/**  A connected Avito account. */
+export type AvitoAccount = {
+	/**  The channel account's id. */
+	id: number,
+	/**  The account's name on Avito. */
+	name: string,
+	/**  Avito's user id of the account. */
+	userId: number,
+	profileUrl: string | null,
+	clientId: string,
+	/**  Set only when it is not Avito's own API. */
+	apiUrl: string | null,
+	projectId: number | null,
+	state: AvitoState,
+	lastError: AvitoError | null,
+	/**  When the chats were last read completely. */
+	lastPollAt: number | null,
+	/**
+	 *  Set while Avito posts new messages to the LAN endpoint: the public
+	 *  address they go to (without its secret).
+	 */
+	webhookUrl: string | null,
+	connectedAt: number,
+};
+
+/**  How connecting an account ended: connected, or refused with the reason. */
+export type AvitoConnect = { outcome: "connected"; account: AvitoAccount } | { outcome: "refused"; error: AvitoError };
+
+export type AvitoError = {
+	problem: AvitoProblem,
+	/**  Avito's own words (or the network's), for the details. */
+	message: string,
+};
+
+/**
+ *  An Avito account to connect: the personal authorization's client id and
+ *  secret (avito.ru/professionals/api), and, only for a stand-in of Avito's
+ *  API, its address.
+ */
+export type AvitoInput = {
+	clientId: string,
+	clientSecret: string,
+	apiUrl: string | null,
+};
+
+/**  What went wrong, for the desktop to explain in the user's language. */
+export type AvitoProblem = 
+/**  Avito cannot be reached. */
+"connect" | 
+/**  The client id or secret is wrong (or was revoked). */
+"credentials" | 
+/**
+ *  The account has no access to the Messenger API: it needs Avito's top
+ *  tariff, and only the main account's credentials work.
+ */
+"tariff" | 
+/**  Avito refused a request; its message says why. */
+"rejected" | 
+/**  Avito's answer was not understood. */
+"protocol" | 
+/**  The account is connected already. */
+"duplicate";
+
+/**  Where a connected account stands. */
+export type AvitoState = "connecting" | 
+/**  Reading chats. */
+"online" | 
+/**  Avito cannot be reached or refuses; trying again. */
+"offline" | "stopped";
 
 /**
  *  A bot to connect: the token from @BotFather and, optionally, a Bot API
@@ -118,12 +195,24 @@ export type ContactIdentity = {
 	value: string,
 };
 
+/**  A contact found by a search (to merge with, say). */
+export type ContactMatch = {
+	id: number,
+	displayName: string,
+	phone: string | null,
+	email: string | null,
+	conversationCount: number,
+	lastMessageAt: number | null,
+};
+
 export type ConversationDetail = {
 	conversation: ConversationSummary,
 	contact: Contact,
 	messages: Message[],
 	/**  Internal notes of the team, oldest first. */
 	notes: Note[],
+	/**  What the conversation is about at its marketplace (an Avito listing). */
+	listing: Listing | null,
 };
 
 /**  What the inbox list asks for: a window of rows under a filter. */
@@ -175,6 +264,11 @@ export type DomainEvent = { type: "conversation_changed"; conversation: Conversa
  *  (state, error, import progress).
  */
 { type: "mailbox_changed"; account_id: number } | 
+/**
+ *  An Avito account was connected, changed, removed, or its connection
+ *  changed (state, error, webhook).
+ */
+{ type: "avito_changed"; account_id: number } | 
 /**  Events were missed (the subscriber fell behind): reload what is shown. */
 { type: "resync" };
 
@@ -205,6 +299,14 @@ export type IngestOutcome = {
 
 /**  The language a project's bot speaks to operators. */
 export type Language = "ru" | "en";
+
+/**  The listing a marketplace conversation is about, for its header. */
+export type Listing = {
+	title: string,
+	price: string | null,
+	url: string | null,
+	imageUrl: string | null,
+};
 
 /**
  *  A failure talking to a mail server, with the server's own words when it
