@@ -130,7 +130,14 @@ impl Engine {
         );
         let bots = Bots::default();
         tg::set_rates(&queue, &settings.telegram);
-        let topic_jobs = TopicJobs::new(store.clone(), clock.clone(), bots.clone(), queue.rates());
+        let files = Files::new(&data_dir);
+        let topic_jobs = TopicJobs::new(
+            store.clone(),
+            clock.clone(),
+            bots.clone(),
+            queue.rates(),
+            files.clone(),
+        );
         queue.register(
             mirror::MIRROR_JOB,
             mirror::JOB_VERSION,
@@ -151,7 +158,6 @@ impl Engine {
             mirror::JOB_VERSION,
             Arc::new(ReactHandler(topic_jobs)),
         );
-        let files = Files::new(&data_dir);
         let mail = email::Core::new(
             store.clone(),
             clock.clone(),

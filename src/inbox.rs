@@ -325,7 +325,8 @@ pub async fn conversation_detail(store: &Store, id: i64) -> Result<ConversationD
     .bind(id)
     .fetch_all(store.pool())
     .await?;
-    let listing: Option<(String, Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
+    type ListingRow = (String, Option<String>, Option<String>, Option<String>);
+    let listing: Option<ListingRow> = sqlx::query_as(
         "SELECT v.item_title, v.item_price, v.item_url, v.item_image
          FROM conversations c JOIN avito_chats v
            ON v.channel_account_id = c.channel_account_id AND v.chat_id = c.external_thread_id

@@ -120,6 +120,25 @@ async fn message_html(engine: EngineState<'_>, message_id: i64) -> ApiResult<Opt
     api::message_html(&engine, message_id).await
 }
 
+/// Opens a web page (a listing on Avito, a profile) in the system browser;
+/// nothing but an http(s) address is opened.
+#[tauri::command]
+#[specta::specta]
+fn open_external(url: String) -> ApiResult<()> {
+    let web = (url.starts_with("https://") || url.starts_with("http://"))
+        && !url.chars().any(|c| c.is_whitespace() || c.is_control());
+    if !web {
+        return Err(tuberry::ApiError {
+            code: tuberry::ErrorCode::InvalidInput,
+            message: "only web addresses are opened".into(),
+        });
+    }
+    open::that_detached(&url).map_err(|e| tuberry::ApiError {
+        code: tuberry::ErrorCode::Unavailable,
+        message: format!("no browser to open the page with: {e}"),
+    })
+}
+
 #[tauri::command]
 #[specta::specta]
 async fn list_avito_accounts(engine: EngineState<'_>) -> ApiResult<Vec<AvitoAccount>> {
@@ -361,6 +380,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             remove_mailbox,
             test_mailbox,
             guess_mail_servers,
+            open_external,
             list_avito_accounts,
             connect_avito,
             remove_avito,

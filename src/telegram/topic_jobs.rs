@@ -23,13 +23,16 @@ use super::text::{self, author_label, topic_title};
 use super::{BotHandle, Bots, api_text, bot_key, group_key, job_error};
 use crate::clock::{Millis, SharedClock};
 use crate::error::{Error, Result};
-use crate::model::{Attachment, AuthorKind, ConversationStatus, Language};
+use crate::files::Files;
+use crate::model::{Attachment, AttachmentKind, AuthorKind, ConversationStatus, Language};
 use crate::queue::{Job, JobError, JobHandler, RateHandle};
 use crate::store::{Store, parse_column};
 
 /// Telegram's limit on a message's text.
 const MAX_MESSAGE: usize = 4096;
 const MAX_CAPTION: usize = 1024;
+/// Telegram's limit for a photo; larger pictures go as documents.
+const MAX_PHOTO: i64 = 10 * 1024 * 1024;
 /// Waiting mirrors taken into one message at most.
 const MAX_COALESCED: i64 = 50;
 
@@ -110,6 +113,7 @@ pub struct TopicJobs {
     clock: SharedClock,
     bots: Bots,
     rates: RateHandle,
+    files: Files,
     gates: Arc<std::sync::Mutex<HashMap<i64, Gate>>>,
 }
 
@@ -136,12 +140,19 @@ fn classify(e: RequestError) -> SendFailure {
 }
 
 impl TopicJobs {
-    pub fn new(store: Store, clock: SharedClock, bots: Bots, rates: RateHandle) -> Self {
+    pub fn new(
+        store: Store,
+        clock: SharedClock,
+        bots: Bots,
+        rates: RateHandle,
+        files: Files,
+    ) -> Self {
         Self {
             store,
             clock,
             bots,
             rates,
+            files,
             gates: Arc::default(),
         }
     }
@@ -470,6 +481,21 @@ impl TopicJobs {
         Ok(batch)
     }
 
+    /// A file the topic shows as media: one the bot has (sent again by its
+    /// id) or one kept on this computer (uploaded). Pictures over Telegram's
+    /// 10 MB photo limit go as documents.
+    fn media(&self, a: &Attachment, bot_account_id: i64) -> Option<(AttachmentKind, InputFile)> {
+        if let Some(id) = own_file_id(a, bot_account_id) {
+            return Some((a.kind, InputFile::file_id(id)));
+        }
+        let path = a.url.as_deref().and_then(|u| self.files.path(u))?;
+        let kind = match a.kind {
+            AttachmentKind::Image if a.size.unwrap_or(0) > MAX_PHOTO => AttachmentKind::File,
+            kind => kind,
+        };
+        Some((kind, InputFile::file(path).file_name(a.name.clone())))
+    }
+
     async fn send(
         &self,
         bot: &BotHandle,
@@ -505,7 +531,7 @@ impl TopicJobs {
         let media = first
             .attachments
             .first()
-            .and_then(|a| own_file_id(a, target.bot_account_id).map(|id| (a.kind, id)));
+            .and_then(|a| self.media(a, target.bot_account_id));
         for attachment in first.attachments.iter().skip(usize::from(media.is_some())) {
             text.push_str(&text::attachment_line(
                 lang,
@@ -517,18 +543,17 @@ impl TopicJobs {
         let text = text.trim_end().to_owned();
         let chat = ChatId(topic.chat_id);
         let sent = match media {
-            Some((kind, file_id)) => {
+            Some((kind, file)) => {
                 let caption = fit(&text, MAX_CAPTION, lang);
-                let file = InputFile::file_id(file_id);
                 match kind {
-                    crate::model::AttachmentKind::Image => {
+                    AttachmentKind::Image => {
                         bot.bot
                             .send_photo(chat, file)
                             .caption(caption)
                             .message_thread_id(thread(topic.thread_id))
                             .await
                     }
-                    crate::model::AttachmentKind::Audio => {
+                    AttachmentKind::Audio => {
                         bot.bot
                             .send_voice(chat, file)
                             .caption(caption)

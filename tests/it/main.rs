@@ -1,9 +1,10 @@
 //! Engine integration tests: one binary, a fresh SQLite file per test. The
-//! queue's tests use a manual clock instead of sleeps; the Telegram tests run
-//! against a local fake Bot API server in real (scaled-down) time.
+//! queue's tests use a manual clock instead of sleeps; the Telegram and Avito
+//! tests run against local fakes of their APIs in real (scaled-down) time.
 
 #![allow(clippy::unwrap_used)]
 
+mod avito;
 mod cli;
 mod email;
 mod helpers;

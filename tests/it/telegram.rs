@@ -1087,3 +1087,88 @@ async fn webhook_mode_takes_updates_through_the_lan_endpoint() {
     .await;
     tg.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_avito_buyer_is_mirrored_into_a_topic_and_the_operator_answers_on_avito() {
+    use tuberry::avito::model::{AvitoConnect, AvitoInput};
+    use tuberry_fakes::avito::{Account, Buyer, BuyerMessage, FakeAvito, Item};
+
+    let avito = FakeAvito::start().await;
+    avito.add_account(Account::new(
+        94_235_311,
+        "Flower shop",
+        "client",
+        "secret-1",
+    ));
+    let tg = Tg::start(3_000).await;
+    let connected = api::connect_avito(
+        tg.engine(),
+        AvitoInput {
+            client_id: "client".into(),
+            client_secret: "secret-1".into(),
+            api_url: Some(avito.url()),
+        },
+    )
+    .await
+    .unwrap();
+    let AvitoConnect::Connected { account } = connected else {
+        panic!("{connected:?}");
+    };
+    let mut sources: Vec<i64> = tg
+        .project_now()
+        .await
+        .sources
+        .iter()
+        .map(|s| s.id)
+        .collect();
+    sources.push(account.id);
+    api::set_project_sources(tg.engine(), tg.project, sources)
+        .await
+        .unwrap();
+
+    let written = avito.buyer_writes(
+        94_235_311,
+        BuyerMessage::text(
+            Buyer::new(555_001, "Irina"),
+            Some(Item::new(7, "Peony bouquet")),
+            "Are the peonies fresh?",
+        ),
+    );
+    let thread = tg.wait_topic("Irina").await;
+    tg.wait_topic_text(thread, "Are the peonies fresh?").await;
+
+    tg.fake
+        .user_writes_in_group(tg.group, Some(thread), &operator(), "Cut this morning!");
+    assert!(
+        avito
+            .wait_until(WAIT, |f| f
+                .sent()
+                .iter()
+                .any(|m| m.chat_id == written.chat_id
+                    && m.text.as_deref() == Some("Cut this morning!")))
+            .await,
+        "the operator's answer never reached Avito: {:?}",
+        avito.sent()
+    );
+    // The buyer's picture is in the topic as a photo, not a file name.
+    avito.buyer_writes(
+        94_235_311,
+        BuyerMessage {
+            buyer: Buyer::new(555_001, "Irina"),
+            item: Some(Item::new(7, "Peony bouquet")),
+            content: tuberry_fakes::avito::Content::Image(vec![7u8; 4096]),
+        },
+    );
+    assert!(
+        tg.fake
+            .wait_until(WAIT, |f| f
+                .messages(tg.group, Some(thread))
+                .iter()
+                .any(|m| m.from_bot.is_some() && m.kind == "photo"))
+            .await,
+        "no photo in the topic: {:?}",
+        tg.fake.messages(tg.group, Some(thread))
+    );
+    assert_eq!(avito.spec_errors(), Vec::<String>::new());
+    tg.stop().await;
+}

@@ -7,13 +7,14 @@ import { ContactPanel } from "./components/ContactPanel";
 import { TestChatPanel } from "./components/TestChatPanel";
 import { ProjectsView } from "./components/ProjectsView";
 import { MailboxesView } from "./components/MailboxesView";
+import { AvitoView } from "./components/AvitoView";
 import { useStatusCounts } from "./hooks";
 import { useConversation } from "./useConversation";
 
 export default function App() {
   const [view, setView] = useState<View>("inbox");
   const [testChatOpen, setTestChatOpen] = useState(false);
-  // Kept here so that coming back from Projects or Mailboxes shows the same conversation.
+  // Kept here so that coming back from another view shows the same conversation.
   const [selectedId, setSelectedId] = useState<number | null>(null);
 
   // The test chat writes into the inbox, so it opens there.
@@ -38,8 +39,10 @@ export default function App() {
         />
       ) : view === "projects" ? (
         <ProjectsView />
-      ) : (
+      ) : view === "mailboxes" ? (
         <MailboxesView />
+      ) : (
+        <AvitoView />
       )}
     </div>
   );
@@ -58,7 +61,7 @@ function Inbox({
 }) {
   const { t } = useTranslation();
   const counts = useStatusCounts();
-  const { state, applyMessage, applySummary } = useConversation(selectedId);
+  const { state, applyMessage, applySummary, reload } = useConversation(selectedId);
 
   const openTestChat = useCallback(() => setTestChatOpen(true), [setTestChatOpen]);
 
@@ -80,7 +83,7 @@ function Inbox({
       {testChatOpen ? (
         <TestChatPanel onClose={() => setTestChatOpen(false)} onShowConversation={select} />
       ) : (
-        detail && <ContactPanel contact={detail.contact} notes={detail.notes} />
+        detail && <ContactPanel contact={detail.contact} notes={detail.notes} onMerged={reload} />
       )}
     </main>
   );

@@ -4,6 +4,9 @@ import { commands as engineCommands, events as engineEvents } from "./bindings";
 import type {
   ApiError,
   Attachment,
+  AvitoInput,
+  AvitoProblem,
+  AvitoState,
   BotInput,
   BotState,
   ConversationFilter,
@@ -25,6 +28,12 @@ export type {
   Attachment,
   AttachmentKind,
   AuthorKind,
+  AvitoAccount,
+  AvitoConnect,
+  AvitoError,
+  AvitoInput,
+  AvitoProblem,
+  AvitoState,
   BotInput,
   BotState,
   ChannelAccount,
@@ -32,6 +41,7 @@ export type {
   ConnectionReport,
   Contact,
   ContactIdentity,
+  ContactMatch,
   ConversationDetail,
   ConversationFilter,
   ConversationPage,
@@ -45,6 +55,7 @@ export type {
   ImportProgress,
   IngestOutcome,
   Language as ProjectLanguage,
+  Listing,
   MailError,
   MailProblem,
   MailSecurity,
@@ -95,6 +106,17 @@ export const MAILBOX_STATES: readonly MailboxState[] = [
 ];
 
 export const MAIL_PROBLEMS: readonly MailProblem[] = ["dns", "connect", "tls", "auth", "folder", "protocol", "rejected"];
+
+export const AVITO_STATES: readonly AvitoState[] = ["connecting", "online", "offline", "stopped"];
+
+export const AVITO_PROBLEMS: readonly AvitoProblem[] = [
+  "connect",
+  "credentials",
+  "tariff",
+  "rejected",
+  "protocol",
+  "duplicate",
+];
 
 export const MAIL_SECURITIES: readonly MailSecurity[] = ["tls", "starttls", "none"];
 
@@ -211,6 +233,7 @@ export const api = {
   readAttachment: (url: string) => unwrap(backend.commands.readAttachment(url)),
   /** Saves a stored attachment in the Downloads folder; resolves to the new file's path. */
   saveAttachment: (url: string, name: string) => unwrap(backend.commands.saveAttachment(url, name)),
+  openExternal: (url: string) => unwrap(backend.commands.openExternal(url)),
   /** The sanitized HTML of an e-mail message, or null when it had none. */
   messageHtml: (messageId: number) => unwrap(backend.commands.messageHtml(messageId)),
   listMailboxes: () => unwrap(backend.commands.listMailboxes()),
@@ -222,6 +245,18 @@ export const api = {
     unwrap(backend.commands.testMailbox(input, accountId)),
   /** The usual servers for an address (never fails). */
   guessMailServers: (address: string) => backend.commands.guessMailServers(address),
+  listAvitoAccounts: () => unwrap(backend.commands.listAvitoAccounts()),
+  /** Connected, or refused with Avito's reason (a refusal is an answer, not a failure). */
+  connectAvito: (input: AvitoInput) => unwrap(backend.commands.connectAvito(input)),
+  removeAvito: (accountId: number) => unwrap(backend.commands.removeAvito(accountId)),
+  /** Turns webhooks on with a public address, or off with null. */
+  setAvitoWebhook: (accountId: number, publicUrl: string | null) =>
+    unwrap(backend.commands.setAvitoWebhook(accountId, publicUrl)),
+  /** Reads the account's chats now instead of at the next interval. */
+  pollAvito: (accountId: number) => unwrap(backend.commands.pollAvito(accountId)),
+  searchContacts: (text: string) => unwrap(backend.commands.searchContacts(text)),
+  /** Moves `other`'s conversations and identities to `keep`; resolves to the merged contact. */
+  mergeContacts: (keep: number, other: number) => unwrap(backend.commands.mergeContacts(keep, other)),
 };
 
 /**

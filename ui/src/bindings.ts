@@ -40,6 +40,11 @@ export const commands = {
 	removeMailbox: (accountId: number) => typedError<null, ApiError>(__TAURI_INVOKE("remove_mailbox", { accountId })),
 	testMailbox: (input: MailboxInput, accountId: number | null) => typedError<ConnectionReport, ApiError>(__TAURI_INVOKE("test_mailbox", { input, accountId })),
 	guessMailServers: (address: string) => __TAURI_INVOKE<MailServers>("guess_mail_servers", { address }),
+	/**
+	 *  Opens a web page (a listing on Avito, a profile) in the system browser;
+	 *  nothing but an http(s) address is opened.
+	 */
+	openExternal: (url: string) => typedError<null, ApiError>(__TAURI_INVOKE("open_external", { url })),
 	listAvitoAccounts: () => typedError<AvitoAccount[], ApiError>(__TAURI_INVOKE("list_avito_accounts")),
 	connectAvito: (input: AvitoInput) => typedError<AvitoConnect, ApiError>(__TAURI_INVOKE("connect_avito", { input })),
 	removeAvito: (accountId: number) => typedError<null, ApiError>(__TAURI_INVOKE("remove_avito", { accountId })),

@@ -91,6 +91,12 @@ export function createMockFiles() {
       return ok({ kind: kindOf(type), name: clean, mime: type, url: put(base64), size });
     },
 
+    // A plain browser opens web links itself (the link's target); the
+    // desktop shell hands them to the system browser.
+    async openExternal(url: string): Promise<Result<null, ApiError>> {
+      return /^https?:\/\//.test(url) ? ok(null) : fail("invalid_input", "only web addresses are opened");
+    },
+
     async readAttachment(url: string): Promise<Result<string, ApiError>> {
       return stored(url);
     },

@@ -8,6 +8,7 @@ import type {
   ConversationStatus,
   Delivery,
   Direction,
+  Listing,
 } from "./api";
 
 export const MINUTE = 60_000;
@@ -59,6 +60,16 @@ export type SeedConversation = {
   messages: SeedMessage[];
   /** Internal notes of the team (written with /note in the work group). */
   notes?: SeedNote[];
+  /** The marketplace listing the conversation is about. */
+  listing?: Listing;
+};
+
+/** A contact known without a conversation of its own yet. */
+export type SeedContact = {
+  name: string;
+  phone?: string;
+  email?: string;
+  identities: ContactIdentity[];
 };
 
 export function seedData(locale: "ru" | "en"): SeedConversation[] {
@@ -72,6 +83,12 @@ export function seedData(locale: "ru" | "en"): SeedConversation[] {
       unread: 2,
       phone: "+7 912 345-67-89",
       identities: [{ kind: "avito_user", value: "248 113 907" }],
+      listing: {
+        title: ru ? "Диван угловой «Осло», велюр, 250 см" : "Corner sofa “Oslo”, velour, 250 cm",
+        price: "34 990 ₽",
+        url: "https://www.avito.ru/moskva/mebel_i_interer/divan_uglovoy_oslo_3412907751",
+        imageUrl: DEMO_SOFA,
+      },
       messages: [
         {
           ago: 26 * MINUTE,
@@ -257,6 +274,34 @@ export function seedData(locale: "ru" | "en"): SeedConversation[] {
     },
   ];
 }
+
+/** The Avito buyer's other contact: she wrote to the shop's Telegram once, under another name. */
+export function seedContacts(locale: "ru" | "en"): SeedContact[] {
+  const ru = locale === "ru";
+  return [
+    {
+      name: ru ? "Мария С." : "Maria S.",
+      email: "m.sokolova@example.ru",
+      identities: [{ kind: "telegram_username", value: "@maria_sok" }],
+    },
+  ];
+}
+
+/** The demo listing's photo: a sofa on a light background (SVG). */
+const DEMO_SOFA = `data:image/svg+xml,${encodeURIComponent(
+  [
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 96 96">',
+    '<rect width="96" height="96" fill="#e9eef3"/>',
+    '<rect y="70" width="96" height="26" fill="#d5dde6"/>',
+    '<rect x="14" y="34" width="68" height="24" rx="6" fill="#6b7f99"/>',
+    '<rect x="8" y="44" width="14" height="24" rx="5" fill="#5a6d86"/>',
+    '<rect x="74" y="44" width="14" height="24" rx="5" fill="#5a6d86"/>',
+    '<rect x="20" y="52" width="56" height="14" rx="4" fill="#7d92ad"/>',
+    '<rect x="14" y="68" width="4" height="6" fill="#3d4a5c"/>',
+    '<rect x="78" y="68" width="4" height="6" fill="#3d4a5c"/>',
+    "</svg>",
+  ].join(""),
+)}`;
 
 /** A 96×64 picture of an order card (PNG). */
 export const DEMO_PNG =

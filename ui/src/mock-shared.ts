@@ -1,14 +1,72 @@
 // What the parts of the in-memory engine (mock.ts, mock-projects.ts,
-// mock-mail.ts, mock-files.ts) share: results and the state they all touch.
+// mock-mail.ts, mock-avito.ts, mock-contacts.ts, mock-files.ts) share:
+// options, results and the state they all touch.
 import type {
   ApiError,
+  AvitoError,
+  AvitoState,
+  Backend,
+  BotState,
   ChannelAccount,
   ChannelKind,
   ConversationSummary,
   EngineEvent,
   ErrorCode,
+  ImportProgress,
+  MailError,
+  MailboxState,
   Result,
+  WorkGroupCheck,
 } from "./api";
+
+export type MockOptions = {
+  /** Language of the demo conversations. */
+  locale?: "ru" | "en";
+  /** Start with the demo conversations (default) or with an empty inbox. */
+  seed?: boolean;
+  /** Extra generated conversations, to exercise long lists. */
+  bulk?: number;
+  /** How long an outgoing reply stays "pending" before it is "sent". */
+  deliveryDelayMs?: number;
+  /** How long a connected bot stays "connecting" before it is "online". */
+  botStartMs?: number;
+  /**
+   * When set, a bot that comes online "finds" a work group this long after,
+   * as if the seller had added it to one (the demo in a plain browser).
+   */
+  workGroupAfterMs?: number;
+  /** How long a (re)started mailbox stays "connecting". */
+  mailStartMs?: number;
+  /** How long a new mailbox takes to import its existing mail. */
+  mailImportMs?: number;
+  /** How long checking a mailbox's servers takes. */
+  mailProbeMs?: number;
+  /** How long a new Avito account stays "connecting" (and a "Check now" takes). */
+  avitoStartMs?: number;
+  now?: () => number;
+};
+
+export type MockBackend = Backend & {
+  /** Number of stored conversations. */
+  size(): number;
+  /** Sends an event to the listeners as the engine would (e.g. "resync"). */
+  emitEvent(event: EngineEvent): void;
+  /** Binds a work group as the bot's poller does when it is added to a group (or /bind). */
+  bindWorkGroup(projectId: number, title: string, check?: Partial<WorkGroupCheck>): void;
+  /** Changes the state of a project's bot as its poller would. */
+  setBotState(projectId: number, state: BotState, lastError?: string | null): void;
+  /** Changes the state of a mailbox as its receiver would. */
+  setMailboxState(
+    accountId: number,
+    state: MailboxState,
+    lastError?: MailError | null,
+    progress?: ImportProgress | null,
+  ): void;
+  /** Changes the state of an Avito account as its poller would. */
+  setAvitoState(accountId: number, state: AvitoState, lastError?: AvitoError | null): void;
+  /** Adds a note as an operator's /note in the work group does. */
+  addNote(conversationId: number, authorName: string, text: string): void;
+};
 
 export const ok = <T>(data: T): Result<T, ApiError> => ({ status: "ok", data });
 

@@ -1,16 +1,15 @@
 // An in-memory engine with the same commands and events as the real one.
 // It backs the window in a plain browser (no desktop shell) and in tests.
-// Projects live in mock-projects.ts, mailboxes in mock-mail.ts and
-// attachment files in mock-files.ts; this file keeps the inbox itself.
+// Projects live in mock-projects.ts, mailboxes in mock-mail.ts, Avito
+// accounts in mock-avito.ts, contacts in mock-contacts.ts and attachment
+// files in mock-files.ts; this file keeps the inbox itself.
 import type {
   ApiError,
   Attachment,
   Backend,
-  BotState,
   ChannelAccount,
   ChannelKind,
   Contact,
-  ContactIdentity,
   ConversationDetail,
   ConversationFilter,
   ConversationPage,
@@ -18,70 +17,26 @@ import type {
   ConversationSummary,
   Direction,
   EngineEvent,
-  ImportProgress,
   IngestOutcome,
-  MailError,
-  MailboxState,
+  Listing,
   Message,
   Note,
   Result,
   SimulatorEntry,
   StatusCounts,
-  WorkGroupCheck,
 } from "./api";
+import { createMockAvito } from "./mock-avito";
+import { createMockContacts } from "./mock-contacts";
 import { createMockFiles } from "./mock-files";
 import { createMockMail } from "./mock-mail";
 import { createMockProjects } from "./mock-projects";
-import { BULK_FIRST, BULK_LAST, BULK_TEXT, DAY, MINUTE, seedData } from "./mock-seed";
-import { fail, ok, type MockCore } from "./mock-shared";
+import { BULK_FIRST, BULK_LAST, BULK_TEXT, DAY, MINUTE, seedContacts, seedData } from "./mock-seed";
+import { fail, ok, type MockBackend, type MockCore, type MockOptions } from "./mock-shared";
 
+export type { MockBackend, MockOptions } from "./mock-shared";
 export { DEMO_BOT_USERNAME } from "./mock-projects";
 export { DEMO_MAILBOX_ADDRESS } from "./mock-mail";
-
-export type MockOptions = {
-  /** Language of the demo conversations. */
-  locale?: "ru" | "en";
-  /** Start with the demo conversations (default) or with an empty inbox. */
-  seed?: boolean;
-  /** Extra generated conversations, to exercise long lists. */
-  bulk?: number;
-  /** How long an outgoing reply stays "pending" before it is "sent". */
-  deliveryDelayMs?: number;
-  /** How long a connected bot stays "connecting" before it is "online". */
-  botStartMs?: number;
-  /**
-   * When set, a bot that comes online "finds" a work group this long after,
-   * as if the seller had added it to one (the demo in a plain browser).
-   */
-  workGroupAfterMs?: number;
-  /** How long a (re)started mailbox stays "connecting". */
-  mailStartMs?: number;
-  /** How long a new mailbox takes to import its existing mail. */
-  mailImportMs?: number;
-  /** How long checking a mailbox's servers takes. */
-  mailProbeMs?: number;
-  now?: () => number;
-};
-
-export type MockBackend = Backend & {
-  /** Number of stored conversations. */
-  size(): number;
-  /** Sends an event to the listeners as the engine would (e.g. "resync"). */
-  emitEvent(event: EngineEvent): void;
-  /** Binds a work group as the bot's poller does when it is added to a group (or /bind). */
-  bindWorkGroup(projectId: number, title: string, check?: Partial<WorkGroupCheck>): void;
-  /** Changes the state of a project's bot as its poller would. */
-  setBotState(projectId: number, state: BotState, lastError?: string | null): void;
-  /** Changes the state of a mailbox as its receiver would. */
-  setMailboxState(
-    accountId: number,
-    state: MailboxState,
-    lastError?: MailError | null,
-    progress?: ImportProgress | null,
-  ): void;
-  /** Adds a note as an operator's /note in the work group does. */
-  addNote(conversationId: number, authorName: string, text: string): void;
-};
+export { DEMO_AVITO_NAME } from "./mock-avito";
 
 export function createMockBackend(options: MockOptions = {}): MockBackend {
   const locale = options.locale ?? "en";
@@ -105,7 +60,6 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
   ];
   const accountFor = (kind: ChannelKind) => accounts.find((a) => a.kind === kind) ?? accounts[0];
 
-  const contacts = new Map<number, Contact>();
   const conversations = new Map<number, ConversationSummary>();
   const messages = new Map<number, Message[]>();
   const notes = new Map<number, Note[]>();
@@ -114,7 +68,6 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
   const htmlBodies = new Map<number, string>();
   const listeners = new Set<(event: { payload: EngineEvent }) => void>();
 
-  let nextContactId = 1;
   let nextConversationId = 1;
   let nextMessageId = 1;
   let nextEntryId = 1;
@@ -171,29 +124,17 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
     hasProject: projects.hasProject,
   });
   mail.seed(accountFor("email").id);
+  const avito = createMockAvito(core, { avitoStartMs: options.avitoStartMs ?? 1500 });
+  avito.seed(accountFor("avito").id);
+  const people = createMockContacts(core);
+  const { contacts } = people;
+  /** The listing each marketplace conversation is about. */
+  const listings = new Map<number, Listing>();
 
   const preview = (text: string, attachments: Attachment[]) =>
     (text.trim() || attachments.map((a) => a.name).join(", ")).replace(/\s+/g, " ").slice(0, 160);
 
-  function addContact(
-    name: string,
-    identities: ContactIdentity[],
-    extra: Partial<Contact> = {},
-    createdAt = now(),
-  ): Contact {
-    const contact: Contact = {
-      id: nextContactId++,
-      displayName: name,
-      phone: extra.phone ?? null,
-      email: extra.email ?? null,
-      note: extra.note ?? null,
-      createdAt,
-      identities,
-      conversationCount: 0,
-    };
-    contacts.set(contact.id, contact);
-    return contact;
-  }
+  const addContact = people.add;
 
   function addConversation(contact: Contact, kind: ChannelKind, subject: string | null, createdAt: number) {
     const account = accountFor(kind);
@@ -278,6 +219,7 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
       conversation = { ...conversation, status: seed.status, unreadCount: seed.unread };
       conversations.set(conversation.id, conversation);
       const conversationId = conversation.id;
+      if (seed.listing) listings.set(conversationId, seed.listing);
       notes.set(
         conversationId,
         (seed.notes ?? []).map((n) => ({
@@ -289,6 +231,8 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
         })),
       );
     }
+    // Someone known on another channel who has not written yet there (a contact to merge).
+    for (const other of seedContacts(locale)) addContact(other.name, other.identities, other, start - 60 * DAY);
   }
 
   const bulk = options.bulk ?? 0;
@@ -367,6 +311,8 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
     ...projects.commands,
     ...mail.commands,
     ...files.commands,
+    ...avito.commands,
+    ...people.commands,
 
     async listConversations(filter: ConversationFilter): Promise<Result<ConversationPage, ApiError>> {
       const offset = filter.offset ?? 0;
@@ -404,9 +350,10 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
       if (!conversation || !contact) return fail("not_found", `conversation ${conversationId}`);
       return ok({
         conversation,
-        contact: { ...contact, identities: [...contact.identities] },
+        contact: people.copy(contact),
         messages: [...(messages.get(conversationId) ?? [])],
         notes: [...(notes.get(conversationId) ?? [])],
+        listing: listings.has(conversationId) ? { ...listings.get(conversationId)! } : null,
       });
     },
 
@@ -521,6 +468,7 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
     bindWorkGroup: projects.bindWorkGroup,
     setBotState: projects.setBotState,
     setMailboxState: mail.setState,
+    setAvitoState: avito.setState,
     addNote(conversationId, authorName, text) {
       const conversation = conversations.get(conversationId);
       if (!conversation) return;

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import {
   api,
   subscribe,
@@ -27,6 +27,8 @@ function upsertMessage(list: Message[], message: Message): Message[] {
  */
 export function useConversation(id: number | null) {
   const [state, setState] = useState<ConversationState>({ phase: "idle" });
+  // Reads the open conversation again, keeping it on screen meanwhile.
+  const reloadRef = useRef<() => void>(() => undefined);
 
   useEffect(() => {
     if (id == null) {
@@ -111,9 +113,11 @@ export function useConversation(id: number | null) {
 
     load();
     api.markRead(id).catch(() => undefined);
+    reloadRef.current = load;
 
     return () => {
       active = false;
+      reloadRef.current = () => undefined;
       unsubscribe();
     };
   }, [id]);
@@ -138,5 +142,8 @@ export function useConversation(id: number | null) {
     );
   }, []);
 
-  return { state, applyMessage, applySummary };
+  /** Reads the conversation again (its contact changed: merged with another one). */
+  const reload = useCallback(() => reloadRef.current(), []);
+
+  return { state, applyMessage, applySummary, reload };
 }

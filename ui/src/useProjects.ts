@@ -34,7 +34,7 @@ function accountsWith(accounts: ChannelAccount[], project: Project): ChannelAcco
 
 /**
  * The projects and the channel accounts, read again whenever the engine says
- * a project or a mailbox changed (or that events were missed).
+ * a project, a mailbox or an Avito account changed (or that events were missed).
  */
 export function useProjects(): ProjectsState {
   const [projects, setProjects] = useState<Project[] | null>(null);
@@ -66,8 +66,9 @@ export function useProjects(): ProjectsState {
   }, [load]);
 
   useEngineEvents((event) => {
-    // A mailbox added or removed is a channel account a project can take as a source.
-    if (event.type !== "project_changed" && event.type !== "mailbox_changed" && event.type !== "resync") return;
+    // A mailbox or Avito account added or removed is a channel account a project can take as a source.
+    const relevant = ["project_changed", "mailbox_changed", "avito_changed", "resync"];
+    if (!relevant.includes(event.type)) return;
     if (timer.current) clearTimeout(timer.current);
     timer.current = setTimeout(load, 30);
   });

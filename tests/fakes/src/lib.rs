@@ -1,4 +1,5 @@
 //! Local stand-ins for remote services, for tests and the end-to-end run.
 
+pub mod avito;
 pub mod mail;
 pub mod telegram;

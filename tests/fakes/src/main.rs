@@ -1,8 +1,9 @@
-//! `tuberry-fakes telegram [--port P] …` and `tuberry-fakes mail [--port P]`:
-//! run a fake remote service until killed, for the desktop end-to-end test.
+//! `tuberry-fakes telegram [--port P] …`, `tuberry-fakes avito [--port P]`
+//! and `tuberry-fakes mail [--port P]`: run a fake remote service until
+//! killed, for the desktop end-to-end test.
 //!
-//! `telegram` prints one line, `listening on http://127.0.0.1:PORT`, once it
-//! accepts connections.
+//! `telegram` and `avito` print one line, `listening on
+//! http://127.0.0.1:PORT`, once they accept connections.
 //!
 //! `mail` starts real mail servers ([`MailServer`]) and prints one line once
 //! they and their control API ([`tuberry_fakes::mail::control`]) accept
@@ -23,6 +24,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use serde::Serialize;
 use tokio::signal::unix::{SignalKind, signal};
+use tuberry_fakes::avito::FakeAvito;
 use tuberry_fakes::mail::MailServer;
 use tuberry_fakes::mail::control::Control;
 use tuberry_fakes::telegram::{FakeTelegram, Limits};
@@ -54,6 +56,13 @@ enum Service {
         #[arg(long)]
         bot_per_second: Option<u32>,
     },
+    /// The Avito API (token, account and Messenger), controlled over HTTP
+    /// under /_control/.
+    Avito {
+        /// The port on 127.0.0.1; a free one when not given.
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+    },
     /// Real mail servers (Dovecot and Postfix) with the users
     /// shop@shop.test (shop-pw) and ivan@customer.test (ivan-pw),
     /// controlled over HTTP under /_control/.
@@ -84,12 +93,28 @@ async fn main() -> ExitCode {
             };
             telegram(port, limits).await
         }
+        Service::Avito { port } => avito(port).await,
         Service::Mail { port } => mail(port).await,
     }
 }
 
 async fn telegram(port: u16, limits: Limits) -> ExitCode {
     let fake = match FakeTelegram::start_at(loopback(port), limits).await {
+        Ok(fake) => fake,
+        Err(e) => {
+            eprintln!("cannot listen on port {port}: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if !announce(&format!("listening on {}", fake.url())) {
+        return ExitCode::FAILURE;
+    }
+    std::future::pending::<()>().await;
+    ExitCode::SUCCESS
+}
+
+async fn avito(port: u16) -> ExitCode {
+    let fake = match FakeAvito::start_at(loopback(port)).await {
         Ok(fake) => fake,
         Err(e) => {
             eprintln!("cannot listen on port {port}: {e}");

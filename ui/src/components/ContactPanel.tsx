@@ -1,10 +1,20 @@
-import type { CSSProperties } from "react";
+import { useState, type CSSProperties } from "react";
 import { useTranslation } from "react-i18next";
 import type { Contact, Note } from "../api";
 import { avatarHue, formatDate, formatFull, initials } from "../format";
+import { MergeIcon } from "./Icon";
+import { MergeContactDialog } from "./MergeContactDialog";
 
-export function ContactPanel({ contact, notes = [] }: { contact: Contact; notes?: Note[] }) {
+type Props = {
+  contact: Contact;
+  notes?: Note[];
+  /** Another contact was merged into this one: the conversation is read again. */
+  onMerged?: (contact: Contact) => void;
+};
+
+export function ContactPanel({ contact, notes = [], onMerged }: Props) {
   const { t, i18n } = useTranslation();
+  const [merging, setMerging] = useState(false);
   const hasDetails = contact.identities.length > 0 || contact.phone || contact.email || contact.note;
   return (
     <aside className="side-pane contact-pane" data-testid="contact-panel" aria-label={t("contact.title")}>
@@ -56,7 +66,12 @@ export function ContactPanel({ contact, notes = [] }: { contact: Contact; notes?
           <h3>{t("contact.identities")}</h3>
           <ul>
             {contact.identities.map((identity, i) => (
-              <li key={`${identity.kind}-${identity.value}-${i}`} className="identity">
+              <li
+                key={`${identity.kind}-${identity.value}-${i}`}
+                className="identity"
+                data-testid="identity"
+                data-kind={identity.kind}
+              >
                 <span className="identity-kind">{t(`identity.${identity.kind}`)}</span>
                 <span className="identity-value selectable">{identity.value}</span>
               </li>
@@ -65,6 +80,28 @@ export function ContactPanel({ contact, notes = [] }: { contact: Contact; notes?
         </section>
       )}
       {!hasDetails && <p className="muted">{t("contact.noDetails")}</p>}
+
+      {onMerged && (
+        <button
+          type="button"
+          className="link-button contact-merge"
+          data-testid="contact-merge"
+          onClick={() => setMerging(true)}
+        >
+          <MergeIcon size={14} />
+          {t("contact.merge")}
+        </button>
+      )}
+      {merging && onMerged && (
+        <MergeContactDialog
+          contact={contact}
+          onClose={() => setMerging(false)}
+          onMerged={(merged) => {
+            setMerging(false);
+            onMerged(merged);
+          }}
+        />
+      )}
 
       {notes.length > 0 && (
         <section className="notes" data-testid="notes" aria-label={t("notes.title")}>

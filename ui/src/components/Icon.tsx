@@ -154,3 +154,51 @@ export const DownloadIcon = (p: IconProps) => (
     <path d="M3 13h10" />
   </Svg>
 );
+
+/** Avito's four dots. */
+export const AvitoIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <circle cx="5" cy="5" r="2.3" />
+    <circle cx="11" cy="5" r="1.6" />
+    <circle cx="5" cy="11" r="1.6" />
+    <circle cx="11" cy="11" r="2.6" />
+  </Svg>
+);
+
+export const ExternalIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M9.5 2.5h4v4M13.5 2.5L7.5 8.5" />
+    <path d="M11.5 9.5v3a1 1 0 01-1 1h-7a1 1 0 01-1-1v-7a1 1 0 011-1h3" />
+  </Svg>
+);
+
+export const RefreshIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M13 8a5 5 0 11-1.5-3.6" />
+    <path d="M13 2.5v2.5h-2.5" />
+  </Svg>
+);
+
+export const PhotoIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <rect x="2" y="3" width="12" height="10" rx="1.5" />
+    <circle cx="6" cy="6.5" r="1.2" />
+    <path d="M2.5 12l3.5-3.5 2.5 2.5 2-2 3 3" />
+  </Svg>
+);
+
+export const LinkIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M6.8 9.2a2.5 2.5 0 003.5 0l2.3-2.3a2.5 2.5 0 00-3.5-3.5l-.8.8" />
+    <path d="M9.2 6.8a2.5 2.5 0 00-3.5 0L3.4 9.1a2.5 2.5 0 003.5 3.5l.8-.8" />
+  </Svg>
+);
+
+export const MergeIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <circle cx="4.5" cy="4" r="1.8" />
+    <circle cx="11.5" cy="4" r="1.8" />
+    <circle cx="8" cy="12.5" r="1.8" />
+    <path d="M4.5 5.8c0 2.5 3.5 2.7 3.5 4.9M11.5 5.8c0 2.5-3.5 2.7-3.5 4.9" />
+  </Svg>
+);

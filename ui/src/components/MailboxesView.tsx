@@ -1,40 +1,21 @@
-import { useEffect, useRef, useState } from "react";
+import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, type Mailbox, type Project } from "../api";
-import { errorText } from "../errors";
 import { newDraft } from "../mailboxes";
 import { useMailboxes } from "../useMailboxes";
-import { MailIcon, PlusIcon } from "./Icon";
+import { MailIcon } from "./Icon";
+import { ListDetailLayout, PanePlaceholder, useSelection } from "./ListDetail";
 import { MailboxDetail } from "./MailboxDetail";
 import { MailboxForm } from "./MailboxForm";
 import { MailboxRow } from "./MailboxRow";
 
-type Selection = { kind: "none" } | { kind: "new" } | { kind: "mailbox"; id: number };
+const idOf = (mailbox: Mailbox) => mailbox.accountId;
 
 /** The mailboxes: a list on the left, the chosen one (or a new one) on the right. */
 export function MailboxesView() {
   const { t } = useTranslation();
   const { mailboxes, projects, error, applyMailbox, dropMailbox } = useMailboxes();
-  const [selection, setSelection] = useState<Selection>({ kind: "none" });
-
-  const selected =
-    selection.kind === "mailbox" ? (mailboxes?.find((m) => m.accountId === selection.id) ?? null) : null;
-
-  // A mailbox removed while it is shown (here or elsewhere): back to the list.
-  useEffect(() => {
-    if (selection.kind === "mailbox" && mailboxes && !mailboxes.some((m) => m.accountId === selection.id)) {
-      setSelection({ kind: "none" });
-    }
-  }, [selection, mailboxes]);
-
-  // Another mailbox (or the new-mailbox form) opens at its top.
-  const paneRef = useRef<HTMLElement>(null);
-  const shown = selection.kind === "mailbox" ? selection.id : selection.kind;
-  useEffect(() => {
-    paneRef.current?.scrollTo?.({ top: 0 });
-  }, [shown]);
-
-  const startNew = () => setSelection({ kind: "new" });
+  const { selection, selected, select, startNew, clear } = useSelection(mailboxes, idOf);
 
   let pane;
   if (selection.kind === "new") {
@@ -43,9 +24,9 @@ export function MailboxesView() {
         projects={projects ?? []}
         onAdded={(mailbox) => {
           applyMailbox(mailbox);
-          setSelection({ kind: "mailbox", id: mailbox.accountId });
+          select(mailbox.accountId);
         }}
-        onCancel={() => setSelection({ kind: "none" })}
+        onCancel={clear}
       />
     );
   } else if (selected) {
@@ -57,76 +38,52 @@ export function MailboxesView() {
         onSaved={applyMailbox}
         onRemoved={(id) => {
           dropMailbox(id);
-          setSelection({ kind: "none" });
+          clear();
         }}
       />
     );
   } else if (mailboxes && mailboxes.length === 0) {
     pane = (
-      <div className="placeholder mailboxes-empty" data-testid="mailboxes-empty">
-        <MailIcon size={40} className="placeholder-icon" />
-        <h2>{t("mailboxes.emptyTitle")}</h2>
-        <p>{t("mailboxes.emptyText")}</p>
-        <button type="button" className="button button--primary" onClick={startNew}>
-          <PlusIcon size={14} />
-          {t("mailboxes.emptyAdd")}
-        </button>
-      </div>
+      <PanePlaceholder
+        className="mailboxes-empty"
+        testId="mailboxes-empty"
+        icon={<MailIcon size={40} className="placeholder-icon" />}
+        title={t("mailboxes.emptyTitle")}
+        text={t("mailboxes.emptyText")}
+        action={{ label: t("mailboxes.emptyAdd"), onClick: startNew }}
+      />
     );
   } else if (mailboxes) {
     pane = (
-      <div className="placeholder">
-        <MailIcon size={40} className="placeholder-icon" />
-        <h2>{t("mailboxes.pickTitle")}</h2>
-        <p>{t("mailboxes.pickText")}</p>
-      </div>
+      <PanePlaceholder
+        icon={<MailIcon size={40} className="placeholder-icon" />}
+        title={t("mailboxes.pickTitle")}
+        text={t("mailboxes.pickText")}
+      />
     );
   }
 
   return (
-    <main className="projects-view" data-testid="mailboxes-view" aria-label={t("mailboxes.title")}>
-      <section className="list-pane project-list-pane" aria-label={t("mailboxes.title")}>
-        <div className="project-list-head">
-          <h2>{t("mailboxes.title")}</h2>
-          <button
-            type="button"
-            className={`button${selection.kind === "new" ? " is-active" : ""}`}
-            data-testid="mailbox-add"
-            onClick={startNew}
-          >
-            <PlusIcon size={14} />
-            {t("mailboxes.add")}
-          </button>
-        </div>
-        <div className="project-list-body">
-          {mailboxes && mailboxes.length > 0 && (
-            <ul className="project-list">
-              {mailboxes.map((mailbox) => (
-                <li key={mailbox.accountId}>
-                  <MailboxRow
-                    mailbox={mailbox}
-                    selected={mailbox.accountId === selected?.accountId}
-                    onSelect={() => setSelection({ kind: "mailbox", id: mailbox.accountId })}
-                  />
-                </li>
-              ))}
-            </ul>
-          )}
-          {mailboxes == null && error == null && <div className="list-note">{t("mailboxes.loading")}</div>}
-          {mailboxes == null && error != null && (
-            <div className="list-note list-note--error" role="alert">
-              {errorText(error, t)}
-            </div>
-          )}
-        </div>
-      </section>
-      <section
-        ref={paneRef}
-        className={`project-pane${selected || selection.kind === "new" ? "" : " project-pane--placeholder"}`}
-      >
-        {pane}
-      </section>
-    </main>
+    <ListDetailLayout
+      title={t("mailboxes.title")}
+      testId="mailboxes-view"
+      add={{ label: t("mailboxes.add"), testId: "mailbox-add", active: selection.kind === "new", onClick: startNew }}
+      items={mailboxes}
+      error={error}
+      loadingText={t("mailboxes.loading")}
+      idOf={idOf}
+      renderRow={(mailbox) => (
+        <MailboxRow
+          mailbox={mailbox}
+          selected={mailbox.accountId === selected?.accountId}
+          onSelect={() => select(mailbox.accountId)}
+        />
+      )}
+      paneKey={selected ? selected.accountId : selection.kind}
+      paneFilled={selected != null || selection.kind === "new"}
+    >
+      {pane}
+    </ListDetailLayout>
   );
 }
 

@@ -1,32 +1,19 @@
-import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, type Project } from "../api";
-import { errorText } from "../errors";
 import { currentLanguage } from "../i18n";
 import { useProjects } from "../useProjects";
-import { PlusIcon, ProjectsIcon } from "./Icon";
+import { ProjectsIcon } from "./Icon";
+import { ListDetailLayout, PanePlaceholder, useSelection } from "./ListDetail";
 import { ProjectDetail, ProjectForm } from "./ProjectDetail";
 import { ReadinessBadge } from "./ReadinessBadge";
 
-type Selection = { kind: "none" } | { kind: "new" } | { kind: "project"; id: number };
+const idOf = (project: Project) => project.id;
 
 /** The projects: a list on the left, the chosen one (or a new one) on the right. */
 export function ProjectsView() {
   const { t } = useTranslation();
   const { projects, accounts, error, applyProject, removeProject } = useProjects();
-  const [selection, setSelection] = useState<Selection>({ kind: "none" });
-
-  const selected =
-    selection.kind === "project" ? (projects?.find((p) => p.id === selection.id) ?? null) : null;
-
-  // A project deleted while it is shown (here or by the engine): back to the list.
-  useEffect(() => {
-    if (selection.kind === "project" && projects && !projects.some((p) => p.id === selection.id)) {
-      setSelection({ kind: "none" });
-    }
-  }, [selection, projects]);
-
-  const startNew = () => setSelection({ kind: "new" });
+  const { selection, selected, select, startNew, clear } = useSelection(projects, idOf);
 
   let pane;
   if (selection.kind === "new") {
@@ -34,9 +21,9 @@ export function ProjectsView() {
       <NewProject
         onCreated={(project) => {
           applyProject(project);
-          setSelection({ kind: "project", id: project.id });
+          select(project.id);
         }}
-        onCancel={() => setSelection({ kind: "none" })}
+        onCancel={clear}
       />
     );
   } else if (selected) {
@@ -49,75 +36,48 @@ export function ProjectsView() {
         onChanged={applyProject}
         onDeleted={(id) => {
           removeProject(id);
-          setSelection({ kind: "none" });
+          clear();
         }}
       />
     );
   } else if (projects && projects.length === 0) {
     pane = (
-      <div className="placeholder projects-empty" data-testid="projects-empty">
-        <ProjectsIcon size={40} className="placeholder-icon" />
-        <h2>{t("projects.emptyTitle")}</h2>
-        <p>{t("projects.emptyText")}</p>
-        <button type="button" className="button button--primary" onClick={startNew}>
-          <PlusIcon size={14} />
-          {t("projects.emptyCreate")}
-        </button>
-      </div>
+      <PanePlaceholder
+        className="projects-empty"
+        testId="projects-empty"
+        icon={<ProjectsIcon size={40} className="placeholder-icon" />}
+        title={t("projects.emptyTitle")}
+        text={t("projects.emptyText")}
+        action={{ label: t("projects.emptyCreate"), onClick: startNew }}
+      />
     );
   } else if (projects) {
     pane = (
-      <div className="placeholder">
-        <ProjectsIcon size={40} className="placeholder-icon" />
-        <h2>{t("projects.pickTitle")}</h2>
-        <p>{t("projects.pickText")}</p>
-      </div>
+      <PanePlaceholder
+        icon={<ProjectsIcon size={40} className="placeholder-icon" />}
+        title={t("projects.pickTitle")}
+        text={t("projects.pickText")}
+      />
     );
   }
 
   return (
-    <main className="projects-view" data-testid="projects-view" aria-label={t("projects.title")}>
-      <section className="list-pane project-list-pane" aria-label={t("projects.title")}>
-        <div className="project-list-head">
-          <h2>{t("projects.title")}</h2>
-          <button
-            type="button"
-            className={`button${selection.kind === "new" ? " is-active" : ""}`}
-            data-testid="project-new"
-            onClick={startNew}
-          >
-            <PlusIcon size={14} />
-            {t("projects.new")}
-          </button>
-        </div>
-        <div className="project-list-body">
-          {projects && projects.length > 0 && (
-            <ul className="project-list">
-              {projects.map((project) => (
-                <li key={project.id}>
-                  <ProjectRow
-                    project={project}
-                    selected={project.id === selected?.id}
-                    onSelect={() => setSelection({ kind: "project", id: project.id })}
-                  />
-                </li>
-              ))}
-            </ul>
-          )}
-          {projects == null && error == null && <div className="list-note">{t("projects.loading")}</div>}
-          {projects == null && error != null && (
-            <div className="list-note list-note--error" role="alert">
-              {errorText(error, t)}
-            </div>
-          )}
-        </div>
-      </section>
-      <section
-        className={`project-pane${selected || selection.kind === "new" ? "" : " project-pane--placeholder"}`}
-      >
-        {pane}
-      </section>
-    </main>
+    <ListDetailLayout
+      title={t("projects.title")}
+      testId="projects-view"
+      add={{ label: t("projects.new"), testId: "project-new", active: selection.kind === "new", onClick: startNew }}
+      items={projects}
+      error={error}
+      loadingText={t("projects.loading")}
+      idOf={idOf}
+      renderRow={(project) => (
+        <ProjectRow project={project} selected={project.id === selected?.id} onSelect={() => select(project.id)} />
+      )}
+      paneKey={selected ? selected.id : selection.kind}
+      paneFilled={selected != null || selection.kind === "new"}
+    >
+      {pane}
+    </ListDetailLayout>
   );
 }
 

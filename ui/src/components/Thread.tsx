@@ -7,6 +7,7 @@ import { errorText } from "../errors";
 import { useNow } from "../hooks";
 import { ChannelBadge } from "./ChannelBadge";
 import { Composer } from "./Composer";
+import { ListingCard } from "./ListingCard";
 import { AlertIcon, ChatIcon, CheckIcon, InboxIcon } from "./Icon";
 import { MessageBubble } from "./MessageBubble";
 
@@ -83,7 +84,7 @@ function Thread({
   applySummary: (summary: ConversationSummary) => void;
 }) {
   const { t } = useTranslation();
-  const { conversation, contact, messages } = detail;
+  const { conversation, contact, messages, listing } = detail;
   const [statusBusy, setStatusBusy] = useState(false);
   const [statusError, setStatusError] = useState<unknown>(null);
   const closed = conversation.status === "closed";
@@ -153,6 +154,7 @@ function Thread({
             </button>
           )}
         </div>
+        {listing && <ListingCard listing={listing} />}
       </header>
       {statusError != null && (
         <div className="inline-error" role="alert">

@@ -181,6 +181,69 @@ describe("api over the in-memory engine", () => {
     await expect(api.removeMailbox(added.accountId)).rejects.toMatchObject({ error: { code: "not_found" } });
   });
 
+  it("connects Avito accounts by the demo's rules, and says so with avito_changed", async () => {
+    setBackend(createMockBackend({ locale: "en", seed: false, avitoStartMs: 10 }));
+    const sink = collect();
+    stop = sink.stop;
+    const input = { clientId: "shop-1", clientSecret: "secret", apiUrl: null };
+    await expect(api.connectAvito({ ...input, clientId: " " })).rejects.toMatchObject({ error: { code: "invalid_input" } });
+    await expect(api.connectAvito({ ...input, apiUrl: "ftp://x" })).rejects.toMatchObject({
+      error: { message: "`ftp://x` is not an http(s) address" },
+    });
+    expect(await api.connectAvito({ ...input, clientSecret: "wrong" })).toMatchObject({
+      outcome: "refused",
+      error: { problem: "credentials" },
+    });
+    expect(await api.connectAvito({ ...input, clientId: "offline-1" })).toMatchObject({
+      outcome: "refused",
+      error: { problem: "connect" },
+    });
+
+    const connected = await api.connectAvito(input);
+    if (connected.outcome !== "connected") throw new Error("not connected");
+    const { account } = connected;
+    expect(account).toMatchObject({ name: "Demo Avito shop", clientId: "shop-1", state: "connecting", lastError: null });
+    await until(() => sink.events.some((e) => e.type === "avito_changed" && e.account_id === account.id));
+    await until(() => sink.events.filter((e) => e.type === "avito_changed").length >= 2);
+    expect((await api.listAvitoAccounts()).find((a) => a.id === account.id)).toMatchObject({ state: "online" });
+    expect(await api.connectAvito(input)).toMatchObject({ outcome: "refused", error: { problem: "duplicate" } });
+    expect((await api.listChannelAccounts()).find((a) => a.id === account.id)).toMatchObject({ kind: "avito" });
+
+    const basic = await api.connectAvito({ ...input, clientId: "basic-2" });
+    expect(basic).toMatchObject({
+      outcome: "connected",
+      account: { name: "Demo Avito shop 2", state: "offline", lastError: { problem: "tariff" } },
+    });
+
+    expect(await api.setAvitoWebhook(account.id, "https://shop.example/")).toMatchObject({
+      webhookUrl: "https://shop.example",
+    });
+    expect(await api.setAvitoWebhook(account.id, null)).toMatchObject({ webhookUrl: null });
+    await api.removeAvito(account.id);
+    expect((await api.listAvitoAccounts()).map((a) => a.name)).toEqual(["Avito · Furniture & goods", "Demo Avito shop 2"]);
+    await expect(api.pollAvito(account.id)).rejects.toMatchObject({ error: { code: "not_found" } });
+  });
+
+  it("searches contacts and merges one into another as the engine does", async () => {
+    setBackend(createMockBackend({ locale: "en", seed: false }));
+    const anna = await api.simulateInbound("Anna", "Hello!");
+    const other = await api.simulateInbound("Anna K", "Me again");
+    const keep = (await api.getConversation(anna.conversationId)).contact.id;
+    const merged = (await api.getConversation(other.conversationId)).contact.id;
+    expect((await api.searchContacts("anna")).map((c) => c.displayName).sort()).toEqual(["Anna", "Anna K"]);
+    await expect(api.mergeContacts(keep, keep)).rejects.toMatchObject({ error: { code: "invalid_input" } });
+
+    const contact = await api.mergeContacts(keep, merged);
+    expect(contact).toMatchObject({ id: keep, displayName: "Anna", conversationCount: 2 });
+    expect(contact.identities.map((i) => i.value)).toEqual(["Anna", "Anna K"]);
+    expect((await api.getConversation(other.conversationId)).conversation).toMatchObject({
+      contactId: keep,
+      contactName: "Anna",
+    });
+    expect((await api.searchContacts("")).map((c) => c.id)).toEqual([keep]);
+    await expect(api.mergeContacts(keep, merged)).rejects.toMatchObject({ error: { code: "not_found" } });
+  });
+
   it("keeps uploaded files and refuses replies with files it does not have", async () => {
     setBackend(createMockBackend({ locale: "en", seed: false, deliveryDelayMs: 5 }));
     const outcome = await api.simulateInbound("Anna", "Hello!");

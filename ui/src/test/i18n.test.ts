@@ -1,7 +1,15 @@
 import { describe, expect, it } from "vitest";
 import en from "../i18n/en.json";
 import ru from "../i18n/ru.json";
-import { BOT_STATES, MAIL_PROBLEMS, MAIL_SECURITIES, MAILBOX_STATES, WORK_GROUP_PROBLEMS } from "../api";
+import {
+  AVITO_PROBLEMS,
+  AVITO_STATES,
+  BOT_STATES,
+  MAIL_PROBLEMS,
+  MAIL_SECURITIES,
+  MAILBOX_STATES,
+  WORK_GROUP_PROBLEMS,
+} from "../api";
 
 type Tree = { [key: string]: string | Tree };
 
@@ -35,7 +43,7 @@ describe("locales", () => {
     }
   });
 
-  it("name every status, channel, author, delivery, identity, bot state, work group problem, mailbox state, mail problem and error code", () => {
+  it("name every status, channel, author, delivery, identity, bot state, work group problem, mailbox state, mail problem, Avito state and problem, and error code", () => {
     const groups: Record<string, string[]> = {
       status: ["all", "awaiting_response", "answered_by_assistant", "needs_human", "closed"],
       statusLong: ["awaiting_response", "answered_by_assistant", "needs_human", "closed"],
@@ -54,6 +62,10 @@ describe("locales", () => {
       "mail.problem": [...MAIL_PROBLEMS],
       "mail.hint": [...MAIL_PROBLEMS],
       "mailboxForm.securityOption": [...MAIL_SECURITIES],
+      "avito.state": [...AVITO_STATES],
+      "avito.stateText": [...AVITO_STATES],
+      "avito.problem": [...AVITO_PROBLEMS],
+      "avito.hint": [...AVITO_PROBLEMS],
     };
     for (const [group, names] of Object.entries(groups)) {
       for (const name of names) expect(enKeys.has(`${group}.${name}`), `${group}.${name}`).toBe(true);
