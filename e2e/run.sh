@@ -41,6 +41,21 @@ TUBERRY_FAKE_TELEGRAM="$(sed -n 's/^listening on //p' "$WORK/telegram.out" | hea
 [ -n "$TUBERRY_FAKE_TELEGRAM" ] || { echo "the fake Bot API server did not start" >&2; cat "$WORK/telegram.log" >&2; exit 1; }
 export TUBERRY_FAKE_TELEGRAM
 
+# Avito is polled every 2 s instead of every minute when idle.
+mkdir -p "$TUBERRY_DATA_DIR"
+printf '[avito]\npoll_fast_s = 1\npoll_slow_s = 2\n' >"$TUBERRY_DATA_DIR/settings.toml"
+
+# Avito: the local stand-in of Avito's API, on a free port.
+"$FAKES" avito --port 0 >"$WORK/avito.out" 2>"$WORK/avito.log" &
+pids+=($!)
+for _ in $(seq 100); do
+  grep -q "listening on" "$WORK/avito.out" 2>/dev/null && break
+  sleep 0.1
+done
+TUBERRY_FAKE_AVITO="$(sed -n 's/^listening on //p' "$WORK/avito.out" | head -n1)"
+[ -n "$TUBERRY_FAKE_AVITO" ] || { echo "the Avito stand-in did not start" >&2; cat "$WORK/avito.log" >&2; exit 1; }
+export TUBERRY_FAKE_AVITO
+
 # E-mail: real mail servers (Dovecot and Postfix) on loopback with a control
 # API; one line of JSON with their ports once they accept connections.
 "$FAKES" mail >"$WORK/mail.out" 2>"$WORK/mail.log" &
@@ -69,6 +84,7 @@ if [ "$status" -ne 0 ]; then
   echo "--- app log"; tail -n 50 "$TUBERRY_DATA_DIR"/logs/* 2>/dev/null || true
   echo "--- fake Telegram log"; tail -n 50 "$WORK/telegram.log" || true
   echo "--- fake mail log"; tail -n 50 "$WORK/mail.log" || true
+  echo "--- Avito stand-in log"; tail -n 50 "$WORK/avito.log" || true
   echo "--- mail servers log"
   node -e 'fetch(JSON.parse(process.argv[1]).control + "/_control/maillog")
     .then((r) => r.text()).then((t) => process.stdout.write(t))' "$TUBERRY_FAKE_MAIL" || true

@@ -199,6 +199,11 @@ impl Avito {
                 s.last_error = Some(AvitoError::from(e));
             });
         }
+        // Someone who just connected an account is likely to try it: poll
+        // quickly for a while.
+        if let Ok(session) = self.core.session(account_id).await {
+            session.active(self.core.clock.now_ms());
+        }
         self.run(account_id).await;
         self.core
             .bus
