@@ -879,3 +879,59 @@ async fn an_avito_buyer_and_a_telegram_customer_merge_into_one_contact() {
     assert_eq!(contacts.into_iter().collect::<Vec<_>>(), [avito_contact]);
     app.finish().await;
 }
+
+fn tuberry(dir: &std::path::Path, args: &[&str], secret: &str) -> (bool, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tuberry"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env_remove("TUBERRY_DATA_DIR")
+        .env("TUBERRY_AVITO_SECRET", secret)
+        .output()
+        .expect("run tuberry");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+// The fake serves from other threads while the command blocks this one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_command_line_connects_lists_and_removes_an_account() {
+    let fake = FakeAvito::start().await;
+    fake.add_account(Account::new(SELLER, "Магазин Ромашка", CLIENT_ID, SECRET));
+    let dir = tempfile::tempdir().unwrap();
+    let url = fake.url();
+    let connect = [
+        "avito",
+        "connect",
+        "--client-id",
+        CLIENT_ID,
+        "--api-url",
+        url.as_str(),
+    ];
+
+    let (ok, out, err) = tuberry(dir.path(), &connect, "wrong");
+    assert!(!ok, "{out}");
+    assert!(err.contains("Credentials"), "{err}");
+    let (ok, out, err) = tuberry(dir.path(), &connect, SECRET);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("Магазин Ромашка") && out.contains(&SELLER.to_string()),
+        "{out}"
+    );
+
+    let (ok, out, err) = tuberry(dir.path(), &["--json", "avito", "list"], "");
+    assert!(ok, "{err}");
+    let list: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(list[0]["name"], "Магазин Ромашка");
+    let id = list[0]["id"].as_i64().unwrap().to_string();
+
+    let (ok, out, err) = tuberry(dir.path(), &["avito", "remove", &id], "");
+    assert!(ok, "{err}");
+    assert!(out.contains("removed"), "{out}");
+    let (_, out, _) = tuberry(dir.path(), &["avito", "list"], "");
+    assert!(out.contains("No Avito accounts yet"), "{out}");
+    assert!(fake.spec_errors().is_empty(), "{:#?}", fake.spec_errors());
+}
