@@ -567,20 +567,9 @@ impl FakeAvito {
         timeout: Duration,
         mut condition: impl FnMut(&Self) -> bool,
     ) -> bool {
-        let deadline = tokio::time::Instant::now() + timeout;
-        let mut changes = self.shared().changed.subscribe();
-        loop {
-            if condition(self) {
-                return true;
-            }
-            tokio::select! {
-                changed = changes.changed() => {
-                    if changed.is_err() {
-                        return condition(self);
-                    }
-                }
-                () = tokio::time::sleep_until(deadline) => return condition(self),
-            }
-        }
+        crate::wait::until(self.shared().changed.subscribe(), timeout, || {
+            condition(self)
+        })
+        .await
     }
 }

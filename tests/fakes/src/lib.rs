@@ -3,3 +3,5 @@
 pub mod avito;
 pub mod mail;
 pub mod telegram;
+mod wait;
+mod webhook;

@@ -612,21 +612,7 @@ impl FakeTelegram {
         timeout: Duration,
         mut condition: impl FnMut(&Self) -> bool,
     ) -> bool {
-        let deadline = tokio::time::Instant::now() + timeout;
-        let mut changes = self.shared().subscribe();
-        loop {
-            if condition(self) {
-                return true;
-            }
-            tokio::select! {
-                changed = changes.changed() => {
-                    if changed.is_err() {
-                        return condition(self);
-                    }
-                }
-                () = tokio::time::sleep_until(deadline) => return condition(self),
-            }
-        }
+        crate::wait::until(self.shared().subscribe(), timeout, || condition(self)).await
     }
 
     /// Waits until a chat (or one of its topics) has at least `n` messages

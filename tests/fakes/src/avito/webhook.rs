@@ -7,11 +7,11 @@ use std::sync::Weak;
 use std::time::Duration;
 
 use serde_json::Value;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc;
 
 use super::spec::spec;
 use super::{Shared, WebhookDelivery};
+use crate::webhook::PostFailure;
 
 /// How long a receiver has to answer.
 const TIMEOUT: Duration = Duration::from_secs(2);
@@ -67,50 +67,12 @@ pub(crate) async fn deliver_all(
 
 /// POSTs a JSON body over plain HTTP/1.1 and returns the status code.
 async fn post_json(url: &str, body: &Value) -> Result<u16, String> {
-    let rest = url
-        .strip_prefix("http://")
-        .ok_or_else(|| "the fake posts webhooks over plain HTTP only".to_owned())?;
-    let (authority, path) = rest.find('/').map_or((rest, "/"), |i| rest.split_at(i));
-    let address = if authority.contains(':') {
-        authority.to_owned()
-    } else {
-        format!("{authority}:80")
-    };
-    let body = body.to_string();
-    let head = format!(
-        "POST {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    let exchange = async {
-        let mut stream = tokio::net::TcpStream::connect(&address)
-            .await
-            .map_err(|e| e.to_string())?;
-        stream
-            .write_all(head.as_bytes())
-            .await
-            .map_err(|e| e.to_string())?;
-        stream
-            .write_all(body.as_bytes())
-            .await
-            .map_err(|e| e.to_string())?;
-        let mut received = Vec::new();
-        let mut chunk = [0_u8; 512];
-        while !received.windows(2).any(|w| w == b"\r\n") {
-            let n = stream.read(&mut chunk).await.map_err(|e| e.to_string())?;
-            if n == 0 {
-                break;
-            }
-            received.extend_from_slice(&chunk[..n]);
-        }
-        let status_line = String::from_utf8_lossy(&received);
-        status_line
-            .split_whitespace()
-            .nth(1)
-            .and_then(|code| code.parse::<u16>().ok())
-            .ok_or_else(|| "not an HTTP answer".to_owned())
-    };
-    tokio::time::timeout(TIMEOUT, exchange)
+    crate::webhook::post_json(url, &[], body, TIMEOUT)
         .await
-        .map_err(|_| format!("no answer within {} s", TIMEOUT.as_secs()))?
+        .map_err(|failure| match failure {
+            PostFailure::NotPlainHttp => "the fake posts webhooks over plain HTTP only".to_owned(),
+            PostFailure::Io(e) => e,
+            PostFailure::NotHttp => "not an HTTP answer".to_owned(),
+            PostFailure::Timeout => format!("no answer within {} s", TIMEOUT.as_secs()),
+        })
 }

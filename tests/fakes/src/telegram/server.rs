@@ -12,13 +12,13 @@ use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Query, Request, St
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::api::ApiError;
 use super::params::{Params, Part};
 use super::spec::{Method, spec};
 use super::state::unix_now;
 use super::{Outage, Recorded, Shared, control};
+use crate::webhook::PostFailure;
 
 /// Telegram takes uploads up to 50 MB; a little more is read so that the
 /// fake can answer too-large files itself.
@@ -450,56 +450,21 @@ async fn deliver_webhook(shared: Arc<Shared>, bot_id: i64, generation: u64) {
     }
 }
 
-/// POSTs a JSON body over plain HTTP/1.1 and returns the status code.
+/// POSTs a JSON body over plain HTTP/1.1 and returns the status code;
+/// failures are worded as Telegram's `getWebhookInfo` reports them.
 async fn post_json(url: &str, secret: Option<&str>, body: &Value) -> Result<u16, String> {
-    let rest = url
-        .strip_prefix("http://")
-        .ok_or_else(|| "the fake delivers webhooks over plain HTTP only".to_owned())?;
-    let (authority, path) = rest.find('/').map_or((rest, "/"), |i| rest.split_at(i));
-    let address = if authority.contains(':') {
-        authority.to_owned()
-    } else {
-        format!("{authority}:80")
-    };
-    let body = body.to_string();
-    let mut head = format!(
-        "POST {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n",
-        body.len()
-    );
-    if let Some(secret) = secret {
-        head.push_str(&format!("X-Telegram-Bot-Api-Secret-Token: {secret}\r\n"));
-    }
-    head.push_str("\r\n");
-
-    let exchange = async {
-        let mut stream = tokio::net::TcpStream::connect(&address)
-            .await
-            .map_err(|e| e.to_string())?;
-        stream
-            .write_all(head.as_bytes())
-            .await
-            .map_err(|e| e.to_string())?;
-        stream
-            .write_all(body.as_bytes())
-            .await
-            .map_err(|e| e.to_string())?;
-        let mut received = Vec::new();
-        let mut chunk = [0_u8; 512];
-        while !received.windows(2).any(|w| w == b"\r\n") {
-            let n = stream.read(&mut chunk).await.map_err(|e| e.to_string())?;
-            if n == 0 {
-                break;
-            }
-            received.extend_from_slice(&chunk[..n]);
-        }
-        let status_line = String::from_utf8_lossy(&received);
-        status_line
-            .split_whitespace()
-            .nth(1)
-            .and_then(|code| code.parse::<u16>().ok())
-            .ok_or_else(|| "Wrong response from the webhook".to_owned())
-    };
-    tokio::time::timeout(Duration::from_secs(10), exchange)
+    let headers: Vec<(&str, &str)> = secret
+        .map(|s| ("X-Telegram-Bot-Api-Secret-Token", s))
+        .into_iter()
+        .collect();
+    crate::webhook::post_json(url, &headers, body, Duration::from_secs(10))
         .await
-        .map_err(|_| "Read timeout expired".to_owned())?
+        .map_err(|failure| match failure {
+            PostFailure::NotPlainHttp => {
+                "the fake delivers webhooks over plain HTTP only".to_owned()
+            }
+            PostFailure::Io(e) => e,
+            PostFailure::NotHttp => "Wrong response from the webhook".to_owned(),
+            PostFailure::Timeout => "Read timeout expired".to_owned(),
+        })
 }
