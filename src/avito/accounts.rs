@@ -1,19 +1,15 @@
 //! The Avito accounts: connecting one with its client id and secret,
 //! listing, webhooks on and off, removing, and running their pollers.
 
-use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, PoisonError};
-use std::time::Duration;
-
-use tokio::task::JoinHandle;
-use tokio_util::sync::CancellationToken;
 
 use super::client::ApiError;
 use super::model::{AvitoAccount, AvitoConnect, AvitoError, AvitoInput, AvitoProblem, AvitoState};
 use super::send::AvitoChannel;
 use super::webhook::{self, Hooks};
 use super::{Core, Stored, receive};
+use crate::channels::runners::Runners;
 use crate::error::{Error, Result};
 use crate::events::EngineEvent;
 use crate::keyring::Keyring;
@@ -79,8 +75,7 @@ pub struct Avito {
     core: Arc<Core>,
     queue: Arc<Queue>,
     channels: Arc<Channels>,
-    runners: tokio::sync::Mutex<HashMap<i64, (CancellationToken, JoinHandle<()>)>>,
-    cancel: CancellationToken,
+    runners: Runners,
 }
 
 impl Avito {
@@ -89,8 +84,7 @@ impl Avito {
             core,
             queue,
             channels,
-            runners: tokio::sync::Mutex::new(HashMap::new()),
-            cancel: CancellationToken::new(),
+            runners: Runners::new("an Avito poller"),
         }
     }
 
@@ -489,41 +483,21 @@ impl Avito {
 
     async fn run(&self, account_id: i64) {
         self.connect_channel(account_id);
-        let cancel = self.cancel.child_token();
-        let task = tokio::spawn(receive::run(self.core.clone(), account_id, cancel.clone()));
-        if let Some((old, task)) = self.runners.lock().await.insert(account_id, (cancel, task)) {
-            old.cancel();
-            task.abort();
-        }
+        let core = self.core.clone();
+        self.runners
+            .spawn(account_id, |cancel| receive::run(core, account_id, cancel))
+            .await;
     }
 
     async fn stop(&self, account_id: i64) {
         self.channels.disconnect(account_id);
-        let runner = self.runners.lock().await.remove(&account_id);
-        if let Some((cancel, task)) = runner {
-            cancel.cancel();
-            if tokio::time::timeout(Duration::from_secs(5), task)
-                .await
-                .is_err()
-            {
-                tracing::warn!(account_id, "an Avito poller did not stop in time");
-            }
-        }
+        self.runners.stop(account_id).await;
         self.core
             .set_status(account_id, |s| s.state = AvitoState::Stopped);
     }
 
     pub async fn shutdown(&self) {
-        self.cancel.cancel();
-        let runners: Vec<_> = self.runners.lock().await.drain().collect();
-        for (_, (_, task)) in runners {
-            if tokio::time::timeout(Duration::from_secs(5), task)
-                .await
-                .is_err()
-            {
-                tracing::warn!("an Avito poller did not stop in time");
-            }
-        }
+        self.runners.shutdown().await;
     }
 }
 

@@ -3,6 +3,7 @@
 //! sends through the same [`Channel`] trait, so the outbox does not know which
 //! provider it talks to.
 
+pub mod runners;
 pub mod simulator;
 
 use async_trait::async_trait;

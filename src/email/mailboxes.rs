@@ -1,18 +1,14 @@
 //! The mailboxes: checking what a person typed, adding, testing, editing and
 //! removing a mailbox, and starting and stopping its reader and sender.
 
-use std::collections::HashMap;
 use std::sync::{Arc, PoisonError};
-use std::time::Duration;
-
-use tokio::task::JoinHandle;
-use tokio_util::sync::CancellationToken;
 
 use super::model::{
     ConnectionReport, MailError, MailProblem, MailSecurity, MailServer, MailServers, Mailbox,
     MailboxInput, MailboxState,
 };
 use super::{Core, Stored, net, receive, send};
+use crate::channels::runners::Runners;
 use crate::error::{Error, Result};
 use crate::events::EngineEvent;
 use crate::keyring::Keyring;
@@ -152,8 +148,7 @@ pub struct Email {
     relay: Relay,
     queue: Arc<Queue>,
     channels: Arc<Channels>,
-    runners: tokio::sync::Mutex<HashMap<i64, (CancellationToken, JoinHandle<()>)>>,
-    cancel: CancellationToken,
+    runners: Runners,
 }
 
 impl Email {
@@ -168,8 +163,7 @@ impl Email {
             relay,
             queue,
             channels,
-            runners: tokio::sync::Mutex::new(HashMap::new()),
-            cancel: CancellationToken::new(),
+            runners: Runners::new("a mailbox reader"),
         }
     }
 
@@ -482,31 +476,17 @@ impl Email {
 
     async fn run(&self, account_id: i64) {
         self.connect_channel(account_id);
-        let cancel = self.cancel.child_token();
-        let task = tokio::spawn(receive::run(
-            self.core.clone(),
-            self.relay.clone(),
-            account_id,
-            cancel.clone(),
-        ));
-        if let Some((old, task)) = self.runners.lock().await.insert(account_id, (cancel, task)) {
-            old.cancel();
-            task.abort();
-        }
+        let (core, relay) = (self.core.clone(), self.relay.clone());
+        self.runners
+            .spawn(account_id, |cancel| {
+                receive::run(core, relay, account_id, cancel)
+            })
+            .await;
     }
 
     async fn stop(&self, account_id: i64) {
         self.channels.disconnect(account_id);
-        let runner = self.runners.lock().await.remove(&account_id);
-        if let Some((cancel, task)) = runner {
-            cancel.cancel();
-            if tokio::time::timeout(Duration::from_secs(5), task)
-                .await
-                .is_err()
-            {
-                tracing::warn!(account_id, "a mailbox did not stop in time");
-            }
-        }
+        self.runners.stop(account_id).await;
         self.core.set_status(account_id, |s| {
             s.state = MailboxState::Stopped;
             s.import = None;
@@ -514,15 +494,6 @@ impl Email {
     }
 
     pub async fn shutdown(&self) {
-        self.cancel.cancel();
-        let runners: Vec<_> = self.runners.lock().await.drain().collect();
-        for (_, (_, task)) in runners {
-            if tokio::time::timeout(Duration::from_secs(5), task)
-                .await
-                .is_err()
-            {
-                tracing::warn!("a mailbox did not stop in time");
-            }
-        }
+        self.runners.shutdown().await;
     }
 }
