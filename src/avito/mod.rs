@@ -192,13 +192,8 @@ impl Core {
                 "no client secret for Avito account {account_id}; connect it again"
             ))
         })?;
-        let user_id: i64 =
-            sqlx::query_scalar("SELECT user_id FROM avito_accounts WHERE channel_account_id = ?1")
-                .bind(account_id)
-                .fetch_one(self.store.pool())
-                .await?;
-        let webhook_url: Option<String> = sqlx::query_scalar(
-            "SELECT webhook_url FROM avito_accounts WHERE channel_account_id = ?1",
+        let (user_id, webhook_url): (i64, Option<String>) = sqlx::query_as(
+            "SELECT user_id, webhook_url FROM avito_accounts WHERE channel_account_id = ?1",
         )
         .bind(account_id)
         .fetch_one(self.store.pool())

@@ -64,6 +64,18 @@ pub(super) struct ChatInfo {
     pub buyer_name: Option<String>,
 }
 
+impl ChatInfo {
+    /// Who the account (`user_id`) talks to in `chat`.
+    fn of(chat: &Chat, user_id: i64) -> Self {
+        let buyer = chat.buyer(user_id);
+        Self {
+            chat_id: chat.id.clone(),
+            buyer_id: buyer.map(|b| b.id),
+            buyer_name: buyer.and_then(|b| b.name.clone()),
+        }
+    }
+}
+
 /// Polls one account until cancelled.
 pub(super) async fn run(core: Arc<Core>, account_id: i64, cancel: CancellationToken) {
     let settings = core.settings.clone();
@@ -247,12 +259,7 @@ async fn read_chat(
         offset += PAGE;
     }
     messages.reverse();
-    let buyer = chat.buyer(session.user_id);
-    let info = ChatInfo {
-        chat_id: chat.id.clone(),
-        buyer_id: buyer.map(|b| b.id),
-        buyer_name: buyer.and_then(|b| b.name.clone()),
-    };
+    let info = ChatInfo::of(chat, session.user_id);
     remember_chat(core, session.account_id, chat, &info).await?;
     let mut stored = 0;
     for message in &messages {
@@ -550,12 +557,7 @@ impl JobHandler for IngestHandler {
                         .client
                         .chat(session.user_id, &payload.chat_id)
                         .await?;
-                    let buyer = chat.buyer(session.user_id);
-                    let info = ChatInfo {
-                        chat_id: chat.id.clone(),
-                        buyer_id: buyer.map(|b| b.id),
-                        buyer_name: buyer.and_then(|b| b.name.clone()),
-                    };
+                    let info = ChatInfo::of(&chat, session.user_id);
                     remember_chat(core, session.account_id, &chat, &info).await?;
                     info
                 }

@@ -12,7 +12,6 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::post;
-use serde_json::json;
 
 use super::Core;
 use super::receive::{INGEST_JOB, INGEST_JOB_VERSION, IngestPayload};
@@ -55,7 +54,11 @@ async fn receive(
         tracing::warn!(account_id, "Avito webhook call with a wrong secret refused");
         return StatusCode::NOT_FOUND;
     }
-    let event: WebhookEvent = match serde_json::from_slice(&body) {
+    let Ok(raw) = serde_json::from_slice::<serde_json::Value>(&body) else {
+        tracing::warn!(account_id, "Avito webhook body is not JSON");
+        return StatusCode::BAD_REQUEST;
+    };
+    let event: WebhookEvent = match serde_json::from_value(raw.clone()) {
         Ok(event) => event,
         Err(e) => {
             tracing::warn!(account_id, error = %e, "Avito webhook body is not a message event");
@@ -66,7 +69,7 @@ async fn receive(
         tracing::debug!(account_id, kind = %event.payload.kind, "Avito webhook event ignored");
         return StatusCode::OK;
     }
-    let Some(message) = event.payload.value else {
+    let (Some(message), Some(value)) = (event.payload.value, raw.pointer("/payload/value")) else {
         tracing::warn!(account_id, "Avito webhook message event without a message");
         return StatusCode::BAD_REQUEST;
     };
@@ -80,21 +83,11 @@ async fn receive(
         );
         return StatusCode::BAD_REQUEST;
     }
+    // The message as Avito sent it; the job reads it again.
     let payload = IngestPayload {
         account_id,
         chat_id: message.chat_id.clone(),
-        message: json!({
-            "id": message.id,
-            "chat_id": message.chat_id,
-            "user_id": message.user_id,
-            "author_id": message.author_id,
-            "created": message.created,
-            "type": message.kind,
-            "content": serde_json::from_slice::<serde_json::Value>(&body)
-                .ok()
-                .and_then(|v| v.pointer("/payload/value/content").cloned())
-                .unwrap_or_else(|| json!({})),
-        }),
+        message: value.clone(),
     };
     let Ok(payload) = serde_json::to_value(&payload) else {
         return StatusCode::INTERNAL_SERVER_ERROR;
