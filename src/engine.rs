@@ -10,6 +10,7 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+use crate::assistant::{self, Assistant};
 use crate::avito::{self, Avito};
 use crate::channels::simulator::{self, Simulator};
 use crate::clock::{SharedClock, SystemClock};
@@ -73,6 +74,7 @@ pub struct Engine {
     telegram: Telegram,
     email: Email,
     avito: Avito,
+    assistant: Assistant,
     files: Files,
     http_addr: std::sync::OnceLock<std::net::SocketAddr>,
     cancel: CancellationToken,
@@ -127,6 +129,25 @@ impl Engine {
                     clock: clock.clone(),
                 }),
             )),
+        );
+        let outbox = Outbox::new(store.clone(), clock.clone(), relay.clone(), &queue);
+        let assistant_core = assistant::Core::new(
+            store.clone(),
+            clock.clone(),
+            relay.clone(),
+            outbox.clone(),
+            keyring.clone(),
+            &queue,
+        );
+        queue.register(
+            assistant::jobs::INBOUND_JOB,
+            assistant::jobs::JOB_VERSION,
+            Arc::new(assistant::jobs::InboundHandler(assistant_core.clone())),
+        );
+        queue.register(
+            assistant::jobs::AUTO_REPLY_JOB,
+            assistant::jobs::JOB_VERSION,
+            Arc::new(assistant::jobs::AutoReplyHandler(assistant_core.clone())),
         );
         let bots = Bots::default();
         tg::set_rates(&queue, &settings.telegram);
@@ -190,7 +211,6 @@ impl Engine {
         email.connect_channels().await?;
         let avito = Avito::new(avito_core, queue.clone(), channels.clone());
         avito.connect_channels().await?;
-        let outbox = Outbox::new(store.clone(), clock.clone(), relay.clone(), queue.clone());
         let telegram = Telegram::new(
             store.clone(),
             clock.clone(),
@@ -218,6 +238,7 @@ impl Engine {
             telegram,
             email,
             avito,
+            assistant: Assistant::new(assistant_core),
             files,
             http_addr: std::sync::OnceLock::new(),
             cancel: CancellationToken::new(),
@@ -349,6 +370,10 @@ impl Engine {
 
     pub fn avito(&self) -> &Avito {
         &self.avito
+    }
+
+    pub fn assistant(&self) -> &Assistant {
+        &self.assistant
     }
 
     pub fn files(&self) -> &Files {

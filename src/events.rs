@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use specta::Type;
 use tokio::sync::broadcast;
 
+use crate::assistant::model::{AssistantRun, ImportStage};
 use crate::model::{ConversationSummary, Message, SimulatorEntry};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
@@ -40,6 +41,23 @@ pub enum EngineEvent {
     AvitoChanged {
         account_id: i64,
     },
+    /// A project's assistant or auto-reply settings changed.
+    AssistantChanged {
+        project_id: i64,
+    },
+    /// The assistant drafted, answered, handed over or failed on a message.
+    AssistantRun {
+        run: AssistantRun,
+    },
+    /// How a catalogue upload is going.
+    CatalogueProgress {
+        project_id: i64,
+        stage: ImportStage,
+        done: u32,
+        total: u32,
+    },
+    /// The outbox guard, its whitelist or the replies it holds changed.
+    GuardChanged,
     /// Events were missed (the subscriber fell behind): reload what is shown.
     Resync,
 }

@@ -102,12 +102,14 @@ struct MessageRow {
     sent_at: Option<Millis>,
     quoted: Option<String>,
     has_html: bool,
+    held: bool,
 }
 
 macro_rules! message_select {
     () => {
         "SELECT id, conversation_id, direction, author_kind, author_name, text,
                 attachments, delivery, delivery_error, created_at, sent_at, quoted,
+                (held_at IS NOT NULL AND delivery = 'pending') AS held,
                 EXISTS (SELECT 1 FROM email_messages e WHERE e.message_id = messages.id
                         AND e.html IS NOT NULL) AS has_html
          FROM messages "
@@ -136,6 +138,7 @@ impl MessageRow {
             sent_at: self.sent_at,
             quoted: self.quoted,
             has_html: self.has_html,
+            held: self.held,
         })
     }
 }

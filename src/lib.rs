@@ -5,6 +5,7 @@
 //! desktop shell and the `tuberry` command line both drive it through [`api`].
 
 pub mod api;
+pub mod assistant;
 pub mod avito;
 pub mod channels;
 pub mod clock;

@@ -265,6 +265,22 @@ fn event_line(event: &EngineEvent) -> String {
         EngineEvent::AvitoChanged { account_id } => {
             format!("Avito account {account_id} changed\n")
         }
+        EngineEvent::AssistantChanged { project_id } => {
+            format!("assistant of project {project_id} changed\n")
+        }
+        EngineEvent::AssistantRun { run } => format!(
+            "conversation {}: assistant {} ({} catalogue rows)\n",
+            run.conversation_id,
+            run.outcome,
+            run.catalogue_rows.len()
+        ),
+        EngineEvent::CatalogueProgress {
+            project_id,
+            stage,
+            done,
+            total,
+        } => format!("catalogue of project {project_id}: {stage} {done}/{total}\n"),
+        EngineEvent::GuardChanged => "outbox guard changed\n".to_owned(),
         EngineEvent::Resync => "events were skipped\n".to_owned(),
     }
 }

@@ -8,11 +8,11 @@ use crate::clock::Millis;
 
 /// A closed set of names stored as text in SQLite and sent as snake_case strings.
 macro_rules! text_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Type)]
         #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
+        pub enum $name { $($(#[$vmeta])* $variant),+ }
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
@@ -29,12 +29,12 @@ macro_rules! text_enum {
         }
 
         impl std::str::FromStr for $name {
-            type Err = UnknownName;
+            type Err = $crate::model::UnknownName;
 
             fn from_str(s: &str) -> Result<Self, Self::Err> {
                 match s {
                     $($text => Ok($name::$variant),)+
-                    _ => Err(UnknownName {
+                    _ => Err($crate::model::UnknownName {
                         what: stringify!($name),
                         given: s.to_owned(),
                         expected: &[$($text),+],
@@ -44,7 +44,7 @@ macro_rules! text_enum {
         }
 
         impl TryFrom<String> for $name {
-            type Error = UnknownName;
+            type Error = $crate::model::UnknownName;
 
             fn try_from(s: String) -> Result<Self, Self::Error> {
                 s.parse()
@@ -52,6 +52,8 @@ macro_rules! text_enum {
         }
     };
 }
+
+pub(crate) use text_enum;
 
 /// A name outside a closed set, e.g. a status typed on the command line.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -194,6 +196,8 @@ pub struct Message {
     pub quoted: Option<String>,
     /// The e-mail also has an HTML body (see `message_html`).
     pub has_html: bool,
+    /// The outbox guard holds this reply: it goes when the guard allows it.
+    pub held: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]

@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::events::EngineEvent;
 use crate::inbox;
 use crate::model::{Attachment, AuthorKind, ChannelKind, ConversationStatus, Message};
-use crate::queue::{self, Job, JobError, JobHandler, NewJob, Queue};
+use crate::queue::{self, Job, JobError, JobHandler, NewJob, Queue, Waker};
 use crate::relay::{MAX_TEXT, Relay, preview};
 use crate::store::{Store, parse_column};
 
@@ -65,20 +65,24 @@ pub struct Reply {
     pub author_name: Option<String>,
 }
 
+#[derive(Clone)]
 pub struct Outbox {
     store: Store,
     clock: SharedClock,
     relay: Relay,
-    queue: Arc<Queue>,
+    waker: Waker,
+    max_attempts: i64,
 }
 
 impl Outbox {
-    pub fn new(store: Store, clock: SharedClock, relay: Relay, queue: Arc<Queue>) -> Self {
+    /// Replies go into `queue` (which may still be being set up).
+    pub fn new(store: Store, clock: SharedClock, relay: Relay, queue: &Queue) -> Self {
         Self {
             store,
             clock,
             relay,
-            queue,
+            waker: queue.waker(),
+            max_attempts: queue.settings().max_attempts,
         }
     }
 
@@ -93,7 +97,7 @@ impl Outbox {
 
     /// Tells the workers and subscribers about a reply once it is committed.
     pub async fn after_commit(&self, conversation_id: i64, message_id: i64) {
-        self.queue.wake();
+        self.waker.wake();
         tracing::info!(conversation_id, message_id, "reply queued");
         self.relay
             .publish_message(conversation_id, message_id, false)
@@ -146,7 +150,7 @@ impl Outbox {
         queue::enqueue(
             &mut *tx,
             now,
-            self.queue.settings().max_attempts,
+            self.max_attempts,
             NewJob::new(
                 SEND_JOB,
                 SEND_JOB_VERSION,
@@ -262,6 +266,40 @@ impl SendHandler {
         Ok(conversation_id)
     }
 
+    async fn guard_allows(&self, message_id: i64) -> Result<bool> {
+        let mut conn = self.store.pool().acquire().await?;
+        crate::assistant::guard::allows(&mut conn, message_id).await
+    }
+
+    /// Keeps a reply the outbox guard does not allow: shown as held in the
+    /// inbox and said so in the operators' topic; a release queues it again.
+    async fn hold(&self, message_id: i64) -> Result<()> {
+        let mut tx = self.store.write().await?;
+        let now = self.clock.now_ms();
+        if !crate::assistant::guard::hold(&mut tx, message_id, now).await? {
+            return Ok(());
+        }
+        let conversation_id: i64 =
+            sqlx::query_scalar("SELECT conversation_id FROM messages WHERE id = ?1")
+                .bind(message_id)
+                .fetch_one(&mut *tx)
+                .await?;
+        crate::telegram::mirror::enqueue_conversation_notice(
+            &mut tx,
+            now,
+            conversation_id,
+            crate::telegram::text::held,
+        )
+        .await?;
+        tx.commit().await?;
+        tracing::info!(message_id, "reply held by the outbox guard");
+        self.relay
+            .publish_message(conversation_id, message_id, true)
+            .await;
+        self.relay.bus().publish(EngineEvent::GuardChanged);
+        Ok(())
+    }
+
     async fn note_attempt_error(&self, message_id: i64, reason: &str) {
         let noted = sqlx::query(
             "UPDATE messages SET delivery_error = ?2 WHERE id = ?1 AND delivery = 'pending'",
@@ -292,6 +330,9 @@ impl JobHandler for SendHandler {
             Err(e @ Error::NotFound { .. }) => return Err(JobError::Fatal(e.to_string())),
             Err(e) => return Err(JobError::Retry(e.to_string())),
         };
+        if !self.guard_allows(message_id).await.map_err(|e| JobError::Retry(e.to_string()))? {
+            return self.hold(message_id).await.map_err(|e| JobError::Retry(e.to_string()));
+        }
         let Some(channel) = self.channels.get(outgoing.channel_account_id) else {
             let reason = format!(
                 "channel account {} is not connected",

@@ -153,6 +153,10 @@ impl Relay {
         }
     }
 
+    pub fn bus(&self) -> &EventBus {
+        &self.bus
+    }
+
     /// Stores an inbound message once. The same message delivered again (same
     /// channel account and external id) changes nothing and reports `duplicate`.
     pub async fn ingest(&self, inbound: CheckedInbound) -> Result<IngestOutcome> {
@@ -276,6 +280,7 @@ impl Relay {
 
         crate::telegram::mirror::enqueue_message(&mut *tx, now, conversation_id, message_id)
             .await?;
+        crate::assistant::jobs::enqueue_inbound(&mut *tx, now, conversation_id, message_id).await?;
         Ok(IngestOutcome {
             conversation_id,
             message_id,

@@ -3,6 +3,8 @@
 //! the window as one typed event. The TypeScript for both is generated from
 //! these definitions into `ui/src/bindings.ts`.
 
+mod assistant;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -75,6 +77,13 @@ fn bad_base64(e: base64::DecodeError) -> tuberry::ApiError {
     }
 }
 
+fn decode_base64(text: &str) -> ApiResult<Vec<u8>> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD
+        .decode(text.as_bytes())
+        .map_err(bad_base64)
+}
+
 /// A file chosen in the composer, as base64.
 #[tauri::command]
 #[specta::specta]
@@ -84,10 +93,7 @@ async fn upload_attachment(
     mime: Option<String>,
     base64: String,
 ) -> ApiResult<Attachment> {
-    use base64::Engine as _;
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(base64.as_bytes())
-        .map_err(bad_base64)?;
+    let bytes = decode_base64(&base64)?;
     api::upload_attachment(&engine, name, mime, bytes).await
 }
 
@@ -388,6 +394,27 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             poll_avito,
             search_contacts,
             merge_contacts,
+            assistant::assistant_settings,
+            assistant::save_assistant_settings,
+            assistant::llm_settings,
+            assistant::save_llm_settings,
+            assistant::llm_models,
+            assistant::import_catalogue,
+            assistant::get_catalogue,
+            assistant::catalogue_rows,
+            assistant::remove_catalogue,
+            assistant::outbox_guard,
+            assistant::set_outbox_guard,
+            assistant::allow_recipient,
+            assistant::disallow_recipient,
+            assistant::send_held_reply,
+            assistant::assistant_runs,
+            assistant::assistant_draft,
+            assistant::dismiss_draft,
+            assistant::test_chat,
+            assistant::set_test_chat_project,
+            assistant::test_chat_write,
+            assistant::reset_test_chat,
         ])
         .events(collect_events![EngineEvent])
         // Ids and timestamps stay far below 2^53.

@@ -10,7 +10,7 @@ use super::{Channel, Outgoing, SendError, Sent};
 use crate::clock::SharedClock;
 use crate::error::{Error, Result};
 use crate::events::{EngineEvent, EventBus};
-use crate::model::{ContactIdentity, IdentityKind, IngestOutcome, SimulatorEntry};
+use crate::model::{ChannelKind, ContactIdentity, IdentityKind, IngestOutcome, SimulatorEntry};
 use crate::relay::{Inbound, Relay};
 use crate::store::{Store, parse_column};
 
@@ -90,6 +90,21 @@ impl Simulator {
         customer: &str,
         text: &str,
     ) -> Result<IngestOutcome> {
+        self.customer_writes_on(relay, customer, text, None).await
+    }
+
+    /// [`Simulator::customer_writes`] as if on a channel of `channel` kind
+    /// (what the assistant's persona calls the channel).
+    pub async fn customer_writes_on(
+        &self,
+        relay: &Relay,
+        customer: &str,
+        text: &str,
+        channel: Option<ChannelKind>,
+    ) -> Result<IngestOutcome> {
+        if channel == Some(ChannelKind::Simulator) {
+            return Err(Error::invalid("the Test chat cannot pretend to be itself"));
+        }
         let customer = customer_name(customer)?;
         let external_id = format!("sim-in-{:016x}", fastrand::u64(..));
         let inbound = Inbound {
@@ -110,14 +125,15 @@ impl Simulator {
         // The customer's own side first: a real customer's message exists before
         // the shop receives it.
         let entry_id: i64 = sqlx::query_scalar(
-            "INSERT INTO simulator_transcript (channel_account_id, customer, direction, text, external_id, created_at)
-             VALUES (?1, ?2, 'in', ?3, ?4, ?5) RETURNING id",
+            "INSERT INTO simulator_transcript (channel_account_id, customer, direction, text, external_id, created_at, channel_kind)
+             VALUES (?1, ?2, 'in', ?3, ?4, ?5, ?6) RETURNING id",
         )
         .bind(self.account_id)
         .bind(&customer)
         .bind(&checked.text)
         .bind(&external_id)
         .bind(self.clock.now_ms())
+        .bind(channel.map(ChannelKind::as_str))
         .fetch_one(self.store.pool())
         .await?;
         self.publish_entry(entry_id).await?;
@@ -132,6 +148,55 @@ impl Simulator {
         self.bus.publish(EngineEvent::SimulatorEntry {
             entry: row.into_model()?,
         });
+        Ok(())
+    }
+
+    /// Forgets one simulated customer: their transcript, conversation and
+    /// everything in it, so the next message starts afresh.
+    pub async fn reset(&self, customer: &str) -> Result<Option<i64>> {
+        let customer = customer_name(customer)?;
+        let mut tx = self.store.write().await?;
+        let conversation: Option<i64> = sqlx::query_scalar(
+            "DELETE FROM conversations WHERE channel_account_id = ?1 AND external_thread_id = ?2 RETURNING id",
+        )
+        .bind(self.account_id)
+        .bind(&customer)
+        .fetch_optional(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM simulator_transcript WHERE channel_account_id = ?1 AND customer = ?2")
+            .bind(self.account_id)
+            .bind(&customer)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        tracing::info!(conversation_id = ?conversation, "Test chat customer reset");
+        Ok(conversation)
+    }
+
+    /// The project the Test chat speaks for.
+    pub async fn project(&self) -> Result<Option<i64>> {
+        Ok(sqlx::query_scalar("SELECT project_id FROM channel_accounts WHERE id = ?1")
+            .bind(self.account_id)
+            .fetch_one(self.store.pool())
+            .await?)
+    }
+
+    /// Makes the Test chat speak for `project_id` (its persona, catalogue and schedule).
+    pub async fn set_project(&self, project_id: Option<i64>) -> Result<()> {
+        let mut tx = self.store.write().await?;
+        if let Some(id) = project_id {
+            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM projects WHERE id = ?1")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            exists.ok_or_else(|| Error::not_found("project", id))?;
+        }
+        sqlx::query("UPDATE channel_accounts SET project_id = ?2 WHERE id = ?1")
+            .bind(self.account_id)
+            .bind(project_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -166,6 +166,42 @@ pub async fn enqueue_notice(
     .await
 }
 
+/// Queues a line from the bot into a conversation's topic (created if
+/// missing), after the conversation's mirrored messages.
+pub async fn enqueue_conversation_notice(
+    db: &mut SqliteConnection,
+    now: Millis,
+    conversation_id: i64,
+    text: impl FnOnce(Language) -> String,
+) -> Result<()> {
+    let Some(target) = target_for(db, conversation_id).await? else {
+        return Ok(());
+    };
+    let notice = Notice {
+        chat_id: target.chat_id,
+        thread_id: None,
+        reply_to: None,
+        text: text(target.language()),
+        conversation_id: Some(conversation_id),
+    };
+    push(
+        db,
+        now,
+        NewJob::new(
+            NOTICE_JOB,
+            JOB_VERSION,
+            serde_json::json!(NoticePayload {
+                bot_account_id: target.bot_account_id,
+                notice
+            }),
+            format!("{NOTICE_JOB}:conversation:{conversation_id}:{now}:{:016x}", fastrand::u64(..)),
+            topic_destination(conversation_id),
+        )
+        .rate_keys([group_key(target.chat_id), bot_key(target.bot_account_id)]),
+    )
+    .await
+}
+
 /// Queues a reaction on a message in the work group (a reply was delivered, a note saved).
 pub async fn enqueue_reaction(
     db: &mut SqliteConnection,
@@ -212,6 +248,9 @@ pub struct Notice {
     pub thread_id: Option<i64>,
     pub reply_to: Option<i64>,
     pub text: String,
+    /// Into this conversation's topic (its thread is looked up when sent).
+    #[serde(default)]
+    pub conversation_id: Option<i64>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -307,6 +346,7 @@ impl DeliveryObserver for TopicDeliveryObserver {
                         thread_id,
                         reply_to: Some(telegram_message_id),
                         text: text::not_delivered(target.language(), reason),
+                        conversation_id: None,
                     },
                 )
                 .await

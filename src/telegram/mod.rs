@@ -23,7 +23,7 @@ pub mod channel;
 pub mod mirror;
 pub mod poller;
 pub mod projects;
-mod text;
+pub mod text;
 pub mod topic_jobs;
 mod updates;
 pub mod webhook;

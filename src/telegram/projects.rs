@@ -311,7 +311,7 @@ impl Telegram {
                 service: "Telegram",
                 message: format!("cannot set up the HTTP client: {e}"),
             })?;
-        let outbox = Outbox::new(store.clone(), clock.clone(), relay.clone(), queue.clone());
+        let outbox = Outbox::new(store.clone(), clock.clone(), relay.clone(), &queue);
         Ok(Self {
             shared: Arc::new(Shared {
                 store,

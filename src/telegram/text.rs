@@ -151,3 +151,38 @@ pub fn explain(problem: WorkGroupProblem, lang: Language) -> &'static str {
         (P::Unreachable, Language::En) => "Telegram did not answer: the check will be repeated",
     }
 }
+
+/// The outbox guard held an automatic reply in this conversation.
+pub fn held(lang: Language) -> String {
+    match lang {
+        Language::Ru => "⏸ Ответ задержан защитой исходящих: получателя нет в белом списке. Он уйдёт, когда защиту откроют или добавят получателя в список (Tuberry → Ассистент → Защита исходящих).".into(),
+        Language::En => "⏸ The reply is held by the outbox guard: the recipient is not on the whitelist. It goes once the guard is opened or the recipient is listed (Tuberry → Assistant → Outbox guard).".into(),
+    }
+}
+
+/// The assistant's suggested reply, for an operator to send or rewrite.
+pub fn draft(lang: Language, text: &str) -> String {
+    let text = truncate(text, 3500);
+    match lang {
+        Language::Ru => format!("💡 Черновик ассистента (клиенту не отправлен):\n\n{text}\n\nОтветьте в этой теме — ответ уйдёт клиенту."),
+        Language::En => format!("💡 The assistant's draft (not sent to the customer):\n\n{text}\n\nReply in this topic and it goes to the customer."),
+    }
+}
+
+/// The assistant handed the conversation to a person instead of answering.
+pub fn needs_human(lang: Language, reason: &str) -> String {
+    let reason = truncate(reason, 300);
+    match lang {
+        Language::Ru => format!("🙋 Нужен человек — ассистент не стал отвечать: {reason}"),
+        Language::En => format!("🙋 A person is needed — the assistant did not answer: {reason}"),
+    }
+}
+
+/// The assistant could not answer (the model server is down, say).
+pub fn assistant_failed(lang: Language, reason: &str) -> String {
+    let reason = truncate(reason, 300);
+    match lang {
+        Language::Ru => format!("⚠️ Ассистент не смог ответить: {reason}"),
+        Language::En => format!("⚠️ The assistant could not answer: {reason}"),
+    }
+}

@@ -705,11 +705,29 @@ impl TopicJobs {
     async fn notice(&self, job: &Job) -> Result<(), JobError> {
         let NoticePayload {
             bot_account_id,
-            notice,
+            mut notice,
         } = payload(job)?;
         let bot = self.bot(bot_account_id)?;
         let gate = self.enter(notice.chat_id).await?;
-        let outcome = self.notice_call(&bot, &notice).await;
+        let outcome = async {
+            if let Some(conversation_id) = notice.conversation_id {
+                let mut conn = self.store.pool().acquire().await.map_err(|e| retry(e.into()))?;
+                let target = target_for(&mut conn, conversation_id).await.map_err(retry)?;
+                drop(conn);
+                // The project lost its work group, or moved to another one.
+                let Some(target) = target.filter(|t| t.chat_id == notice.chat_id) else {
+                    return Ok(());
+                };
+                let mut paid = true;
+                let topic = self
+                    .ensure_topic(&bot, &target, conversation_id, &mut paid)
+                    .await?;
+                self.pay(&target, &mut paid)?;
+                notice.thread_id = Some(topic.thread_id);
+            }
+            self.notice_call(&bot, &notice).await
+        }
+        .await;
         self.leave(gate, &outcome);
         outcome
     }

@@ -205,6 +205,7 @@ async fn bind(
                 thread_id: None,
                 reply_to: None,
                 text: text::bound_elsewhere(lang).into(),
+                conversation_id: None,
             },
         )
         .await?;
@@ -247,6 +248,7 @@ async fn bind(
                 thread_id: None,
                 reply_to: m.reply_to,
                 text: text::bind_result(lang, &name, &check.missing),
+                conversation_id: None,
             },
         )
         .await?;
@@ -368,6 +370,7 @@ async fn on_message(
         thread_id,
         reply_to: Some(telegram_id),
         text,
+        conversation_id: None,
     };
 
     if message.forum_topic_closed().is_some() || message.forum_topic_reopened().is_some() {

@@ -1,6 +1,7 @@
 //! Local stand-ins for remote services, for tests and the end-to-end run.
 
 pub mod avito;
+pub mod llm;
 pub mod mail;
 pub mod telegram;
 mod wait;

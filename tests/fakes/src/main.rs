@@ -1,9 +1,10 @@
-//! `tuberry-fakes telegram [--port P] …`, `tuberry-fakes avito [--port P]`
-//! and `tuberry-fakes mail [--port P]`: run a fake remote service until
-//! killed, for the desktop end-to-end test.
+//! `tuberry-fakes telegram [--port P] …`, `tuberry-fakes avito [--port P]`,
+//! `tuberry-fakes llm [--port P]` and `tuberry-fakes mail [--port P]`: run a
+//! fake remote service until killed, for the desktop end-to-end test.
 //!
-//! `telegram` and `avito` print one line, `listening on
-//! http://127.0.0.1:PORT`, once they accept connections.
+//! `telegram`, `avito` and `llm` print one line, `listening on
+//! http://127.0.0.1:PORT`, once they accept connections (`llm` serves its
+//! API under `/v1` there).
 //!
 //! `mail` starts real mail servers ([`MailServer`]) and prints one line once
 //! they and their control API ([`tuberry_fakes::mail::control`]) accept
@@ -25,6 +26,7 @@ use clap::{Parser, Subcommand};
 use serde::Serialize;
 use tokio::signal::unix::{SignalKind, signal};
 use tuberry_fakes::avito::FakeAvito;
+use tuberry_fakes::llm::FakeLlm;
 use tuberry_fakes::mail::MailServer;
 use tuberry_fakes::mail::control::Control;
 use tuberry_fakes::telegram::{FakeTelegram, Limits};
@@ -63,6 +65,13 @@ enum Service {
         #[arg(long, default_value_t = 0)]
         port: u16,
     },
+    /// An OpenAI-compatible chat server (as Ollama serves one) under /v1,
+    /// controlled over HTTP under /_control/.
+    Llm {
+        /// The port on 127.0.0.1; a free one when not given.
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+    },
     /// Real mail servers (Dovecot and Postfix) with the users
     /// shop@shop.test (shop-pw) and ivan@customer.test (ivan-pw),
     /// controlled over HTTP under /_control/.
@@ -94,6 +103,7 @@ async fn main() -> ExitCode {
             telegram(port, limits).await
         }
         Service::Avito { port } => avito(port).await,
+        Service::Llm { port } => llm(port).await,
         Service::Mail { port } => mail(port).await,
     }
 }
@@ -115,6 +125,21 @@ async fn telegram(port: u16, limits: Limits) -> ExitCode {
 
 async fn avito(port: u16) -> ExitCode {
     let fake = match FakeAvito::start_at(loopback(port)).await {
+        Ok(fake) => fake,
+        Err(e) => {
+            eprintln!("cannot listen on port {port}: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if !announce(&format!("listening on {}", fake.url())) {
+        return ExitCode::FAILURE;
+    }
+    std::future::pending::<()>().await;
+    ExitCode::SUCCESS
+}
+
+async fn llm(port: u16) -> ExitCode {
+    let fake = match FakeLlm::start_at(loopback(port)).await {
         Ok(fake) => fake,
         Err(e) => {
             eprintln!("cannot listen on port {port}: {e}");

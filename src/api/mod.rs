@@ -16,6 +16,10 @@ use crate::model::{
 use crate::outbox::Reply;
 use crate::telegram::mirror::{self, TopicAction};
 
+mod assistant;
+
+pub use assistant::*;
+
 pub type ApiResult<T> = Result<T, ApiError>;
 
 pub async fn list_conversations(
