@@ -4,7 +4,10 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod assistant;
+mod auto_reply;
 mod avito;
+mod catalogue;
 mod cli;
 mod email;
 mod helpers;
