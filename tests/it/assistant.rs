@@ -9,8 +9,8 @@ use async_trait::async_trait;
 use serde_json::Value;
 use tuberry::api;
 use tuberry::assistant::model::{
-    AssistantMode, AssistantSettingsInput, AutoReplyMode, CatalogueImport, GuardMode, LlmProvider,
-    LlmProblem, LlmSettingsInput, RunOutcome, ScheduleInterval, TestChatInput, Weekday,
+    AssistantMode, AssistantSettingsInput, AutoReplyMode, CatalogueImport, GuardMode, LlmProblem,
+    LlmProvider, LlmSettingsInput, RunOutcome, ScheduleInterval, TestChatInput, Weekday,
 };
 use tuberry::channels::{Channel, Outgoing, SendError, Sent};
 use tuberry::model::{
@@ -46,7 +46,12 @@ impl Channel for Recorder {
 
 impl Recorder {
     pub fn texts(&self) -> Vec<String> {
-        self.0.lock().unwrap().iter().map(|m| m.text.clone()).collect()
+        self.0
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|m| m.text.clone())
+            .collect()
     }
 }
 
@@ -106,11 +111,21 @@ pub async fn shop() -> Shop {
     )
     .await
     .unwrap();
-    let imported = api::import_catalogue(engine, project.id, "прайс.csv".into(), CATALOGUE_CSV.as_bytes().to_vec())
+    let imported = api::import_catalogue(
+        engine,
+        project.id,
+        "прайс.csv".into(),
+        CATALOGUE_CSV.as_bytes().to_vec(),
+    )
+    .await
+    .unwrap();
+    assert!(
+        matches!(imported, CatalogueImport::Imported { .. }),
+        "{imported:?}"
+    );
+    api::set_test_chat_project(engine, Some(project.id))
         .await
         .unwrap();
-    assert!(matches!(imported, CatalogueImport::Imported { .. }), "{imported:?}");
-    api::set_test_chat_project(engine, Some(project.id)).await.unwrap();
     let account_id: i64 = sqlx::query_scalar(
         "INSERT INTO channel_accounts (project_id, kind, name, external_id, created_at)
          VALUES (?1, 'whatsapp', 'WhatsApp', '79990000000', 0) RETURNING id",
@@ -184,7 +199,11 @@ impl Shop {
     }
 
     pub fn assert_spec_kept(&self) {
-        assert_eq!(self.llm.spec_errors(), Vec::<String>::new(), "requests fit OpenAI's schema");
+        assert_eq!(
+            self.llm.spec_errors(),
+            Vec::<String>::new(),
+            "requests fit OpenAI's schema"
+        );
     }
 }
 
@@ -194,7 +213,8 @@ async fn the_test_chat_answers_in_the_customers_language_from_the_persona_and_th
     let engine = &shop.app.engine;
     // Mode off: the Test chat is where the owner tries the assistant anyway.
     shop.configure(settings(AssistantMode::Off)).await;
-    shop.llm.push_reply("Диван Честер стоит 45 990 ₽, он в наличии.");
+    shop.llm
+        .push_reply("Диван Честер стоит 45 990 ₽, он в наличии.");
     let written = api::test_chat_write(
         engine,
         TestChatInput {
@@ -207,14 +227,19 @@ async fn the_test_chat_answers_in_the_customers_language_from_the_persona_and_th
     .unwrap();
     shop.drain().await;
 
-    let transcript = api::simulator_transcript(engine, Some("Анна".into())).await.unwrap();
+    let transcript = api::simulator_transcript(engine, Some("Анна".into()))
+        .await
+        .unwrap();
     assert_eq!(
         transcript.last().map(|e| e.text.as_str()),
         Some("Диван Честер стоит 45 990 ₽, он в наличии."),
         "the answer reached the simulated customer"
     );
     let request = &shop.llm.chat_requests()[0];
-    assert_eq!(request.authorization.as_deref(), Some(format!("Bearer {KEY}").as_str()));
+    assert_eq!(
+        request.authorization.as_deref(),
+        Some(format!("Bearer {KEY}").as_str())
+    );
     assert_eq!(request.body["model"], "qwen2.5:7b");
     let system = shop.system_prompt(0);
     for part in [
@@ -226,18 +251,36 @@ async fn the_test_chat_answers_in_the_customers_language_from_the_persona_and_th
     ] {
         assert!(system.contains(part), "{part:?} in the prompt:\n{system}");
     }
-    assert!(!system.contains("Кресло Бостон"), "only matching rows go into the prompt");
+    assert!(
+        !system.contains("Кресло Бостон"),
+        "only matching rows go into the prompt"
+    );
     let last: &Value = request.body["messages"].as_array().unwrap().last().unwrap();
     assert_eq!(last["role"], "user");
-    assert_eq!(last["content"], "Здравствуйте! Сколько стоят диваны Честер?");
+    assert_eq!(
+        last["content"],
+        "Здравствуйте! Сколько стоят диваны Честер?"
+    );
 
-    let runs = api::assistant_runs(engine, written.conversation_id).await.unwrap();
+    let runs = api::assistant_runs(engine, written.conversation_id)
+        .await
+        .unwrap();
     assert_eq!(runs.len(), 1);
     assert_eq!(runs[0].outcome, RunOutcome::Answered);
     assert_eq!(runs[0].language.as_deref(), Some("ru"));
-    let rows: Vec<&str> = runs[0].catalogue_rows.iter().map(|r| r.text.as_str()).collect();
-    assert_eq!(rows, ["Название: Диван Честер; Цена: 45990; Наличие: в наличии"]);
-    assert_eq!(shop.status(written.conversation_id).await, ConversationStatus::AnsweredByAssistant);
+    let rows: Vec<&str> = runs[0]
+        .catalogue_rows
+        .iter()
+        .map(|r| r.text.as_str())
+        .collect();
+    assert_eq!(
+        rows,
+        ["Название: Диван Честер; Цена: 45990; Наличие: в наличии"]
+    );
+    assert_eq!(
+        shop.status(written.conversation_id).await,
+        ConversationStatus::AnsweredByAssistant
+    );
 
     // An edited persona counts from the next message on; English is answered in English.
     let mut edited = settings(AssistantMode::Off);
@@ -255,15 +298,30 @@ async fn the_test_chat_answers_in_the_customers_language_from_the_persona_and_th
     .unwrap();
     shop.drain().await;
     let system = shop.system_prompt(1);
-    assert!(system.starts_with("You are Алина of Диван-Сити, writing on Telegram."), "{system}");
+    assert!(
+        system.starts_with("You are Алина of Диван-Сити, writing on Telegram."),
+        "{system}"
+    );
     assert!(system.contains("Always answer in English"), "{system}");
     let history = shop.llm.requests()[1]["messages"].as_array().unwrap().len();
-    assert_eq!(history, 4, "system, the first question, the answer, the new question");
+    assert_eq!(
+        history, 4,
+        "system, the first question, the answer, the new question"
+    );
 
     // Reset forgets the conversation; the next message starts afresh.
     api::reset_test_chat(engine, "Анна".into()).await.unwrap();
-    assert!(api::simulator_transcript(engine, Some("Анна".into())).await.unwrap().is_empty());
-    assert!(api::get_conversation(engine, written.conversation_id).await.is_err());
+    assert!(
+        api::simulator_transcript(engine, Some("Анна".into()))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        api::get_conversation(engine, written.conversation_id)
+            .await
+            .is_err()
+    );
     shop.assert_spec_kept();
 }
 
@@ -271,33 +329,59 @@ async fn the_test_chat_answers_in_the_customers_language_from_the_persona_and_th
 async fn drafts_are_offered_to_the_manager_and_nothing_is_sent() {
     let shop = shop().await;
     let engine = &shop.app.engine;
-    api::set_outbox_guard(engine, GuardMode::On, false).await.unwrap();
+    api::set_outbox_guard(engine, GuardMode::On, false)
+        .await
+        .unwrap();
     shop.configure(settings(AssistantMode::Drafts)).await;
     shop.llm.push_reply("Стол Лофт стоит 23 500 ₽.");
-    let conversation = shop.customer_writes("m1", "Почём обеденный стол Лофт?").await;
+    let conversation = shop
+        .customer_writes("m1", "Почём обеденный стол Лофт?")
+        .await;
     shop.drain().await;
 
-    let draft = api::assistant_draft(engine, conversation).await.unwrap().expect("a draft");
+    let draft = api::assistant_draft(engine, conversation)
+        .await
+        .unwrap()
+        .expect("a draft");
     assert_eq!(draft.text, "Стол Лофт стоит 23 500 ₽.");
     assert_eq!(draft.catalogue_rows.len(), 1);
     assert!(shop.channel.texts().is_empty(), "a draft is not sent");
-    assert_eq!(shop.status(conversation).await, ConversationStatus::AwaitingResponse);
+    assert_eq!(
+        shop.status(conversation).await,
+        ConversationStatus::AwaitingResponse
+    );
 
     // The manager sends their own version: the draft is no longer offered.
-    api::send_reply(engine, conversation, "Стол Лофт — 23 500 ₽, есть в наличии.".into())
-        .await
-        .unwrap();
+    api::send_reply(
+        engine,
+        conversation,
+        "Стол Лофт — 23 500 ₽, есть в наличии.".into(),
+    )
+    .await
+    .unwrap();
     shop.drain().await;
-    assert_eq!(api::assistant_draft(engine, conversation).await.unwrap(), None);
-    assert_eq!(shop.channel.texts(), ["Стол Лофт — 23 500 ₽, есть в наличии."]);
+    assert_eq!(
+        api::assistant_draft(engine, conversation).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        shop.channel.texts(),
+        ["Стол Лофт — 23 500 ₽, есть в наличии."]
+    );
 
     // A dismissed draft goes too.
     shop.llm.push_reply("Да, доставка есть.");
     shop.customer_writes("m2", "А доставка есть?").await;
     shop.drain().await;
-    let draft = api::assistant_draft(engine, conversation).await.unwrap().expect("a new draft");
+    let draft = api::assistant_draft(engine, conversation)
+        .await
+        .unwrap()
+        .expect("a new draft");
     api::dismiss_draft(engine, draft.id).await.unwrap();
-    assert_eq!(api::assistant_draft(engine, conversation).await.unwrap(), None);
+    assert_eq!(
+        api::assistant_draft(engine, conversation).await.unwrap(),
+        None
+    );
     shop.assert_spec_kept();
 }
 
@@ -305,35 +389,63 @@ async fn drafts_are_offered_to_the_manager_and_nothing_is_sent() {
 async fn automatic_mode_answers_and_hands_over_when_unsure_or_asked_for_a_person() {
     let shop = shop().await;
     let engine = &shop.app.engine;
-    api::set_outbox_guard(engine, GuardMode::On, false).await.unwrap();
+    api::set_outbox_guard(engine, GuardMode::On, false)
+        .await
+        .unwrap();
     shop.configure(settings(AssistantMode::Automatic)).await;
 
     shop.llm.push_reply("Кресло Бостон — 18 990 ₽, под заказ.");
-    let conversation = shop.customer_writes("m1", "Сколько стоит кресло Бостон?").await;
+    let conversation = shop
+        .customer_writes("m1", "Сколько стоит кресло Бостон?")
+        .await;
     shop.drain().await;
-    assert_eq!(shop.channel.texts(), ["Кресло Бостон — 18 990 ₽, под заказ."]);
+    assert_eq!(
+        shop.channel.texts(),
+        ["Кресло Бостон — 18 990 ₽, под заказ."]
+    );
     let detail = api::get_conversation(engine, conversation).await.unwrap();
-    assert_eq!(detail.messages.last().map(|m| m.author_kind), Some(AuthorKind::Assistant));
-    assert_eq!(detail.conversation.status, ConversationStatus::AnsweredByAssistant);
+    assert_eq!(
+        detail.messages.last().map(|m| m.author_kind),
+        Some(AuthorKind::Assistant)
+    );
+    assert_eq!(
+        detail.conversation.status,
+        ConversationStatus::AnsweredByAssistant
+    );
 
     // Unsure: the model hands over instead of answering.
-    shop.llm.push_reply("HANDOFF: asks about a refund for a damaged sofa");
-    shop.customer_writes("m2", "Мне привезли порванный диван, верните деньги").await;
+    shop.llm
+        .push_reply("HANDOFF: asks about a refund for a damaged sofa");
+    shop.customer_writes("m2", "Мне привезли порванный диван, верните деньги")
+        .await;
     shop.drain().await;
     assert_eq!(shop.channel.texts().len(), 1, "nothing more was sent");
-    assert_eq!(shop.status(conversation).await, ConversationStatus::NeedsHuman);
+    assert_eq!(
+        shop.status(conversation).await,
+        ConversationStatus::NeedsHuman
+    );
     let runs = api::assistant_runs(engine, conversation).await.unwrap();
-    assert_eq!(runs.last().map(|r| (r.outcome, r.text.as_str())), Some((RunOutcome::Handoff, "asks about a refund for a damaged sofa")));
+    assert_eq!(
+        runs.last().map(|r| (r.outcome, r.text.as_str())),
+        Some((
+            RunOutcome::Handoff,
+            "asks about a refund for a damaged sofa"
+        ))
+    );
 
     // Asked for a person: handed over without asking the model.
     api::set_conversation_status(engine, conversation, ConversationStatus::AwaitingResponse)
         .await
         .unwrap();
     let asked = shop.llm.requests().len();
-    shop.customer_writes("m3", "Позовите живого менеджера, пожалуйста").await;
+    shop.customer_writes("m3", "Позовите живого менеджера, пожалуйста")
+        .await;
     shop.drain().await;
     assert_eq!(shop.llm.requests().len(), asked, "the model was not asked");
-    assert_eq!(shop.status(conversation).await, ConversationStatus::NeedsHuman);
+    assert_eq!(
+        shop.status(conversation).await,
+        ConversationStatus::NeedsHuman
+    );
     assert_eq!(shop.channel.texts().len(), 1);
     shop.assert_spec_kept();
 }
@@ -342,7 +454,9 @@ async fn automatic_mode_answers_and_hands_over_when_unsure_or_asked_for_a_person
 async fn a_model_server_that_is_not_running_is_said_plainly_and_a_person_takes_over() {
     let shop = shop().await;
     let engine = &shop.app.engine;
-    api::set_outbox_guard(engine, GuardMode::On, false).await.unwrap();
+    api::set_outbox_guard(engine, GuardMode::On, false)
+        .await
+        .unwrap();
     shop.configure(settings(AssistantMode::Automatic)).await;
     let models = api::llm_models(engine, None).await.unwrap();
     assert_eq!(models.models, ["llama3.1:8b", "qwen2.5:7b"]);
@@ -361,7 +475,10 @@ async fn a_model_server_that_is_not_running_is_said_plainly_and_a_person_takes_o
     assert_eq!(runs.len(), 1, "one run, after the retries");
     assert_eq!(runs[0].outcome, RunOutcome::Failed);
     assert!(runs[0].text.contains("running"), "{}", runs[0].text);
-    assert_eq!(shop.status(conversation).await, ConversationStatus::NeedsHuman);
+    assert_eq!(
+        shop.status(conversation).await,
+        ConversationStatus::NeedsHuman
+    );
     assert!(shop.channel.texts().is_empty());
 
     // A wrong key is named as such.
@@ -378,8 +495,14 @@ async fn a_model_server_that_is_not_running_is_said_plainly_and_a_person_takes_o
     let models = api::llm_models(engine, Some(wrong.clone())).await.unwrap();
     assert_eq!(models.problem, Some(LlmProblem::Unauthorized));
     wrong.base_url = "ftp://example.org".into();
-    assert!(api::save_llm_settings(engine, wrong).await.is_err(), "not a model server's address");
-    assert!(api::llm_settings(engine).await.unwrap().has_key, "the stored key stays");
+    assert!(
+        api::save_llm_settings(engine, wrong).await.is_err(),
+        "not a model server's address"
+    );
+    assert!(
+        api::llm_settings(engine).await.unwrap().has_key,
+        "the stored key stays"
+    );
 }
 
 #[tokio::test]

@@ -3,7 +3,7 @@
 
 use tuberry::api;
 use tuberry::assistant::model::{
-    AssistantMode, AutoReplyMode, GuardMode, WhitelistEntry, WhitelistKind, Weekday,
+    AssistantMode, AutoReplyMode, GuardMode, Weekday, WhitelistEntry, WhitelistKind,
 };
 use tuberry::model::AuthorKind;
 
@@ -30,7 +30,9 @@ async fn the_auto_reply_goes_after_the_delay_once_per_period_unless_a_person_ans
     let shop = shop().await;
     let engine = &shop.app.engine;
     let clock = &shop.app.clock;
-    api::set_outbox_guard(engine, GuardMode::On, false).await.unwrap();
+    api::set_outbox_guard(engine, GuardMode::On, false)
+        .await
+        .unwrap();
     let mut input = settings(AssistantMode::Off);
     input.auto_reply = AutoReplyMode::Schedule;
     input.auto_reply_text = "Спасибо! Мы ответим утром.".into();
@@ -50,24 +52,37 @@ async fn the_auto_reply_goes_after_the_delay_once_per_period_unless_a_person_ans
     shop.customer_writes("m2", "Диван ещё продаётся?").await;
     shop.drain().await;
     clock.advance(30_000);
-    api::send_reply(engine, conversation, "Да, продаётся!".into()).await.unwrap();
+    api::send_reply(engine, conversation, "Да, продаётся!".into())
+        .await
+        .unwrap();
     clock.advance(45_000);
     shop.drain().await;
-    assert_eq!(shop.channel.texts(), ["Да, продаётся!"], "the auto-reply stood down");
+    assert_eq!(
+        shop.channel.texts(),
+        ["Да, продаётся!"],
+        "the auto-reply stood down"
+    );
 
     // Later the same evening: sent exactly after the delay.
     clock.set(TUESDAY_19_MSK + 2 * HOUR);
-    shop.customer_writes("m3", "А доставка сегодня возможна?").await;
+    shop.customer_writes("m3", "А доставка сегодня возможна?")
+        .await;
     shop.drain().await;
     clock.advance(74_000);
     shop.drain().await;
     assert_eq!(shop.channel.texts().len(), 1, "not before 75 s");
     clock.advance(1_000);
     shop.drain().await;
-    assert_eq!(shop.channel.texts().last().map(String::as_str), Some("Спасибо! Мы ответим утром."));
+    assert_eq!(
+        shop.channel.texts().last().map(String::as_str),
+        Some("Спасибо! Мы ответим утром.")
+    );
 
     // Once per period: not again that night, nor just before it ends.
-    for at in [TUESDAY_19_MSK + 3 * HOUR, TUESDAY_19_MSK + 14 * HOUR - 60_000] {
+    for at in [
+        TUESDAY_19_MSK + 3 * HOUR,
+        TUESDAY_19_MSK + 14 * HOUR - 60_000,
+    ] {
         clock.set(at);
         shop.customer_writes(&format!("late-{at}"), "Алло?").await;
         clock.advance(75_000);
@@ -84,9 +99,17 @@ async fn the_auto_reply_goes_after_the_delay_once_per_period_unless_a_person_ans
     shop.customer_writes("m-wed", "Ау").await;
     clock.advance(75_000);
     shop.drain().await;
-    assert_eq!(auto_replies(&shop, conversation).await, 2, "the next night's period");
+    assert_eq!(
+        auto_replies(&shop, conversation).await,
+        2,
+        "the next night's period"
+    );
     let detail = api::get_conversation(engine, conversation).await.unwrap();
-    let auto = detail.messages.iter().find(|m| m.author_kind == AuthorKind::AutoReply).unwrap();
+    let auto = detail
+        .messages
+        .iter()
+        .find(|m| m.author_kind == AuthorKind::AutoReply)
+        .unwrap();
     assert_eq!(auto.created_at, TUESDAY_19_MSK + 2 * HOUR + 75_000);
 }
 
@@ -95,7 +118,11 @@ async fn the_guard_holds_automatic_replies_and_sends_them_once_when_allowed() {
     let shop = shop().await;
     let engine = &shop.app.engine;
     let guard = api::outbox_guard(engine).await.unwrap();
-    assert_eq!((guard.mode, guard.whitelist.len(), guard.include_people), (GuardMode::Whitelist, 0, false), "a new install");
+    assert_eq!(
+        (guard.mode, guard.whitelist.len(), guard.include_people),
+        (GuardMode::Whitelist, 0, false),
+        "a new install"
+    );
 
     let mut input = settings(AssistantMode::Off);
     input.auto_reply = AutoReplyMode::Always;
@@ -104,46 +131,88 @@ async fn the_guard_holds_automatic_replies_and_sends_them_once_when_allowed() {
     shop.configure(input).await;
     let conversation = shop.customer_writes("m1", "Здравствуйте").await;
     shop.drain().await;
-    let held = api::get_conversation(engine, conversation).await.unwrap().messages;
-    let auto = held.iter().find(|m| m.author_kind == AuthorKind::AutoReply).expect("the auto-reply is stored");
+    let held = api::get_conversation(engine, conversation)
+        .await
+        .unwrap()
+        .messages;
+    let auto = held
+        .iter()
+        .find(|m| m.author_kind == AuthorKind::AutoReply)
+        .expect("the auto-reply is stored");
     assert!(auto.held, "held: the customer is not on the whitelist");
     assert!(shop.channel.texts().is_empty());
     assert_eq!(api::outbox_guard(engine).await.unwrap().held, 1);
 
     // A person's reply goes; with the guard extended to people and closed, it is held.
-    api::send_reply(engine, conversation, "Добрый день!".into()).await.unwrap();
+    api::send_reply(engine, conversation, "Добрый день!".into())
+        .await
+        .unwrap();
     shop.drain().await;
     assert_eq!(shop.channel.texts(), ["Добрый день!"]);
-    api::set_outbox_guard(engine, GuardMode::Off, true).await.unwrap();
-    let second = api::send_reply(engine, conversation, "Вам удобно завтра?".into()).await.unwrap();
+    api::set_outbox_guard(engine, GuardMode::Off, true)
+        .await
+        .unwrap();
+    let second = api::send_reply(engine, conversation, "Вам удобно завтра?".into())
+        .await
+        .unwrap();
     shop.drain().await;
     assert_eq!(shop.channel.texts().len(), 1);
     assert_eq!(api::outbox_guard(engine).await.unwrap().held, 2);
 
     // People no longer guarded: the manager's reply goes, the auto-reply still waits.
-    api::set_outbox_guard(engine, GuardMode::Whitelist, false).await.unwrap();
+    api::set_outbox_guard(engine, GuardMode::Whitelist, false)
+        .await
+        .unwrap();
     shop.drain().await;
     assert_eq!(shop.channel.texts(), ["Добрый день!", "Вам удобно завтра?"]);
-    assert!(api::send_held_reply(engine, second.id).await.is_err(), "no longer held");
+    assert!(
+        api::send_held_reply(engine, second.id).await.is_err(),
+        "no longer held"
+    );
 
     // The customer listed (typed the domestic way): the auto-reply goes, once.
-    let entry = WhitelistEntry { kind: WhitelistKind::Phone, value: "8 (999) 123-45-67".into() };
+    let entry = WhitelistEntry {
+        kind: WhitelistKind::Phone,
+        value: "8 (999) 123-45-67".into(),
+    };
     let guard = api::allow_recipient(engine, entry).await.unwrap();
     assert_eq!(guard.whitelist[0].value, "+79991234567");
     shop.drain().await;
-    api::set_outbox_guard(engine, GuardMode::On, false).await.unwrap();
+    api::set_outbox_guard(engine, GuardMode::On, false)
+        .await
+        .unwrap();
     shop.drain().await;
-    assert_eq!(shop.channel.texts(), ["Добрый день!", "Вам удобно завтра?", "Спасибо, скоро ответим!"]);
+    assert_eq!(
+        shop.channel.texts(),
+        [
+            "Добрый день!",
+            "Вам удобно завтра?",
+            "Спасибо, скоро ответим!"
+        ]
+    );
     assert_eq!(api::outbox_guard(engine).await.unwrap().held, 0);
-    let bad = WhitelistEntry { kind: WhitelistKind::Email, value: "not an address".into() };
+    let bad = WhitelistEntry {
+        kind: WhitelistKind::Email,
+        value: "not an address".into(),
+    };
     assert!(api::allow_recipient(engine, bad).await.is_err());
 
     // The Test chat is never held, whatever the guard.
-    api::set_outbox_guard(engine, GuardMode::Off, true).await.unwrap();
+    api::set_outbox_guard(engine, GuardMode::Off, true)
+        .await
+        .unwrap();
     shop.llm.push_reply("Здравствуйте!");
-    api::simulate_inbound(engine, "Пётр".into(), "Привет".into()).await.unwrap();
+    api::simulate_inbound(engine, "Пётр".into(), "Привет".into())
+        .await
+        .unwrap();
     shop.drain().await;
-    let transcript = api::simulator_transcript(engine, Some("Пётр".into())).await.unwrap();
+    let transcript = api::simulator_transcript(engine, Some("Пётр".into()))
+        .await
+        .unwrap();
     let texts: Vec<&str> = transcript.iter().map(|e| e.text.as_str()).collect();
-    assert_eq!(texts, ["Привет", "Здравствуйте!"], "answered at once; the auto-reply stood down");
+    assert_eq!(
+        texts,
+        ["Привет", "Здравствуйте!"],
+        "answered at once; the auto-reply stood down"
+    );
 }

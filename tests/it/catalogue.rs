@@ -30,12 +30,20 @@ fn price_list_pdf(lines: &[&str]) -> Vec<u8> {
         }
         operations.push(Operation::new(
             "Tj",
-            vec![Object::String(line.as_bytes().to_vec(), StringFormat::Literal)],
+            vec![Object::String(
+                line.as_bytes().to_vec(),
+                StringFormat::Literal,
+            )],
         ));
     }
     operations.push(Operation::new("ET", vec![]));
-    let content_id = doc.add_object(Stream::new(dictionary! {}, Content { operations }.encode().unwrap()));
-    let page_id = doc.add_object(dictionary! { "Type" => "Page", "Parent" => pages_id, "Contents" => content_id });
+    let content_id = doc.add_object(Stream::new(
+        dictionary! {},
+        Content { operations }.encode().unwrap(),
+    ));
+    let page_id = doc.add_object(
+        dictionary! { "Type" => "Page", "Parent" => pages_id, "Contents" => content_id },
+    );
     doc.objects.insert(
         pages_id,
         Object::Dictionary(dictionary! {
@@ -67,41 +75,80 @@ async fn every_format_is_imported_replacing_the_last_and_the_matching_rows_are_f
 
     // The CSV the shop started with: a question in other word forms finds its row first.
     let catalogue = api::get_catalogue(engine, project).await.unwrap().unwrap();
-    assert_eq!((catalogue.format, catalogue.row_count), (CatalogueFormat::Csv, 3));
+    assert_eq!(
+        (catalogue.format, catalogue.row_count),
+        (CatalogueFormat::Csv, 3)
+    );
     assert_eq!(catalogue.columns, ["Название", "Цена", "Наличие"]);
     let found = search("а диваны честер у вас есть?").await;
-    assert_eq!(found.first().map(String::as_str), Some("Название: Диван Честер; Цена: 45990; Наличие: в наличии"));
-    assert_eq!(search("кресла").await, ["Название: Кресло Бостон; Цена: 18990; Наличие: под заказ"]);
+    assert_eq!(
+        found.first().map(String::as_str),
+        Some("Название: Диван Честер; Цена: 45990; Наличие: в наличии")
+    );
+    assert_eq!(
+        search("кресла").await,
+        ["Название: Кресло Бостон; Цена: 18990; Наличие: под заказ"]
+    );
 
     for (name, bytes, format) in [
         ("прайс.xlsx", XLSX.to_vec(), CatalogueFormat::Xlsx),
         ("прайс.xls", XLS.to_vec(), CatalogueFormat::Xls),
         (
             "price-list.pdf",
-            price_list_pdf(&["Price list, March", "Sofa Chester grey 45990 RUB", "Armchair Boston 18990 RUB"]),
+            price_list_pdf(&[
+                "Price list, March",
+                "Sofa Chester grey 45990 RUB",
+                "Armchair Boston 18990 RUB",
+            ]),
             CatalogueFormat::Pdf,
         ),
     ] {
-        let outcome = api::import_catalogue(engine, project, name.into(), bytes).await.unwrap();
+        let outcome = api::import_catalogue(engine, project, name.into(), bytes)
+            .await
+            .unwrap();
         let CatalogueImport::Imported { catalogue } = outcome else {
             panic!("{name} imported: {outcome:?}");
         };
         assert_eq!(catalogue.format, format, "{name}");
         assert_eq!(catalogue.file_name, name);
-        let all = api::catalogue_rows(engine, project, None, 0, 500).await.unwrap();
-        assert_eq!(all.total, catalogue.row_count, "{name}: the old rows are gone");
-        assert!(all.rows.iter().all(|r| !r.text.contains("Стол обеденный Лофт")), "{name} replaced the CSV");
+        let all = api::catalogue_rows(engine, project, None, 0, 500)
+            .await
+            .unwrap();
+        assert_eq!(
+            all.total, catalogue.row_count,
+            "{name}: the old rows are gone"
+        );
+        assert!(
+            all.rows
+                .iter()
+                .all(|r| !r.text.contains("Стол обеденный Лофт")),
+            "{name} replaced the CSV"
+        );
     }
-    assert_eq!(search("sofas chester").await.first().map(String::as_str), Some("Sofa Chester grey 45990 RUB"));
+    assert_eq!(
+        search("sofas chester").await.first().map(String::as_str),
+        Some("Sofa Chester grey 45990 RUB")
+    );
 
     // Refused uploads say why and leave the PDF's rows in place.
     for (name, bytes, problem) in [
         ("empty.csv", Vec::new(), CatalogueProblem::Empty),
-        ("price.docx", b"PK\x03\x04".to_vec(), CatalogueProblem::Unsupported),
-        ("broken.pdf", b"%PDF-1.4 nothing here".to_vec(), CatalogueProblem::Unreadable),
+        (
+            "price.docx",
+            b"PK\x03\x04".to_vec(),
+            CatalogueProblem::Unsupported,
+        ),
+        (
+            "broken.pdf",
+            b"%PDF-1.4 nothing here".to_vec(),
+            CatalogueProblem::Unreadable,
+        ),
         ("scan.pdf", price_list_pdf(&[]), CatalogueProblem::NoRows),
     ] {
-        match api::import_catalogue(engine, project, name.into(), bytes).await.unwrap() {
+        match api::import_catalogue(engine, project, name.into(), bytes)
+            .await
+            .unwrap()
+        {
             CatalogueImport::Refused { problem: got, .. } => assert_eq!(got, problem, "{name}"),
             other => panic!("{name} refused: {other:?}"),
         }

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod assistant;
+mod assistant_topics;
 mod auto_reply;
 mod avito;
 mod catalogue;

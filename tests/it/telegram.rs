@@ -56,17 +56,17 @@ fn scaled(group_window_ms: u64) -> (Limits, TelegramSettings) {
     (limits, settings)
 }
 
-struct Tg {
+pub(crate) struct Tg {
     engine: Option<Engine>,
     dir: TempDir,
     settings: Settings,
     fake: FakeTelegram,
-    project: i64,
+    pub(crate) project: i64,
     group: i64,
 }
 
 impl Tg {
-    fn engine(&self) -> &Engine {
+    pub(crate) fn engine(&self) -> &Engine {
         self.engine.as_ref().expect("engine is running")
     }
 
@@ -85,7 +85,7 @@ impl Tg {
 
     /// A project whose bot talks to the fake, with a bound work group and the
     /// Test chat as a source.
-    async fn start(group_window_ms: u64) -> Tg {
+    pub(crate) async fn start(group_window_ms: u64) -> Tg {
         let (limits, telegram) = scaled(group_window_ms);
         Tg::start_with(limits, telegram, None).await
     }
@@ -201,7 +201,7 @@ impl Tg {
             .map(|t| t.thread_id)
     }
 
-    async fn wait_topic(&self, name_part: &str) -> i64 {
+    pub(crate) async fn wait_topic(&self, name_part: &str) -> i64 {
         if !self
             .fake
             .wait_until(WAIT, |_| self.topic(name_part).is_some())
@@ -239,7 +239,7 @@ impl Tg {
             .collect()
     }
 
-    async fn wait_topic_text(&self, thread: i64, needle: &str) {
+    pub(crate) async fn wait_topic_text(&self, thread: i64, needle: &str) {
         let found = self
             .fake
             .wait_until(WAIT, |_| {
@@ -254,7 +254,7 @@ impl Tg {
     }
 
     /// Nothing the engine sent broke the Bot API's description or a 429.
-    fn assert_clean(&self) {
+    pub(crate) fn assert_clean(&self) {
         assert_eq!(
             self.fake.spec_errors(),
             Vec::<String>::new(),
@@ -267,7 +267,7 @@ impl Tg {
         );
     }
 
-    async fn stop(mut self) {
+    pub(crate) async fn stop(mut self) {
         if std::env::var_os("TUBERRY_TRACE_TELEGRAM").is_some() {
             for r in self.fake.requests() {
                 if r.method != "getUpdates" {
