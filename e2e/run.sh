@@ -30,31 +30,34 @@ if [ -z "${DISPLAY:-}" ]; then
 fi
 export LANG=C.UTF-8
 
-# Telegram: the local fake Bot API server, on a free port.
-"$FAKES" telegram --port 0 >"$WORK/telegram.out" 2>"$WORK/telegram.log" &
-pids+=($!)
-for _ in $(seq 100); do
-  grep -q "listening on" "$WORK/telegram.out" 2>/dev/null && break
-  sleep 0.1
-done
-TUBERRY_FAKE_TELEGRAM="$(sed -n 's/^listening on //p' "$WORK/telegram.out" | head -n1)"
-[ -n "$TUBERRY_FAKE_TELEGRAM" ] || { echo "the fake Bot API server did not start" >&2; cat "$WORK/telegram.log" >&2; exit 1; }
-export TUBERRY_FAKE_TELEGRAM
+# Starts `tuberry-fakes SERVICE` on a free port and exports its address as
+# the variable NAME once it listens.
+start_fake() {
+  local service="$1" name="$2" what="$3"
+  "$FAKES" "$service" --port 0 >"$WORK/$service.out" 2>"$WORK/$service.log" &
+  pids+=($!)
+  for _ in $(seq 100); do
+    grep -q "listening on" "$WORK/$service.out" 2>/dev/null && break
+    sleep 0.1
+  done
+  local url
+  url="$(sed -n 's/^listening on //p' "$WORK/$service.out" | head -n1)"
+  [ -n "$url" ] || { echo "$what did not start" >&2; cat "$WORK/$service.log" >&2; exit 1; }
+  export "$name=$url"
+}
+
+# Telegram: the local fake Bot API server.
+start_fake telegram TUBERRY_FAKE_TELEGRAM "the fake Bot API server"
 
 # Avito is polled every 2 s instead of every minute when idle.
 mkdir -p "$TUBERRY_DATA_DIR"
 printf '[avito]\npoll_fast_s = 1\npoll_slow_s = 2\n' >"$TUBERRY_DATA_DIR/settings.toml"
 
-# Avito: the local stand-in of Avito's API, on a free port.
-"$FAKES" avito --port 0 >"$WORK/avito.out" 2>"$WORK/avito.log" &
-pids+=($!)
-for _ in $(seq 100); do
-  grep -q "listening on" "$WORK/avito.out" 2>/dev/null && break
-  sleep 0.1
-done
-TUBERRY_FAKE_AVITO="$(sed -n 's/^listening on //p' "$WORK/avito.out" | head -n1)"
-[ -n "$TUBERRY_FAKE_AVITO" ] || { echo "the Avito stand-in did not start" >&2; cat "$WORK/avito.log" >&2; exit 1; }
-export TUBERRY_FAKE_AVITO
+# Avito: the local stand-in of Avito's API.
+start_fake avito TUBERRY_FAKE_AVITO "the Avito stand-in"
+
+# The language model: a stand-in of an OpenAI-compatible server (as Ollama serves).
+start_fake llm TUBERRY_FAKE_LLM "the model server stand-in"
 
 # E-mail: real mail servers (Dovecot and Postfix) on loopback with a control
 # API; one line of JSON with their ports once they accept connections.
@@ -85,6 +88,7 @@ if [ "$status" -ne 0 ]; then
   echo "--- fake Telegram log"; tail -n 50 "$WORK/telegram.log" || true
   echo "--- fake mail log"; tail -n 50 "$WORK/mail.log" || true
   echo "--- Avito stand-in log"; tail -n 50 "$WORK/avito.log" || true
+  echo "--- model server stand-in log"; tail -n 50 "$WORK/llm.log" || true
   echo "--- mail servers log"
   node -e 'fetch(JSON.parse(process.argv[1]).control + "/_control/maillog")
     .then((r) => r.text()).then((t) => process.stdout.write(t))' "$TUBERRY_FAKE_MAIL" || true
