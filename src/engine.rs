@@ -147,7 +147,9 @@ impl Engine {
         queue.register(
             assistant::jobs::AUTO_REPLY_JOB,
             assistant::jobs::JOB_VERSION,
-            Arc::new(assistant::jobs::AutoReplyHandler(assistant_core.clone())),
+            Arc::new(assistant::auto_reply::AutoReplyHandler(
+                assistant_core.clone(),
+            )),
         );
         let bots = Bots::default();
         tg::set_rates(&queue, &settings.telegram);

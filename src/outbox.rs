@@ -267,7 +267,7 @@ impl SendHandler {
     }
 
     async fn guard_allows(&self, message_id: i64) -> Result<bool> {
-        let mut conn = self.store.pool().acquire().await?;
+        let mut conn = self.store.conn().await?;
         crate::assistant::guard::allows(&mut conn, message_id).await
     }
 
@@ -330,8 +330,15 @@ impl JobHandler for SendHandler {
             Err(e @ Error::NotFound { .. }) => return Err(JobError::Fatal(e.to_string())),
             Err(e) => return Err(JobError::Retry(e.to_string())),
         };
-        if !self.guard_allows(message_id).await.map_err(|e| JobError::Retry(e.to_string()))? {
-            return self.hold(message_id).await.map_err(|e| JobError::Retry(e.to_string()));
+        if !self
+            .guard_allows(message_id)
+            .await
+            .map_err(|e| JobError::Retry(e.to_string()))?
+        {
+            return self
+                .hold(message_id)
+                .await
+                .map_err(|e| JobError::Retry(e.to_string()));
         }
         let Some(channel) = self.channels.get(outgoing.channel_account_id) else {
             let reason = format!(

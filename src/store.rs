@@ -67,6 +67,11 @@ impl Store {
         &self.pool
     }
 
+    /// A connection for reading (and single-statement writes).
+    pub async fn conn(&self) -> Result<sqlx::pool::PoolConnection<Sqlite>> {
+        Ok(self.pool.acquire().await?)
+    }
+
     /// A transaction that takes the write lock up front, so two writers never
     /// deadlock upgrading a read lock.
     pub async fn write(&self) -> Result<Transaction<'static, Sqlite>> {

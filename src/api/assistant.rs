@@ -115,11 +115,16 @@ pub async fn test_chat(engine: &Engine) -> ApiResult<TestChat> {
     })
 }
 
-pub async fn set_test_chat_project(engine: &Engine, project_id: Option<i64>) -> ApiResult<TestChat> {
+pub async fn set_test_chat_project(
+    engine: &Engine,
+    project_id: Option<i64>,
+) -> ApiResult<TestChat> {
     engine.simulator().set_project(project_id).await?;
-    engine.events().publish(crate::events::EngineEvent::ProjectChanged {
-        project_id: project_id.unwrap_or_default(),
-    });
+    engine
+        .events()
+        .publish(crate::events::EngineEvent::ProjectChanged {
+            project_id: project_id.unwrap_or_default(),
+        });
     test_chat(engine).await
 }
 

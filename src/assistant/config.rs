@@ -92,7 +92,9 @@ pub async fn load(db: &mut SqliteConnection, project_id: i64) -> Result<Assistan
 fn field(name: &str, value: &str, max: usize) -> Result<String> {
     let value = value.trim();
     if value.chars().count() > max {
-        return Err(Error::invalid(format!("{name} is longer than {max} characters")));
+        return Err(Error::invalid(format!(
+            "{name} is longer than {max} characters"
+        )));
     }
     Ok(value.to_owned())
 }
@@ -129,11 +131,13 @@ pub async fn save(
     }
     let intervals = schedule::validate(&input.schedule)?;
     if input.auto_reply == AutoReplyMode::Schedule && intervals.is_empty() {
-        return Err(Error::invalid("the auto-reply follows a schedule that has no intervals"));
+        return Err(Error::invalid(
+            "the auto-reply follows a schedule that has no intervals",
+        ));
     }
     schedule::zone(&input.time_zone)?;
-    let schedule_json = serde_json::to_string(&intervals)
-        .map_err(|e| Error::invalid(format!("schedule: {e}")))?;
+    let schedule_json =
+        serde_json::to_string(&intervals).map_err(|e| Error::invalid(format!("schedule: {e}")))?;
     let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM projects WHERE id = ?1")
         .bind(project_id)
         .fetch_optional(&mut *db)
@@ -179,6 +183,16 @@ pub async fn is_active(db: impl SqliteExecutor<'_>, project_id: i64) -> Result<b
     .await?)
 }
 
+/// Whether a model is chosen: until then the Test chat does not call the
+/// assistant.
+pub async fn model_chosen(db: impl SqliteExecutor<'_>) -> Result<bool> {
+    Ok(
+        sqlx::query_scalar("SELECT model != '' FROM llm_settings WHERE id = 1")
+            .fetch_one(db)
+            .await?,
+    )
+}
+
 /// The language model's settings and the keyring entry of its key.
 pub async fn load_llm(db: impl SqliteExecutor<'_>) -> Result<(LlmSettings, Option<String>)> {
     let row: (String, String, String, Option<String>, i64, i64, f64) = sqlx::query_as(
@@ -222,7 +236,9 @@ pub fn check_llm(input: &LlmSettingsInput) -> Result<String> {
         return Err(Error::invalid("the model's name is too long"));
     }
     if !(1024..=1_048_576).contains(&input.context_tokens) {
-        return Err(Error::invalid("the context size must be between 1024 and 1048576 tokens"));
+        return Err(Error::invalid(
+            "the context size must be between 1024 and 1048576 tokens",
+        ));
     }
     if !(16..=16_384).contains(&input.max_tokens) || input.max_tokens >= input.context_tokens {
         return Err(Error::invalid(

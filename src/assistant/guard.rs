@@ -74,7 +74,11 @@ fn as_entry(kind: IdentityKind, value: &str) -> Option<WhitelistEntry> {
         IdentityKind::Phone | IdentityKind::Whatsapp => WhitelistKind::Phone,
         IdentityKind::Simulator => return None,
     };
-    let value = value.split('@').next().filter(|_| kind == WhitelistKind::Phone).unwrap_or(value);
+    let value = value
+        .split('@')
+        .next()
+        .filter(|_| kind == WhitelistKind::Phone)
+        .unwrap_or(value);
     normalize(kind, value).ok()
 }
 
@@ -114,12 +118,14 @@ pub async fn set_mode(
     include_people: bool,
     now: Millis,
 ) -> Result<()> {
-    sqlx::query("UPDATE outbox_guard SET mode = ?1, include_people = ?2, updated_at = ?3 WHERE id = 1")
-        .bind(mode.as_str())
-        .bind(include_people)
-        .bind(now)
-        .execute(&mut *db)
-        .await?;
+    sqlx::query(
+        "UPDATE outbox_guard SET mode = ?1, include_people = ?2, updated_at = ?3 WHERE id = 1",
+    )
+    .bind(mode.as_str())
+    .bind(include_people)
+    .bind(now)
+    .execute(&mut *db)
+    .await?;
     Ok(())
 }
 
@@ -128,7 +134,9 @@ pub async fn add(db: &mut SqliteConnection, entry: &WhitelistEntry, now: Millis)
         .fetch_one(&mut *db)
         .await?;
     if usize::try_from(count).unwrap_or(usize::MAX) >= MAX_ENTRIES {
-        return Err(Error::invalid(format!("the whitelist holds at most {MAX_ENTRIES} recipients")));
+        return Err(Error::invalid(format!(
+            "the whitelist holds at most {MAX_ENTRIES} recipients"
+        )));
     }
     sqlx::query("INSERT INTO outbox_whitelist (kind, value, created_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING")
         .bind(entry.kind.as_str())
@@ -236,7 +244,10 @@ pub async fn release(
                 crate::outbox::SEND_JOB,
                 crate::outbox::SEND_JOB_VERSION,
                 serde_json::json!({ "message_id": message_id, "released": true }),
-                format!("{}:{message_id}:released-{held_at}", crate::outbox::SEND_JOB),
+                format!(
+                    "{}:{message_id}:released-{held_at}",
+                    crate::outbox::SEND_JOB
+                ),
                 format!("conversation:{conversation_id}"),
             )
             .rate_keys(crate::channels::rate_keys(kind, account_id, &thread)),
@@ -253,12 +264,18 @@ mod tests {
 
     #[test]
     fn recipients_are_normalized_so_they_match_identities() {
-        let n = |kind, v: &str| normalize(kind, v).map(|e| e.value);
-        assert_eq!(n(WhitelistKind::Phone, "8 (999) 123-45-67").ok(), Some("+79991234567".into()));
-        assert_eq!(n(WhitelistKind::Phone, "+7 999 123 45 67").ok(), Some("+79991234567".into()));
-        assert_eq!(n(WhitelistKind::TelegramUsername, "@Sofa_Shop").ok(), Some("sofa_shop".into()));
-        assert_eq!(n(WhitelistKind::Email, " Anna@Example.RU ").ok(), Some("anna@example.ru".into()));
-        assert_eq!(n(WhitelistKind::TelegramUser, "123456789").ok(), Some("123456789".into()));
+        for (kind, typed, stored) in [
+            (WhitelistKind::Phone, "8 (999) 123-45-67", "+79991234567"),
+            (WhitelistKind::Phone, "+7 999 123 45 67", "+79991234567"),
+            (WhitelistKind::TelegramUsername, "@Sofa_Shop", "sofa_shop"),
+            (WhitelistKind::Email, " Anna@Example.RU ", "anna@example.ru"),
+            (WhitelistKind::TelegramUser, "123456789", "123456789"),
+        ] {
+            assert_eq!(
+                normalize(kind, typed).ok().map(|e| e.value).as_deref(),
+                Some(stored)
+            );
+        }
         for (kind, bad) in [
             (WhitelistKind::Phone, "call me"),
             (WhitelistKind::Phone, "+7 999"),
@@ -271,7 +288,10 @@ mod tests {
         }
         assert_eq!(
             as_entry(IdentityKind::Whatsapp, "79991234567@c.us"),
-            Some(WhitelistEntry { kind: WhitelistKind::Phone, value: "+79991234567".into() })
+            Some(WhitelistEntry {
+                kind: WhitelistKind::Phone,
+                value: "+79991234567".into()
+            })
         );
     }
 }

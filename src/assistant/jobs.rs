@@ -48,10 +48,10 @@ struct InboundPayload {
 }
 
 #[derive(Debug, Serialize, Deserialize)]
-struct AutoReplyPayload {
-    message_id: i64,
+pub(super) struct AutoReplyPayload {
+    pub(super) message_id: i64,
     /// The active period the customer wrote in.
-    period_start: Millis,
+    pub(super) period_start: Millis,
 }
 
 fn destination(conversation_id: i64) -> String {
@@ -76,7 +76,10 @@ pub async fn enqueue_inbound(
     let Some((Some(project_id), kind)) = row else {
         return Ok(());
     };
-    if kind != ChannelKind::Simulator.as_str() && !config::is_active(&mut *db, project_id).await? {
+    let test_chat = kind == ChannelKind::Simulator.as_str();
+    if !config::is_active(&mut *db, project_id).await?
+        && !(test_chat && config::model_chosen(&mut *db).await?)
+    {
         return Ok(());
     }
     let mut job = NewJob::new(
@@ -92,21 +95,30 @@ pub async fn enqueue_inbound(
 }
 
 /// A customer message and where it belongs.
-struct Context {
-    message_id: i64,
-    conversation_id: i64,
-    created_at: Millis,
-    text: String,
-    project_id: i64,
-    project_name: String,
-    language: Language,
-    channel: ChannelKind,
+pub(super) struct Context {
+    pub(super) message_id: i64,
+    pub(super) conversation_id: i64,
+    pub(super) created_at: Millis,
+    pub(super) text: String,
+    pub(super) project_id: i64,
+    pub(super) project_name: String,
+    pub(super) language: Language,
+    pub(super) channel: ChannelKind,
     /// The channel a Test chat customer pretends to write on.
-    simulated: Option<ChannelKind>,
+    pub(super) simulated: Option<ChannelKind>,
 }
 
-async fn context(db: &mut SqliteConnection, message_id: i64) -> Result<Option<Context>> {
-    type Row = (i64, Millis, String, Option<i64>, String, String, String, String);
+pub(super) async fn context(db: &mut SqliteConnection, message_id: i64) -> Result<Option<Context>> {
+    type Row = (
+        i64,
+        Millis,
+        String,
+        Option<i64>,
+        String,
+        String,
+        String,
+        String,
+    );
     let row: Option<Row> = sqlx::query_as(
         "SELECT m.conversation_id, m.created_at, m.text, a.project_id, p.name, p.language, a.kind,
                 c.external_thread_id
@@ -152,7 +164,11 @@ async fn context(db: &mut SqliteConnection, message_id: i64) -> Result<Option<Co
 
 /// Whether anyone replied (a person, the assistant, the auto-responder)
 /// after `message_id` in its conversation.
-async fn answered_after(db: &mut SqliteConnection, conversation_id: i64, message_id: i64) -> Result<bool> {
+pub(super) async fn answered_after(
+    db: &mut SqliteConnection,
+    conversation_id: i64,
+    message_id: i64,
+) -> Result<bool> {
     Ok(sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM messages WHERE conversation_id = ?1 AND id > ?2 AND direction = 'out'
                         AND (delivery IS NULL OR delivery != 'failed'))",
@@ -163,11 +179,27 @@ async fn answered_after(db: &mut SqliteConnection, conversation_id: i64, message
     .await?)
 }
 
-fn retry(e: Error) -> JobError {
+/// Whether a manager or an operator wrote after `message_id`.
+async fn person_answered_after(
+    db: &mut SqliteConnection,
+    conversation_id: i64,
+    message_id: i64,
+) -> Result<bool> {
+    Ok(sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM messages WHERE conversation_id = ?1 AND id > ?2
+                        AND author_kind IN ('manager', 'operator'))",
+    )
+    .bind(conversation_id)
+    .bind(message_id)
+    .fetch_one(&mut *db)
+    .await?)
+}
+
+pub(super) fn retry(e: Error) -> JobError {
     JobError::Retry(e.to_string())
 }
 
-fn payload<T: serde::de::DeserializeOwned>(job: &Job) -> Result<T, JobError> {
+pub(super) fn payload<T: serde::de::DeserializeOwned>(job: &Job) -> Result<T, JobError> {
     serde_json::from_value(job.payload.clone())
         .map_err(|e| JobError::Fatal(format!("bad payload: {e}")))
 }
@@ -175,17 +207,26 @@ fn payload<T: serde::de::DeserializeOwned>(job: &Job) -> Result<T, JobError> {
 impl Core {
     async fn inbound(&self, job: &Job) -> Result<(), JobError> {
         let InboundPayload { message_id } = payload(job)?;
-        let mut conn = self.store.pool().acquire().await.map_err(|e| retry(e.into()))?;
+        let mut conn = self.store.conn().await.map_err(retry)?;
         let Some(cx) = context(&mut conn, message_id).await.map_err(retry)? else {
             // Gone (the Test chat was reset) or no longer in a project.
             return Ok(());
         };
-        let settings = config::load(&mut conn, cx.project_id).await.map_err(retry)?;
+        let settings = config::load(&mut conn, cx.project_id)
+            .await
+            .map_err(retry)?;
         drop(conn);
         if job.attempts == 1 {
-            self.schedule_auto_reply(&cx, &settings).await.map_err(retry)?;
+            self.schedule_auto_reply(&cx, &settings)
+                .await
+                .map_err(retry)?;
         }
-        let mode = if cx.channel == ChannelKind::Simulator {
+        let test_chat = cx.channel == ChannelKind::Simulator;
+        let mode = if test_chat
+            && config::model_chosen(self.store.pool())
+                .await
+                .map_err(retry)?
+        {
             // The Test chat is where the owner tries the assistant out.
             AssistantMode::Automatic
         } else {
@@ -194,7 +235,7 @@ impl Core {
         if mode == AssistantMode::Off {
             return Ok(());
         }
-        let mut conn = self.store.pool().acquire().await.map_err(|e| retry(e.into()))?;
+        let mut conn = self.store.conn().await.map_err(retry)?;
         let newer: bool = sqlx::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM messages WHERE conversation_id = ?1 AND id > ?2 AND direction = 'in')",
         )
@@ -203,15 +244,9 @@ impl Core {
         .fetch_one(&mut *conn)
         .await
         .map_err(|e| retry(e.into()))?;
-        let person_answered: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM messages WHERE conversation_id = ?1 AND id > ?2
-                            AND author_kind IN ('manager', 'operator'))",
-        )
-        .bind(cx.conversation_id)
-        .bind(message_id)
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(|e| retry(e.into()))?;
+        let person_answered = person_answered_after(&mut conn, cx.conversation_id, message_id)
+            .await
+            .map_err(retry)?;
         drop(conn);
         if newer || person_answered {
             tracing::debug!(message_id, newer, person_answered, "assistant stands down");
@@ -227,9 +262,14 @@ impl Core {
                 .await
                 .map_err(retry);
         }
-        let (rows, language, prompt_messages, model) = self.prompt(&cx, &settings).await.map_err(retry)?;
+        let (rows, language, prompt_messages, model) =
+            self.prompt(&cx, &settings).await.map_err(retry)?;
         let (endpoint, sampling) = self.endpoint().await.map_err(retry)?;
-        let answer = match self.llm.complete(&endpoint, &prompt_messages, sampling).await {
+        let answer = match self
+            .llm
+            .complete(&endpoint, &prompt_messages, sampling)
+            .await
+        {
             Ok(completion) => completion,
             Err(e) if e.is_transient() && job.attempts < job.max_attempts => {
                 return Err(JobError::Retry(e.to_string()));
@@ -237,7 +277,14 @@ impl Core {
             Err(e) => {
                 tracing::warn!(message_id, error = %e, "the assistant could not answer");
                 return self
-                    .finish(&cx, mode, Outcome::Failed(e), &rows, Some(language), Some(model))
+                    .finish(
+                        &cx,
+                        mode,
+                        Outcome::Failed(e),
+                        &rows,
+                        Some(language),
+                        Some(model),
+                    )
                     .await
                     .map_err(retry);
             }
@@ -250,9 +297,16 @@ impl Core {
                 reason
             }),
         };
-        self.finish(&cx, mode, outcome, &rows, Some(language), Some(answer.model))
-            .await
-            .map_err(retry)
+        self.finish(
+            &cx,
+            mode,
+            outcome,
+            &rows,
+            Some(language),
+            Some(answer.model),
+        )
+        .await
+        .map_err(retry)
     }
 
     /// Queues the auto-reply when the customer wrote in an active period.
@@ -292,7 +346,7 @@ impl Core {
         cx: &Context,
         settings: &super::model::AssistantSettings,
     ) -> Result<(Vec<UsedRow>, Lang, Vec<super::llm::ChatMessage>, String)> {
-        let mut conn = self.store.pool().acquire().await?;
+        let mut conn = self.store.conn().await?;
         let mut history: Vec<(String, String, String)> = sqlx::query_as(
             "SELECT direction, author_kind, text FROM messages
              WHERE conversation_id = ?1 AND id <= ?2 AND (delivery IS NULL OR delivery != 'failed')
@@ -311,9 +365,16 @@ impl Core {
             .filter(|(direction, _, _)| direction == "in")
             .map(|(_, _, text)| text.as_str())
             .collect();
-        let language = language::answer_language(customer_texts.iter().copied(), cx.language.into());
-        let query: String = customer_texts.iter().take(2).copied().collect::<Vec<_>>().join(" ");
-        let rows = catalogue::search(&mut conn, cx.project_id, &query, catalogue::PROMPT_ROWS).await?;
+        let language =
+            language::answer_language(customer_texts.iter().copied(), cx.language.into());
+        let query: String = customer_texts
+            .iter()
+            .take(2)
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let rows =
+            catalogue::search(&mut conn, cx.project_id, &query, catalogue::PROMPT_ROWS).await?;
         let listing: Option<(String, Option<String>)> = sqlx::query_as(
             "SELECT v.item_title, v.item_price FROM conversations c JOIN avito_chats v
                ON v.channel_account_id = c.channel_account_id AND v.chat_id = c.external_thread_id
@@ -331,7 +392,10 @@ impl Core {
             settings,
             project_name: &cx.project_name,
             language: cx.language,
-            channel: cx.simulated.or(Some(cx.channel)).filter(|k| *k != ChannelKind::Simulator),
+            channel: cx
+                .simulated
+                .or(Some(cx.channel))
+                .filter(|k| *k != ChannelKind::Simulator),
         });
         let turns: Vec<Turn> = history
             .into_iter()
@@ -366,14 +430,8 @@ impl Core {
         let now = self.clock.now_ms();
         let mut tx = self.store.write().await?;
         // A person may have answered while the model was thinking.
-        let person_answered: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM messages WHERE conversation_id = ?1 AND id > ?2
-                            AND author_kind IN ('manager', 'operator'))",
-        )
-        .bind(cx.conversation_id)
-        .bind(cx.message_id)
-        .fetch_one(&mut *tx)
-        .await?;
+        let person_answered =
+            person_answered_after(&mut tx, cx.conversation_id, cx.message_id).await?;
         let (kind, text, mut sent) = match (&outcome, mode) {
             (Outcome::Reply(text), AssistantMode::Automatic) if !person_answered => {
                 let (_, message_id) = self
@@ -454,7 +512,9 @@ impl Core {
             "assistant run"
         );
         if let Some(message_id) = sent.take() {
-            self.outbox.after_commit(cx.conversation_id, message_id).await;
+            self.outbox
+                .after_commit(cx.conversation_id, message_id)
+                .await;
         } else {
             self.relay.publish_conversation(cx.conversation_id).await;
         }
@@ -466,64 +526,18 @@ impl Core {
         Ok(())
     }
 
-    async fn needs_human(&self, db: &mut SqliteConnection, conversation_id: i64, now: Millis) -> Result<()> {
-        let previous = crate::inbox::set_status(db, conversation_id, ConversationStatus::NeedsHuman, now).await?;
+    async fn needs_human(
+        &self,
+        db: &mut SqliteConnection,
+        conversation_id: i64,
+        now: Millis,
+    ) -> Result<()> {
+        let previous =
+            crate::inbox::set_status(db, conversation_id, ConversationStatus::NeedsHuman, now)
+                .await?;
         if previous != ConversationStatus::NeedsHuman {
             mirror::enqueue_topic(db, now, conversation_id, mirror::TopicAction::Sync).await?;
         }
-        Ok(())
-    }
-
-    async fn auto_reply(&self, job: &Job) -> Result<(), JobError> {
-        let AutoReplyPayload {
-            message_id,
-            period_start,
-        } = payload(job)?;
-        let mut conn = self.store.pool().acquire().await.map_err(|e| retry(e.into()))?;
-        let Some(cx) = context(&mut conn, message_id).await.map_err(retry)? else {
-            return Ok(());
-        };
-        let settings = config::load(&mut conn, cx.project_id).await.map_err(retry)?;
-        drop(conn);
-        // Turned off meanwhile, or the text emptied.
-        let text = settings.auto_reply_text.trim().to_owned();
-        if settings.auto_reply == AutoReplyMode::Off || text.is_empty() {
-            return Ok(());
-        }
-        let mut tx = self.store.write().await.map_err(retry)?;
-        if answered_after(&mut tx, cx.conversation_id, message_id).await.map_err(retry)? {
-            tracing::info!(message_id, "auto-reply not needed: someone answered");
-            return Ok(());
-        }
-        let already: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM messages WHERE conversation_id = ?1 AND author_kind = 'auto_reply'
-                            AND created_at >= ?2)",
-        )
-        .bind(cx.conversation_id)
-        .bind(period_start)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|e| retry(e.into()))?;
-        if already {
-            tracing::debug!(message_id, "auto-reply already sent in this period");
-            return Ok(());
-        }
-        let (_, reply_id) = self
-            .outbox
-            .reply_in(
-                &mut tx,
-                Reply {
-                    conversation_id: cx.conversation_id,
-                    text,
-                    attachments: Vec::new(),
-                    author: AuthorKind::AutoReply,
-                    author_name: None,
-                },
-            )
-            .await
-            .map_err(retry)?;
-        tx.commit().await.map_err(|e| retry(e.into()))?;
-        self.outbox.after_commit(cx.conversation_id, reply_id).await;
         Ok(())
     }
 }
@@ -541,14 +555,5 @@ pub struct InboundHandler(pub Core);
 impl JobHandler for InboundHandler {
     async fn run(&self, job: &Job) -> Result<(), JobError> {
         self.0.inbound(job).await
-    }
-}
-
-pub struct AutoReplyHandler(pub Core);
-
-#[async_trait]
-impl JobHandler for AutoReplyHandler {
-    async fn run(&self, job: &Job) -> Result<(), JobError> {
-        self.0.auto_reply(job).await
     }
 }

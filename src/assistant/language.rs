@@ -64,10 +64,38 @@ const KAZAKH_LETTERS: &[char] = &['ә', 'ө', 'ұ', 'ү', 'ң', 'һ', 'і'];
 const UZBEK_LETTERS: &[char] = &['ў', 'ҳ'];
 /// The commonest words of Uzbek chat, in both scripts.
 const UZBEK_WORDS: &[&str] = &[
-    "салом", "ассалому", "рахмат", "раҳмат", "нархи", "нарх", "қанча", "керак", "бормi", "борми",
-    "йўқ", "илтимос", "яхши", "қачон", "қаерда", "salom", "assalomu", "rahmat", "narxi", "narx",
-    "qancha", "kerak", "bormi", "yo'q", "iltimos", "yaxshi", "qachon", "qayerda", "qanday",
-    "mumkinmi", "sizda", "menga",
+    "салом",
+    "ассалому",
+    "рахмат",
+    "раҳмат",
+    "нархи",
+    "нарх",
+    "қанча",
+    "керак",
+    "бормi",
+    "борми",
+    "йўқ",
+    "илтимос",
+    "яхши",
+    "қачон",
+    "қаерда",
+    "salom",
+    "assalomu",
+    "rahmat",
+    "narxi",
+    "narx",
+    "qancha",
+    "kerak",
+    "bormi",
+    "yo'q",
+    "iltimos",
+    "yaxshi",
+    "qachon",
+    "qayerda",
+    "qanday",
+    "mumkinmi",
+    "sizda",
+    "menga",
 ];
 
 fn detector() -> &'static LanguageDetector {
@@ -87,9 +115,7 @@ fn looks_uzbek(text: &str, lower: &str, latin: bool) -> bool {
     if !latin && lower.contains(UZBEK_LETTERS) {
         return true;
     }
-    if latin
-        && words(text).any(|w| w.contains("o'") || w.contains("g'"))
-    {
+    if latin && words(text).any(|w| w.contains("o'") || w.contains("g'")) {
         return true;
     }
     words(text).any(|w| UZBEK_WORDS.contains(&w.as_str()))
@@ -118,9 +144,10 @@ pub fn detect(text: &str) -> Option<Lang> {
     }
     if is_latin {
         // Only English and Uzbek are written in Latin letters here.
-        let uzbek = whatlang::Detector::with_allowlist(vec![whatlang::Lang::Eng, whatlang::Lang::Uzb])
-            .detect(text)
-            .is_some_and(|info| info.lang() == whatlang::Lang::Uzb && info.confidence() > 0.9);
+        let uzbek =
+            whatlang::Detector::with_allowlist(vec![whatlang::Lang::Eng, whatlang::Lang::Uzb])
+                .detect(text)
+                .is_some_and(|info| info.lang() == whatlang::Lang::Uzb && info.confidence() > 0.9);
         return Some(if uzbek { Lang::Uz } else { Lang::En });
     }
     let best = detector()
@@ -188,6 +215,9 @@ mod tests {
             Lang::Uz,
             "an earlier message tells"
         );
-        assert_eq!(answer_language(["?", "!!"].iter().copied(), Lang::En), Lang::En);
+        assert_eq!(
+            answer_language(["?", "!!"].iter().copied(), Lang::En),
+            Lang::En
+        );
     }
 }

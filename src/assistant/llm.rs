@@ -154,7 +154,11 @@ fn url(endpoint: &Endpoint, path: &str) -> String {
 }
 
 impl LlmClient {
-    fn request(&self, endpoint: &Endpoint, builder: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+    fn request(
+        &self,
+        endpoint: &Endpoint,
+        builder: reqwest::RequestBuilder,
+    ) -> reqwest::RequestBuilder {
         let builder = builder.timeout(endpoint.timeout);
         match &endpoint.key {
             Some(key) => builder.bearer_auth(key.expose()),
@@ -228,7 +232,10 @@ fn network(endpoint: &Endpoint, e: &reqwest::Error) -> LlmError {
     } else if e.is_connect() {
         LlmError::NotRunning(endpoint.base_url.clone())
     } else {
-        LlmError::BadAnswer(format!("with a broken connection ({})", crate::error::display_chain(e)))
+        LlmError::BadAnswer(format!(
+            "with a broken connection ({})",
+            crate::error::display_chain(e)
+        ))
     }
 }
 
@@ -242,7 +249,9 @@ async fn read<T: serde::de::DeserializeOwned>(
         return serde_json::from_slice(&bytes)
             .map_err(|e| LlmError::BadAnswer(format!("something unreadable ({e})")));
     }
-    let detail = serde_json::from_slice::<ErrorBody>(&bytes).ok().map(|b| b.error);
+    let detail = serde_json::from_slice::<ErrorBody>(&bytes)
+        .ok()
+        .map(|b| b.error);
     let message = detail
         .as_ref()
         .map(|d| d.message.clone())

@@ -2,6 +2,7 @@
 //! the assistant that drafts or sends replies from a persona and the shop's
 //! catalogue through a language model, behind the outbox guard.
 
+pub mod auto_reply;
 pub mod catalogue;
 pub mod config;
 pub mod guard;
@@ -111,7 +112,7 @@ impl Assistant {
     }
 
     pub async fn settings(&self, project_id: i64) -> Result<AssistantSettings> {
-        let mut conn = self.core.store.pool().acquire().await?;
+        let mut conn = self.core.store.conn().await?;
         config::load(&mut conn, project_id).await
     }
 
@@ -141,10 +142,17 @@ impl Assistant {
             Some("") => None,
             Some(key) => {
                 if key.len() > 4096 || key.contains(char::is_whitespace) {
-                    return Err(Error::invalid("the API key looks wrong (spaces or too long)"));
+                    return Err(Error::invalid(
+                        "the API key looks wrong (spaces or too long)",
+                    ));
                 }
-                let name = old_ref.clone().unwrap_or_else(|| Keyring::new_entry_name("llm"));
-                self.core.keyring.set(&name, &Secret::new(key.to_owned())).await?;
+                let name = old_ref
+                    .clone()
+                    .unwrap_or_else(|| Keyring::new_entry_name("llm"));
+                self.core
+                    .keyring
+                    .set(&name, &Secret::new(key.to_owned()))
+                    .await?;
                 Some(name)
             }
         };
@@ -206,8 +214,15 @@ impl Assistant {
         bytes: Vec<u8>,
     ) -> Result<CatalogueImport> {
         let c = &self.core;
-        let outcome =
-            catalogue::import(&c.store, &c.clock, c.relay.bus(), project_id, file_name, bytes).await?;
+        let outcome = catalogue::import(
+            &c.store,
+            &c.clock,
+            c.relay.bus(),
+            project_id,
+            file_name,
+            bytes,
+        )
+        .await?;
         self.publish(EngineEvent::AssistantChanged { project_id });
         Ok(outcome)
     }
@@ -234,7 +249,7 @@ impl Assistant {
     }
 
     pub async fn guard(&self) -> Result<OutboxGuard> {
-        let mut conn = self.core.store.pool().acquire().await?;
+        let mut conn = self.core.store.conn().await?;
         guard::load(&mut conn).await
     }
 
@@ -273,8 +288,13 @@ impl Assistant {
         mut tx: sqlx::Transaction<'static, sqlx::Sqlite>,
         only: Option<i64>,
     ) -> Result<OutboxGuard> {
-        let released =
-            guard::release(&mut tx, self.core.clock.now_ms(), self.core.max_attempts, only).await?;
+        let released = guard::release(
+            &mut tx,
+            self.core.clock.now_ms(),
+            self.core.max_attempts,
+            only,
+        )
+        .await?;
         if only.is_some() && released.is_empty() {
             return Err(Error::not_found("held reply", only.unwrap_or_default()));
         }
@@ -284,7 +304,10 @@ impl Assistant {
             self.core.queue_waker.wake();
         }
         for (conversation_id, message_id) in released {
-            self.core.relay.publish_message(conversation_id, message_id, true).await;
+            self.core
+                .relay
+                .publish_message(conversation_id, message_id, true)
+                .await;
         }
         self.publish(EngineEvent::GuardChanged);
         self.guard().await

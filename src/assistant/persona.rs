@@ -146,7 +146,11 @@ mod tests {
             channel: Some(ChannelKind::Avito),
         });
         assert!(text.starts_with("Ты — Алина, консультант магазина «Диван-Сити» (город: Казань). Ты отвечаешь покупателям в Avito."), "{text}");
-        for part in ["в ₽", "https://example.ru/catalog", "https://wa.me/79990001122"] {
+        for part in [
+            "в ₽",
+            "https://example.ru/catalog",
+            "https://wa.me/79990001122",
+        ] {
             assert!(text.contains(part), "{part} in {text}");
         }
         assert!(!text.contains('{'), "no placeholder left: {text}");
@@ -175,13 +179,18 @@ mod tests {
                 channel,
             })
         };
-        assert_eq!(fill(Language::En, None), "a consultant|Sofa Town||WhatsApp|||₽");
+        assert_eq!(
+            fill(Language::En, None),
+            "a consultant|Sofa Town||WhatsApp|||₽"
+        );
         assert_eq!(
             fill(Language::Ru, Some(ChannelKind::TelegramBot)),
             "консультант|Sofa Town||Telegram|||₽"
         );
         assert_eq!(
-            fill(Language::Ru, Some(ChannelKind::Email)).split('|').nth(3),
+            fill(Language::Ru, Some(ChannelKind::Email))
+                .split('|')
+                .nth(3),
             Some("e-mail")
         );
     }
@@ -204,7 +213,15 @@ mod tests {
 
     #[test]
     fn currencies_are_written_as_symbols() {
-        for (given, shown) in [("RUB", "₽"), ("руб.", "₽"), ("", "₽"), ("KZT", "₸"), ("usd", "$"), ("UZS", "сўм"), ("CHF", "CHF")] {
+        for (given, shown) in [
+            ("RUB", "₽"),
+            ("руб.", "₽"),
+            ("", "₽"),
+            ("KZT", "₸"),
+            ("usd", "$"),
+            ("UZS", "сўм"),
+            ("CHF", "CHF"),
+        ] {
             assert_eq!(currency_symbol(given), shown, "{given}");
         }
     }

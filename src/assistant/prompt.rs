@@ -66,7 +66,9 @@ pub fn build(input: &PromptInput<'_>) -> Prompt {
     let budget = (input.context_tokens.saturating_sub(input.max_tokens)) as usize;
     let mut system = format!("{}\n\n{}", input.persona.trim(), rules(input.language));
     if let Some(listing) = input.listing {
-        system.push_str(&format!("\n\nThe customer writes about this listing: {listing}"));
+        system.push_str(&format!(
+            "\n\nThe customer writes about this listing: {listing}"
+        ));
     }
     let newest = input.history.last();
     let mut used = estimate_tokens(&system) + newest.map_or(0, |t| estimate_tokens(&t.text));
@@ -137,7 +139,10 @@ pub fn read_answer(text: &str) -> Answer {
             .get(..HANDOFF.len())
             .is_some_and(|head| head.eq_ignore_ascii_case(HANDOFF))
         {
-            let reason = line[HANDOFF.len()..].trim().trim_end_matches(['*', '`', '"']).trim();
+            let reason = line[HANDOFF.len()..]
+                .trim()
+                .trim_end_matches(['*', '`', '"'])
+                .trim();
             return Answer::Handoff(reason.to_owned());
         }
     }
@@ -147,9 +152,20 @@ pub fn read_answer(text: &str) -> Answer {
 /// Words with which a customer asks for a person; such a message goes to a
 /// person without asking the model.
 const ASKS_FOR_PERSON: &[&str] = &[
-    "оператор", "менеджер", "живой человек", "живым человеком", "позовите человека", "с человеком",
-    "human", "real person", "operator", "manager", "live agent", "менеджерге",
-    "operatorga", "menejer",
+    "оператор",
+    "менеджер",
+    "живой человек",
+    "живым человеком",
+    "позовите человека",
+    "с человеком",
+    "human",
+    "real person",
+    "operator",
+    "manager",
+    "live agent",
+    "менеджерге",
+    "operatorga",
+    "menejer",
 ];
 
 pub fn asks_for_person(text: &str) -> bool {
@@ -177,7 +193,11 @@ mod tests {
 
     #[test]
     fn persona_rules_rows_and_the_conversation_in_order() {
-        let history = [turn(true, "Здравствуйте"), turn(false, "Добрый день!"), turn(true, "Сколько стоит диван Честер?")];
+        let history = [
+            turn(true, "Здравствуйте"),
+            turn(false, "Добрый день!"),
+            turn(true, "Сколько стоит диван Честер?"),
+        ];
         let rows = [row(7, "Название: Диван Честер; Цена: 45990")];
         let p = build(&PromptInput {
             persona: "Ты — Алина.",
@@ -189,9 +209,18 @@ mod tests {
             max_tokens: 400,
         });
         let roles: Vec<Role> = p.messages.iter().map(|m| m.role).collect();
-        assert_eq!(roles, [Role::System, Role::User, Role::Assistant, Role::User]);
+        assert_eq!(
+            roles,
+            [Role::System, Role::User, Role::Assistant, Role::User]
+        );
         let system = &p.messages[0].content;
-        for part in ["Ты — Алина.", "answer in Russian", "HANDOFF:", "- Название: Диван Честер; Цена: 45990", "listing: Диван Честер"] {
+        for part in [
+            "Ты — Алина.",
+            "answer in Russian",
+            "HANDOFF:",
+            "- Название: Диван Честер; Цена: 45990",
+            "listing: Диван Честер",
+        ] {
             assert!(system.contains(part), "{part} in {system}");
         }
         assert_eq!(p.rows, rows);
@@ -201,9 +230,13 @@ mod tests {
     #[test]
     fn the_oldest_turns_and_extra_rows_go_when_the_context_is_small() {
         let long = "слово ".repeat(100);
-        let mut history: Vec<Turn> = (0..20).map(|i| turn(i % 2 == 0, &format!("{i} {long}"))).collect();
+        let mut history: Vec<Turn> = (0..20)
+            .map(|i| turn(i % 2 == 0, &format!("{i} {long}")))
+            .collect();
         history.push(turn(true, "А доставка?"));
-        let rows: Vec<UsedRow> = (0..50).map(|i| row(i, &format!("Товар {i}; {long}"))).collect();
+        let rows: Vec<UsedRow> = (0..50)
+            .map(|i| row(i, &format!("Товар {i}; {long}")))
+            .collect();
         let p = build(&PromptInput {
             persona: "P",
             language: Lang::Ru,
@@ -215,12 +248,26 @@ mod tests {
         });
         let total: usize = p.messages.iter().map(|m| estimate_tokens(&m.content)).sum();
         assert!(total <= 2048 - 256, "fits: {total}");
-        assert!(p.turns < history.len() && p.turns >= 2, "some turns dropped: {}", p.turns);
-        assert_eq!(p.messages.last().map(|m| m.content.as_str()), Some("А доставка?"));
+        assert!(
+            p.turns < history.len() && p.turns >= 2,
+            "some turns dropped: {}",
+            p.turns
+        );
+        assert_eq!(
+            p.messages.last().map(|m| m.content.as_str()),
+            Some("А доставка?")
+        );
         let kept: Vec<&str> = p.messages[1..].iter().map(|m| m.content.as_str()).collect();
-        let expected: Vec<&str> = history[history.len() - p.turns..].iter().map(|t| t.text.as_str()).collect();
+        let expected: Vec<&str> = history[history.len() - p.turns..]
+            .iter()
+            .map(|t| t.text.as_str())
+            .collect();
         assert_eq!(kept, expected, "the newest turns are kept, in order");
-        assert!(!p.rows.is_empty() && p.rows.len() < rows.len(), "best rows kept: {}", p.rows.len());
+        assert!(
+            !p.rows.is_empty() && p.rows.len() < rows.len(),
+            "best rows kept: {}",
+            p.rows.len()
+        );
         assert_eq!(p.rows[0].id, 0, "best first");
     }
 
@@ -243,10 +290,23 @@ mod tests {
 
     #[test]
     fn handoffs_are_read_however_the_model_wraps_them() {
-        assert_eq!(read_answer("HANDOFF: asks about a refund"), Answer::Handoff("asks about a refund".into()));
-        assert_eq!(read_answer("**handoff: off-topic**"), Answer::Handoff("off-topic".into()));
-        assert_eq!(read_answer("Sorry.\nHANDOFF: unsure"), Answer::Handoff("unsure".into()));
-        assert_eq!(read_answer("  Диван стоит 45 990 ₽.  "), Answer::Reply("Диван стоит 45 990 ₽.".into()));
+        for (text, read) in [
+            (
+                "HANDOFF: asks about a refund",
+                Answer::Handoff("asks about a refund".into()),
+            ),
+            (
+                "**handoff: off-topic**",
+                Answer::Handoff("off-topic".into()),
+            ),
+            ("Sorry.\nHANDOFF: unsure", Answer::Handoff("unsure".into())),
+            (
+                "  Диван стоит 45 990 ₽.  ",
+                Answer::Reply("Диван стоит 45 990 ₽.".into()),
+            ),
+        ] {
+            assert_eq!(read_answer(text), read, "{text:?}");
+        }
         assert!(asks_for_person("Позовите, пожалуйста, живого менеджера"));
         assert!(asks_for_person("Can I talk to a real person?"));
         assert!(!asks_for_person("Сколько стоит доставка?"));

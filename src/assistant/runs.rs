@@ -95,11 +95,12 @@ pub async fn current_draft(
 
 /// A person used or dismissed the draft.
 pub async fn dismiss(db: impl SqliteExecutor<'_>, run_id: i64) -> Result<()> {
-    let changed = sqlx::query("UPDATE assistant_runs SET dismissed = 1 WHERE id = ?1 AND outcome = 'draft'")
-        .bind(run_id)
-        .execute(db)
-        .await?
-        .rows_affected();
+    let changed =
+        sqlx::query("UPDATE assistant_runs SET dismissed = 1 WHERE id = ?1 AND outcome = 'draft'")
+            .bind(run_id)
+            .execute(db)
+            .await?
+            .rows_affected();
     if changed == 0 {
         return Err(Error::not_found("draft", run_id));
     }

@@ -259,7 +259,10 @@ mod tests {
             .expect("always on");
         assert_eq!(p.start, at(tz, 2026, 3, 29, 0, 0));
         assert_eq!(p.end - p.start, 23 * 3_600_000, "the day clocks go forward");
-        assert_eq!(active_at(AutoReplyMode::Off, &nights_and_weekends(), tz, p.start), None);
+        assert_eq!(
+            active_at(AutoReplyMode::Off, &nights_and_weekends(), tz, p.start),
+            None
+        );
     }
 
     #[test]

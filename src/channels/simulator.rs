@@ -163,11 +163,13 @@ impl Simulator {
         .bind(&customer)
         .fetch_optional(&mut *tx)
         .await?;
-        sqlx::query("DELETE FROM simulator_transcript WHERE channel_account_id = ?1 AND customer = ?2")
-            .bind(self.account_id)
-            .bind(&customer)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "DELETE FROM simulator_transcript WHERE channel_account_id = ?1 AND customer = ?2",
+        )
+        .bind(self.account_id)
+        .bind(&customer)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         tracing::info!(conversation_id = ?conversation, "Test chat customer reset");
         Ok(conversation)
@@ -175,10 +177,12 @@ impl Simulator {
 
     /// The project the Test chat speaks for.
     pub async fn project(&self) -> Result<Option<i64>> {
-        Ok(sqlx::query_scalar("SELECT project_id FROM channel_accounts WHERE id = ?1")
-            .bind(self.account_id)
-            .fetch_one(self.store.pool())
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT project_id FROM channel_accounts WHERE id = ?1")
+                .bind(self.account_id)
+                .fetch_one(self.store.pool())
+                .await?,
+        )
     }
 
     /// Makes the Test chat speak for `project_id` (its persona, catalogue and schedule).

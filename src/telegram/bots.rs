@@ -62,7 +62,7 @@ impl Telegram {
         let now = self.shared.clock.now_ms();
 
         {
-            let mut conn = self.shared.store.pool().acquire().await?;
+            let mut conn = self.shared.store.conn().await?;
             let elsewhere: Option<String> = sqlx::query_scalar(
                 "SELECT p.name FROM channel_accounts a JOIN projects p ON p.bot_account_id = a.id
                  WHERE a.kind = 'telegram_bot' AND a.external_id = ?1 AND p.id != ?2",

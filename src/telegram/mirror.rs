@@ -194,7 +194,10 @@ pub async fn enqueue_conversation_notice(
                 bot_account_id: target.bot_account_id,
                 notice
             }),
-            format!("{NOTICE_JOB}:conversation:{conversation_id}:{now}:{:016x}", fastrand::u64(..)),
+            format!(
+                "{NOTICE_JOB}:conversation:{conversation_id}:{now}:{:016x}",
+                fastrand::u64(..)
+            ),
             topic_destination(conversation_id),
         )
         .rate_keys([group_key(target.chat_id), bot_key(target.bot_account_id)]),

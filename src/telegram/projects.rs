@@ -340,7 +340,7 @@ impl Telegram {
     }
 
     pub async fn list_projects(&self) -> Result<Vec<Project>> {
-        let mut conn = self.shared.store.pool().acquire().await?;
+        let mut conn = self.shared.store.conn().await?;
         let rows: Vec<ProjectRow> =
             sqlx::query_as(project_select!("ORDER BY p.name COLLATE NOCASE, p.id"))
                 .fetch_all(&mut *conn)
@@ -353,12 +353,12 @@ impl Telegram {
     }
 
     pub async fn project(&self, id: i64) -> Result<Project> {
-        let mut conn = self.shared.store.pool().acquire().await?;
+        let mut conn = self.shared.store.conn().await?;
         load_project(&mut conn, id).await
     }
 
     pub async fn channel_accounts(&self) -> Result<Vec<ChannelAccount>> {
-        let mut conn = self.shared.store.pool().acquire().await?;
+        let mut conn = self.shared.store.conn().await?;
         accounts_of(&mut conn, None).await
     }
 

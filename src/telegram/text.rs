@@ -164,8 +164,12 @@ pub fn held(lang: Language) -> String {
 pub fn draft(lang: Language, text: &str) -> String {
     let text = truncate(text, 3500);
     match lang {
-        Language::Ru => format!("💡 Черновик ассистента (клиенту не отправлен):\n\n{text}\n\nОтветьте в этой теме — ответ уйдёт клиенту."),
-        Language::En => format!("💡 The assistant's draft (not sent to the customer):\n\n{text}\n\nReply in this topic and it goes to the customer."),
+        Language::Ru => format!(
+            "💡 Черновик ассистента (клиенту не отправлен):\n\n{text}\n\nОтветьте в этой теме — ответ уйдёт клиенту."
+        ),
+        Language::En => format!(
+            "💡 The assistant's draft (not sent to the customer):\n\n{text}\n\nReply in this topic and it goes to the customer."
+        ),
     }
 }
 

@@ -229,12 +229,7 @@ impl TopicJobs {
         conversation_id: i64,
         paid: &mut bool,
     ) -> Result<TopicRow, JobError> {
-        let mut conn = self
-            .store
-            .pool()
-            .acquire()
-            .await
-            .map_err(|e| retry(e.into()))?;
+        let mut conn = self.store.conn().await.map_err(retry)?;
         if let Some(topic) = topic_of(&mut conn, conversation_id).await.map_err(retry)?
             && topic.chat_id == target.chat_id
         {
@@ -372,12 +367,7 @@ impl TopicJobs {
 
     async fn mirror(&self, job: &Job) -> Result<(), JobError> {
         let MirrorPayload { message_id } = payload(job)?;
-        let mut conn = self
-            .store
-            .pool()
-            .acquire()
-            .await
-            .map_err(|e| retry(e.into()))?;
+        let mut conn = self.store.conn().await.map_err(retry)?;
         let Some(row) = load_row(&mut conn, message_id).await.map_err(retry)? else {
             return Ok(());
         };
@@ -464,7 +454,7 @@ impl TopicJobs {
         .fetch_all(self.store.pool())
         .await?;
         let mut size = first.text.chars().count() + 64;
-        let mut conn = self.store.pool().acquire().await?;
+        let mut conn = self.store.conn().await?;
         for (job_id, payload) in waiting {
             let Ok(MirrorPayload { message_id }) = serde_json::from_str(&payload) else {
                 break;
@@ -631,12 +621,7 @@ impl TopicJobs {
             conversation_id,
             action,
         } = payload(job)?;
-        let mut conn = self
-            .store
-            .pool()
-            .acquire()
-            .await
-            .map_err(|e| retry(e.into()))?;
+        let mut conn = self.store.conn().await.map_err(retry)?;
         let Some(target) = target_for(&mut conn, conversation_id)
             .await
             .map_err(retry)?
@@ -711,8 +696,10 @@ impl TopicJobs {
         let gate = self.enter(notice.chat_id).await?;
         let outcome = async {
             if let Some(conversation_id) = notice.conversation_id {
-                let mut conn = self.store.pool().acquire().await.map_err(|e| retry(e.into()))?;
-                let target = target_for(&mut conn, conversation_id).await.map_err(retry)?;
+                let mut conn = self.store.conn().await.map_err(retry)?;
+                let target = target_for(&mut conn, conversation_id)
+                    .await
+                    .map_err(retry)?;
                 drop(conn);
                 // The project lost its work group, or moved to another one.
                 let Some(target) = target.filter(|t| t.chat_id == notice.chat_id) else {

@@ -4,6 +4,7 @@
 //! one transaction; a refused upload leaves it as it was.
 
 pub mod parse;
+mod pdf;
 
 use sqlx::{FromRow, SqliteConnection};
 
@@ -69,7 +70,12 @@ pub async fn import(
         .fetch_optional(store.pool())
         .await?;
     exists.ok_or_else(|| Error::not_found("project", project_id))?;
-    let name = file_name.rsplit(['/', '\\']).next().unwrap_or_default().trim().to_owned();
+    let name = file_name
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
     let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
     progress(bus, project_id, ImportStage::Parsing, 0, 1);
     let parsed = {
@@ -135,7 +141,12 @@ pub async fn import(
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    tracing::info!(project_id, rows = total, format = parsed.format.as_str(), "catalogue imported");
+    tracing::info!(
+        project_id,
+        rows = total,
+        format = parsed.format.as_str(),
+        "catalogue imported"
+    );
     progress(bus, project_id, ImportStage::Done, total, total);
     let catalogue = get(store, project_id)
         .await?
@@ -193,9 +204,9 @@ pub async fn remove(store: &Store, project_id: i64) -> Result<()> {
 /// Words rarely worth searching for.
 const STOP_WORDS: &[&str] = &[
     "и", "в", "во", "на", "с", "со", "а", "но", "по", "за", "из", "к", "у", "о", "об", "от", "до",
-    "не", "ли", "же", "бы", "как", "что", "это", "есть", "вас", "вы", "мне", "я", "мы", "он", "она",
-    "the", "a", "an", "is", "are", "do", "you", "have", "of", "to", "in", "on", "for", "it", "and",
-    "or", "can", "i", "me", "my", "your", "how", "what",
+    "не", "ли", "же", "бы", "как", "что", "это", "есть", "вас", "вы", "мне", "я", "мы", "он",
+    "она", "the", "a", "an", "is", "are", "do", "you", "have", "of", "to", "in", "on", "for", "it",
+    "and", "or", "can", "i", "me", "my", "your", "how", "what",
 ];
 
 /// An FTS query matching any word of `text`, each cut to a stem-like prefix

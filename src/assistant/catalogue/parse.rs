@@ -28,7 +28,7 @@
 
 use std::fmt;
 use std::io::Cursor;
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::panic::catch_unwind;
 
 use calamine::{Data, ExcelDateTime, Range, Reader, SheetType, Xls, Xlsx, XlsxError};
 
@@ -135,7 +135,7 @@ pub enum ParseError {
 }
 
 impl ParseError {
-    fn unreadable(format: Format, reason: impl Into<String>) -> Self {
+    pub(super) fn unreadable(format: Format, reason: impl Into<String>) -> Self {
         ParseError::Unreadable {
             format,
             reason: reason.into(),
@@ -174,7 +174,7 @@ pub fn parse(
     }
     let mut out = Builder::new(progress);
     let (format, columns) = match named {
-        Format::Pdf => parse_pdf(bytes, &mut out)?,
+        Format::Pdf => super::pdf::parse_pdf(bytes, &mut out)?,
         Format::Csv => parse_csv(bytes, &mut out)?,
         Format::Xlsx | Format::Xls => parse_workbook(named, bytes, &mut out)?,
     };
@@ -202,10 +202,10 @@ pub fn parse(
 }
 
 /// Collects rows under the limits and passes progress on.
-struct Builder<'p> {
-    rows: Vec<Row>,
-    warnings: Vec<String>,
-    truncated: bool,
+pub(super) struct Builder<'p> {
+    pub(super) rows: Vec<Row>,
+    pub(super) warnings: Vec<String>,
+    pub(super) truncated: bool,
     cut_cells: usize,
     total: usize,
     progress: &'p mut dyn FnMut(usize, usize),
@@ -223,13 +223,13 @@ impl<'p> Builder<'p> {
         }
     }
 
-    fn report(&mut self, done: usize, total: usize) {
+    pub(super) fn report(&mut self, done: usize, total: usize) {
         self.total = total;
         (self.progress)(done, total);
     }
 
     /// The cell trimmed and cut to [`MAX_CELL_CHARS`].
-    fn cell(&mut self, raw: &str) -> String {
+    pub(super) fn cell(&mut self, raw: &str) -> String {
         let text = raw.trim();
         let mut rest = text.char_indices().skip(MAX_CELL_CHARS - 1);
         match (rest.next(), rest.next()) {
@@ -267,7 +267,7 @@ impl<'p> Builder<'p> {
         true
     }
 
-    fn push(&mut self, sheet: Option<&str>, cells: Vec<String>, header: &[String]) {
+    pub(super) fn push(&mut self, sheet: Option<&str>, cells: Vec<String>, header: &[String]) {
         if self.rows.len() >= MAX_ROWS {
             self.truncated = true;
             return;
@@ -306,7 +306,7 @@ fn row_text(cells: &[String], header: &[String]) -> String {
     parts.join("; ")
 }
 
-fn one_line(text: &str) -> String {
+pub(super) fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
@@ -555,102 +555,6 @@ fn date_time(dt: &ExcelDateTime) -> String {
         format!("{year:04}-{month:02}-{day:02}")
     } else {
         format!("{year:04}-{month:02}-{day:02} {time}")
-    }
-}
-
-// ---- PDF ----------------------------------------------------------------
-
-fn parse_pdf(bytes: &[u8], out: &mut Builder) -> Result<(Format, Vec<String>), ParseError> {
-    let unreadable = |reason: String| ParseError::unreadable(Format::Pdf, reason);
-    let mut doc = catch_unwind(|| pdf_extract::Document::load_mem(bytes))
-        .map_err(|_| unreadable("the file is damaged".to_owned()))?
-        .map_err(|e| unreadable(format!("the file is damaged or not a PDF ({e})")))?;
-    if doc.is_encrypted() {
-        return Err(unreadable(
-            "the PDF is password-protected; remove the password (or print it to a new PDF) and upload it again"
-                .to_owned(),
-        ));
-    }
-    let pages = doc.get_pages();
-    // A page this fails on is left as it is; extraction then reports it.
-    catch_unwind(AssertUnwindSafe(|| {
-        pages
-            .values()
-            .for_each(|&id| spell_out_next_line(&mut doc, id))
-    }))
-    .ok();
-    let pages: Vec<u32> = pages.into_keys().collect();
-    out.report(0, pages.len());
-    let mut failed = Vec::new();
-    for (i, &page) in pages.iter().enumerate() {
-        let mut text = String::new();
-        let extracted = catch_unwind(AssertUnwindSafe(|| {
-            let mut sink = pdf_extract::PlainTextOutput::new(&mut text);
-            pdf_extract::output_doc_page(&doc, &mut sink, page)
-        }));
-        if let Ok(Ok(())) = extracted {
-            let sheet = format!("Page {page}");
-            for line in text.lines().map(one_line).filter(|l| !l.is_empty()) {
-                let cell = out.cell(&line);
-                out.push(Some(&sheet), vec![cell], &[]);
-            }
-        } else {
-            failed.push(page.to_string());
-        }
-        out.report(i + 1, pages.len());
-        if out.truncated {
-            break;
-        }
-    }
-    if !failed.is_empty() {
-        if out.rows.is_empty() {
-            return Err(unreadable(format!(
-                "its text could not be extracted ({} of {} pages failed)",
-                failed.len(),
-                pages.len()
-            )));
-        }
-        out.warnings.push(format!(
-            "PDF page(s) {} could not be read and were skipped",
-            failed.join(", ")
-        ));
-    }
-    Ok((Format::Pdf, Vec::new()))
-}
-
-/// Rewrites the page's `'` and `"` operators (move to the next line, then
-/// show text), which PostScript converters such as Ghostscript write, as the
-/// `T*` and `Tj` they stand for: the text extractor skips them otherwise.
-fn spell_out_next_line(doc: &mut pdf_extract::Document, page_id: pdf_extract::ObjectId) {
-    use pdf_extract::content::{Content, Operation};
-    let Ok(raw) = doc.get_page_content(page_id) else {
-        return;
-    };
-    if !raw.iter().any(|&b| b == b'\'' || b == b'"') {
-        return;
-    }
-    let Ok(content) = Content::decode(&raw) else {
-        return;
-    };
-    let mut operations = Vec::with_capacity(content.operations.len() * 2);
-    for op in content.operations {
-        let (spacing, text) = match (op.operator.as_str(), op.operands.as_slice()) {
-            ("'", [text]) => (None, text.clone()),
-            ("\"", [word, char, text]) => (Some((word.clone(), char.clone())), text.clone()),
-            _ => {
-                operations.push(op);
-                continue;
-            }
-        };
-        if let Some((word, char)) = spacing {
-            operations.push(Operation::new("Tw", vec![word]));
-            operations.push(Operation::new("Tc", vec![char]));
-        }
-        operations.push(Operation::new("T*", vec![]));
-        operations.push(Operation::new("Tj", vec![text]));
-    }
-    if let Ok(encoded) = (Content { operations }).encode() {
-        doc.change_page_content(page_id, encoded).ok();
     }
 }
 
