@@ -77,9 +77,9 @@ pub async fn enqueue_inbound(
         return Ok(());
     };
     let test_chat = kind == ChannelKind::Simulator.as_str();
-    if !config::is_active(&mut *db, project_id).await?
-        && !(test_chat && config::model_chosen(&mut *db).await?)
-    {
+    let answers = config::is_active(&mut *db, project_id).await?
+        || (test_chat && config::model_chosen(&mut *db).await?);
+    if !answers {
         return Ok(());
     }
     let mut job = NewJob::new(
