@@ -8,6 +8,7 @@ import { TestChatPanel } from "./components/TestChatPanel";
 import { ProjectsView } from "./components/ProjectsView";
 import { MailboxesView } from "./components/MailboxesView";
 import { AvitoView } from "./components/AvitoView";
+import { AssistantView } from "./components/AssistantView";
 import { useStatusCounts } from "./hooks";
 import { useConversation } from "./useConversation";
 
@@ -41,8 +42,10 @@ export default function App() {
         <ProjectsView />
       ) : view === "mailboxes" ? (
         <MailboxesView />
-      ) : (
+      ) : view === "avito" ? (
         <AvitoView />
+      ) : (
+        <AssistantView onOpenProjects={() => setView("projects")} />
       )}
     </div>
   );

@@ -3,20 +3,33 @@
 import { commands as engineCommands, events as engineEvents } from "./bindings";
 import type {
   ApiError,
+  AssistantMode,
+  AssistantSettingsInput,
   Attachment,
+  AutoReplyMode,
   AvitoInput,
   AvitoProblem,
   AvitoState,
   BotInput,
   BotState,
   ConversationFilter,
+  CatalogueProblem,
   ConversationStatus,
   EngineEvent,
+  GuardMode,
+  ImportStage,
+  LlmProblem,
+  LlmProvider,
+  LlmSettingsInput,
   MailboxInput,
   MailboxState,
   MailProblem,
   MailSecurity,
   ProjectInput,
+  TestChatInput,
+  Weekday,
+  WhitelistEntry,
+  WhitelistKind,
   WorkGroupProblem,
 } from "./bindings";
 import { createMockBackend, type MockOptions } from "./mock";
@@ -25,9 +38,14 @@ import { detectLanguage } from "./i18n/detect";
 export type {
   ApiError,
   AppInfo,
+  AssistantMode,
+  AssistantRun,
+  AssistantSettings,
+  AssistantSettingsInput,
   Attachment,
   AttachmentKind,
   AuthorKind,
+  AutoReplyMode,
   AvitoAccount,
   AvitoConnect,
   AvitoError,
@@ -36,6 +54,12 @@ export type {
   AvitoState,
   BotInput,
   BotState,
+  Catalogue,
+  CatalogueFormat,
+  CatalogueImport,
+  CataloguePage,
+  CatalogueProblem,
+  CatalogueRow,
   ChannelAccount,
   ChannelKind,
   ConnectionReport,
@@ -51,11 +75,18 @@ export type {
   Direction,
   EngineEvent,
   ErrorCode,
+  GuardMode,
   IdentityKind,
   ImportProgress,
+  ImportStage,
   IngestOutcome,
   Language as ProjectLanguage,
   Listing,
+  LlmModels,
+  LlmProblem,
+  LlmProvider,
+  LlmSettings,
+  LlmSettingsInput,
   MailError,
   MailProblem,
   MailSecurity,
@@ -66,11 +97,20 @@ export type {
   MailboxState,
   Message,
   Note,
+  OutboxGuard,
   Project,
   ProjectBot,
   ProjectInput,
+  RunOutcome,
+  ScheduleInterval,
   SimulatorEntry,
   StatusCounts,
+  TestChat,
+  TestChatInput,
+  UsedRow,
+  Weekday,
+  WhitelistEntry,
+  WhitelistKind,
   WorkGroup,
   WorkGroupCheck,
   WorkGroupProblem,
@@ -117,6 +157,35 @@ export const AVITO_PROBLEMS: readonly AvitoProblem[] = [
   "protocol",
   "duplicate",
 ];
+
+export const ASSISTANT_MODES: readonly AssistantMode[] = ["off", "drafts", "automatic"];
+
+export const AUTO_REPLY_MODES: readonly AutoReplyMode[] = ["off", "always", "schedule"];
+
+export const WEEKDAYS: readonly Weekday[] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+export const LLM_PROVIDERS: readonly LlmProvider[] = ["ollama", "openai_compatible"];
+
+export const LLM_PROBLEMS: readonly LlmProblem[] = [
+  "not_running", "unauthorized", "model_missing", "no_model", "timeout", "rate_limited", "bad_answer",
+];
+
+export const CATALOGUE_PROBLEMS: readonly CatalogueProblem[] = ["empty", "unsupported", "too_large", "unreadable", "no_rows"];
+
+export const IMPORT_STAGES: readonly ImportStage[] = ["reading", "parsing", "storing", "done", "failed"];
+
+export const GUARD_MODES: readonly GuardMode[] = ["off", "whitelist", "on"];
+
+export const WHITELIST_KINDS: readonly WhitelistKind[] = ["phone", "telegram_username", "telegram_user", "email", "avito_user"];
+
+/** Where Ollama listens unless told otherwise (the engine's default). */
+export const DEFAULT_OLLAMA_URL = "http://127.0.0.1:11434/v1";
+
+/** The largest catalogue file the engine reads. */
+export const MAX_CATALOGUE_BYTES = 20 * 1024 * 1024;
+
+/** The files a catalogue can be. */
+export const CATALOGUE_ACCEPT = ".pdf,.csv,.xlsx,.xls";
 
 export const MAIL_SECURITIES: readonly MailSecurity[] = ["tls", "starttls", "none"];
 
@@ -257,6 +326,37 @@ export const api = {
   searchContacts: (text: string) => unwrap(backend.commands.searchContacts(text)),
   /** Moves `other`'s conversations and identities to `keep`; resolves to the merged contact. */
   mergeContacts: (keep: number, other: number) => unwrap(backend.commands.mergeContacts(keep, other)),
+  /** A project's assistant, auto-reply and persona (the defaults when never saved). */
+  assistantSettings: (projectId: number) => unwrap(backend.commands.assistantSettings(projectId)),
+  saveAssistantSettings: (projectId: number, input: AssistantSettingsInput) =>
+    unwrap(backend.commands.saveAssistantSettings(projectId, input)),
+  llmSettings: () => unwrap(backend.commands.llmSettings()),
+  saveLlmSettings: (input: LlmSettingsInput) => unwrap(backend.commands.saveLlmSettings(input)),
+  /** The models of the stored server, or of `input` while it is being typed in. */
+  llmModels: (input: LlmSettingsInput | null) => unwrap(backend.commands.llmModels(input)),
+  /** Imported, or refused with the reason (a refusal is an answer, not a failure). */
+  importCatalogue: (projectId: number, fileName: string, base64: string) =>
+    unwrap(backend.commands.importCatalogue(projectId, fileName, base64)),
+  getCatalogue: (projectId: number) => unwrap(backend.commands.getCatalogue(projectId)),
+  catalogueRows: (projectId: number, search: string | null, offset: number, limit: number) =>
+    unwrap(backend.commands.catalogueRows(projectId, search, offset, limit)),
+  removeCatalogue: (projectId: number) => unwrap(backend.commands.removeCatalogue(projectId)),
+  outboxGuard: () => unwrap(backend.commands.outboxGuard()),
+  setOutboxGuard: (mode: GuardMode, includePeople: boolean) =>
+    unwrap(backend.commands.setOutboxGuard(mode, includePeople)),
+  allowRecipient: (entry: WhitelistEntry) => unwrap(backend.commands.allowRecipient(entry)),
+  disallowRecipient: (entry: WhitelistEntry) => unwrap(backend.commands.disallowRecipient(entry)),
+  /** Sends a reply the outbox guard holds, whatever the guard says. */
+  sendHeldReply: (messageId: number) => unwrap(backend.commands.sendHeldReply(messageId)),
+  assistantRuns: (conversationId: number) => unwrap(backend.commands.assistantRuns(conversationId)),
+  /** The reply the assistant suggests in a conversation now, if any. */
+  assistantDraft: (conversationId: number) => unwrap(backend.commands.assistantDraft(conversationId)),
+  dismissDraft: (runId: number) => unwrap(backend.commands.dismissDraft(runId)),
+  testChat: () => unwrap(backend.commands.testChat()),
+  setTestChatProject: (projectId: number | null) => unwrap(backend.commands.setTestChatProject(projectId)),
+  testChatWrite: (input: TestChatInput) => unwrap(backend.commands.testChatWrite(input)),
+  /** Forgets a Test chat customer's transcript and conversation. */
+  resetTestChat: (customer: string) => unwrap(backend.commands.resetTestChat(customer)),
 };
 
 /**

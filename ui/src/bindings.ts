@@ -52,6 +52,28 @@ export const commands = {
 	pollAvito: (accountId: number) => typedError<null, ApiError>(__TAURI_INVOKE("poll_avito", { accountId })),
 	searchContacts: (text: string) => typedError<ContactMatch[], ApiError>(__TAURI_INVOKE("search_contacts", { text })),
 	mergeContacts: (keep: number, other: number) => typedError<Contact, ApiError>(__TAURI_INVOKE("merge_contacts", { keep, other })),
+	assistantSettings: (projectId: number) => typedError<AssistantSettings, ApiError>(__TAURI_INVOKE("assistant_settings", { projectId })),
+	saveAssistantSettings: (projectId: number, input: AssistantSettingsInput) => typedError<AssistantSettings, ApiError>(__TAURI_INVOKE("save_assistant_settings", { projectId, input })),
+	llmSettings: () => typedError<LlmSettings, ApiError>(__TAURI_INVOKE("llm_settings")),
+	saveLlmSettings: (input: LlmSettingsInput) => typedError<LlmSettings, ApiError>(__TAURI_INVOKE("save_llm_settings", { input })),
+	llmModels: (input: LlmSettingsInput | null) => typedError<LlmModels, ApiError>(__TAURI_INVOKE("llm_models", { input })),
+	/**  A catalogue file chosen in the window, as base64. */
+	importCatalogue: (projectId: number, fileName: string, base64: string) => typedError<CatalogueImport, ApiError>(__TAURI_INVOKE("import_catalogue", { projectId, fileName, base64 })),
+	getCatalogue: (projectId: number) => typedError<Catalogue | null, ApiError>(__TAURI_INVOKE("get_catalogue", { projectId })),
+	catalogueRows: (projectId: number, search: string | null, offset: number, limit: number) => typedError<CataloguePage, ApiError>(__TAURI_INVOKE("catalogue_rows", { projectId, search, offset, limit })),
+	removeCatalogue: (projectId: number) => typedError<null, ApiError>(__TAURI_INVOKE("remove_catalogue", { projectId })),
+	outboxGuard: () => typedError<OutboxGuard, ApiError>(__TAURI_INVOKE("outbox_guard")),
+	setOutboxGuard: (mode: GuardMode, includePeople: boolean) => typedError<OutboxGuard, ApiError>(__TAURI_INVOKE("set_outbox_guard", { mode, includePeople })),
+	allowRecipient: (entry: WhitelistEntry) => typedError<OutboxGuard, ApiError>(__TAURI_INVOKE("allow_recipient", { entry })),
+	disallowRecipient: (entry: WhitelistEntry) => typedError<OutboxGuard, ApiError>(__TAURI_INVOKE("disallow_recipient", { entry })),
+	sendHeldReply: (messageId: number) => typedError<OutboxGuard, ApiError>(__TAURI_INVOKE("send_held_reply", { messageId })),
+	assistantRuns: (conversationId: number) => typedError<AssistantRun[], ApiError>(__TAURI_INVOKE("assistant_runs", { conversationId })),
+	assistantDraft: (conversationId: number) => typedError<AssistantRun | null, ApiError>(__TAURI_INVOKE("assistant_draft", { conversationId })),
+	dismissDraft: (runId: number) => typedError<null, ApiError>(__TAURI_INVOKE("dismiss_draft", { runId })),
+	testChat: () => typedError<TestChat, ApiError>(__TAURI_INVOKE("test_chat")),
+	setTestChatProject: (projectId: number | null) => typedError<TestChat, ApiError>(__TAURI_INVOKE("set_test_chat_project", { projectId })),
+	testChatWrite: (input: TestChatInput) => typedError<IngestOutcome, ApiError>(__TAURI_INVOKE("test_chat_write", { input })),
+	resetTestChat: (customer: string) => typedError<null, ApiError>(__TAURI_INVOKE("reset_test_chat", { customer })),
 };
 
 /** Events */
@@ -71,6 +93,74 @@ export type AppInfo = {
 	dataDir: string,
 };
 
+/**  What the assistant does when a customer writes. */
+export type AssistantMode = 
+/**  Nothing. */
+"off" | 
+/**  Suggests a reply; a person sends or edits it. */
+"drafts" | 
+/**  Answers; hands the conversation to a person when unsure. */
+"automatic";
+
+export type AssistantRun = {
+	id: number,
+	conversationId: number,
+	triggerMessageId: number,
+	outcome: RunOutcome,
+	/**  The draft or answer; the reason of a handoff or failure. */
+	text: string,
+	language: string | null,
+	model: string | null,
+	catalogueRows: UsedRow[],
+	messageId: number | null,
+	dismissed: boolean,
+	createdAt: number,
+};
+
+/**  How a project answers on its own. */
+export type AssistantSettings = {
+	projectId: number,
+	mode: AssistantMode,
+	/**  The owner's persona; `None` uses the default template. */
+	persona: string | null,
+	/**
+	 *  The default template in the project's language (to show and to start
+	 *  editing from).
+	 */
+	defaultPersona: string,
+	agentName: string,
+	brand: string,
+	city: string,
+	whatsappLink: string,
+	catalogUrl: string,
+	currency: string,
+	autoReply: AutoReplyMode,
+	autoReplyText: string,
+	autoReplyDelayS: number,
+	schedule: ScheduleInterval[],
+	/**  IANA name; empty means this computer's time zone. */
+	timeZone: string,
+	/**  The zone the schedule is read in now (this computer's when empty). */
+	effectiveTimeZone: string,
+};
+
+/**  The editable part of [`AssistantSettings`]. */
+export type AssistantSettingsInput = {
+	mode: AssistantMode,
+	persona: string | null,
+	agentName: string,
+	brand: string,
+	city: string,
+	whatsappLink: string,
+	catalogUrl: string,
+	currency: string,
+	autoReply: AutoReplyMode,
+	autoReplyText: string,
+	autoReplyDelayS: number,
+	schedule: ScheduleInterval[],
+	timeZone: string,
+};
+
 export type Attachment = {
 	kind: AttachmentKind,
 	name: string,
@@ -83,6 +173,13 @@ export type AttachmentKind = "image" | "audio" | "video" | "file";
 
 /**  Who wrote a message. */
 export type AuthorKind = "customer" | "manager" | "operator" | "assistant" | "auto_reply";
+
+/**  When the auto-responder answers. */
+export type AutoReplyMode = "off" | 
+/**  Around the clock (one answer per conversation per day). */
+"always" | 
+/**  During the weekly intervals of the schedule. */
+"schedule";
 
 /**  A connected Avito account. */
 export type AvitoAccount = {
@@ -165,6 +262,52 @@ export type BotInput = {
 
 /**  How a connected Telegram bot is doing. */
 export type BotState = "connecting" | "online" | "offline" | "unauthorized" | "conflict" | "stopped";
+
+/**  A project's catalogue: the uploaded file and how many rows it gave. */
+export type Catalogue = {
+	projectId: number,
+	fileName: string,
+	format: CatalogueFormat,
+	size: number,
+	columns: string[],
+	rowCount: number,
+	importedAt: number,
+};
+
+export type CatalogueFormat = "pdf" | "csv" | "xlsx" | "xls";
+
+/**  What became of an uploaded catalogue. */
+export type CatalogueImport = 
+/**  It replaced the project's catalogue. */
+{ result: "imported"; catalogue: Catalogue } | 
+/**  It was refused; the catalogue before it stays. */
+{ result: "refused"; problem: CatalogueProblem; 
+/**  The reader's own words, for the curious. */
+detail: string; 
+/**  The size limit, for `too_large`. */
+max_bytes: number };
+
+export type CataloguePage = {
+	total: number,
+	rows: CatalogueRow[],
+};
+
+/**  Why an uploaded catalogue was not taken. */
+export type CatalogueProblem = "empty" | 
+/**  Not a PDF, CSV, XLSX or XLS file. */
+"unsupported" | "too_large" | 
+/**  Damaged, password-protected or not what its name says. */
+"unreadable" | 
+/**  Read, but nothing in it (a scanned PDF without text). */
+"no_rows";
+
+export type CatalogueRow = {
+	id: number,
+	position: number,
+	sheet: string | null,
+	cells: string[],
+	text: string,
+};
 
 /**  A connected account of any channel, as the project settings list them. */
 export type ChannelAccount = {
@@ -274,6 +417,14 @@ export type DomainEvent = { type: "conversation_changed"; conversation: Conversa
  *  changed (state, error, webhook).
  */
 { type: "avito_changed"; account_id: number } | 
+/**  A project's assistant or auto-reply settings changed. */
+{ type: "assistant_changed"; project_id: number } | 
+/**  The assistant drafted, answered, handed over or failed on a message. */
+{ type: "assistant_run"; run: AssistantRun } | 
+/**  How a catalogue upload is going. */
+{ type: "catalogue_progress"; project_id: number; stage: ImportStage; done: number; total: number } | 
+/**  The outbox guard, its whitelist or the replies it holds changed. */
+{ type: "guard_changed" } | 
 /**  Events were missed (the subscriber fell behind): reload what is shown. */
 { type: "resync" };
 
@@ -286,6 +437,15 @@ export type EngineEvent = DomainEvent;
  */
 export type ErrorCode = "not_found" | "invalid_input" | "conflict" | "unavailable" | "internal";
 
+/**  What the app may send on its own. */
+export type GuardMode = 
+/**  Nothing automatic leaves; it is held. */
+"off" | 
+/**  Only to listed recipients. */
+"whitelist" | 
+/**  Everything goes. */
+"on";
+
 /**  How a contact is known on a channel. */
 export type IdentityKind = "simulator" | "telegram_user" | "telegram_username" | "avito_user" | "email" | "phone" | "whatsapp";
 
@@ -294,6 +454,9 @@ export type ImportProgress = {
 	done: number,
 	total: number,
 };
+
+/**  Where a catalogue upload is. */
+export type ImportStage = "reading" | "parsing" | "storing" | "done" | "failed";
 
 export type IngestOutcome = {
 	conversationId: number,
@@ -311,6 +474,59 @@ export type Listing = {
 	price: string | null,
 	url: string | null,
 	imageUrl: string | null,
+};
+
+/**  The models a server offers, or why they could not be listed. */
+export type LlmModels = {
+	models: string[],
+	problem: LlmProblem | null,
+	/**  The server's own words, when it gave any. */
+	detail: string | null,
+};
+
+/**  Why the language model could not answer. */
+export type LlmProblem = 
+/**  Nothing listens at the address (Ollama not started). */
+"not_running" | 
+/**  The key was refused. */
+"unauthorized" | 
+/**  The server does not have the chosen model. */
+"model_missing" | 
+/**  No model is chosen. */
+"no_model" | 
+/**  It did not answer in time. */
+"timeout" | 
+/**  It is busy or limits requests; try later. */
+"rate_limited" | 
+/**  It answered with an error or something unreadable. */
+"bad_answer";
+
+export type LlmProvider = 
+/**  Ollama on this computer (or another one on the network). */
+"ollama" | 
+/**  Any server speaking OpenAI's chat completions API, with a key. */
+"openai_compatible";
+
+/**  The language model the assistant talks to. The key itself is never shown. */
+export type LlmSettings = {
+	provider: LlmProvider,
+	baseUrl: string,
+	model: string,
+	hasKey: boolean,
+	contextTokens: number,
+	maxTokens: number,
+	temperature: number | null,
+};
+
+export type LlmSettingsInput = {
+	provider: LlmProvider,
+	baseUrl: string,
+	model: string,
+	/**  `None` keeps the stored key; `Some("")` removes it. */
+	apiKey: string | null,
+	contextTokens: number,
+	maxTokens: number,
+	temperature: number | null,
 };
 
 /**
@@ -434,6 +650,8 @@ export type Message = {
 	quoted: string | null,
 	/**  The e-mail also has an HTML body (see `message_html`). */
 	hasHtml: boolean,
+	/**  The outbox guard holds this reply: it goes when the guard allows it. */
+	held: boolean,
 };
 
 /**  An internal note on a conversation, never sent to the customer. */
@@ -443,6 +661,15 @@ export type Note = {
 	authorName: string,
 	text: string,
 	createdAt: number,
+};
+
+export type OutboxGuard = {
+	mode: GuardMode,
+	/**  Replies people write are guarded too. */
+	includePeople: boolean,
+	whitelist: WhitelistEntry[],
+	/**  Replies held now. */
+	held: number,
 };
 
 /**  A project: its operator bot, its work group and its sources. */
@@ -476,6 +703,20 @@ export type ProjectInput = {
 	language: Language,
 };
 
+/**  What the assistant did about a customer message. */
+export type RunOutcome = "draft" | "answered" | "handoff" | "failed";
+
+/**
+ *  A weekly interval: it starts on each of `days` at `start` (local time,
+ *  "HH:MM") and ends at `end`, on the next day when `end` is not after
+ *  `start` ("19:00"–"09:00" is a night; "00:00"–"00:00" a whole day).
+ */
+export type ScheduleInterval = {
+	days: Weekday[],
+	start: string,
+	end: string,
+};
+
 /**
  *  One line of the simulator's transcript, seen from the shop: `in` is what
  *  the simulated customer wrote, `out` a reply delivered to them.
@@ -496,6 +737,36 @@ export type StatusCounts = {
 	needsHuman: number,
 	closed: number,
 };
+
+/**  The Test chat: which project it speaks for. */
+export type TestChat = {
+	projectId: number | null,
+	accountId: number,
+};
+
+/**  A message a simulated customer writes in the Test chat. */
+export type TestChatInput = {
+	customer: string,
+	text: string,
+	/**  The channel the customer pretends to write on; `None` is the Test chat itself. */
+	channel: ChannelKind | null,
+};
+
+/**  A catalogue row as a prompt carried it. */
+export type UsedRow = {
+	id: number,
+	text: string,
+};
+
+export type Weekday = "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
+
+export type WhitelistEntry = {
+	kind: WhitelistKind,
+	value: string,
+};
+
+/**  How a listed recipient is known. */
+export type WhitelistKind = "telegram_user" | "telegram_username" | "phone" | "email" | "avito_user";
 
 export type WorkGroup = {
 	chatId: number,

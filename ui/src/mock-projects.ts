@@ -321,6 +321,11 @@ export function createMockProjects(core: MockCore, options: ProjectOptions) {
   return {
     commands: projectCommands,
     hasProject: (projectId: number) => projects.has(projectId),
+    /** A project's name and language (what the assistant's persona needs). */
+    info(projectId: number): { name: string; language: ProjectLanguage } | null {
+      const project = projects.get(projectId);
+      return project ? { name: project.name, language: project.language } : null;
+    },
     bindWorkGroup(projectId: number, title: string, check?: Partial<WorkGroupCheck>) {
       const project = findProject(projectId);
       if (project) bindGroup(project, title, check);

@@ -39,6 +39,8 @@ export type SeedMessage = {
   quoted?: string;
   /** The e-mail's HTML body, as the engine keeps it after sanitizing. */
   html?: string;
+  /** The outbox guard holds this reply (it is pending until released). */
+  held?: boolean;
 };
 
 export type SeedNote = {
@@ -241,7 +243,8 @@ export function seedData(locale: "ru" | "en"): SeedConversation[] {
           text: ru
             ? "Цена окончательная, но при покупке сегодня добавим замок в подарок."
             : "The price is final, but if you buy today we'll add a lock for free.",
-          delivery: "sent",
+          delivery: "pending",
+          held: true,
         },
       ],
     },

@@ -1,20 +1,26 @@
 // What the parts of the in-memory engine (mock.ts, mock-projects.ts,
-// mock-mail.ts, mock-avito.ts, mock-contacts.ts, mock-files.ts) share:
-// options, results and the state they all touch.
+// mock-mail.ts, mock-avito.ts, mock-contacts.ts, mock-files.ts,
+// mock-simulator.ts and the assistant's mock-assistant.ts, mock-catalogue.ts,
+// mock-guard.ts) share: options, results and the state they all touch.
 import type {
   ApiError,
+  Attachment,
+  AuthorKind,
   AvitoError,
   AvitoState,
   Backend,
   BotState,
   ChannelAccount,
   ChannelKind,
+  Contact,
+  ConversationStatus,
   ConversationSummary,
   EngineEvent,
   ErrorCode,
   ImportProgress,
   MailError,
   MailboxState,
+  Message,
   Result,
   WorkGroupCheck,
 } from "./api";
@@ -43,6 +49,13 @@ export type MockOptions = {
   mailProbeMs?: number;
   /** How long a new Avito account stays "connecting" (and a "Check now" takes). */
   avitoStartMs?: number;
+  /**
+   * How long the assistant "thinks" before it answers; an auto-reply goes
+   * twice as late (the demo does not wait the configured delay).
+   */
+  assistantDelayMs?: number;
+  /** How long each stage of a catalogue import takes. */
+  catalogueStepMs?: number;
   now?: () => number;
 };
 
@@ -90,4 +103,19 @@ export type MockCore = {
   touch: () => void;
   /** Moves an account (and its conversations) to a project, or out of any. */
   moveAccount: (accountId: number, projectId: number | null) => void;
+};
+
+/** What the Test chat and the assistant's parts of the demo engine need from the inbox. */
+export type MockInbox = {
+  /** Every conversation's messages, oldest first. */
+  messages: Map<number, Message[]>;
+  contacts: Map<number, Contact>;
+  /**
+   * Stores an outgoing reply and sends it, or holds it when the outbox guard
+   * does not allow it; says so with the engine's events.
+   */
+  reply(conversationId: number, author: AuthorKind, text: string, attachments?: Attachment[]): Message;
+  /** Sends a reply the guard held; null when there is no such held reply. */
+  release(messageId: number): Message | null;
+  setStatus(conversationId: number, status: ConversationStatus): void;
 };

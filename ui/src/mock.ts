@@ -1,8 +1,10 @@
 // An in-memory engine with the same commands and events as the real one.
 // It backs the window in a plain browser (no desktop shell) and in tests.
 // Projects live in mock-projects.ts, mailboxes in mock-mail.ts, Avito
-// accounts in mock-avito.ts, contacts in mock-contacts.ts and attachment
-// files in mock-files.ts; this file keeps the inbox itself.
+// accounts in mock-avito.ts, contacts in mock-contacts.ts, attachment files
+// in mock-files.ts, the Test chat in mock-simulator.ts and the assistant in
+// mock-assistant.ts, mock-catalogue.ts and mock-guard.ts; this file keeps
+// the inbox itself.
 import type {
   ApiError,
   Attachment,
@@ -15,23 +17,25 @@ import type {
   ConversationPage,
   ConversationStatus,
   ConversationSummary,
-  Direction,
   EngineEvent,
-  IngestOutcome,
   Listing,
   Message,
   Note,
   Result,
-  SimulatorEntry,
   StatusCounts,
 } from "./api";
+import { createMockAssistant } from "./mock-assistant";
 import { createMockAvito } from "./mock-avito";
+import { createMockCatalogue } from "./mock-catalogue";
 import { createMockContacts } from "./mock-contacts";
 import { createMockFiles } from "./mock-files";
+import { createMockGuard } from "./mock-guard";
 import { createMockMail } from "./mock-mail";
+import { createMockOutbox } from "./mock-outbox";
 import { createMockProjects } from "./mock-projects";
 import { BULK_FIRST, BULK_LAST, BULK_TEXT, DAY, MINUTE, seedContacts, seedData } from "./mock-seed";
 import { fail, ok, type MockBackend, type MockCore, type MockOptions } from "./mock-shared";
+import { createMockSimulator } from "./mock-simulator";
 
 export type { MockBackend, MockOptions } from "./mock-shared";
 export { DEMO_BOT_USERNAME } from "./mock-projects";
@@ -63,14 +67,12 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
   const conversations = new Map<number, ConversationSummary>();
   const messages = new Map<number, Message[]>();
   const notes = new Map<number, Note[]>();
-  const transcript: SimulatorEntry[] = [];
   /** The sanitized HTML body of e-mail messages that had one. */
   const htmlBodies = new Map<number, string>();
   const listeners = new Set<(event: { payload: EngineEvent }) => void>();
 
   let nextConversationId = 1;
   let nextMessageId = 1;
-  let nextEntryId = 1;
   let nextNoteId = 1;
   let nextAccountId = accounts.length + 1;
   let sorted: ConversationSummary[] | null = null;
@@ -187,6 +189,38 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
     sentAt: null,
     quoted: null,
     hasHtml: false,
+    held: false,
+  });
+
+  const inbox = createMockOutbox(core, {
+    messages,
+    contacts,
+    appendMessage,
+    allows: (conversation, author) => guard.allows(conversation, author),
+    delivered(conversation, message) {
+      const customer = simulator.customerOf(conversation);
+      if (customer) simulator.addEntry(customer, "out", message.text, message.id);
+    },
+    deliveryDelayMs,
+  });
+  const guard = createMockGuard(core, inbox);
+  const catalogue = createMockCatalogue(core, {
+    stepMs: options.catalogueStepMs ?? 300,
+    hasProject: projects.hasProject,
+  });
+  const assistant = createMockAssistant(core, inbox, {
+    project: projects.info,
+    search: catalogue.search,
+    delayMs: options.assistantDelayMs ?? 900,
+  });
+  const simulator = createMockSimulator(core, inbox, {
+    addContact,
+    addConversation,
+    appendMessage,
+    customerMessage,
+    hasProject: projects.hasProject,
+    onCustomerMessage: assistant.onCustomerMessage,
+    forget: assistant.forget,
   });
 
   if (options.seed !== false) {
@@ -209,9 +243,10 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
           delivery: m.direction === "out" ? (m.delivery ?? "sent") : null,
           deliveryError: m.deliveryError ?? null,
           createdAt: at,
-          sentAt: m.direction === "out" && m.delivery !== "failed" ? at : null,
+          sentAt: m.direction === "out" && m.delivery !== "failed" && m.delivery !== "pending" ? at : null,
           quoted: m.quoted ?? null,
           hasHtml: m.html != null,
+          held: m.held ?? false,
         });
         if (m.html != null) htmlBodies.set(added.stored.id, m.html);
         conversation = added.updated;
@@ -265,40 +300,6 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
     return sorted;
   }
 
-  function simulatorCustomerOf(conversation: ConversationSummary): string | null {
-    if (conversation.channelKind !== "simulator") return null;
-    const contact = contacts.get(conversation.contactId);
-    return contact?.identities.find((i) => i.kind === "simulator")?.value ?? null;
-  }
-
-  function addEntry(customer: string, direction: Direction, text: string, messageId: number | null) {
-    const entry: SimulatorEntry = {
-      id: nextEntryId++,
-      customer,
-      direction,
-      text,
-      messageId,
-      createdAt: now(),
-    };
-    transcript.push(entry);
-    emit({ type: "simulator_entry", entry });
-    return entry;
-  }
-
-  function deliverLater(message: Message) {
-    setTimeout(() => {
-      const list = messages.get(message.conversationId);
-      const index = list?.findIndex((m) => m.id === message.id) ?? -1;
-      if (!list || index < 0) return;
-      const sent: Message = { ...list[index], delivery: "sent", sentAt: now() };
-      list[index] = sent;
-      emit({ type: "message_updated", message: sent });
-      const conversation = conversations.get(message.conversationId);
-      const customer = conversation && simulatorCustomerOf(conversation);
-      if (customer) addEntry(customer, "out", sent.text, sent.id);
-    }, deliveryDelayMs);
-  }
-
   const matches = (c: ConversationSummary, filter: ConversationFilter, needle: string | null) =>
     (!filter.status || c.status === filter.status) &&
     (!filter.channel || c.channelKind === filter.channel) &&
@@ -313,6 +314,10 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
     ...files.commands,
     ...avito.commands,
     ...people.commands,
+    ...simulator.commands,
+    ...guard.commands,
+    ...catalogue.commands,
+    ...assistant.commands,
 
     async listConversations(filter: ConversationFilter): Promise<Result<ConversationPage, ApiError>> {
       const offset = filter.offset ?? 0;
@@ -379,23 +384,7 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
       const conversation = conversations.get(conversationId);
       if (!conversation) return fail("not_found", `conversation ${conversationId}`);
       if (!text.trim() && attachments.length === 0) return fail("invalid_input", "the reply is empty");
-      const { stored, updated } = appendMessage(conversation, {
-        direction: "out",
-        authorKind: "manager",
-        authorName: null,
-        text: text.trim(),
-        attachments: attachments.map((a) => ({ ...a })),
-        delivery: "pending",
-        deliveryError: null,
-        createdAt: now(),
-        sentAt: null,
-        quoted: null,
-        hasHtml: false,
-      });
-      emit({ type: "message_added", message: stored });
-      emit({ type: "conversation_changed", conversation: updated });
-      deliverLater(stored);
-      return ok(stored);
+      return ok(inbox.reply(conversationId, "manager", text.trim(), attachments));
     },
 
     async messageHtml(messageId: number): Promise<Result<string | null, ApiError>> {
@@ -416,36 +405,6 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
       touch();
       emit({ type: "conversation_changed", conversation: updated });
       return ok(updated);
-    },
-
-    async simulateInbound(customer: string, text: string): Promise<Result<IngestOutcome, ApiError>> {
-      const name = customer.trim();
-      if (!name) return fail("invalid_input", "customer name is empty");
-      if (!text.trim()) return fail("invalid_input", "message is empty");
-      let contact = [...contacts.values()].find((c) =>
-        c.identities.some((i) => i.kind === "simulator" && i.value === name),
-      );
-      contact ??= addContact(name, [{ kind: "simulator", value: name }]);
-      const contactId = contact.id;
-      let conversation = [...conversations.values()].find(
-        (c) => c.contactId === contactId && c.channelKind === "simulator",
-      );
-      conversation ??= addConversation(contact, "simulator", null, now());
-      const { stored, updated } = appendMessage(conversation, customerMessage(text, now()));
-      // As the engine does: a customer's message reopens the conversation,
-      // but a request for a person stands.
-      const status: ConversationStatus = updated.status === "needs_human" ? "needs_human" : "awaiting_response";
-      const reopened = { ...updated, status, unreadCount: updated.unreadCount + 1 };
-      conversations.set(reopened.id, reopened);
-      addEntry(name, "in", text, stored.id);
-      emit({ type: "message_added", message: stored });
-      emit({ type: "conversation_changed", conversation: reopened });
-      return ok({ conversationId: reopened.id, messageId: stored.id, duplicate: false });
-    },
-
-    async simulatorTranscript(customer: string | null): Promise<Result<SimulatorEntry[], ApiError>> {
-      const name = customer?.trim();
-      return ok(transcript.filter((e) => !name || e.customer === name));
     },
 
     async appInfo() {

@@ -2,6 +2,7 @@ import { useEffect, useLayoutEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, MAX_ATTACHMENT_BYTES, type Attachment, type Message } from "../api";
 import { apiMessage, errorText } from "../errors";
+import { readBase64 } from "../files";
 import { formatSize } from "../format";
 import { AlertIcon, CrossIcon, PaperclipIcon, SendIcon } from "./Icon";
 
@@ -20,20 +21,16 @@ const chipOf = (attachment: Attachment): Chip => ({
   attachment,
 });
 
-/** A file's content as base64 (without the data-URL prefix). */
-function readBase64(file: File): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const reader = new FileReader();
-    reader.onload = () => {
-      const result = String(reader.result);
-      resolve(result.slice(result.indexOf(",") + 1));
-    };
-    reader.onerror = () => reject(reader.error ?? new Error("could not read the file"));
-    reader.readAsDataURL(file);
-  });
-}
-
-export function Composer({ conversationId, onSent }: { conversationId: number; onSent: (message: Message) => void }) {
+export function Composer({
+  conversationId,
+  onSent,
+  fill,
+}: {
+  conversationId: number;
+  onSent: (message: Message) => void;
+  /** Text to put in the composer (a suggested reply to edit); a new object each time. */
+  fill?: { text: string } | null;
+}) {
   const { t, i18n } = useTranslation();
   const [draft, setDraft] = useState(() => drafts.get(conversationId) ?? "");
   const [chips, setChips] = useState<Chip[]>(() => (fileDrafts.get(conversationId) ?? []).map(chipOf));
@@ -59,6 +56,12 @@ export function Composer({ conversationId, onSent }: { conversationId: number; o
     if (ready.length > 0) fileDrafts.set(conversationId, ready);
     else fileDrafts.delete(conversationId);
   }, [conversationId, chips]);
+
+  useEffect(() => {
+    if (!fill) return;
+    setDraft(fill.text);
+    inputRef.current?.focus();
+  }, [fill]);
 
   // Grow with the text, up to a limit.
   useLayoutEffect(() => {

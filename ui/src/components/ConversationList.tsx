@@ -210,6 +210,7 @@ export function ConversationList({ selectedId, onSelect, counts, onOpenTestChat 
             language={language}
             testId={`status-filter-${s}`}
             label={t(`status.${s}`)}
+            title={t(`statusHint.${s}`)}
             count={counts?.[COUNT_KEY[s]]}
             active={status === s}
             dot={s}
@@ -304,6 +305,8 @@ function StatusTab(props: {
   language: string;
   testId: string;
   label: string;
+  /** What the status means, on hover. */
+  title?: string;
   count: number | undefined;
   active: boolean;
   dot?: ConversationStatus;
@@ -315,6 +318,7 @@ function StatusTab(props: {
       className={`status-tab${props.active ? " is-active" : ""}`}
       data-testid={props.testId}
       aria-pressed={props.active}
+      title={props.title}
       onClick={props.onClick}
     >
       {props.dot && <span className={`dot dot--${props.dot}`} aria-hidden="true" />}

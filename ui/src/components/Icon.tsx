@@ -202,3 +202,38 @@ export const MergeIcon = (p: IconProps) => (
     <path d="M4.5 5.8c0 2.5 3.5 2.7 3.5 4.9M11.5 5.8c0 2.5-3.5 2.7-3.5 4.9" />
   </Svg>
 );
+
+export const SparkIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M7 2l1.2 3.3L11.5 6.5 8.2 7.7 7 11 5.8 7.7 2.5 6.5l3.3-1.2z" />
+    <path d="M12 9.5l.6 1.4 1.4.6-1.4.6-.6 1.4-.6-1.4-1.4-.6 1.4-.6z" />
+  </Svg>
+);
+
+export const ShieldIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M8 1.8l5 1.9v3.9c0 3.1-2.1 5.5-5 6.6-2.9-1.1-5-3.5-5-6.6V3.7z" />
+    <path d="M6 8l1.5 1.5L10.5 6.5" />
+  </Svg>
+);
+
+export const PersonaIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <circle cx="8" cy="5.5" r="2.7" />
+    <path d="M2.8 14c.6-2.6 2.7-4.2 5.2-4.2s4.6 1.6 5.2 4.2" />
+  </Svg>
+);
+
+export const TableIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <rect x="2" y="2.5" width="12" height="11" rx="1.5" />
+    <path d="M2 6h12M2 9.5h12M6.5 6v7.5" />
+  </Svg>
+);
+
+export const ChipIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <rect x="4" y="4" width="8" height="8" rx="1.5" />
+    <path d="M6.5 1.5V4M9.5 1.5V4M6.5 12v2.5M9.5 12v2.5M1.5 6.5H4M1.5 9.5H4M12 6.5h2.5M12 9.5h2.5" />
+  </Svg>
+);

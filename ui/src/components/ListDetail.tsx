@@ -32,7 +32,9 @@ type LayoutProps<T> = {
   title: string;
   testId: string;
   /** The button above the list that opens a new item's form. */
-  add: { label: string; testId: string; active: boolean; onClick: () => void };
+  add?: { label: string; testId: string; active: boolean; onClick: () => void };
+  /** What the list starts with, above its items (entries that are not items). */
+  before?: ReactNode;
   items: T[] | null;
   error: unknown;
   loadingText: string;
@@ -45,11 +47,12 @@ type LayoutProps<T> = {
   children: ReactNode;
 };
 
-/** A list on the left (projects, mailboxes, Avito accounts), the chosen item on the right. */
+/** A list on the left (projects, mailboxes, Avito accounts, the assistant's projects), the chosen item on the right. */
 export function ListDetailLayout<T>({
   title,
   testId,
   add,
+  before,
   items,
   error,
   loadingText,
@@ -70,17 +73,20 @@ export function ListDetailLayout<T>({
       <section className="list-pane project-list-pane" aria-label={title}>
         <div className="project-list-head">
           <h2>{title}</h2>
-          <button
-            type="button"
-            className={`button${add.active ? " is-active" : ""}`}
-            data-testid={add.testId}
-            onClick={add.onClick}
-          >
-            <PlusIcon size={14} />
-            {add.label}
-          </button>
+          {add && (
+            <button
+              type="button"
+              className={`button${add.active ? " is-active" : ""}`}
+              data-testid={add.testId}
+              onClick={add.onClick}
+            >
+              <PlusIcon size={14} />
+              {add.label}
+            </button>
+          )}
         </div>
         <div className="project-list-body">
+          {before}
           {items && items.length > 0 && (
             <ul className="project-list">
               {items.map((item) => (

@@ -2,8 +2,9 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, type Message } from "../api";
 import { formatClock, formatFull } from "../format";
+import { useAction } from "../hooks";
 import { AttachmentList } from "./Attachments";
-import { CheckIcon, ClockIcon, CrossIcon, DoubleCheckIcon } from "./Icon";
+import { CheckIcon, ClockIcon, CrossIcon, DoubleCheckIcon, ShieldIcon, SparkIcon } from "./Icon";
 
 /** One message of the thread: its text, folded quoted history, original HTML and attachments. */
 export function MessageBubble({ message: m, grouped, language }: { message: Message; grouped: boolean; language: string }) {
@@ -16,10 +17,12 @@ export function MessageBubble({ message: m, grouped, language }: { message: Mess
     <div
       className={`message message--${m.direction}${automated ? " message--automated" : ""}${
         grouped ? " message--grouped" : ""
-      }${failed ? " message--failed" : ""}${htmlOpen ? " message--wide" : ""}`}
+      }${failed ? " message--failed" : ""}${m.held ? " message--held" : ""}${htmlOpen ? " message--wide" : ""}`}
       data-testid="message"
       data-direction={m.direction}
       data-delivery={m.delivery ?? ""}
+      data-author={m.authorKind}
+      data-held={m.held || undefined}
       data-message-id={m.id}
     >
       <div className="bubble">
@@ -30,7 +33,17 @@ export function MessageBubble({ message: m, grouped, language }: { message: Mess
         {m.hasHtml && <HtmlOriginal messageId={m.id} open={htmlOpen} onToggle={setHtmlOpen} />}
         {m.attachments.length > 0 && <AttachmentList attachments={m.attachments} language={language} />}
         <div className="message-meta">
-          <span className="message-author">{author}</span>
+          {automated ? (
+            <span className="message-who">
+              <span className={`message-tag message-tag--${m.authorKind}`} data-testid="message-tag">
+                {m.authorKind === "assistant" ? <SparkIcon size={11} /> : <ClockIcon size={11} />}
+                {t(`author.${m.authorKind}`)}
+              </span>
+              {m.authorName && <span className="message-author">{m.authorName}</span>}
+            </span>
+          ) : (
+            <span className="message-author">{author}</span>
+          )}
           <time dateTime={new Date(m.createdAt).toISOString()} title={formatFull(m.createdAt, language)}>
             {formatClock(m.createdAt, language)}
           </time>
@@ -41,6 +54,40 @@ export function MessageBubble({ message: m, grouped, language }: { message: Mess
         <div className="message-error" role="note">
           {m.deliveryError ? t("delivery.failedWithReason", { reason: m.deliveryError }) : t("delivery.failed")}
         </div>
+      )}
+      {m.held && <HeldNote messageId={m.id} />}
+    </div>
+  );
+}
+
+/** A reply the outbox guard holds: what that means, and "Send anyway". */
+function HeldNote({ messageId }: { messageId: number }) {
+  const { t } = useTranslation();
+  const { busy, error, run } = useAction();
+  return (
+    <div className="message-held" data-testid="message-held" role="note">
+      <span className="held-badge">
+        <ShieldIcon size={13} />
+        {t("held.badge")}
+      </span>
+      <span className="held-text">{t("held.text")}</span>
+      <button
+        type="button"
+        className="button held-send"
+        data-testid="send-held"
+        disabled={busy}
+        onClick={() =>
+          void run(async () => {
+            await api.sendHeldReply(messageId);
+          })
+        }
+      >
+        {busy ? t("held.sending") : t("held.send")}
+      </button>
+      {error && (
+        <span className="held-error" role="alert">
+          {error}
+        </span>
       )}
     </div>
   );
@@ -156,6 +203,13 @@ function DeliveryMark({ message }: { message: Message }) {
   const { t } = useTranslation();
   const delivery = message.delivery;
   if (!delivery) return null;
+  if (message.held) {
+    return (
+      <span className="delivery delivery--held" title={t("held.badge")} aria-label={t("held.badge")} role="img">
+        <ShieldIcon size={13} />
+      </span>
+    );
+  }
   const label =
     delivery === "failed" && message.deliveryError
       ? t("delivery.failedWithReason", { reason: message.deliveryError })

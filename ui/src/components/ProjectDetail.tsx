@@ -169,13 +169,24 @@ function DeleteProject({ project, onDeleted }: { project: Project; onDeleted: (p
   );
 }
 
-export function SectionHead({ icon, title, children }: { icon: ReactNode; title: string; children?: ReactNode }) {
+export function SectionHead({
+  icon,
+  title,
+  id,
+  children,
+}: {
+  icon: ReactNode;
+  title: string;
+  /** Lets the section name itself after its title (aria-labelledby). */
+  id?: string;
+  children?: ReactNode;
+}) {
   return (
     <div className="card-head">
       <span className="card-icon" aria-hidden="true">
         {icon}
       </span>
-      <h2>{title}</h2>
+      <h2 id={id}>{title}</h2>
       {children}
     </div>
   );

@@ -1,10 +1,12 @@
 import { useEffect, useLayoutEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { api, type SimulatorEntry } from "../api";
+import { api, type AssistantRun, type ChannelKind, type SimulatorEntry } from "../api";
 import { useDebounced, useEngineEvents } from "../hooks";
 import { formatClock } from "../format";
 import { errorText } from "../errors";
+import { useAssistantRuns } from "../useAssistant";
 import { ChatIcon, CrossIcon, SendIcon } from "./Icon";
+import { RunNote, RunRows, TestChatSetup } from "./TestChatSetup";
 
 type Props = {
   onClose: () => void;
@@ -18,7 +20,10 @@ function mergeEntries(a: SimulatorEntry[], b: SimulatorEntry[]): SimulatorEntry[
   return [...byId.values()].sort((x, y) => x.createdAt - y.createdAt || x.id - y.id);
 }
 
-/** Plays the customer: writes into the inbox through the simulator channel. */
+/**
+ * Plays the customer: writes into the inbox through the simulator channel,
+ * as if on a channel of choice, to the assistant of the project it speaks for.
+ */
 export function TestChatPanel({ onClose, onShowConversation }: Props) {
   const { t, i18n } = useTranslation();
   const defaultName = t("testChat.defaultCustomer");
@@ -28,9 +33,14 @@ export function TestChatPanel({ onClose, onShowConversation }: Props) {
   const [sending, setSending] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [lastConversation, setLastConversation] = useState<number | null>(null);
+  const [channel, setChannel] = useState<ChannelKind | null>(null);
+  // The conversation of the customer shown, to find what the assistant did in it.
+  const [conversation, setConversation] = useState<{ customer: string; id: number } | null>(null);
   const name = useDebounced(customer.trim(), 300);
   const nameRef = useRef(name);
   nameRef.current = name;
+  const conversationId = conversation?.customer === name ? conversation.id : null;
+  const runs = useAssistantRuns(conversationId);
 
   // Follow the language while the default name is untouched.
   const previousDefault = useRef(defaultName);
@@ -61,6 +71,23 @@ export function TestChatPanel({ onClose, onShowConversation }: Props) {
     // The transcript depends on the name only.
   }, [name]);
 
+  // A transcript from before: find its conversation (the engine keys it by the customer's name).
+  const hasEntries = entries.length > 0;
+  useEffect(() => {
+    if (!name || !hasEntries || conversationId != null) return;
+    let active = true;
+    api
+      .listConversations({ channel: "simulator", search: name, offset: 0, limit: 50 })
+      .then((page) => {
+        const found = page.items.find((c) => c.contactName === name);
+        if (active && found) setConversation({ customer: name, id: found.id });
+      })
+      .catch(() => undefined);
+    return () => {
+      active = false;
+    };
+  }, [name, hasEntries, conversationId]);
+
   useEngineEvents((event) => {
     if (event.type === "resync") setReloads((n) => n + 1);
     if (event.type !== "simulator_entry" || event.entry.customer !== nameRef.current) return;
@@ -89,9 +116,10 @@ export function TestChatPanel({ onClose, onShowConversation }: Props) {
     setSending(true);
     setError(null);
     try {
-      const outcome = await api.simulateInbound(who, body);
+      const outcome = await api.testChatWrite({ customer: who, text: body, channel });
       setText("");
       setLastConversation(outcome.conversationId);
+      setConversation({ customer: who, id: outcome.conversationId });
     } catch (reason) {
       setError(errorText(reason, t));
     } finally {
@@ -99,6 +127,24 @@ export function TestChatPanel({ onClose, onShowConversation }: Props) {
       inputRef.current?.focus();
     }
   };
+
+  const reset = async () => {
+    const who = customer.trim();
+    if (!who) return;
+    await api.resetTestChat(who);
+    setEntries([]);
+    setConversation(null);
+    setLastConversation(null);
+  };
+
+  const answerOf = (entry: SimulatorEntry): AssistantRun | undefined =>
+    entry.messageId == null ? undefined : runs.find((r) => r.messageId === entry.messageId);
+  const notesOf = (entry: SimulatorEntry): AssistantRun[] =>
+    entry.direction === "in" && entry.messageId != null
+      ? runs.filter(
+          (r) => r.triggerMessageId === entry.messageId && (r.outcome === "handoff" || r.outcome === "failed"),
+        )
+      : [];
 
   const shownName = customer.trim() || defaultName;
 
@@ -120,6 +166,7 @@ export function TestChatPanel({ onClose, onShowConversation }: Props) {
         </button>
       </header>
       <p className="test-chat-description">{t("testChat.description")}</p>
+      <TestChatSetup channel={channel} onChannel={setChannel} onReset={reset} canReset={customer.trim() !== ""} />
 
       <label className="field">
         <span className="field-label">{t("testChat.customer")}</span>
@@ -137,22 +184,35 @@ export function TestChatPanel({ onClose, onShowConversation }: Props) {
         {entries.length === 0 ? (
           <p className="test-chat-empty">{t("testChat.empty", { name: shownName })}</p>
         ) : (
-          entries.map((entry) => (
-            <div
-              key={entry.id}
-              className={`sim-entry sim-entry--${entry.direction}`}
-              data-testid="test-chat-entry"
-              data-direction={entry.direction}
-            >
-              <div className="sim-bubble">
-                <div className="sim-text">{entry.text}</div>
-                <div className="sim-meta">
-                  {entry.direction === "in" ? t("testChat.customerSide") : t("testChat.shopSide")} ·{" "}
-                  {formatClock(entry.createdAt, i18n.language)}
+          entries.map((entry) => {
+            const answer = answerOf(entry);
+            const side =
+              entry.direction === "in"
+                ? t("testChat.customerSide")
+                : answer
+                  ? t("author.assistant")
+                  : t("testChat.shopSide");
+            return (
+              <div
+                key={entry.id}
+                className={`sim-entry sim-entry--${entry.direction}${answer ? " sim-entry--assistant" : ""}`}
+                data-testid="test-chat-entry"
+                data-direction={entry.direction}
+                data-message-id={entry.messageId ?? undefined}
+              >
+                <div className="sim-bubble">
+                  <div className="sim-text">{entry.text}</div>
+                  <div className="sim-meta">
+                    {side} · {formatClock(entry.createdAt, i18n.language)}
+                  </div>
                 </div>
+                {answer && <RunRows run={answer} />}
+                {notesOf(entry).map((run) => (
+                  <RunNote key={run.id} run={run} />
+                ))}
               </div>
-            </div>
-          ))
+            );
+          })
         )}
       </div>
 

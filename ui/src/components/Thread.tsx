@@ -7,6 +7,7 @@ import { errorText } from "../errors";
 import { useNow } from "../hooks";
 import { ChannelBadge } from "./ChannelBadge";
 import { Composer } from "./Composer";
+import { DraftCard } from "./DraftCard";
 import { ListingCard } from "./ListingCard";
 import { AlertIcon, ChatIcon, CheckIcon, InboxIcon } from "./Icon";
 import { MessageBubble } from "./MessageBubble";
@@ -87,7 +88,9 @@ function Thread({
   const { conversation, contact, messages, listing } = detail;
   const [statusBusy, setStatusBusy] = useState(false);
   const [statusError, setStatusError] = useState<unknown>(null);
+  const [fill, setFill] = useState<{ text: string } | null>(null);
   const closed = conversation.status === "closed";
+  const last = messages[messages.length - 1];
 
   const changeStatus = async () => {
     setStatusBusy(true);
@@ -168,7 +171,13 @@ function Thread({
       <MessageList conversationId={conversation.id} messages={messages} />
 
       {closed && <div className="closed-banner">{t("thread.closedBanner")}</div>}
-      <Composer conversationId={conversation.id} onSent={applyMessage} />
+      <DraftCard
+        conversationId={conversation.id}
+        messagesKey={`${messages.length}:${last?.id ?? 0}`}
+        onUse={(text) => setFill({ text })}
+        onSent={applyMessage}
+      />
+      <Composer conversationId={conversation.id} onSent={applyMessage} fill={fill} />
     </section>
   );
 }

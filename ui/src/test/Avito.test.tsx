@@ -50,7 +50,13 @@ describe("Avito accounts list", () => {
     useMock();
     await openAvito();
     const tabs = screen.getAllByRole("button").filter((b) => b.dataset.testid?.startsWith("nav-"));
-    expect(tabs.map((b) => b.dataset.testid)).toEqual(["nav-inbox", "nav-projects", "nav-mailboxes", "nav-avito"]);
+    expect(tabs.map((b) => b.dataset.testid)).toEqual([
+      "nav-inbox",
+      "nav-projects",
+      "nav-mailboxes",
+      "nav-avito",
+      "nav-assistant",
+    ]);
     expect(screen.getByTestId("nav-avito")).toHaveAttribute("aria-current", "page");
     const row = rowOf(DEMO_ACCOUNT)!;
     expect(row).toHaveAttribute("data-state", "online");

@@ -2,14 +2,24 @@ import { describe, expect, it } from "vitest";
 import en from "../i18n/en.json";
 import ru from "../i18n/ru.json";
 import {
+  ASSISTANT_MODES,
+  AUTO_REPLY_MODES,
   AVITO_PROBLEMS,
   AVITO_STATES,
   BOT_STATES,
+  CATALOGUE_PROBLEMS,
+  GUARD_MODES,
+  IMPORT_STAGES,
+  LLM_PROBLEMS,
+  LLM_PROVIDERS,
   MAIL_PROBLEMS,
   MAIL_SECURITIES,
   MAILBOX_STATES,
+  WEEKDAYS,
+  WHITELIST_KINDS,
   WORK_GROUP_PROBLEMS,
 } from "../api";
+import { PLACEHOLDERS } from "../assistant";
 
 type Tree = { [key: string]: string | Tree };
 
@@ -43,7 +53,7 @@ describe("locales", () => {
     }
   });
 
-  it("name every status, channel, author, delivery, identity, bot state, work group problem, mailbox state, mail problem, Avito state and problem, and error code", () => {
+  it("name every status, channel, author, delivery, identity, bot state, work group problem, mailbox state, mail problem, Avito state and problem, assistant setting and problem, and error code", () => {
     const groups: Record<string, string[]> = {
       status: ["all", "awaiting_response", "answered_by_assistant", "needs_human", "closed"],
       statusLong: ["awaiting_response", "answered_by_assistant", "needs_human", "closed"],
@@ -66,6 +76,22 @@ describe("locales", () => {
       "avito.stateText": [...AVITO_STATES],
       "avito.problem": [...AVITO_PROBLEMS],
       "avito.hint": [...AVITO_PROBLEMS],
+      statusHint: ["awaiting_response", "answered_by_assistant", "needs_human", "closed"],
+      "assistant.mode": [...ASSISTANT_MODES],
+      "assistant.modeText": [...ASSISTANT_MODES],
+      "autoReply.mode": [...AUTO_REPLY_MODES],
+      "weekday.short": [...WEEKDAYS],
+      "weekday.long": [...WEEKDAYS],
+      "persona.placeholder": [...PLACEHOLDERS],
+      "llm.problem": [...LLM_PROBLEMS],
+      "llm.providerOption": [...LLM_PROVIDERS],
+      "catalogue.problem": [...CATALOGUE_PROBLEMS],
+      "catalogue.stage": [...IMPORT_STAGES],
+      "guard.mode": [...GUARD_MODES],
+      "guard.modeText": [...GUARD_MODES],
+      "guard.kind": [...WHITELIST_KINDS],
+      "guard.placeholder": [...WHITELIST_KINDS],
+      "testChat.channelOption": ["plain", "telegram_bot", "avito", "whatsapp", "email"],
     };
     for (const [group, names] of Object.entries(groups)) {
       for (const name of names) expect(enKeys.has(`${group}.${name}`), `${group}.${name}`).toBe(true);

@@ -1,0 +1,198 @@
+import { useId, useMemo, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { api, AUTO_REPLY_MODES, type AssistantSettings, type AutoReplyMode, type ScheduleInterval } from "../api";
+import { delaySeconds, inputOf, knownTimeZones } from "../assistant";
+import { useAction } from "../hooks";
+import { AlertIcon, CheckIcon, ClockIcon } from "./Icon";
+import { SectionHead } from "./ProjectDetail";
+import { ScheduleEditor } from "./ScheduleEditor";
+
+type Draft = {
+  autoReply: AutoReplyMode;
+  autoReplyText: string;
+  delay: string;
+  schedule: ScheduleInterval[];
+  timeZone: string;
+};
+
+const draftOf = (s: AssistantSettings): Draft => ({
+  autoReply: s.autoReply,
+  autoReplyText: s.autoReplyText,
+  delay: String(s.autoReplyDelayS),
+  schedule: s.schedule,
+  timeZone: s.timeZone,
+});
+
+const same = (a: Draft, b: Draft) => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * The auto-reply: a fixed answer sent a little after a customer writes,
+ * around the clock or during the weekly intervals of a schedule.
+ */
+export function AutoReplySection({
+  settings,
+  onSaved,
+}: {
+  settings: AssistantSettings;
+  onSaved: (s: AssistantSettings) => void;
+}) {
+  const { t } = useTranslation();
+  const id = useId();
+  const [draft, setDraft] = useState<Draft | null>(null);
+  const [saved, setSaved] = useState(false);
+  const [badDelay, setBadDelay] = useState(false);
+  const { busy, error, run } = useAction();
+  const zones = useMemo(knownTimeZones, []);
+  const value = draftOf(settings);
+  const shown = draft ?? value;
+  const changed = draft != null && !same(draft, value);
+
+  const edit = (patch: Partial<Draft>) => {
+    setSaved(false);
+    if ("delay" in patch) setBadDelay(false);
+    setDraft({ ...shown, ...patch });
+  };
+
+  const save = () => {
+    if (!changed || busy) return;
+    const delay = delaySeconds(shown.delay);
+    if (delay == null) {
+      setBadDelay(true);
+      return;
+    }
+    void run(async () => {
+      const next = await api.saveAssistantSettings(settings.projectId, {
+        ...inputOf(settings),
+        autoReply: shown.autoReply,
+        autoReplyText: shown.autoReplyText,
+        autoReplyDelayS: delay,
+        schedule: shown.schedule,
+        timeZone: shown.timeZone.trim(),
+      });
+      onSaved(next);
+      setDraft(null);
+      setSaved(true);
+    });
+  };
+
+  return (
+    <section className="card" data-testid="auto-reply" aria-labelledby={`${id}-title`}>
+      <SectionHead id={`${id}-title`} icon={<ClockIcon size={16} />} title={t("autoReply.title")} />
+      <p className="card-text">{t("autoReply.intro")}</p>
+      <form
+        className="project-form"
+        noValidate
+        onSubmit={(e) => {
+          e.preventDefault();
+          save();
+        }}
+      >
+        <fieldset className="plain-fieldset" disabled={busy}>
+          <div className="form-grid">
+            <label className="field">
+              <span className="field-label">{t("autoReply.when")}</span>
+              <select
+                data-testid="auto-reply-mode"
+                value={shown.autoReply}
+                onChange={(e) => edit({ autoReply: e.target.value as AutoReplyMode })}
+              >
+                {AUTO_REPLY_MODES.map((mode) => (
+                  <option key={mode} value={mode}>
+                    {t(`autoReply.mode.${mode}`)}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <div className="field">
+              <label className="field-label" htmlFor={`${id}-delay-input`}>
+                {t("autoReply.delay")}
+              </label>
+              <input
+                id={`${id}-delay-input`}
+                type="text"
+                inputMode="numeric"
+                data-testid="auto-reply-delay"
+                value={shown.delay}
+                onChange={(e) => edit({ delay: e.target.value })}
+                aria-invalid={badDelay || undefined}
+                aria-describedby={`${id}-delay`}
+              />
+              <span className={badDelay ? "field-error" : "hint"} id={`${id}-delay`}>
+                {badDelay ? t("autoReply.delayInvalid") : t("autoReply.delayHint")}
+              </span>
+            </div>
+            <label className="field form-grid-wide">
+              <span className="field-label">{t("autoReply.text")}</span>
+              <textarea
+                data-testid="auto-reply-text"
+                rows={3}
+                value={shown.autoReplyText}
+                placeholder={t("autoReply.textPlaceholder")}
+                onChange={(e) => edit({ autoReplyText: e.target.value })}
+              />
+            </label>
+          </div>
+          {shown.autoReply === "schedule" && (
+            <ScheduleEditor value={shown.schedule} onChange={(schedule) => edit({ schedule })} />
+          )}
+          {shown.autoReply !== "off" && (
+            <div className="field time-zone-field">
+              <label className="field-label" htmlFor={`${id}-zone`}>
+                {t("autoReply.timeZone")}
+              </label>
+              <input
+                id={`${id}-zone`}
+                type="text"
+                data-testid="auto-reply-time-zone"
+                list={zones.length > 0 ? `${id}-zones` : undefined}
+                value={shown.timeZone}
+                placeholder={settings.effectiveTimeZone}
+                onChange={(e) => edit({ timeZone: e.target.value })}
+                spellCheck={false}
+              />
+              <span className="hint" data-testid="auto-reply-effective-zone">
+                {shown.timeZone.trim()
+                  ? t("autoReply.timeZoneSet", { zone: settings.effectiveTimeZone })
+                  : t("autoReply.timeZoneHint", { zone: settings.effectiveTimeZone })}
+              </span>
+              {zones.length > 0 && (
+                <datalist id={`${id}-zones`}>
+                  {zones.map((zone) => (
+                    <option key={zone} value={zone} />
+                  ))}
+                </datalist>
+              )}
+            </div>
+          )}
+        </fieldset>
+        {error && (
+          <p className="form-error" data-testid="auto-reply-error" role="alert">
+            <AlertIcon size={14} />
+            {error}
+          </p>
+        )}
+        <div className="form-actions">
+          <button
+            type="submit"
+            className="button button--primary"
+            data-testid="auto-reply-save"
+            disabled={!changed || busy}
+          >
+            {busy ? t("projects.saving") : t("projects.save")}
+          </button>
+          {changed && !busy && (
+            <button type="button" className="link-button" onClick={() => setDraft(null)}>
+              {t("projects.cancel")}
+            </button>
+          )}
+          {saved && !changed && (
+            <span className="form-saved" data-testid="auto-reply-saved" role="status">
+              <CheckIcon size={13} />
+              {t("mailboxForm.saved")}
+            </span>
+          )}
+        </div>
+      </form>
+    </section>
+  );
+}
