@@ -81,7 +81,12 @@ for _ in $(seq 50); do
 done
 
 status=0
-npm test || status=$?
+if [ "$#" -gt 0 ]; then
+  # Only the given test files, e.g. `e2e/run.sh seller-assistant.test.mjs`.
+  node --test --test-concurrency=1 --test-reporter=spec "$@" || status=$?
+else
+  npm test || status=$?
+fi
 if [ "$status" -ne 0 ]; then
   echo "--- tauri-driver log"; tail -n 50 "$WORK/driver.log" || true
   echo "--- app log"; tail -n 50 "$TUBERRY_DATA_DIR"/logs/* 2>/dev/null || true
