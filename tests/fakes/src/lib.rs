@@ -3,6 +3,7 @@
 pub mod avito;
 pub mod llm;
 pub mod mail;
+mod schema;
 pub mod telegram;
 mod wait;
 mod webhook;

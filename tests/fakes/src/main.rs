@@ -100,53 +100,35 @@ async fn main() -> ExitCode {
                 bot_per_second: bot_per_second.unwrap_or(defaults.bot_per_second),
                 ..defaults
             };
-            telegram(port, limits).await
+            let started = FakeTelegram::start_at(loopback(port), limits).await;
+            serve(port, started, FakeTelegram::url).await
         }
-        Service::Avito { port } => avito(port).await,
-        Service::Llm { port } => llm(port).await,
+        Service::Avito { port } => {
+            serve(
+                port,
+                FakeAvito::start_at(loopback(port)).await,
+                FakeAvito::url,
+            )
+            .await
+        }
+        Service::Llm { port } => {
+            serve(port, FakeLlm::start_at(loopback(port)).await, FakeLlm::url).await
+        }
         Service::Mail { port } => mail(port).await,
     }
 }
 
-async fn telegram(port: u16, limits: Limits) -> ExitCode {
-    let fake = match FakeTelegram::start_at(loopback(port), limits).await {
+/// Announces where a started fake listens, then keeps it serving until the
+/// process is killed.
+async fn serve<F>(port: u16, started: std::io::Result<F>, url: impl Fn(&F) -> String) -> ExitCode {
+    let fake = match started {
         Ok(fake) => fake,
         Err(e) => {
             eprintln!("cannot listen on port {port}: {e}");
             return ExitCode::FAILURE;
         }
     };
-    if !announce(&format!("listening on {}", fake.url())) {
-        return ExitCode::FAILURE;
-    }
-    std::future::pending::<()>().await;
-    ExitCode::SUCCESS
-}
-
-async fn avito(port: u16) -> ExitCode {
-    let fake = match FakeAvito::start_at(loopback(port)).await {
-        Ok(fake) => fake,
-        Err(e) => {
-            eprintln!("cannot listen on port {port}: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    if !announce(&format!("listening on {}", fake.url())) {
-        return ExitCode::FAILURE;
-    }
-    std::future::pending::<()>().await;
-    ExitCode::SUCCESS
-}
-
-async fn llm(port: u16) -> ExitCode {
-    let fake = match FakeLlm::start_at(loopback(port)).await {
-        Ok(fake) => fake,
-        Err(e) => {
-            eprintln!("cannot listen on port {port}: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    if !announce(&format!("listening on {}", fake.url())) {
+    if !announce(&format!("listening on {}", url(&fake))) {
         return ExitCode::FAILURE;
     }
     std::future::pending::<()>().await;

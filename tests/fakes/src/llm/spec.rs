@@ -12,6 +12,9 @@ use std::sync::OnceLock;
 
 use jsonschema::error::ValidationErrorKind;
 use jsonschema::{Draft, Registry, ValidationError, Validator};
+
+pub(crate) use crate::schema::schema_errors;
+use crate::schema::{describe, nullable_to_union, short_message};
 use serde_json::{Value, json};
 
 const SCHEMA_JSON: &str = include_str!("../../../fixtures/openai-chat.schema.json");
@@ -64,35 +67,6 @@ impl Spec {
     }
 }
 
-/// Turns every `nullable: true` into a union with `null`.
-fn nullable_to_union(value: &mut Value) {
-    match value {
-        Value::Object(map) => {
-            for child in map.values_mut() {
-                nullable_to_union(child);
-            }
-            if map.get("nullable") != Some(&Value::Bool(true)) {
-                return;
-            }
-            map.remove("nullable");
-            match map.get("type").cloned() {
-                Some(Value::String(single)) => {
-                    map.insert("type".into(), json!([single, "null"]));
-                    if let Some(Value::Array(allowed)) = map.get_mut("enum") {
-                        allowed.push(Value::Null);
-                    }
-                }
-                _ => {
-                    let inner = Value::Object(std::mem::take(map));
-                    map.insert("anyOf".into(), json!([inner, {"type": "null"}]));
-                }
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(nullable_to_union),
-        _ => {}
-    }
-}
-
 /// Why a request body is refused, worded as OpenAI words it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Refusal {
@@ -110,15 +84,6 @@ pub(crate) fn check_chat_request(body: &Value) -> Option<(Refusal, Vec<String>)>
     let refusal = refusal(errors.first()?);
     let lines = errors.iter().map(|e| describe("request body", e)).collect();
     Some((refusal, lines))
-}
-
-/// The schema errors of `value`, each a line naming `what` was checked and
-/// where inside it the error is.
-pub(crate) fn schema_errors(validator: &Validator, value: &Value, what: &str) -> Vec<String> {
-    validator
-        .iter_errors(value)
-        .map(|e| describe(what, &e))
-        .collect()
 }
 
 fn refusal(error: &ValidationError<'_>) -> Refusal {
@@ -193,59 +158,6 @@ fn param(pointer: &str) -> String {
         }
     }
     name
-}
-
-fn describe(what: &str, error: &ValidationError<'_>) -> String {
-    let mut message = short_message(error);
-    if let ValidationErrorKind::OneOfNotValid { context } | ValidationErrorKind::AnyOf { context } =
-        error.kind()
-    {
-        let branches: Vec<String> = context
-            .iter()
-            .enumerate()
-            .filter_map(|(i, errors)| {
-                let first = errors.first()?;
-                let at = first.instance_path().as_str();
-                let at = if at.is_empty() {
-                    String::new()
-                } else {
-                    format!("{at} ")
-                };
-                Some(format!("{}: {at}{}", i + 1, short_message(first)))
-            })
-            .collect();
-        if !branches.is_empty() {
-            message.push_str(&format!(" ({})", branches.join("; ")));
-        }
-    }
-    let at = error.instance_path().as_str();
-    if at.is_empty() {
-        format!("{what}: {message}")
-    } else {
-        format!("{what} {at}: {message}")
-    }
-}
-
-/// The error's message, with long values shortened and objects shown by
-/// their keys only (a conversation can be long).
-fn short_message(error: &ValidationError<'_>) -> String {
-    const LONGEST: usize = 60;
-    let instance: &Value = error.instance();
-    let preview = match instance {
-        Value::Object(map) => {
-            let keys: Vec<&str> = map.keys().map(String::as_str).collect();
-            format!("{{{}}}", keys.join(", "))
-        }
-        Value::String(text) if text.chars().count() > LONGEST => {
-            let start: String = text.chars().take(16).collect();
-            format!("\"{start}…\" ({} characters)", text.chars().count())
-        }
-        Value::Array(items) if instance.to_string().chars().count() > LONGEST => {
-            format!("an array of {} items", items.len())
-        }
-        _ => return error.to_string(),
-    };
-    error.masked_with(preview).to_string()
 }
 
 #[cfg(test)]
