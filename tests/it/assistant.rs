@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use serde_json::Value;
+use tuberry::Engine;
 use tuberry::api;
 use tuberry::assistant::model::{
     AssistantMode, AssistantSettingsInput, AutoReplyMode, CatalogueImport, GuardMode, LlmProblem,
@@ -55,6 +56,52 @@ impl Recorder {
     }
 }
 
+/// The stand-in as the model server, with the default sizes and `qwen2.5:7b`.
+pub fn model_server(provider: LlmProvider, llm: &FakeLlm, key: Option<&str>) -> LlmSettingsInput {
+    LlmSettingsInput {
+        provider,
+        base_url: llm.base_url(),
+        model: "qwen2.5:7b".into(),
+        api_key: key.map(str::to_owned),
+        context_tokens: 8192,
+        max_tokens: 400,
+        temperature: 0.7,
+    }
+}
+
+/// A WhatsApp-like account of `project_id` whose sends are recorded.
+pub async fn recorded_account(engine: &Engine, project_id: i64) -> (i64, Arc<Recorder>) {
+    let account_id: i64 = sqlx::query_scalar(
+        "INSERT INTO channel_accounts (project_id, kind, name, external_id, created_at)
+         VALUES (?1, 'whatsapp', 'WhatsApp', '79990000000', 0) RETURNING id",
+    )
+    .bind(project_id)
+    .fetch_one(engine.store().pool())
+    .await
+    .unwrap();
+    let channel = Arc::new(Recorder::default());
+    engine.channels().connect(account_id, channel.clone());
+    (account_id, channel)
+}
+
+/// What the customer +7 999 123-45-67 writes on the recorded account.
+pub fn customer_message(account_id: i64, id: &str, text: &str) -> Inbound {
+    Inbound {
+        channel_account_id: account_id,
+        external_message_id: id.into(),
+        external_thread_id: "79991234567".into(),
+        sender: ContactIdentity {
+            kind: IdentityKind::Whatsapp,
+            value: "79991234567".into(),
+        },
+        sender_name: "Анна".into(),
+        subject: None,
+        text: text.into(),
+        attachments: Vec::new(),
+        sent_at: None,
+    }
+}
+
 pub struct Shop {
     pub app: TestApp,
     pub llm: FakeLlm,
@@ -99,15 +146,7 @@ pub async fn shop() -> Shop {
     .unwrap();
     api::save_llm_settings(
         engine,
-        LlmSettingsInput {
-            provider: LlmProvider::OpenaiCompatible,
-            base_url: llm.base_url(),
-            model: "qwen2.5:7b".into(),
-            api_key: Some(KEY.into()),
-            context_tokens: 8192,
-            max_tokens: 400,
-            temperature: 0.7,
-        },
+        model_server(LlmProvider::OpenaiCompatible, &llm, Some(KEY)),
     )
     .await
     .unwrap();
@@ -126,16 +165,7 @@ pub async fn shop() -> Shop {
     api::set_test_chat_project(engine, Some(project.id))
         .await
         .unwrap();
-    let account_id: i64 = sqlx::query_scalar(
-        "INSERT INTO channel_accounts (project_id, kind, name, external_id, created_at)
-         VALUES (?1, 'whatsapp', 'WhatsApp', '79990000000', 0) RETURNING id",
-    )
-    .bind(project.id)
-    .fetch_one(engine.store().pool())
-    .await
-    .unwrap();
-    let channel = Arc::new(Recorder::default());
-    engine.channels().connect(account_id, channel.clone());
+    let (account_id, channel) = recorded_account(engine, project.id).await;
     Shop {
         app,
         llm,
@@ -156,20 +186,7 @@ impl Shop {
     /// the conversation.
     pub async fn customer_writes(&self, id: &str, text: &str) -> i64 {
         let engine = &self.app.engine;
-        let inbound = Inbound {
-            channel_account_id: self.account_id,
-            external_message_id: id.into(),
-            external_thread_id: "79991234567".into(),
-            sender: ContactIdentity {
-                kind: IdentityKind::Whatsapp,
-                value: "79991234567".into(),
-            },
-            sender_name: "Анна".into(),
-            subject: None,
-            text: text.into(),
-            attachments: Vec::new(),
-            sent_at: None,
-        };
+        let inbound = customer_message(self.account_id, id, text);
         engine
             .relay()
             .ingest(inbound.validate().unwrap())
@@ -483,15 +500,7 @@ async fn a_model_server_that_is_not_running_is_said_plainly_and_a_person_takes_o
 
     // A wrong key is named as such.
     shop.llm.set_down(false).await;
-    let mut wrong = LlmSettingsInput {
-        provider: LlmProvider::OpenaiCompatible,
-        base_url: shop.llm.base_url(),
-        model: "qwen2.5:7b".into(),
-        api_key: Some("sk-wrong".into()),
-        context_tokens: 8192,
-        max_tokens: 400,
-        temperature: 0.7,
-    };
+    let mut wrong = model_server(LlmProvider::OpenaiCompatible, &shop.llm, Some("sk-wrong"));
     let models = api::llm_models(engine, Some(wrong.clone())).await.unwrap();
     assert_eq!(models.problem, Some(LlmProblem::Unauthorized));
     wrong.base_url = "ftp://example.org".into();

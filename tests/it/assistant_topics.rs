@@ -2,15 +2,11 @@
 //! the assistant's drafts, the auto-reply held by the outbox guard, and a
 //! conversation handed over to a person.
 
-use std::sync::Arc;
-
 use tuberry::api;
-use tuberry::assistant::model::{AssistantMode, AutoReplyMode, LlmProvider, LlmSettingsInput};
-use tuberry::model::{ContactIdentity, IdentityKind};
-use tuberry::relay::Inbound;
+use tuberry::assistant::model::{AssistantMode, AutoReplyMode, LlmProvider};
 use tuberry_fakes::llm::FakeLlm;
 
-use crate::assistant::{Recorder, settings};
+use crate::assistant::{customer_message, model_server, recorded_account, settings};
 use crate::telegram::Tg;
 
 #[tokio::test]
@@ -18,30 +14,10 @@ async fn the_topic_shows_drafts_held_auto_replies_and_handovers() {
     let tg = Tg::start(3_000).await;
     let engine = tg.engine();
     let llm = FakeLlm::start().await;
-    api::save_llm_settings(
-        engine,
-        LlmSettingsInput {
-            provider: LlmProvider::Ollama,
-            base_url: llm.base_url(),
-            model: "qwen2.5:7b".into(),
-            api_key: None,
-            context_tokens: 8192,
-            max_tokens: 400,
-            temperature: 0.7,
-        },
-    )
-    .await
-    .unwrap();
-    let account: i64 = sqlx::query_scalar(
-        "INSERT INTO channel_accounts (project_id, kind, name, external_id, created_at)
-         VALUES (?1, 'whatsapp', 'WhatsApp', '79990000000', 0) RETURNING id",
-    )
-    .bind(tg.project)
-    .fetch_one(engine.store().pool())
-    .await
-    .unwrap();
-    let channel = Arc::new(Recorder::default());
-    engine.channels().connect(account, channel.clone());
+    api::save_llm_settings(engine, model_server(LlmProvider::Ollama, &llm, None))
+        .await
+        .unwrap();
+    let (account, channel) = recorded_account(engine, tg.project).await;
     let mut input = settings(AssistantMode::Drafts);
     input.auto_reply = AutoReplyMode::Always;
     input.auto_reply_delay_s = 0;
@@ -50,20 +26,7 @@ async fn the_topic_shows_drafts_held_auto_replies_and_handovers() {
         .await
         .unwrap();
 
-    let writes = |id: &str, text: &str| Inbound {
-        channel_account_id: account,
-        external_message_id: id.into(),
-        external_thread_id: "79991234567".into(),
-        sender: ContactIdentity {
-            kind: IdentityKind::Whatsapp,
-            value: "79991234567".into(),
-        },
-        sender_name: "Анна".into(),
-        subject: None,
-        text: text.into(),
-        attachments: Vec::new(),
-        sent_at: None,
-    };
+    let writes = |id: &str, text: &str| customer_message(account, id, text);
     llm.push_reply("Диван Честер стоит 45 990 ₽.");
     engine
         .relay()
