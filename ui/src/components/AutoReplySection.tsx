@@ -3,8 +3,9 @@ import { useTranslation } from "react-i18next";
 import { api, AUTO_REPLY_MODES, type AssistantSettings, type AutoReplyMode, type ScheduleInterval } from "../api";
 import { delaySeconds, inputOf, knownTimeZones } from "../assistant";
 import { useAction } from "../hooks";
-import { AlertIcon, CheckIcon, ClockIcon } from "./Icon";
+import { ClockIcon } from "./Icon";
 import { SectionHead } from "./ProjectDetail";
+import { SaveFooter } from "./SaveFooter";
 import { ScheduleEditor } from "./ScheduleEditor";
 
 type Draft = {
@@ -165,33 +166,14 @@ export function AutoReplySection({
             </div>
           )}
         </fieldset>
-        {error && (
-          <p className="form-error" data-testid="auto-reply-error" role="alert">
-            <AlertIcon size={14} />
-            {error}
-          </p>
-        )}
-        <div className="form-actions">
-          <button
-            type="submit"
-            className="button button--primary"
-            data-testid="auto-reply-save"
-            disabled={!changed || busy}
-          >
-            {busy ? t("projects.saving") : t("projects.save")}
-          </button>
-          {changed && !busy && (
-            <button type="button" className="link-button" onClick={() => setDraft(null)}>
-              {t("projects.cancel")}
-            </button>
-          )}
-          {saved && !changed && (
-            <span className="form-saved" data-testid="auto-reply-saved" role="status">
-              <CheckIcon size={13} />
-              {t("mailboxForm.saved")}
-            </span>
-          )}
-        </div>
+        <SaveFooter
+          testId="auto-reply"
+          error={error}
+          changed={changed}
+          busy={busy}
+          saved={saved}
+          onCancel={() => setDraft(null)}
+        />
       </form>
     </section>
   );

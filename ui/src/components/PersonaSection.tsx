@@ -3,8 +3,9 @@ import { useTranslation } from "react-i18next";
 import { api, type AssistantSettings } from "../api";
 import { inputOf, PLACEHOLDERS } from "../assistant";
 import { useAction } from "../hooks";
-import { AlertIcon, CheckIcon, PersonaIcon } from "./Icon";
+import { PersonaIcon } from "./Icon";
 import { SectionHead } from "./ProjectDetail";
+import { SaveFooter } from "./SaveFooter";
 
 type Draft = {
   persona: string;
@@ -145,33 +146,14 @@ export function PersonaSection({
             ))}
           </div>
         </fieldset>
-        {error && (
-          <p className="form-error" data-testid="persona-error" role="alert">
-            <AlertIcon size={14} />
-            {error}
-          </p>
-        )}
-        <div className="form-actions">
-          <button
-            type="submit"
-            className="button button--primary"
-            data-testid="persona-save"
-            disabled={!changed || busy}
-          >
-            {busy ? t("projects.saving") : t("projects.save")}
-          </button>
-          {changed && !busy && (
-            <button type="button" className="link-button" onClick={() => setDraft(null)}>
-              {t("projects.cancel")}
-            </button>
-          )}
-          {saved && !changed && (
-            <span className="form-saved" data-testid="persona-saved" role="status">
-              <CheckIcon size={13} />
-              {t("mailboxForm.saved")}
-            </span>
-          )}
-        </div>
+        <SaveFooter
+          testId="persona"
+          error={error}
+          changed={changed}
+          busy={busy}
+          saved={saved}
+          onCancel={() => setDraft(null)}
+        />
       </form>
     </section>
   );
