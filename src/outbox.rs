@@ -55,6 +55,27 @@ impl Channels {
     }
 }
 
+/// The job that sends the stored reply `message_id`: one at a time per
+/// conversation, within the channel's shared budgets. `key` makes it unique
+/// (a reply is queued again under a new key when the outbox guard releases it).
+pub fn send_job(
+    message_id: i64,
+    conversation_id: i64,
+    kind: ChannelKind,
+    account_id: i64,
+    thread: &str,
+    key: String,
+) -> NewJob {
+    NewJob::new(
+        SEND_JOB,
+        SEND_JOB_VERSION,
+        serde_json::json!(SendPayload { message_id }),
+        key,
+        format!("conversation:{conversation_id}"),
+    )
+    .rate_keys(crate::channels::rate_keys(kind, account_id, thread))
+}
+
 /// A reply to write, before it is checked.
 #[derive(Debug, Clone)]
 pub struct Reply {
@@ -151,14 +172,14 @@ impl Outbox {
             &mut *tx,
             now,
             self.max_attempts,
-            NewJob::new(
-                SEND_JOB,
-                SEND_JOB_VERSION,
-                serde_json::json!(SendPayload { message_id }),
+            send_job(
+                message_id,
+                reply.conversation_id,
+                kind,
+                account_id,
+                &thread,
                 format!("{SEND_JOB}:{message_id}"),
-                format!("conversation:{}", reply.conversation_id),
-            )
-            .rate_keys(crate::channels::rate_keys(kind, account_id, &thread)),
+            ),
         )
         .await?;
         sqlx::query(

@@ -4,8 +4,8 @@
 use sqlx::{FromRow, SqliteConnection, SqliteExecutor};
 
 use super::model::{
-    AssistantMode, AssistantSettings, AssistantSettingsInput, AutoReplyMode, LlmProvider,
-    LlmSettings, LlmSettingsInput, ScheduleInterval,
+    AssistantSettings, AssistantSettingsInput, AutoReplyMode, LlmProvider, LlmSettings,
+    LlmSettingsInput, ScheduleInterval,
 };
 use super::{persona, schedule};
 use crate::clock::Millis;
@@ -249,9 +249,4 @@ pub fn check_llm(input: &LlmSettingsInput) -> Result<String> {
         return Err(Error::invalid("the temperature must be between 0 and 2"));
     }
     Ok(base)
-}
-
-/// Whether a mode answers without a person.
-pub fn answers_alone(mode: AssistantMode) -> bool {
-    mode == AssistantMode::Automatic
 }

@@ -10,7 +10,8 @@ use super::model::{GuardMode, OutboxGuard, WhitelistEntry, WhitelistKind};
 use crate::clock::Millis;
 use crate::error::{Error, Result};
 use crate::model::{AuthorKind, ChannelKind, IdentityKind};
-use crate::queue::{self, NewJob};
+use crate::outbox;
+use crate::queue;
 use crate::store::parse_column;
 
 /// Most recipients the whitelist may hold.
@@ -82,7 +83,14 @@ fn as_entry(kind: IdentityKind, value: &str) -> Option<WhitelistEntry> {
     normalize(kind, value).ok()
 }
 
-pub async fn load(db: &mut SqliteConnection) -> Result<OutboxGuard> {
+/// What the guard lets through: its mode and its list.
+struct Rules {
+    mode: GuardMode,
+    include_people: bool,
+    whitelist: Vec<WhitelistEntry>,
+}
+
+async fn rules(db: &mut SqliteConnection) -> Result<Rules> {
     let (mode, include_people): (String, bool) =
         sqlx::query_as("SELECT mode, include_people FROM outbox_guard WHERE id = 1")
             .fetch_one(&mut *db)
@@ -91,12 +99,7 @@ pub async fn load(db: &mut SqliteConnection) -> Result<OutboxGuard> {
         sqlx::query_as("SELECT kind, value FROM outbox_whitelist ORDER BY created_at, kind, value")
             .fetch_all(&mut *db)
             .await?;
-    let held: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM messages WHERE held_at IS NOT NULL AND delivery = 'pending'",
-    )
-    .fetch_one(&mut *db)
-    .await?;
-    Ok(OutboxGuard {
+    Ok(Rules {
         mode: parse_column("outbox_guard.mode", &mode)?,
         include_people,
         whitelist: rows
@@ -108,6 +111,24 @@ pub async fn load(db: &mut SqliteConnection) -> Result<OutboxGuard> {
                 })
             })
             .collect::<Result<_>>()?,
+    })
+}
+
+pub async fn load(db: &mut SqliteConnection) -> Result<OutboxGuard> {
+    let Rules {
+        mode,
+        include_people,
+        whitelist,
+    } = rules(db).await?;
+    let held: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM messages WHERE held_at IS NOT NULL AND delivery = 'pending'",
+    )
+    .fetch_one(&mut *db)
+    .await?;
+    Ok(OutboxGuard {
+        mode,
+        include_people,
+        whitelist,
         held: u32::try_from(held).unwrap_or(u32::MAX),
     })
 }
@@ -158,6 +179,11 @@ pub async fn remove(db: &mut SqliteConnection, entry: &WhitelistEntry) -> Result
 
 /// Whether the reply `message_id` may leave now.
 pub async fn allows(db: &mut SqliteConnection, message_id: i64) -> Result<bool> {
+    let rules = rules(db).await?;
+    allowed_by(db, &rules, message_id).await
+}
+
+async fn allowed_by(db: &mut SqliteConnection, guard: &Rules, message_id: i64) -> Result<bool> {
     let row: Option<(String, String, i64)> = sqlx::query_as(
         "SELECT m.author_kind, a.kind, c.contact_id FROM messages m
          JOIN conversations c ON c.id = m.conversation_id
@@ -171,7 +197,6 @@ pub async fn allows(db: &mut SqliteConnection, message_id: i64) -> Result<bool> 
     };
     let author: AuthorKind = parse_column("messages.author_kind", &author)?;
     let channel: ChannelKind = parse_column("channel_accounts.kind", &channel)?;
-    let guard = load(db).await?;
     let automatic = matches!(author, AuthorKind::Assistant | AuthorKind::AutoReply);
     if channel == ChannelKind::Simulator
         || guard.mode == GuardMode::On
@@ -226,9 +251,10 @@ pub async fn release(
     .bind(only)
     .fetch_all(&mut *db)
     .await?;
+    let guard = rules(db).await?;
     let mut released = Vec::new();
     for (message_id, conversation_id, held_at, kind, thread, account_id) in held {
-        if only.is_none() && !allows(db, message_id).await? {
+        if only.is_none() && !allowed_by(db, &guard, message_id).await? {
             continue;
         }
         sqlx::query("UPDATE messages SET held_at = NULL, delivery_error = NULL WHERE id = ?1")
@@ -236,23 +262,9 @@ pub async fn release(
             .execute(&mut *db)
             .await?;
         let kind: ChannelKind = parse_column("channel_accounts.kind", &kind)?;
-        queue::enqueue(
-            &mut *db,
-            now,
-            max_attempts,
-            NewJob::new(
-                crate::outbox::SEND_JOB,
-                crate::outbox::SEND_JOB_VERSION,
-                serde_json::json!({ "message_id": message_id, "released": true }),
-                format!(
-                    "{}:{message_id}:released-{held_at}",
-                    crate::outbox::SEND_JOB
-                ),
-                format!("conversation:{conversation_id}"),
-            )
-            .rate_keys(crate::channels::rate_keys(kind, account_id, &thread)),
-        )
-        .await?;
+        let key = format!("{}:{message_id}:released-{held_at}", outbox::SEND_JOB);
+        let job = outbox::send_job(message_id, conversation_id, kind, account_id, &thread, key);
+        queue::enqueue(&mut *db, now, max_attempts, job).await?;
         released.push((conversation_id, message_id));
     }
     Ok(released)

@@ -20,8 +20,8 @@ use sqlx::SqliteConnection;
 
 use super::Core;
 use super::language::{self, Lang};
-use super::llm::LlmError;
-use super::model::{AssistantMode, AutoReplyMode, RunOutcome, UsedRow};
+use super::llm::{LlmError, Sampling};
+use super::model::{AssistantMode, AutoReplyMode, LlmSettings, RunOutcome, UsedRow};
 use super::prompt::{self, Answer, PromptInput, Turn};
 use super::{catalogue, config, persona, schedule};
 use crate::clock::Millis;
@@ -262,9 +262,13 @@ impl Core {
                 .await
                 .map_err(retry);
         }
-        let (rows, language, prompt_messages, model) =
-            self.prompt(&cx, &settings).await.map_err(retry)?;
-        let (endpoint, sampling) = self.endpoint().await.map_err(retry)?;
+        let (endpoint, llm) = self.endpoint().await.map_err(retry)?;
+        let (rows, language, prompt_messages) =
+            self.prompt(&cx, &settings, &llm).await.map_err(retry)?;
+        let sampling = Sampling {
+            max_tokens: llm.max_tokens,
+            temperature: llm.temperature,
+        };
         let answer = match self
             .llm
             .complete(&endpoint, &prompt_messages, sampling)
@@ -283,7 +287,7 @@ impl Core {
                         Outcome::Failed(e),
                         &rows,
                         Some(language),
-                        Some(model),
+                        Some(llm.model),
                     )
                     .await
                     .map_err(retry);
@@ -345,10 +349,11 @@ impl Core {
         &self,
         cx: &Context,
         settings: &super::model::AssistantSettings,
-    ) -> Result<(Vec<UsedRow>, Lang, Vec<super::llm::ChatMessage>, String)> {
+        llm: &LlmSettings,
+    ) -> Result<(Vec<UsedRow>, Lang, Vec<super::llm::ChatMessage>)> {
         let mut conn = self.store.conn().await?;
-        let mut history: Vec<(String, String, String)> = sqlx::query_as(
-            "SELECT direction, author_kind, text FROM messages
+        let mut history: Vec<(String, String)> = sqlx::query_as(
+            "SELECT direction, text FROM messages
              WHERE conversation_id = ?1 AND id <= ?2 AND (delivery IS NULL OR delivery != 'failed')
                AND trim(text) != ''
              ORDER BY id DESC LIMIT ?3",
@@ -362,8 +367,8 @@ impl Core {
         let customer_texts: Vec<&str> = history
             .iter()
             .rev()
-            .filter(|(direction, _, _)| direction == "in")
-            .map(|(_, _, text)| text.as_str())
+            .filter(|(direction, _)| direction == "in")
+            .map(|(_, text)| text.as_str())
             .collect();
         let language =
             language::answer_language(customer_texts.iter().copied(), cx.language.into());
@@ -399,12 +404,11 @@ impl Core {
         });
         let turns: Vec<Turn> = history
             .into_iter()
-            .map(|(direction, _, text)| Turn {
+            .map(|(direction, text)| Turn {
                 from_customer: direction == "in",
                 text,
             })
             .collect();
-        let (llm, _) = config::load_llm(self.store.pool()).await?;
         let built = prompt::build(&PromptInput {
             persona: &persona,
             language,
@@ -414,7 +418,7 @@ impl Core {
             context_tokens: llm.context_tokens,
             max_tokens: llm.max_tokens,
         });
-        Ok((built.rows, language, built.messages, llm.model))
+        Ok((built.rows, language, built.messages))
     }
 
     /// Records what the assistant did and acts on it, in one transaction.

@@ -26,7 +26,7 @@ use crate::queue::{Queue, Waker};
 use crate::relay::Relay;
 use crate::secret::Secret;
 use crate::store::Store;
-use llm::{Endpoint, LlmClient, Sampling};
+use llm::{Endpoint, LlmClient};
 use model::{
     AssistantRun, AssistantSettings, AssistantSettingsInput, Catalogue, CatalogueImport,
     CataloguePage, GuardMode, LlmModels, LlmProvider, LlmSettings, LlmSettingsInput, OutboxGuard,
@@ -74,25 +74,20 @@ impl Core {
         }
     }
 
-    /// The model's address, key and sampling as stored now.
-    async fn endpoint(&self) -> Result<(Endpoint, Sampling)> {
+    /// The model's address and key, and its settings, as stored now.
+    async fn endpoint(&self) -> Result<(Endpoint, LlmSettings)> {
         let (settings, secret_ref) = config::load_llm(self.store.pool()).await?;
         let key = match secret_ref {
             Some(name) => self.keyring.get(&name).await?,
             None => None,
         };
-        Ok((
-            Endpoint {
-                base_url: settings.base_url,
-                key,
-                model: settings.model,
-                timeout: self.llm_timeout,
-            },
-            Sampling {
-                max_tokens: settings.max_tokens,
-                temperature: settings.temperature,
-            },
-        ))
+        let endpoint = Endpoint {
+            base_url: settings.base_url.clone(),
+            key,
+            model: settings.model.clone(),
+            timeout: self.llm_timeout,
+        };
+        Ok((endpoint, settings))
     }
 }
 
