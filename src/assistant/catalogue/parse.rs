@@ -560,4 +560,4 @@ fn date_time(dt: &ExcelDateTime) -> String {
 
 #[cfg(test)]
 #[path = "parse_tests.rs"]
-mod tests;
+pub(super) mod tests;

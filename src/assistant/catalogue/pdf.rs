@@ -102,3 +102,7 @@ fn spell_out_next_line(doc: &mut pdf_extract::Document, page_id: pdf_extract::Ob
         doc.change_page_content(page_id, encoded).ok();
     }
 }
+
+#[cfg(test)]
+#[path = "pdf_tests.rs"]
+mod tests;
