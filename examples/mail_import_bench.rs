@@ -9,8 +9,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use tuberry::channels::email::model::{MailSecurity, MailServer, MailboxInput, MailboxState};
 use tuberry::clock::SystemClock;
-use tuberry::email::model::{MailSecurity, MailServer, MailboxInput, MailboxState};
 use tuberry::keyring::Keyring;
 use tuberry::model::ConversationFilter;
 use tuberry::settings::Settings;

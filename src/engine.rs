@@ -10,25 +10,26 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::assistant::{self, Assistant};
-use crate::avito::{self, Avito};
-use crate::channels::simulator::{self, Simulator};
+use crate::assistant::{self, Assistant, AssistantHook, GuardCheck};
+use crate::channels::avito::Avito;
+use crate::channels::email::Email;
+use crate::channels::simulator::Simulator;
+use crate::channels::telegram_bot::TelegramBots;
+use crate::channels::{self, Registry};
 use crate::clock::{SharedClock, SystemClock};
-use crate::email::{self, Email};
 use crate::error::{Error, Result};
 use crate::events::EventBus;
 use crate::files::Files;
+use crate::hooks::Hooks;
 use crate::keyring::Keyring;
-use crate::outbox::{self, Channels, Outbox, SendHandler};
+use crate::operators::Projects;
+use crate::operators::mirror::{MirrorHook, TopicDeliveryObserver};
+use crate::operators::topic_jobs::TopicJobs;
+use crate::outbox::{self, Outbox, SendHandler};
 use crate::queue::{Queue, Waker};
 use crate::relay::Relay;
 use crate::settings::Settings;
 use crate::store::Store;
-use crate::telegram::mirror::{self, TopicDeliveryObserver};
-use crate::telegram::topic_jobs::{
-    MirrorHandler, NoticeHandler, ReactHandler, TopicHandler, TopicJobs,
-};
-use crate::telegram::{self as tg, Bots, Telegram};
 
 pub const DATABASE_FILE: &str = "tuberry.sqlite3";
 
@@ -69,11 +70,11 @@ pub struct Engine {
     relay: Relay,
     queue: Arc<Queue>,
     outbox: Outbox,
-    channels: Arc<Channels>,
-    simulator: Simulator,
-    telegram: Telegram,
-    email: Email,
-    avito: Avito,
+    channels: Arc<Registry>,
+    simulator: Arc<Simulator>,
+    email: Arc<Email>,
+    avito: Arc<Avito>,
+    projects: Projects,
     assistant: Assistant,
     files: Files,
     http_addr: std::sync::OnceLock<std::net::SocketAddr>,
@@ -101,22 +102,26 @@ impl Engine {
         };
         let store = Store::open(&data_dir.join(DATABASE_FILE)).await?;
         let bus = EventBus::new(1024);
+        let hooks = Hooks::new();
+        let registry = Registry::new();
         let waker = Waker::default();
-        let relay = Relay::new(store.clone(), clock.clone(), bus.clone(), waker.clone());
-        let channels = Arc::new(Channels::default());
-
-        let simulator_account = simulator_account(&store, clock.now_ms()).await?;
-        let simulator =
-            Simulator::new(store.clone(), clock.clone(), bus.clone(), simulator_account);
-        channels.connect(simulator_account, Arc::new(simulator.clone()));
-
-        let mut queue = Queue::new(
+        let queue = Arc::new(
+            Queue::new(
+                store.clone(),
+                clock.clone(),
+                bus.clone(),
+                settings.queue.clone(),
+            )
+            .with_waker(waker.clone()),
+        );
+        let relay = Relay::new(store.clone(), clock.clone(), bus.clone(), waker, hooks);
+        let outbox = Outbox::new(
             store.clone(),
             clock.clone(),
-            bus.clone(),
-            settings.queue.clone(),
-        )
-        .with_waker(waker);
+            relay.clone(),
+            registry.clone(),
+            &queue,
+        );
         queue.register(
             outbox::SEND_JOB,
             outbox::SEND_JOB_VERSION,
@@ -124,106 +129,65 @@ impl Engine {
                 store.clone(),
                 clock.clone(),
                 relay.clone(),
-                channels.clone(),
-                Arc::new(TopicDeliveryObserver {
-                    clock: clock.clone(),
-                }),
+                registry.clone(),
             )),
         );
-        let outbox = Outbox::new(store.clone(), clock.clone(), relay.clone(), &queue);
+        let files = Files::new(&data_dir);
+
+        // The channel kinds: one line each.
+        let cx = channels::Context {
+            store: store.clone(),
+            clock: clock.clone(),
+            bus: bus.clone(),
+            relay: relay.clone(),
+            queue: queue.clone(),
+            keyring: keyring.clone(),
+            files: files.clone(),
+            settings: settings.clone(),
+            senders: registry.senders().clone(),
+        };
+        let simulator = registry.add(&queue, Simulator::open(&cx).await?);
+        let telegram_bots = registry.add(&queue, TelegramBots::open(&cx).await?);
+        let email = registry.add(&queue, Email::open(&cx).await?);
+        let avito = registry.add(&queue, Avito::open(&cx).await?);
+
+        // The features, plugged in through the spine's hooks. The topic
+        // mirror comes first: a customer's message reaches the operators
+        // before the assistant looks at it.
+        let hooks = relay.hooks();
+        let projects = Projects::new(
+            store.clone(),
+            clock.clone(),
+            bus.clone(),
+            relay.clone(),
+            outbox.clone(),
+            queue.clone(),
+            telegram_bots.clone(),
+        );
+        let topic_jobs = TopicJobs::new(
+            store.clone(),
+            clock.clone(),
+            telegram_bots.bots().clone(),
+            queue.rates(),
+            files.clone(),
+        );
+        queue.register_all(topic_jobs.jobs());
+        hooks.on_stored(Arc::new(MirrorHook));
+        hooks.on_delivered(Arc::new(TopicDeliveryObserver {
+            clock: clock.clone(),
+        }));
         let assistant_core = assistant::Core::new(
             store.clone(),
             clock.clone(),
             relay.clone(),
             outbox.clone(),
-            keyring.clone(),
+            keyring,
+            registry.clone(),
             &queue,
         );
-        queue.register(
-            assistant::jobs::INBOUND_JOB,
-            assistant::jobs::JOB_VERSION,
-            Arc::new(assistant::jobs::InboundHandler(assistant_core.clone())),
-        );
-        queue.register(
-            assistant::jobs::AUTO_REPLY_JOB,
-            assistant::jobs::JOB_VERSION,
-            Arc::new(assistant::auto_reply::AutoReplyHandler(
-                assistant_core.clone(),
-            )),
-        );
-        let bots = Bots::default();
-        tg::set_rates(&queue, &settings.telegram);
-        let files = Files::new(&data_dir);
-        let topic_jobs = TopicJobs::new(
-            store.clone(),
-            clock.clone(),
-            bots.clone(),
-            queue.rates(),
-            files.clone(),
-        );
-        queue.register(
-            mirror::MIRROR_JOB,
-            mirror::JOB_VERSION,
-            Arc::new(MirrorHandler(topic_jobs.clone())),
-        );
-        queue.register(
-            mirror::TOPIC_JOB,
-            mirror::JOB_VERSION,
-            Arc::new(TopicHandler(topic_jobs.clone())),
-        );
-        queue.register(
-            mirror::NOTICE_JOB,
-            mirror::JOB_VERSION,
-            Arc::new(NoticeHandler(topic_jobs.clone())),
-        );
-        queue.register(
-            mirror::REACT_JOB,
-            mirror::JOB_VERSION,
-            Arc::new(ReactHandler(topic_jobs)),
-        );
-        let mail = email::Core::new(
-            store.clone(),
-            clock.clone(),
-            bus.clone(),
-            keyring.clone(),
-            settings.email.clone(),
-            files.clone(),
-        )?;
-        queue.register(
-            email::send::APPEND_JOB,
-            email::send::APPEND_JOB_VERSION,
-            Arc::new(email::send::AppendSentHandler::new(mail.clone())),
-        );
-        let avito_core = avito::Core::new(
-            store.clone(),
-            clock.clone(),
-            bus.clone(),
-            keyring.clone(),
-            settings.avito.clone(),
-            files.clone(),
-            relay.clone(),
-        );
-        queue.register(
-            avito::INGEST_JOB,
-            avito::INGEST_JOB_VERSION,
-            Arc::new(avito::IngestHandler(avito_core.clone())),
-        );
-        let queue = Arc::new(queue);
-        let email = Email::new(mail, relay.clone(), queue.clone(), channels.clone());
-        email.connect_channels().await?;
-        let avito = Avito::new(avito_core, queue.clone(), channels.clone());
-        avito.connect_channels().await?;
-        let telegram = Telegram::new(
-            store.clone(),
-            clock.clone(),
-            bus.clone(),
-            relay.clone(),
-            queue.clone(),
-            keyring,
-            settings.telegram.clone(),
-            bots,
-            channels.clone(),
-        )?;
+        queue.register_all(assistant_core.jobs());
+        hooks.on_stored(Arc::new(AssistantHook));
+        hooks.on_send(Arc::new(GuardCheck));
 
         tracing::info!(data_dir = %data_dir.display(), "engine opened");
         Ok(Self {
@@ -235,11 +199,11 @@ impl Engine {
             relay,
             queue,
             outbox,
-            channels,
+            channels: registry,
             simulator,
-            telegram,
             email,
             avito,
+            projects,
             assistant: Assistant::new(assistant_core),
             files,
             http_addr: std::sync::OnceLock::new(),
@@ -262,13 +226,19 @@ impl Engine {
         tracing::info!(workers = workers.len(), "queue started");
         drop(workers);
         self.start_http().await;
-        self.telegram.start().await;
-        self.email.start().await;
-        self.avito.start().await;
+        // Recorded from before the runners start, so no change is missed.
+        let watch = channels::accounts::watch(
+            self.channels.clone(),
+            self.store.clone(),
+            self.bus.clone(),
+            self.cancel.child_token(),
+        );
+        self.workers.lock().await.push(tokio::spawn(watch));
+        self.channels.start().await;
     }
 
-    /// The LAN endpoint, when `[http] listen` is set: Telegram's and Avito's
-    /// webhooks.
+    /// The LAN endpoint, when `[http] listen` is set: the channels' routes
+    /// (Telegram's and Avito's webhooks).
     async fn start_http(&self) {
         let Some(listen) = self.settings.http.listen.clone() else {
             return;
@@ -285,10 +255,14 @@ impl Engine {
             let _first = self.http_addr.set(addr);
             tracing::info!(%addr, "LAN endpoint listening");
         }
-        self.telegram.set_lan_endpoint(true);
-        self.avito.set_lan_endpoint(true);
+        let mut router = axum::Router::new();
+        for adapter in self.channels.adapters() {
+            adapter.lan_endpoint(true);
+            if let Some(routes) = adapter.routes() {
+                router = router.merge(routes);
+            }
+        }
         let cancel = self.cancel.child_token();
-        let router = self.telegram.http_router().merge(self.avito.http_router());
         self.workers.lock().await.push(tokio::spawn(async move {
             let served = axum::serve(listener, router)
                 .with_graceful_shutdown(async move { cancel.cancelled().await })
@@ -307,9 +281,7 @@ impl Engine {
     /// Stops the workers, letting running jobs finish (up to `grace`), and
     /// closes the store.
     pub async fn shutdown(&self, grace: Duration) {
-        self.telegram.shutdown().await;
-        self.email.shutdown().await;
-        self.avito.shutdown().await;
+        self.channels.shutdown().await;
         self.cancel.cancel();
         let workers: Vec<_> = self.workers.lock().await.drain(..).collect();
         for mut worker in workers {
@@ -354,7 +326,8 @@ impl Engine {
         &self.outbox
     }
 
-    pub fn channels(&self) -> &Arc<Channels> {
+    /// The channel kinds and their accounts.
+    pub fn channels(&self) -> &Arc<Registry> {
         &self.channels
     }
 
@@ -362,8 +335,8 @@ impl Engine {
         &self.simulator
     }
 
-    pub fn telegram(&self) -> &Telegram {
-        &self.telegram
+    pub fn projects(&self) -> &Projects {
+        &self.projects
     }
 
     pub fn email(&self) -> &Email {
@@ -381,25 +354,4 @@ impl Engine {
     pub fn files(&self) -> &Files {
         &self.files
     }
-}
-
-/// The simulator's channel account, created on first start.
-async fn simulator_account(store: &Store, now: i64) -> Result<i64> {
-    let mut tx = store.write().await?;
-    sqlx::query(
-        "INSERT INTO channel_accounts (kind, name, external_id, created_at) VALUES ('simulator', 'Test chat', ?1, ?2)
-         ON CONFLICT (kind, external_id) DO NOTHING",
-    )
-    .bind(simulator::ACCOUNT_EXTERNAL_ID)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    let id = sqlx::query_scalar(
-        "SELECT id FROM channel_accounts WHERE kind = 'simulator' AND external_id = ?1",
-    )
-    .bind(simulator::ACCOUNT_EXTERNAL_ID)
-    .fetch_one(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(id)
 }

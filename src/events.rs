@@ -7,8 +7,7 @@ use serde::{Deserialize, Serialize};
 use specta::Type;
 use tokio::sync::broadcast;
 
-use crate::assistant::model::{AssistantRun, ImportStage};
-use crate::model::{ConversationSummary, Message, SimulatorEntry};
+use crate::model::{AssistantRun, ConversationSummary, ImportStage, Message, SimulatorEntry};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -31,14 +30,10 @@ pub enum EngineEvent {
     ProjectChanged {
         project_id: i64,
     },
-    /// A mailbox was added, changed, removed, or its connection changed
-    /// (state, error, import progress).
-    MailboxChanged {
-        account_id: i64,
-    },
-    /// An Avito account was connected, changed, removed, or its connection
-    /// changed (state, error, webhook).
-    AvitoChanged {
+    /// A channel account (a bot, a mailbox, an Avito account...) was
+    /// connected, changed or removed, or its connection changed (state,
+    /// error, import progress, webhook).
+    AccountChanged {
         account_id: i64,
     },
     /// A project's assistant or auto-reply settings changed.

@@ -7,7 +7,7 @@ use crate::clock::Millis;
 use crate::error::{Error, Result};
 use crate::model::{
     Attachment, Contact, ContactIdentity, ConversationDetail, ConversationFilter, ConversationPage,
-    ConversationStatus, ConversationSummary, Listing, Message, StatusCounts,
+    ConversationStatus, ConversationSummary, Message, StatusCounts,
 };
 use crate::store::{Store, parse_column};
 
@@ -109,9 +109,7 @@ macro_rules! message_select {
     () => {
         "SELECT id, conversation_id, direction, author_kind, author_name, text,
                 attachments, delivery, delivery_error, created_at, sent_at, quoted,
-                (held_at IS NOT NULL AND delivery = 'pending') AS held,
-                EXISTS (SELECT 1 FROM email_messages e WHERE e.message_id = messages.id
-                        AND e.html IS NOT NULL) AS has_html
+                (held_at IS NOT NULL AND delivery = 'pending') AS held, has_html
          FROM messages "
     };
 }
@@ -141,23 +139,6 @@ impl MessageRow {
             held: self.held,
         })
     }
-}
-
-/// The HTML of an e-mail message, sanitized when it was received; `None` for
-/// messages that had none.
-pub async fn message_html(store: &Store, id: i64) -> Result<Option<String>> {
-    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM messages WHERE id = ?1")
-        .bind(id)
-        .fetch_optional(store.pool())
-        .await?;
-    exists.ok_or_else(|| Error::not_found("message", id))?;
-    Ok(
-        sqlx::query_scalar("SELECT html FROM email_messages WHERE message_id = ?1")
-            .bind(id)
-            .fetch_optional(store.pool())
-            .await?
-            .flatten(),
-    )
 }
 
 /// Search text as a LIKE pattern over folded names, and as an FTS phrase.
@@ -328,26 +309,11 @@ pub async fn conversation_detail(store: &Store, id: i64) -> Result<ConversationD
     .bind(id)
     .fetch_all(store.pool())
     .await?;
-    type ListingRow = (String, Option<String>, Option<String>, Option<String>);
-    let listing: Option<ListingRow> = sqlx::query_as(
-        "SELECT v.item_title, v.item_price, v.item_url, v.item_image
-         FROM conversations c JOIN avito_chats v
-           ON v.channel_account_id = c.channel_account_id AND v.chat_id = c.external_thread_id
-         WHERE c.id = ?1 AND v.item_title IS NOT NULL",
-    )
-    .bind(id)
-    .fetch_optional(store.pool())
-    .await?;
-    let listing = listing.map(|(title, price, url, image_url)| Listing {
-        title,
-        price,
-        url,
-        image_url,
-    });
     Ok(ConversationDetail {
         conversation,
         contact,
-        listing,
+        // The channel fills in what it knows (see `Adapter::listing`).
+        listing: None,
         messages: rows
             .into_iter()
             .map(MessageRow::into_model)

@@ -7,11 +7,12 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use serde::Serialize;
+use tuberry::channels::telegram_bot::BotInput;
 use tuberry::events::EngineEvent;
 use tuberry::model::{
-    BotInput, ChannelKind, ConversationFilter, ConversationStatus, Direction, Language, Message,
-    Project, ProjectInput,
+    ChannelKind, ConversationFilter, ConversationStatus, Direction, Language, Message,
 };
+use tuberry::operators::model::{Project, ProjectInput};
 use tuberry::{ApiError, Engine, EngineOptions, api};
 
 mod cli {
@@ -261,10 +262,7 @@ fn event_line(event: &EngineEvent) -> String {
             format!("test chat {}: {}\n", entry.customer, entry.text)
         }
         EngineEvent::ProjectChanged { project_id } => format!("project {project_id} changed\n"),
-        EngineEvent::MailboxChanged { account_id } => format!("mailbox {account_id} changed\n"),
-        EngineEvent::AvitoChanged { account_id } => {
-            format!("Avito account {account_id} changed\n")
-        }
+        EngineEvent::AccountChanged { account_id } => format!("account {account_id} changed\n"),
         EngineEvent::AssistantChanged { project_id } => {
             format!("assistant of project {project_id} changed\n")
         }
@@ -431,27 +429,39 @@ async fn command(engine: &Engine, command: Command, out: &Output) -> Result<(), 
         Command::Avito(command) => cli::avito::run(engine, command, out).await?,
         Command::Contact(command) => cli::contact::run(engine, command, out).await?,
         Command::Accounts => {
-            let accounts = api::list_channel_accounts(engine).await?;
-            out.print(&accounts, || {
-                accounts
-                    .iter()
-                    .map(|a| {
-                        let project = a
-                            .project_id
-                            .map(|p| format!("  project {p}"))
-                            .unwrap_or_default();
-                        format!(
-                            "{:>4}  {:<16}  {}{project}\n",
-                            a.id,
-                            a.kind.as_str(),
-                            a.name
-                        )
-                    })
-                    .collect()
-            });
+            let accounts = api::list_accounts(engine).await?;
+            out.print(&accounts, || accounts.iter().map(account_text).collect());
         }
     }
     Ok(())
+}
+
+/// One line per account: id, kind, state (and the kind's own word), name,
+/// project; the last error and when it was last connected below.
+fn account_text(a: &tuberry::channels::Account) -> String {
+    let status = &a.status;
+    let state = match &status.detail {
+        Some(detail) if detail != status.state.as_str() => format!("{} ({detail})", status.state),
+        _ => status.state.to_string(),
+    };
+    let project = a
+        .project_id
+        .map(|p| format!("  project {p}"))
+        .unwrap_or_default();
+    let mut line = format!(
+        "{:>4}  {:<16}  {:<24}  {}{project}\n",
+        a.id,
+        a.kind.as_str(),
+        state,
+        a.name
+    );
+    if let Some(error) = &status.last_error {
+        line.push_str(&format!("      last error: {error}\n"));
+    }
+    if let Some(at) = status.last_connected_at {
+        line.push_str(&format!("      last connected: {}\n", time(at)));
+    }
+    line
 }
 
 fn project_text(p: &Project) -> String {

@@ -46,7 +46,7 @@ macro_rules! text_enum {
         impl TryFrom<String> for $name {
             type Error = $crate::model::UnknownName;
 
-            fn try_from(s: String) -> Result<Self, Self::Error> {
+            fn try_from(s: String) -> Result<Self, $crate::model::UnknownName> {
                 s.parse()
             }
         }
@@ -387,29 +387,6 @@ text_enum! {
     }
 }
 
-text_enum! {
-    /// How a connected Telegram bot is doing.
-    BotState {
-        Connecting => "connecting",
-        Online => "online",
-        Offline => "offline",
-        Unauthorized => "unauthorized",
-        Conflict => "conflict",
-        Stopped => "stopped",
-    }
-}
-
-text_enum! {
-    /// Something a work group lacks before topics can be created in it.
-    WorkGroupProblem {
-        BotNotMember => "bot_not_member",
-        TopicsDisabled => "topics_disabled",
-        NotAdmin => "not_admin",
-        CannotManageTopics => "cannot_manage_topics",
-        Unreachable => "unreachable",
-    }
-}
-
 /// A connected account of any channel, as the project settings list them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
@@ -421,78 +398,6 @@ pub struct ChannelAccount {
     pub enabled: bool,
 }
 
-/// A project: its operator bot, its work group and its sources.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
-#[serde(rename_all = "camelCase")]
-pub struct Project {
-    pub id: i64,
-    pub name: String,
-    pub language: Language,
-    pub bot: Option<ProjectBot>,
-    pub work_group: Option<WorkGroup>,
-    /// The channel accounts whose conversations belong to this project
-    /// (the bot itself is one).
-    pub sources: Vec<ChannelAccount>,
-    pub created_at: Millis,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
-#[serde(rename_all = "camelCase")]
-pub struct ProjectBot {
-    pub account_id: i64,
-    pub username: String,
-    pub api_url: String,
-    pub state: BotState,
-    pub last_error: Option<String>,
-    /// Set in webhook mode: the public address Telegram posts updates to.
-    pub webhook_url: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
-#[serde(rename_all = "camelCase")]
-pub struct WorkGroup {
-    pub chat_id: i64,
-    pub title: String,
-    pub check: Option<WorkGroupCheck>,
-}
-
-/// What the last check of the bot's rights in the work group found.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
-#[serde(rename_all = "camelCase")]
-pub struct WorkGroupCheck {
-    pub checked_at: Millis,
-    /// Empty when topics can be created and managed.
-    pub missing: Vec<WorkGroupProblem>,
-    /// Why the check could not be made (network), if so.
-    pub error: Option<String>,
-}
-
-/// A project's name and the language its bot uses with operators.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
-#[serde(rename_all = "camelCase")]
-pub struct ProjectInput {
-    pub name: String,
-    pub language: Language,
-}
-
-/// A bot to connect: the token from @BotFather and, optionally, a Bot API
-/// server of one's own.
-#[derive(Clone, Serialize, Deserialize, Type)]
-#[serde(rename_all = "camelCase")]
-pub struct BotInput {
-    pub token: String,
-    pub api_url: Option<String>,
-}
-
-impl std::fmt::Debug for BotInput {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BotInput")
-            .field("token", &"<redacted>")
-            .field("api_url", &self.api_url)
-            .finish()
-    }
-}
-
 /// An internal note on a conversation, never sent to the customer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
@@ -501,5 +406,53 @@ pub struct Note {
     pub conversation_id: i64,
     pub author_name: String,
     pub text: String,
+    pub created_at: Millis,
+}
+
+// What the assistant did, as the inbox and the event bus carry it.
+
+text_enum! {
+    /// Where a catalogue upload is.
+    ImportStage {
+        Reading => "reading",
+        Parsing => "parsing",
+        Storing => "storing",
+        Done => "done",
+        Failed => "failed",
+    }
+}
+
+text_enum! {
+    /// What the assistant did about a customer message.
+    RunOutcome {
+        Draft => "draft",
+        Answered => "answered",
+        Handoff => "handoff",
+        Failed => "failed",
+    }
+}
+
+/// A catalogue row as a prompt carried it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct UsedRow {
+    pub id: i64,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AssistantRun {
+    pub id: i64,
+    pub conversation_id: i64,
+    pub trigger_message_id: i64,
+    pub outcome: RunOutcome,
+    /// The draft or answer; the reason of a handoff or failure.
+    pub text: String,
+    pub language: Option<String>,
+    pub model: Option<String>,
+    pub catalogue_rows: Vec<UsedRow>,
+    pub message_id: Option<i64>,
+    pub dismissed: bool,
     pub created_at: Millis,
 }

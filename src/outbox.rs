@@ -2,17 +2,17 @@
 //! sends it happen in one transaction, and the job follows the message's
 //! delivery status (pending → sent, or failed with the reason).
 
-use std::collections::HashMap;
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use sqlx::SqliteConnection;
 
-use crate::channels::{Channel, Outgoing, SendError, Sent};
+use crate::channels::{Outgoing, Registry, SendError, Sent};
 use crate::clock::SharedClock;
 use crate::error::{Error, Result};
 use crate::events::EngineEvent;
+use crate::hooks::{Hooks, StoredMessage};
 use crate::inbox;
 use crate::model::{Attachment, AuthorKind, ChannelKind, ConversationStatus, Message};
 use crate::queue::{self, Job, JobError, JobHandler, NewJob, Queue, Waker};
@@ -27,45 +27,10 @@ struct SendPayload {
     message_id: i64,
 }
 
-/// The adapters of connected channel accounts, by account id.
-#[derive(Default)]
-pub struct Channels(RwLock<HashMap<i64, Arc<dyn Channel>>>);
-
-impl Channels {
-    pub fn connect(&self, account_id: i64, channel: Arc<dyn Channel>) {
-        self.0
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(account_id, channel);
-    }
-
-    pub fn disconnect(&self, account_id: i64) {
-        self.0
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(&account_id);
-    }
-
-    pub fn get(&self, account_id: i64) -> Option<Arc<dyn Channel>> {
-        self.0
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(&account_id)
-            .cloned()
-    }
-}
-
 /// The job that sends the stored reply `message_id`: one at a time per
 /// conversation, within the channel's shared budgets. `key` makes it unique
 /// (a reply is queued again under a new key when the outbox guard releases it).
-pub fn send_job(
-    message_id: i64,
-    conversation_id: i64,
-    kind: ChannelKind,
-    account_id: i64,
-    thread: &str,
-    key: String,
-) -> NewJob {
+fn send_job(message_id: i64, conversation_id: i64, rate_keys: Vec<String>, key: String) -> NewJob {
     NewJob::new(
         SEND_JOB,
         SEND_JOB_VERSION,
@@ -73,7 +38,7 @@ pub fn send_job(
         key,
         format!("conversation:{conversation_id}"),
     )
-    .rate_keys(crate::channels::rate_keys(kind, account_id, thread))
+    .rate_keys(rate_keys)
 }
 
 /// A reply to write, before it is checked.
@@ -91,20 +56,59 @@ pub struct Outbox {
     store: Store,
     clock: SharedClock,
     relay: Relay,
+    registry: Arc<Registry>,
     waker: Waker,
     max_attempts: i64,
 }
 
 impl Outbox {
-    /// Replies go into `queue` (which may still be being set up).
-    pub fn new(store: Store, clock: SharedClock, relay: Relay, queue: &Queue) -> Self {
+    /// Replies go into `queue`, each within its channel's budgets (`registry`).
+    pub fn new(
+        store: Store,
+        clock: SharedClock,
+        relay: Relay,
+        registry: Arc<Registry>,
+        queue: &Queue,
+    ) -> Self {
         Self {
             store,
             clock,
             relay,
+            registry,
             waker: queue.waker(),
             max_attempts: queue.settings().max_attempts,
         }
+    }
+
+    /// Queues the sending of the stored reply `message_id` under `key` (a
+    /// reply is queued again under a new key when the outbox guard releases it).
+    pub async fn queue_send(
+        &self,
+        db: &mut SqliteConnection,
+        now: crate::clock::Millis,
+        message_id: i64,
+        key: String,
+    ) -> Result<()> {
+        let (conversation_id, account_id, kind, thread): (i64, i64, String, String) =
+            sqlx::query_as(
+                "SELECT c.id, a.id, a.kind, c.external_thread_id FROM messages m
+                 JOIN conversations c ON c.id = m.conversation_id
+                 JOIN channel_accounts a ON a.id = m.channel_account_id WHERE m.id = ?1",
+            )
+            .bind(message_id)
+            .fetch_optional(&mut *db)
+            .await?
+            .ok_or_else(|| Error::not_found("message", message_id))?;
+        let kind: ChannelKind = parse_column("channel_accounts.kind", &kind)?;
+        let rate_keys = self.registry.rate_keys(kind, account_id, &thread);
+        queue::enqueue(
+            db,
+            now,
+            self.max_attempts,
+            send_job(message_id, conversation_id, rate_keys, key),
+        )
+        .await?;
+        Ok(())
     }
 
     /// Stores the reply as a pending message and queues its sending.
@@ -175,9 +179,7 @@ impl Outbox {
             send_job(
                 message_id,
                 reply.conversation_id,
-                kind,
-                account_id,
-                &thread,
+                self.registry.rate_keys(kind, account_id, &thread),
                 format!("{SEND_JOB}:{message_id}"),
             ),
         )
@@ -193,30 +195,20 @@ impl Outbox {
         .bind(preview(&text, &reply.attachments))
         .execute(&mut *tx)
         .await?;
-        // What the operators wrote in their topic is there already.
-        if reply.author != AuthorKind::Operator {
-            crate::telegram::mirror::enqueue_message(
+        self.relay
+            .hooks()
+            .stored(
                 &mut *tx,
                 now,
-                reply.conversation_id,
-                message_id,
+                &StoredMessage {
+                    conversation_id: reply.conversation_id,
+                    message_id,
+                    author: reply.author,
+                },
             )
             .await?;
-        }
         Ok((reply.conversation_id, message_id))
     }
-}
-
-/// Learns how each reply's delivery ended, inside the transaction that records
-/// it (the operator's topic shows the result).
-#[async_trait]
-pub trait DeliveryObserver: Send + Sync + 'static {
-    async fn delivered(
-        &self,
-        db: &mut SqliteConnection,
-        message_id: i64,
-        failure: Option<&str>,
-    ) -> Result<()>;
 }
 
 /// The `outbox.send` job: hands one stored reply to its channel.
@@ -224,25 +216,21 @@ pub struct SendHandler {
     store: Store,
     clock: SharedClock,
     relay: Relay,
-    channels: Arc<Channels>,
-    observer: Arc<dyn DeliveryObserver>,
+    registry: Arc<Registry>,
 }
 
 impl SendHandler {
-    pub fn new(
-        store: Store,
-        clock: SharedClock,
-        relay: Relay,
-        channels: Arc<Channels>,
-        observer: Arc<dyn DeliveryObserver>,
-    ) -> Self {
+    pub fn new(store: Store, clock: SharedClock, relay: Relay, registry: Arc<Registry>) -> Self {
         Self {
             store,
             clock,
             relay,
-            channels,
-            observer,
+            registry,
         }
+    }
+
+    fn hooks(&self) -> &Hooks {
+        self.relay.hooks()
     }
 
     async fn load(&self, message_id: i64) -> Result<Option<Outgoing>> {
@@ -282,42 +270,38 @@ impl SendHandler {
         .bind(self.clock.now_ms())
         .fetch_one(&mut *tx)
         .await?;
-        self.observer.delivered(&mut tx, message_id, None).await?;
+        self.hooks().delivered(&mut tx, message_id, None).await?;
         tx.commit().await?;
         Ok(conversation_id)
     }
 
-    async fn guard_allows(&self, message_id: i64) -> Result<bool> {
+    /// The send check that refuses the reply now, if one does.
+    async fn refusing(&self, message_id: i64) -> Result<Option<usize>> {
         let mut conn = self.store.conn().await?;
-        crate::assistant::guard::allows(&mut conn, message_id).await
+        self.hooks().refusing(&mut conn, message_id).await
     }
 
-    /// Keeps a reply the outbox guard does not allow: shown as held in the
-    /// inbox and said so in the operators' topic; a release queues it again.
-    async fn hold(&self, message_id: i64) -> Result<()> {
+    /// Keeps a reply a send check refuses (the outbox guard): shown as held
+    /// in the inbox; a release queues it again.
+    async fn hold(&self, check: usize, message_id: i64) -> Result<()> {
         let mut tx = self.store.write().await?;
         let now = self.clock.now_ms();
-        if !crate::assistant::guard::hold(&mut tx, message_id, now).await? {
+        let Some(events) = self.hooks().hold(check, &mut tx, message_id, now).await? else {
             return Ok(());
-        }
+        };
         let conversation_id: i64 =
             sqlx::query_scalar("SELECT conversation_id FROM messages WHERE id = ?1")
                 .bind(message_id)
                 .fetch_one(&mut *tx)
                 .await?;
-        crate::telegram::mirror::enqueue_conversation_notice(
-            &mut tx,
-            now,
-            conversation_id,
-            crate::telegram::text::held,
-        )
-        .await?;
         tx.commit().await?;
-        tracing::info!(message_id, "reply held by the outbox guard");
+        tracing::info!(message_id, "reply held");
         self.relay
             .publish_message(conversation_id, message_id, true)
             .await;
-        self.relay.bus().publish(EngineEvent::GuardChanged);
+        for event in events {
+            self.relay.bus().publish(event);
+        }
         Ok(())
     }
 
@@ -351,17 +335,17 @@ impl JobHandler for SendHandler {
             Err(e @ Error::NotFound { .. }) => return Err(JobError::Fatal(e.to_string())),
             Err(e) => return Err(JobError::Retry(e.to_string())),
         };
-        if !self
-            .guard_allows(message_id)
+        if let Some(check) = self
+            .refusing(message_id)
             .await
             .map_err(|e| JobError::Retry(e.to_string()))?
         {
             return self
-                .hold(message_id)
+                .hold(check, message_id)
                 .await
                 .map_err(|e| JobError::Retry(e.to_string()));
         }
-        let Some(channel) = self.channels.get(outgoing.channel_account_id) else {
+        let Some(channel) = self.registry.senders().get(outgoing.channel_account_id) else {
             let reason = format!(
                 "channel account {} is not connected",
                 outgoing.channel_account_id
@@ -414,7 +398,7 @@ impl JobHandler for SendHandler {
         let Some(conversation_id) = conversation_id else {
             return Ok(Vec::new());
         };
-        self.observer
+        self.hooks()
             .delivered(&mut *db, message_id, Some(reason))
             .await?;
         // A reply that cannot be delivered needs a person's eyes.

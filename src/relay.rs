@@ -5,19 +5,23 @@
 //!                                                     contact (by identity), conversation
 //!                                                     (by account + thread), message
 //!                                                     (unique by account + external id)
+//!                                                     hooks (mirror, assistant), same transaction
 //!                                                 ──► events, after commit
 //! ```
 //!
 //! An adapter acknowledges a message to its provider only after `ingest`
 //! returned, so a message is stored before anyone is told it arrived.
 
+use std::sync::Arc;
+
 use sqlx::SqliteConnection;
 
 use crate::clock::{Millis, SharedClock};
 use crate::error::{Error, Result};
 use crate::events::{EngineEvent, EventBus};
+use crate::hooks::{Hooks, StoredMessage};
 use crate::inbox;
-use crate::model::{Attachment, ContactIdentity, ConversationStatus, IngestOutcome};
+use crate::model::{Attachment, AuthorKind, ContactIdentity, ConversationStatus, IngestOutcome};
 use crate::queue::Waker;
 use crate::store::{Store, parse_column};
 
@@ -103,8 +107,9 @@ pub struct Relay {
     store: Store,
     clock: SharedClock,
     bus: EventBus,
-    /// Ingest queues jobs (mirrors into operator topics): wake the workers.
+    /// Ingest's hooks queue jobs (mirrors into operator topics): wake the workers.
     waker: Waker,
+    hooks: Arc<Hooks>,
 }
 
 /// Finds the contact known by `identity`, or creates it.
@@ -144,13 +149,25 @@ async fn contact_for(
 }
 
 impl Relay {
-    pub fn new(store: Store, clock: SharedClock, bus: EventBus, waker: Waker) -> Self {
+    pub fn new(
+        store: Store,
+        clock: SharedClock,
+        bus: EventBus,
+        waker: Waker,
+        hooks: Arc<Hooks>,
+    ) -> Self {
         Self {
             store,
             clock,
             bus,
             waker,
+            hooks,
         }
+    }
+
+    /// What reacts to stored messages.
+    pub fn hooks(&self) -> &Arc<Hooks> {
+        &self.hooks
     }
 
     pub fn bus(&self) -> &EventBus {
@@ -278,9 +295,17 @@ impl Relay {
         .execute(&mut *tx)
         .await?;
 
-        crate::telegram::mirror::enqueue_message(&mut *tx, now, conversation_id, message_id)
+        self.hooks
+            .stored(
+                &mut *tx,
+                now,
+                &StoredMessage {
+                    conversation_id,
+                    message_id,
+                    author: AuthorKind::Customer,
+                },
+            )
             .await?;
-        crate::assistant::jobs::enqueue_inbound(&mut *tx, now, conversation_id, message_id).await?;
         Ok(IngestOutcome {
             conversation_id,
             message_id,

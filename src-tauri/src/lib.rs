@@ -1,9 +1,10 @@
 //! The desktop shell: a window over the engine. Each command is a thin
-//! wrapper over one `tuberry::api` function; engine events are forwarded to
-//! the window as one typed event. The TypeScript for both is generated from
-//! these definitions into `ui/src/bindings.ts`.
+//! wrapper over one `tuberry::api` function, declared once in [`commands`];
+//! engine events are forwarded to the window as one typed event. The
+//! TypeScript for both is generated from these definitions into
+//! `ui/src/bindings.ts`.
 
-mod assistant;
+mod commands;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -12,15 +13,11 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use tauri::{Manager, RunEvent, State};
-use tauri_specta::{Builder, Event, collect_commands, collect_events};
+use tauri_specta::{Builder, Event, collect_events};
 use tuberry::api::{self, ApiResult};
-use tuberry::avito::model::{AvitoAccount, AvitoConnect, AvitoInput};
-use tuberry::email::model::{ConnectionReport, MailServers, Mailbox, MailboxInput};
-use tuberry::model::{
-    AppInfo, Attachment, BotInput, ChannelAccount, Contact, ContactMatch, ConversationDetail,
-    ConversationFilter, ConversationPage, ConversationStatus, ConversationSummary, IngestOutcome,
-    Message, Project, ProjectInput, SimulatorEntry, StatusCounts,
-};
+use tuberry::assistant::model::CatalogueImport;
+use tuberry::channels::email::model::MailServers;
+use tuberry::model::{AppInfo, Attachment};
 use tuberry::{Engine, EngineOptions};
 
 type EngineState<'a> = State<'a, Arc<Engine>>;
@@ -28,47 +25,6 @@ type EngineState<'a> = State<'a, Arc<Engine>>;
 /// Everything the engine tells the window, as one event.
 #[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
 pub struct EngineEvent(tuberry::events::EngineEvent);
-
-#[tauri::command]
-#[specta::specta]
-async fn list_conversations(
-    engine: EngineState<'_>,
-    filter: ConversationFilter,
-) -> ApiResult<ConversationPage> {
-    api::list_conversations(&engine, filter).await
-}
-
-#[tauri::command]
-#[specta::specta]
-async fn status_counts(engine: EngineState<'_>) -> ApiResult<StatusCounts> {
-    api::status_counts(&engine).await
-}
-
-#[tauri::command]
-#[specta::specta]
-async fn get_conversation(
-    engine: EngineState<'_>,
-    conversation_id: i64,
-) -> ApiResult<ConversationDetail> {
-    api::get_conversation(&engine, conversation_id).await
-}
-
-#[tauri::command]
-#[specta::specta]
-async fn mark_read(engine: EngineState<'_>, conversation_id: i64) -> ApiResult<()> {
-    api::mark_read(&engine, conversation_id).await
-}
-
-#[tauri::command]
-#[specta::specta]
-async fn send_reply(
-    engine: EngineState<'_>,
-    conversation_id: i64,
-    text: String,
-    attachments: Vec<Attachment>,
-) -> ApiResult<Message> {
-    api::send_reply_with_files(&engine, conversation_id, text, attachments).await
-}
 
 fn bad_base64(e: base64::DecodeError) -> tuberry::ApiError {
     tuberry::ApiError {
@@ -120,12 +76,6 @@ async fn save_attachment(engine: EngineState<'_>, url: String, name: String) -> 
     api::save_attachment(&engine, &url, &name, &dir).await
 }
 
-#[tauri::command]
-#[specta::specta]
-async fn message_html(engine: EngineState<'_>, message_id: i64) -> ApiResult<Option<String>> {
-    api::message_html(&engine, message_id).await
-}
-
 /// Opens a web page (a listing on Avito, a profile) in the system browser;
 /// nothing but an http(s) address is opened.
 #[tauri::command]
@@ -147,121 +97,8 @@ fn open_external(url: String) -> ApiResult<()> {
 
 #[tauri::command]
 #[specta::specta]
-async fn list_avito_accounts(engine: EngineState<'_>) -> ApiResult<Vec<AvitoAccount>> {
-    api::list_avito_accounts(&engine).await
-}
-
-#[tauri::command]
-#[specta::specta]
-async fn connect_avito(engine: EngineState<'_>, input: AvitoInput) -> ApiResult<AvitoConnect> {
-    api::connect_avito(&engine, input).await
-}
-
-#[tauri::command]
-#[specta::specta]
-async fn remove_avito(engine: EngineState<'_>, account_id: i64) -> ApiResult<()> {
-    api::remove_avito(&engine, account_id).await
-}
-
-#[tauri::command]
-#[specta::specta]
-async fn set_avito_webhook(
-    engine: EngineState<'_>,
-    account_id: i64,
-    public_url: Option<String>,
-) -> ApiResult<AvitoAccount> {
-    api::set_avito_webhook(&engine, account_id, public_url).await
-}
-
-#[tauri::command]
-#[specta::specta]
-async fn poll_avito(engine: EngineState<'_>, account_id: i64) -> ApiResult<()> {
-    api::poll_avito(&engine, account_id).await
-}
-
-#[tauri::command]
-#[specta::specta]
-async fn search_contacts(engine: EngineState<'_>, text: String) -> ApiResult<Vec<ContactMatch>> {
-    api::search_contacts(&engine, text).await
-}
-
-#[tauri::command]
-#[specta::specta]
-async fn merge_contacts(engine: EngineState<'_>, keep: i64, other: i64) -> ApiResult<Contact> {
-    api::merge_contacts(&engine, keep, other).await
-}
-
-#[tauri::command]
-#[specta::specta]
-async fn list_mailboxes(engine: EngineState<'_>) -> ApiResult<Vec<Mailbox>> {
-    api::list_mailboxes(&engine).await
-}
-
-#[tauri::command]
-#[specta::specta]
-async fn add_mailbox(engine: EngineState<'_>, input: MailboxInput) -> ApiResult<Mailbox> {
-    api::add_mailbox(&engine, input).await
-}
-
-#[tauri::command]
-#[specta::specta]
-async fn update_mailbox(
-    engine: EngineState<'_>,
-    account_id: i64,
-    input: MailboxInput,
-) -> ApiResult<Mailbox> {
-    api::update_mailbox(&engine, account_id, input).await
-}
-
-#[tauri::command]
-#[specta::specta]
-async fn remove_mailbox(engine: EngineState<'_>, account_id: i64) -> ApiResult<()> {
-    api::remove_mailbox(&engine, account_id).await
-}
-
-#[tauri::command]
-#[specta::specta]
-async fn test_mailbox(
-    engine: EngineState<'_>,
-    input: MailboxInput,
-    account_id: Option<i64>,
-) -> ApiResult<ConnectionReport> {
-    api::test_mailbox(&engine, input, account_id).await
-}
-
-#[tauri::command]
-#[specta::specta]
 fn guess_mail_servers(address: String) -> MailServers {
     api::guess_mail_servers(&address)
-}
-
-#[tauri::command]
-#[specta::specta]
-async fn set_conversation_status(
-    engine: EngineState<'_>,
-    conversation_id: i64,
-    status: ConversationStatus,
-) -> ApiResult<ConversationSummary> {
-    api::set_conversation_status(&engine, conversation_id, status).await
-}
-
-#[tauri::command]
-#[specta::specta]
-async fn simulate_inbound(
-    engine: EngineState<'_>,
-    customer: String,
-    text: String,
-) -> ApiResult<IngestOutcome> {
-    api::simulate_inbound(&engine, customer, text).await
-}
-
-#[tauri::command]
-#[specta::specta]
-async fn simulator_transcript(
-    engine: EngineState<'_>,
-    customer: Option<String>,
-) -> ApiResult<Vec<SimulatorEntry>> {
-    api::simulator_transcript(&engine, customer).await
 }
 
 #[tauri::command]
@@ -270,152 +107,23 @@ async fn app_info(engine: EngineState<'_>) -> ApiResult<AppInfo> {
     Ok(api::app_info(&engine))
 }
 
+/// A catalogue file chosen in the window, as base64.
 #[tauri::command]
 #[specta::specta]
-async fn list_projects(engine: EngineState<'_>) -> ApiResult<Vec<Project>> {
-    api::list_projects(&engine).await
-}
-
-#[tauri::command]
-#[specta::specta]
-async fn create_project(engine: EngineState<'_>, input: ProjectInput) -> ApiResult<Project> {
-    api::create_project(&engine, input).await
-}
-
-#[tauri::command]
-#[specta::specta]
-async fn update_project(
+async fn import_catalogue(
     engine: EngineState<'_>,
     project_id: i64,
-    input: ProjectInput,
-) -> ApiResult<Project> {
-    api::update_project(&engine, project_id, input).await
-}
-
-#[tauri::command]
-#[specta::specta]
-async fn delete_project(engine: EngineState<'_>, project_id: i64) -> ApiResult<()> {
-    api::delete_project(&engine, project_id).await
-}
-
-#[tauri::command]
-#[specta::specta]
-async fn connect_bot(
-    engine: EngineState<'_>,
-    project_id: i64,
-    bot: BotInput,
-) -> ApiResult<Project> {
-    api::connect_bot(&engine, project_id, bot).await
-}
-
-#[tauri::command]
-#[specta::specta]
-async fn set_bot_webhook(
-    engine: EngineState<'_>,
-    project_id: i64,
-    public_url: Option<String>,
-) -> ApiResult<Project> {
-    api::set_bot_webhook(&engine, project_id, public_url).await
-}
-
-#[tauri::command]
-#[specta::specta]
-async fn disconnect_bot(engine: EngineState<'_>, project_id: i64) -> ApiResult<Project> {
-    api::disconnect_bot(&engine, project_id).await
-}
-
-#[tauri::command]
-#[specta::specta]
-async fn check_work_group(engine: EngineState<'_>, project_id: i64) -> ApiResult<Project> {
-    api::check_work_group(&engine, project_id).await
-}
-
-#[tauri::command]
-#[specta::specta]
-async fn unbind_work_group(engine: EngineState<'_>, project_id: i64) -> ApiResult<Project> {
-    api::unbind_work_group(&engine, project_id).await
-}
-
-#[tauri::command]
-#[specta::specta]
-async fn set_project_sources(
-    engine: EngineState<'_>,
-    project_id: i64,
-    account_ids: Vec<i64>,
-) -> ApiResult<Project> {
-    api::set_project_sources(&engine, project_id, account_ids).await
-}
-
-#[tauri::command]
-#[specta::specta]
-async fn list_channel_accounts(engine: EngineState<'_>) -> ApiResult<Vec<ChannelAccount>> {
-    api::list_channel_accounts(&engine).await
+    file_name: String,
+    base64: String,
+) -> ApiResult<CatalogueImport> {
+    let bytes = decode_base64(&base64)?;
+    api::import_catalogue(&engine, project_id, file_name, bytes).await
 }
 
 /// The commands and events the window may use.
 pub fn specta_builder() -> Builder<tauri::Wry> {
     Builder::<tauri::Wry>::new()
-        .commands(collect_commands![
-            list_conversations,
-            status_counts,
-            get_conversation,
-            mark_read,
-            send_reply,
-            set_conversation_status,
-            simulate_inbound,
-            simulator_transcript,
-            app_info,
-            list_projects,
-            create_project,
-            update_project,
-            delete_project,
-            connect_bot,
-            disconnect_bot,
-            set_bot_webhook,
-            check_work_group,
-            unbind_work_group,
-            set_project_sources,
-            list_channel_accounts,
-            upload_attachment,
-            read_attachment,
-            save_attachment,
-            message_html,
-            list_mailboxes,
-            add_mailbox,
-            update_mailbox,
-            remove_mailbox,
-            test_mailbox,
-            guess_mail_servers,
-            open_external,
-            list_avito_accounts,
-            connect_avito,
-            remove_avito,
-            set_avito_webhook,
-            poll_avito,
-            search_contacts,
-            merge_contacts,
-            assistant::assistant_settings,
-            assistant::save_assistant_settings,
-            assistant::llm_settings,
-            assistant::save_llm_settings,
-            assistant::llm_models,
-            assistant::import_catalogue,
-            assistant::get_catalogue,
-            assistant::catalogue_rows,
-            assistant::remove_catalogue,
-            assistant::outbox_guard,
-            assistant::set_outbox_guard,
-            assistant::allow_recipient,
-            assistant::disallow_recipient,
-            assistant::send_held_reply,
-            assistant::assistant_runs,
-            assistant::assistant_draft,
-            assistant::dismiss_draft,
-            assistant::test_chat,
-            assistant::set_test_chat_project,
-            assistant::test_chat_write,
-            assistant::reset_test_chat,
-        ])
+        .commands(commands::all())
         .events(collect_events![EngineEvent])
         // Ids and timestamps stay far below 2^53.
         .dangerously_cast_bigints_to_number()

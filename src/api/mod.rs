@@ -2,19 +2,21 @@
 //! function is a few lines over the engine and answers with an [`ApiError`]
 //! carrying a small closed code; the desktop's commands wrap these one to one.
 
-use crate::avito::model::{AvitoAccount, AvitoConnect, AvitoInput};
-use crate::email::model::{ConnectionReport, MailServers, Mailbox, MailboxInput};
+use crate::channels::Account;
+use crate::channels::avito::model::{AvitoAccount, AvitoConnect, AvitoInput};
+use crate::channels::email::model::{ConnectionReport, MailServers, Mailbox, MailboxInput};
+use crate::channels::telegram_bot::BotInput;
 use crate::engine::Engine;
 use crate::error::{ApiError, Error};
 use crate::inbox;
 use crate::model::{
-    AppInfo, Attachment, AttachmentKind, AuthorKind, BotInput, ChannelAccount, Contact,
-    ContactMatch, ConversationDetail, ConversationFilter, ConversationPage, ConversationStatus,
-    ConversationSummary, IngestOutcome, Message, Project, ProjectInput, SimulatorEntry,
-    StatusCounts,
+    AppInfo, Attachment, AttachmentKind, AuthorKind, ChannelAccount, Contact, ContactMatch,
+    ConversationDetail, ConversationFilter, ConversationPage, ConversationStatus,
+    ConversationSummary, IngestOutcome, Message, SimulatorEntry, StatusCounts,
 };
+use crate::operators::mirror::{self, TopicAction};
+use crate::operators::model::{Project, ProjectInput};
 use crate::outbox::Reply;
-use crate::telegram::mirror::{self, TopicAction};
 
 mod assistant;
 
@@ -37,7 +39,17 @@ pub async fn get_conversation(
     engine: &Engine,
     conversation_id: i64,
 ) -> ApiResult<ConversationDetail> {
-    Ok(inbox::conversation_detail(engine.store(), conversation_id).await?)
+    let mut detail = inbox::conversation_detail(engine.store(), conversation_id).await?;
+    detail.listing = engine
+        .channels()
+        .listing(engine.store(), conversation_id)
+        .await?;
+    Ok(detail)
+}
+
+/// Every connected channel account of every kind, with its state.
+pub async fn list_accounts(engine: &Engine) -> ApiResult<Vec<Account>> {
+    Ok(engine.channels().accounts(engine.store()).await?)
 }
 
 pub async fn mark_read(engine: &Engine, conversation_id: i64) -> ApiResult<()> {
@@ -190,7 +202,7 @@ pub async fn save_attachment(
 
 /// The sanitized HTML of an e-mail message, when it had one.
 pub async fn message_html(engine: &Engine, message_id: i64) -> ApiResult<Option<String>> {
-    Ok(inbox::message_html(engine.store(), message_id).await?)
+    Ok(engine.email().message_html(message_id).await?)
 }
 
 pub async fn list_mailboxes(engine: &Engine) -> ApiResult<Vec<Mailbox>> {
@@ -226,7 +238,7 @@ pub async fn test_mailbox(
 
 /// The usual IMAP and SMTP servers for an address, to fill the form with.
 pub fn guess_mail_servers(address: &str) -> MailServers {
-    crate::email::guess_servers(address)
+    crate::channels::email::guess_servers(address)
 }
 
 pub async fn list_avito_accounts(engine: &Engine) -> ApiResult<Vec<AvitoAccount>> {
@@ -294,7 +306,14 @@ pub async fn set_conversation_status(
         (true, _) => TopicAction::Reopen,
         (false, _) => TopicAction::Sync,
     };
-    mirror::enqueue_topic(&mut tx, now, conversation_id, action).await?;
+    mirror::enqueue_topic(
+        &mut tx,
+        now,
+        conversation_id,
+        action,
+        &format!("status:{now}"),
+    )
+    .await?;
     tx.commit().await.map_err(Error::from)?;
     engine.queue().wake();
     tracing::info!(conversation_id, %status, "conversation status set");
@@ -328,15 +347,15 @@ pub fn app_info(engine: &Engine) -> AppInfo {
 }
 
 pub async fn list_projects(engine: &Engine) -> ApiResult<Vec<Project>> {
-    Ok(engine.telegram().list_projects().await?)
+    Ok(engine.projects().list_projects().await?)
 }
 
 pub async fn get_project(engine: &Engine, project_id: i64) -> ApiResult<Project> {
-    Ok(engine.telegram().project(project_id).await?)
+    Ok(engine.projects().project(project_id).await?)
 }
 
 pub async fn create_project(engine: &Engine, input: ProjectInput) -> ApiResult<Project> {
-    Ok(engine.telegram().create_project(input).await?)
+    Ok(engine.projects().create_project(input).await?)
 }
 
 pub async fn update_project(
@@ -344,28 +363,28 @@ pub async fn update_project(
     project_id: i64,
     input: ProjectInput,
 ) -> ApiResult<Project> {
-    Ok(engine.telegram().update_project(project_id, input).await?)
+    Ok(engine.projects().update_project(project_id, input).await?)
 }
 
 pub async fn delete_project(engine: &Engine, project_id: i64) -> ApiResult<()> {
-    Ok(engine.telegram().delete_project(project_id).await?)
+    Ok(engine.projects().delete_project(project_id).await?)
 }
 
 /// Checks the token with Telegram, keeps it in the OS keyring and starts the bot.
 pub async fn connect_bot(engine: &Engine, project_id: i64, bot: BotInput) -> ApiResult<Project> {
-    Ok(engine.telegram().connect_bot(project_id, bot).await?)
+    Ok(engine.projects().connect_bot(project_id, bot).await?)
 }
 
 pub async fn disconnect_bot(engine: &Engine, project_id: i64) -> ApiResult<Project> {
-    Ok(engine.telegram().disconnect_bot(project_id).await?)
+    Ok(engine.projects().disconnect_bot(project_id).await?)
 }
 
 pub async fn check_work_group(engine: &Engine, project_id: i64) -> ApiResult<Project> {
-    Ok(engine.telegram().check_work_group(project_id).await?)
+    Ok(engine.projects().check_work_group(project_id).await?)
 }
 
 pub async fn unbind_work_group(engine: &Engine, project_id: i64) -> ApiResult<Project> {
-    Ok(engine.telegram().unbind_work_group(project_id).await?)
+    Ok(engine.projects().unbind_work_group(project_id).await?)
 }
 
 pub async fn set_project_sources(
@@ -374,13 +393,13 @@ pub async fn set_project_sources(
     account_ids: Vec<i64>,
 ) -> ApiResult<Project> {
     Ok(engine
-        .telegram()
+        .projects()
         .set_sources(project_id, account_ids)
         .await?)
 }
 
 pub async fn list_channel_accounts(engine: &Engine) -> ApiResult<Vec<ChannelAccount>> {
-    Ok(engine.telegram().channel_accounts().await?)
+    Ok(engine.projects().channel_accounts().await?)
 }
 
 /// Webhook mode through the LAN endpoint (`public_url` leads to it from the
@@ -391,7 +410,7 @@ pub async fn set_bot_webhook(
     public_url: Option<String>,
 ) -> ApiResult<Project> {
     Ok(engine
-        .telegram()
+        .projects()
         .set_bot_webhook(project_id, public_url)
         .await?)
 }

@@ -10,8 +10,7 @@ use super::model::{GuardMode, OutboxGuard, WhitelistEntry, WhitelistKind};
 use crate::clock::Millis;
 use crate::error::{Error, Result};
 use crate::model::{AuthorKind, ChannelKind, IdentityKind};
-use crate::outbox;
-use crate::queue;
+use crate::outbox::{Outbox, SEND_JOB};
 use crate::store::parse_column;
 
 /// Most recipients the whitelist may hold.
@@ -238,13 +237,11 @@ pub async fn hold(db: &mut SqliteConnection, message_id: i64, now: Millis) -> Re
 pub async fn release(
     db: &mut SqliteConnection,
     now: Millis,
-    max_attempts: i64,
+    outbox: &Outbox,
     only: Option<i64>,
 ) -> Result<Vec<(i64, i64)>> {
-    let held: Vec<(i64, i64, i64, String, String, i64)> = sqlx::query_as(
-        "SELECT m.id, m.conversation_id, m.held_at, a.kind, c.external_thread_id, a.id FROM messages m
-         JOIN conversations c ON c.id = m.conversation_id
-         JOIN channel_accounts a ON a.id = m.channel_account_id
+    let held: Vec<(i64, i64, i64)> = sqlx::query_as(
+        "SELECT m.id, m.conversation_id, m.held_at FROM messages m
          WHERE m.held_at IS NOT NULL AND m.delivery = 'pending' AND (?1 IS NULL OR m.id = ?1)
          ORDER BY m.id",
     )
@@ -253,7 +250,7 @@ pub async fn release(
     .await?;
     let guard = rules(db).await?;
     let mut released = Vec::new();
-    for (message_id, conversation_id, held_at, kind, thread, account_id) in held {
+    for (message_id, conversation_id, held_at) in held {
         if only.is_none() && !allowed_by(db, &guard, message_id).await? {
             continue;
         }
@@ -261,10 +258,8 @@ pub async fn release(
             .bind(message_id)
             .execute(&mut *db)
             .await?;
-        let kind: ChannelKind = parse_column("channel_accounts.kind", &kind)?;
-        let key = format!("{}:{message_id}:released-{held_at}", outbox::SEND_JOB);
-        let job = outbox::send_job(message_id, conversation_id, kind, account_id, &thread, key);
-        queue::enqueue(&mut *db, now, max_attempts, job).await?;
+        let key = format!("{SEND_JOB}:{message_id}:released-{held_at}");
+        outbox.queue_send(&mut *db, now, message_id, key).await?;
         released.push((conversation_id, message_id));
     }
     Ok(released)

@@ -28,10 +28,10 @@ use crate::clock::Millis;
 use crate::error::{Error, Result};
 use crate::events::EngineEvent;
 use crate::model::{AuthorKind, ChannelKind, ConversationStatus, Language};
+use crate::operators::{mirror, text};
 use crate::outbox::Reply;
 use crate::queue::{self, Job, JobError, JobHandler, NewJob};
 use crate::store::parse_column;
-use crate::telegram::{mirror, text};
 
 pub const INBOUND_JOB: &str = "assistant.inbound";
 pub const AUTO_REPLY_JOB: &str = "assistant.auto_reply";
@@ -380,19 +380,15 @@ impl Core {
             .join(" ");
         let rows =
             catalogue::search(&mut conn, cx.project_id, &query, catalogue::PROMPT_ROWS).await?;
-        let listing: Option<(String, Option<String>)> = sqlx::query_as(
-            "SELECT v.item_title, v.item_price FROM conversations c JOIN avito_chats v
-               ON v.channel_account_id = c.channel_account_id AND v.chat_id = c.external_thread_id
-             WHERE c.id = ?1 AND v.item_title IS NOT NULL",
-        )
-        .bind(cx.conversation_id)
-        .fetch_optional(&mut *conn)
-        .await?;
         drop(conn);
-        let listing = listing.map(|(title, price)| match price {
-            Some(price) => format!("{title}, {price}"),
-            None => title,
-        });
+        let listing = self
+            .channels
+            .listing(&self.store, cx.conversation_id)
+            .await?
+            .map(|l| match l.price {
+                Some(price) => format!("{}, {price}", l.title),
+                None => l.title,
+            });
         let persona = persona::render(&persona::Fill {
             settings,
             project_name: &cx.project_name,
@@ -456,32 +452,46 @@ impl Core {
             (Outcome::Reply(text), _) => {
                 if !person_answered {
                     let draft = text.clone();
-                    mirror::enqueue_conversation_notice(&mut tx, now, cx.conversation_id, |l| {
-                        text::draft(l, &draft)
-                    })
+                    mirror::enqueue_conversation_notice(
+                        &mut tx,
+                        now,
+                        cx.conversation_id,
+                        &format!("draft:{}", cx.message_id),
+                        |l| text::draft(l, &draft),
+                    )
                     .await?;
                 }
                 (RunOutcome::Draft, text.clone(), None)
             }
             (Outcome::Handoff(reason), _) => {
                 if !person_answered {
-                    self.needs_human(&mut tx, cx.conversation_id, now).await?;
+                    self.needs_human(&mut tx, cx.conversation_id, cx.message_id, now)
+                        .await?;
                     let reason = reason.clone();
-                    mirror::enqueue_conversation_notice(&mut tx, now, cx.conversation_id, |l| {
-                        text::needs_human(l, &reason)
-                    })
+                    mirror::enqueue_conversation_notice(
+                        &mut tx,
+                        now,
+                        cx.conversation_id,
+                        &format!("handoff:{}", cx.message_id),
+                        |l| text::needs_human(l, &reason),
+                    )
                     .await?;
                 }
                 (RunOutcome::Handoff, reason.clone(), None)
             }
             (Outcome::Failed(e), _) => {
                 if mode == AssistantMode::Automatic && !person_answered {
-                    self.needs_human(&mut tx, cx.conversation_id, now).await?;
+                    self.needs_human(&mut tx, cx.conversation_id, cx.message_id, now)
+                        .await?;
                 }
                 let reason = e.to_string();
-                mirror::enqueue_conversation_notice(&mut tx, now, cx.conversation_id, |l| {
-                    text::assistant_failed(l, &reason)
-                })
+                mirror::enqueue_conversation_notice(
+                    &mut tx,
+                    now,
+                    cx.conversation_id,
+                    &format!("failed:{}", cx.message_id),
+                    |l| text::assistant_failed(l, &reason),
+                )
                 .await?;
                 (RunOutcome::Failed, e.to_string(), None)
             }
@@ -534,13 +544,21 @@ impl Core {
         &self,
         db: &mut SqliteConnection,
         conversation_id: i64,
+        trigger_message_id: i64,
         now: Millis,
     ) -> Result<()> {
         let previous =
             crate::inbox::set_status(db, conversation_id, ConversationStatus::NeedsHuman, now)
                 .await?;
         if previous != ConversationStatus::NeedsHuman {
-            mirror::enqueue_topic(db, now, conversation_id, mirror::TopicAction::Sync).await?;
+            mirror::enqueue_topic(
+                db,
+                now,
+                conversation_id,
+                mirror::TopicAction::Sync,
+                &format!("needs-human:{trigger_message_id}"),
+            )
+            .await?;
         }
         Ok(())
     }

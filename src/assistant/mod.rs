@@ -6,6 +6,7 @@ pub mod auto_reply;
 pub mod catalogue;
 pub mod config;
 pub mod guard;
+mod hooks;
 pub mod jobs;
 pub mod language;
 pub mod llm;
@@ -15,8 +16,12 @@ pub mod prompt;
 pub mod runs;
 pub mod schedule;
 
+pub use hooks::{AssistantHook, GuardCheck};
+
+use std::sync::Arc;
 use std::time::Duration;
 
+use crate::channels::Registry;
 use crate::clock::SharedClock;
 use crate::error::{Error, Result};
 use crate::events::EngineEvent;
@@ -42,6 +47,8 @@ const MODELS_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Clone)]
 pub struct Core {
     store: Store,
+    /// Channel-specific facts of a conversation (an Avito listing).
+    channels: Arc<Registry>,
     clock: SharedClock,
     relay: Relay,
     outbox: Outbox,
@@ -59,10 +66,12 @@ impl Core {
         relay: Relay,
         outbox: Outbox,
         keyring: Keyring,
+        channels: Arc<Registry>,
         queue: &Queue,
     ) -> Self {
         Self {
             store,
+            channels,
             clock,
             relay,
             outbox,
@@ -283,13 +292,8 @@ impl Assistant {
         mut tx: sqlx::Transaction<'static, sqlx::Sqlite>,
         only: Option<i64>,
     ) -> Result<OutboxGuard> {
-        let released = guard::release(
-            &mut tx,
-            self.core.clock.now_ms(),
-            self.core.max_attempts,
-            only,
-        )
-        .await?;
+        let released =
+            guard::release(&mut tx, self.core.clock.now_ms(), &self.core.outbox, only).await?;
         if only.is_some() && released.is_empty() {
             return Err(Error::not_found("held reply", only.unwrap_or_default()));
         }

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use specta::Type;
 
 use crate::clock::Millis;
+pub use crate::model::{AssistantRun, ImportStage, RunOutcome, UsedRow};
 use crate::model::{ChannelKind, text_enum};
 
 text_enum! {
@@ -253,52 +254,6 @@ pub struct CatalogueRow {
 pub struct CataloguePage {
     pub total: u32,
     pub rows: Vec<CatalogueRow>,
-}
-
-text_enum! {
-    /// Where a catalogue upload is.
-    ImportStage {
-        Reading => "reading",
-        Parsing => "parsing",
-        Storing => "storing",
-        Done => "done",
-        Failed => "failed",
-    }
-}
-
-text_enum! {
-    /// What the assistant did about a customer message.
-    RunOutcome {
-        Draft => "draft",
-        Answered => "answered",
-        Handoff => "handoff",
-        Failed => "failed",
-    }
-}
-
-/// A catalogue row as a prompt carried it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
-#[serde(rename_all = "camelCase")]
-pub struct UsedRow {
-    pub id: i64,
-    pub text: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
-#[serde(rename_all = "camelCase")]
-pub struct AssistantRun {
-    pub id: i64,
-    pub conversation_id: i64,
-    pub trigger_message_id: i64,
-    pub outcome: RunOutcome,
-    /// The draft or answer; the reason of a handoff or failure.
-    pub text: String,
-    pub language: Option<String>,
-    pub model: Option<String>,
-    pub catalogue_rows: Vec<UsedRow>,
-    pub message_id: Option<i64>,
-    pub dismissed: bool,
-    pub created_at: Millis,
 }
 
 /// The Test chat: which project it speaks for.

@@ -1,26 +1,58 @@
-//! Channel adapters: each connected account turns its provider's messages into
-//! [`crate::relay::Inbound`] values and sends the outbox's replies. Every adapter
-//! sends through the same [`Channel`] trait, so the outbox does not know which
-//! provider it talks to.
+//! Channels as plug-ins. Each kind of channel is a folder here that
+//! implements [`Adapter`] — what the kind is, how its accounts are started
+//! and supervised (one runner per account, see [`runners`]), how they report
+//! their state (one [`AccountStatus`] model for every kind), the budgets its
+//! replies count against, its LAN routes and its jobs — and hands its
+//! connected accounts' senders ([`Channel`]) to the [`Registry`]. The engine
+//! registers one adapter per kind; the spine (relay, outbox, queue, inbox)
+//! never names a kind.
+//!
+//! ```text
+//!  engine ──register──► Registry ◄──lookups── outbox (rate keys, sender of an account)
+//!                         │                  api / CLI (accounts and their state)
+//!                         ├── adapters: avito, email, telegram_bot, simulator
+//!                         └── senders: connected account id ──► dyn Channel
+//! ```
 
+pub mod accounts;
+pub mod avito;
+pub mod email;
 pub mod runners;
 pub mod simulator;
+pub mod telegram_bot;
+
+use std::collections::HashMap;
+use std::sync::{Arc, PoisonError, RwLock};
 
 use async_trait::async_trait;
 
-use crate::clock::Millis;
-use crate::model::{Attachment, ChannelKind};
+pub use accounts::{Account, AccountState, AccountStatus};
 
-/// The shared budgets a reply to `thread` counts against besides its
-/// conversation, narrowest first (see [`crate::queue::NewJob::rate_keys`]).
-pub fn rate_keys(kind: ChannelKind, account_id: i64, thread: &str) -> Vec<String> {
-    match kind {
-        ChannelKind::TelegramBot => vec![
-            crate::telegram::chat_key(account_id, thread),
-            crate::telegram::bot_key(account_id),
-        ],
-        _ => Vec::new(),
-    }
+use crate::clock::{Millis, SharedClock};
+use crate::error::Result;
+use crate::events::EventBus;
+use crate::files::Files;
+use crate::keyring::Keyring;
+use crate::model::{Attachment, ChannelKind, Listing};
+pub use crate::queue::JobKind;
+use crate::queue::{Queue, Rate};
+use crate::relay::Relay;
+use crate::settings::Settings;
+use crate::store::Store;
+
+/// What every channel kind is opened with: `Kind::open(&Context)`.
+#[derive(Clone)]
+pub struct Context {
+    pub store: Store,
+    pub clock: SharedClock,
+    pub bus: EventBus,
+    pub relay: Relay,
+    pub queue: Arc<Queue>,
+    pub keyring: Keyring,
+    pub files: Files,
+    pub settings: Settings,
+    /// Where a kind puts the senders of its connected accounts.
+    pub senders: Arc<Channels>,
 }
 
 /// A reply on its way to a customer.
@@ -53,7 +85,180 @@ pub enum SendError {
     Rejected(String),
 }
 
+/// One connected account's way of sending.
 #[async_trait]
 pub trait Channel: Send + Sync + 'static {
     async fn send(&self, message: &Outgoing) -> Result<Sent, SendError>;
+}
+
+/// What a channel kind is to the engine. One value per kind, registered once.
+#[async_trait]
+pub trait Adapter: Send + Sync + 'static {
+    fn kind(&self) -> ChannelKind;
+
+    /// Starts a supervised runner for every enabled account of this kind.
+    async fn start(&self);
+
+    /// Stops every runner, each within its stop timeout.
+    async fn shutdown(&self);
+
+    /// How one account of this kind is doing.
+    fn status(&self, account_id: i64) -> AccountStatus;
+
+    /// The shared budgets a reply to `thread` counts against besides its
+    /// conversation, narrowest first (see [`crate::queue::NewJob::rate_keys`]).
+    fn rate_keys(&self, _account_id: i64, _thread: &str) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// Token buckets for those budgets, by key prefix.
+    fn rates(&self) -> Vec<(&'static str, Rate)> {
+        Vec::new()
+    }
+
+    /// The job kinds this channel queues and runs.
+    fn jobs(&self) -> Vec<JobKind> {
+        Vec::new()
+    }
+
+    /// The routes this kind serves on the LAN endpoint (webhooks).
+    fn routes(&self) -> Option<axum::Router> {
+        None
+    }
+
+    /// Told once the LAN endpoint listens (webhooks can be turned on).
+    fn lan_endpoint(&self, _listening: bool) {}
+
+    /// What a conversation of this kind is about at the provider (the
+    /// listing of a marketplace chat), for the thread's header and the
+    /// assistant's prompt.
+    async fn listing(&self, _conversation_id: i64) -> Result<Option<Listing>> {
+        Ok(None)
+    }
+}
+
+/// The senders of connected channel accounts, by account id.
+#[derive(Default)]
+pub struct Channels(RwLock<HashMap<i64, Arc<dyn Channel>>>);
+
+impl Channels {
+    pub fn connect(&self, account_id: i64, channel: Arc<dyn Channel>) {
+        self.0
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(account_id, channel);
+    }
+
+    pub fn disconnect(&self, account_id: i64) {
+        self.0
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&account_id);
+    }
+
+    pub fn get(&self, account_id: i64) -> Option<Arc<dyn Channel>> {
+        self.0
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&account_id)
+            .cloned()
+    }
+}
+
+/// Every registered channel kind, and the senders of their connected accounts.
+#[derive(Default)]
+pub struct Registry {
+    adapters: RwLock<Vec<Arc<dyn Adapter>>>,
+    senders: Arc<Channels>,
+}
+
+impl Registry {
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self::default())
+    }
+
+    /// Adds a kind: its jobs and budgets go to `queue`. A kind registered
+    /// twice replaces the first. Gives the adapter back for typed use.
+    pub fn add<A: Adapter>(&self, queue: &Queue, adapter: Arc<A>) -> Arc<A> {
+        queue.register_all(adapter.jobs());
+        for (prefix, rate) in adapter.rates() {
+            queue.set_rate(prefix, rate);
+        }
+        let mut adapters = self
+            .adapters
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        adapters.retain(|a| a.kind() != adapter.kind());
+        adapters.push(adapter.clone());
+        adapter
+    }
+
+    pub fn adapters(&self) -> Vec<Arc<dyn Adapter>> {
+        self.adapters
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    pub fn adapter(&self, kind: ChannelKind) -> Option<Arc<dyn Adapter>> {
+        self.adapters
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .find(|a| a.kind() == kind)
+            .cloned()
+    }
+
+    /// The senders of connected accounts (adapters connect and disconnect them).
+    pub fn senders(&self) -> &Arc<Channels> {
+        &self.senders
+    }
+
+    pub fn rate_keys(&self, kind: ChannelKind, account_id: i64, thread: &str) -> Vec<String> {
+        self.adapter(kind)
+            .map(|a| a.rate_keys(account_id, thread))
+            .unwrap_or_default()
+    }
+
+    /// How an account is doing, by its kind's adapter.
+    pub fn status(&self, kind: ChannelKind, account_id: i64) -> AccountStatus {
+        self.adapter(kind)
+            .map(|a| a.status(account_id))
+            .unwrap_or_else(AccountStatus::stopped)
+    }
+
+    /// The listing of a conversation, if its channel has one.
+    pub async fn listing(&self, store: &Store, conversation_id: i64) -> Result<Option<Listing>> {
+        let kind: Option<String> = sqlx::query_scalar(
+            "SELECT a.kind FROM conversations c JOIN channel_accounts a ON a.id = c.channel_account_id
+             WHERE c.id = ?1",
+        )
+        .bind(conversation_id)
+        .fetch_optional(store.pool())
+        .await?;
+        let Some(kind) = kind.and_then(|k| k.parse::<ChannelKind>().ok()) else {
+            return Ok(None);
+        };
+        match self.adapter(kind) {
+            Some(adapter) => adapter.listing(conversation_id).await,
+            None => Ok(None),
+        }
+    }
+
+    /// Every connected account of every kind with its state.
+    pub async fn accounts(&self, store: &Store) -> Result<Vec<Account>> {
+        accounts::list(self, store).await
+    }
+
+    pub async fn start(&self) {
+        for adapter in self.adapters() {
+            adapter.start().await;
+        }
+    }
+
+    pub async fn shutdown(&self) {
+        for adapter in self.adapters() {
+            adapter.shutdown().await;
+        }
+    }
 }

@@ -3,7 +3,7 @@
 //! from the command line, and kept in the OS keyring.
 
 use clap::Subcommand;
-use tuberry::avito::model::{AvitoAccount, AvitoConnect, AvitoInput};
+use tuberry::channels::avito::model::{AvitoAccount, AvitoConnect, AvitoInput};
 use tuberry::{ApiError, Engine, ErrorCode, api};
 
 use crate::Output;

@@ -3,7 +3,9 @@
 //! from the command line, and kept in the OS keyring.
 
 use clap::{Args, Subcommand};
-use tuberry::email::model::{MailSecurity, MailServer, MailServers, Mailbox, MailboxInput};
+use tuberry::channels::email::model::{
+    MailSecurity, MailServer, MailServers, Mailbox, MailboxInput,
+};
 use tuberry::{ApiError, Engine, ErrorCode, api};
 
 use crate::Output;
@@ -224,10 +226,11 @@ pub async fn run(engine: &Engine, command: MailboxCommand, out: &Output) -> Resu
             )?;
             let report = api::test_mailbox(engine, input, None).await?;
             out.print(&report, || {
-                let line = |what: &str, e: &Option<tuberry::email::model::MailError>| match e {
-                    None => format!("{what}: OK\n"),
-                    Some(e) => format!("{what}: {:?} — {}\n", e.problem, e.message),
-                };
+                let line =
+                    |what: &str, e: &Option<tuberry::channels::email::model::MailError>| match e {
+                        None => format!("{what}: OK\n"),
+                        Some(e) => format!("{what}: {:?} — {}\n", e.problem, e.message),
+                    };
                 format!(
                     "{}{}",
                     line("IMAP", &report.imap),

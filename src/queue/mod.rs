@@ -20,179 +20,32 @@
 //! may also count against shared budgets (`rate_keys`: a Telegram work group,
 //! a bot): it runs only when every one of its buckets has a token.
 
+mod job;
 mod rate;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use async_trait::async_trait;
-use serde_json::Value;
-use sqlx::{FromRow, SqliteConnection};
+use sqlx::SqliteConnection;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
+pub use job::{Job, JobError, JobHandler, JobKind, JobRecord, NewJob, Step};
 pub use rate::{Rate, RateLimits};
 
 use crate::clock::{Millis, SharedClock};
 use crate::error::{Result, display_chain};
-use crate::events::{EngineEvent, EventBus};
+use crate::events::EventBus;
 use crate::settings::QueueSettings;
 use crate::store::Store;
-
-/// A job as its handler sees it.
-#[derive(Debug, Clone, FromRow)]
-pub struct Job {
-    pub id: i64,
-    pub kind: String,
-    pub version: i64,
-    #[sqlx(json)]
-    pub payload: Value,
-    pub destination: String,
-    /// Shared budgets this job counts against besides its destination,
-    /// space-separated, narrowest first.
-    pub rate_keys: String,
-    /// Including the one now running.
-    pub attempts: i64,
-    pub max_attempts: i64,
-}
-
-/// What to put in the queue.
-#[derive(Debug, Clone)]
-pub struct NewJob {
-    pub kind: &'static str,
-    pub version: i64,
-    pub payload: Value,
-    /// A second job with the same key is not queued: the first one stands.
-    pub idempotency_key: String,
-    pub destination: String,
-    /// Shared budgets besides the destination (a Telegram group, a bot),
-    /// narrowest first: a "retry after" answer holds the destination and the
-    /// first of them.
-    pub rate_keys: Vec<String>,
-    pub max_attempts: Option<i64>,
-    pub run_at: Option<Millis>,
-}
-
-impl NewJob {
-    /// A job with the usual attempts, due now, counting only against its destination.
-    pub fn new(
-        kind: &'static str,
-        version: i64,
-        payload: Value,
-        idempotency_key: String,
-        destination: String,
-    ) -> Self {
-        Self {
-            kind,
-            version,
-            payload,
-            idempotency_key,
-            destination,
-            rate_keys: Vec::new(),
-            max_attempts: None,
-            run_at: None,
-        }
-    }
-
-    pub fn rate_keys(mut self, keys: impl IntoIterator<Item = String>) -> Self {
-        self.rate_keys = keys.into_iter().collect();
-        self
-    }
-}
-
-impl Job {
-    pub fn rate_keys(&self) -> impl Iterator<Item = &str> {
-        self.rate_keys.split_ascii_whitespace()
-    }
-
-    /// The destination and its narrowest shared budget: what a "retry after"
-    /// answer holds.
-    fn hold_keys(&self) -> impl Iterator<Item = &str> {
-        std::iter::once(self.destination.as_str()).chain(self.rate_keys().take(1))
-    }
-
-    /// Every bucket a run of this job takes a token from.
-    fn budget_keys(&self) -> Vec<&str> {
-        std::iter::once(self.destination.as_str())
-            .chain(self.rate_keys())
-            .collect()
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum JobError {
-    /// Worth trying again later (network loss, 5xx).
-    #[error("{0}")]
-    Retry(String),
-    /// The destination asked to wait; not counted as a failed attempt.
-    #[error("destination asked to retry after {after_ms} ms: {reason}")]
-    RetryAfter { after_ms: Millis, reason: String },
-    /// Will never succeed (bad request, unknown chat).
-    #[error("{0}")]
-    Fatal(String),
-}
-
-#[async_trait]
-pub trait JobHandler: Send + Sync + 'static {
-    async fn run(&self, job: &Job) -> Result<(), JobError>;
-
-    /// Called inside the transaction that marks the job failed for good, so what
-    /// the failure means (a message marked failed) is stored with it. Returns the
-    /// events to publish once committed.
-    async fn gave_up(
-        &self,
-        _db: &mut SqliteConnection,
-        _job: &Job,
-        _reason: &str,
-    ) -> Result<Vec<EngineEvent>> {
-        Ok(Vec::new())
-    }
-}
-
-/// What one step of the queue did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Step {
-    /// Nothing can run now; the next job becomes due at this time, if known.
-    Idle {
-        next_due: Option<Millis>,
-    },
-    Done {
-        job: i64,
-    },
-    Retrying {
-        job: i64,
-        at: Millis,
-    },
-    Held {
-        job: i64,
-        until: Millis,
-    },
-    Failed {
-        job: i64,
-    },
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
-pub struct JobRecord {
-    pub id: i64,
-    pub kind: String,
-    pub version: i64,
-    pub destination: String,
-    pub status: String,
-    pub attempts: i64,
-    pub max_attempts: i64,
-    pub run_at: Millis,
-    pub lease_until: Option<Millis>,
-    pub last_error: Option<String>,
-}
 
 pub struct Queue {
     store: Store,
     clock: SharedClock,
     bus: EventBus,
     settings: QueueSettings,
-    handlers: HashMap<(String, i64), Arc<dyn JobHandler>>,
+    handlers: std::sync::RwLock<HashMap<(String, i64), Arc<dyn JobHandler>>>,
     limits: Arc<Mutex<RateLimits>>,
     wake: Waker,
 }
@@ -267,7 +120,7 @@ impl Queue {
             clock,
             bus,
             settings,
-            handlers: HashMap::new(),
+            handlers: std::sync::RwLock::new(HashMap::new()),
             limits: Arc::new(Mutex::new(RateLimits::default())),
             wake: Waker::default(),
         }
@@ -283,8 +136,19 @@ impl Queue {
         self.wake.clone()
     }
 
-    pub fn register(&mut self, kind: &str, version: i64, handler: Arc<dyn JobHandler>) {
-        self.handlers.insert((kind.to_owned(), version), handler);
+    /// Names the handler of a job kind (channels and features register theirs).
+    pub fn register(&self, kind: &str, version: i64, handler: Arc<dyn JobHandler>) {
+        self.handlers
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert((kind.to_owned(), version), handler);
+    }
+
+    /// Registers each of `jobs`.
+    pub fn register_all(&self, jobs: Vec<JobKind>) {
+        for job in jobs {
+            self.register(job.kind, job.version, job.handler);
+        }
     }
 
     pub fn set_rate(&self, destination_prefix: &str, rate: Rate) {
@@ -446,7 +310,12 @@ impl Queue {
             Ok(job) => job,
             Err(next_due) => return Ok(Step::Idle { next_due }),
         };
-        let handler = self.handlers.get(&(job.kind.clone(), job.version)).cloned();
+        let handler = self
+            .handlers
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&(job.kind.clone(), job.version))
+            .cloned();
         let outcome = match handler.clone() {
             None => Err(JobError::Fatal(format!(
                 "no handler for job kind {} v{}",

@@ -16,8 +16,8 @@ use tuberry::assistant::model::{
 use tuberry::channels::{Channel, Outgoing, SendError, Sent};
 use tuberry::model::{
     AuthorKind, ChannelKind, ContactIdentity, ConversationStatus, IdentityKind, Language,
-    ProjectInput,
 };
+use tuberry::operators::model::ProjectInput;
 use tuberry::relay::Inbound;
 use tuberry_fakes::llm::FakeLlm;
 
@@ -80,7 +80,10 @@ pub async fn recorded_account(engine: &Engine, project_id: i64) -> (i64, Arc<Rec
     .await
     .unwrap();
     let channel = Arc::new(Recorder::default());
-    engine.channels().connect(account_id, channel.clone());
+    engine
+        .channels()
+        .senders()
+        .connect(account_id, channel.clone());
     (account_id, channel)
 }
 

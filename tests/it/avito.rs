@@ -8,7 +8,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tempfile::TempDir;
-use tuberry::avito::model::{AvitoAccount, AvitoConnect, AvitoInput, AvitoProblem, AvitoState};
+use tuberry::channels::avito::model::{
+    AvitoAccount, AvitoConnect, AvitoInput, AvitoProblem, AvitoState,
+};
 use tuberry::clock::{ManualClock, SystemClock};
 use tuberry::keyring::Keyring;
 use tuberry::model::{

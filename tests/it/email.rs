@@ -8,11 +8,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tempfile::TempDir;
-use tuberry::clock::SystemClock;
-use tuberry::email::model::{
+use tuberry::channels::email::model::{
     MailProblem, MailSecurity, MailServer, Mailbox, MailboxInput, MailboxState,
 };
-use tuberry::email::parse;
+use tuberry::channels::email::parse;
+use tuberry::clock::SystemClock;
 use tuberry::keyring::Keyring;
 use tuberry::model::{ConversationFilter, ConversationSummary, Delivery, Direction, Message};
 use tuberry::settings::{EmailSettings, QueueSettings, Settings};
@@ -683,7 +683,7 @@ async fn importing_a_full_mailbox_shows_progress_and_moves_mail() {
             .await
             .unwrap()
             .unwrap();
-        if let tuberry::events::EngineEvent::MailboxChanged { account_id } = event
+        if let tuberry::events::EngineEvent::AccountChanged { account_id } = event
             && account_id == mailbox.account_id
         {
             let m = api::list_mailboxes(mail.engine()).await.unwrap().remove(0);
@@ -706,7 +706,7 @@ async fn importing_a_full_mailbox_shows_progress_and_moves_mail() {
         "progress was shown in steps: {progress:?}"
     );
     mail.until_inbound(N).await;
-    let processed = tuberry::email::net::folder_name("Обработанные");
+    let processed = tuberry::channels::email::net::folder_name("Обработанные");
     assert!(
         processed.starts_with('&') && processed.is_ascii(),
         "{processed}"

@@ -135,6 +135,7 @@ async fn an_undeliverable_reply_is_marked_failed_and_asks_for_a_person() {
         failure: SendError::Transient("network down".into()),
     });
     e.channels()
+        .senders()
         .connect(e.simulator().account_id(), channel.clone());
 
     let inbound = api::simulate_inbound(e, "Анна".into(), "Алло".into())
@@ -180,6 +181,7 @@ async fn a_rejected_reply_fails_at_once() {
         failure: SendError::Rejected("chat not found".into()),
     });
     e.channels()
+        .senders()
         .connect(e.simulator().account_id(), channel.clone());
     let inbound = api::simulate_inbound(e, "Анна".into(), "Алло".into())
         .await

@@ -60,7 +60,7 @@ async fn harness(handler: Arc<dyn JobHandler>) -> Harness {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("q.sqlite3")).await.unwrap();
     let clock = ManualClock::new(T0);
-    let mut queue = Queue::new(
+    let queue = Queue::new(
         store.clone(),
         Arc::new(clock.clone()),
         EventBus::new(16),
@@ -197,7 +197,7 @@ async fn an_expired_lease_after_a_crash_runs_the_job_again() {
     let clock = ManualClock::new(T0);
     let id = {
         let store = Store::open(&path).await.unwrap();
-        let mut queue = Queue::new(
+        let queue = Queue::new(
             store.clone(),
             Arc::new(clock.clone()),
             EventBus::new(16),
@@ -225,7 +225,7 @@ async fn an_expired_lease_after_a_crash_runs_the_job_again() {
     // Restart.
     let store = Store::open(&path).await.unwrap();
     let handler = Scripted::new([Ok(())]);
-    let mut queue = Queue::new(
+    let queue = Queue::new(
         store,
         Arc::new(clock.clone()),
         EventBus::new(16),

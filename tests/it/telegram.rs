@@ -7,12 +7,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tempfile::TempDir;
+use tuberry::channels::telegram_bot::{BotInput, BotState};
 use tuberry::clock::SystemClock;
 use tuberry::keyring::Keyring;
 use tuberry::model::{
-    AuthorKind, BotInput, BotState, ChannelKind, ContactIdentity, ConversationStatus, Direction,
-    IdentityKind, Language, Project, ProjectInput, WorkGroupProblem,
+    AuthorKind, ChannelKind, ContactIdentity, ConversationStatus, Direction, IdentityKind, Language,
 };
+use tuberry::operators::model::{Project, ProjectInput, WorkGroupProblem};
 use tuberry::relay::Inbound;
 use tuberry::settings::{HttpSettings, QueueSettings, Settings, TelegramSettings};
 use tuberry::{Engine, EngineOptions, api};
@@ -1090,7 +1091,7 @@ async fn webhook_mode_takes_updates_through_the_lan_endpoint() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_avito_buyer_is_mirrored_into_a_topic_and_the_operator_answers_on_avito() {
-    use tuberry::avito::model::{AvitoConnect, AvitoInput};
+    use tuberry::channels::avito::model::{AvitoConnect, AvitoInput};
     use tuberry_fakes::avito::{Account, Buyer, BuyerMessage, FakeAvito, Item};
 
     let avito = FakeAvito::start().await;

@@ -13,9 +13,28 @@ export const commands = {
 	markRead: (conversationId: number) => typedError<null, ApiError>(__TAURI_INVOKE("mark_read", { conversationId })),
 	sendReply: (conversationId: number, text: string, attachments: Attachment[]) => typedError<Message, ApiError>(__TAURI_INVOKE("send_reply", { conversationId, text, attachments })),
 	setConversationStatus: (conversationId: number, status: ConversationStatus) => typedError<ConversationSummary, ApiError>(__TAURI_INVOKE("set_conversation_status", { conversationId, status })),
+	/**  The sanitized HTML of an e-mail message, when it had one. */
+	messageHtml: (messageId: number) => typedError<string | null, ApiError>(__TAURI_INVOKE("message_html", { messageId })),
 	simulateInbound: (customer: string, text: string) => typedError<IngestOutcome, ApiError>(__TAURI_INVOKE("simulate_inbound", { customer, text })),
 	simulatorTranscript: (customer: string | null) => typedError<SimulatorEntry[], ApiError>(__TAURI_INVOKE("simulator_transcript", { customer })),
-	appInfo: () => typedError<AppInfo, ApiError>(__TAURI_INVOKE("app_info")),
+	searchContacts: (text: string) => typedError<ContactMatch[], ApiError>(__TAURI_INVOKE("search_contacts", { text })),
+	mergeContacts: (keep: number, other: number) => typedError<Contact, ApiError>(__TAURI_INVOKE("merge_contacts", { keep, other })),
+	/**  Every connected channel account of every kind, with its state. */
+	listAccounts: () => typedError<Account[], ApiError>(__TAURI_INVOKE("list_accounts")),
+	listChannelAccounts: () => typedError<ChannelAccount[], ApiError>(__TAURI_INVOKE("list_channel_accounts")),
+	listMailboxes: () => typedError<Mailbox[], ApiError>(__TAURI_INVOKE("list_mailboxes")),
+	addMailbox: (input: MailboxInput) => typedError<Mailbox, ApiError>(__TAURI_INVOKE("add_mailbox", { input })),
+	updateMailbox: (accountId: number, input: MailboxInput) => typedError<Mailbox, ApiError>(__TAURI_INVOKE("update_mailbox", { accountId, input })),
+	removeMailbox: (accountId: number) => typedError<null, ApiError>(__TAURI_INVOKE("remove_mailbox", { accountId })),
+	testMailbox: (input: MailboxInput, accountId: number | null) => typedError<ConnectionReport, ApiError>(__TAURI_INVOKE("test_mailbox", { input, accountId })),
+	listAvitoAccounts: () => typedError<AvitoAccount[], ApiError>(__TAURI_INVOKE("list_avito_accounts")),
+	/**  Connected, or refused with Avito's reason (a refusal is an answer, not a failure). */
+	connectAvito: (input: AvitoInput) => typedError<AvitoConnect, ApiError>(__TAURI_INVOKE("connect_avito", { input })),
+	removeAvito: (accountId: number) => typedError<null, ApiError>(__TAURI_INVOKE("remove_avito", { accountId })),
+	/**  Turns webhooks on with a public address, or off with null. */
+	setAvitoWebhook: (accountId: number, publicUrl: string | null) => typedError<AvitoAccount, ApiError>(__TAURI_INVOKE("set_avito_webhook", { accountId, publicUrl })),
+	/**  Reads the account's chats now instead of at the next interval. */
+	pollAvito: (accountId: number) => typedError<null, ApiError>(__TAURI_INVOKE("poll_avito", { accountId })),
 	listProjects: () => typedError<Project[], ApiError>(__TAURI_INVOKE("list_projects")),
 	createProject: (input: ProjectInput) => typedError<Project, ApiError>(__TAURI_INVOKE("create_project", { input })),
 	updateProject: (projectId: number, input: ProjectInput) => typedError<Project, ApiError>(__TAURI_INVOKE("update_project", { projectId, input })),
@@ -26,39 +45,13 @@ export const commands = {
 	checkWorkGroup: (projectId: number) => typedError<Project, ApiError>(__TAURI_INVOKE("check_work_group", { projectId })),
 	unbindWorkGroup: (projectId: number) => typedError<Project, ApiError>(__TAURI_INVOKE("unbind_work_group", { projectId })),
 	setProjectSources: (projectId: number, accountIds: number[]) => typedError<Project, ApiError>(__TAURI_INVOKE("set_project_sources", { projectId, accountIds })),
-	listChannelAccounts: () => typedError<ChannelAccount[], ApiError>(__TAURI_INVOKE("list_channel_accounts")),
-	/**  A file chosen in the composer, as base64. */
-	uploadAttachment: (name: string, mime: string | null, base64: string) => typedError<Attachment, ApiError>(__TAURI_INVOKE("upload_attachment", { name, mime, base64 })),
-	/**  A stored attachment's content as base64 (to show an image). */
-	readAttachment: (url: string) => typedError<string, ApiError>(__TAURI_INVOKE("read_attachment", { url })),
-	/**  Saves a stored attachment in the Downloads folder; answers its path. */
-	saveAttachment: (url: string, name: string) => typedError<string, ApiError>(__TAURI_INVOKE("save_attachment", { url, name })),
-	messageHtml: (messageId: number) => typedError<string | null, ApiError>(__TAURI_INVOKE("message_html", { messageId })),
-	listMailboxes: () => typedError<Mailbox[], ApiError>(__TAURI_INVOKE("list_mailboxes")),
-	addMailbox: (input: MailboxInput) => typedError<Mailbox, ApiError>(__TAURI_INVOKE("add_mailbox", { input })),
-	updateMailbox: (accountId: number, input: MailboxInput) => typedError<Mailbox, ApiError>(__TAURI_INVOKE("update_mailbox", { accountId, input })),
-	removeMailbox: (accountId: number) => typedError<null, ApiError>(__TAURI_INVOKE("remove_mailbox", { accountId })),
-	testMailbox: (input: MailboxInput, accountId: number | null) => typedError<ConnectionReport, ApiError>(__TAURI_INVOKE("test_mailbox", { input, accountId })),
-	guessMailServers: (address: string) => __TAURI_INVOKE<MailServers>("guess_mail_servers", { address }),
-	/**
-	 *  Opens a web page (a listing on Avito, a profile) in the system browser;
-	 *  nothing but an http(s) address is opened.
-	 */
-	openExternal: (url: string) => typedError<null, ApiError>(__TAURI_INVOKE("open_external", { url })),
-	listAvitoAccounts: () => typedError<AvitoAccount[], ApiError>(__TAURI_INVOKE("list_avito_accounts")),
-	connectAvito: (input: AvitoInput) => typedError<AvitoConnect, ApiError>(__TAURI_INVOKE("connect_avito", { input })),
-	removeAvito: (accountId: number) => typedError<null, ApiError>(__TAURI_INVOKE("remove_avito", { accountId })),
-	setAvitoWebhook: (accountId: number, publicUrl: string | null) => typedError<AvitoAccount, ApiError>(__TAURI_INVOKE("set_avito_webhook", { accountId, publicUrl })),
-	pollAvito: (accountId: number) => typedError<null, ApiError>(__TAURI_INVOKE("poll_avito", { accountId })),
-	searchContacts: (text: string) => typedError<ContactMatch[], ApiError>(__TAURI_INVOKE("search_contacts", { text })),
-	mergeContacts: (keep: number, other: number) => typedError<Contact, ApiError>(__TAURI_INVOKE("merge_contacts", { keep, other })),
+	/**  A project's assistant, auto-reply and persona (the defaults when never saved). */
 	assistantSettings: (projectId: number) => typedError<AssistantSettings, ApiError>(__TAURI_INVOKE("assistant_settings", { projectId })),
 	saveAssistantSettings: (projectId: number, input: AssistantSettingsInput) => typedError<AssistantSettings, ApiError>(__TAURI_INVOKE("save_assistant_settings", { projectId, input })),
 	llmSettings: () => typedError<LlmSettings, ApiError>(__TAURI_INVOKE("llm_settings")),
 	saveLlmSettings: (input: LlmSettingsInput) => typedError<LlmSettings, ApiError>(__TAURI_INVOKE("save_llm_settings", { input })),
+	/**  The models of the stored server, or of `input` while it is being typed in. */
 	llmModels: (input: LlmSettingsInput | null) => typedError<LlmModels, ApiError>(__TAURI_INVOKE("llm_models", { input })),
-	/**  A catalogue file chosen in the window, as base64. */
-	importCatalogue: (projectId: number, fileName: string, base64: string) => typedError<CatalogueImport, ApiError>(__TAURI_INVOKE("import_catalogue", { projectId, fileName, base64 })),
 	getCatalogue: (projectId: number) => typedError<Catalogue | null, ApiError>(__TAURI_INVOKE("get_catalogue", { projectId })),
 	catalogueRows: (projectId: number, search: string | null, offset: number, limit: number) => typedError<CataloguePage, ApiError>(__TAURI_INVOKE("catalogue_rows", { projectId, search, offset, limit })),
 	removeCatalogue: (projectId: number) => typedError<null, ApiError>(__TAURI_INVOKE("remove_catalogue", { projectId })),
@@ -66,14 +59,32 @@ export const commands = {
 	setOutboxGuard: (mode: GuardMode, includePeople: boolean) => typedError<OutboxGuard, ApiError>(__TAURI_INVOKE("set_outbox_guard", { mode, includePeople })),
 	allowRecipient: (entry: WhitelistEntry) => typedError<OutboxGuard, ApiError>(__TAURI_INVOKE("allow_recipient", { entry })),
 	disallowRecipient: (entry: WhitelistEntry) => typedError<OutboxGuard, ApiError>(__TAURI_INVOKE("disallow_recipient", { entry })),
+	/**  Sends a reply the outbox guard holds, whatever the guard says. */
 	sendHeldReply: (messageId: number) => typedError<OutboxGuard, ApiError>(__TAURI_INVOKE("send_held_reply", { messageId })),
 	assistantRuns: (conversationId: number) => typedError<AssistantRun[], ApiError>(__TAURI_INVOKE("assistant_runs", { conversationId })),
+	/**  The reply the assistant suggests in a conversation now, if any. */
 	assistantDraft: (conversationId: number) => typedError<AssistantRun | null, ApiError>(__TAURI_INVOKE("assistant_draft", { conversationId })),
 	dismissDraft: (runId: number) => typedError<null, ApiError>(__TAURI_INVOKE("dismiss_draft", { runId })),
 	testChat: () => typedError<TestChat, ApiError>(__TAURI_INVOKE("test_chat")),
 	setTestChatProject: (projectId: number | null) => typedError<TestChat, ApiError>(__TAURI_INVOKE("set_test_chat_project", { projectId })),
 	testChatWrite: (input: TestChatInput) => typedError<IngestOutcome, ApiError>(__TAURI_INVOKE("test_chat_write", { input })),
+	/**  Forgets a Test chat customer's transcript and conversation. */
 	resetTestChat: (customer: string) => typedError<null, ApiError>(__TAURI_INVOKE("reset_test_chat", { customer })),
+	appInfo: () => typedError<AppInfo, ApiError>(__TAURI_INVOKE("app_info")),
+	/**  A file chosen in the composer, as base64. */
+	uploadAttachment: (name: string, mime: string | null, base64: string) => typedError<Attachment, ApiError>(__TAURI_INVOKE("upload_attachment", { name, mime, base64 })),
+	/**  A stored attachment's content as base64 (to show an image). */
+	readAttachment: (url: string) => typedError<string, ApiError>(__TAURI_INVOKE("read_attachment", { url })),
+	/**  Saves a stored attachment in the Downloads folder; answers its path. */
+	saveAttachment: (url: string, name: string) => typedError<string, ApiError>(__TAURI_INVOKE("save_attachment", { url, name })),
+	/**
+	 *  Opens a web page (a listing on Avito, a profile) in the system browser;
+	 *  nothing but an http(s) address is opened.
+	 */
+	openExternal: (url: string) => typedError<null, ApiError>(__TAURI_INVOKE("open_external", { url })),
+	guessMailServers: (address: string) => __TAURI_INVOKE<MailServers>("guess_mail_servers", { address }),
+	/**  A catalogue file chosen in the window, as base64. */
+	importCatalogue: (projectId: number, fileName: string, base64: string) => typedError<CatalogueImport, ApiError>(__TAURI_INVOKE("import_catalogue", { projectId, fileName, base64 })),
 };
 
 /** Events */
@@ -82,6 +93,44 @@ export const events = {
 };
 
 /* Types */
+/**  A connected account of any channel, with its state. */
+export type Account = {
+	id: number,
+	kind: ChannelKind,
+	name: string,
+	projectId: number | null,
+	status: AccountStatus,
+};
+
+/**  Where a channel account's connection stands. */
+export type AccountState = 
+/**  Starting, or reconnecting after a pause. */
+"connecting" | 
+/**  Receiving and able to send. */
+"connected" | 
+/**  Lost for a while (network, the provider down): it keeps retrying. */
+"offline" | 
+/**  The provider no longer accepts the credentials: connect it again. */
+"bad_credentials" | 
+/**  Something else stops it; the error says what. */
+"error" | 
+/**  Not running (removed, disabled, or the engine is stopping). */
+"stopped";
+
+/**  How one account is doing. */
+export type AccountStatus = {
+	state: AccountState,
+	/**
+	 *  The kind's own finer word for the state ("importing", "listening",
+	 *  "conflict"...), when it has one.
+	 */
+	detail: string | null,
+	/**  The last error, in words a person can act on. */
+	lastError: string | null,
+	/**  When the account was last connected. */
+	lastConnectedAt: number | null,
+};
+
 /**  An error as the desktop and `--json` output see it. */
 export type ApiError = {
 	code: ErrorCode,
@@ -408,15 +457,11 @@ export type DomainEvent = { type: "conversation_changed"; conversation: Conversa
 /**  A project, its bot or its work group changed (or it was deleted). */
 { type: "project_changed"; project_id: number } | 
 /**
- *  A mailbox was added, changed, removed, or its connection changed
- *  (state, error, import progress).
+ *  A channel account (a bot, a mailbox, an Avito account...) was
+ *  connected, changed or removed, or its connection changed (state,
+ *  error, import progress, webhook).
  */
-{ type: "mailbox_changed"; account_id: number } | 
-/**
- *  An Avito account was connected, changed, removed, or its connection
- *  changed (state, error, webhook).
- */
-{ type: "avito_changed"; account_id: number } | 
+{ type: "account_changed"; account_id: number } | 
 /**  A project's assistant or auto-reply settings changed. */
 { type: "assistant_changed"; project_id: number } | 
 /**  The assistant drafted, answered, handed over or failed on a message. */

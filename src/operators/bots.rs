@@ -1,47 +1,26 @@
 //! A project's bot: connecting it (the token checked with Telegram and kept
-//! in the OS keyring), running it (long polling, or webhooks through the LAN
-//! endpoint), and disconnecting it.
-
-use std::sync::Arc;
+//! in the OS keyring), its connection mode (long polling, or webhooks through
+//! the LAN endpoint), and disconnecting it. The bots' runners are the
+//! Telegram bot channel's.
 
 use teloxide_core::payloads::SetWebhookSetters;
 use teloxide_core::requests::Requester;
 use teloxide_core::types::AllowedUpdate;
 
-use super::channel::BotChannel;
-use super::projects::{Shared, Telegram, forget_work_group, move_account};
-use super::{BotHandle, DEFAULT_API_URL, check_token, client, remote};
+use super::model::Project;
+use super::projects::{Projects, forget_work_group, move_account};
+use crate::channels::telegram_bot::{
+    self as tg, BotHandle, BotInput, DEFAULT_API_URL, TelegramBots, check_token, client, remote,
+};
 use crate::error::{Error, Result};
 use crate::keyring::Keyring;
-use crate::model::{BotInput, BotState, Project};
 use crate::secret::Secret;
 
-impl Shared {
-    pub fn webhook_secret(&self, account_id: i64) -> Option<Secret<String>> {
-        self.webhook_secrets
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(&account_id)
-            .cloned()
-    }
-
-    fn set_webhook_secret(&self, account_id: i64, secret: Option<Secret<String>>) {
-        let mut secrets = self
-            .webhook_secrets
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        match secret {
-            Some(secret) => secrets.insert(account_id, secret),
-            None => secrets.remove(&account_id),
-        };
-    }
-}
-
 fn webhook_ref(secret_ref: &str) -> String {
-    format!("{secret_ref}-webhook")
+    TelegramBots::webhook_ref(secret_ref)
 }
 
-impl Telegram {
+impl Projects {
     /// Checks the token with Telegram, keeps it in the keyring and starts the bot.
     pub async fn connect_bot(&self, project_id: i64, input: BotInput) -> Result<Project> {
         let token = Secret::new(input.token.trim().to_owned());
@@ -54,7 +33,7 @@ impl Telegram {
             .unwrap_or(DEFAULT_API_URL)
             .trim_end_matches('/')
             .to_owned();
-        let bot = client(&self.shared.http, &token, &api_url)?;
+        let bot = client(self.shared.tg.http(), &token, &api_url)?;
         let previous = self.project(project_id).await?;
         let me = bot.get_me().await.map_err(|e| remote(&e))?;
         let username = me.username.clone().unwrap_or_else(|| me.first_name.clone());
@@ -78,7 +57,7 @@ impl Telegram {
             }
         }
         if let Some(old) = &previous.bot {
-            self.stop_bot(old.account_id).await;
+            self.shared.tg.stop(old.account_id).await;
         }
         // Webhooks set by another tool would make getUpdates fail.
         if let Err(e) = bot.delete_webhook().await {
@@ -86,7 +65,7 @@ impl Telegram {
         }
 
         let secret_ref = Keyring::new_entry_name("telegram-bot");
-        self.shared.keyring.set(&secret_ref, &token).await?;
+        self.shared.tg.keyring().set(&secret_ref, &token).await?;
         let stored: Result<(i64, Option<String>)> = async {
             let mut tx = self.shared.store.write().await?;
             let account_id: i64 = sqlx::query_scalar(
@@ -140,28 +119,30 @@ impl Telegram {
             Ok(done) => done,
             Err(e) => {
                 // Leave nothing behind in the keyring for a bot that is not stored.
-                if let Err(cleanup) = self.shared.keyring.delete(&secret_ref).await {
+                if let Err(cleanup) = self.shared.tg.keyring().delete(&secret_ref).await {
                     tracing::warn!(error = %cleanup, "could not remove an unused keyring entry");
                 }
                 return Err(e);
             }
         };
         if let Some(old_ref) = old_ref.filter(|r| *r != secret_ref)
-            && let Err(e) = self.shared.keyring.delete(&old_ref).await
+            && let Err(e) = self.shared.tg.keyring().delete(&old_ref).await
         {
             tracing::warn!(error = %e, "could not remove the replaced token from the keyring");
         }
         tracing::info!(project_id, account_id, bot = %username, "bot connected");
-        self.run_bot(
-            account_id,
-            BotHandle {
-                bot,
-                user_id: bot_user_id,
-                username,
-            },
-            true,
-        )
-        .await;
+        self.shared
+            .tg
+            .run(
+                account_id,
+                BotHandle {
+                    bot,
+                    user_id: bot_user_id,
+                    username,
+                },
+                true,
+            )
+            .await;
         self.publish(project_id);
         self.project(project_id).await
     }
@@ -173,7 +154,7 @@ impl Telegram {
         let Some(bot) = project.bot else {
             return Ok(project);
         };
-        self.stop_bot(bot.account_id).await;
+        self.shared.tg.stop(bot.account_id).await;
         let mut tx = self.shared.store.write().await?;
         let secret_ref: Option<String> = sqlx::query_scalar(
             "DELETE FROM telegram_bots WHERE channel_account_id = ?1 RETURNING secret_ref",
@@ -192,134 +173,17 @@ impl Telegram {
             .await?;
         tx.commit().await?;
         if let Some(secret_ref) = secret_ref {
-            self.shared.keyring.delete(&secret_ref).await?;
+            self.shared.tg.keyring().delete(&secret_ref).await?;
             self.shared
-                .keyring
+                .tg
+                .keyring()
                 .delete(&webhook_ref(&secret_ref))
                 .await?;
         }
-        self.shared.set_webhook_secret(bot.account_id, None);
+        self.shared.tg.set_webhook_secret(bot.account_id, None);
         tracing::info!(project_id, "bot disconnected");
         self.publish(project_id);
         self.project(project_id).await
-    }
-
-    /// Starts every connected bot (tokens from the keyring).
-    pub async fn start(&self) {
-        #[allow(clippy::type_complexity)]
-        let bots: Vec<(i64, String, String, String, String, Option<String>)> = match sqlx::query_as(
-            "SELECT b.channel_account_id, a.external_id, b.username, b.api_url, b.secret_ref, b.webhook_url
-             FROM telegram_bots b JOIN channel_accounts a ON a.id = b.channel_account_id",
-        )
-        .fetch_all(self.shared.store.pool())
-        .await
-        {
-            Ok(bots) => bots,
-            Err(e) => {
-                tracing::error!(error = %e, "could not read the connected bots");
-                return;
-            }
-        };
-        for (account_id, external_id, username, api_url, secret_ref, webhook_url) in bots {
-            let webhook = webhook_url.is_some();
-            if webhook {
-                match self.shared.keyring.get(&webhook_ref(&secret_ref)).await {
-                    Ok(Some(secret)) => self.shared.set_webhook_secret(account_id, Some(secret)),
-                    Ok(None) => {
-                        self.set_state(account_id, BotState::Stopped, Some("the webhook's secret is missing from the system keyring; turn webhook mode off and on again".into()))
-                            .await;
-                        continue;
-                    }
-                    Err(e) => {
-                        self.set_state(account_id, BotState::Stopped, Some(e.to_string()))
-                            .await;
-                        continue;
-                    }
-                }
-            }
-            let token = match self.shared.keyring.get(&secret_ref).await {
-                Ok(Some(token)) => token,
-                Ok(None) => {
-                    self.set_state(account_id, BotState::Stopped, Some("the bot's token is missing from the system keyring; connect the bot again".into()))
-                        .await;
-                    continue;
-                }
-                Err(e) => {
-                    self.set_state(account_id, BotState::Stopped, Some(e.to_string()))
-                        .await;
-                    continue;
-                }
-            };
-            match client(&self.shared.http, &token, &api_url) {
-                Ok(bot) => {
-                    let handle = BotHandle {
-                        bot,
-                        user_id: external_id.parse().unwrap_or_default(),
-                        username,
-                    };
-                    self.run_bot(account_id, handle, !webhook).await;
-                }
-                Err(e) => {
-                    self.set_state(account_id, BotState::Stopped, Some(e.to_string()))
-                        .await
-                }
-            }
-        }
-    }
-
-    async fn set_state(&self, account_id: i64, state: BotState, error: Option<String>) {
-        super::poller::set_state(&self.shared, account_id, state, error).await;
-    }
-
-    /// Makes the bot available to the jobs and the outbox, and polls for its
-    /// updates unless they come by webhook.
-    async fn run_bot(&self, account_id: i64, handle: BotHandle, poll: bool) {
-        self.shared.bots.insert(account_id, handle.clone());
-        self.shared.channels.connect(
-            account_id,
-            Arc::new(BotChannel::new(self.shared.bots.clone(), account_id)),
-        );
-        if !poll {
-            if let Some((cancel, task)) = self.pollers.lock().await.remove(&account_id) {
-                cancel.cancel();
-                let _stopped = task.await;
-            }
-            return;
-        }
-        let cancel = self.cancel.child_token();
-        let task = tokio::spawn(super::poller::run(
-            self.shared.clone(),
-            account_id,
-            handle,
-            cancel.clone(),
-        ));
-        if let Some((old_cancel, old_task)) =
-            self.pollers.lock().await.insert(account_id, (cancel, task))
-        {
-            old_cancel.cancel();
-            let _stopped = old_task.await;
-        }
-    }
-
-    async fn stop_bot(&self, account_id: i64) {
-        if let Some((cancel, task)) = self.pollers.lock().await.remove(&account_id) {
-            cancel.cancel();
-            let _stopped = task.await;
-        }
-        self.shared.bots.remove(account_id);
-        self.shared.channels.disconnect(account_id);
-    }
-
-    /// The LAN endpoint's routes for Telegram's webhooks.
-    pub fn http_router(&self) -> axum::Router {
-        super::webhook::router(self.shared.clone())
-    }
-
-    /// Told by the engine once the LAN endpoint listens.
-    pub fn set_lan_endpoint(&self, listening: bool) {
-        self.shared
-            .lan_endpoint
-            .store(listening, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// Switches the project's bot to webhook mode (Telegram posts updates to
@@ -336,7 +200,8 @@ impl Telegram {
             .ok_or_else(|| Error::invalid("connect the project's bot first"))?;
         let handle = self
             .shared
-            .bots
+            .tg
+            .bots()
             .get(bot.account_id)
             .ok_or_else(|| Error::invalid("the project's bot is not running"))?;
         let secret_ref: String = sqlx::query_scalar(
@@ -351,30 +216,26 @@ impl Telegram {
         let now = self.shared.clock.now_ms();
         match &public_url {
             Some(base) => {
-                if !self
-                    .shared
-                    .lan_endpoint
-                    .load(std::sync::atomic::Ordering::SeqCst)
-                {
+                if !self.shared.tg.lan_listening() {
                     return Err(Error::invalid(
                         "webhook mode needs the LAN endpoint: set [http] listen in settings.toml and restart",
                     ));
                 }
-                let url = super::check_api_url(&format!(
-                    "{base}{}",
-                    super::webhook::path(bot.account_id)
-                ))?;
+                let url =
+                    tg::check_api_url(&format!("{base}{}", tg::webhook::path(bot.account_id)))?;
                 let secret = Secret::new(
                     (0..48)
                         .map(|_| fastrand::alphanumeric())
                         .collect::<String>(),
                 );
                 self.shared
-                    .keyring
+                    .tg
+                    .keyring()
                     .set(&webhook_ref(&secret_ref), &secret)
                     .await?;
                 // Accept the bot's updates before Telegram starts sending them.
                 self.shared
+                    .tg
                     .set_webhook_secret(bot.account_id, Some(secret.clone()));
                 let set = handle
                     .bot
@@ -384,24 +245,29 @@ impl Telegram {
                     .allowed_updates([AllowedUpdate::Message, AllowedUpdate::MyChatMember])
                     .await;
                 if let Err(e) = set {
-                    self.shared.set_webhook_secret(bot.account_id, None);
-                    if let Err(cleanup) =
-                        self.shared.keyring.delete(&webhook_ref(&secret_ref)).await
+                    self.shared.tg.set_webhook_secret(bot.account_id, None);
+                    if let Err(cleanup) = self
+                        .shared
+                        .tg
+                        .keyring()
+                        .delete(&webhook_ref(&secret_ref))
+                        .await
                     {
                         tracing::warn!(error = %cleanup, "could not remove an unused webhook secret");
                     }
                     return Err(remote(&e));
                 }
-                self.run_bot(bot.account_id, handle, false).await;
+                self.shared.tg.run(bot.account_id, handle, false).await;
             }
             None => {
                 handle.bot.delete_webhook().await.map_err(|e| remote(&e))?;
-                self.shared.set_webhook_secret(bot.account_id, None);
+                self.shared.tg.set_webhook_secret(bot.account_id, None);
                 self.shared
-                    .keyring
+                    .tg
+                    .keyring()
                     .delete(&webhook_ref(&secret_ref))
                     .await?;
-                self.run_bot(bot.account_id, handle, true).await;
+                self.shared.tg.run(bot.account_id, handle, true).await;
             }
         }
         sqlx::query(
@@ -420,14 +286,5 @@ impl Telegram {
         );
         self.publish(project_id);
         self.project(project_id).await
-    }
-
-    /// Stops all pollers (their last batch of updates is stored first).
-    pub async fn shutdown(&self) {
-        self.cancel.cancel();
-        let pollers: Vec<_> = self.pollers.lock().await.drain().map(|(_, p)| p).collect();
-        for (_, task) in pollers {
-            let _stopped = task.await;
-        }
     }
 }

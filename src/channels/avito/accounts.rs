@@ -9,11 +9,11 @@ use super::model::{AvitoAccount, AvitoConnect, AvitoError, AvitoInput, AvitoProb
 use super::send::AvitoChannel;
 use super::webhook::{self, Hooks};
 use super::{Core, Stored, receive};
+use crate::channels::Channels;
 use crate::channels::runners::Runners;
 use crate::error::{Error, Result};
 use crate::events::EngineEvent;
 use crate::keyring::Keyring;
-use crate::outbox::Channels;
 use crate::queue::Queue;
 use crate::secret::Secret;
 
@@ -72,10 +72,10 @@ fn remote(e: &ApiError) -> Error {
 
 /// The Avito accounts and their pollers.
 pub struct Avito {
-    core: Arc<Core>,
-    queue: Arc<Queue>,
-    channels: Arc<Channels>,
-    runners: Runners,
+    pub(super) core: Arc<Core>,
+    pub(super) queue: Arc<Queue>,
+    pub(super) channels: Arc<Channels>,
+    pub(super) runners: Runners,
 }
 
 impl Avito {
@@ -201,7 +201,7 @@ impl Avito {
         self.run(account_id).await;
         self.core
             .bus
-            .publish(EngineEvent::AvitoChanged { account_id });
+            .publish(EngineEvent::AccountChanged { account_id });
         Ok(AvitoConnect::Connected {
             account: self.get(account_id).await?,
         })
@@ -313,7 +313,7 @@ impl Avito {
         tracing::info!(account_id, "Avito account removed");
         self.core
             .bus
-            .publish(EngineEvent::AvitoChanged { account_id });
+            .publish(EngineEvent::AccountChanged { account_id });
         Ok(())
     }
 
@@ -400,7 +400,7 @@ impl Avito {
         session.wake.notify_one();
         self.core
             .bus
-            .publish(EngineEvent::AvitoChanged { account_id });
+            .publish(EngineEvent::AccountChanged { account_id });
         self.get(account_id).await
     }
 
@@ -432,17 +432,11 @@ impl Avito {
         Ok(())
     }
 
-    /// The LAN endpoint's routes for Avito's webhooks.
-    pub fn http_router(&self) -> axum::Router {
+    pub(super) fn routes(&self) -> axum::Router {
         webhook::router(Arc::new(Hooks {
             core: self.core.clone(),
             queue: self.queue.clone(),
         }))
-    }
-
-    /// Whether the LAN endpoint listens (webhooks can be turned on).
-    pub fn set_lan_endpoint(&self, listening: bool) {
-        self.core.lan_endpoint.store(listening, Ordering::SeqCst);
     }
 
     async fn enabled(&self) -> Result<Vec<i64>> {
@@ -470,7 +464,7 @@ impl Avito {
     }
 
     /// Starts polling every enabled account.
-    pub async fn start(&self) {
+    pub(super) async fn start_all(&self) {
         match self.enabled().await {
             Ok(ids) => {
                 for id in ids {
@@ -485,7 +479,9 @@ impl Avito {
         self.connect_channel(account_id);
         let core = self.core.clone();
         self.runners
-            .spawn(account_id, |cancel| receive::run(core, account_id, cancel))
+            .spawn(account_id, move |cancel| {
+                receive::run(core.clone(), account_id, cancel)
+            })
             .await;
     }
 
@@ -494,10 +490,6 @@ impl Avito {
         self.runners.stop(account_id).await;
         self.core
             .set_status(account_id, |s| s.state = AvitoState::Stopped);
-    }
-
-    pub async fn shutdown(&self) {
-        self.runners.shutdown().await;
     }
 }
 

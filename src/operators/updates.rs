@@ -6,15 +6,17 @@
 use sqlx::SqliteConnection;
 use teloxide_core::types::{ChatMemberUpdated, Message, Update, UpdateKind};
 
-use super::mirror::{self, Notice, TopicAction, file_ref};
+use super::mirror::{self, Notice, TopicAction};
+use super::model::WorkGroupCheck;
 use super::projects::{Shared, check_group, store_check};
-use super::{BotHandle, text};
+use super::text;
+use crate::channels::telegram_bot::{BotHandle, file_ref};
 use crate::error::{Error, Result};
 use crate::events::EngineEvent;
 use crate::inbox;
+use crate::model::Language;
 use crate::model::{
     Attachment, AttachmentKind, AuthorKind, ContactIdentity, ConversationStatus, IdentityKind,
-    Language, WorkGroupCheck,
 };
 use crate::outbox::Reply;
 use crate::relay::Inbound;
@@ -65,7 +67,9 @@ pub(super) async fn handle(
     }
     let stored: Result<Vec<Publish>> = async {
         let publish = match (&update.kind, membership) {
-            (_, Some(membership)) => bind(shared, &mut tx, account_id, membership).await?,
+            (_, Some(membership)) => {
+                bind(shared, &mut tx, account_id, membership, update.id.0).await?
+            }
             (UpdateKind::Message(message), None) => {
                 on_message(shared, &mut tx, account_id, bot, message).await?
             }
@@ -170,6 +174,7 @@ async fn bind(
     db: &mut SqliteConnection,
     account_id: i64,
     m: Membership,
+    update_id: u32,
 ) -> Result<Vec<Publish>> {
     let project: Option<(i64, String, String, Option<i64>)> = sqlx::query_as(
         "SELECT id, name, language, work_group_id FROM projects WHERE bot_account_id = ?1",
@@ -187,7 +192,7 @@ async fn bind(
         if bound == Some(m.chat_id) {
             let check = WorkGroupCheck {
                 checked_at: now,
-                missing: vec![crate::model::WorkGroupProblem::BotNotMember],
+                missing: vec![super::model::WorkGroupProblem::BotNotMember],
                 error: None,
             };
             store_check(db, project_id, &check, now).await?;
@@ -207,6 +212,7 @@ async fn bind(
                 text: text::bound_elsewhere(lang).into(),
                 conversation_id: None,
             },
+            &format!("update:{update_id}"),
         )
         .await?;
         return Ok(Vec::new());
@@ -250,6 +256,7 @@ async fn bind(
                 text: text::bind_result(lang, &name, &check.missing),
                 conversation_id: None,
             },
+            &format!("update:{update_id}"),
         )
         .await?;
     }
@@ -391,11 +398,19 @@ async fn on_message(
         return Ok(Vec::new());
     }
 
+    // What the bot queues in answer to this message is known by it.
+    let about = format!("tg:{chat_id}:{telegram_id}");
     if let Some((name, args)) = command(&text, bot) {
         let Some(conversation_id) = topic else {
             if name == "help" || name == "start" {
-                mirror::enqueue_notice(db, now, account_id, notice(text::help(lang).into()))
-                    .await?;
+                mirror::enqueue_notice(
+                    db,
+                    now,
+                    account_id,
+                    notice(text::help(lang).into()),
+                    &about,
+                )
+                .await?;
             }
             return Ok(Vec::new());
         };
@@ -403,7 +418,7 @@ async fn on_message(
             "close" => {
                 inbox::set_status(db, conversation_id, ConversationStatus::Closed, now).await?;
                 mirror::enqueue_reaction(db, now, account_id, chat_id, telegram_id, "👌").await?;
-                mirror::enqueue_topic(db, now, conversation_id, TopicAction::Close).await?;
+                mirror::enqueue_topic(db, now, conversation_id, TopicAction::Close, &about).await?;
                 return Ok(vec![Publish::Conversation(conversation_id)]);
             }
             "reopen" => {
@@ -415,7 +430,8 @@ async fn on_message(
                 )
                 .await?;
                 mirror::enqueue_reaction(db, now, account_id, chat_id, telegram_id, "👌").await?;
-                mirror::enqueue_topic(db, now, conversation_id, TopicAction::Reopen).await?;
+                mirror::enqueue_topic(db, now, conversation_id, TopicAction::Reopen, &about)
+                    .await?;
                 return Ok(vec![Publish::Conversation(conversation_id)]);
             }
             "note" => {
@@ -425,6 +441,7 @@ async fn on_message(
                         now,
                         account_id,
                         notice(text::empty_note(lang).into()),
+                        &about,
                     )
                     .await?;
                     return Ok(Vec::new());
@@ -444,8 +461,14 @@ async fn on_message(
                 return Ok(vec![Publish::Conversation(conversation_id)]);
             }
             "help" => {
-                mirror::enqueue_notice(db, now, account_id, notice(text::help(lang).into()))
-                    .await?;
+                mirror::enqueue_notice(
+                    db,
+                    now,
+                    account_id,
+                    notice(text::help(lang).into()),
+                    &about,
+                )
+                .await?;
                 return Ok(Vec::new());
             }
             // Other commands are not replies to the customer.

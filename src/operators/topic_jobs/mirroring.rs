@@ -78,11 +78,7 @@ impl TopicJobs {
 
     /// This job's message, followed by the waiting text mirrors of the same topic
     /// that fit into one Telegram message.
-    async fn batch(
-        &self,
-        job: &Job,
-        first: &MirrorRow,
-    ) -> Result<Vec<(Option<i64>, MirrorRow)>> {
+    async fn batch(&self, job: &Job, first: &MirrorRow) -> Result<Vec<(Option<i64>, MirrorRow)>> {
         let mut batch = vec![(None, first.clone())];
         if !first.attachments.is_empty() {
             return Ok(batch);

@@ -8,11 +8,11 @@ use super::model::{
     MailboxInput, MailboxState,
 };
 use super::{Core, Stored, net, receive, send};
+use crate::channels::Channels;
 use crate::channels::runners::Runners;
 use crate::error::{Error, Result};
 use crate::events::EngineEvent;
 use crate::keyring::Keyring;
-use crate::outbox::Channels;
 use crate::queue::Queue;
 use crate::relay::Relay;
 use crate::secret::Secret;
@@ -144,11 +144,11 @@ pub fn guess_servers(address: &str) -> MailServers {
 
 /// The mailboxes: adding, checking, editing, removing, and running them.
 pub struct Email {
-    core: Arc<Core>,
+    pub(super) core: Arc<Core>,
     relay: Relay,
     queue: Arc<Queue>,
     channels: Arc<Channels>,
-    runners: Runners,
+    pub(super) runners: Runners,
 }
 
 impl Email {
@@ -343,7 +343,7 @@ impl Email {
         self.run(id).await;
         self.core
             .bus
-            .publish(EngineEvent::MailboxChanged { account_id: id });
+            .publish(EngineEvent::AccountChanged { account_id: id });
         self.get(id).await
     }
 
@@ -395,7 +395,7 @@ impl Email {
         self.run(account_id).await;
         self.core
             .bus
-            .publish(EngineEvent::MailboxChanged { account_id });
+            .publish(EngineEvent::AccountChanged { account_id });
         self.get(account_id).await
     }
 
@@ -430,7 +430,7 @@ impl Email {
         tracing::info!(account_id, "mailbox removed");
         self.core
             .bus
-            .publish(EngineEvent::MailboxChanged { account_id });
+            .publish(EngineEvent::AccountChanged { account_id });
         Ok(())
     }
 
@@ -463,7 +463,7 @@ impl Email {
     }
 
     /// Starts reading every enabled mailbox.
-    pub async fn start(&self) {
+    pub(super) async fn start_all(&self) {
         match self.enabled().await {
             Ok(ids) => {
                 for id in ids {
@@ -478,8 +478,8 @@ impl Email {
         self.connect_channel(account_id);
         let (core, relay) = (self.core.clone(), self.relay.clone());
         self.runners
-            .spawn(account_id, |cancel| {
-                receive::run(core, relay, account_id, cancel)
+            .spawn(account_id, move |cancel| {
+                receive::run(core.clone(), relay.clone(), account_id, cancel)
             })
             .await;
     }
@@ -491,9 +491,5 @@ impl Email {
             s.state = MailboxState::Stopped;
             s.import = None;
         });
-    }
-
-    pub async fn shutdown(&self) {
-        self.runners.shutdown().await;
     }
 }

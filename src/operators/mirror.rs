@@ -10,14 +10,14 @@
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use sqlx::{FromRow, SqliteConnection};
-use teloxide_core::types::FileId;
 
 use super::text;
-use super::{bot_key, group_key};
+use crate::channels::telegram_bot::{bot_key, group_key};
 use crate::clock::{Millis, SharedClock};
 use crate::error::Result;
-use crate::model::{Attachment, Language};
-use crate::outbox::DeliveryObserver;
+use crate::hooks::{DeliveryObserver, MessageHook, StoredMessage};
+use crate::model::AuthorKind;
+use crate::model::Language;
 use crate::queue::{self, NewJob};
 
 pub const MIRROR_JOB: &str = "telegram.mirror";
@@ -106,12 +106,25 @@ pub enum TopicAction {
     Reopen,
 }
 
+impl TopicAction {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Sync => "sync",
+            Self::Close => "close",
+            Self::Reopen => "reopen",
+        }
+    }
+}
+
 /// Queues a change of a conversation's topic (title, closed or open).
+/// `about` names what caused it (a message, a status change), so the same
+/// cause queued twice is one job.
 pub async fn enqueue_topic(
     db: &mut SqliteConnection,
     now: Millis,
     conversation_id: i64,
     action: TopicAction,
+    about: &str,
 ) -> Result<()> {
     let Some(target) = target_for(db, conversation_id).await? else {
         return Ok(());
@@ -126,10 +139,7 @@ pub async fn enqueue_topic(
                 conversation_id,
                 action
             }),
-            format!(
-                "{TOPIC_JOB}:{conversation_id}:{now}:{:016x}",
-                fastrand::u64(..)
-            ),
+            format!("{TOPIC_JOB}:{conversation_id}:{}:{about}", action.as_str()),
             topic_destination(conversation_id),
         )
         .rate_keys([group_key(target.chat_id), bot_key(target.bot_account_id)]),
@@ -137,12 +147,14 @@ pub async fn enqueue_topic(
     .await
 }
 
-/// Queues a short message from the bot into a chat (a topic, or a group's General).
+/// Queues a short message from the bot into a chat (a topic, or a group's
+/// General); `about` names what it answers (the same cause is one notice).
 pub async fn enqueue_notice(
     db: &mut SqliteConnection,
     now: Millis,
     bot_account_id: i64,
     notice: Notice,
+    about: &str,
 ) -> Result<()> {
     push(
         db,
@@ -154,11 +166,7 @@ pub async fn enqueue_notice(
                 bot_account_id,
                 notice: notice.clone()
             }),
-            format!(
-                "{NOTICE_JOB}:{}:{now}:{:016x}",
-                notice.chat_id,
-                fastrand::u64(..)
-            ),
+            format!("{NOTICE_JOB}:{}:{about}", notice.chat_id),
             format!("notice:{}", notice.chat_id),
         )
         .rate_keys([group_key(notice.chat_id), bot_key(bot_account_id)]),
@@ -167,11 +175,13 @@ pub async fn enqueue_notice(
 }
 
 /// Queues a line from the bot into a conversation's topic (created if
-/// missing), after the conversation's mirrored messages.
+/// missing), after the conversation's mirrored messages; `about` names what
+/// it tells of (the same cause is one line).
 pub async fn enqueue_conversation_notice(
     db: &mut SqliteConnection,
     now: Millis,
     conversation_id: i64,
+    about: &str,
     text: impl FnOnce(Language) -> String,
 ) -> Result<()> {
     let Some(target) = target_for(db, conversation_id).await? else {
@@ -194,10 +204,7 @@ pub async fn enqueue_conversation_notice(
                 bot_account_id: target.bot_account_id,
                 notice
             }),
-            format!(
-                "{NOTICE_JOB}:conversation:{conversation_id}:{now}:{:016x}",
-                fastrand::u64(..)
-            ),
+            format!("{NOTICE_JOB}:conversation:{conversation_id}:{about}"),
             topic_destination(conversation_id),
         )
         .rate_keys([group_key(target.chat_id), bot_key(target.bot_account_id)]),
@@ -270,15 +277,23 @@ pub(super) struct ReactPayload {
     pub(super) emoji: String,
 }
 
-/// A file the bot can send again by its id: `tg:<bot account>:<file id>`.
-pub fn file_ref(bot_account_id: i64, file_id: &str) -> String {
-    format!("tg:{bot_account_id}:{file_id}")
-}
+/// Mirrors every stored message into its conversation's topic, except what
+/// the operators wrote there themselves.
+pub struct MirrorHook;
 
-pub fn own_file_id(attachment: &Attachment, bot_account_id: i64) -> Option<FileId> {
-    let rest = attachment.url.as_deref()?.strip_prefix("tg:")?;
-    let (account, file_id) = rest.split_once(':')?;
-    (account.parse::<i64>().ok()? == bot_account_id).then(|| FileId(file_id.to_owned()))
+#[async_trait]
+impl MessageHook for MirrorHook {
+    async fn stored(
+        &self,
+        db: &mut SqliteConnection,
+        now: Millis,
+        message: &StoredMessage,
+    ) -> Result<()> {
+        if message.author == AuthorKind::Operator {
+            return Ok(());
+        }
+        enqueue_message(db, now, message.conversation_id, message.message_id).await
+    }
 }
 
 /// Shows in the operator's topic how a reply written there ended: a 👍 on the
@@ -304,6 +319,8 @@ impl DeliveryObserver for TopicDeliveryObserver {
         .fetch_optional(&mut *db)
         .await?;
         let now = self.clock.now_ms();
+        // A reply fails once: what its failure queues is known by the reply.
+        let failed = format!("failed:{message_id}");
         let Some((chat_id, telegram_message_id, conversation_id)) = origin else {
             if failure.is_some() {
                 // The conversation now needs a person: its title says so.
@@ -312,7 +329,7 @@ impl DeliveryObserver for TopicDeliveryObserver {
                         .bind(message_id)
                         .fetch_one(&mut *db)
                         .await?;
-                enqueue_topic(db, now, conversation_id, TopicAction::Sync).await?;
+                enqueue_topic(db, now, conversation_id, TopicAction::Sync, &failed).await?;
             }
             return Ok(());
         };
@@ -320,7 +337,7 @@ impl DeliveryObserver for TopicDeliveryObserver {
             return Ok(());
         };
         if failure.is_some() {
-            enqueue_topic(db, now, conversation_id, TopicAction::Sync).await?;
+            enqueue_topic(db, now, conversation_id, TopicAction::Sync, &failed).await?;
         }
         match failure {
             None => {
@@ -351,6 +368,7 @@ impl DeliveryObserver for TopicDeliveryObserver {
                         text: text::not_delivered(target.language(), reason),
                         conversation_id: None,
                     },
+                    &failed,
                 )
                 .await
             }

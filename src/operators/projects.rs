@@ -1,35 +1,30 @@
-//! Projects and their Telegram side: creating, editing and deleting projects,
-//! binding and checking the work group, choosing the sources. The bot itself
-//! (connecting, running, webhooks) is in [`super::bots`].
+//! Projects: creating, editing and deleting them, binding and checking the
+//! work group, choosing the sources. The project's bot (connecting it,
+//! webhooks) is in [`super::bots`].
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
+use async_trait::async_trait;
 use sqlx::{FromRow, SqliteConnection};
 use teloxide_core::requests::Requester;
-use teloxide_core::types::{ChatId, ChatMemberKind, UserId};
-use tokio::task::JoinHandle;
-use tokio_util::sync::CancellationToken;
+use teloxide_core::types::{ChatId, ChatMemberKind, Update, UserId};
 
-use super::{BotHandle, Bots};
+use super::model::{
+    Project, ProjectBot, ProjectInput, WorkGroup, WorkGroupCheck, WorkGroupProblem,
+};
+use crate::channels::telegram_bot::{BotHandle, BotState, TelegramBots, UpdateSink};
 use crate::clock::SharedClock;
 use crate::error::{Error, Result};
 use crate::events::{EngineEvent, EventBus};
-use crate::keyring::Keyring;
-use crate::model::{
-    BotState, ChannelAccount, Project, ProjectBot, ProjectInput, WorkGroup, WorkGroupCheck,
-    WorkGroupProblem,
-};
-use crate::outbox::{Channels, Outbox};
+use crate::model::ChannelAccount;
+use crate::outbox::Outbox;
 use crate::queue::Queue;
 use crate::relay::Relay;
-use crate::secret::Secret;
-use crate::settings::TelegramSettings;
 use crate::store::{Store, parse_column};
 
 const MAX_PROJECT_NAME: usize = 80;
 
-/// What the poller and the project functions share.
+/// What the update handler and the project functions share.
 pub(super) struct Shared {
     pub store: Store,
     pub clock: SharedClock,
@@ -37,21 +32,23 @@ pub(super) struct Shared {
     pub relay: Relay,
     pub outbox: Outbox,
     pub queue: Arc<Queue>,
-    pub keyring: Keyring,
-    pub settings: TelegramSettings,
-    pub http: reqwest::Client,
-    pub bots: Bots,
-    pub channels: Arc<Channels>,
-    /// Webhook secret tokens of the bots in webhook mode.
-    pub webhook_secrets: std::sync::RwLock<HashMap<i64, Secret<String>>>,
-    /// Whether the LAN endpoint is listening (webhook mode needs it).
-    pub lan_endpoint: std::sync::atomic::AtomicBool,
+    /// The bots' connections (the Telegram bot channel).
+    pub tg: Arc<TelegramBots>,
 }
 
-pub struct Telegram {
+/// The projects, and what their bots' updates mean.
+pub struct Projects {
     pub(super) shared: Arc<Shared>,
-    pub(super) pollers: tokio::sync::Mutex<HashMap<i64, (CancellationToken, JoinHandle<()>)>>,
-    pub(super) cancel: CancellationToken,
+}
+
+/// The bots' updates go to the project they belong to.
+struct Updates(Arc<Shared>);
+
+#[async_trait]
+impl UpdateSink for Updates {
+    async fn handle(&self, account_id: i64, bot: &BotHandle, update: &Update) -> Result<()> {
+        super::updates::handle(&self.0, account_id, bot, update).await
+    }
 }
 
 #[derive(FromRow)]
@@ -292,45 +289,28 @@ pub(super) async fn store_check(
     Ok(())
 }
 
-impl Telegram {
-    #[allow(clippy::too_many_arguments)]
+impl Projects {
+    /// The projects over the bots' connections; takes over the bots' updates.
     pub fn new(
         store: Store,
         clock: SharedClock,
         bus: EventBus,
         relay: Relay,
+        outbox: Outbox,
         queue: Arc<Queue>,
-        keyring: Keyring,
-        settings: TelegramSettings,
-        bots: Bots,
-        channels: Arc<Channels>,
-    ) -> Result<Self> {
-        let http = teloxide_core::net::default_reqwest_settings()
-            .build()
-            .map_err(|e| Error::Remote {
-                service: "Telegram",
-                message: format!("cannot set up the HTTP client: {e}"),
-            })?;
-        let outbox = Outbox::new(store.clone(), clock.clone(), relay.clone(), &queue);
-        Ok(Self {
-            shared: Arc::new(Shared {
-                store,
-                clock,
-                bus,
-                relay,
-                outbox,
-                queue,
-                keyring,
-                settings,
-                http,
-                bots,
-                channels,
-                webhook_secrets: std::sync::RwLock::new(HashMap::new()),
-                lan_endpoint: std::sync::atomic::AtomicBool::new(false),
-            }),
-            pollers: tokio::sync::Mutex::new(HashMap::new()),
-            cancel: CancellationToken::new(),
-        })
+        tg: Arc<TelegramBots>,
+    ) -> Self {
+        let shared = Arc::new(Shared {
+            store,
+            clock,
+            bus,
+            relay,
+            outbox,
+            queue,
+            tg,
+        });
+        shared.tg.set_sink(Arc::new(Updates(shared.clone())));
+        Self { shared }
     }
 
     pub(super) fn publish(&self, project_id: i64) {
@@ -474,7 +454,8 @@ impl Telegram {
         };
         let handle = self
             .shared
-            .bots
+            .tg
+            .bots()
             .get(bot.account_id)
             .ok_or_else(|| Error::invalid("the project's bot is not running"))?;
         let now = self.shared.clock.now_ms();

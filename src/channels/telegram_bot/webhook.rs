@@ -13,8 +13,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use teloxide_core::types::Update;
 
-use super::projects::Shared;
-use super::updates;
+use super::adapter::Shared;
 
 /// The header Telegram sends the webhook's secret token in.
 pub const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
@@ -57,7 +56,7 @@ async fn receive(
     let Some(bot) = shared.bots.get(account_id) else {
         return StatusCode::SERVICE_UNAVAILABLE;
     };
-    match updates::handle(&shared, account_id, &bot, &update).await {
+    match shared.handle(account_id, &bot, &update).await {
         Ok(()) => StatusCode::OK,
         Err(e) => {
             // Telegram delivers it again later.

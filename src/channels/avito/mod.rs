@@ -13,6 +13,7 @@
 //! settings, its client secret and cached access token in the OS keyring.
 
 mod accounts;
+mod adapter;
 pub mod client;
 pub mod model;
 mod receive;
@@ -33,6 +34,7 @@ use tokio::sync::Notify;
 
 use self::client::{Client, Credentials};
 use self::model::{AvitoError, AvitoState};
+use crate::channels::accounts::ConnectedTimes;
 use crate::clock::{Millis, SharedClock};
 use crate::error::{Error, Result};
 use crate::events::{EngineEvent, EventBus};
@@ -109,6 +111,8 @@ pub(crate) struct Core {
     pub relay: Relay,
     sessions: RwLock<HashMap<i64, Arc<Session>>>,
     status: RwLock<HashMap<i64, Status>>,
+    /// When each account was last connected.
+    pub connected: ConnectedTimes,
     /// The LAN endpoint listens (webhooks can be turned on).
     lan_endpoint: AtomicBool,
 }
@@ -133,6 +137,7 @@ impl Core {
             relay,
             sessions: RwLock::new(HashMap::new()),
             status: RwLock::new(HashMap::new()),
+            connected: ConnectedTimes::default(),
             lan_endpoint: AtomicBool::new(false),
         })
     }
@@ -244,8 +249,11 @@ impl Core {
                 last_poll_at: None,
             });
             change(status);
+            if status.state == AvitoState::Online {
+                self.connected.connected(account_id, self.clock.now_ms());
+            }
         }
-        self.bus.publish(EngineEvent::AvitoChanged { account_id });
+        self.bus.publish(EngineEvent::AccountChanged { account_id });
     }
 
     fn status(&self, account_id: i64) -> Status {

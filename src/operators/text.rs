@@ -1,6 +1,7 @@
 //! What the bot writes to operators in the work group, in the project's language.
 
-use crate::model::{AuthorKind, ConversationStatus, Language, WorkGroupProblem};
+use super::model::WorkGroupProblem;
+use crate::model::{AuthorKind, ConversationStatus, Language};
 
 /// The line that says who wrote a mirrored message.
 pub fn author_label(

@@ -7,8 +7,7 @@ use teloxide_core::payloads::{SendDocumentSetters, SendPhotoSetters, SendVoiceSe
 use teloxide_core::requests::Requester;
 use teloxide_core::types::{ChatId, InputFile};
 
-use super::Bots;
-use super::mirror::own_file_id;
+use super::{Bots, own_file_id};
 use crate::channels::{Channel, Outgoing, SendError, Sent};
 use crate::model::AttachmentKind;
 use crate::queue::JobError;

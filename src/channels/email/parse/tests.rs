@@ -5,7 +5,7 @@ use super::*;
 macro_rules! fixture {
     ($name:literal) => {
         parse(include_bytes!(concat!(
-            "../../../tests/fixtures/mail/",
+            "../../../../tests/fixtures/mail/",
             $name
         )))
         .unwrap()
@@ -297,7 +297,7 @@ fn auto_replies_are_automatic() {
 
 #[test]
 fn missing_message_id_gets_a_stable_synthetic_one() {
-    let raw = include_bytes!("../../../tests/fixtures/mail/no-message-id.eml");
+    let raw = include_bytes!("../../../../tests/fixtures/mail/no-message-id.eml");
     let mail = parse(raw).unwrap();
     assert_eq!(
         mail.message_id,

@@ -13,52 +13,9 @@ use teloxide_core::types::AllowedUpdate;
 use tokio_util::sync::CancellationToken;
 
 use super::BotHandle;
-use super::projects::Shared;
-use super::updates::handle;
+use super::BotState;
+use super::adapter::Shared;
 use crate::clock::Millis;
-use crate::events::EngineEvent;
-use crate::model::BotState;
-
-pub(super) async fn set_state(
-    shared: &Shared,
-    account_id: i64,
-    state: BotState,
-    error: Option<String>,
-) {
-    let changed = sqlx::query(
-        "UPDATE telegram_bots SET state = ?2, last_error = ?3, updated_at = ?4
-         WHERE channel_account_id = ?1 AND (state != ?2 OR coalesce(last_error, '') != coalesce(?3, ''))",
-    )
-    .bind(account_id)
-    .bind(state.as_str())
-    .bind(&error)
-    .bind(shared.clock.now_ms())
-    .execute(shared.store.pool())
-    .await;
-    match changed {
-        Ok(done) if done.rows_affected() > 0 => {
-            if let Some(error) = &error {
-                tracing::warn!(account_id, %state, %error, "bot state changed");
-            } else {
-                tracing::info!(account_id, %state, "bot state changed");
-            }
-            let project: Option<i64> =
-                sqlx::query_scalar("SELECT id FROM projects WHERE bot_account_id = ?1")
-                    .bind(account_id)
-                    .fetch_optional(shared.store.pool())
-                    .await
-                    .ok()
-                    .flatten();
-            if let Some(project_id) = project {
-                shared
-                    .bus
-                    .publish(EngineEvent::ProjectChanged { project_id });
-            }
-        }
-        Ok(_) => {}
-        Err(e) => tracing::warn!(error = %e, account_id, "could not record the bot's state"),
-    }
-}
 
 async fn sleep_or_cancel(cancel: &CancellationToken, ms: Millis) -> bool {
     tokio::select! {
@@ -120,11 +77,11 @@ pub(super) async fn run(
             Ok(updates) => {
                 delay = settings.reconnect_min_ms;
                 timeout = settings.poll_timeout_s;
-                set_state(&shared, account_id, BotState::Online, None).await;
+                shared.set_state(account_id, BotState::Online, None).await;
                 for update in updates {
                     // A stored update is finished even if cancelled meanwhile.
                     loop {
-                        match handle(&shared, account_id, &bot, &update).await {
+                        match shared.handle(account_id, &bot, &update).await {
                             Ok(()) => break,
                             Err(e) => {
                                 tracing::error!(error = %crate::error::display_chain(&e), update = update.id.0, "could not store an update; trying again");
@@ -143,8 +100,7 @@ pub(super) async fn run(
                 }
             }
             Err(RequestError::Api(ApiError::InvalidToken)) => {
-                set_state(
-                    &shared,
+                shared.set_state(
                     account_id,
                     BotState::Unauthorized,
                     Some("Telegram no longer accepts this bot's token; connect the bot again with a new token".into()),
@@ -153,13 +109,13 @@ pub(super) async fn run(
                 break;
             }
             Err(e @ RequestError::Api(ApiError::TerminatedByOtherGetUpdates)) => {
-                set_state(
-                    &shared,
-                    account_id,
-                    BotState::Conflict,
-                    Some(format!("another program uses this bot: {e}")),
-                )
-                .await;
+                shared
+                    .set_state(
+                        account_id,
+                        BotState::Conflict,
+                        Some(format!("another program uses this bot: {e}")),
+                    )
+                    .await;
                 if !sleep_or_cancel(&cancel, backoff(&mut delay)).await {
                     break;
                 }
@@ -171,7 +127,9 @@ pub(super) async fn run(
                 } else {
                     BotState::Offline
                 };
-                set_state(&shared, account_id, state, Some(e.to_string())).await;
+                shared
+                    .set_state(account_id, state, Some(e.to_string()))
+                    .await;
                 if !sleep_or_cancel(&cancel, backoff(&mut delay)).await {
                     break;
                 }

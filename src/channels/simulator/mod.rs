@@ -6,8 +6,8 @@
 use async_trait::async_trait;
 use sqlx::FromRow;
 
-use super::{Channel, Outgoing, SendError, Sent};
-use crate::clock::SharedClock;
+use super::{AccountState, AccountStatus, Adapter, Channel, Outgoing, SendError, Sent};
+use crate::clock::{Millis, SharedClock};
 use crate::error::{Error, Result};
 use crate::events::{EngineEvent, EventBus};
 use crate::model::{ChannelKind, ContactIdentity, IdentityKind, IngestOutcome, SimulatorEntry};
@@ -25,6 +25,7 @@ pub struct Simulator {
     clock: SharedClock,
     bus: EventBus,
     account_id: i64,
+    opened_at: Millis,
 }
 
 #[derive(FromRow)]
@@ -71,11 +72,13 @@ fn customer_name(name: &str) -> Result<String> {
 
 impl Simulator {
     pub fn new(store: Store, clock: SharedClock, bus: EventBus, account_id: i64) -> Self {
+        let opened_at = clock.now_ms();
         Self {
             store,
             clock,
             bus,
             account_id,
+            opened_at,
         }
     }
 
@@ -248,4 +251,56 @@ impl Channel for Simulator {
             external_id: Some(external_id),
         })
     }
+}
+
+/// The Test chat is always there: nothing to connect or supervise.
+#[async_trait]
+impl Adapter for Simulator {
+    fn kind(&self) -> ChannelKind {
+        ChannelKind::Simulator
+    }
+
+    async fn start(&self) {}
+
+    async fn shutdown(&self) {}
+
+    fn status(&self, _account_id: i64) -> AccountStatus {
+        AccountStatus::new(AccountState::Connected).connected_at(Some(self.opened_at))
+    }
+}
+
+impl Simulator {
+    /// The Test chat's channel account (created on first start) and its sender.
+    pub async fn open(cx: &super::Context) -> Result<std::sync::Arc<Self>> {
+        let account_id = account(&cx.store, cx.clock.now_ms()).await?;
+        let simulator = std::sync::Arc::new(Self::new(
+            cx.store.clone(),
+            cx.clock.clone(),
+            cx.bus.clone(),
+            account_id,
+        ));
+        cx.senders.connect(account_id, simulator.clone());
+        Ok(simulator)
+    }
+}
+
+/// The simulator's channel account, created on first start.
+async fn account(store: &Store, now: i64) -> Result<i64> {
+    let mut tx = store.write().await?;
+    sqlx::query(
+        "INSERT INTO channel_accounts (kind, name, external_id, created_at) VALUES ('simulator', 'Test chat', ?1, ?2)
+         ON CONFLICT (kind, external_id) DO NOTHING",
+    )
+    .bind(ACCOUNT_EXTERNAL_ID)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    let id = sqlx::query_scalar(
+        "SELECT id FROM channel_accounts WHERE kind = 'simulator' AND external_id = ?1",
+    )
+    .bind(ACCOUNT_EXTERNAL_ID)
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(id)
 }

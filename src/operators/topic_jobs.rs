@@ -17,14 +17,17 @@ use teloxide_core::types::{ChatId, InputFile, MessageId, ReactionType, ReplyPara
 
 use super::mirror::{
     MIRROR_JOB, MirrorPayload, Notice, NoticePayload, ReactPayload, Target, TopicAction,
-    TopicPayload, own_file_id, target_for,
+    TopicPayload, target_for,
 };
 use super::text::{self, author_label, topic_title};
-use super::{BotHandle, Bots, api_text, bot_key, group_key, job_error};
+use crate::channels::telegram_bot::{
+    BotHandle, Bots, api_text, bot_key, group_key, job_error, own_file_id,
+};
 use crate::clock::{Millis, SharedClock};
 use crate::error::{Error, Result};
 use crate::files::Files;
-use crate::model::{Attachment, AttachmentKind, AuthorKind, ConversationStatus, Language};
+use crate::model::Language;
+use crate::model::{Attachment, AttachmentKind, AuthorKind, ConversationStatus};
 use crate::queue::{Job, JobError, JobHandler, RateHandle};
 use crate::store::{Store, parse_column};
 
@@ -538,3 +541,21 @@ handler!(MirrorHandler, mirror);
 handler!(TopicHandler, topic);
 handler!(NoticeHandler, notice);
 handler!(ReactHandler, react);
+
+impl TopicJobs {
+    /// The work group's job kinds.
+    pub fn jobs(&self) -> Vec<crate::queue::JobKind> {
+        use super::mirror::{JOB_VERSION, NOTICE_JOB, REACT_JOB, TOPIC_JOB};
+        let job = |kind, handler: Arc<dyn JobHandler>| crate::queue::JobKind {
+            kind,
+            version: JOB_VERSION,
+            handler,
+        };
+        vec![
+            job(MIRROR_JOB, Arc::new(MirrorHandler(self.clone()))),
+            job(TOPIC_JOB, Arc::new(TopicHandler(self.clone()))),
+            job(NOTICE_JOB, Arc::new(NoticeHandler(self.clone()))),
+            job(REACT_JOB, Arc::new(ReactHandler(self.clone()))),
+        ]
+    }
+}

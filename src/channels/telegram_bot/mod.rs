@@ -1,16 +1,15 @@
-//! Telegram: a project's operator bot, its work group where every conversation
-//! has a forum topic, and the bot as a customer channel.
+//! Telegram bots over the Bot API: the client, Telegram's limits as token
+//! buckets, and the bots' connections (one long-polling runner per bot, or
+//! webhooks through the LAN endpoint). What an update means is not decided
+//! here: each one goes to the [`UpdateSink`] the engine registered (the
+//! operators' side of a project), so a bot is both a customer channel (private
+//! chats, sent to through [`channel::BotChannel`]) and the work group's bot.
 //!
 //! ```text
-//!  Bot API ──getUpdates (long poll)──► poller ──one transaction per update──►
-//!     private chat: relay::ingest_in (the bot as a customer channel)
-//!     work group topic: outbox::reply_in as the operator, /close /reopen /note
-//!     bot added to a group, /bind: bind the project's work group, check rights
-//!     + the update offset, so a restart neither loses nor repeats an update
-//!
-//!  any conversation's message ──► job telegram.mirror (topic:<conversation>,
-//!     budgets tg-group:<chat>, tg-bot:<bot>) ──► topic created on first use,
-//!     waiting texts of a topic coalesced into one message
+//!  Bot API ──getUpdates (long poll)──► poller ─┐
+//!  Telegram ──POST /telegram/<bot>──► webhook ─┴─► UpdateSink::handle (one
+//!     transaction per update, with the update offset, so a restart neither
+//!     loses nor repeats an update)
 //! ```
 //!
 //! Telegram's limits (its Bot FAQ): about 1 message a second per chat, 20 a
@@ -18,29 +17,59 @@
 //! `retry_after`. Every call that counts is a queued job with those budgets, and
 //! a 429 holds the chat or group until the time it named.
 
-pub mod bots;
+mod adapter;
 pub mod channel;
-pub mod mirror;
-pub mod poller;
-pub mod projects;
-pub mod text;
-pub mod topic_jobs;
-mod updates;
+mod poller;
 pub mod webhook;
+
+pub use adapter::{TelegramBots, UpdateSink};
 
 use std::collections::HashMap;
 use std::sync::{Arc, PoisonError, RwLock};
 
 use teloxide_core::Bot;
 use teloxide_core::errors::{ApiError, RequestError};
+use teloxide_core::types::FileId;
 
 use crate::clock::Millis;
 use crate::error::{Error, Result};
-use crate::queue::{JobError, Queue, Rate};
+use serde::{Deserialize, Serialize};
+use specta::Type;
+
+use crate::model::{Attachment, text_enum};
+use crate::queue::{JobError, Rate};
 use crate::secret::Secret;
 use crate::settings::TelegramSettings;
 
-pub use projects::Telegram;
+text_enum! {
+    /// How a connected Telegram bot is doing.
+    BotState {
+        Connecting => "connecting",
+        Online => "online",
+        Offline => "offline",
+        Unauthorized => "unauthorized",
+        Conflict => "conflict",
+        Stopped => "stopped",
+    }
+}
+
+/// A bot to connect: the token from @BotFather and, optionally, a Bot API
+/// server of one's own.
+#[derive(Clone, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct BotInput {
+    pub token: String,
+    pub api_url: Option<String>,
+}
+
+impl std::fmt::Debug for BotInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BotInput")
+            .field("token", &"<redacted>")
+            .field("api_url", &self.api_url)
+            .finish()
+    }
+}
 
 pub const DEFAULT_API_URL: &str = "https://api.telegram.org";
 
@@ -89,10 +118,16 @@ pub fn rates(limits: &TelegramSettings) -> [(&'static str, Rate); 3] {
     ]
 }
 
-pub fn set_rates(queue: &Queue, limits: &TelegramSettings) {
-    for (prefix, rate) in rates(limits) {
-        queue.set_rate(prefix, rate);
-    }
+/// A file the bot can send again by its id: `tg:<bot account>:<file id>`.
+pub fn file_ref(bot_account_id: i64, file_id: &str) -> String {
+    format!("tg:{bot_account_id}:{file_id}")
+}
+
+/// The file id of an attachment that came through this bot.
+pub fn own_file_id(attachment: &Attachment, bot_account_id: i64) -> Option<FileId> {
+    let rest = attachment.url.as_deref()?.strip_prefix("tg:")?;
+    let (account, file_id) = rest.split_once(':')?;
+    (account.parse::<i64>().ok()? == bot_account_id).then(|| FileId(file_id.to_owned()))
 }
 
 /// Checks the shape of a bot token (`123456789:AA...`) before it is sent anywhere.

@@ -179,6 +179,11 @@ pub(super) async fn store_mail(
     .bind(mail.html.as_deref())
     .execute(&mut *db)
     .await?;
+    sqlx::query("UPDATE messages SET has_html = ?2 WHERE id = ?1")
+        .bind(outcome.message_id)
+        .bind(mail.html.is_some())
+        .execute(&mut *db)
+        .await?;
     if let Some(quoted) = &mail.quoted {
         sqlx::query("UPDATE messages SET quoted = ?2 WHERE id = ?1")
             .bind(outcome.message_id)

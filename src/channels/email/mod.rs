@@ -5,6 +5,7 @@
 //! A mailbox is a channel account of kind `email`: its servers and folders are
 //! the account's settings, its password is in the OS keyring.
 
+mod adapter;
 mod mailboxes;
 pub mod model;
 pub mod net;
@@ -23,6 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use self::model::{ImportProgress, MailError, MailServer, MailboxState};
 use self::net::TlsRoots;
+use crate::channels::accounts::ConnectedTimes;
 use crate::clock::SharedClock;
 use crate::error::{Error, Result};
 use crate::events::{EngineEvent, EventBus};
@@ -83,6 +85,8 @@ pub(crate) struct Core {
     pub roots: TlsRoots,
     pub files: Files,
     status: RwLock<HashMap<i64, Status>>,
+    /// When each account was last connected.
+    pub connected: ConnectedTimes,
 }
 
 impl Core {
@@ -104,6 +108,7 @@ impl Core {
             roots,
             files,
             status: RwLock::new(HashMap::new()),
+            connected: ConnectedTimes::default(),
         }))
     }
 
@@ -147,8 +152,14 @@ impl Core {
                 import: None,
             });
             change(status);
+            if matches!(
+                status.state,
+                MailboxState::Importing | MailboxState::Listening | MailboxState::Polling
+            ) {
+                self.connected.connected(account_id, self.clock.now_ms());
+            }
         }
-        self.bus.publish(EngineEvent::MailboxChanged { account_id });
+        self.bus.publish(EngineEvent::AccountChanged { account_id });
     }
 
     fn status(&self, account_id: i64) -> Status {

@@ -1,0 +1,129 @@
+//! The window's commands. Every engine function the window may call is
+//! declared once in [`engine_commands!`] below: the macro writes its Tauri
+//! command (a call of the `tuberry::api` function of the same name) and puts
+//! it in the builder, from which the TypeScript bindings are generated. The
+//! few commands that do more than forward (files as base64, the browser)
+//! are written out in `lib.rs` and named in the macro's `shell` list.
+
+use tuberry::api::{self, ApiResult};
+use tuberry::assistant::model::{
+    AssistantRun, AssistantSettings, AssistantSettingsInput, Catalogue, CataloguePage, GuardMode,
+    LlmModels, LlmSettings, LlmSettingsInput, OutboxGuard, TestChat, TestChatInput, WhitelistEntry,
+};
+use tuberry::channels::Account;
+use tuberry::channels::avito::model::{AvitoAccount, AvitoConnect, AvitoInput};
+use tuberry::channels::email::model::{ConnectionReport, Mailbox, MailboxInput};
+use tuberry::channels::telegram_bot::BotInput;
+use tuberry::model::{
+    Attachment, ChannelAccount, Contact, ContactMatch, ConversationDetail, ConversationFilter,
+    ConversationPage, ConversationStatus, ConversationSummary, IngestOutcome, Message,
+    SimulatorEntry, StatusCounts,
+};
+use tuberry::operators::model::{Project, ProjectInput};
+
+use crate::EngineState;
+
+/// `name(args) -> T;` makes the command `name` calling `api::name(&engine,
+/// args)`; `= other` calls `api::other` instead.
+macro_rules! engine_commands {
+    (
+        shell [ $($shell:ident),* $(,)? ]
+        $( $(#[$doc:meta])* $name:ident ( $($arg:ident : $ty:ty),* ) -> $ret:ty $(= $target:ident)? ; )*
+    ) => {
+        $(
+            $(#[$doc])*
+            #[tauri::command]
+            #[specta::specta]
+            pub async fn $name(engine: EngineState<'_>, $($arg: $ty),*) -> ApiResult<$ret> {
+                engine_commands!(@call $name $($target)?)(&engine, $($arg),*).await
+            }
+        )*
+
+        /// Every command the window may use.
+        pub fn all() -> tauri_specta::Commands<tauri::Wry> {
+            tauri_specta::collect_commands![$($name,)* $(crate::$shell),*]
+        }
+    };
+    (@call $name:ident) => { api::$name };
+    (@call $name:ident $target:ident) => { api::$target };
+}
+
+engine_commands! {
+    // Written out in lib.rs: they do more than forward.
+    shell [
+        app_info,
+        upload_attachment,
+        read_attachment,
+        save_attachment,
+        open_external,
+        guess_mail_servers,
+        import_catalogue,
+    ]
+
+    list_conversations(filter: ConversationFilter) -> ConversationPage;
+    status_counts() -> StatusCounts;
+    get_conversation(conversation_id: i64) -> ConversationDetail;
+    mark_read(conversation_id: i64) -> ();
+    send_reply(conversation_id: i64, text: String, attachments: Vec<Attachment>) -> Message = send_reply_with_files;
+    set_conversation_status(conversation_id: i64, status: ConversationStatus) -> ConversationSummary;
+    /// The sanitized HTML of an e-mail message, when it had one.
+    message_html(message_id: i64) -> Option<String>;
+    simulate_inbound(customer: String, text: String) -> IngestOutcome;
+    simulator_transcript(customer: Option<String>) -> Vec<SimulatorEntry>;
+    search_contacts(text: String) -> Vec<ContactMatch>;
+    merge_contacts(keep: i64, other: i64) -> Contact;
+
+    /// Every connected channel account of every kind, with its state.
+    list_accounts() -> Vec<Account>;
+    list_channel_accounts() -> Vec<ChannelAccount>;
+    list_mailboxes() -> Vec<Mailbox>;
+    add_mailbox(input: MailboxInput) -> Mailbox;
+    update_mailbox(account_id: i64, input: MailboxInput) -> Mailbox;
+    remove_mailbox(account_id: i64) -> ();
+    test_mailbox(input: MailboxInput, account_id: Option<i64>) -> ConnectionReport;
+    list_avito_accounts() -> Vec<AvitoAccount>;
+    /// Connected, or refused with Avito's reason (a refusal is an answer, not a failure).
+    connect_avito(input: AvitoInput) -> AvitoConnect;
+    remove_avito(account_id: i64) -> ();
+    /// Turns webhooks on with a public address, or off with null.
+    set_avito_webhook(account_id: i64, public_url: Option<String>) -> AvitoAccount;
+    /// Reads the account's chats now instead of at the next interval.
+    poll_avito(account_id: i64) -> ();
+
+    list_projects() -> Vec<Project>;
+    create_project(input: ProjectInput) -> Project;
+    update_project(project_id: i64, input: ProjectInput) -> Project;
+    delete_project(project_id: i64) -> ();
+    connect_bot(project_id: i64, bot: BotInput) -> Project;
+    disconnect_bot(project_id: i64) -> Project;
+    set_bot_webhook(project_id: i64, public_url: Option<String>) -> Project;
+    check_work_group(project_id: i64) -> Project;
+    unbind_work_group(project_id: i64) -> Project;
+    set_project_sources(project_id: i64, account_ids: Vec<i64>) -> Project;
+
+    /// A project's assistant, auto-reply and persona (the defaults when never saved).
+    assistant_settings(project_id: i64) -> AssistantSettings;
+    save_assistant_settings(project_id: i64, input: AssistantSettingsInput) -> AssistantSettings;
+    llm_settings() -> LlmSettings;
+    save_llm_settings(input: LlmSettingsInput) -> LlmSettings;
+    /// The models of the stored server, or of `input` while it is being typed in.
+    llm_models(input: Option<LlmSettingsInput>) -> LlmModels;
+    get_catalogue(project_id: i64) -> Option<Catalogue>;
+    catalogue_rows(project_id: i64, search: Option<String>, offset: u32, limit: u32) -> CataloguePage;
+    remove_catalogue(project_id: i64) -> ();
+    outbox_guard() -> OutboxGuard;
+    set_outbox_guard(mode: GuardMode, include_people: bool) -> OutboxGuard;
+    allow_recipient(entry: WhitelistEntry) -> OutboxGuard;
+    disallow_recipient(entry: WhitelistEntry) -> OutboxGuard;
+    /// Sends a reply the outbox guard holds, whatever the guard says.
+    send_held_reply(message_id: i64) -> OutboxGuard;
+    assistant_runs(conversation_id: i64) -> Vec<AssistantRun>;
+    /// The reply the assistant suggests in a conversation now, if any.
+    assistant_draft(conversation_id: i64) -> Option<AssistantRun>;
+    dismiss_draft(run_id: i64) -> ();
+    test_chat() -> TestChat;
+    set_test_chat_project(project_id: Option<i64>) -> TestChat;
+    test_chat_write(input: TestChatInput) -> IngestOutcome;
+    /// Forgets a Test chat customer's transcript and conversation.
+    reset_test_chat(customer: String) -> ();
+}

@@ -1,0 +1,28 @@
+//! The operators: projects, each joining an operator bot, a work group where
+//! every conversation has a forum topic, and the channel accounts whose
+//! conversations belong to it. Operators answer customers from the topics.
+//!
+//! ```text
+//!  any stored message ──► MirrorHook ──► job telegram.mirror (topic:<conversation>,
+//!     budgets tg-group:<chat>, tg-bot:<bot>) ──► topic created on first use,
+//!     waiting texts of a topic coalesced into one message
+//!
+//!  the bot's updates (channels::telegram_bot) ──► updates::handle, one transaction each:
+//!     private chat: relay::ingest_in (the bot as a customer channel)
+//!     work group topic: outbox::reply_in as the operator, /close /reopen /note
+//!     bot added to a group, /bind: bind the project's work group, check rights
+//! ```
+//!
+//! The Bot API client and the bots' connections are the Telegram bot
+//! channel's ([`crate::channels::telegram_bot`]); this module decides what
+//! the updates mean and what goes into the work group.
+
+mod bots;
+pub mod mirror;
+pub mod model;
+mod projects;
+pub mod text;
+pub mod topic_jobs;
+mod updates;
+
+pub use projects::Projects;
