@@ -8,6 +8,7 @@ import { TestChatPanel } from "./components/TestChatPanel";
 import { ProjectsView } from "./components/ProjectsView";
 import { MailboxesView } from "./components/MailboxesView";
 import { AvitoView } from "./components/AvitoView";
+import { AccountsView } from "./components/AccountsView";
 import { AssistantView } from "./components/AssistantView";
 import { useStatusCounts } from "./hooks";
 import { useConversation } from "./useConversation";
@@ -44,6 +45,8 @@ export default function App() {
         <MailboxesView />
       ) : view === "avito" ? (
         <AvitoView />
+      ) : view === "accounts" ? (
+        <AccountsView />
       ) : (
         <AssistantView onOpenProjects={() => setView("projects")} />
       )}

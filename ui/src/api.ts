@@ -2,33 +2,25 @@
 // here only: types, the unwrapped commands and the engine event subscription.
 import { commands as engineCommands, events as engineEvents } from "./bindings";
 import type {
+  AccountState,
   ApiError,
   AssistantMode,
-  AssistantSettingsInput,
-  Attachment,
   AutoReplyMode,
-  AvitoInput,
   AvitoProblem,
   AvitoState,
-  BotInput,
   BotState,
-  ConversationFilter,
   CatalogueProblem,
+  ChannelKind,
   ConversationStatus,
   EngineEvent,
   GuardMode,
   ImportStage,
   LlmProblem,
   LlmProvider,
-  LlmSettingsInput,
-  MailboxInput,
   MailboxState,
   MailProblem,
   MailSecurity,
-  ProjectInput,
-  TestChatInput,
   Weekday,
-  WhitelistEntry,
   WhitelistKind,
   WorkGroupProblem,
 } from "./bindings";
@@ -36,6 +28,9 @@ import { createMockBackend, type MockOptions } from "./mock";
 import { detectLanguage } from "./i18n/detect";
 
 export type {
+  Account,
+  AccountState,
+  AccountStatus,
   ApiError,
   AppInfo,
   AssistantMode,
@@ -126,6 +121,16 @@ export const CONVERSATION_STATUSES: readonly ConversationStatus[] = [
   "closed",
 ];
 
+/** Where any channel account's connection stands: one model for every kind. */
+export const ACCOUNT_STATES: readonly AccountState[] = [
+  "connecting",
+  "connected",
+  "offline",
+  "bad_credentials",
+  "error",
+  "stopped",
+];
+
 export const BOT_STATES: readonly BotState[] = ["connecting", "online", "offline", "unauthorized", "conflict", "stopped"];
 
 export const WORK_GROUP_PROBLEMS: readonly WorkGroupProblem[] = [
@@ -204,6 +209,9 @@ export const CHANNEL_KINDS = [
   "simulator",
 ] as const;
 
+/** The channel kinds the engine can connect today (what the inbox filters by). */
+export const CONNECTABLE_CHANNEL_KINDS: readonly ChannelKind[] = ["avito", "telegram_bot", "email", "simulator"];
+
 /** The command set as the generated bindings expose it (each call resolves to a Result). */
 export type EngineCommands = typeof engineCommands;
 
@@ -229,12 +237,6 @@ export class ApiFailure extends Error {
   get code() {
     return this.error.code;
   }
-}
-
-async function unwrap<T>(pending: Promise<Result<T, ApiError>>): Promise<T> {
-  const result = await pending;
-  if (result.status === "ok") return result.data;
-  throw new ApiFailure(result.error);
 }
 
 export function isTauri(): boolean {
@@ -266,98 +268,39 @@ export function usingMockBackend(): boolean {
   return !isTauri();
 }
 
-export const api = {
-  listConversations: (filter: ConversationFilter) =>
-    unwrap(backend.commands.listConversations(filter)),
-  statusCounts: () => unwrap(backend.commands.statusCounts()),
-  getConversation: (conversationId: number) =>
-    unwrap(backend.commands.getConversation(conversationId)),
-  markRead: (conversationId: number) => unwrap(backend.commands.markRead(conversationId)),
-  sendReply: (conversationId: number, text: string, attachments: Attachment[] = []) =>
-    unwrap(backend.commands.sendReply(conversationId, text, attachments)),
-  setConversationStatus: (conversationId: number, status: ConversationStatus) =>
-    unwrap(backend.commands.setConversationStatus(conversationId, status)),
-  simulateInbound: (customer: string, text: string) =>
-    unwrap(backend.commands.simulateInbound(customer, text)),
-  simulatorTranscript: (customer: string | null) =>
-    unwrap(backend.commands.simulatorTranscript(customer)),
-  appInfo: () => unwrap(backend.commands.appInfo()),
-  listProjects: () => unwrap(backend.commands.listProjects()),
-  createProject: (input: ProjectInput) => unwrap(backend.commands.createProject(input)),
-  updateProject: (projectId: number, input: ProjectInput) =>
-    unwrap(backend.commands.updateProject(projectId, input)),
-  deleteProject: (projectId: number) => unwrap(backend.commands.deleteProject(projectId)),
-  connectBot: (projectId: number, bot: BotInput) => unwrap(backend.commands.connectBot(projectId, bot)),
-  disconnectBot: (projectId: number) => unwrap(backend.commands.disconnectBot(projectId)),
-  setBotWebhook: (projectId: number, publicUrl: string | null) =>
-    unwrap(backend.commands.setBotWebhook(projectId, publicUrl)),
-  checkWorkGroup: (projectId: number) => unwrap(backend.commands.checkWorkGroup(projectId)),
-  unbindWorkGroup: (projectId: number) => unwrap(backend.commands.unbindWorkGroup(projectId)),
-  setProjectSources: (projectId: number, accountIds: number[]) =>
-    unwrap(backend.commands.setProjectSources(projectId, accountIds)),
-  listChannelAccounts: () => unwrap(backend.commands.listChannelAccounts()),
-  uploadAttachment: (name: string, mime: string | null, base64: string) =>
-    unwrap(backend.commands.uploadAttachment(name, mime, base64)),
-  /** A stored attachment's content, as base64. */
-  readAttachment: (url: string) => unwrap(backend.commands.readAttachment(url)),
-  /** Saves a stored attachment in the Downloads folder; resolves to the new file's path. */
-  saveAttachment: (url: string, name: string) => unwrap(backend.commands.saveAttachment(url, name)),
-  openExternal: (url: string) => unwrap(backend.commands.openExternal(url)),
-  /** The sanitized HTML of an e-mail message, or null when it had none. */
-  messageHtml: (messageId: number) => unwrap(backend.commands.messageHtml(messageId)),
-  listMailboxes: () => unwrap(backend.commands.listMailboxes()),
-  addMailbox: (input: MailboxInput) => unwrap(backend.commands.addMailbox(input)),
-  updateMailbox: (accountId: number, input: MailboxInput) =>
-    unwrap(backend.commands.updateMailbox(accountId, input)),
-  removeMailbox: (accountId: number) => unwrap(backend.commands.removeMailbox(accountId)),
-  testMailbox: (input: MailboxInput, accountId: number | null) =>
-    unwrap(backend.commands.testMailbox(input, accountId)),
-  /** The usual servers for an address (never fails). */
-  guessMailServers: (address: string) => backend.commands.guessMailServers(address),
-  listAvitoAccounts: () => unwrap(backend.commands.listAvitoAccounts()),
-  /** Connected, or refused with Avito's reason (a refusal is an answer, not a failure). */
-  connectAvito: (input: AvitoInput) => unwrap(backend.commands.connectAvito(input)),
-  removeAvito: (accountId: number) => unwrap(backend.commands.removeAvito(accountId)),
-  /** Turns webhooks on with a public address, or off with null. */
-  setAvitoWebhook: (accountId: number, publicUrl: string | null) =>
-    unwrap(backend.commands.setAvitoWebhook(accountId, publicUrl)),
-  /** Reads the account's chats now instead of at the next interval. */
-  pollAvito: (accountId: number) => unwrap(backend.commands.pollAvito(accountId)),
-  searchContacts: (text: string) => unwrap(backend.commands.searchContacts(text)),
-  /** Moves `other`'s conversations and identities to `keep`; resolves to the merged contact. */
-  mergeContacts: (keep: number, other: number) => unwrap(backend.commands.mergeContacts(keep, other)),
-  /** A project's assistant, auto-reply and persona (the defaults when never saved). */
-  assistantSettings: (projectId: number) => unwrap(backend.commands.assistantSettings(projectId)),
-  saveAssistantSettings: (projectId: number, input: AssistantSettingsInput) =>
-    unwrap(backend.commands.saveAssistantSettings(projectId, input)),
-  llmSettings: () => unwrap(backend.commands.llmSettings()),
-  saveLlmSettings: (input: LlmSettingsInput) => unwrap(backend.commands.saveLlmSettings(input)),
-  /** The models of the stored server, or of `input` while it is being typed in. */
-  llmModels: (input: LlmSettingsInput | null) => unwrap(backend.commands.llmModels(input)),
-  /** Imported, or refused with the reason (a refusal is an answer, not a failure). */
-  importCatalogue: (projectId: number, fileName: string, base64: string) =>
-    unwrap(backend.commands.importCatalogue(projectId, fileName, base64)),
-  getCatalogue: (projectId: number) => unwrap(backend.commands.getCatalogue(projectId)),
-  catalogueRows: (projectId: number, search: string | null, offset: number, limit: number) =>
-    unwrap(backend.commands.catalogueRows(projectId, search, offset, limit)),
-  removeCatalogue: (projectId: number) => unwrap(backend.commands.removeCatalogue(projectId)),
-  outboxGuard: () => unwrap(backend.commands.outboxGuard()),
-  setOutboxGuard: (mode: GuardMode, includePeople: boolean) =>
-    unwrap(backend.commands.setOutboxGuard(mode, includePeople)),
-  allowRecipient: (entry: WhitelistEntry) => unwrap(backend.commands.allowRecipient(entry)),
-  disallowRecipient: (entry: WhitelistEntry) => unwrap(backend.commands.disallowRecipient(entry)),
-  /** Sends a reply the outbox guard holds, whatever the guard says. */
-  sendHeldReply: (messageId: number) => unwrap(backend.commands.sendHeldReply(messageId)),
-  assistantRuns: (conversationId: number) => unwrap(backend.commands.assistantRuns(conversationId)),
-  /** The reply the assistant suggests in a conversation now, if any. */
-  assistantDraft: (conversationId: number) => unwrap(backend.commands.assistantDraft(conversationId)),
-  dismissDraft: (runId: number) => unwrap(backend.commands.dismissDraft(runId)),
-  testChat: () => unwrap(backend.commands.testChat()),
-  setTestChatProject: (projectId: number | null) => unwrap(backend.commands.setTestChatProject(projectId)),
-  testChatWrite: (input: TestChatInput) => unwrap(backend.commands.testChatWrite(input)),
-  /** Forgets a Test chat customer's transcript and conversation. */
-  resetTestChat: (customer: string) => unwrap(backend.commands.resetTestChat(customer)),
+/** What a command resolves to once unwrapped: a Result's data, or a plain value as it is. */
+type Unwrapped<R> = R extends Promise<infer V> ? ([V] extends [Result<infer T, ApiError>] ? Promise<T> : R) : R;
+
+/**
+ * The engine's commands as the window calls them: each one resolves to its
+ * data or throws an {@link ApiFailure} with the engine's refusal; a command
+ * that cannot fail (such as `guessMailServers`) resolves to its plain value.
+ */
+export type Api = {
+  [K in keyof EngineCommands]: (...args: Parameters<EngineCommands[K]>) => Unwrapped<ReturnType<EngineCommands[K]>>;
 };
+
+const isResult = (answer: unknown): answer is Result<unknown, ApiError> =>
+  typeof answer === "object" &&
+  answer !== null &&
+  "status" in answer &&
+  ((answer.status === "ok" && "data" in answer) || (answer.status === "error" && "error" in answer));
+
+/** One command, looked up on the current backend at each call (`setBackend` can replace it). */
+function unwrapped(name: keyof EngineCommands) {
+  return async (...args: unknown[]): Promise<unknown> => {
+    const command = backend.commands[name] as (...args: unknown[]) => Promise<unknown>;
+    const answer = await command(...args);
+    if (!isResult(answer)) return answer;
+    if (answer.status === "ok") return answer.data;
+    throw new ApiFailure(answer.error);
+  };
+}
+
+/** Every command of the generated bindings, unwrapped; a new engine command is here without an edit. */
+export const api = Object.fromEntries(
+  (Object.keys(engineCommands) as (keyof EngineCommands)[]).map((name) => [name, unwrapped(name)]),
+) as Api;
 
 /**
  * Calls `callback` for every engine event until the returned function is called.

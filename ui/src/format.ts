@@ -52,6 +52,14 @@ export function formatListTime(ts: number, now: number, t: TFunction, language: 
   return dateFormat(language, { dateStyle: "short" }).format(ts);
 }
 
+/** When something happened, for a sentence: "just now", "5 min ago", or the local date and time. */
+export function formatSince(ts: number, now: number, t: TFunction, language: string): string {
+  const diff = now - ts;
+  if (diff < 60_000) return t("time.justNow");
+  if (diff < 60 * 60_000) return t("time.minutesAgo", { n: Math.floor(diff / 60_000) });
+  return formatFull(ts, language);
+}
+
 /** Heading above a day's messages: "Today", "Yesterday" or the date. */
 export function formatDayHeading(ts: number, now: number, t: TFunction, language: string): string {
   const days = daysBetween(ts, now);

@@ -1,16 +1,9 @@
-// The Avito accounts of the in-memory engine (as src/avito): connecting,
-// reading chats on request, webhooks and disconnecting, with a connection
-// that goes connecting → online on its own.
-//
-// Avito answers the demo by simple rules, to show every outcome:
-// - the client secret "wrong" is refused (credentials);
-// - a client ID containing "offline" cannot reach Avito (connect);
-// - a client ID containing "basic" connects, but its tariff has no Messenger
-//   API: the account stays offline with the tariff problem;
-// - a client ID that is connected already is refused (duplicate);
-// - any other pair connects as "Demo Avito shop".
-// Webhooks take any http(s) address (the demo has a LAN endpoint).
+// The Avito accounts of the in-memory engine: any client ID and secret
+// connect (as "Demo Avito shop"), and the account goes connecting → online on
+// its own; webhooks and disconnecting are kept as asked.
 import type {
+  AccountState,
+  AccountStatus,
   ApiError,
   AvitoAccount,
   AvitoConnect,
@@ -19,7 +12,7 @@ import type {
   AvitoState,
   Result,
 } from "./api";
-import { fail, ok, type MockCore } from "./mock-shared";
+import { later, notFound, ok, type MockCore } from "./mock-shared";
 
 /** The name every new demo account connects as. */
 export const DEMO_AVITO_NAME = "Demo Avito shop";
@@ -30,103 +23,47 @@ export type AvitoOptions = {
 };
 
 type StoredAccount = Omit<AvitoAccount, "name" | "projectId"> & {
-  secret: string;
-  /** The tariff lacks the Messenger API: chats cannot be read. */
-  basic: boolean;
   /** Bumped on every (re)start, so timers of an earlier run stop. */
   run: number;
+  /** When it last came online. */
+  onlineAt: number | null;
 };
 
-const TARIFF_MESSAGE =
-  "403 Forbidden: access to the Messenger API is not available for this account: the API is part of the Maximum tariff";
-
-/** An http(s) address without its trailing slashes, or a refusal in the engine's words. */
-function httpAddress(raw: string): Result<string, ApiError> {
-  const trimmed = raw.trim().replace(/\/+$/, "");
-  let url: URL | null = null;
-  try {
-    url = new URL(trimmed);
-  } catch {
-    url = null;
+/** An account's state in the one account model, as the engine's Avito adapter reads it. */
+function accountState(a: StoredAccount): AccountState {
+  if (a.state === "online") return "connected";
+  if (a.state === "offline") {
+    if (a.lastError?.problem === "credentials") return "bad_credentials";
+    return a.lastError?.problem === "tariff" ? "error" : "offline";
   }
-  if (!url || (url.protocol !== "http:" && url.protocol !== "https:") || !url.hostname) {
-    return fail("invalid_input", `\`${raw.trim()}\` is not an http(s) address`);
-  }
-  return ok(trimmed);
-}
-
-/** What a person typed, checked as the engine's `checked` does. */
-function checked(input: AvitoInput): Result<AvitoInput, ApiError> {
-  const clientId = input.clientId.trim();
-  if (!clientId || /\s/.test(clientId)) {
-    return fail(
-      "invalid_input",
-      "the client ID is the one from Avito's API settings (avito.ru/professionals/api), without spaces",
-    );
-  }
-  const clientSecret = input.clientSecret.trim();
-  if (!clientSecret || /\s/.test(clientSecret)) {
-    return fail("invalid_input", "the client secret is the one from Avito's API settings, without spaces");
-  }
-  let apiUrl: string | null = null;
-  if (input.apiUrl?.trim()) {
-    const address = httpAddress(input.apiUrl);
-    if (address.status === "error") return address;
-    apiUrl = address.data;
-  }
-  return ok({ clientId, clientSecret, apiUrl });
-}
-
-/** Avito's verdict on a client ID and secret, by the demo's rules (see the top of this file). */
-function refusal(input: AvitoInput): AvitoError | null {
-  if (input.clientSecret === "wrong") {
-    return { problem: "credentials", message: "invalid_client: client authentication failed" };
-  }
-  if (input.clientId.toLowerCase().includes("offline")) {
-    return { problem: "connect", message: "connecting to api.avito.ru:443 timed out" };
-  }
-  return null;
+  return a.state;
 }
 
 export function createMockAvito(core: MockCore, options: AvitoOptions) {
   const { accounts, emit, now } = core;
   const stored = new Map<number, StoredAccount>();
-  /** Accounts disconnected before, by client ID: connecting again brings the same account back. */
-  const removed = new Map<string, number>();
   let nextUserId = 180_000_001;
 
-  const changed = (accountId: number) => emit({ type: "avito_changed", account_id: accountId });
+  const changed = (accountId: number) => emit({ type: "account_changed", account_id: accountId });
 
   function view(a: StoredAccount): AvitoAccount {
+    const { run: _run, onlineAt: _onlineAt, ...rest } = a;
     const account = accounts.find((c) => c.id === a.id);
-    return {
-      id: a.id,
-      name: account?.name ?? `Avito ${a.userId}`,
-      userId: a.userId,
-      profileUrl: a.profileUrl,
-      clientId: a.clientId,
-      apiUrl: a.apiUrl,
-      projectId: account?.projectId ?? null,
-      state: a.state,
-      lastError: a.lastError ? { ...a.lastError } : null,
-      lastPollAt: a.lastPollAt,
-      webhookUrl: a.webhookUrl,
-      connectedAt: a.connectedAt,
-    };
+    return { ...rest, name: account?.name ?? `Avito ${a.userId}`, projectId: account?.projectId ?? null };
   }
 
   function set(a: StoredAccount, state: AvitoState, lastError: AvitoError | null = null) {
+    if (state === "online" && a.state !== "online") a.onlineAt = now();
     a.state = state;
     a.lastError = lastError;
     changed(a.id);
   }
 
-  /** The poller's side: read the chats, or find that the tariff does not allow it. */
+  /** The poller's side: the chats are read a moment later. */
   function readChats(a: StoredAccount) {
     const run = ++a.run;
     setTimeout(() => {
       if (a.run !== run || stored.get(a.id) !== a) return;
-      if (a.basic) return set(a, "offline", { problem: "tariff", message: TARIFF_MESSAGE });
       a.lastPollAt = now();
       set(a, "online");
     }, options.avitoStartMs);
@@ -134,90 +71,53 @@ export function createMockAvito(core: MockCore, options: AvitoOptions) {
 
   const commands = {
     async listAvitoAccounts(): Promise<Result<AvitoAccount[], ApiError>> {
-      return ok(
-        [...stored.values()]
-          .map(view)
-          .sort((a, b) => a.name.toLowerCase().localeCompare(b.name.toLowerCase()) || a.id - b.id),
-      );
+      return ok([...stored.values()].map(view));
     },
 
     async connectAvito(input: AvitoInput): Promise<Result<AvitoConnect, ApiError>> {
-      const typed = checked(input);
-      if (typed.status === "error") return typed;
-      const { clientId, clientSecret, apiUrl } = typed.data;
-      await new Promise((resolve) => setTimeout(resolve, options.avitoStartMs / 2));
-      const error = refusal(typed.data);
-      if (error) return ok({ outcome: "refused", error });
-      const connected = [...stored.values()].find((a) => a.clientId === clientId);
-      if (connected) {
-        return ok({
-          outcome: "refused",
-          error: {
-            problem: "duplicate",
-            message: `the Avito account “${view(connected).name}” is already connected`,
-          },
-        });
-      }
+      await later(options.avitoStartMs / 2);
       const count = [...stored.values()].filter((a) => view(a).name.startsWith(DEMO_AVITO_NAME)).length;
-      const name = count === 0 ? DEMO_AVITO_NAME : `${DEMO_AVITO_NAME} ${count + 1}`;
-      let account = accounts.find((c) => c.id === removed.get(clientId));
-      if (account) account.enabled = true;
-      else account = core.addAccount("avito", name);
-      removed.delete(clientId);
+      const account = core.addAccount("avito", count === 0 ? DEMO_AVITO_NAME : `${DEMO_AVITO_NAME} ${count + 1}`);
       const userId = nextUserId++;
-      const basic = clientId.toLowerCase().includes("basic");
       const a: StoredAccount = {
         id: account.id,
         userId,
         profileUrl: `https://www.avito.ru/user/${userId.toString(16)}/profile`,
-        clientId,
-        apiUrl,
-        // As the engine does, an account without the Messenger API is connected
-        // and says why it cannot read chats.
-        state: basic ? "offline" : "connecting",
-        lastError: basic ? { problem: "tariff", message: TARIFF_MESSAGE } : null,
+        clientId: input.clientId,
+        apiUrl: input.apiUrl,
+        state: "connecting",
+        lastError: null,
         lastPollAt: null,
         webhookUrl: null,
         connectedAt: now(),
-        secret: clientSecret,
-        basic,
         run: 0,
+        onlineAt: null,
       };
       stored.set(a.id, a);
       changed(a.id);
-      if (!basic) readChats(a);
+      readChats(a);
       return ok({ outcome: "connected", account: view(a) });
     },
 
     async removeAvito(accountId: number): Promise<Result<null, ApiError>> {
-      const a = stored.get(accountId);
-      if (!a) return fail("not_found", `Avito account ${accountId}`);
-      stored.delete(accountId);
-      a.run += 1;
+      if (!stored.delete(accountId)) return notFound(`Avito account ${accountId}`);
       const account = accounts.find((c) => c.id === accountId);
       if (account) account.enabled = false;
-      removed.set(a.clientId, accountId);
       changed(accountId);
       return ok(null);
     },
 
     async setAvitoWebhook(accountId: number, publicUrl: string | null): Promise<Result<AvitoAccount, ApiError>> {
       const a = stored.get(accountId);
-      if (!a) return fail("not_found", `Avito account ${accountId}`);
-      if (publicUrl?.trim()) {
-        const address = httpAddress(publicUrl);
-        if (address.status === "error") return address;
-        a.webhookUrl = address.data;
-      } else {
-        a.webhookUrl = null;
-      }
+      if (!a) return notFound(`Avito account ${accountId}`);
+      a.webhookUrl = publicUrl;
       changed(accountId);
       return ok(view(a));
     },
 
     async pollAvito(accountId: number): Promise<Result<null, ApiError>> {
       const a = stored.get(accountId);
-      if (!a) return fail("not_found", `Avito account ${accountId}`);
+      if (!a) return notFound(`Avito account ${accountId}`);
       readChats(a);
       return ok(null);
     },
@@ -236,10 +136,21 @@ export function createMockAvito(core: MockCore, options: AvitoOptions) {
       lastPollAt: now() - 3 * 60_000,
       webhookUrl: null,
       connectedAt: now() - 45 * 24 * 60 * 60_000,
-      secret: "demo",
-      basic: false,
       run: 0,
+      onlineAt: now() - 5 * 60 * 60_000,
     });
+  }
+
+  /** An account's state in the one account model (null when it is no Avito account). */
+  function status(accountId: number): AccountStatus | null {
+    const a = stored.get(accountId);
+    if (!a) return null;
+    return {
+      state: accountState(a),
+      detail: a.lastError?.problem === "tariff" ? "tariff" : a.state,
+      lastError: a.lastError?.message ?? null,
+      lastConnectedAt: a.onlineAt,
+    };
   }
 
   /** Changes an account's state as its poller would (tests, demos). */
@@ -250,5 +161,5 @@ export function createMockAvito(core: MockCore, options: AvitoOptions) {
     set(a, state, lastError);
   }
 
-  return { commands, seed, setState };
+  return { commands, seed, setState, status };
 }

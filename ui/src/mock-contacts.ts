@@ -1,10 +1,7 @@
-// The contacts of the in-memory engine (as src/contacts.rs): one person, one
-// contact, until the same buyer writes on another channel; then searching and
-// merging bring the two together.
+// The contacts of the in-memory engine: found by a piece of their name or an
+// identity, and merged by moving one's identities and conversations to the other.
 import type { ApiError, Contact, ContactIdentity, ContactMatch, Result } from "./api";
-import { fail, ok, type MockCore } from "./mock-shared";
-
-const SEARCH_LIMIT = 50;
+import { notFound, ok, type MockCore } from "./mock-shared";
 
 export function createMockContacts(core: MockCore) {
   const { conversations, emit, now } = core;
@@ -32,59 +29,43 @@ export function createMockContacts(core: MockCore) {
   });
 
   function lastMessageAt(contactId: number): number | null {
-    let last: number | null = null;
-    for (const c of conversations.values()) {
-      if (c.contactId === contactId && (last == null || c.lastMessageAt > last)) last = c.lastMessageAt;
-    }
-    return last;
-  }
-
-  function matches(contact: Contact, needle: string): boolean {
-    if (!needle) return true;
-    return [contact.displayName, contact.phone, contact.email, ...contact.identities.map((i) => i.value)].some(
-      (value) => value?.toLowerCase().includes(needle),
-    );
+    const times = [...conversations.values()].filter((c) => c.contactId === contactId).map((c) => c.lastMessageAt);
+    return times.length > 0 ? Math.max(...times) : null;
   }
 
   const commands = {
     async searchContacts(text: string): Promise<Result<ContactMatch[], ApiError>> {
       const needle = text.trim().toLowerCase();
-      const found = [...contacts.values()]
-        .filter((contact) => matches(contact, needle))
-        .map((contact) => ({
-          id: contact.id,
-          displayName: contact.displayName,
-          phone: contact.phone,
-          email: contact.email,
-          conversationCount: contact.conversationCount,
-          lastMessageAt: lastMessageAt(contact.id),
-        }))
-        // Most recently active first; contacts without conversations last.
-        .sort((a, b) => (b.lastMessageAt ?? -Infinity) - (a.lastMessageAt ?? -Infinity) || b.id - a.id);
-      return ok(found.slice(0, SEARCH_LIMIT));
+      const found = [...contacts.values()].filter((c) =>
+        [c.displayName, c.phone, c.email, ...c.identities.map((i) => i.value)].some((v) =>
+          v?.toLowerCase().includes(needle),
+        ),
+      );
+      return ok(
+        found.map((c) => ({
+          id: c.id,
+          displayName: c.displayName,
+          phone: c.phone,
+          email: c.email,
+          conversationCount: c.conversationCount,
+          lastMessageAt: lastMessageAt(c.id),
+        })),
+      );
     },
 
     async mergeContacts(keep: number, other: number): Promise<Result<Contact, ApiError>> {
-      if (keep === other) return fail("invalid_input", "a contact cannot be merged with itself");
       const kept = contacts.get(keep);
       const merged = contacts.get(other);
-      if (!kept) return fail("not_found", `contact ${keep}`);
-      if (!merged) return fail("not_found", `contact ${other}`);
-      for (const identity of merged.identities) {
-        if (!kept.identities.some((i) => i.kind === identity.kind && i.value === identity.value)) {
-          kept.identities.push(identity);
-        }
-      }
+      if (!kept || !merged) return notFound(`contact ${kept ? other : keep}`);
+      kept.identities.push(...merged.identities);
       kept.phone ??= merged.phone;
       kept.email ??= merged.email;
-      kept.note = kept.note && merged.note ? `${kept.note}\n${merged.note}` : (kept.note ?? merged.note);
       kept.conversationCount += merged.conversationCount;
       contacts.delete(other);
       for (const c of conversations.values()) {
         if (c.contactId === other) conversations.set(c.id, { ...c, contactId: keep, contactName: kept.displayName });
       }
       core.touch();
-      // As the engine does: every conversation of the merged contact is announced.
       for (const c of conversations.values()) {
         if (c.contactId === keep) emit({ type: "conversation_changed", conversation: c });
       }

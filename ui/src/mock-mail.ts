@@ -1,412 +1,194 @@
-// The mailboxes of the in-memory engine (as src/email/mod.rs): adding,
-// checking, editing and removing them, and a connection that goes
-// connecting → importing → listening on its own.
-//
-// The demo's mail servers answer by simple rules, to show every outcome:
-// - a host containing "nowhere" does not resolve (dns);
-// - a host containing "offline" does not answer (connect);
-// - TLS on a STARTTLS port (IMAP 143, SMTP 587/25), or the other way round
-//   (IMAP 993, SMTP 465), fails the handshake (tls);
-// - the password "wrong" is refused by both servers (auth);
-// - a folder whose name contains "missing" does not exist (folder);
-// - an IMAP host containing "poll" has no IDLE: the mailbox polls.
+// The mailboxes of the in-memory engine: kept as saved, with a connection
+// that goes connecting → importing → listening on its own. The demo's servers
+// accept every mailbox and every connection test; the servers it "guesses"
+// are always the same demo ones.
 import type {
+  AccountState,
+  AccountStatus,
   ApiError,
   ConnectionReport,
   ImportProgress,
   MailError,
-  MailServer,
   MailServers,
   Mailbox,
   MailboxInput,
   MailboxState,
   Result,
 } from "./api";
-import { fail, ok, type MockCore } from "./mock-shared";
-
-const DEFAULT_FOLDER = "INBOX";
-const DEFAULT_POLL_S = 60;
+import { later, notFound, ok, type MockCore } from "./mock-shared";
 
 /** The address of the demo engine's own mailbox. */
 export const DEMO_MAILBOX_ADDRESS = "shop@tuberry.example";
+
+/** The servers the demo "guesses" for any address. */
+const DEMO_SERVERS: MailServers = {
+  imap: { host: "imap.tuberry.example", port: 993, security: "tls" },
+  smtp: { host: "smtp.tuberry.example", port: 465, security: "tls" },
+};
+
+/** How many messages a new mailbox "finds" to import. */
+const IMPORT_TOTAL = 340;
 
 export type MailOptions = {
   /** How long a (re)started mailbox stays "connecting". */
   mailStartMs: number;
   /** How long importing the existing mail takes. */
   mailImportMs: number;
-  /** How long "Test connection" (and the check before saving) takes. */
+  /** How long "Test connection" (and adding or saving) takes. */
   mailProbeMs: number;
-  hasProject: (projectId: number) => boolean;
 };
 
-type Settings = {
-  address: string;
-  login: string;
-  imap: MailServer;
-  smtp: MailServer;
-  folder: string;
-  moveTo: string | null;
-  pollIntervalS: number;
-  importDays: number | null;
-};
-
-type StoredMailbox = Settings & {
-  accountId: number;
-  password: string;
-  state: MailboxState;
-  lastError: MailError | null;
-  import: ImportProgress | null;
-  /** The existing mail has been read (only the first connection imports). */
-  imported: boolean;
+type StoredMailbox = Omit<Mailbox, "projectId" | "name"> & {
   /** Bumped on every (re)start, so timers of an earlier run stop. */
   run: number;
+  /** When it last got connected (importing, listening or polling). */
+  connectedAt: number | null;
 };
 
-type Checked = { name: string; settings: Settings; password: string | null };
+const CONNECTED: readonly MailboxState[] = ["importing", "listening", "polling"];
 
-const trimmed = (server: MailServer): MailServer => ({ ...server, host: server.host.trim() });
-const nonEmpty = (value: string | null | undefined) => value?.trim() || null;
-
-/** What a person typed, checked as the engine's `checked` does. */
-function checked(input: MailboxInput): Result<Checked, ApiError> {
-  const name = input.name.trim();
-  if (!name || [...name].length > 80) return fail("invalid_input", "a mailbox needs a name of 1 to 80 characters");
-  const address = input.address.trim().toLowerCase();
-  if (!/^[^\s@<>()",;]+@[^\s@<>()",;.][^\s@<>()",;]*$/.test(address)) {
-    return fail("invalid_input", `\`${input.address.trim()}\` is not an e-mail address`);
-  }
-  for (const [what, server] of [
-    ["IMAP", input.imap],
-    ["SMTP", input.smtp],
-  ] as const) {
-    const host = server.host.trim();
-    if (!host || /\s/.test(host) || host.includes("/")) {
-      return fail("invalid_input", `the ${what} server needs a host name`);
-    }
-    if (!server.port) return fail("invalid_input", `the ${what} server needs a port`);
-  }
-  const pollIntervalS = input.pollIntervalS ?? DEFAULT_POLL_S;
-  if (pollIntervalS < 10 || pollIntervalS > 3600) {
-    return fail("invalid_input", "the polling interval must be between 10 and 3600 seconds");
-  }
-  const folder = nonEmpty(input.folder) ?? DEFAULT_FOLDER;
-  const moveTo = nonEmpty(input.moveTo);
-  if (moveTo === folder) {
-    return fail("invalid_input", "processed mail cannot be moved to the folder it is read from");
-  }
-  return ok({
-    name,
-    settings: {
-      address,
-      login: nonEmpty(input.login) ?? address,
-      imap: trimmed(input.imap),
-      smtp: trimmed(input.smtp),
-      folder,
-      moveTo,
-      pollIntervalS,
-      importDays: input.importDays,
-    },
-    password: input.password || null,
-  });
-}
-
-/** One server's verdict by the demo's rules (see the top of this file). */
-function probeServer(kind: "imap" | "smtp", server: MailServer, password: string, folder: string): MailError | null {
-  const host = server.host.toLowerCase();
-  if (host.includes("nowhere")) {
-    return { problem: "dns", message: `failed to look up ${server.host}: Name or service not known` };
-  }
-  if (host.includes("offline")) {
-    return { problem: "connect", message: `connecting to ${server.host}:${server.port} timed out` };
-  }
-  const implicit = kind === "imap" ? [993] : [465];
-  const plain = kind === "imap" ? [143] : [587, 25];
-  if (server.security === "tls" && plain.includes(server.port)) {
-    return { problem: "tls", message: "received corrupt message of type InvalidContentType" };
-  }
-  if (server.security !== "tls" && implicit.includes(server.port)) {
-    return { problem: "tls", message: `${server.host}:${server.port} expects TLS from the first byte` };
-  }
-  if (password === "wrong") {
-    return kind === "imap"
-      ? { problem: "auth", message: "[AUTHENTICATIONFAILED] Invalid credentials (Failure)" }
-      : { problem: "auth", message: "535 5.7.8 Username and Password not accepted" };
-  }
-  if (kind === "imap" && folder.toLowerCase().includes("missing")) {
-    return { problem: "folder", message: `Mailbox doesn't exist: ${folder}` };
-  }
-  return null;
-}
-
-function probe(settings: Settings, password: string): ConnectionReport {
-  return {
-    imap: probeServer("imap", settings.imap, password, settings.folder),
-    smtp: probeServer("smtp", settings.smtp, password, settings.folder),
-  };
-}
-
-/** How many messages the demo "finds" to import. */
-function importTotal(importDays: number | null): number {
-  if (importDays === 0) return 0;
-  if (importDays == null) return 1200;
-  if (importDays === 30) return 120;
-  if (importDays === 90) return 340;
-  return Math.min(1200, importDays * 4);
-}
-
-/** The usual servers for an address's domain (as `guess_servers`). */
-export function guessServers(address: string): MailServers {
-  const at = address.lastIndexOf("@");
-  const domain = at >= 0 ? address.slice(at + 1).trim().toLowerCase() : "";
-  const known = (imap: string, smtp: string): MailServers => ({
-    imap: { host: imap, port: 993, security: "tls" },
-    smtp: { host: smtp, port: 465, security: "tls" },
-  });
-  switch (domain) {
-    case "gmail.com":
-    case "googlemail.com":
-      return known("imap.gmail.com", "smtp.gmail.com");
-    case "yandex.ru":
-    case "ya.ru":
-    case "yandex.com":
-      return known("imap.yandex.ru", "smtp.yandex.ru");
-    case "mail.ru":
-    case "bk.ru":
-    case "inbox.ru":
-    case "list.ru":
-      return known("imap.mail.ru", "smtp.mail.ru");
-    case "outlook.com":
-    case "hotmail.com":
-    case "live.com":
-      return {
-        imap: { host: "outlook.office365.com", port: 993, security: "tls" },
-        smtp: { host: "smtp.office365.com", port: 587, security: "starttls" },
-      };
-    default:
-      return known(`imap.${domain}`, `smtp.${domain}`);
-  }
+/** A mailbox's state in the one account model, as the engine's mail adapter reads it. */
+function accountState(mb: StoredMailbox): AccountState {
+  if (CONNECTED.includes(mb.state)) return "connected";
+  if (mb.state === "offline") return mb.lastError?.problem === "auth" ? "bad_credentials" : "offline";
+  return mb.state === "connecting" ? "connecting" : "stopped";
 }
 
 export function createMockMail(core: MockCore, options: MailOptions) {
   const { accounts, emit } = core;
   const mailboxes = new Map<number, StoredMailbox>();
-  /** Accounts of removed mailboxes by address: adding one again brings its account back. */
-  const removed = new Map<string, number>();
-
-  const changed = (accountId: number) => emit({ type: "mailbox_changed", account_id: accountId });
-  const later = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
   function view(mb: StoredMailbox): Mailbox {
+    const { run: _run, connectedAt: _connectedAt, ...rest } = mb;
     const account = accounts.find((a) => a.id === mb.accountId);
-    return {
-      accountId: mb.accountId,
-      projectId: account?.projectId ?? null,
-      name: account?.name ?? mb.address,
-      address: mb.address,
-      login: mb.login,
-      imap: { ...mb.imap },
-      smtp: { ...mb.smtp },
-      folder: mb.folder,
-      moveTo: mb.moveTo,
-      pollIntervalS: mb.pollIntervalS,
-      importDays: mb.importDays,
-      state: mb.state,
-      lastError: mb.lastError ? { ...mb.lastError } : null,
-      import: mb.import ? { ...mb.import } : null,
-    };
+    return { ...rest, projectId: account?.projectId ?? null, name: account?.name ?? mb.address };
   }
 
   function set(mb: StoredMailbox, state: MailboxState, lastError: MailError | null = null, progress: ImportProgress | null = null) {
+    if (CONNECTED.includes(state) && !CONNECTED.includes(mb.state)) mb.connectedAt = core.now();
     mb.state = state;
     mb.lastError = lastError;
     mb.import = progress;
-    changed(mb.accountId);
+    emit({ type: "account_changed", account_id: mb.accountId });
   }
 
-  const connected = (mb: StoredMailbox) => set(mb, mb.imap.host.toLowerCase().includes("poll") ? "polling" : "listening");
-
-  /** The receiver's side: connect, import the existing mail once, then wait for new mail. */
-  function start(mb: StoredMailbox) {
+  /** The receiver's side: connect, import the existing mail when asked to, then wait for new mail. */
+  function start(mb: StoredMailbox, importing: boolean) {
     const run = ++mb.run;
     const current = () => mb.run === run && mailboxes.get(mb.accountId) === mb;
     set(mb, "connecting");
-    setTimeout(() => {
+    const steps = 10;
+    const step = (n: number) => {
       if (!current()) return;
-      const error = probe(mb, mb.password).imap;
-      if (error) return set(mb, "offline", error);
-      const total = importTotal(mb.importDays);
-      if (mb.imported || total === 0) {
-        mb.imported = true;
-        return connected(mb);
-      }
-      const steps = 10;
-      let step = 0;
-      set(mb, "importing", null, { done: 0, total });
-      const tick = () => {
-        if (!current()) return;
-        step += 1;
-        if (step >= steps) {
-          mb.imported = true;
-          return connected(mb);
-        }
-        set(mb, "importing", null, { done: Math.round((total * step) / steps), total });
-        setTimeout(tick, options.mailImportMs / steps);
-      };
-      setTimeout(tick, options.mailImportMs / steps);
-    }, options.mailStartMs);
+      if (n >= steps) return set(mb, "listening");
+      set(mb, "importing", null, { done: Math.round((IMPORT_TOTAL * n) / steps), total: IMPORT_TOTAL });
+      setTimeout(() => step(n + 1), options.mailImportMs / steps);
+    };
+    setTimeout(() => (importing ? step(0) : current() && set(mb, "listening")), options.mailStartMs);
   }
 
-  /** Moves the mailbox's account to `projectId` and names it, as the engine's UPDATE does. */
+  /** What is kept of a mailbox as typed in (the engine's defaults where it was left empty). */
+  const stored = (accountId: number, input: MailboxInput, run: number, connectedAt: number | null = null): StoredMailbox => ({
+    accountId,
+    address: input.address,
+    login: input.login ?? input.address,
+    imap: { ...input.imap },
+    smtp: { ...input.smtp },
+    folder: input.folder ?? "INBOX",
+    moveTo: input.moveTo,
+    pollIntervalS: input.pollIntervalS ?? 60,
+    importDays: input.importDays,
+    state: "connecting",
+    lastError: null,
+    import: null,
+    run,
+    connectedAt,
+  });
+
+  /** Names the mailbox's account and moves it to `projectId`, as the engine's UPDATE does. */
   function place(accountId: number, name: string, projectId: number | null) {
-    const account = accounts.find((a) => a.id === accountId);
-    if (!account) return;
+    const account = accounts.find((a) => a.id === accountId)!;
     const before = account.projectId;
     account.name = name;
     for (const c of core.conversations.values()) {
-      if (c.channelAccountId === accountId && c.channelName !== name) {
-        core.conversations.set(c.id, { ...c, channelName: name });
-      }
+      if (c.channelAccountId === accountId) core.conversations.set(c.id, { ...c, channelName: name });
     }
-    core.touch();
-    if (before !== projectId) {
-      core.moveAccount(accountId, projectId);
-      for (const id of [before, projectId]) if (id != null) emit({ type: "project_changed", project_id: id });
-    }
-  }
-
-  /** The check before saving: both servers must accept the login. */
-  async function refuseUnlessOk(settings: Settings, password: string): Promise<Result<null, ApiError>> {
-    await later(options.mailProbeMs);
-    const report = probe(settings, password);
-    if (report.imap) return fail("unavailable", `IMAP: ${report.imap.message}`);
-    if (report.smtp) return fail("unavailable", `SMTP: ${report.smtp.message}`);
-    return ok(null);
+    core.moveAccount(accountId, projectId);
+    if (before === projectId) return;
+    for (const id of [before, projectId]) if (id != null) emit({ type: "project_changed", project_id: id });
   }
 
   const commands = {
     async listMailboxes(): Promise<Result<Mailbox[], ApiError>> {
-      return ok(
-        [...mailboxes.values()]
-          .map(view)
-          .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.accountId - b.accountId)),
-      );
+      return ok([...mailboxes.values()].map(view));
     },
 
     async addMailbox(input: MailboxInput): Promise<Result<Mailbox, ApiError>> {
-      const input_ = checked(input);
-      if (input_.status === "error") return input_;
-      const { name, settings, password } = input_.data;
-      if (!password) return fail("invalid_input", "the mailbox needs a password");
-      if ([...mailboxes.values()].some((mb) => mb.address === settings.address)) {
-        return fail("invalid_input", `${settings.address} is already connected`);
-      }
-      const refused = await refuseUnlessOk(settings, password);
-      if (refused.status === "error") return refused;
-      if (input.projectId != null && !options.hasProject(input.projectId)) {
-        return fail("not_found", `project ${input.projectId}`);
-      }
-      // A removed mailbox of the same address comes back as the same account.
-      let account = accounts.find((a) => a.id === removed.get(settings.address));
-      if (account) account.enabled = true;
-      else account = core.addAccount("email", name);
-      removed.delete(settings.address);
-      const mb: StoredMailbox = {
-        ...settings,
-        accountId: account.id,
-        password,
-        state: "connecting",
-        lastError: null,
-        import: null,
-        imported: false,
-        run: 0,
-      };
+      await later(options.mailProbeMs);
+      const account = core.addAccount("email", input.name);
+      const mb = stored(account.id, input, 0);
       mailboxes.set(account.id, mb);
-      place(account.id, name, input.projectId);
-      start(mb);
+      place(account.id, input.name, input.projectId);
+      start(mb, input.importDays !== 0);
       return ok(view(mb));
     },
 
     async updateMailbox(accountId: number, input: MailboxInput): Promise<Result<Mailbox, ApiError>> {
-      const mb = mailboxes.get(accountId);
-      if (!mb) return fail("not_found", `mailbox ${accountId}`);
-      const input_ = checked(input);
-      if (input_.status === "error") return input_;
-      const { name, settings, password } = input_.data;
-      if (settings.address !== mb.address) {
-        return fail("invalid_input", "the address of a mailbox cannot change; add the other address as a new mailbox");
-      }
-      const same = (a: MailServer, b: MailServer) => a.host === b.host && a.port === b.port && a.security === b.security;
-      const serversChanged =
-        !same(settings.imap, mb.imap) ||
-        !same(settings.smtp, mb.smtp) ||
-        settings.login !== mb.login ||
-        settings.folder !== mb.folder;
-      if (serversChanged || password) {
-        const refused = await refuseUnlessOk(settings, password ?? mb.password);
-        if (refused.status === "error") return refused;
-      }
-      if (input.projectId != null && !options.hasProject(input.projectId)) {
-        return fail("not_found", `project ${input.projectId}`);
-      }
-      if (settings.folder !== mb.folder) mb.imported = false;
-      Object.assign(mb, settings);
-      if (password) mb.password = password;
-      place(accountId, name, input.projectId);
-      start(mb);
+      const before = mailboxes.get(accountId);
+      if (!before) return notFound(`mailbox ${accountId}`);
+      await later(options.mailProbeMs);
+      const mb = stored(accountId, input, before.run, before.connectedAt);
+      mailboxes.set(accountId, mb);
+      place(accountId, input.name, input.projectId);
+      start(mb, false);
       return ok(view(mb));
     },
 
     async removeMailbox(accountId: number): Promise<Result<null, ApiError>> {
-      const mb = mailboxes.get(accountId);
-      if (!mb) return fail("not_found", `mailbox ${accountId}`);
-      mailboxes.delete(accountId);
-      mb.run += 1;
+      if (!mailboxes.delete(accountId)) return notFound(`mailbox ${accountId}`);
       const account = accounts.find((a) => a.id === accountId);
       if (account) account.enabled = false;
-      removed.set(mb.address, accountId);
-      changed(accountId);
+      emit({ type: "account_changed", account_id: accountId });
       return ok(null);
     },
 
-    async testMailbox(input: MailboxInput, accountId: number | null): Promise<Result<ConnectionReport, ApiError>> {
-      const input_ = checked(input);
-      if (input_.status === "error") return input_;
-      let password = input_.data.password;
-      if (!password && accountId != null) {
-        const mb = mailboxes.get(accountId);
-        if (!mb) return fail("not_found", `mailbox ${accountId}`);
-        password = mb.password;
-      }
-      if (!password) return fail("invalid_input", "the mailbox needs a password");
+    async testMailbox(): Promise<Result<ConnectionReport, ApiError>> {
       await later(options.mailProbeMs);
-      return ok(probe(input_.data.settings, password));
+      return ok({ imap: null, smtp: null });
     },
 
-    async guessMailServers(address: string): Promise<MailServers> {
-      return guessServers(address);
+    async guessMailServers(): Promise<MailServers> {
+      return { imap: { ...DEMO_SERVERS.imap }, smtp: { ...DEMO_SERVERS.smtp } };
     },
   };
 
   /** The demo's own mailbox, connected and listening, on an existing account. */
   function seed(accountId: number) {
-    const servers = guessServers(DEMO_MAILBOX_ADDRESS);
-    mailboxes.set(accountId, {
-      ...servers,
+    const input: MailboxInput = {
+      ...DEMO_SERVERS,
+      name: "",
       address: DEMO_MAILBOX_ADDRESS,
-      login: DEMO_MAILBOX_ADDRESS,
-      folder: DEFAULT_FOLDER,
+      login: null,
+      password: null,
+      folder: null,
       moveTo: null,
-      pollIntervalS: DEFAULT_POLL_S,
+      pollIntervalS: null,
       importDays: 30,
-      accountId,
-      password: "demo",
-      state: "listening",
-      lastError: null,
-      import: null,
-      imported: true,
-      run: 0,
-    });
+      projectId: null,
+    };
+    mailboxes.set(accountId, { ...stored(accountId, input, 0, core.now() - 2 * 60 * 60_000), state: "listening" });
+  }
+
+  /** A mailbox's state in the one account model (null when it is no mailbox). */
+  function status(accountId: number): AccountStatus | null {
+    const mb = mailboxes.get(accountId);
+    if (!mb) return null;
+    return {
+      state: accountState(mb),
+      detail: mb.state,
+      lastError: mb.lastError?.message ?? null,
+      lastConnectedAt: mb.connectedAt,
+    };
   }
 
   /** Changes a mailbox's state as its receiver would (tests, demos). */
@@ -417,5 +199,5 @@ export function createMockMail(core: MockCore, options: MailOptions) {
     set(mb, state, lastError, progress);
   }
 
-  return { commands, seed, setState };
+  return { commands, seed, setState, status };
 }

@@ -1,6 +1,6 @@
-// Sending in the in-memory engine (as src/outbox.rs): a reply is stored as
-// pending, then "sent" a moment later, unless the outbox guard holds it;
-// a held reply goes when it is released.
+// Sending in the in-memory engine: a reply is stored as pending, then "sent"
+// a moment later. Only the demo's seeded replies are held; one goes when it
+// is released.
 import type { Attachment, AuthorKind, Contact, ConversationSummary, Message } from "./api";
 import type { MockCore, MockInbox } from "./mock-shared";
 
@@ -11,8 +11,6 @@ type Deps = {
     conversation: ConversationSummary,
     message: Omit<Message, "id" | "conversationId">,
   ) => { stored: Message; updated: ConversationSummary };
-  /** Whether the outbox guard lets a reply by `author` leave now. */
-  allows: (conversation: ConversationSummary, author: AuthorKind) => boolean;
   /** A reply reached the customer (the Test chat shows it in the transcript). */
   delivered: (conversation: ConversationSummary, message: Message) => void;
   deliveryDelayMs: number;
@@ -41,7 +39,6 @@ export function createMockOutbox(core: MockCore, deps: Deps): MockInbox {
 
     reply(conversationId: number, author: AuthorKind, text: string, attachments: Attachment[] = []): Message {
       const conversation = conversations.get(conversationId)!;
-      const held = !deps.allows(conversation, author);
       const { stored, updated } = deps.appendMessage(conversation, {
         direction: "out",
         authorKind: author,
@@ -54,12 +51,11 @@ export function createMockOutbox(core: MockCore, deps: Deps): MockInbox {
         sentAt: null,
         quoted: null,
         hasHtml: false,
-        held,
+        held: false,
       });
       emit({ type: "message_added", message: stored });
       emit({ type: "conversation_changed", conversation: updated });
-      if (held) emit({ type: "guard_changed" });
-      else deliverLater(stored);
+      deliverLater(stored);
       return stored;
     },
 
@@ -74,15 +70,6 @@ export function createMockOutbox(core: MockCore, deps: Deps): MockInbox {
         return released;
       }
       return null;
-    },
-
-    setStatus(conversationId, status) {
-      const conversation = conversations.get(conversationId);
-      if (!conversation || conversation.status === status) return;
-      const updated = { ...conversation, status };
-      conversations.set(conversationId, updated);
-      core.touch();
-      emit({ type: "conversation_changed", conversation: updated });
     },
   };
 }

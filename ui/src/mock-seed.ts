@@ -346,6 +346,48 @@ function demoEmailHtml(ru: boolean): string {
   ].join("\n");
 }
 
+/**
+ * The price list every upload becomes in the demo (it reads no file): its
+ * columns, and each row's cells with the text the assistant reads.
+ */
+export function demoCatalogue(locale: "ru" | "en"): { columns: string[]; rows: { cells: string[]; text: string }[] } {
+  return locale === "ru"
+    ? {
+        columns: ["Товар", "Цена", "Наличие"],
+        rows: [
+          {
+            cells: ["Диван угловой «Осло», велюр", "34 990 ₽", "В наличии"],
+            text: "Товар: Диван угловой «Осло», велюр; Цена: 34 990 ₽; Наличие: В наличии",
+          },
+          {
+            cells: ["Кресло «Норд»", "12 490 ₽", "В наличии"],
+            text: "Товар: Кресло «Норд»; Цена: 12 490 ₽; Наличие: В наличии",
+          },
+          {
+            cells: ["Стол обеденный «Осло», дуб", "21 900 ₽", "Под заказ"],
+            text: "Товар: Стол обеденный «Осло», дуб; Цена: 21 900 ₽; Наличие: Под заказ",
+          },
+        ],
+      }
+    : {
+        columns: ["Product", "Price", "Availability"],
+        rows: [
+          {
+            cells: ["Corner sofa Oslo, velour", "34 990 ₽", "In stock"],
+            text: "Product: Corner sofa Oslo, velour; Price: 34 990 ₽; Availability: In stock",
+          },
+          {
+            cells: ["Armchair Nord", "12 490 ₽", "In stock"],
+            text: "Product: Armchair Nord; Price: 12 490 ₽; Availability: In stock",
+          },
+          {
+            cells: ["Dining table Oslo", "21 900 ₽", "To order"],
+            text: "Product: Dining table Oslo; Price: 21 900 ₽; Availability: To order",
+          },
+        ],
+      };
+}
+
 /** The work group a connected demo bot finds (see the mock's `workGroupAfterMs`). */
 export function demoWorkGroupTitle(locale: "ru" | "en"): string {
   return locale === "ru" ? "Магазин · операторы" : "Shop · operators";

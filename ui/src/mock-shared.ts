@@ -1,9 +1,15 @@
-// What the parts of the in-memory engine (mock.ts, mock-projects.ts,
-// mock-mail.ts, mock-avito.ts, mock-contacts.ts, mock-files.ts,
-// mock-simulator.ts and the assistant's mock-assistant.ts, mock-catalogue.ts,
-// mock-guard.ts) share: options, results and the state they all touch.
+// What the parts of the in-memory engine share: options, results, the state
+// they all touch, and how a test scripts an answer.
+//
+// The in-memory engine holds data, not the engine's rules: it stores what is
+// saved and gives it back, and it answers with demo data. It checks nothing
+// the engine checks (names, tokens, addresses, schedules…) and fills in no
+// persona, prompt or catalogue search; the Rust tests and the end-to-end run
+// cover those. A test that needs a refusal or another answer scripts it with
+// `failNext` / `answerNext`, and the assistant's next turn with `assistantNext`.
 import type {
   ApiError,
+  AssistantRun,
   Attachment,
   AuthorKind,
   AvitoError,
@@ -13,8 +19,8 @@ import type {
   ChannelAccount,
   ChannelKind,
   Contact,
-  ConversationStatus,
   ConversationSummary,
+  EngineCommands,
   EngineEvent,
   ErrorCode,
   ImportProgress,
@@ -49,17 +55,37 @@ export type MockOptions = {
   mailProbeMs?: number;
   /** How long a new Avito account stays "connecting" (and a "Check now" takes). */
   avitoStartMs?: number;
-  /**
-   * How long the assistant "thinks" before it answers; an auto-reply goes
-   * twice as late (the demo does not wait the configured delay).
-   */
+  /** How long the assistant "thinks" before it answers. */
   assistantDelayMs?: number;
   /** How long each stage of a catalogue import takes. */
   catalogueStepMs?: number;
   now?: () => number;
 };
 
+/** What a command resolves to, as the bindings type it (a Result, or a plain value). */
+export type Answer<K extends keyof EngineCommands> = Awaited<ReturnType<EngineCommands[K]>>;
+
+/** The commands that answer with a Result, so can be refused. */
+export type RefusableCommand = {
+  [K in keyof EngineCommands]: Answer<K> extends { status: "ok" | "error" } ? K : never;
+}[keyof EngineCommands];
+
+/** What the assistant does on its next turn: answer (a draft in drafts mode), hand over, or fail. */
+export type AssistantTurn = {
+  outcome: "answered" | "handoff" | "failed";
+  /** The answer, or the reason it handed over or failed. */
+  text: string;
+  catalogueRows?: AssistantRun["catalogueRows"];
+  language?: string | null;
+};
+
 export type MockBackend = Backend & {
+  /** The next call of `command` answers `answer` (and does nothing else); calls queue up. */
+  answerNext<K extends keyof EngineCommands>(command: K, answer: Answer<K>): void;
+  /** The next call of `command` is refused with `error`, as the engine would refuse it. */
+  failNext(command: RefusableCommand, error: ApiError): void;
+  /** The assistant's next turn (instead of the demo's canned answer); turns queue up. */
+  assistantNext(turn: AssistantTurn): void;
   /** Number of stored conversations. */
   size(): number;
   /** Sends an event to the listeners as the engine would (e.g. "resync"). */
@@ -88,6 +114,10 @@ export const fail = <T>(code: ErrorCode, message: string): Result<T, ApiError> =
   error: { code, message },
 });
 
+export const notFound = <T>(what: string): Result<T, ApiError> => fail("not_found", what);
+
+export const later = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /** The engine's state every part of the demo engine sees. */
 export type MockCore = {
   locale: "ru" | "en";
@@ -110,12 +140,8 @@ export type MockInbox = {
   /** Every conversation's messages, oldest first. */
   messages: Map<number, Message[]>;
   contacts: Map<number, Contact>;
-  /**
-   * Stores an outgoing reply and sends it, or holds it when the outbox guard
-   * does not allow it; says so with the engine's events.
-   */
+  /** Stores an outgoing reply as pending and "sends" it a moment later; says so with the engine's events. */
   reply(conversationId: number, author: AuthorKind, text: string, attachments?: Attachment[]): Message;
-  /** Sends a reply the guard held; null when there is no such held reply. */
+  /** Sends a reply that is held; null when there is no such held reply. */
   release(messageId: number): Message | null;
-  setStatus(conversationId: number, status: ConversationStatus): void;
 };

@@ -1,14 +1,16 @@
 // An in-memory engine with the same commands and events as the real one.
-// It backs the window in a plain browser (no desktop shell) and in tests.
-// Projects live in mock-projects.ts, mailboxes in mock-mail.ts, Avito
-// accounts in mock-avito.ts, contacts in mock-contacts.ts, attachment files
-// in mock-files.ts, the Test chat in mock-simulator.ts and the assistant in
-// mock-assistant.ts, mock-catalogue.ts and mock-guard.ts; this file keeps
-// the inbox itself.
+// It backs the window in a plain browser (no desktop shell) and in tests. It
+// holds data, not the engine's rules (see mock-shared.ts): projects live in
+// mock-projects.ts, mailboxes in mock-mail.ts, Avito accounts in
+// mock-avito.ts, contacts in mock-contacts.ts, attachment files in
+// mock-files.ts, the Test chat in mock-simulator.ts and the assistant in
+// mock-assistant.ts, mock-catalogue.ts and mock-guard.ts; this file keeps the
+// inbox itself, and lets a test script any command's next answer.
 import type {
+  Account,
+  AccountStatus,
   ApiError,
   Attachment,
-  Backend,
   ChannelAccount,
   ChannelKind,
   Contact,
@@ -17,6 +19,7 @@ import type {
   ConversationPage,
   ConversationStatus,
   ConversationSummary,
+  EngineCommands,
   EngineEvent,
   Listing,
   Message,
@@ -34,10 +37,10 @@ import { createMockMail } from "./mock-mail";
 import { createMockOutbox } from "./mock-outbox";
 import { createMockProjects } from "./mock-projects";
 import { BULK_FIRST, BULK_LAST, BULK_TEXT, DAY, MINUTE, seedContacts, seedData } from "./mock-seed";
-import { fail, ok, type MockBackend, type MockCore, type MockOptions } from "./mock-shared";
+import { notFound, ok, type MockBackend, type MockCore, type MockOptions } from "./mock-shared";
 import { createMockSimulator } from "./mock-simulator";
 
-export type { MockBackend, MockOptions } from "./mock-shared";
+export type { AssistantTurn, MockBackend, MockOptions } from "./mock-shared";
 export { DEMO_BOT_USERNAME } from "./mock-projects";
 export { DEMO_MAILBOX_ADDRESS } from "./mock-mail";
 export { DEMO_AVITO_NAME } from "./mock-avito";
@@ -63,6 +66,8 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
     account(6, "email", locale === "ru" ? "Почта магазина" : "Shop mail"),
   ];
   const accountFor = (kind: ChannelKind) => accounts.find((a) => a.kind === kind) ?? accounts[0];
+  /** When the Test chat opened (it is connected as long as the engine runs). */
+  const openedAt = now();
 
   const conversations = new Map<number, ConversationSummary>();
   const messages = new Map<number, Message[]>();
@@ -123,7 +128,6 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
     mailStartMs: options.mailStartMs ?? 800,
     mailImportMs: options.mailImportMs ?? 6000,
     mailProbeMs: options.mailProbeMs ?? 600,
-    hasProject: projects.hasProject,
   });
   mail.seed(accountFor("email").id);
   const avito = createMockAvito(core, { avitoStartMs: options.avitoStartMs ?? 1500 });
@@ -133,8 +137,7 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
   /** The listing each marketplace conversation is about. */
   const listings = new Map<number, Listing>();
 
-  const preview = (text: string, attachments: Attachment[]) =>
-    (text.trim() || attachments.map((a) => a.name).join(", ")).replace(/\s+/g, " ").slice(0, 160);
+  const preview = (text: string, attachments: Attachment[]) => text || attachments.map((a) => a.name).join(", ");
 
   const addContact = people.add;
 
@@ -196,7 +199,6 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
     messages,
     contacts,
     appendMessage,
-    allows: (conversation, author) => guard.allows(conversation, author),
     delivered(conversation, message) {
       const customer = simulator.customerOf(conversation);
       if (customer) simulator.addEntry(customer, "out", message.text, message.id);
@@ -209,8 +211,7 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
     hasProject: projects.hasProject,
   });
   const assistant = createMockAssistant(core, inbox, {
-    project: projects.info,
-    search: catalogue.search,
+    language: projects.language,
     delayMs: options.assistantDelayMs ?? 900,
   });
   const simulator = createMockSimulator(core, inbox, {
@@ -308,7 +309,7 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
       c.lastMessagePreview.toLowerCase().includes(needle) ||
       (c.subject ?? "").toLowerCase().includes(needle));
 
-  const commands: Backend["commands"] = {
+  const commands: EngineCommands = {
     ...projects.commands,
     ...mail.commands,
     ...files.commands,
@@ -321,14 +322,11 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
 
     async listConversations(filter: ConversationFilter): Promise<Result<ConversationPage, ApiError>> {
       const offset = filter.offset ?? 0;
-      const requested = filter.limit ?? 100;
-      if (offset < 0 || requested < 0) return fail("invalid_input", "negative offset or limit");
       const needle = filter.search?.trim().toLowerCase() || null;
       const all = ordered();
       const hits =
         !filter.status && !filter.channel && !needle ? all : all.filter((c) => matches(c, filter, needle));
-      const limit = Math.min(requested, 500);
-      return ok({ total: hits.length, offset, items: hits.slice(offset, offset + limit) });
+      return ok({ total: hits.length, offset, items: hits.slice(offset, offset + (filter.limit ?? hits.length)) });
     },
 
     async statusCounts(): Promise<Result<StatusCounts, ApiError>> {
@@ -352,7 +350,7 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
     async getConversation(conversationId: number): Promise<Result<ConversationDetail, ApiError>> {
       const conversation = conversations.get(conversationId);
       const contact = conversation && contacts.get(conversation.contactId);
-      if (!conversation || !contact) return fail("not_found", `conversation ${conversationId}`);
+      if (!conversation || !contact) return notFound(`conversation ${conversationId}`);
       return ok({
         conversation,
         contact: people.copy(contact),
@@ -364,7 +362,7 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
 
     async markRead(conversationId: number): Promise<Result<null, ApiError>> {
       const conversation = conversations.get(conversationId);
-      if (!conversation) return fail("not_found", `conversation ${conversationId}`);
+      if (!conversation) return notFound(`conversation ${conversationId}`);
       if (conversation.unreadCount > 0) {
         const updated = { ...conversation, unreadCount: 0 };
         conversations.set(conversationId, updated);
@@ -379,19 +377,15 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
       text: string,
       attachments: Attachment[],
     ): Promise<Result<Message, ApiError>> {
-      const missing = attachments.find((a) => !files.isStored(a.url));
-      if (missing) return fail("invalid_input", `the file “${missing.name}” was not uploaded`);
-      const conversation = conversations.get(conversationId);
-      if (!conversation) return fail("not_found", `conversation ${conversationId}`);
-      if (!text.trim() && attachments.length === 0) return fail("invalid_input", "the reply is empty");
-      return ok(inbox.reply(conversationId, "manager", text.trim(), attachments));
+      if (!conversations.has(conversationId)) return notFound(`conversation ${conversationId}`);
+      return ok(inbox.reply(conversationId, "manager", text, attachments));
     },
 
     async messageHtml(messageId: number): Promise<Result<string | null, ApiError>> {
       for (const list of messages.values()) {
         if (list.some((m) => m.id === messageId)) return ok(htmlBodies.get(messageId) ?? null);
       }
-      return fail("not_found", `message ${messageId}`);
+      return notFound(`message ${messageId}`);
     },
 
     async setConversationStatus(
@@ -399,7 +393,7 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
       status: ConversationStatus,
     ): Promise<Result<ConversationSummary, ApiError>> {
       const conversation = conversations.get(conversationId);
-      if (!conversation) return fail("not_found", `conversation ${conversationId}`);
+      if (!conversation) return notFound(`conversation ${conversationId}`);
       const updated = { ...conversation, status };
       conversations.set(conversationId, updated);
       touch();
@@ -407,13 +401,56 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
       return ok(updated);
     },
 
+    async listAccounts(): Promise<Result<Account[], ApiError>> {
+      // Each kind's part knows its accounts' states; the demo's other accounts (the seeded
+      // conversations' bot, personal Telegram and WhatsApp) have no connection to show.
+      const statusOf = (account: ChannelAccount): AccountStatus | null => {
+        switch (account.kind) {
+          case "simulator":
+            return { state: "connected", detail: null, lastError: null, lastConnectedAt: openedAt };
+          case "email":
+            return mail.status(account.id);
+          case "avito":
+            return avito.status(account.id);
+          case "telegram_bot":
+            return projects.status(account.id);
+          default:
+            return null;
+        }
+      };
+      const list: Account[] = [];
+      for (const account of accounts) {
+        const status = account.enabled ? statusOf(account) : null;
+        if (status) {
+          const { id, kind, name, projectId } = account;
+          list.push({ id, kind, name, projectId, status });
+        }
+      }
+      return ok(list.sort((a, b) => a.id - b.id));
+    },
+
     async appInfo() {
       return ok({ version: "0.1.0", dataDir: "(in memory)" });
     },
   };
 
+  /** What tests scripted, by command, oldest first: the next call answers it instead of the engine above. */
+  const scripted = new Map<string, unknown[]>();
+  const script = (command: string, answer: unknown) => {
+    scripted.set(command, [...(scripted.get(command) ?? []), answer]);
+  };
+  const scriptable = Object.fromEntries(
+    Object.entries(commands as Record<string, (...args: unknown[]) => Promise<unknown>>).map(([name, run]) => [
+      name,
+      async (...args: unknown[]) => (scripted.get(name)?.length ? scripted.get(name)!.shift() : run(...args)),
+    ]),
+  ) as EngineCommands;
+
   return {
-    commands,
+    commands: scriptable,
+    answerNext: script,
+    failNext: (command, error) => script(command, { status: "error", error: { ...error } }),
+    assistantNext: assistant.next,
     engineEvent: {
       async listen(callback) {
         listeners.add(callback);

@@ -78,7 +78,7 @@ export function useEngineValue<T>(
   return { value, error, apply, reload };
 }
 
-/** A project's assistant settings, kept current. */
+/** A project's assistant, auto-reply and persona (the defaults when never saved), kept current. */
 export function useAssistantSettings(projectId: number): EngineValue<AssistantSettings> {
   return useEngineValue(
     () => api.assistantSettings(projectId),

@@ -18,14 +18,16 @@ export type MailboxesState = {
 
 const mailboxSource = {
   load: () => api.listMailboxes(),
-  reloadOn: (event: { type: string }) => event.type === "mailbox_changed",
+  // Any channel account's change: the event does not say its kind, and a new mailbox is not in the list yet.
+  reloadOn: (event: { type: string }) => event.type === "account_changed",
   idOf: (mailbox: Mailbox) => mailbox.accountId,
   compare: (a: Mailbox, b: Mailbox) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.accountId - b.accountId),
 };
 
 /**
- * The mailboxes, read again whenever the engine says one changed (its state,
- * its import, its error) or that events were missed; and the projects.
+ * The mailboxes, read again whenever the engine says a channel account changed
+ * (a mailbox's state, its import, its error) or that events were missed; and
+ * the projects.
  */
 export function useMailboxes(): MailboxesState {
   const { items, error, apply, drop } = useLiveList(mailboxSource);

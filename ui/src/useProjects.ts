@@ -34,7 +34,8 @@ function accountsWith(accounts: ChannelAccount[], project: Project): ChannelAcco
 
 /**
  * The projects and the channel accounts, read again whenever the engine says
- * a project, a mailbox or an Avito account changed (or that events were missed).
+ * a project or a channel account (a bot, a mailbox, an Avito account) changed
+ * (or that events were missed).
  */
 export function useProjects(): ProjectsState {
   const [projects, setProjects] = useState<Project[] | null>(null);
@@ -66,8 +67,9 @@ export function useProjects(): ProjectsState {
   }, [load]);
 
   useEngineEvents((event) => {
-    // A mailbox or Avito account added or removed is a channel account a project can take as a source.
-    const relevant = ["project_changed", "mailbox_changed", "avito_changed", "resync"];
+    // A channel account added or removed is one a project can take as a source, and a
+    // bot's state (online, offline…) comes as its account's change.
+    const relevant = ["project_changed", "account_changed", "resync"];
     if (!relevant.includes(event.type)) return;
     if (timer.current) clearTimeout(timer.current);
     timer.current = setTimeout(load, 30);

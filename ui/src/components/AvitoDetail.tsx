@@ -69,6 +69,7 @@ function AvitoStatus({ account }: { account: AvitoAccount }) {
           disabled={busy}
           onClick={() =>
             void run(async () => {
+              // Reads the account's chats now instead of at the next interval.
               await api.pollAvito(account.id);
             })
           }
@@ -150,6 +151,7 @@ function WebhookSection({ account, onChanged }: { account: AvitoAccount; onChang
   const [url, setUrl] = useState("");
   const { busy, error, run } = useAction();
 
+  // Turns webhooks on with a public address, or off with null.
   const apply = (publicUrl: string | null) =>
     run(async () => {
       onChanged(await api.setAvitoWebhook(account.id, publicUrl));

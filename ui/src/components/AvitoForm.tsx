@@ -36,6 +36,7 @@ export function AvitoForm({ onConnected, onCancel }: Props) {
     setMissing(null);
     setRefused(null);
     void run(async () => {
+      // Connected, or refused with Avito's reason: a refusal is an answer, not a failure.
       const outcome = await api.connectAvito({
         clientId: clientId.trim(),
         clientSecret: clientSecret.trim(),

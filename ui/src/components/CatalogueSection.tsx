@@ -45,6 +45,7 @@ export function CatalogueSection({ projectId }: { projectId: number }) {
     void run(async () => {
       try {
         const base64 = await readBase64(file);
+        // Imported, or refused with the reason: a refusal is an answer, not a failure.
         const outcome = await api.importCatalogue(projectId, file.name, base64);
         if (outcome.result === "refused") {
           setRefused({ problem: outcome.problem, detail: outcome.detail, maxBytes: outcome.max_bytes });

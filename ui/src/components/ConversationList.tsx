@@ -11,7 +11,7 @@ import {
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { useTranslation } from "react-i18next";
 import {
-  CHANNEL_KINDS,
+  CONNECTABLE_CHANNEL_KINDS,
   CONVERSATION_STATUSES,
   type ChannelKind,
   type ConversationStatus,
@@ -187,7 +187,7 @@ export function ConversationList({ selectedId, onSelect, counts, onOpenTestChat 
           aria-label={t("list.channelFilterLabel")}
         >
           <option value="">{t("list.allChannels")}</option>
-          {CHANNEL_KINDS.map((kind) => (
+          {CONNECTABLE_CHANNEL_KINDS.map((kind) => (
             <option key={kind} value={kind}>
               {t(`channel.${kind}`)}
             </option>

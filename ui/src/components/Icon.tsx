@@ -113,6 +113,15 @@ export const ProjectsIcon = (p: IconProps) => (
   </Svg>
 );
 
+/** A plug: a connected channel account. */
+export const AccountsIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M6 1.8v3.2M10 1.8v3.2" />
+    <path d="M4.2 5h7.6v2.2a3.8 3.8 0 01-7.6 0z" />
+    <path d="M8 11v3.2" />
+  </Svg>
+);
+
 export const BotIcon = (p: IconProps) => (
   <Svg {...p}>
     <rect x="2.5" y="5" width="11" height="8" rx="2" />

@@ -68,6 +68,7 @@ export function LlmSection() {
   const { busy, error, run } = useAction();
   const request = useRef(0);
 
+  /** The models of the stored server, or of `input` while it is being typed in. */
   const listModels = (input: LlmSettingsInput | null) => {
     const current = ++request.current;
     setListing(true);

@@ -55,6 +55,7 @@ export function MailboxForm({ initial, accountId, projects, onSubmit, onCancel }
     if (!creating || !address.includes("@")) return null;
     guessFor.current = address;
     try {
+      // The usual servers for the address (this command never fails).
       const servers = await api.guessMailServers(address);
       if (guessFor.current !== address) return null;
       return { imap: serverDraft(servers.imap), smtp: serverDraft(servers.smtp) };

@@ -61,6 +61,7 @@ export function MergeContactDialog({ contact, onMerged, onClose }: Props) {
 
   const merge = (other: ContactMatch) =>
     run(async () => {
+      // Moves the other contact's conversations and identities to this one; answers the merged contact.
       onMerged(await api.mergeContacts(contact.id, other.id));
     });
 

@@ -78,6 +78,7 @@ function HeldNote({ messageId }: { messageId: number }) {
         disabled={busy}
         onClick={() =>
           void run(async () => {
+            // Sends it whatever the outbox guard says.
             await api.sendHeldReply(messageId);
           })
         }
@@ -161,6 +162,7 @@ function HtmlOriginal({
     onToggle(!open);
     if (open || state.phase === "ready" || state.phase === "loading") return;
     setState({ phase: "loading" });
+    // The sanitized HTML of the e-mail, or null when it had none.
     api
       .messageHtml(messageId)
       .then((html) => setState(html == null ? { phase: "missing" } : { phase: "ready", html }))

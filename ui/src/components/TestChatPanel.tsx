@@ -131,6 +131,7 @@ export function TestChatPanel({ onClose, onShowConversation }: Props) {
   const reset = async () => {
     const who = customer.trim();
     if (!who) return;
+    // Forgets the customer's transcript and conversation.
     await api.resetTestChat(who);
     setEntries([]);
     setConversation(null);

@@ -1,9 +1,9 @@
 import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { LANGUAGE_NAMES, LANGUAGES, setLanguage, type Language } from "../i18n";
-import { AvitoIcon, ChatIcon, InboxIcon, LogoMark, MailIcon, ProjectsIcon, SparkIcon } from "./Icon";
+import { AccountsIcon, AvitoIcon, ChatIcon, InboxIcon, LogoMark, MailIcon, ProjectsIcon, SparkIcon } from "./Icon";
 
-export type View = "inbox" | "projects" | "mailboxes" | "avito" | "assistant";
+export type View = "inbox" | "projects" | "mailboxes" | "avito" | "accounts" | "assistant";
 
 type Props = {
   view: View;
@@ -37,6 +37,7 @@ export function TopBar({ view, onNavigate, testChatOpen, onToggleTestChat }: Pro
         {tab("projects", t("nav.projects"), <ProjectsIcon size={15} />)}
         {tab("mailboxes", t("nav.mailboxes"), <MailIcon size={15} />)}
         {tab("avito", t("nav.avito"), <AvitoIcon size={15} />)}
+        {tab("accounts", t("nav.accounts"), <AccountsIcon size={15} />)}
         {tab("assistant", t("nav.assistant"), <SparkIcon size={15} />)}
       </nav>
       <div className="topbar-spacer" />

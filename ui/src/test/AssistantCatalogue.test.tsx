@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import i18n from "../i18n";
-import { api } from "../api";
+import { api, type CatalogueProblem } from "../api";
 import App from "../App";
 import { base64, makeProject, openAssistant, openAssistantProject, PRICES_CSV, useMock } from "./assistant-fixtures";
 
@@ -46,16 +46,21 @@ describe("catalogue", () => {
     expect(within(section).getByTestId("catalogue-range")).toHaveTextContent("Rows 1–3 of 3");
     expect(within(section).getByTestId("catalogue-upload")).toHaveTextContent("Replace catalogue");
 
+    // The engine searches; the window shows what it found.
+    const found = (await api.catalogueRows(project.id, null, 0, 50)).rows.filter((r) => r.text.includes("Oslo"));
+    backend.answerNext("catalogueRows", { status: "ok", data: { total: found.length, rows: found } });
     await user.type(within(section).getByLabelText("Search the catalogue"), "oslo");
     await waitFor(() => expect(tableRows(section)).toHaveLength(2));
     expect(rows).toHaveBeenLastCalledWith(project.id, "oslo", 0, 50);
     expect(within(section).getByTestId("catalogue-range")).toHaveTextContent("Found 2");
     await user.clear(within(section).getByLabelText("Search the catalogue"));
+    await waitFor(() => expect(tableRows(section)).toHaveLength(3));
+    backend.answerNext("catalogueRows", { status: "ok", data: { total: 0, rows: [] } });
     await user.type(within(section).getByLabelText("Search the catalogue"), "wardrobe");
     expect(await within(section).findByTestId("catalogue-no-match")).toHaveTextContent("No rows match “wardrobe”.");
   });
 
-  it("explains a refused upload in the person's language, and keeps the catalogue it had", async () => {
+  it("explains the engine's refusal of an upload in the person's language, and keeps the catalogue it had", async () => {
     const backend = useMock();
     const project = await makeProject("Sofa shop", true);
     const importCatalogue = vi.spyOn(backend.commands, "importCatalogue");
@@ -64,6 +69,15 @@ describe("catalogue", () => {
     const section = within(detail).getByTestId("catalogue");
     await waitFor(() => expect(within(section).getByTestId("catalogue-file-name")).toHaveTextContent("prices.csv"));
 
+    const refusal = (problem: CatalogueProblem, detail: string) =>
+      backend.answerNext("importCatalogue", {
+        status: "ok",
+        data: { result: "refused", problem, detail, max_bytes: 20 * 1024 * 1024 },
+      });
+    refusal(
+      "no_rows",
+      "the catalogue contains no text to read: a PDF without a text layer (most likely a scanned image)",
+    );
     await user.upload(
       within(section).getByTestId("catalogue-file"),
       new File(["%PDF-1.4 pictures only"], "price-scan.pdf"),
@@ -80,6 +94,7 @@ describe("catalogue", () => {
 
     // A file of another kind (the file picker offers catalogues only, but any file can get through).
     const anyFile = userEvent.setup({ applyAccept: false });
+    refusal("unsupported", '"notes.docx" is not a supported catalogue file: upload a PDF, CSV, XLSX or XLS file');
     await anyFile.upload(within(section).getByTestId("catalogue-file"), new File(["hello"], "notes.docx"));
     await waitFor(() =>
       expect(within(section).getByTestId("catalogue-refused")).toHaveAttribute("data-problem", "unsupported"),
@@ -112,7 +127,7 @@ describe("catalogue", () => {
 });
 
 describe("outbox guard", () => {
-  it("starts on an empty whitelist, lists a recipient (which sends what was held) and changes the mode", async () => {
+  it("starts on an empty whitelist, lists a recipient, shows what the engine still holds and changes the mode", async () => {
     const backend = useMock();
     const setGuard = vi.spyOn(backend.commands, "setOutboxGuard");
     const allow = vi.spyOn(backend.commands, "allowRecipient");
@@ -128,19 +143,25 @@ describe("outbox guard", () => {
     // The engine's refusal of a badly written recipient.
     await user.selectOptions(within(section).getByLabelText("Known by"), "avito_user");
     await user.type(within(section).getByLabelText("Recipient"), "sergey");
+    backend.failNext("allowRecipient", { code: "invalid_input", message: "“sergey” is not a numeric user id" });
     await user.click(within(section).getByRole("button", { name: "Add" }));
     expect(await within(section).findByTestId("whitelist-error")).toHaveTextContent(
       "“sergey” is not a numeric user id",
     );
 
-    // Sergey's held answer goes once he is listed.
+    // Once Sergey is listed the engine sends his held answer: the window shows the guard it answers.
+    const sergey = { kind: "avito_user" as const, value: "301554020" };
+    backend.answerNext("allowRecipient", {
+      status: "ok",
+      data: { mode: "whitelist", includePeople: false, whitelist: [sergey], held: 0 },
+    });
     await user.clear(within(section).getByLabelText("Recipient"));
     await user.type(within(section).getByLabelText("Recipient"), "301554020");
     await user.click(within(section).getByRole("button", { name: "Add" }));
-    expect(allow).toHaveBeenLastCalledWith({ kind: "avito_user", value: "301554020" });
+    expect(allow).toHaveBeenLastCalledWith(sergey);
     await waitFor(() => expect(within(section).getAllByTestId("whitelist-entry")).toHaveLength(1));
     expect(within(section).getByTestId("whitelist-entry")).toHaveTextContent("Avito user ID301554020");
-    await waitFor(() => expect(within(section).getByTestId("guard-held")).toHaveTextContent("Nothing is held"));
+    expect(within(section).getByTestId("guard-held")).toHaveTextContent("Nothing is held");
     expect(within(section).getByLabelText("Recipient")).toHaveValue("");
 
     await user.click(within(section).getByRole("button", { name: "Remove 301554020" }));

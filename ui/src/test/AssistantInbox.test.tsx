@@ -5,6 +5,7 @@ import i18n from "../i18n";
 import { api } from "../api";
 import App from "../App";
 import { inputOf } from "../assistant";
+import type { MockBackend } from "../mock";
 import { avitoAccountId, conversationRow, makeProject, SOFA_ROW, useMock, type User } from "./assistant-fixtures";
 
 beforeEach(async () => {
@@ -26,8 +27,12 @@ async function openConversation(user: User, name: string) {
 
 const messageWith = (text: string) => screen.getAllByTestId("message").find((m) => m.textContent?.includes(text))!;
 
-/** Maria's Avito conversation in a project that drafts replies from the demo catalogue. */
-async function draftsProject() {
+/** What the assistant answers Maria from the catalogue. */
+const SOFA_ANSWER = `Yes, we have it: ${SOFA_ROW}. Shall I reserve it for you?`;
+
+/** Maria's Avito conversation in a project that drafts replies, and the draft the assistant makes. */
+async function draftsProject(backend: MockBackend) {
+  backend.assistantNext({ outcome: "answered", text: SOFA_ANSWER, catalogueRows: [{ id: 1, text: SOFA_ROW }] });
   const project = await makeProject("Sofa shop", true);
   await api.setProjectSources(project.id, [await avitoAccountId()]);
   const settings = await api.assistantSettings(project.id);
@@ -76,41 +81,36 @@ describe("replies written by the app", () => {
 describe("suggested replies (drafts mode)", () => {
   it("puts the suggestion in the composer to edit", async () => {
     const backend = useMock();
-    await draftsProject();
+    await draftsProject(backend);
     const dismiss = vi.spyOn(backend.commands, "dismissDraft");
     const user = await renderInbox();
     const thread = await openConversation(user, "Maria Sokolova");
     const card = await within(thread).findByRole("region", { name: "Suggested reply" });
-    expect(within(card).getByTestId("draft-text")).toHaveTextContent(
-      `Yes, we have it: ${SOFA_ROW}. Shall I reserve it for you?`,
-    );
+    expect(within(card).getByTestId("draft-text")).toHaveTextContent(SOFA_ANSWER);
     expect(card).toHaveTextContent("from catalogue rows: 1");
 
     await user.click(within(card).getByRole("button", { name: "Use" }));
-    expect(within(thread).getByTestId("composer-input")).toHaveValue(
-      `Yes, we have it: ${SOFA_ROW}. Shall I reserve it for you?`,
-    );
+    expect(within(thread).getByTestId("composer-input")).toHaveValue(SOFA_ANSWER);
     expect(within(thread).queryByTestId("draft-card")).not.toBeInTheDocument();
     expect(dismiss).toHaveBeenCalledTimes(1);
   });
 
   it("sends the suggestion as it is", async () => {
     const backend = useMock();
-    await draftsProject();
+    await draftsProject(backend);
     const send = vi.spyOn(backend.commands, "sendReply");
     const user = await renderInbox();
     const thread = await openConversation(user, "Maria Sokolova");
     const card = await within(thread).findByTestId("draft-card");
     await user.click(within(card).getByRole("button", { name: "Send" }));
-    const text = `Yes, we have it: ${SOFA_ROW}. Shall I reserve it for you?`;
-    expect(send).toHaveBeenCalledWith(Number(thread.dataset.conversationId), text, []);
+    expect(send).toHaveBeenCalledWith(Number(thread.dataset.conversationId), SOFA_ANSWER, []);
     await waitFor(() => expect(messageWith("Shall I reserve it for you?")).toHaveAttribute("data-direction", "out"));
     await waitFor(() => expect(within(thread).queryByTestId("draft-card")).not.toBeInTheDocument());
   });
 
   it("dismisses the suggestion for good", async () => {
     const backend = useMock();
-    await draftsProject();
+    await draftsProject(backend);
     const dismiss = vi.spyOn(backend.commands, "dismissDraft");
     const user = await renderInbox();
     const thread = await openConversation(user, "Maria Sokolova");
@@ -151,12 +151,14 @@ describe("Test chat with the assistant", () => {
     );
     await user.selectOptions(within(panel).getByLabelText("Customer writes on"), "avito");
 
+    backend.assistantNext({ outcome: "answered", text: SOFA_ANSWER, catalogueRows: [{ id: 1, text: SOFA_ROW }] });
+    backend.assistantNext({ outcome: "handoff", text: "the customer asks for a person" });
     await user.type(within(panel).getByTestId("test-chat-input"), "Do you have a sofa?{Enter}");
     expect(write).toHaveBeenCalledWith({ customer: "Anna", text: "Do you have a sofa?", channel: "avito" });
     await waitFor(() => expect(within(panel).getAllByTestId("test-chat-entry")).toHaveLength(2));
     const answer = within(panel).getAllByTestId("test-chat-entry")[1];
     expect(answer).toHaveAttribute("data-direction", "out");
-    expect(answer).toHaveTextContent(`Yes, we have it: ${SOFA_ROW}.`);
+    expect(answer).toHaveTextContent(SOFA_ANSWER);
     const used = await within(answer).findByTestId("run-rows");
     expect(used).toHaveTextContent("Catalogue rows used: 1");
     expect(within(used).getByText(SOFA_ROW)).toBeInTheDocument();
@@ -174,17 +176,12 @@ describe("Test chat with the assistant", () => {
   });
 
   it("says why the assistant could not answer", async () => {
-    useMock();
+    const backend = useMock();
     const project = await makeProject("Sofa shop", true);
     await api.setTestChatProject(project.id);
-    await api.saveLlmSettings({
-      provider: "ollama",
-      baseUrl: "http://offline.lan:11434/v1",
-      model: "qwen2.5:7b",
-      apiKey: null,
-      contextTokens: 8192,
-      maxTokens: 400,
-      temperature: 0.7,
+    backend.assistantNext({
+      outcome: "failed",
+      text: "nothing answers at http://offline.lan:11434/v1 (is the model server running?)",
     });
     const user = await renderInbox();
     await user.click(screen.getByTestId("test-chat-toggle"));

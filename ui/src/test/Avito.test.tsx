@@ -55,6 +55,7 @@ describe("Avito accounts list", () => {
       "nav-projects",
       "nav-mailboxes",
       "nav-avito",
+      "nav-accounts",
       "nav-assistant",
     ]);
     expect(screen.getByTestId("nav-avito")).toHaveAttribute("aria-current", "page");
@@ -121,6 +122,13 @@ describe("connecting an Avito account", () => {
     const connect = vi.spyOn(backend.commands, "connectAvito");
     const user = await openAvito();
     const form = await fillConnectForm(user, "client-42", "wrong");
+    backend.answerNext("connectAvito", {
+      status: "ok",
+      data: {
+        outcome: "refused",
+        error: { problem: "credentials", message: "invalid_client: client authentication failed" },
+      },
+    });
     await user.click(within(form).getByTestId("avito-connect"));
     expect(connect).toHaveBeenCalledWith({ clientId: "client-42", clientSecret: "wrong", apiUrl: null });
 
@@ -140,9 +148,16 @@ describe("connecting an Avito account", () => {
   });
 
   it("says when the account is connected already", async () => {
-    useMock();
+    const backend = useMock();
     const user = await openAvito();
     const form = await fillConnectForm(user, "k7Qd2mWx9aPzR4tB", "secret");
+    backend.answerNext("connectAvito", {
+      status: "ok",
+      data: {
+        outcome: "refused",
+        error: { problem: "duplicate", message: `the Avito account “${DEMO_ACCOUNT}” is already connected` },
+      },
+    });
     await user.click(within(form).getByTestId("avito-connect"));
     const refused = await within(form).findByTestId("avito-refused");
     expect(refused).toHaveTextContent("This Avito account is already connected");
@@ -176,11 +191,18 @@ describe("connecting an Avito account", () => {
   });
 
   it("connects an account without the Messenger API and says plainly that the tariff is why", async () => {
-    useMock();
+    const backend = useMock();
     const user = await openAvito();
     const form = await fillConnectForm(user, "basic-plan", "secret");
     await user.click(within(form).getByTestId("avito-connect"));
+    await screen.findByTestId("avito-detail");
 
+    // The engine finds the tariff has no Messenger API when it first reads the chats.
+    const added = (await api.listAvitoAccounts()).find((a) => a.name === DEMO_AVITO_NAME)!;
+    backend.setAvitoState(added.id, "offline", {
+      problem: "tariff",
+      message: "403 Forbidden: access to the Messenger API is not available for this account",
+    });
     const tariff = await screen.findByTestId("avito-tariff");
     expect(screen.getByTestId("avito-detail")).toHaveTextContent(DEMO_AVITO_NAME);
     expect(tariff).toHaveTextContent("Your Avito tariff has no access to chats");
@@ -188,7 +210,7 @@ describe("connecting an Avito account", () => {
     expect(tariff).toHaveTextContent("only with the main account's Client ID and secret");
     expect(tariff).toHaveTextContent("Avito said: 403 Forbidden");
     const row = rowOf(DEMO_AVITO_NAME)!;
-    expect(row).toHaveAttribute("data-state", "offline");
+    await waitFor(() => expect(row).toHaveAttribute("data-state", "offline"));
     expect(within(row).getByTestId("avito-row-problem")).toHaveAttribute("data-problem", "tariff");
     expect(within(row).getByTestId("avito-row-problem")).toHaveTextContent("Your Avito tariff has no access to chats");
   });
@@ -243,11 +265,15 @@ describe("an Avito account", () => {
   });
 
   it("shows the engine's refusal of a webhook address", async () => {
-    useMock();
+    const backend = useMock();
     const user = await openAvito();
     await user.click(rowOf(DEMO_ACCOUNT)!);
     const section = await screen.findByTestId("avito-webhook");
     await user.type(within(section).getByTestId("avito-webhook-input"), "ftp://shop.example.com");
+    backend.failNext("setAvitoWebhook", {
+      code: "invalid_input",
+      message: "`ftp://shop.example.com` is not an http(s) address",
+    });
     await user.click(within(section).getByTestId("avito-webhook-on"));
     expect(await within(section).findByTestId("avito-webhook-error")).toHaveTextContent(
       "`ftp://shop.example.com` is not an http(s) address",
@@ -307,18 +333,10 @@ describe("the listing of an Avito conversation", () => {
 
   it("renders what the engine gives: no photo, a photo that fails, no link for a non-web address", async () => {
     const backend = useMock();
-    const getConversation = backend.commands.getConversation;
-    vi.spyOn(backend.commands, "getConversation").mockImplementation(async (id) => {
-      const result = await getConversation(id);
-      if (result.status !== "ok") return result;
-      return {
-        status: "ok",
-        data: {
-          ...result.data,
-          listing: { title: "Bicycle", price: null, url: "javascript:alert(1)", imageUrl: "https://img.example/1.jpg" },
-        },
-      };
-    });
+    const igor = (await api.listConversations({ search: "Igor" })).items[0];
+    const detail = await api.getConversation(igor.id);
+    const listing = { title: "Bicycle", price: null, url: "javascript:alert(1)", imageUrl: "https://img.example/1.jpg" };
+    backend.answerNext("getConversation", { status: "ok", data: { ...detail, listing } });
     const thread = await openConversation("Igor Petrov");
     const card = await within(thread).findByTestId("listing-card");
     expect(card).toHaveTextContent("Bicycle");

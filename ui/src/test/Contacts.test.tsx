@@ -112,10 +112,7 @@ describe("merging contacts", () => {
 
   it("says when nothing matches, and shows the engine's refusal", async () => {
     const backend = useMock();
-    vi.spyOn(backend.commands, "mergeContacts").mockResolvedValue({
-      status: "error",
-      error: { code: "invalid_input", message: "contact 7 was merged into another one already" },
-    });
+    backend.failNext("mergeContacts", { code: "invalid_input", message: "contact 7 was merged into another one already" });
     const { user, panel } = await openConversation("Maria Sokolova");
     await user.click(within(panel).getByTestId("contact-merge"));
     const dialog = await screen.findByTestId("merge-dialog");

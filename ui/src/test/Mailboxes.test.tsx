@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import i18n from "../i18n";
-import { api, setBackend } from "../api";
+import { api, setBackend, type MailServers } from "../api";
 import { createMockBackend, DEMO_MAILBOX_ADDRESS, type MockBackend, type MockOptions } from "../mock";
 import App from "../App";
 
@@ -36,6 +36,12 @@ async function demoMailboxId() {
   const list = await api.listMailboxes();
   return list.find((m) => m.address === DEMO_MAILBOX_ADDRESS)!.accountId;
 }
+
+/** The servers the engine would guess for an address of `domain` (as mail's guess_servers does). */
+const servers = (domain: string): MailServers => ({
+  imap: { host: `imap.${domain}`, port: 993, security: "tls" },
+  smtp: { host: `smtp.${domain}`, port: 465, security: "tls" },
+});
 
 beforeEach(async () => {
   localStorage.clear();
@@ -99,6 +105,7 @@ describe("adding a mailbox", () => {
     const guess = vi.spyOn(backend.commands, "guessMailServers");
     const test = vi.spyOn(backend.commands, "testMailbox");
     const add = vi.spyOn(backend.commands, "addMailbox");
+    backend.answerNext("guessMailServers", servers("gmail.com"));
     const user = await openMailboxes();
     await user.click(screen.getByTestId("mailbox-add"));
 
@@ -120,6 +127,13 @@ describe("adding a mailbox", () => {
     expect(screen.getByTestId("mailbox-name")).toHaveAttribute("placeholder", "anna@gmail.com");
 
     await user.type(screen.getByTestId("mailbox-password"), "wrong");
+    backend.answerNext("testMailbox", {
+      status: "ok",
+      data: {
+        imap: { problem: "auth", message: "[AUTHENTICATIONFAILED] Invalid credentials (Failure)" },
+        smtp: { problem: "auth", message: "535 5.7.8 Username and Password not accepted" },
+      },
+    });
     await user.click(screen.getByTestId("mailbox-test"));
     const result = await screen.findByTestId("mailbox-test-result");
     expect(test).toHaveBeenLastCalledWith(
@@ -172,7 +186,8 @@ describe("adding a mailbox", () => {
   });
 
   it("imports existing mail with progress after adding", async () => {
-    useMock({ mailImportMs: 400 });
+    const backend = useMock({ mailImportMs: 400 });
+    backend.answerNext("guessMailServers", servers("yandex.ru"));
     const user = await openMailboxes();
     await user.click(screen.getByTestId("mailbox-add"));
     await user.type(screen.getByTestId("mailbox-address"), "sales@yandex.ru");
@@ -190,12 +205,17 @@ describe("adding a mailbox", () => {
   it("shows the engine's refusal when the servers do not accept the mailbox", async () => {
     const backend = useMock();
     const add = vi.spyOn(backend.commands, "addMailbox");
+    backend.answerNext("guessMailServers", servers("nowhere.example"));
     const user = await openMailboxes();
     await user.click(screen.getByTestId("mailbox-add"));
     await user.type(screen.getByTestId("mailbox-address"), "shop@nowhere.example");
     await user.tab();
     await waitFor(() => expect(screen.getByTestId("imap-host")).toHaveValue("imap.nowhere.example"));
     await user.type(screen.getByTestId("mailbox-password"), "secret");
+    backend.failNext("addMailbox", {
+      code: "unavailable",
+      message: "IMAP: failed to look up imap.nowhere.example: Name or service not known",
+    });
     await user.click(screen.getByTestId("mailbox-save"));
     expect(add).toHaveBeenCalled();
     expect(await screen.findByTestId("mailbox-error")).toHaveTextContent(
@@ -205,6 +225,7 @@ describe("adding a mailbox", () => {
 
     // Without a password the engine says so too.
     await user.clear(screen.getByTestId("mailbox-password"));
+    backend.failNext("testMailbox", { code: "invalid_input", message: "the mailbox needs a password" });
     await user.click(screen.getByTestId("mailbox-test"));
     await waitFor(() =>
       expect(screen.getByTestId("mailbox-error")).toHaveTextContent("the mailbox needs a password"),
@@ -214,6 +235,9 @@ describe("adding a mailbox", () => {
   it("guesses the servers first when Test connection is pressed straight after the address", async () => {
     const backend = useMock();
     const test = vi.spyOn(backend.commands, "testMailbox");
+    // Asked twice: when the address field is left, and by Test connection before the first answer came.
+    backend.answerNext("guessMailServers", servers("mail.ru"));
+    backend.answerNext("guessMailServers", servers("mail.ru"));
     const user = await openMailboxes();
     await user.click(screen.getByTestId("mailbox-add"));
     await user.type(screen.getByTestId("mailbox-password"), "secret");
@@ -302,6 +326,10 @@ describe("editing a mailbox", () => {
     await user.click(rowOf("Shop mail")!);
     const detail = await screen.findByTestId("mailbox-detail");
     await user.type(within(detail).getByTestId("mailbox-password"), "wrong");
+    backend.failNext("updateMailbox", {
+      code: "unavailable",
+      message: "IMAP: [AUTHENTICATIONFAILED] Invalid credentials (Failure)",
+    });
     await user.click(within(detail).getByTestId("mailbox-save"));
     expect(update).toHaveBeenCalledWith(id, expect.objectContaining({ password: "wrong" }));
     expect(await within(detail).findByTestId("mailbox-error")).toHaveTextContent(

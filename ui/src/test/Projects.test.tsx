@@ -104,10 +104,7 @@ describe("projects", () => {
 
   it("shows the engine's refusal next to the form", async () => {
     const backend = useMock();
-    vi.spyOn(backend.commands, "createProject").mockResolvedValue({
-      status: "error",
-      error: { code: "invalid_input", message: "a project's name is at most 80 characters" },
-    });
+    backend.failNext("createProject", { code: "invalid_input", message: "a project's name is at most 80 characters" });
     const user = await openProjects();
     await user.click(screen.getByTestId("project-new"));
     await user.type(screen.getByTestId("project-name-input"), "Shop");
@@ -182,7 +179,7 @@ describe("live updates", () => {
 });
 
 describe("bot", () => {
-  it("refuses a malformed token and connects a valid one", async () => {
+  it("shows the engine's refusal of a malformed token, and connects a valid one", async () => {
     const backend = useMock();
     const connect = vi.spyOn(backend.commands, "connectBot");
     await api.createProject({ name: "Shop", language: "en" });
@@ -196,6 +193,10 @@ describe("bot", () => {
     expect(within(section).getByTestId("bot-connect")).toBeDisabled();
 
     await user.type(token, "not a token");
+    backend.failNext("connectBot", {
+      code: "invalid_input",
+      message: "this does not look like a bot token: copy the whole token @BotFather gave, like 123456789:AAH…",
+    });
     await user.click(within(section).getByTestId("bot-connect"));
     expect(await within(section).findByTestId("bot-error")).toHaveTextContent("this does not look like a bot token");
     expect(within(section).queryByTestId("bot-username")).not.toBeInTheDocument();
@@ -258,6 +259,10 @@ describe("bot", () => {
     const section = within(detail).getByTestId("bot-webhook");
     await user.click(within(section).getByText("Webhook (advanced)"));
     await user.type(within(section).getByTestId("bot-webhook-input"), "https://shop.example.com:8443/");
+    backend.failNext("setBotWebhook", {
+      code: "invalid_input",
+      message: "webhook mode needs the LAN endpoint: set [http] listen in settings.toml and restart",
+    });
     await user.click(within(section).getByTestId("bot-webhook-on"));
     expect(webhook).toHaveBeenCalledWith(project.id, "https://shop.example.com:8443/");
     expect(await within(section).findByTestId("bot-webhook-error")).toHaveTextContent("LAN endpoint");

@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { api, ApiFailure, setBackend, subscribe, type EngineEvent, type MailboxInput } from "../api";
+import { afterEach, describe, expect, expectTypeOf, it } from "vitest";
+import { api, ApiFailure, setBackend, subscribe, type ConversationPage, type EngineEvent, type MailServers } from "../api";
+import { commands as engineCommands } from "../bindings";
 import { createMockBackend } from "../mock";
 
 function collect() {
@@ -8,17 +9,23 @@ function collect() {
   return { events, stop };
 }
 
-const until = async (check: () => boolean, ms = 2000) => {
+const until = async (check: () => boolean | Promise<boolean>, ms = 2000) => {
   const start = Date.now();
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() - start > ms) throw new Error("timed out");
     await new Promise((r) => setTimeout(r, 10));
   }
 };
 
-describe("api over the in-memory engine", () => {
-  let stop: (() => void) | undefined;
-  afterEach(() => stop?.());
+describe("the api", () => {
+  it("has every engine command of the bindings, and nothing else", () => {
+    expect(Object.keys(api).sort()).toEqual(Object.keys(engineCommands).sort());
+    // Typed from the bindings: a Result's data, or a plain answer as it is.
+    expectTypeOf(api.listConversations).parameters.toEqualTypeOf<Parameters<typeof engineCommands.listConversations>>();
+    expectTypeOf(api.listConversations).returns.resolves.toEqualTypeOf<ConversationPage>();
+    expectTypeOf(api.markRead).returns.resolves.toEqualTypeOf<null>();
+    expectTypeOf(api.guessMailServers).returns.resolves.toEqualTypeOf<MailServers>();
+  });
 
   it("unwraps results and throws ApiFailure with the engine's code", async () => {
     setBackend(createMockBackend({ locale: "en" }));
@@ -33,6 +40,54 @@ describe("api over the in-memory engine", () => {
     expect(failure).toBeInstanceOf(ApiFailure);
     expect((failure as ApiFailure).code).toBe("not_found");
   });
+
+  it("passes a command's plain answer through as it is", async () => {
+    const backend = createMockBackend({ seed: false });
+    setBackend(backend);
+    const servers = {
+      imap: { host: "outlook.office365.com", port: 993, security: "tls" as const },
+      smtp: { host: "smtp.office365.com", port: 587, security: "starttls" as const },
+    };
+    backend.answerNext("guessMailServers", servers);
+    expect(await api.guessMailServers("anna@outlook.com")).toEqual(servers);
+  });
+
+  it("calls the backend set last, even through a reference taken before", async () => {
+    const first = createMockBackend({ seed: false });
+    const second = createMockBackend({ seed: false });
+    const listProjects = api.listProjects;
+    setBackend(first);
+    await api.createProject({ name: "First", language: "en" });
+    setBackend(second);
+    expect(await listProjects()).toEqual([]);
+    setBackend(first);
+    expect((await listProjects()).map((p) => p.name)).toEqual(["First"]);
+  });
+});
+
+describe("scripting the in-memory engine", () => {
+  it("answers a scripted refusal or result once, then as before", async () => {
+    const backend = createMockBackend({ locale: "en" });
+    setBackend(backend);
+    backend.failNext("createProject", { code: "invalid_input", message: "a project needs a name" });
+    await expect(api.createProject({ name: " ", language: "en" })).rejects.toMatchObject({
+      error: { code: "invalid_input", message: "a project needs a name" },
+    });
+    expect(await api.listProjects()).toEqual([]);
+
+    backend.answerNext("statusCounts", {
+      status: "ok",
+      data: { all: 1, awaitingResponse: 1, answeredByAssistant: 0, needsHuman: 0, closed: 0 },
+    });
+    expect((await api.statusCounts()).all).toBe(1);
+    expect((await api.statusCounts()).all).toBe(6);
+    expect((await api.createProject({ name: "Shop", language: "en" })).name).toBe("Shop");
+  });
+});
+
+describe("the in-memory engine", () => {
+  let stop: (() => void) | undefined;
+  afterEach(() => stop?.());
 
   it("pages and filters", async () => {
     setBackend(createMockBackend({ locale: "en", seed: false, bulk: 250 }));
@@ -56,7 +111,7 @@ describe("api over the in-memory engine", () => {
     await until(() => sink.events.length >= 3);
     expect(sink.events.map((e) => e.type).sort()).toEqual(["conversation_changed", "message_added", "simulator_entry"]);
 
-    const reply = await api.sendReply(outcome.conversationId, "Hi Anna");
+    const reply = await api.sendReply(outcome.conversationId, "Hi Anna", []);
     expect(reply.delivery).toBe("pending");
     await until(() => sink.events.some((e) => e.type === "message_updated"));
     const updated = sink.events.find((e) => e.type === "message_updated");
@@ -70,191 +125,75 @@ describe("api over the in-memory engine", () => {
     ]);
   });
 
-  it("follows the engine's status rules for a customer's new message", async () => {
-    setBackend(createMockBackend({ locale: "en", seed: false }));
-    const first = await api.simulateInbound("Anna", "Hello");
-    await api.setConversationStatus(first.conversationId, "closed");
-    await api.simulateInbound("Anna", "One more question");
-    expect((await api.getConversation(first.conversationId)).conversation.status).toBe("awaiting_response");
-
-    await api.setConversationStatus(first.conversationId, "needs_human");
-    await api.simulateInbound("Anna", "Hello?");
-    expect((await api.getConversation(first.conversationId)).conversation.status).toBe("needs_human");
-  });
-
-  it("rejects empty input", async () => {
-    setBackend(createMockBackend({ seed: false }));
-    await expect(api.simulateInbound("", "text")).rejects.toMatchObject({ error: { code: "invalid_input" } });
-    await expect(api.simulateInbound("Anna", "  ")).rejects.toMatchObject({ error: { code: "invalid_input" } });
-  });
-
-  it("keeps projects as the engine does, and says so with project_changed", async () => {
+  it("keeps projects, brings a connected bot online and says so of its account with account_changed", async () => {
     setBackend(createMockBackend({ locale: "en", botStartMs: 10 }));
     const sink = collect();
     stop = sink.stop;
 
-    await expect(api.createProject({ name: "  ", language: "en" })).rejects.toMatchObject({
-      error: { code: "invalid_input", message: "a project needs a name" },
-    });
-    const project = await api.createProject({ name: " Shop ", language: "ru" });
+    const project = await api.createProject({ name: "Shop", language: "ru" });
     expect(project).toMatchObject({ name: "Shop", language: "ru", bot: null, workGroup: null, sources: [] });
     await until(() => sink.events.some((e) => e.type === "project_changed" && e.project_id === project.id));
 
-    await expect(api.connectBot(project.id, { token: "12345", apiUrl: null })).rejects.toMatchObject({
-      error: { code: "invalid_input", message: expect.stringContaining("this does not look like a bot token") },
-    });
     const connected = await api.connectBot(project.id, { token: "42:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw", apiUrl: null });
-    expect(connected.bot).toMatchObject({ username: "demo_shop_bot", state: "connecting", apiUrl: "https://api.telegram.org" });
+    expect(connected.bot).toMatchObject({ username: "demo_shop_bot", state: "connecting" });
     expect(connected.sources.map((a) => a.kind)).toEqual(["telegram_bot"]);
-    await until(() => sink.events.filter((e) => e.type === "project_changed").length >= 3);
-    expect((await api.listProjects())[0].bot?.state).toBe("online");
-    // One bot serves one project.
-    const other = await api.createProject({ name: "Other", language: "en" });
-    await expect(
-      api.connectBot(other.id, { token: "42:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw", apiUrl: null }),
-    ).rejects.toMatchObject({ error: { message: "@demo_shop_bot is already the bot of project “Shop”" } });
+    const botAccount = connected.bot!.accountId;
+    // The bot's state is its channel account's: online comes as account_changed, not project_changed.
+    const projectEvents = () => sink.events.filter((e) => e.type === "project_changed").length;
+    await until(async () => (await api.listProjects())[0].bot?.state === "online");
+    await until(() => sink.events.filter((e) => e.type === "account_changed" && e.account_id === botAccount).length >= 2);
+    // Created, and the bot connected; coming online was the account's change only.
+    expect(projectEvents()).toBe(2);
+    expect((await api.listAccounts()).find((a) => a.id === botAccount)?.status).toMatchObject({
+      state: "connected",
+      detail: "online",
+      lastError: null,
+      lastConnectedAt: expect.any(Number),
+    });
 
-    const accounts = await api.listChannelAccounts();
-    expect(accounts.find((a) => a.kind === "simulator")).toMatchObject({ name: "Test chat", projectId: null });
     await api.setProjectSources(project.id, [4]);
     const avito = await api.listConversations({ channel: "avito" });
     expect(avito.items.every((c) => c.projectId === project.id)).toBe(true);
 
     // Deleting a project leaves its conversations in the inbox.
     await api.deleteProject(project.id);
-    expect((await api.listProjects()).map((p) => p.name)).toEqual(["Other"]);
+    expect(await api.listProjects()).toEqual([]);
     const after = await api.listConversations({});
     expect(after.total).toBe(6);
     expect(after.items.every((c) => c.projectId === null)).toBe(true);
-    await expect(api.deleteProject(project.id)).rejects.toMatchObject({ error: { code: "not_found" } });
   });
 
-  it("checks mailboxes as the engine does, and says so with mailbox_changed", async () => {
-    setBackend(createMockBackend({ locale: "en", seed: false, mailStartMs: 5, mailImportMs: 20, mailProbeMs: 0 }));
-    const sink = collect();
-    stop = sink.stop;
-    const servers = await api.guessMailServers("Anna@Outlook.com");
-    expect(servers).toEqual({
-      imap: { host: "outlook.office365.com", port: 993, security: "tls" },
-      smtp: { host: "smtp.office365.com", port: 587, security: "starttls" },
-    });
-    const input: MailboxInput = {
-      name: "Sales",
-      address: "sales@shop.example",
-      login: null,
-      password: "secret",
-      imap: { host: "imap.shop.example", port: 993, security: "tls" },
-      smtp: { host: "smtp.shop.example", port: 465, security: "tls" },
-      folder: null,
-      moveTo: null,
-      pollIntervalS: null,
-      importDays: 0,
-      projectId: null,
-    };
-    const refused = (patch: Partial<MailboxInput>) => api.addMailbox({ ...input, ...patch }).catch((e: unknown) => e);
-    expect(await refused({ name: " " })).toMatchObject({ error: { code: "invalid_input", message: "a mailbox needs a name of 1 to 80 characters" } });
-    expect(await refused({ address: "sales" })).toMatchObject({ error: { message: "`sales` is not an e-mail address" } });
-    expect(await refused({ imap: { ...input.imap, host: "" } })).toMatchObject({ error: { message: "the IMAP server needs a host name" } });
-    expect(await refused({ smtp: { ...input.smtp, port: 0 } })).toMatchObject({ error: { message: "the SMTP server needs a port" } });
-    expect(await refused({ password: null })).toMatchObject({ error: { message: "the mailbox needs a password" } });
-    expect(await refused({ pollIntervalS: 5 })).toMatchObject({ error: { message: expect.stringContaining("between 10 and 3600") } });
-    expect(await refused({ smtp: { ...input.smtp, port: 587 } })).toMatchObject({
-      error: { code: "unavailable", message: "SMTP: received corrupt message of type InvalidContentType" },
-    });
-    expect(await api.testMailbox({ ...input, folder: "Missing" }, null)).toEqual({
-      imap: { problem: "folder", message: "Mailbox doesn't exist: Missing" },
-      smtp: null,
+  it("answers in the Test chat of a project with the demo's canned reply, unless a test scripted the turn", async () => {
+    const backend = createMockBackend({ locale: "en", seed: false, deliveryDelayMs: 5, assistantDelayMs: 5 });
+    setBackend(backend);
+    const project = await api.createProject({ name: "Shop", language: "en" });
+    await api.setTestChatProject(project.id);
+    const { conversationId } = await api.testChatWrite({ customer: "Anna", text: "Hello!", channel: null });
+    const runs = async (count: number) => (await api.assistantRuns(conversationId)).length === count;
+    await until(() => runs(1));
+    const [answer] = await api.assistantRuns(conversationId);
+    expect(answer).toMatchObject({ outcome: "answered", text: expect.stringContaining("demo assistant") });
+    expect((await api.getConversation(conversationId)).messages.at(-1)).toMatchObject({
+      authorKind: "assistant",
+      id: answer.messageId,
     });
 
-    const added = await api.addMailbox({ ...input, address: " Sales@Shop.example " });
-    expect(added).toMatchObject({ address: "sales@shop.example", login: "sales@shop.example", folder: "INBOX", pollIntervalS: 60, state: "connecting" });
-    await until(() => sink.events.some((e) => e.type === "mailbox_changed" && e.account_id === added.accountId));
-    // Only new mail was asked for: no import, straight to listening.
-    await until(() => sink.events.filter((e) => e.type === "mailbox_changed").length >= 2);
-    expect((await api.listMailboxes()).find((m) => m.accountId === added.accountId)?.state).toBe("listening");
-    await expect(api.addMailbox(input)).rejects.toMatchObject({ error: { message: "sales@shop.example is already connected" } });
-    const accounts = await api.listChannelAccounts();
-    expect(accounts.find((a) => a.id === added.accountId)).toMatchObject({ kind: "email", name: "Sales", enabled: true });
-
-    await api.removeMailbox(added.accountId);
-    expect((await api.listMailboxes()).map((m) => m.address)).toEqual(["shop@tuberry.example"]);
-    await expect(api.removeMailbox(added.accountId)).rejects.toMatchObject({ error: { code: "not_found" } });
+    backend.assistantNext({ outcome: "handoff", text: "the customer asks for a person" });
+    await api.testChatWrite({ customer: "Anna", text: "A person, please", channel: null });
+    await until(() => runs(2));
+    expect((await api.assistantRuns(conversationId))[1]).toMatchObject({
+      outcome: "handoff",
+      text: "the customer asks for a person",
+      messageId: null,
+    });
   });
 
-  it("connects Avito accounts by the demo's rules, and says so with avito_changed", async () => {
-    setBackend(createMockBackend({ locale: "en", seed: false, avitoStartMs: 10 }));
-    const sink = collect();
-    stop = sink.stop;
-    const input = { clientId: "shop-1", clientSecret: "secret", apiUrl: null };
-    await expect(api.connectAvito({ ...input, clientId: " " })).rejects.toMatchObject({ error: { code: "invalid_input" } });
-    await expect(api.connectAvito({ ...input, apiUrl: "ftp://x" })).rejects.toMatchObject({
-      error: { message: "`ftp://x` is not an http(s) address" },
-    });
-    expect(await api.connectAvito({ ...input, clientSecret: "wrong" })).toMatchObject({
-      outcome: "refused",
-      error: { problem: "credentials" },
-    });
-    expect(await api.connectAvito({ ...input, clientId: "offline-1" })).toMatchObject({
-      outcome: "refused",
-      error: { problem: "connect" },
-    });
-
-    const connected = await api.connectAvito(input);
-    if (connected.outcome !== "connected") throw new Error("not connected");
-    const { account } = connected;
-    expect(account).toMatchObject({ name: "Demo Avito shop", clientId: "shop-1", state: "connecting", lastError: null });
-    await until(() => sink.events.some((e) => e.type === "avito_changed" && e.account_id === account.id));
-    await until(() => sink.events.filter((e) => e.type === "avito_changed").length >= 2);
-    expect((await api.listAvitoAccounts()).find((a) => a.id === account.id)).toMatchObject({ state: "online" });
-    expect(await api.connectAvito(input)).toMatchObject({ outcome: "refused", error: { problem: "duplicate" } });
-    expect((await api.listChannelAccounts()).find((a) => a.id === account.id)).toMatchObject({ kind: "avito" });
-
-    const basic = await api.connectAvito({ ...input, clientId: "basic-2" });
-    expect(basic).toMatchObject({
-      outcome: "connected",
-      account: { name: "Demo Avito shop 2", state: "offline", lastError: { problem: "tariff" } },
-    });
-
-    expect(await api.setAvitoWebhook(account.id, "https://shop.example/")).toMatchObject({
-      webhookUrl: "https://shop.example",
-    });
-    expect(await api.setAvitoWebhook(account.id, null)).toMatchObject({ webhookUrl: null });
-    await api.removeAvito(account.id);
-    expect((await api.listAvitoAccounts()).map((a) => a.name)).toEqual(["Avito · Furniture & goods", "Demo Avito shop 2"]);
-    await expect(api.pollAvito(account.id)).rejects.toMatchObject({ error: { code: "not_found" } });
-  });
-
-  it("searches contacts and merges one into another as the engine does", async () => {
-    setBackend(createMockBackend({ locale: "en", seed: false }));
-    const anna = await api.simulateInbound("Anna", "Hello!");
-    const other = await api.simulateInbound("Anna K", "Me again");
-    const keep = (await api.getConversation(anna.conversationId)).contact.id;
-    const merged = (await api.getConversation(other.conversationId)).contact.id;
-    expect((await api.searchContacts("anna")).map((c) => c.displayName).sort()).toEqual(["Anna", "Anna K"]);
-    await expect(api.mergeContacts(keep, keep)).rejects.toMatchObject({ error: { code: "invalid_input" } });
-
-    const contact = await api.mergeContacts(keep, merged);
-    expect(contact).toMatchObject({ id: keep, displayName: "Anna", conversationCount: 2 });
-    expect(contact.identities.map((i) => i.value)).toEqual(["Anna", "Anna K"]);
-    expect((await api.getConversation(other.conversationId)).conversation).toMatchObject({
-      contactId: keep,
-      contactName: "Anna",
-    });
-    expect((await api.searchContacts("")).map((c) => c.id)).toEqual([keep]);
-    await expect(api.mergeContacts(keep, merged)).rejects.toMatchObject({ error: { code: "not_found" } });
-  });
-
-  it("keeps uploaded files and refuses replies with files it does not have", async () => {
+  it("keeps uploaded files and sends them with a reply", async () => {
     setBackend(createMockBackend({ locale: "en", seed: false, deliveryDelayMs: 5 }));
     const outcome = await api.simulateInbound("Anna", "Hello!");
-    const file = await api.uploadAttachment("C:\\photos\\cat.jpg", "image/jpeg", "aGVsbG8=");
-    expect(file).toMatchObject({ kind: "image", name: "cat.jpg", mime: "image/jpeg", size: 5, url: expect.stringMatching(/^file:[0-9a-f]{64}$/) });
+    const file = await api.uploadAttachment("cat.jpg", "image/jpeg", "aGVsbG8=");
+    expect(file).toMatchObject({ name: "cat.jpg", mime: "image/jpeg", size: 5, url: expect.stringMatching(/^file:/) });
     expect(await api.readAttachment(file.url!)).toBe("aGVsbG8=");
-    await expect(api.uploadAttachment("empty.txt", null, "")).rejects.toMatchObject({ error: { message: "“empty.txt” is empty" } });
-    await expect(api.sendReply(outcome.conversationId, "  ", [])).rejects.toMatchObject({ error: { message: "the reply is empty" } });
-    await expect(
-      api.sendReply(outcome.conversationId, "see", [{ ...file, url: "tg:123" }]),
-    ).rejects.toMatchObject({ error: { message: "the file “cat.jpg” was not uploaded" } });
     const reply = await api.sendReply(outcome.conversationId, "", [file]);
     expect(reply.attachments).toEqual([file]);
     expect(await api.messageHtml(reply.id)).toBeNull();

@@ -1,5 +1,7 @@
 // What the assistant's tests share: an in-memory engine that answers quickly,
-// a project with a catalogue, and the way to the Assistant view.
+// a project with a catalogue, and the way to the Assistant view. The
+// in-memory engine reads no file: any upload becomes its demo price list,
+// which has the rows of PRICES_CSV.
 import { expect } from "vitest";
 import { screen, waitFor, within } from "@testing-library/react";
 import type userEvent from "@testing-library/user-event";
@@ -28,12 +30,13 @@ export const PRICES_CSV = [
   "Dining table Oslo,21 900 ₽,To order",
 ].join("\n");
 
+/** The first row of the demo price list, as the assistant reads it. */
 export const SOFA_ROW = "Product: Corner sofa Oslo, velour; Price: 34 990 ₽; Availability: In stock";
 
 /** UTF-8 text as base64, as the window sends a file's content. */
 export const base64 = (text: string) => btoa(String.fromCharCode(...new TextEncoder().encode(text)));
 
-/** A project, with the demo catalogue when asked. */
+/** A project, with the demo price list as its catalogue when asked. */
 export async function makeProject(name = "Sofa shop", withCatalogue = false) {
   const project = await api.createProject({ name, language: "en" });
   if (withCatalogue) await api.importCatalogue(project.id, "prices.csv", base64(PRICES_CSV));

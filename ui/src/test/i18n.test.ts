@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import en from "../i18n/en.json";
 import ru from "../i18n/ru.json";
 import {
+  ACCOUNT_STATES,
   ASSISTANT_MODES,
   AUTO_REPLY_MODES,
   AVITO_PROBLEMS,
@@ -53,7 +54,21 @@ describe("locales", () => {
     }
   });
 
-  it("name every status, channel, author, delivery, identity, bot state, work group problem, mailbox state, mail problem, Avito state and problem, assistant setting and problem, and error code", () => {
+  it("claim on the first screen only the channels that exist (no WhatsApp, no personal Telegram accounts)", () => {
+    const firstScreen = ["app.tagline", "thread.welcomeTitle", "thread.welcomeText", "empty.noConversations"];
+    for (const keys of [enKeys, ruKeys]) {
+      for (const key of firstScreen) {
+        const text = keys.get(key) ?? "";
+        expect(text, key).not.toMatch(/whatsapp|ватсап|вотсап/i);
+        // Telegram appears only as its bots.
+        expect(text.replace(/Telegram[- ](bots?|бот\p{L}*)/giu, ""), key).not.toMatch(/telegram/i);
+      }
+    }
+    expect(enKeys.get("thread.welcomeText")).toMatch(/Avito.*Telegram bots.*e-mail/);
+    expect(ruKeys.get("thread.welcomeText")).toMatch(/Авито.*почты.*Telegram-ботов/);
+  });
+
+  it("name every status, channel, author, delivery, identity, bot state, work group problem, mailbox state, mail problem, Avito state and problem, account state, assistant setting and problem, and error code", () => {
     const groups: Record<string, string[]> = {
       status: ["all", "awaiting_response", "answered_by_assistant", "needs_human", "closed"],
       statusLong: ["awaiting_response", "answered_by_assistant", "needs_human", "closed"],
@@ -76,6 +91,8 @@ describe("locales", () => {
       "avito.stateText": [...AVITO_STATES],
       "avito.problem": [...AVITO_PROBLEMS],
       "avito.hint": [...AVITO_PROBLEMS],
+      "accounts.state": [...ACCOUNT_STATES],
+      "accounts.stateHint": [...ACCOUNT_STATES],
       statusHint: ["awaiting_response", "answered_by_assistant", "needs_human", "closed"],
       "assistant.mode": [...ASSISTANT_MODES],
       "assistant.modeText": [...ASSISTANT_MODES],

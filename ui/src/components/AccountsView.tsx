@@ -1,0 +1,128 @@
+import { useTranslation } from "react-i18next";
+import type { Account, Project } from "../api";
+import { accountDetail, accountStateTone } from "../accounts";
+import { errorText } from "../errors";
+import { formatFull, formatSince } from "../format";
+import { useNow } from "../hooks";
+import { useAccounts } from "../useAccounts";
+import { ChannelBadge } from "./ChannelBadge";
+import { AccountsIcon } from "./Icon";
+import { PanePlaceholder } from "./ListDetail";
+
+/**
+ * Every connected channel account of every kind (the Test chat, Telegram bots,
+ * mailboxes, Avito accounts) with how its connection is doing, in the same
+ * words and colours for every kind.
+ */
+export function AccountsView() {
+  const { t } = useTranslation();
+  const { accounts, projects, error } = useAccounts();
+
+  return (
+    <main className="accounts-view" data-testid="accounts-view" aria-label={t("accounts.title")}>
+      <div className="accounts-page">
+        <header className="project-head">
+          <h1>{t("accounts.title")}</h1>
+          <p className="project-head-sub">{t("accounts.intro")}</p>
+        </header>
+        {accounts == null && error == null && <div className="list-note">{t("accounts.loading")}</div>}
+        {accounts == null && error != null && (
+          <div className="list-note list-note--error" role="alert">
+            {errorText(error, t)}
+          </div>
+        )}
+        {accounts && accounts.length === 0 && (
+          <PanePlaceholder
+            className="accounts-empty"
+            testId="accounts-empty"
+            icon={<AccountsIcon size={40} className="placeholder-icon" />}
+            title={t("accounts.emptyTitle")}
+            text={t("accounts.emptyText")}
+          />
+        )}
+        {accounts && accounts.length > 0 && (
+          <ul className="account-list" aria-label={t("accounts.title")}>
+            {accounts.map((account) => (
+              <li key={account.id}>
+                <AccountRow account={account} projects={projects} />
+              </li>
+            ))}
+          </ul>
+        )}
+      </div>
+    </main>
+  );
+}
+
+function AccountRow({ account, projects }: { account: Account; projects: Project[] | null }) {
+  const { t, i18n } = useTranslation();
+  const now = useNow();
+  const { status } = account;
+  const detail = accountDetail(account);
+  const project = account.projectId == null ? null : projects?.find((p) => p.id === account.projectId);
+  const connectedAt = status.lastConnectedAt;
+
+  return (
+    <article
+      className="card account-row"
+      data-testid="account-row"
+      data-account-id={account.id}
+      data-kind={account.kind}
+      data-state={status.state}
+    >
+      <div className="account-row-head">
+        <ChannelBadge kind={account.kind} long />
+        <span className="account-row-name" data-testid="account-name">
+          {account.name}
+        </span>
+        <AccountStateBadge account={account} />
+      </div>
+      <div className="account-row-facts">
+        {account.projectId == null ? (
+          <span className="is-missing" data-testid="account-project">
+            {t("accounts.noProject")}
+          </span>
+        ) : (
+          project && (
+            <span data-testid="account-project">{t("accounts.project", { name: project.name })}</span>
+          )
+        )}
+        {detail && (
+          <span data-testid="account-detail" data-detail={detail}>
+            {t(`accounts.detail.${detail}`, { defaultValue: detail })}
+          </span>
+        )}
+        <span
+          data-testid="account-last-connected"
+          title={connectedAt == null ? undefined : formatFull(connectedAt, i18n.language)}
+        >
+          {connectedAt == null
+            ? t("accounts.neverConnected")
+            : t("accounts.lastConnected", { time: formatSince(connectedAt, now, t, i18n.language) })}
+        </span>
+      </div>
+      {status.lastError && (
+        <p className="account-row-error selectable" data-testid="account-last-error">
+          {t("accounts.lastError", { error: status.lastError })}
+        </p>
+      )}
+    </article>
+  );
+}
+
+/** The state in the one model's words: "Connected", "Offline", "Bad credentials"… */
+export function AccountStateBadge({ account }: { account: Account }) {
+  const { t } = useTranslation();
+  const { state } = account.status;
+  return (
+    <span
+      className={`readiness readiness--${accountStateTone(state)}${state === "connecting" ? " is-live" : ""}`}
+      data-testid="account-state"
+      data-state={state}
+      title={t(`accounts.stateHint.${state}`)}
+    >
+      <span className="readiness-dot" aria-hidden="true" />
+      {t(`accounts.state.${state}`)}
+    </span>
+  );
+}
