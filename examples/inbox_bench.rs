@@ -6,8 +6,10 @@
 
 use std::time::{Duration, Instant};
 
+use tuberry::hooks::Hooks;
 use tuberry::model::{ContactIdentity, ConversationFilter, ConversationStatus, IdentityKind};
-use tuberry::relay::Inbound;
+use tuberry::queue::Waker;
+use tuberry::relay::{Inbound, Relay};
 use tuberry::{Engine, EngineOptions, api};
 
 fn median(mut samples: Vec<Duration>) -> Duration {
@@ -52,10 +54,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "order",
     ];
 
-    let start = Instant::now();
-    for i in 0..total {
+    let message = |i: usize, account: i64| {
         let customer = format!("Покупатель {i:06}");
-        let inbound = Inbound {
+        Inbound {
             channel_account_id: account,
             external_message_id: format!("bench-{i}"),
             external_thread_id: customer.clone(),
@@ -71,14 +72,49 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             ),
             attachments: Vec::new(),
             sent_at: None,
-        };
-        engine.relay().ingest(inbound.validate()?).await?;
+        }
+    };
+
+    // The store writes alone: a relay with no feature plugged in, on a store
+    // of its own, the same messages.
+    let bare_dir = tempfile::tempdir()?;
+    let bare = Engine::open(EngineOptions::new(bare_dir.path())).await?;
+    let bare_relay = Relay::new(
+        bare.store().clone(),
+        bare.clock().clone(),
+        bare.events().clone(),
+        Waker::default(),
+        Hooks::new(),
+    );
+    let bare_account = bare.simulator().account_id();
+    let start = Instant::now();
+    for i in 0..total {
+        bare_relay
+            .ingest(message(i, bare_account).validate()?)
+            .await?;
+    }
+    let writes = start.elapsed();
+    println!(
+        "ingest, store writes only (no hooks): {total} messages in {:.1} s ({:.0} msg/s)",
+        writes.as_secs_f64(),
+        total as f64 / writes.as_secs_f64()
+    );
+    bare.shutdown(Duration::from_secs(1)).await;
+    drop(bare_dir);
+
+    let start = Instant::now();
+    for i in 0..total {
+        engine
+            .relay()
+            .ingest(message(i, account).validate()?)
+            .await?;
     }
     let ingest = start.elapsed();
     println!(
-        "ingest: {total} messages into {total} new conversations in {:.1} s ({:.0} msg/s)",
+        "ingest: {total} messages into {total} new conversations in {:.1} s ({:.0} msg/s), hooks {:.0}% of the store writes",
         ingest.as_secs_f64(),
-        total as f64 / ingest.as_secs_f64()
+        total as f64 / ingest.as_secs_f64(),
+        (ingest.as_secs_f64() - writes.as_secs_f64()).max(0.0) / writes.as_secs_f64() * 100.0
     );
 
     let page = |offset: u32, status: Option<ConversationStatus>, search: Option<&str>| {

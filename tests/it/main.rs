@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod accounts;
 mod architecture;
 mod assistant;
 mod assistant_topics;

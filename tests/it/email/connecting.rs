@@ -1,0 +1,190 @@
+use super::*;
+
+#[tokio::test]
+async fn test_connection_names_the_problem() {
+    let mail = Mail::start().await;
+    let e = mail.engine();
+    let good = mail.input();
+
+    let report = api::test_mailbox(e, good.clone(), None).await.unwrap();
+    assert!(report.ok(), "{report:?}");
+
+    let mut wrong = good.clone();
+    wrong.password = Some("not-the-password".into());
+    let report = api::test_mailbox(e, wrong, None).await.unwrap();
+    assert_eq!(report.imap.unwrap().problem, MailProblem::Auth);
+    assert_eq!(report.smtp.unwrap().problem, MailProblem::Auth);
+
+    let mut wrong = good.clone();
+    wrong.imap.host = "imap.nowhere.invalid".into();
+    let report = api::test_mailbox(e, wrong, None).await.unwrap();
+    assert_eq!(report.imap.unwrap().problem, MailProblem::Dns);
+    assert!(report.smtp.is_none());
+
+    let mut wrong = good.clone();
+    wrong.folder = Some("No such folder".into());
+    let report = api::test_mailbox(e, wrong, None).await.unwrap();
+    let problem = report.imap.unwrap();
+    assert_eq!(problem.problem, MailProblem::Folder, "{problem:?}");
+    assert!(problem.message.contains("No such folder"), "{problem:?}");
+
+    // TLS spoken to a plain port, and a port where nothing listens.
+    let mut wrong = good.clone();
+    wrong.imap.security = MailSecurity::Tls;
+    let report = api::test_mailbox(e, wrong, None).await.unwrap();
+    assert_eq!(report.imap.unwrap().problem, MailProblem::Tls);
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut wrong = good.clone();
+    wrong.smtp.port = closed;
+    let report = api::test_mailbox(e, wrong, None).await.unwrap();
+    assert_eq!(report.smtp.unwrap().problem, MailProblem::Connect);
+
+    // Both encrypted modes against the test CA: STARTTLS and implicit TLS.
+    let ports = mail.servers.ports();
+    let mut starttls = good.clone();
+    starttls.imap.security = MailSecurity::Starttls;
+    starttls.smtp = MailServer {
+        host: "localhost".into(),
+        port: ports.submission,
+        security: MailSecurity::Starttls,
+    };
+    starttls.imap.host = "localhost".into();
+    let report = api::test_mailbox(e, starttls, None).await.unwrap();
+    assert!(report.ok(), "STARTTLS: {report:?}");
+    let mut tls = good.clone();
+    tls.imap = MailServer {
+        host: "localhost".into(),
+        port: ports.imaps,
+        security: MailSecurity::Tls,
+    };
+    tls.smtp = MailServer {
+        host: "localhost".into(),
+        port: ports.submissions,
+        security: MailSecurity::Tls,
+    };
+    let report = api::test_mailbox(e, tls.clone(), None).await.unwrap();
+    assert!(report.ok(), "implicit TLS: {report:?}");
+
+    // Adding refuses a wrong password and keeps nothing.
+    let mut wrong = good.clone();
+    wrong.password = Some("nope".into());
+    let err = api::add_mailbox(e, wrong).await.unwrap_err();
+    assert!(err.message.contains("refused the login"), "{err:?}");
+    assert!(api::list_mailboxes(e).await.unwrap().is_empty());
+
+    // Added over TLS; the password is in the keyring, not in the data folder.
+    let mailbox = mail.add(tls).await;
+    assert_eq!(mailbox.address, SHOP);
+    let password = mail.servers.password(SHOP).as_bytes().to_vec();
+    for entry in walk(mail.dir.path()) {
+        let bytes = std::fs::read(&entry).unwrap();
+        assert!(
+            !bytes
+                .windows(password.len())
+                .any(|w| w == password.as_slice()),
+            "the password is in {}",
+            entry.display()
+        );
+    }
+    api::remove_mailbox(e, mailbox.account_id).await.unwrap();
+    assert!(api::list_mailboxes(e).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn without_idle_the_mailbox_polls() {
+    let servers = Servers::start_with(Options {
+        idle: false,
+        ..Options::default()
+    })
+    .await;
+    let mail = Mail::start_on(servers, |_| {}).await;
+    let mut input = mail.input();
+    input.poll_interval_s = Some(10);
+    let mailbox = mail.add(input).await;
+    assert_eq!(mailbox.state, MailboxState::Polling);
+    mail.servers
+        .deliver(
+            IVAN,
+            SHOP,
+            &customer_mail("p1", "Polling", "Found by polling", ""),
+        )
+        .await;
+    let inbound = mail.until_inbound(1).await;
+    assert_eq!(inbound[0].text, "Found by polling");
+}
+
+#[tokio::test]
+async fn the_command_line_tests_adds_edits_and_removes_a_mailbox() {
+    let servers = Servers::start().await;
+    let ports = *servers.ports();
+    let dir = tempfile::tempdir().unwrap();
+    let imap = format!("127.0.0.1:{}", ports.imap);
+    let smtp = format!("127.0.0.1:{}", ports.submission_plain);
+    let servers_args = [
+        "--address",
+        SHOP,
+        "--imap",
+        &imap,
+        "--imap-security",
+        "none",
+        "--smtp",
+        &smtp,
+        "--smtp-security",
+        "none",
+    ];
+    let run = |args: &[&str], password: &str| {
+        let mut all: Vec<&str> = args.to_vec();
+        all.extend(servers_args);
+        tuberry(dir.path(), &all, password)
+    };
+
+    let (ok, out, err) = run(&["mailbox", "test"], "wrong");
+    assert!(!ok);
+    assert!(
+        out.contains("IMAP: Auth") && out.contains("SMTP: Auth"),
+        "{out}{err}"
+    );
+    let (ok, out, err) = run(&["mailbox", "test"], servers.password(SHOP));
+    assert!(ok, "{out}{err}");
+    assert!(
+        out.contains("IMAP: OK") && out.contains("SMTP: OK"),
+        "{out}"
+    );
+
+    let (ok, out, err) = run(
+        &["mailbox", "add", "--name", "Shop mail"],
+        servers.password(SHOP),
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("Shop mail <shop@shop.test>"), "{out}");
+    let (ok, out, err) = tuberry(dir.path(), &["--json", "mailbox", "list"], "");
+    assert!(ok, "{err}");
+    let list: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(list[0]["address"], SHOP);
+    assert_eq!(list[0]["imap"]["port"], ports.imap);
+    let id = list[0]["accountId"].to_string();
+
+    let (ok, out, err) = tuberry(
+        dir.path(),
+        &[
+            "mailbox",
+            "edit",
+            &id,
+            "--name",
+            "Orders",
+            "--poll-interval",
+            "120",
+        ],
+        "",
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("Orders <shop@shop.test>"), "{out}");
+    let (ok, _, err) = tuberry(dir.path(), &["mailbox", "remove", &id], "");
+    assert!(ok, "{err}");
+    let (_, out, _) = tuberry(dir.path(), &["mailbox", "list"], "");
+    assert!(out.contains("No mailboxes yet"), "{out}");
+}
