@@ -11,7 +11,7 @@ use specta::Type;
 use sqlx::FromRow;
 
 use super::Registry;
-use crate::clock::Millis;
+use crate::clock::{Millis, SharedClock};
 use crate::error::Result;
 use crate::events::{EngineEvent, EventBus};
 use crate::model::{ChannelKind, text_enum};
@@ -116,6 +116,79 @@ impl ConnectedTimes {
             .get(&account_id)
             .copied()
     }
+}
+
+/// What a kind's runners report about an account, in the kind's own words.
+pub trait Reported: Clone + Send + Sync + 'static {
+    /// Before the runner said anything.
+    fn starting() -> Self;
+    /// No runner has the account.
+    fn stopped() -> Self;
+    /// Whether the account is connected (its time is noted).
+    fn is_connected(&self) -> bool;
+}
+
+/// Each account's report, changed by its runner and told to subscribers
+/// (`account_changed`) at every change, with when it was last connected.
+pub struct Board<S> {
+    reports: RwLock<HashMap<i64, S>>,
+    connected: ConnectedTimes,
+    clock: SharedClock,
+    bus: EventBus,
+}
+
+impl<S: Reported> Board<S> {
+    pub fn new(clock: SharedClock, bus: EventBus) -> Self {
+        Self {
+            reports: RwLock::new(HashMap::new()),
+            connected: ConnectedTimes::default(),
+            clock,
+            bus,
+        }
+    }
+
+    pub fn set(&self, account_id: i64, change: impl FnOnce(&mut S)) {
+        {
+            let mut all = self.reports.write().unwrap_or_else(PoisonError::into_inner);
+            let report = all.entry(account_id).or_insert_with(S::starting);
+            change(report);
+            if report.is_connected() {
+                self.connected.connected(account_id, self.clock.now_ms());
+            }
+        }
+        self.bus.publish(EngineEvent::AccountChanged { account_id });
+    }
+
+    pub fn get(&self, account_id: i64) -> S {
+        self.reports
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&account_id)
+            .cloned()
+            .unwrap_or_else(S::stopped)
+    }
+
+    /// Forgets a removed account.
+    pub fn forget(&self, account_id: i64) {
+        self.reports
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&account_id);
+    }
+
+    pub fn connected_at(&self, account_id: i64) -> Option<Millis> {
+        self.connected.get(account_id)
+    }
+}
+
+/// The enabled accounts of one kind, by name.
+pub async fn enabled(store: &Store, kind: ChannelKind) -> Result<Vec<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM channel_accounts WHERE kind = ?1 AND enabled = 1 ORDER BY name, id",
+    )
+    .bind(kind.as_str())
+    .fetch_all(store.pool())
+    .await?)
 }
 
 #[derive(FromRow)]

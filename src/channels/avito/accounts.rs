@@ -14,6 +14,7 @@ use crate::channels::runners::Runners;
 use crate::error::{Error, Result};
 use crate::events::EngineEvent;
 use crate::keyring::Keyring;
+use crate::model::ChannelKind;
 use crate::queue::Queue;
 use crate::secret::Secret;
 
@@ -305,11 +306,7 @@ impl Avito {
             .await?;
         self.core.forget_session(account_id);
         self.forget_secrets(&stored).await;
-        self.core
-            .status
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(&account_id);
+        self.core.board.forget(account_id);
         tracing::info!(account_id, "Avito account removed");
         self.core
             .bus
@@ -440,11 +437,7 @@ impl Avito {
     }
 
     async fn enabled(&self) -> Result<Vec<i64>> {
-        Ok(sqlx::query_scalar(
-            "SELECT id FROM channel_accounts WHERE kind = 'avito' AND enabled = 1 ORDER BY name, id",
-        )
-        .fetch_all(self.core.store.pool())
-        .await?)
+        crate::channels::accounts::enabled(&self.core.store, ChannelKind::Avito).await
     }
 
     /// Lets the outbox send through every enabled account (a reply from the

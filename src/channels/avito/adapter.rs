@@ -40,7 +40,7 @@ impl Adapter for Avito {
         };
         let account = AccountStatus::new(state)
             .error(status.last_error.map(|e| e.message))
-            .connected_at(self.core.connected.get(account_id));
+            .connected_at(self.core.board.connected_at(account_id));
         match problem {
             Some(AvitoProblem::Tariff) => account.detail(AvitoProblem::Tariff),
             _ => account.detail(status.state),

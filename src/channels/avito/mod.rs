@@ -34,10 +34,10 @@ use tokio::sync::Notify;
 
 use self::client::{Client, Credentials};
 use self::model::{AvitoError, AvitoState};
-use crate::channels::accounts::ConnectedTimes;
+use crate::channels::accounts::{Board, Reported};
 use crate::clock::{Millis, SharedClock};
 use crate::error::{Error, Result};
-use crate::events::{EngineEvent, EventBus};
+use crate::events::EventBus;
 use crate::files::Files;
 use crate::keyring::Keyring;
 use crate::relay::Relay;
@@ -100,6 +100,27 @@ struct Status {
     last_poll_at: Option<Millis>,
 }
 
+impl Reported for Status {
+    fn starting() -> Self {
+        Self {
+            state: AvitoState::Connecting,
+            last_error: None,
+            last_poll_at: None,
+        }
+    }
+
+    fn stopped() -> Self {
+        Self {
+            state: AvitoState::Stopped,
+            ..Self::starting()
+        }
+    }
+
+    fn is_connected(&self) -> bool {
+        self.state == AvitoState::Online
+    }
+}
+
 /// What the accounts, the poller, the webhook and the sender share.
 pub(crate) struct Core {
     pub store: Store,
@@ -110,9 +131,8 @@ pub(crate) struct Core {
     pub files: Files,
     pub relay: Relay,
     sessions: RwLock<HashMap<i64, Arc<Session>>>,
-    status: RwLock<HashMap<i64, Status>>,
-    /// When each account was last connected.
-    pub connected: ConnectedTimes,
+    /// What each account's poller reports.
+    board: Board<Status>,
     /// The LAN endpoint listens (webhooks can be turned on).
     lan_endpoint: AtomicBool,
 }
@@ -127,6 +147,7 @@ impl Core {
         files: Files,
         relay: Relay,
     ) -> Arc<Self> {
+        let board = Board::new(clock.clone(), bus.clone());
         Arc::new(Self {
             store,
             clock,
@@ -136,8 +157,7 @@ impl Core {
             files,
             relay,
             sessions: RwLock::new(HashMap::new()),
-            status: RwLock::new(HashMap::new()),
-            connected: ConnectedTimes::default(),
+            board,
             lan_endpoint: AtomicBool::new(false),
         })
     }
@@ -241,31 +261,10 @@ impl Core {
     }
 
     fn set_status(&self, account_id: i64, change: impl FnOnce(&mut Status)) {
-        {
-            let mut all = self.status.write().unwrap_or_else(PoisonError::into_inner);
-            let status = all.entry(account_id).or_insert(Status {
-                state: AvitoState::Connecting,
-                last_error: None,
-                last_poll_at: None,
-            });
-            change(status);
-            if status.state == AvitoState::Online {
-                self.connected.connected(account_id, self.clock.now_ms());
-            }
-        }
-        self.bus.publish(EngineEvent::AccountChanged { account_id });
+        self.board.set(account_id, change);
     }
 
     fn status(&self, account_id: i64) -> Status {
-        self.status
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(&account_id)
-            .cloned()
-            .unwrap_or(Status {
-                state: AvitoState::Stopped,
-                last_error: None,
-                last_poll_at: None,
-            })
+        self.board.get(account_id)
     }
 }

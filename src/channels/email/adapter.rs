@@ -39,7 +39,7 @@ impl Adapter for Email {
         AccountStatus::new(state)
             .detail(status.state)
             .error(status.last_error.map(|e| e.message))
-            .connected_at(self.core.connected.get(account_id))
+            .connected_at(self.core.board.connected_at(account_id))
     }
 
     fn jobs(&self) -> Vec<JobKind> {

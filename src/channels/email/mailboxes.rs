@@ -1,7 +1,7 @@
 //! The mailboxes: checking what a person typed, adding, testing, editing and
 //! removing a mailbox, and starting and stopping its reader and sender.
 
-use std::sync::{Arc, PoisonError};
+use std::sync::Arc;
 
 use super::model::{
     ConnectionReport, MailError, MailProblem, MailSecurity, MailServer, MailServers, Mailbox,
@@ -13,6 +13,7 @@ use crate::channels::runners::Runners;
 use crate::error::{Error, Result};
 use crate::events::EngineEvent;
 use crate::keyring::Keyring;
+use crate::model::ChannelKind;
 use crate::queue::Queue;
 use crate::relay::Relay;
 use crate::secret::Secret;
@@ -168,11 +169,7 @@ impl Email {
     }
 
     pub async fn list(&self) -> Result<Vec<Mailbox>> {
-        let ids: Vec<i64> = sqlx::query_scalar(
-            "SELECT id FROM channel_accounts WHERE kind = 'email' AND enabled = 1 ORDER BY name, id",
-        )
-        .fetch_all(self.core.store.pool())
-        .await?;
+        let ids = self.enabled().await?;
         let mut mailboxes = Vec::with_capacity(ids.len());
         for id in ids {
             mailboxes.push(self.get(id).await?);
@@ -422,11 +419,7 @@ impl Email {
         if let Ok(account) = current {
             self.core.keyring.delete(&account.stored.secret_ref).await?;
         }
-        self.core
-            .status
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(&account_id);
+        self.core.board.forget(account_id);
         tracing::info!(account_id, "mailbox removed");
         self.core
             .bus
@@ -435,11 +428,7 @@ impl Email {
     }
 
     async fn enabled(&self) -> Result<Vec<i64>> {
-        Ok(sqlx::query_scalar(
-            "SELECT id FROM channel_accounts WHERE kind = 'email' AND enabled = 1",
-        )
-        .fetch_all(self.core.store.pool())
-        .await?)
+        crate::channels::accounts::enabled(&self.core.store, ChannelKind::Email).await
     }
 
     /// Lets the outbox send through every enabled mailbox (a reply from the

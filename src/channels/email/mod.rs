@@ -16,18 +16,17 @@ mod store;
 
 pub use mailboxes::{Email, guess_servers};
 
-use std::collections::HashMap;
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use self::model::{ImportProgress, MailError, MailServer, MailboxState};
 use self::net::TlsRoots;
-use crate::channels::accounts::ConnectedTimes;
+use crate::channels::accounts::{Board, Reported};
 use crate::clock::SharedClock;
 use crate::error::{Error, Result};
-use crate::events::{EngineEvent, EventBus};
+use crate::events::EventBus;
 use crate::files::Files;
 use crate::keyring::Keyring;
 use crate::secret::Secret;
@@ -75,6 +74,30 @@ struct Status {
     import: Option<ImportProgress>,
 }
 
+impl Reported for Status {
+    fn starting() -> Self {
+        Self {
+            state: MailboxState::Connecting,
+            last_error: None,
+            import: None,
+        }
+    }
+
+    fn stopped() -> Self {
+        Self {
+            state: MailboxState::Stopped,
+            ..Self::starting()
+        }
+    }
+
+    fn is_connected(&self) -> bool {
+        matches!(
+            self.state,
+            MailboxState::Importing | MailboxState::Listening | MailboxState::Polling
+        )
+    }
+}
+
 /// What the receivers, the sender and the mailbox functions share.
 pub(crate) struct Core {
     pub store: Store,
@@ -84,9 +107,8 @@ pub(crate) struct Core {
     pub settings: EmailSettings,
     pub roots: TlsRoots,
     pub files: Files,
-    status: RwLock<HashMap<i64, Status>>,
-    /// When each account was last connected.
-    pub connected: ConnectedTimes,
+    /// What each mailbox's reader reports.
+    board: Board<Status>,
 }
 
 impl Core {
@@ -99,6 +121,7 @@ impl Core {
         files: Files,
     ) -> Result<Arc<Self>> {
         let roots = TlsRoots::new(settings.extra_ca_file.as_deref())?;
+        let board = Board::new(clock.clone(), bus.clone());
         Ok(Arc::new(Self {
             store,
             clock,
@@ -107,8 +130,7 @@ impl Core {
             settings,
             roots,
             files,
-            status: RwLock::new(HashMap::new()),
-            connected: ConnectedTimes::default(),
+            board,
         }))
     }
 
@@ -144,34 +166,10 @@ impl Core {
     }
 
     fn set_status(&self, account_id: i64, change: impl FnOnce(&mut Status)) {
-        {
-            let mut all = self.status.write().unwrap_or_else(PoisonError::into_inner);
-            let status = all.entry(account_id).or_insert(Status {
-                state: MailboxState::Connecting,
-                last_error: None,
-                import: None,
-            });
-            change(status);
-            if matches!(
-                status.state,
-                MailboxState::Importing | MailboxState::Listening | MailboxState::Polling
-            ) {
-                self.connected.connected(account_id, self.clock.now_ms());
-            }
-        }
-        self.bus.publish(EngineEvent::AccountChanged { account_id });
+        self.board.set(account_id, change);
     }
 
     fn status(&self, account_id: i64) -> Status {
-        self.status
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(&account_id)
-            .cloned()
-            .unwrap_or(Status {
-                state: MailboxState::Stopped,
-                last_error: None,
-                import: None,
-            })
+        self.board.get(account_id)
     }
 }

@@ -87,6 +87,20 @@ async fn an_account_without_the_messenger_tariff_says_so() {
         .last_error
         .expect("the tariff problem is shown at once");
     assert_eq!(problem.problem, AvitoProblem::Tariff, "{problem:?}");
+    // In the one account model: an error the owner must act on, said as the tariff.
+    let listed = api::list_accounts(app.engine()).await.unwrap();
+    let status = &listed
+        .iter()
+        .find(|a| a.id == account.id)
+        .expect("the Avito account is an account")
+        .status;
+    assert_eq!(
+        status.state,
+        tuberry::channels::AccountState::Error,
+        "{status:?}"
+    );
+    assert_eq!(status.detail.as_deref(), Some("tariff"), "{status:?}");
+    assert!(status.last_error.is_some(), "{status:?}");
     app.finish().await;
 }
 

@@ -4,7 +4,26 @@ use super::*;
 async fn a_customer_mail_is_answered_as_a_threaded_reply() {
     let mail = Mail::start().await;
     let e = mail.engine();
-    mail.add(mail.input()).await;
+    let mailbox = mail.add(mail.input()).await;
+    // The mailbox in the one account model, as every kind reports.
+    let accounts = api::list_accounts(e).await.unwrap();
+    let account = accounts
+        .iter()
+        .find(|a| a.id == mailbox.account_id)
+        .expect("the mailbox is an account");
+    assert_eq!(
+        account.status.state,
+        tuberry::channels::AccountState::Connected,
+        "{account:?}"
+    );
+    assert!(
+        matches!(
+            account.status.detail.as_deref(),
+            Some("listening" | "polling")
+        ),
+        "{account:?}"
+    );
+    assert!(account.status.last_connected_at.is_some(), "{account:?}");
 
     mail.servers
         .deliver(
