@@ -64,7 +64,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         keyring: Keyring::new("app.tuberry.bench"),
     })
     .await?;
-    engine.start().await;
+    engine.start().await?;
     let server = |port| MailServer {
         host: "127.0.0.1".into(),
         port,

@@ -4,7 +4,7 @@
 //! engines can run side by side in one process.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError};
 use std::time::Duration;
 
 use tokio::task::JoinHandle;
@@ -22,6 +22,7 @@ use crate::events::EventBus;
 use crate::files::Files;
 use crate::hooks::Hooks;
 use crate::keyring::Keyring;
+use crate::lock::DataLock;
 use crate::operators::Projects;
 use crate::operators::mirror::{MirrorHook, TopicDeliveryObserver};
 use crate::operators::topic_jobs::TopicJobs;
@@ -80,6 +81,8 @@ pub struct Engine {
     http_addr: std::sync::OnceLock<std::net::SocketAddr>,
     cancel: CancellationToken,
     workers: tokio::sync::Mutex<Vec<JoinHandle<()>>>,
+    /// Held while the engine relays (see [`crate::lock`]).
+    lock: std::sync::Mutex<Option<DataLock>>,
 }
 
 impl Engine {
@@ -209,15 +212,20 @@ impl Engine {
             http_addr: std::sync::OnceLock::new(),
             cancel: CancellationToken::new(),
             workers: tokio::sync::Mutex::new(Vec::new()),
+            lock: std::sync::Mutex::new(None),
         })
     }
 
-    /// Starts the queue's workers.
-    pub async fn start(&self) {
+    /// Starts relaying: takes the data directory's lock (another running
+    /// engine on the same data refuses this one), then starts the queue's
+    /// workers, the LAN endpoint and every channel account's runner.
+    pub async fn start(&self) -> Result<()> {
         let mut workers = self.workers.lock().await;
         if !workers.is_empty() {
-            return;
+            return Ok(());
         }
+        let lock = DataLock::take(&self.data_dir)?;
+        *self.lock.lock().unwrap_or_else(PoisonError::into_inner) = Some(lock);
         for _ in 0..self.settings.queue.workers {
             workers.push(tokio::spawn(
                 self.queue.clone().work(self.cancel.child_token()),
@@ -235,6 +243,7 @@ impl Engine {
         );
         self.workers.lock().await.push(tokio::spawn(watch));
         self.channels.start().await;
+        Ok(())
     }
 
     /// The LAN endpoint, when `[http] listen` is set: the channels' routes
@@ -291,6 +300,10 @@ impl Engine {
             }
         }
         self.store.close().await;
+        self.lock
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
         tracing::info!("engine stopped");
     }
 

@@ -46,6 +46,13 @@ pub enum Error {
     #[error("the engine is shutting down")]
     ShuttingDown,
 
+    /// Another engine (the desktop app or `tuberry serve`) works on this data.
+    #[error(
+        "Tuberry is already running on {data_dir}{}; close it first, or give this one another --data-dir",
+        pid.map(|p| format!(" (process {p})")).unwrap_or_default()
+    )]
+    AlreadyRunning { data_dir: String, pid: Option<u32> },
+
     /// The OS keyring refused or is missing. Never carries a secret.
     #[error("the system keyring is not available: {0}")]
     Keyring(String),
@@ -78,7 +85,7 @@ impl Error {
             Error::Invalid(_) | Error::UnknownName(_) | Error::Settings { .. } => {
                 ErrorCode::InvalidInput
             }
-            Error::DatabaseNewer { .. } => ErrorCode::Conflict,
+            Error::DatabaseNewer { .. } | Error::AlreadyRunning { .. } => ErrorCode::Conflict,
             Error::ShuttingDown | Error::Keyring(_) | Error::Remote { .. } => {
                 ErrorCode::Unavailable
             }

@@ -19,6 +19,7 @@ pub mod files;
 pub mod hooks;
 pub mod inbox;
 pub mod keyring;
+pub mod lock;
 pub mod logging;
 pub mod model;
 pub mod operators;

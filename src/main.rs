@@ -40,7 +40,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the engine without a window until interrupted (Ctrl-C).
+    /// Run the engine without a window until interrupted (Ctrl-C or SIGTERM).
     Serve,
     /// Write to the shop as a simulated customer (the "Test chat" channel).
     Simulate {
@@ -283,11 +283,28 @@ fn event_line(event: &EngineEvent) -> String {
     }
 }
 
+/// Resolves on Ctrl-C, or on SIGTERM (systemd, Docker) where there is one.
+async fn stop_signal() -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate())?;
+        tokio::select! {
+            stopped = tokio::signal::ctrl_c() => stopped,
+            _ = term.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await
+    }
+}
+
 async fn command(engine: &Engine, command: Command, out: &Output) -> Result<(), ApiError> {
     match command {
         Command::Serve => {
-            engine.start().await;
-            let stop = tokio::signal::ctrl_c();
+            engine.start().await?;
+            let stop = stop_signal();
             tokio::pin!(stop);
             // Poll once so the Ctrl-C handler is installed before we say we run.
             tokio::select! {
@@ -305,7 +322,7 @@ async fn command(engine: &Engine, command: Command, out: &Output) -> Result<(), 
                 tokio::select! {
                     stopped = &mut stop => {
                         if let Err(e) = stopped {
-                            eprintln!("error: cannot wait for Ctrl-C: {e}");
+                            eprintln!("error: cannot wait for Ctrl-C or SIGTERM: {e}");
                         }
                         break;
                     }

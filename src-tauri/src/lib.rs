@@ -177,7 +177,11 @@ pub fn run() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    tauri::async_runtime::block_on(engine.start());
+    if let Err(e) = tauri::async_runtime::block_on(engine.start()) {
+        eprintln!("Tuberry cannot start: {e}");
+        tauri::async_runtime::block_on(engine.shutdown(Duration::from_secs(1)));
+        return ExitCode::FAILURE;
+    }
 
     let builder = specta_builder();
     let app = tauri::Builder::default()

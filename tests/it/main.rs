@@ -18,5 +18,6 @@ mod ingest;
 mod mail_server;
 mod outbox;
 mod queue;
+mod serve;
 mod store;
 mod telegram;

@@ -72,7 +72,7 @@ async fn workers_deliver_and_the_window_hears_of_it() {
     let app = spawn_app().await;
     let e = &app.engine;
     let mut events = e.events().subscribe();
-    e.start().await;
+    e.start().await.expect("engine starts");
     let inbound = api::simulate_inbound(e, "Anna".into(), "Hi!".into())
         .await
         .unwrap();

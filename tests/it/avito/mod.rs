@@ -106,7 +106,7 @@ impl Avito {
         })
         .await
         .unwrap();
-        engine.start().await;
+        engine.start().await.expect("engine starts");
         self.engine = Some(engine);
     }
 

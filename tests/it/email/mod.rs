@@ -101,7 +101,7 @@ impl Mail {
         })
         .await
         .expect("engine opens");
-        engine.start().await;
+        engine.start().await.expect("engine starts");
         engine
     }
 

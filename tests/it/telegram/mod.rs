@@ -92,7 +92,7 @@ impl Tg {
         })
         .await
         .expect("engine opens");
-        engine.start().await;
+        engine.start().await.expect("engine starts");
         engine
     }
 
