@@ -6,6 +6,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { spawnSync } from "node:child_process";
 import { byTestId, customerWrites, openApp, shot, text, waitForReplyToCustomer } from "./window.mjs";
 
 const artifacts = process.env.TUBERRY_E2E_ARTIFACTS;
@@ -180,4 +181,60 @@ test("every connected account shows its state in one list", async () => {
   assert.match(await text(await bot.$(byTestId("account-name"))), /flowers_e2e_bot/);
   assert.match(await text(await bot.$(byTestId("account-project"))), /Цветочная лавка/);
   await shot(browser, "accounts");
+});
+
+/** Calls a Tauri command from inside the window, as the app's own code would. */
+async function invoke(command, args) {
+  return browser.execute((command, args) => window.__TAURI_INTERNALS__.invoke(command, args), command, args);
+}
+
+async function visible() {
+  return invoke("plugin:window|is_visible", { label: "main" });
+}
+
+async function poll(what, probe, tries = 100) {
+  for (let i = 0; i < tries; i++) {
+    const found = await probe();
+    if (found) return found;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.fail(`timed out waiting until ${what}`);
+}
+
+test("closing the window hides it, the app keeps relaying, and a second launch shows it again", async () => {
+  const group = process.env.E2E_GROUP;
+  assert.ok(group, "the work group was bound");
+  // The close button: the window goes, the app stays.
+  await invoke("plugin:window|close", { label: "main" });
+  await browser.waitUntil(async () => (await visible()) === false, {
+    timeout: 5_000,
+    timeoutMsg: "the closed window is hidden, not gone",
+  });
+
+  // A customer writes to the bot itself while the window is closed: the app
+  // mirrors it into a topic, and the operator's answer there reaches them.
+  const customer = { id: 5551234, first_name: "Ира" };
+  await control("POST", "/private", { token: TOKEN, user: customer, text: "Вы сегодня открыты?" });
+  const topic = await poll("the message is mirrored into a topic", async () => {
+    const topics = await control("GET", `/groups/${group}/topics`);
+    return topics.find((t) => t.name.includes("Ира"));
+  });
+  await control("POST", `/groups/${group}/messages`, {
+    thread_id: topic.thread_id,
+    user: { id: 7001, first_name: "Оля" },
+    text: "Да, до восьми!",
+  });
+  await poll("the operator's answer reaches the customer", async () => {
+    const messages = await control("GET", `/chats/${customer.id}/messages`);
+    return messages.some((m) => (m.text ?? "").includes("до восьми"));
+  });
+  assert.equal(await visible(), false, "the window stayed hidden meanwhile");
+
+  // Starting the app again shows the running window instead of a second app.
+  const second = spawnSync(process.env.TUBERRY_APP, [], { env: process.env, timeout: 30_000, encoding: "utf8" });
+  assert.equal(second.status, 0, `the second launch hands over and ends: ${second.stderr}`);
+  await browser.waitUntil(async () => (await visible()) === true, {
+    timeout: 10_000,
+    timeoutMsg: "the second launch shows the running window",
+  });
 });

@@ -58,6 +58,7 @@ engine_commands! {
         open_external,
         guess_mail_servers,
         import_catalogue,
+        set_language,
     ]
 
     list_conversations(filter: ConversationFilter) -> ConversationPage;

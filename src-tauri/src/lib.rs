@@ -5,6 +5,7 @@
 //! `ui/src/bindings.ts`.
 
 mod commands;
+mod staying_on;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -107,6 +108,15 @@ async fn app_info(engine: EngineState<'_>) -> ApiResult<AppInfo> {
     Ok(api::app_info(&engine))
 }
 
+/// The window says which language it shows; the tray and the title follow.
+#[tauri::command]
+#[specta::specta]
+fn set_language(app: tauri::AppHandle, language: tuberry::model::Language) {
+    if let Some(tray) = app.try_state::<Arc<staying_on::Tray>>() {
+        tray.set_language(&app, language);
+    }
+}
+
 /// A catalogue file chosen in the window, as base64.
 #[tauri::command]
 #[specta::specta]
@@ -177,27 +187,32 @@ pub fn run() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    if let Err(e) = tauri::async_runtime::block_on(engine.start()) {
-        eprintln!("Tuberry cannot start: {e}");
-        tauri::async_runtime::block_on(engine.shutdown(Duration::from_secs(1)));
-        return ExitCode::FAILURE;
-    }
-
     let builder = specta_builder();
     let app = tauri::Builder::default()
+        // First: a second launch hands over to the running app (which shows
+        // its window) and ends before it starts an engine of its own.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            staying_on::show(app);
+        }))
         .invoke_handler(builder.invoke_handler())
         .manage(engine.clone())
+        .on_window_event(staying_on::on_window_event)
         .setup(move |app| {
             builder.mount_events(app);
-            let engine = app.state::<Arc<Engine>>();
+            let engine = app.state::<Arc<Engine>>().inner().clone();
+            // Relaying starts here, once this is the only instance; another
+            // engine on the same data (`tuberry serve`) refuses this one.
+            tauri::async_runtime::block_on(engine.start())?;
             forward_events(app.handle().clone(), &engine);
+            staying_on::setup(app, engine)?;
             Ok(())
         })
         .build(tauri::generate_context!());
     let app = match app {
         Ok(app) => app,
         Err(e) => {
-            eprintln!("Tuberry cannot open its window: {e}");
+            eprintln!("Tuberry cannot start: {e}");
+            tauri::async_runtime::block_on(engine.shutdown(Duration::from_secs(1)));
             return ExitCode::FAILURE;
         }
     };

@@ -1,4 +1,4 @@
-import { useCallback, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { TopBar, type View } from "./components/TopBar";
 import { ConversationList } from "./components/ConversationList";
@@ -11,9 +11,17 @@ import { AvitoView } from "./components/AvitoView";
 import { AccountsView } from "./components/AccountsView";
 import { AssistantView } from "./components/AssistantView";
 import { useStatusCounts } from "./hooks";
+import { api } from "./api";
 import { useConversation } from "./useConversation";
 
 export default function App() {
+  const { i18n } = useTranslation();
+  // The tray menu and the window's title speak the window's language.
+  useEffect(() => {
+    api.setLanguage(i18n.language === "ru" ? "ru" : "en").catch((error: unknown) => {
+      console.warn("Could not tell the shell the language", error);
+    });
+  }, [i18n.language]);
   const [view, setView] = useState<View>("inbox");
   const [testChatOpen, setTestChatOpen] = useState(false);
   // Kept here so that coming back from another view shows the same conversation.

@@ -320,6 +320,9 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
     ...catalogue.commands,
     ...assistant.commands,
 
+    // The desktop shell's tray follows the window's language; nothing to do here.
+    async setLanguage(): Promise<void> {},
+
     async listConversations(filter: ConversationFilter): Promise<Result<ConversationPage, ApiError>> {
       const offset = filter.offset ?? 0;
       const needle = filter.search?.trim().toLowerCase() || null;

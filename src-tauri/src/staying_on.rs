@@ -1,0 +1,204 @@
+//! Staying on: closing the window hides it while the engine keeps relaying;
+//! a tray icon (the menu bar on macOS) opens it again or quits, and says how
+//! many conversations wait; a second launch shows the running window. Quit
+//! is the one way out, and it stops the engine cleanly.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use tauri::menu::{Menu, MenuItem};
+use tauri::tray::{MouseButton, MouseButtonState, TrayIcon, TrayIconBuilder, TrayIconEvent};
+use tauri::{AppHandle, Manager, WindowEvent, Wry};
+use tuberry::Engine;
+use tuberry::events::EngineEvent;
+use tuberry::model::{Language, StatusCounts};
+
+const MAIN: &str = "main";
+
+/// The tray's words, in the window's language.
+fn words(language: Language) -> [&'static str; 2] {
+    match language {
+        Language::Ru => ["Открыть Tuberry", "Выйти"],
+        Language::En => ["Open Tuberry", "Quit"],
+    }
+}
+
+/// How many conversations wait, as the tray's tooltip says it.
+fn waiting(language: Language, counts: &StatusCounts) -> String {
+    let (awaiting, human) = (counts.awaiting_response, counts.needs_human);
+    match language {
+        Language::Ru => format!("Tuberry — ждут ответа: {awaiting}, нужен человек: {human}"),
+        Language::En => format!("Tuberry — awaiting an answer: {awaiting}, need a person: {human}"),
+    }
+}
+
+/// The language before the window says which it shows: the system's.
+fn system_language() -> Language {
+    let locale = ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
+        .unwrap_or_default();
+    if locale.starts_with("ru") {
+        Language::Ru
+    } else {
+        Language::En
+    }
+}
+
+/// What the tray keeps: its menu items (to change their words) and the
+/// counts it last showed.
+pub struct Tray {
+    icon: TrayIcon<Wry>,
+    open: MenuItem<Wry>,
+    quit: MenuItem<Wry>,
+    language: Mutex<Language>,
+    counts: Mutex<StatusCounts>,
+    quitting: AtomicBool,
+}
+
+impl Tray {
+    fn language(&self) -> Language {
+        *self.language.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Puts the tray's words and the window's title in `language`.
+    pub fn set_language(&self, app: &AppHandle, language: Language) {
+        *self.language.lock().unwrap_or_else(PoisonError::into_inner) = language;
+        let [open, quit] = words(language);
+        for (item, text) in [(&self.open, open), (&self.quit, quit)] {
+            if let Err(e) = item.set_text(text) {
+                tracing::warn!(error = %e, "could not name a tray menu item");
+            }
+        }
+        self.show_counts(app);
+    }
+
+    fn set_counts(&self, app: &AppHandle, counts: StatusCounts) {
+        *self.counts.lock().unwrap_or_else(PoisonError::into_inner) = counts;
+        self.show_counts(app);
+    }
+
+    fn show_counts(&self, app: &AppHandle) {
+        let counts = self
+            .counts
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        if let Err(e) = self
+            .icon
+            .set_tooltip(Some(waiting(self.language(), &counts)))
+        {
+            tracing::warn!(error = %e, "could not set the tray's tooltip");
+        }
+        let waiting = counts.awaiting_response + counts.needs_human;
+        let title = match waiting {
+            0 => "Tuberry".to_owned(),
+            n => format!("Tuberry ({n})"),
+        };
+        if let Some(window) = app.get_webview_window(MAIN)
+            && let Err(e) = window.set_title(&title)
+        {
+            tracing::warn!(error = %e, "could not set the window's title");
+        }
+    }
+}
+
+/// Shows the window again, in front.
+pub fn show(app: &AppHandle) {
+    let Some(window) = app.get_webview_window(MAIN) else {
+        return;
+    };
+    let shown = window
+        .show()
+        .and_then(|()| window.unminimize())
+        .and_then(|()| window.set_focus());
+    if let Err(e) = shown {
+        tracing::warn!(error = %e, "could not show the window");
+    }
+}
+
+/// Closing the window hides it (the engine goes on); only Quit ends the app.
+pub fn on_window_event(window: &tauri::Window, event: &WindowEvent) {
+    let WindowEvent::CloseRequested { api, .. } = event else {
+        return;
+    };
+    let quitting = window
+        .app_handle()
+        .try_state::<Arc<Tray>>()
+        .is_some_and(|tray| tray.quitting.load(Ordering::SeqCst));
+    if quitting {
+        return;
+    }
+    api.prevent_close();
+    if let Err(e) = window.hide() {
+        tracing::warn!(error = %e, "could not hide the window");
+    } else {
+        tracing::info!("window hidden; Tuberry keeps relaying");
+    }
+}
+
+/// Makes the tray icon and keeps its counts current.
+pub fn setup(app: &tauri::App, engine: Arc<Engine>) -> tauri::Result<()> {
+    let language = system_language();
+    let [open_text, quit_text] = words(language);
+    let open = MenuItem::with_id(app, "open", open_text, true, None::<&str>)?;
+    let quit = MenuItem::with_id(app, "quit", quit_text, true, None::<&str>)?;
+    let menu = Menu::with_items(app, &[&open, &quit])?;
+    let mut builder = TrayIconBuilder::with_id("main")
+        .tooltip("Tuberry")
+        .menu(&menu)
+        .show_menu_on_left_click(false)
+        .on_menu_event(|app, event| match event.id.as_ref() {
+            "open" => show(app),
+            "quit" => {
+                if let Some(tray) = app.try_state::<Arc<Tray>>() {
+                    tray.quitting.store(true, Ordering::SeqCst);
+                }
+                app.exit(0);
+            }
+            _ => {}
+        })
+        .on_tray_icon_event(|tray, event| {
+            if let TrayIconEvent::Click {
+                button: MouseButton::Left,
+                button_state: MouseButtonState::Up,
+                ..
+            } = event
+            {
+                show(tray.app_handle());
+            }
+        });
+    if let Some(icon) = app.default_window_icon() {
+        builder = builder.icon(icon.clone());
+    }
+    let tray = Arc::new(Tray {
+        icon: builder.build(app)?,
+        open,
+        quit,
+        language: Mutex::new(language),
+        counts: Mutex::new(StatusCounts::default()),
+        quitting: AtomicBool::new(false),
+    });
+    app.manage(tray.clone());
+
+    let handle = app.handle().clone();
+    let mut events = engine.events().subscribe();
+    tauri::async_runtime::spawn(async move {
+        let mut first = true;
+        loop {
+            if !first {
+                match events.next().await {
+                    Some(EngineEvent::ConversationChanged { .. } | EngineEvent::Resync) => {}
+                    Some(_) => continue,
+                    None => break,
+                }
+            }
+            first = false;
+            match tuberry::api::status_counts(&engine).await {
+                Ok(counts) => tray.set_counts(&handle, counts),
+                Err(e) => tracing::warn!(error = %e.message, "could not count the conversations"),
+            }
+        }
+    });
+    Ok(())
+}
