@@ -53,6 +53,10 @@ pub enum EngineEvent {
     },
     /// The outbox guard, its whitelist or the replies it holds changed.
     GuardChanged,
+    /// Auto-replies were paused for the whole app, or resumed.
+    AutoRepliesPaused {
+        paused: bool,
+    },
     /// Events were missed (the subscriber fell behind): reload what is shown.
     Resync,
 }

@@ -279,6 +279,10 @@ fn event_line(event: &EngineEvent) -> String {
             total,
         } => format!("catalogue of project {project_id}: {stage} {done}/{total}\n"),
         EngineEvent::GuardChanged => "outbox guard changed\n".to_owned(),
+        EngineEvent::AutoRepliesPaused { paused } => match paused {
+            true => "auto-replies paused\n".to_owned(),
+            false => "auto-replies resumed\n".to_owned(),
+        },
         EngineEvent::Resync => "events were skipped\n".to_owned(),
     }
 }

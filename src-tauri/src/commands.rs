@@ -105,6 +105,10 @@ engine_commands! {
     /// A project's assistant, auto-reply and persona (the defaults when never saved).
     assistant_settings(project_id: i64) -> AssistantSettings;
     save_assistant_settings(project_id: i64, input: AssistantSettingsInput) -> AssistantSettings;
+    /// Whether auto-replies are paused for the whole app (the tray pauses them).
+    auto_replies_paused() -> bool;
+    /// Pauses (or resumes) auto-replies for the whole app; answers the new state.
+    pause_auto_replies(paused: bool) -> bool;
     llm_settings() -> LlmSettings;
     save_llm_settings(input: LlmSettingsInput) -> LlmSettings;
     /// The models of the stored server, or of `input` while it is being typed in.

@@ -1,12 +1,12 @@
 //! Staying on: closing the window hides it while the engine keeps relaying;
-//! a tray icon (the menu bar on macOS) opens it again or quits, and says how
-//! many conversations wait; a second launch shows the running window. Quit
-//! is the one way out, and it stops the engine cleanly.
+//! a tray icon (the menu bar on macOS) opens it again, pauses auto-replies or
+//! quits, and says how many conversations wait; a second launch shows the
+//! running window. Quit is the one way out, and it stops the engine cleanly.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use tauri::menu::{Menu, MenuItem};
+use tauri::menu::{CheckMenuItem, Menu, MenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIcon, TrayIconBuilder, TrayIconEvent};
 use tauri::{AppHandle, Manager, WindowEvent, Wry};
 use tuberry::Engine;
@@ -16,10 +16,10 @@ use tuberry::model::{Language, StatusCounts};
 const MAIN: &str = "main";
 
 /// The tray's words, in the window's language.
-fn words(language: Language) -> [&'static str; 2] {
+fn words(language: Language) -> [&'static str; 3] {
     match language {
-        Language::Ru => ["Открыть Tuberry", "Выйти"],
-        Language::En => ["Open Tuberry", "Quit"],
+        Language::Ru => ["Открыть Tuberry", "Приостановить автоответы", "Выйти"],
+        Language::En => ["Open Tuberry", "Pause auto-replies", "Quit"],
     }
 }
 
@@ -50,6 +50,7 @@ fn system_language() -> Language {
 pub struct Tray {
     icon: TrayIcon<Wry>,
     open: MenuItem<Wry>,
+    pause: CheckMenuItem<Wry>,
     quit: MenuItem<Wry>,
     language: Mutex<Language>,
     counts: Mutex<StatusCounts>,
@@ -64,11 +65,14 @@ impl Tray {
     /// Puts the tray's words and the window's title in `language`.
     pub fn set_language(&self, app: &AppHandle, language: Language) {
         *self.language.lock().unwrap_or_else(PoisonError::into_inner) = language;
-        let [open, quit] = words(language);
-        for (item, text) in [(&self.open, open), (&self.quit, quit)] {
-            if let Err(e) = item.set_text(text) {
-                tracing::warn!(error = %e, "could not name a tray menu item");
-            }
+        let [open, pause, quit] = words(language);
+        let named = self
+            .open
+            .set_text(open)
+            .and_then(|()| self.pause.set_text(pause))
+            .and_then(|()| self.quit.set_text(quit));
+        if let Err(e) = named {
+            tracing::warn!(error = %e, "could not name the tray menu's items");
         }
         self.show_counts(app);
     }
@@ -140,16 +144,31 @@ pub fn on_window_event(window: &tauri::Window, event: &WindowEvent) {
 /// Makes the tray icon and keeps its counts current.
 pub fn setup(app: &tauri::App, engine: Arc<Engine>) -> tauri::Result<()> {
     let language = system_language();
-    let [open_text, quit_text] = words(language);
+    let [open_text, pause_text, quit_text] = words(language);
     let open = MenuItem::with_id(app, "open", open_text, true, None::<&str>)?;
+    let paused =
+        tauri::async_runtime::block_on(tuberry::api::auto_replies_paused(&engine)).unwrap_or(false);
+    let pause = CheckMenuItem::with_id(app, "pause", pause_text, true, paused, None::<&str>)?;
     let quit = MenuItem::with_id(app, "quit", quit_text, true, None::<&str>)?;
-    let menu = Menu::with_items(app, &[&open, &quit])?;
+    let menu = Menu::with_items(app, &[&open, &pause, &quit])?;
     let mut builder = TrayIconBuilder::with_id("main")
         .tooltip("Tuberry")
         .menu(&menu)
         .show_menu_on_left_click(false)
         .on_menu_event(|app, event| match event.id.as_ref() {
             "open" => show(app),
+            "pause" => {
+                let Some(tray) = app.try_state::<Arc<Tray>>() else {
+                    return;
+                };
+                let paused = tray.pause.is_checked().unwrap_or(false);
+                let engine = app.state::<Arc<Engine>>().inner().clone();
+                tauri::async_runtime::spawn(async move {
+                    if let Err(e) = tuberry::api::pause_auto_replies(&engine, paused).await {
+                        tracing::warn!(error = %e.message, "could not pause the auto-replies");
+                    }
+                });
+            }
             "quit" => {
                 if let Some(tray) = app.try_state::<Arc<Tray>>() {
                     tray.quitting.store(true, Ordering::SeqCst);
@@ -174,6 +193,7 @@ pub fn setup(app: &tauri::App, engine: Arc<Engine>) -> tauri::Result<()> {
     let tray = Arc::new(Tray {
         icon: builder.build(app)?,
         open,
+        pause,
         quit,
         language: Mutex::new(language),
         counts: Mutex::new(StatusCounts::default()),
@@ -189,6 +209,12 @@ pub fn setup(app: &tauri::App, engine: Arc<Engine>) -> tauri::Result<()> {
             if !first {
                 match events.next().await {
                     Some(EngineEvent::ConversationChanged { .. } | EngineEvent::Resync) => {}
+                    Some(EngineEvent::AutoRepliesPaused { paused }) => {
+                        if let Err(e) = tray.pause.set_checked(paused) {
+                            tracing::warn!(error = %e, "could not tick the tray's pause");
+                        }
+                        continue;
+                    }
                     Some(_) => continue,
                     None => break,
                 }

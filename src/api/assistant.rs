@@ -22,6 +22,16 @@ pub async fn save_assistant_settings(
     Ok(engine.assistant().save_settings(project_id, &input).await?)
 }
 
+/// Whether auto-replies are paused for the whole app.
+pub async fn auto_replies_paused(engine: &Engine) -> ApiResult<bool> {
+    Ok(engine.assistant().auto_replies_paused().await?)
+}
+
+/// Pauses (or resumes) auto-replies for the whole app; answers the new state.
+pub async fn pause_auto_replies(engine: &Engine, paused: bool) -> ApiResult<bool> {
+    Ok(engine.assistant().pause_auto_replies(paused).await?)
+}
+
 pub async fn llm_settings(engine: &Engine) -> ApiResult<LlmSettings> {
     Ok(engine.assistant().llm_settings().await?)
 }

@@ -31,6 +31,10 @@ impl Core {
         if settings.auto_reply == AutoReplyMode::Off || text.is_empty() {
             return Ok(());
         }
+        if paused(self.store.pool()).await.map_err(retry)? {
+            tracing::info!(message_id, "auto-reply not sent: auto-replies are paused");
+            return Ok(());
+        }
         let mut tx = self.store.write().await.map_err(retry)?;
         if answered_after(&mut tx, cx.conversation_id, message_id)
             .await
@@ -70,6 +74,16 @@ impl Core {
         self.outbox.after_commit(cx.conversation_id, reply_id).await;
         Ok(())
     }
+}
+
+/// Whether auto-replies are paused for the whole app.
+pub async fn paused(db: impl sqlx::SqliteExecutor<'_>) -> crate::error::Result<bool> {
+    Ok(
+        sqlx::query_scalar("SELECT paused FROM auto_reply_pause WHERE id = 1")
+            .fetch_optional(db)
+            .await?
+            .unwrap_or(false),
+    )
 }
 
 pub struct AutoReplyHandler(pub Core);

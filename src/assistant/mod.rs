@@ -133,6 +133,24 @@ impl Assistant {
         self.settings(project_id).await
     }
 
+    /// Whether auto-replies are paused for the whole app.
+    pub async fn auto_replies_paused(&self) -> Result<bool> {
+        auto_reply::paused(self.core.store.pool()).await
+    }
+
+    /// Pauses auto-replies for the whole app, or lets them go again. Those
+    /// that come due while paused are not sent, then or later.
+    pub async fn pause_auto_replies(&self, paused: bool) -> Result<bool> {
+        sqlx::query("UPDATE auto_reply_pause SET paused = ?1, updated_at = ?2 WHERE id = 1")
+            .bind(paused)
+            .bind(self.core.clock.now_ms())
+            .execute(self.core.store.pool())
+            .await?;
+        tracing::info!(paused, "auto-replies paused or resumed");
+        self.publish(EngineEvent::AutoRepliesPaused { paused });
+        Ok(paused)
+    }
+
     pub async fn llm_settings(&self) -> Result<LlmSettings> {
         Ok(config::load_llm(self.core.store.pool()).await?.0)
     }

@@ -9,6 +9,7 @@ use tuberry::channels::{Account, AccountState};
 use tuberry::model::ChannelKind;
 use tuberry::operators::mirror::{self, TopicAction};
 
+use crate::cli::tuberry;
 use crate::telegram::Tg;
 
 async fn accounts_until(tg: &Tg, what: &str, ok: impl Fn(&[Account]) -> bool) -> Vec<Account> {
@@ -31,21 +32,6 @@ fn of(accounts: &[Account], kind: ChannelKind) -> &Account {
         .iter()
         .find(|a| a.kind == kind)
         .unwrap_or_else(|| panic!("no {kind} account in {accounts:#?}"))
-}
-
-fn tuberry(dir: &std::path::Path, args: &[&str]) -> (bool, String, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tuberry"))
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .env_remove("TUBERRY_DATA_DIR")
-        .output()
-        .expect("run tuberry");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

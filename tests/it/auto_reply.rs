@@ -216,3 +216,46 @@ async fn the_guard_holds_automatic_replies_and_sends_them_once_when_allowed() {
         "answered at once; the auto-reply stood down"
     );
 }
+
+#[tokio::test]
+async fn paused_auto_replies_are_not_sent_then_or_later_and_go_again_once_resumed() {
+    let shop = shop().await;
+    let engine = &shop.app.engine;
+    let clock = &shop.app.clock;
+    api::set_outbox_guard(engine, GuardMode::On, false)
+        .await
+        .unwrap();
+    let mut input = settings(AssistantMode::Off);
+    input.auto_reply = AutoReplyMode::Always;
+    input.auto_reply_text = "Спасибо, скоро ответим.".into();
+    shop.configure(input).await;
+    assert!(!api::auto_replies_paused(engine).await.unwrap());
+
+    let mut events = engine.events().subscribe();
+    assert!(api::pause_auto_replies(engine, true).await.unwrap());
+    let told = crate::helpers::next_event(&mut events, |e| match e {
+        tuberry::events::EngineEvent::AutoRepliesPaused { paused } => Some(*paused),
+        _ => None,
+    })
+    .await;
+    assert!(told, "the window and the tray are told");
+    assert!(api::auto_replies_paused(engine).await.unwrap());
+
+    clock.set(TUESDAY_19_MSK);
+    let conversation = shop.customer_writes("p1", "Здравствуйте!").await;
+    shop.drain().await;
+    clock.advance(75_000);
+    shop.drain().await;
+    assert_eq!(auto_replies(&shop, conversation).await, 0, "paused");
+
+    // Resumed: the one that came due while paused does not go late; the next does.
+    api::pause_auto_replies(engine, false).await.unwrap();
+    clock.advance(60_000);
+    shop.drain().await;
+    assert_eq!(auto_replies(&shop, conversation).await, 0, "not sent late");
+    clock.set(TUESDAY_19_MSK + DAY);
+    shop.customer_writes("p2", "Вы тут?").await;
+    clock.advance(75_000);
+    shop.drain().await;
+    assert_eq!(auto_replies(&shop, conversation).await, 1, "resumed");
+}

@@ -1,6 +1,7 @@
 use std::process::Command;
 
-fn tuberry(dir: &std::path::Path, args: &[&str]) -> (bool, String, String) {
+/// Runs the `tuberry` command on `dir`: (succeeded, stdout, stderr).
+pub(crate) fn tuberry(dir: &std::path::Path, args: &[&str]) -> (bool, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_tuberry"))
         .arg("--data-dir")
         .arg(dir)

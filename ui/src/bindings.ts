@@ -48,6 +48,10 @@ export const commands = {
 	/**  A project's assistant, auto-reply and persona (the defaults when never saved). */
 	assistantSettings: (projectId: number) => typedError<AssistantSettings, ApiError>(__TAURI_INVOKE("assistant_settings", { projectId })),
 	saveAssistantSettings: (projectId: number, input: AssistantSettingsInput) => typedError<AssistantSettings, ApiError>(__TAURI_INVOKE("save_assistant_settings", { projectId, input })),
+	/**  Whether auto-replies are paused for the whole app (the tray pauses them). */
+	autoRepliesPaused: () => typedError<boolean, ApiError>(__TAURI_INVOKE("auto_replies_paused")),
+	/**  Pauses (or resumes) auto-replies for the whole app; answers the new state. */
+	pauseAutoReplies: (paused: boolean) => typedError<boolean, ApiError>(__TAURI_INVOKE("pause_auto_replies", { paused })),
 	llmSettings: () => typedError<LlmSettings, ApiError>(__TAURI_INVOKE("llm_settings")),
 	saveLlmSettings: (input: LlmSettingsInput) => typedError<LlmSettings, ApiError>(__TAURI_INVOKE("save_llm_settings", { input })),
 	/**  The models of the stored server, or of `input` while it is being typed in. */
@@ -472,6 +476,8 @@ export type DomainEvent = { type: "conversation_changed"; conversation: Conversa
 { type: "catalogue_progress"; project_id: number; stage: ImportStage; done: number; total: number } | 
 /**  The outbox guard, its whitelist or the replies it holds changed. */
 { type: "guard_changed" } | 
+/**  Auto-replies were paused for the whole app, or resumed. */
+{ type: "auto_replies_paused"; paused: boolean } | 
 /**  Events were missed (the subscriber fell behind): reload what is shown. */
 { type: "resync" };
 

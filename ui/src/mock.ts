@@ -309,6 +309,8 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
       c.lastMessagePreview.toLowerCase().includes(needle) ||
       (c.subject ?? "").toLowerCase().includes(needle));
 
+  // Paused from the desktop's tray; the window shows it and can resume.
+  let autoRepliesPaused = false;
   const commands: EngineCommands = {
     ...projects.commands,
     ...mail.commands,
@@ -322,6 +324,16 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
 
     // The desktop shell's tray follows the window's language; nothing to do here.
     async setLanguage(): Promise<void> {},
+
+    async autoRepliesPaused(): Promise<Result<boolean, ApiError>> {
+      return ok(autoRepliesPaused);
+    },
+
+    async pauseAutoReplies(paused: boolean): Promise<Result<boolean, ApiError>> {
+      autoRepliesPaused = paused;
+      emit({ type: "auto_replies_paused", paused });
+      return ok(paused);
+    },
 
     async listConversations(filter: ConversationFilter): Promise<Result<ConversationPage, ApiError>> {
       const offset = filter.offset ?? 0;

@@ -1,7 +1,6 @@
-import { useCallback, useEffect, useState } from "react";
 import { api, type Account, type Project } from "./api";
-import { useEngineEvents } from "./hooks";
 import { useLiveList } from "./useLiveList";
+import { useProjectList } from "./useProjectList";
 
 export type AccountsState = {
   /** Null until the first load. */
@@ -27,20 +26,7 @@ const accountSource = {
  */
 export function useAccounts(): AccountsState {
   const { items, error } = useLiveList(accountSource);
-  const [projects, setProjects] = useState<Project[] | null>(null);
-
-  const loadProjects = useCallback(() => {
-    api
-      .listProjects()
-      .then(setProjects)
-      .catch((reason: unknown) => console.error("Could not load the projects", reason));
-  }, []);
-
-  useEffect(loadProjects, [loadProjects]);
-
-  useEngineEvents((event) => {
-    if (event.type === "project_changed" || event.type === "resync") loadProjects();
-  });
+  const projects = useProjectList();
 
   return { accounts: items, projects, error };
 }

@@ -1,7 +1,6 @@
-import { useCallback, useEffect, useState } from "react";
 import { api, type Mailbox, type Project } from "./api";
-import { useEngineEvents } from "./hooks";
 import { useLiveList } from "./useLiveList";
+import { useProjectList } from "./useProjectList";
 
 export type MailboxesState = {
   /** Null until the first load. */
@@ -31,20 +30,7 @@ const mailboxSource = {
  */
 export function useMailboxes(): MailboxesState {
   const { items, error, apply, drop } = useLiveList(mailboxSource);
-  const [projects, setProjects] = useState<Project[] | null>(null);
-
-  const loadProjects = useCallback(() => {
-    api
-      .listProjects()
-      .then(setProjects)
-      .catch((reason: unknown) => console.error("Could not load the projects", reason));
-  }, []);
-
-  useEffect(loadProjects, [loadProjects]);
-
-  useEngineEvents((event) => {
-    if (event.type === "project_changed" || event.type === "resync") loadProjects();
-  });
+  const projects = useProjectList();
 
   return { mailboxes: items, projects, error, applyMailbox: apply, dropMailbox: drop };
 }

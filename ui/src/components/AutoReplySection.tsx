@@ -1,8 +1,8 @@
-import { useId, useMemo, useState } from "react";
+import { useEffect, useId, useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, AUTO_REPLY_MODES, type AssistantSettings, type AutoReplyMode, type ScheduleInterval } from "../api";
 import { delaySeconds, inputOf, knownTimeZones } from "../assistant";
-import { useAction } from "../hooks";
+import { useAction, useEngineEvents } from "../hooks";
 import { ClockIcon } from "./Icon";
 import { SectionHead } from "./ProjectDetail";
 import { SaveFooter } from "./SaveFooter";
@@ -80,6 +80,7 @@ export function AutoReplySection({
     <section className="card" data-testid="auto-reply" aria-labelledby={`${id}-title`}>
       <SectionHead id={`${id}-title`} icon={<ClockIcon size={16} />} title={t("autoReply.title")} />
       <p className="card-text">{t("autoReply.intro")}</p>
+      <PausedNotice />
       <form
         className="project-form"
         noValidate
@@ -176,5 +177,33 @@ export function AutoReplySection({
         />
       </form>
     </section>
+  );
+}
+
+/** Auto-replies paused for the whole app (from the tray): said here, with the way back. */
+function PausedNotice() {
+  const { t } = useTranslation();
+  const [paused, setPaused] = useState(false);
+  const { busy, run } = useAction();
+  useEffect(() => {
+    api.autoRepliesPaused().then(setPaused, (error: unknown) => console.warn("Could not read the pause", error));
+  }, []);
+  useEngineEvents((event) => {
+    if (event.type === "auto_replies_paused") setPaused(event.paused);
+  });
+  if (!paused) return null;
+  return (
+    <p className="paused-note" data-testid="auto-reply-paused">
+      {t("autoReply.paused")}{" "}
+      <button
+        type="button"
+        className="button"
+        data-testid="auto-reply-resume"
+        disabled={busy}
+        onClick={() => void run(async () => setPaused(await api.pauseAutoReplies(false)))}
+      >
+        {t("autoReply.resume")}
+      </button>
+    </p>
   );
 }

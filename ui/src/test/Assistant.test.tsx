@@ -320,3 +320,25 @@ describe("language model", () => {
     expect(within(section).getByLabelText("API key")).toHaveAttribute("type", "password");
   });
 });
+
+describe("auto-replies paused from the tray", () => {
+  it("says so in the project's auto-reply and resumes them, in both languages", async () => {
+    useMock();
+    await makeProject("Sofa shop");
+    const user = setup();
+    const detail = await openAssistantProject(user, "Sofa shop");
+    expect(within(detail).queryByTestId("auto-reply-paused")).not.toBeInTheDocument();
+
+    // The tray pauses them: the engine tells the window.
+    await api.pauseAutoReplies(true);
+    const notice = await within(detail).findByTestId("auto-reply-paused");
+    expect(notice).toHaveTextContent("Auto-replies are paused for the whole app");
+    await i18n.changeLanguage("ru");
+    await waitFor(() => expect(notice).toHaveTextContent("Автоответы приостановлены"));
+    await i18n.changeLanguage("en");
+
+    await user.click(within(notice).getByTestId("auto-reply-resume"));
+    await waitFor(() => expect(within(detail).queryByTestId("auto-reply-paused")).not.toBeInTheDocument());
+    expect(await api.autoRepliesPaused()).toBe(false);
+  });
+});
