@@ -16,6 +16,7 @@ use tuberry::operators::model::{Project, ProjectInput};
 use tuberry::{ApiError, Engine, EngineOptions, api};
 
 mod cli {
+    pub mod accounts;
     pub mod avito;
     pub mod contact;
     pub mod mailbox;
@@ -451,38 +452,12 @@ async fn command(engine: &Engine, command: Command, out: &Output) -> Result<(), 
         Command::Contact(command) => cli::contact::run(engine, command, out).await?,
         Command::Accounts => {
             let accounts = api::list_accounts(engine).await?;
-            out.print(&accounts, || accounts.iter().map(account_text).collect());
+            out.print(&accounts, || {
+                accounts.iter().map(cli::accounts::account_text).collect()
+            });
         }
     }
     Ok(())
-}
-
-/// One line per account: id, kind, state (and the kind's own word), name,
-/// project; the last error and when it was last connected below.
-fn account_text(a: &tuberry::channels::Account) -> String {
-    let status = &a.status;
-    let state = match &status.detail {
-        Some(detail) if detail != status.state.as_str() => format!("{} ({detail})", status.state),
-        _ => status.state.to_string(),
-    };
-    let project = a
-        .project_id
-        .map(|p| format!("  project {p}"))
-        .unwrap_or_default();
-    let mut line = format!(
-        "{:>4}  {:<16}  {:<24}  {}{project}\n",
-        a.id,
-        a.kind.as_str(),
-        state,
-        a.name
-    );
-    if let Some(error) = &status.last_error {
-        line.push_str(&format!("      last error: {error}\n"));
-    }
-    if let Some(at) = status.last_connected_at {
-        line.push_str(&format!("      last connected: {}\n", time(at)));
-    }
-    line
 }
 
 fn project_text(p: &Project) -> String {
