@@ -85,14 +85,6 @@ impl Adapter for Avito {
 }
 
 impl Avito {
-    /// Lets the outbox send through every enabled account (a reply from the
-    /// command line goes out without the pollers running).
-    pub async fn attach(&self) -> Result<()> {
-        self.connect_channels().await
-    }
-}
-
-impl Avito {
     /// The Avito accounts, with senders for every enabled one.
     pub async fn open(cx: &crate::channels::Context) -> Result<Arc<Self>> {
         let core = super::Core::new(
@@ -105,7 +97,7 @@ impl Avito {
             cx.relay.clone(),
         );
         let avito = Self::new(core, cx.queue.clone(), cx.senders.clone());
-        avito.attach().await?;
+        avito.connect_channels().await?;
         Ok(Arc::new(avito))
     }
 }

@@ -52,14 +52,6 @@ impl Adapter for Email {
 }
 
 impl Email {
-    /// Lets the outbox send through every enabled mailbox (a reply from the
-    /// command line goes out at once, without the readers running).
-    pub async fn attach(&self) -> Result<()> {
-        self.connect_channels().await
-    }
-}
-
-impl Email {
     /// The mailboxes, with senders for every enabled one.
     pub async fn open(cx: &crate::channels::Context) -> Result<std::sync::Arc<Self>> {
         let core = super::Core::new(
@@ -71,7 +63,7 @@ impl Email {
             cx.files.clone(),
         )?;
         let email = Self::new(core, cx.relay.clone(), cx.queue.clone(), cx.senders.clone());
-        email.attach().await?;
+        email.connect_channels().await?;
         Ok(std::sync::Arc::new(email))
     }
 }
