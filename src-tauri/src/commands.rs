@@ -59,9 +59,12 @@ engine_commands! {
         guess_mail_servers,
         import_catalogue,
         set_language,
+        set_attention,
     ]
 
     list_conversations(filter: ConversationFilter) -> ConversationPage;
+    notifications_enabled() -> bool;
+    set_notifications_enabled(enabled: bool) -> bool;
     status_counts() -> StatusCounts;
     get_conversation(conversation_id: i64) -> ConversationDetail;
     mark_read(conversation_id: i64) -> ();

@@ -5,6 +5,7 @@
 //! `ui/src/bindings.ts`.
 
 mod commands;
+mod notify;
 mod staying_on;
 
 use std::path::PathBuf;
@@ -115,6 +116,24 @@ fn set_language(app: tauri::AppHandle, language: tuberry::model::Language) {
     if let Some(tray) = app.try_state::<Arc<staying_on::Tray>>() {
         tray.set_language(&app, language);
     }
+    if let Some(notifier) = app.try_state::<Arc<notify::Notifier>>() {
+        notifier.set_language(language);
+    }
+}
+
+/// The window says which conversation is open and whether its composer was
+/// just typed in: notifications about it stay quiet meanwhile.
+#[tauri::command]
+#[specta::specta]
+fn set_attention(
+    app: tauri::AppHandle,
+    engine: EngineState<'_>,
+    conversation_id: Option<i64>,
+    typing: bool,
+) {
+    if let Some(notifier) = app.try_state::<Arc<notify::Notifier>>() {
+        notifier.set_attention(conversation_id, typing, engine.clock().now_ms());
+    }
 }
 
 /// A catalogue file chosen in the window, as base64.
@@ -134,7 +153,7 @@ async fn import_catalogue(
 pub fn specta_builder() -> Builder<tauri::Wry> {
     Builder::<tauri::Wry>::new()
         .commands(commands::all())
-        .events(collect_events![EngineEvent])
+        .events(collect_events![EngineEvent, notify::ShellEvent])
         // Ids and timestamps stay far below 2^53.
         .dangerously_cast_bigints_to_number()
         // One TypeScript type per Rust type, not separate read and write shapes.
@@ -204,6 +223,7 @@ pub fn run() -> ExitCode {
             // engine on the same data (`tuberry serve`) refuses this one.
             tauri::async_runtime::block_on(engine.start())?;
             forward_events(app.handle().clone(), &engine);
+            notify::setup(app, engine.clone());
             staying_on::setup(app, engine)?;
             Ok(())
         })

@@ -16,24 +16,41 @@ use tuberry::model::{Language, StatusCounts};
 const MAIN: &str = "main";
 
 /// The tray's words, in the window's language.
-fn words(language: Language) -> [&'static str; 3] {
+fn words(language: Language) -> [&'static str; 4] {
     match language {
-        Language::Ru => ["Открыть Tuberry", "Приостановить автоответы", "Выйти"],
-        Language::En => ["Open Tuberry", "Pause auto-replies", "Quit"],
+        Language::Ru => [
+            "Открыть Tuberry",
+            "Приостановить автоответы",
+            "Уведомления",
+            "Выйти",
+        ],
+        Language::En => [
+            "Open Tuberry",
+            "Pause auto-replies",
+            "Notifications",
+            "Quit",
+        ],
     }
 }
 
 /// How many conversations wait, as the tray's tooltip says it.
-fn waiting(language: Language, counts: &StatusCounts) -> String {
+fn waiting(language: Language, counts: &StatusCounts, broken: usize) -> String {
     let (awaiting, human) = (counts.awaiting_response, counts.needs_human);
-    match language {
+    let mut text = match language {
         Language::Ru => format!("Tuberry — ждут ответа: {awaiting}, нужен человек: {human}"),
         Language::En => format!("Tuberry — awaiting an answer: {awaiting}, need a person: {human}"),
+    };
+    if broken > 0 {
+        text.push_str(&match language {
+            Language::Ru => format!("\nНе работают подключения: {broken}"),
+            Language::En => format!("\nAccounts not working: {broken}"),
+        });
     }
+    text
 }
 
 /// The language before the window says which it shows: the system's.
-fn system_language() -> Language {
+pub fn system_language() -> Language {
     let locale = ["LC_ALL", "LC_MESSAGES", "LANG"]
         .iter()
         .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
@@ -51,9 +68,11 @@ pub struct Tray {
     icon: TrayIcon<Wry>,
     open: MenuItem<Wry>,
     pause: CheckMenuItem<Wry>,
+    notifications: CheckMenuItem<Wry>,
     quit: MenuItem<Wry>,
     language: Mutex<Language>,
     counts: Mutex<StatusCounts>,
+    broken: Mutex<usize>,
     quitting: AtomicBool,
 }
 
@@ -65,11 +84,12 @@ impl Tray {
     /// Puts the tray's words and the window's title in `language`.
     pub fn set_language(&self, app: &AppHandle, language: Language) {
         *self.language.lock().unwrap_or_else(PoisonError::into_inner) = language;
-        let [open, pause, quit] = words(language);
+        let [open, pause, notifications, quit] = words(language);
         let named = self
             .open
             .set_text(open)
             .and_then(|()| self.pause.set_text(pause))
+            .and_then(|()| self.notifications.set_text(notifications))
             .and_then(|()| self.quit.set_text(quit));
         if let Err(e) = named {
             tracing::warn!(error = %e, "could not name the tray menu's items");
@@ -82,16 +102,23 @@ impl Tray {
         self.show_counts(app);
     }
 
+    /// How many channel accounts do not work (shown in the tooltip).
+    pub fn set_broken(&self, app: &AppHandle, broken: usize) {
+        *self.broken.lock().unwrap_or_else(PoisonError::into_inner) = broken;
+        self.show_counts(app);
+    }
+
     fn show_counts(&self, app: &AppHandle) {
         let counts = self
             .counts
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone();
-        if let Err(e) = self
-            .icon
-            .set_tooltip(Some(waiting(self.language(), &counts)))
-        {
+        if let Err(e) = self.icon.set_tooltip(Some(waiting(
+            self.language(),
+            &counts,
+            *self.broken.lock().unwrap_or_else(PoisonError::into_inner),
+        ))) {
             tracing::warn!(error = %e, "could not set the tray's tooltip");
         }
         let waiting = counts.awaiting_response + counts.needs_human;
@@ -123,6 +150,13 @@ pub fn show(app: &AppHandle) {
 
 /// Closing the window hides it (the engine goes on); only Quit ends the app.
 pub fn on_window_event(window: &tauri::Window, event: &WindowEvent) {
+    if let WindowEvent::Focused(focused) = event
+        && let Some(notifier) = window
+            .app_handle()
+            .try_state::<Arc<crate::notify::Notifier>>()
+    {
+        notifier.set_focused(*focused);
+    }
     let WindowEvent::CloseRequested { api, .. } = event else {
         return;
     };
@@ -138,19 +172,36 @@ pub fn on_window_event(window: &tauri::Window, event: &WindowEvent) {
         tracing::warn!(error = %e, "could not hide the window");
     } else {
         tracing::info!("window hidden; Tuberry keeps relaying");
+        if let Some(notifier) = window
+            .app_handle()
+            .try_state::<Arc<crate::notify::Notifier>>()
+        {
+            notifier.set_focused(false);
+        }
+        crate::notify::close_hint(window.app_handle());
     }
 }
 
 /// Makes the tray icon and keeps its counts current.
 pub fn setup(app: &tauri::App, engine: Arc<Engine>) -> tauri::Result<()> {
     let language = system_language();
-    let [open_text, pause_text, quit_text] = words(language);
+    let [open_text, pause_text, notifications_text, quit_text] = words(language);
     let open = MenuItem::with_id(app, "open", open_text, true, None::<&str>)?;
     let paused =
         tauri::async_runtime::block_on(tuberry::api::auto_replies_paused(&engine)).unwrap_or(false);
     let pause = CheckMenuItem::with_id(app, "pause", pause_text, true, paused, None::<&str>)?;
+    let notifying = tauri::async_runtime::block_on(tuberry::api::notifications_enabled(&engine))
+        .unwrap_or(true);
+    let notifications = CheckMenuItem::with_id(
+        app,
+        "notifications",
+        notifications_text,
+        true,
+        notifying,
+        None::<&str>,
+    )?;
     let quit = MenuItem::with_id(app, "quit", quit_text, true, None::<&str>)?;
-    let menu = Menu::with_items(app, &[&open, &pause, &quit])?;
+    let menu = Menu::with_items(app, &[&open, &pause, &notifications, &quit])?;
     let mut builder = TrayIconBuilder::with_id("main")
         .tooltip("Tuberry")
         .menu(&menu)
@@ -166,6 +217,18 @@ pub fn setup(app: &tauri::App, engine: Arc<Engine>) -> tauri::Result<()> {
                 tauri::async_runtime::spawn(async move {
                     if let Err(e) = tuberry::api::pause_auto_replies(&engine, paused).await {
                         tracing::warn!(error = %e.message, "could not pause the auto-replies");
+                    }
+                });
+            }
+            "notifications" => {
+                let Some(tray) = app.try_state::<Arc<Tray>>() else {
+                    return;
+                };
+                let on = tray.notifications.is_checked().unwrap_or(true);
+                let engine = app.state::<Arc<Engine>>().inner().clone();
+                tauri::async_runtime::spawn(async move {
+                    if let Err(e) = tuberry::api::set_notifications_enabled(&engine, on).await {
+                        tracing::warn!(error = %e.message, "could not turn notifications on or off");
                     }
                 });
             }
@@ -194,9 +257,11 @@ pub fn setup(app: &tauri::App, engine: Arc<Engine>) -> tauri::Result<()> {
         icon: builder.build(app)?,
         open,
         pause,
+        notifications,
         quit,
         language: Mutex::new(language),
         counts: Mutex::new(StatusCounts::default()),
+        broken: Mutex::new(0),
         quitting: AtomicBool::new(false),
     });
     app.manage(tray.clone());

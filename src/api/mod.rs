@@ -19,8 +19,10 @@ use crate::operators::model::{Project, ProjectInput};
 use crate::outbox::Reply;
 
 mod assistant;
+mod desktop;
 
 pub use assistant::*;
+pub use desktop::*;
 
 pub type ApiResult<T> = Result<T, ApiError>;
 

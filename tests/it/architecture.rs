@@ -14,11 +14,26 @@ use std::path::{Path, PathBuf};
 
 /// The spine: it may use itself and the channel interface, nothing else.
 const SPINE: &[&str] = &[
-    "clock", "contacts", "error", "events", "files", "hooks", "inbox", "keyring", "logging",
-    "model", "outbox", "queue", "relay", "secret", "settings", "store",
+    "clock",
+    "contacts",
+    "error",
+    "events",
+    "files",
+    "hooks",
+    "inbox",
+    "keyring",
+    "logging",
+    "model",
+    "outbox",
+    "preferences",
+    "queue",
+    "relay",
+    "secret",
+    "settings",
+    "store",
 ];
 /// Features: they react to the spine through hooks.
-const FEATURES: &[&str] = &["operators", "assistant"];
+const FEATURES: &[&str] = &["operators", "assistant", "notices"];
 /// What only the engine's assembly and its callers use.
 const TOP: &[&str] = &["api", "engine"];
 const MAX_LINES: usize = 600;

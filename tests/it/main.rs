@@ -16,6 +16,7 @@ mod email;
 mod helpers;
 mod ingest;
 mod mail_server;
+mod notices;
 mod outbox;
 mod queue;
 mod serve;

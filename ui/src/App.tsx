@@ -11,7 +11,7 @@ import { AvitoView } from "./components/AvitoView";
 import { AccountsView } from "./components/AccountsView";
 import { AssistantView } from "./components/AssistantView";
 import { useStatusCounts } from "./hooks";
-import { api } from "./api";
+import { api, subscribeShell } from "./api";
 import { useConversation } from "./useConversation";
 
 export default function App() {
@@ -26,6 +26,27 @@ export default function App() {
   const [testChatOpen, setTestChatOpen] = useState(false);
   // Kept here so that coming back from another view shows the same conversation.
   const [selectedId, setSelectedId] = useState<number | null>(null);
+
+  // A clicked notification opens what it was about.
+  useEffect(
+    () =>
+      subscribeShell((event) => {
+        if (event.type === "open_conversation") {
+          setView("inbox");
+          setSelectedId(event.conversation_id);
+        } else {
+          setView("accounts");
+        }
+      }),
+    [],
+  );
+  // Notifications about the conversation in view stay quiet.
+  const open = view === "inbox" ? selectedId : null;
+  useEffect(() => {
+    api.setAttention(open, false).catch((error: unknown) => {
+      console.warn("Could not tell the shell what is open", error);
+    });
+  }, [open]);
 
   // The test chat writes into the inbox, so it opens there.
   const toggleTestChat = useCallback(() => {

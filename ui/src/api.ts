@@ -16,6 +16,7 @@ import type {
   GuardMode,
   ImportStage,
   LlmProblem,
+  ShellEvent,
   LlmProvider,
   MailboxState,
   MailProblem,
@@ -70,6 +71,7 @@ export type {
   Direction,
   EngineEvent,
   ErrorCode,
+  ShellEvent,
   GuardMode,
   IdentityKind,
   ImportProgress,
@@ -219,9 +221,15 @@ export interface EngineEventSource {
   listen(callback: (event: { payload: EngineEvent }) => void): Promise<() => void>;
 }
 
+export interface ShellEventSource {
+  listen(callback: (event: { payload: ShellEvent }) => void): Promise<() => void>;
+}
+
 export interface Backend {
   commands: EngineCommands;
   engineEvent: EngineEventSource;
+  /** What the desktop shell asks of the window (a clicked notification). */
+  shellEvent: ShellEventSource;
 }
 
 /** A command the engine refused; `error.code` says why. */
@@ -256,7 +264,7 @@ function mockOptionsFromLocation(): MockOptions {
 }
 
 let backend: Backend = isTauri()
-  ? { commands: engineCommands, engineEvent: engineEvents.engineEvent }
+  ? { commands: engineCommands, engineEvent: engineEvents.engineEvent, shellEvent: engineEvents.shellEvent }
   : createMockBackend(mockOptionsFromLocation());
 
 /** Replaces the engine the window talks to (the in-memory one in tests and in a plain browser). */
@@ -307,9 +315,21 @@ export const api = Object.fromEntries(
  * Safe to call the returned function before the underlying listener is attached.
  */
 export function subscribe(callback: (event: EngineEvent) => void): () => void {
+  return listenTo(backend.engineEvent, callback);
+}
+
+/** Calls `callback` for everything the desktop shell asks of the window, until the returned function is called. */
+export function subscribeShell(callback: (event: ShellEvent) => void): () => void {
+  return listenTo(backend.shellEvent, callback);
+}
+
+function listenTo<E>(
+  source: { listen(callback: (event: { payload: E }) => void): Promise<() => void> },
+  callback: (event: E) => void,
+): () => void {
   let stopped = false;
   let detach: (() => void) | null = null;
-  backend.engineEvent
+  source
     .listen((event) => {
       if (!stopped) callback(event.payload);
     })

@@ -8,6 +8,8 @@ import * as __TAURI_EVENT from "@tauri-apps/api/event";
 /** Commands */
 export const commands = {
 	listConversations: (filter: ConversationFilter) => typedError<ConversationPage, ApiError>(__TAURI_INVOKE("list_conversations", { filter })),
+	notificationsEnabled: () => typedError<boolean, ApiError>(__TAURI_INVOKE("notifications_enabled")),
+	setNotificationsEnabled: (enabled: boolean) => typedError<boolean, ApiError>(__TAURI_INVOKE("set_notifications_enabled", { enabled })),
 	statusCounts: () => typedError<StatusCounts, ApiError>(__TAURI_INVOKE("status_counts")),
 	getConversation: (conversationId: number) => typedError<ConversationDetail, ApiError>(__TAURI_INVOKE("get_conversation", { conversationId })),
 	markRead: (conversationId: number) => typedError<null, ApiError>(__TAURI_INVOKE("mark_read", { conversationId })),
@@ -91,11 +93,17 @@ export const commands = {
 	importCatalogue: (projectId: number, fileName: string, base64: string) => typedError<CatalogueImport, ApiError>(__TAURI_INVOKE("import_catalogue", { projectId, fileName, base64 })),
 	/**  The window says which language it shows; the tray and the title follow. */
 	setLanguage: (language: Language) => __TAURI_INVOKE<void>("set_language", { language }),
+	/**
+	 *  The window says which conversation is open and whether its composer was
+	 *  just typed in: notifications about it stay quiet meanwhile.
+	 */
+	setAttention: (conversationId: number | null, typing: boolean) => __TAURI_INVOKE<void>("set_attention", { conversationId, typing }),
 };
 
 /** Events */
 export const events = {
 	engineEvent: makeEvent<EngineEvent, EngineEvent>("engine-event"),
+	shellEvent: makeEvent<ShellEvent, ShellEvent>("shell-event"),
 };
 
 /* Types */
@@ -769,6 +777,13 @@ export type ScheduleInterval = {
 	start: string,
 	end: string,
 };
+
+/**  What the shell asks of the window. */
+export type ShellEvent = 
+/**  A notification about this conversation was clicked. */
+{ type: "open_conversation"; conversation_id: number } | 
+/**  A notification about a broken account was clicked. */
+{ type: "open_accounts" };
 
 /**
  *  One line of the simulator's transcript, seen from the shop: `in` is what

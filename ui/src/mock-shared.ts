@@ -23,6 +23,7 @@ import type {
   EngineCommands,
   EngineEvent,
   ErrorCode,
+  ShellEvent,
   ImportProgress,
   MailError,
   MailboxState,
@@ -90,6 +91,8 @@ export type MockBackend = Backend & {
   size(): number;
   /** Sends an event to the listeners as the engine would (e.g. "resync"). */
   emitEvent(event: EngineEvent): void;
+  /** Sends what the desktop shell would (a clicked notification). */
+  emitShell(event: ShellEvent): void;
   /** Binds a work group as the bot's poller does when it is added to a group (or /bind). */
   bindWorkGroup(projectId: number, title: string, check?: Partial<WorkGroupCheck>): void;
   /** Changes the state of a project's bot as its poller would. */

@@ -21,6 +21,7 @@ import type {
   ConversationSummary,
   EngineCommands,
   EngineEvent,
+  ShellEvent,
   Listing,
   Message,
   Note,
@@ -311,6 +312,8 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
 
   // Paused from the desktop's tray; the window shows it and can resume.
   let autoRepliesPaused = false;
+  let notificationsEnabled = true;
+  const shellListeners = new Set<(event: { payload: ShellEvent }) => void>();
   const commands: EngineCommands = {
     ...projects.commands,
     ...mail.commands,
@@ -324,6 +327,17 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
 
     // The desktop shell's tray follows the window's language; nothing to do here.
     async setLanguage(): Promise<void> {},
+    // Only the desktop shell raises notifications.
+    async setAttention(): Promise<void> {},
+
+    async notificationsEnabled(): Promise<Result<boolean, ApiError>> {
+      return ok(notificationsEnabled);
+    },
+
+    async setNotificationsEnabled(enabled: boolean): Promise<Result<boolean, ApiError>> {
+      notificationsEnabled = enabled;
+      return ok(enabled);
+    },
 
     async autoRepliesPaused(): Promise<Result<boolean, ApiError>> {
       return ok(autoRepliesPaused);
@@ -473,6 +487,17 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
           listeners.delete(callback);
         };
       },
+    },
+    shellEvent: {
+      async listen(callback) {
+        shellListeners.add(callback);
+        return () => {
+          shellListeners.delete(callback);
+        };
+      },
+    },
+    emitShell: (payload: ShellEvent) => {
+      for (const listener of shellListeners) listener({ payload });
     },
     size: () => conversations.size,
     emitEvent: emit,

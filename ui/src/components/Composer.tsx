@@ -37,6 +37,8 @@ export function Composer({
   const [sending, setSending] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
   const inputRef = useRef<HTMLTextAreaElement>(null);
+  // Typing keeps this conversation's notifications quiet; told at most every few seconds.
+  const toldTypingAt = useRef(0);
   const fileRef = useRef<HTMLInputElement>(null);
   const mounted = useRef(true);
   useEffect(() => {
@@ -190,7 +192,16 @@ export function Composer({
           rows={1}
           placeholder={t("composer.placeholder")}
           aria-label={t("composer.label")}
-          onChange={(e) => setDraft(e.target.value)}
+          onChange={(e) => {
+            setDraft(e.target.value);
+            const now = Date.now();
+            if (now - toldTypingAt.current > 5000) {
+              toldTypingAt.current = now;
+              api.setAttention(conversationId, true).catch((error: unknown) => {
+                console.warn("Could not tell the shell about typing", error);
+              });
+            }
+          }}
           onKeyDown={(e) => {
             if (e.key === "Enter" && !e.shiftKey && !e.nativeEvent.isComposing) {
               e.preventDefault();

@@ -1,0 +1,259 @@
+//! Desktop notifications: the engine's events, weighed by
+//! [`tuberry::notices`] against what the person at the window is doing, shown
+//! through the system's notifications (on Linux the session bus's
+//! notification daemon). A conversation has one notification, updated
+//! through a burst; clicking it opens that conversation.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use serde::{Deserialize, Serialize};
+use tauri::{AppHandle, Manager};
+use tauri_specta::Event;
+use tuberry::Engine;
+use tuberry::events::EngineEvent;
+use tuberry::model::{ConversationFilter, ConversationStatus, Language};
+use tuberry::notices::{Attention, Notice, Notices, Subject};
+
+/// What the shell asks of the window.
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ShellEvent {
+    /// A notification about this conversation was clicked.
+    OpenConversation { conversation_id: i64 },
+    /// A notification about a broken account was clicked.
+    OpenAccounts,
+}
+
+/// What the notifications remember between events.
+#[derive(Default)]
+pub struct Notifier {
+    attention: Mutex<Attention>,
+    notices: Mutex<Notices>,
+    /// The notification shown per subject (Linux: its id on the bus).
+    shown: Mutex<HashMap<Subject, u32>>,
+    language: Mutex<Option<Language>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Notifier {
+    pub fn set_language(&self, language: Language) {
+        *lock(&self.language) = Some(language);
+    }
+
+    fn language(&self) -> Language {
+        lock(&self.language).unwrap_or_else(crate::staying_on::system_language)
+    }
+
+    /// The window came to the front or went away.
+    pub fn set_focused(&self, focused: bool) {
+        let open = {
+            let mut attention = lock(&self.attention);
+            attention.focused = focused;
+            attention.open.filter(|_| focused)
+        };
+        if let Some(open) = open {
+            lock(&self.notices).seen(open);
+        }
+    }
+
+    /// The window says which conversation is open, and whether its composer
+    /// was just typed in.
+    pub fn set_attention(&self, open: Option<i64>, typing: bool, now: i64) {
+        let focused = {
+            let mut attention = lock(&self.attention);
+            attention.open = open;
+            if typing && let Some(id) = open {
+                attention.typing = Some((id, now));
+            }
+            attention.focused
+        };
+        if let (true, Some(id)) = (focused, open) {
+            lock(&self.notices).seen(id);
+        }
+    }
+}
+
+/// Shows (or updates) one notification.
+fn show(app: &AppHandle, notifier: &Arc<Notifier>, notice: Notice) {
+    let mut n = notify_rust::Notification::new();
+    n.appname("Tuberry")
+        .summary(&notice.title)
+        .body(&notice.body)
+        .icon("app.tuberry.desktop");
+    #[cfg(all(unix, not(target_os = "macos")))]
+    {
+        let open = match notifier.language() {
+            Language::Ru => "Открыть",
+            Language::En => "Open",
+        };
+        n.action("default", open);
+        n.hint(notify_rust::Hint::Category(
+            match notice.subject {
+                Subject::Conversation(_) => "im.received",
+                Subject::Account(_) => "network.error",
+                Subject::App => "device",
+            }
+            .into(),
+        ));
+        if let Some(id) = lock(&notifier.shown).get(&notice.subject) {
+            n.id(*id);
+        }
+        let (app, notifier) = (app.clone(), notifier.clone());
+        // Showing and waiting for a click talk to the bus: off the runtime.
+        std::thread::spawn(move || {
+            let handle = match n.show() {
+                Ok(handle) => handle,
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not show a notification");
+                    return;
+                }
+            };
+            let id = handle.id();
+            let before = lock(&notifier.shown).insert(notice.subject, id);
+            if before == Some(id) {
+                // An update of one shown: its first thread waits for the click.
+                return;
+            }
+            handle.wait_for_action(|action| {
+                {
+                    let mut shown = lock(&notifier.shown);
+                    if shown.get(&notice.subject) == Some(&id) {
+                        shown.remove(&notice.subject);
+                    }
+                }
+                if action == "default" {
+                    clicked(&app, notice.subject);
+                }
+            });
+        });
+    }
+    #[cfg(not(all(unix, not(target_os = "macos"))))]
+    {
+        let _unused = (app, notifier);
+        if let Err(e) = n.show().map(|_| ()) {
+            tracing::warn!(error = %e, "could not show a notification");
+        }
+    }
+}
+
+/// A notification was clicked: the window shows what it was about.
+fn clicked(app: &AppHandle, subject: Subject) {
+    crate::staying_on::show(app);
+    let event = match subject {
+        Subject::Conversation(conversation_id) => ShellEvent::OpenConversation { conversation_id },
+        Subject::Account(_) => ShellEvent::OpenAccounts,
+        Subject::App => return,
+    };
+    if let Err(e) = event.emit(app) {
+        tracing::warn!(error = %e, "could not tell the window what was clicked");
+    }
+}
+
+/// Weighs one engine event; what deserves it is shown.
+async fn weigh(app: &AppHandle, engine: &Engine, notifier: &Arc<Notifier>, event: EngineEvent) {
+    let language = notifier.language();
+    let now = engine.clock().now_ms();
+    let attention = lock(&notifier.attention).clone();
+    let notice = match event {
+        EngineEvent::MessageAdded { message } => {
+            let summary = tuberry::api::conversation_summary(engine, message.conversation_id);
+            let summary = match summary.await {
+                Ok(summary) => summary,
+                Err(e) => {
+                    tracing::warn!(error = %e.message, "could not read a conversation to notify");
+                    return;
+                }
+            };
+            lock(&notifier.notices).message(&summary, &message, &attention, language, now)
+        }
+        EngineEvent::ConversationChanged { conversation } => {
+            lock(&notifier.notices).conversation(&conversation, &attention, language, now)
+        }
+        EngineEvent::AccountChanged { account_id } => {
+            let accounts = tuberry::api::list_accounts(engine)
+                .await
+                .unwrap_or_default();
+            let notice = match accounts.iter().find(|a| a.id == account_id) {
+                Some(account) => lock(&notifier.notices).account(account, language),
+                None => {
+                    lock(&notifier.notices).forget_account(account_id);
+                    None
+                }
+            };
+            let broken = lock(&notifier.notices).broken_accounts();
+            if let Some(tray) = app.try_state::<Arc<crate::staying_on::Tray>>() {
+                tray.set_broken(app, broken);
+            }
+            notice
+        }
+        _ => None,
+    };
+    let Some(notice) = notice else {
+        return;
+    };
+    match tuberry::api::notifications_enabled(engine).await {
+        Ok(true) => show(app, notifier, notice),
+        Ok(false) => {}
+        Err(e) => tracing::warn!(error = %e.message, "could not read whether to notify"),
+    }
+}
+
+/// Starts telling: learns what needs a person already, then weighs each
+/// event as it comes.
+pub fn setup(app: &tauri::App, engine: Arc<Engine>) {
+    let notifier = Arc::new(Notifier::default());
+    app.manage(notifier.clone());
+    let handle = app.handle().clone();
+    let mut events = engine.events().subscribe();
+    tauri::async_runtime::spawn(async move {
+        let filter = ConversationFilter {
+            status: Some(ConversationStatus::NeedsHuman),
+            limit: 10_000,
+            ..ConversationFilter::default()
+        };
+        if let Ok(page) = tuberry::api::list_conversations(&engine, filter).await {
+            lock(&notifier.notices).know_needing(&page.items);
+        }
+        while let Some(event) = events.next().await {
+            weigh(&handle, &engine, &notifier, event).await;
+        }
+    });
+}
+
+/// Says once, on the first close, that Tuberry goes on in the tray.
+pub fn close_hint(app: &AppHandle) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let engine = app.state::<Arc<Engine>>().inner().clone();
+        if !tuberry::api::take_close_hint(&engine)
+            .await
+            .unwrap_or(false)
+        {
+            return;
+        }
+        let Some(notifier) = app.try_state::<Arc<Notifier>>() else {
+            return;
+        };
+        let notifier = notifier.inner().clone();
+        let (title, body) = match notifier.language() {
+            Language::Ru => (
+                "Tuberry работает дальше",
+                "Окно закрыто, а сообщения по-прежнему пересылаются. Tuberry — в области уведомлений; «Выйти» в её меню останавливает всё.",
+            ),
+            Language::En => (
+                "Tuberry keeps running",
+                "The window is closed and messages are still relayed. Tuberry is in the tray; Quit in its menu stops everything.",
+            ),
+        };
+        let notice = Notice {
+            subject: Subject::App,
+            title: title.into(),
+            body: body.into(),
+        };
+        show(&app, &notifier, notice);
+    });
+}
