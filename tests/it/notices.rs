@@ -190,7 +190,7 @@ async fn needing_a_person_is_told_once_each_time_it_comes() {
 
     // What needed a person before the app started is not told again.
     let mut fresh = Notices::new();
-    fresh.know_needing(&[needs.clone()]);
+    fresh.know_needing(std::slice::from_ref(&needs));
     assert_eq!(fresh.conversation(&needs, &away, Language::En, T0), None);
 }
 
