@@ -4,7 +4,7 @@
 // adds the bot to a group, an operator answers in the conversation's topic.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { byTestId, customerWrites, openApp, shot, text, waitForReplyToCustomer } from "./window.mjs";
@@ -201,6 +201,27 @@ async function poll(what, probe, tries = 100) {
   assert.fail(`timed out waiting until ${what}`);
 }
 
+/** The notifications the app raised, as dbus-monitor recorded the Notify calls. */
+async function notifications() {
+  const log = await readFile(process.env.TUBERRY_E2E_NOTIFICATIONS, "utf8");
+  return log
+    .split(/^method call /m)
+    .slice(1)
+    .map((call) => {
+      const strings = [...call.matchAll(/^ +string "([\s\S]*?)"$/gm)].map((m) => m[1]);
+      const replaces = Number(/^ +uint32 (\d+)$/m.exec(call)?.[1] ?? 0);
+      // app name, icon, summary, body, then the actions' keys and labels.
+      const [app, , summary, body, ...actions] = strings;
+      return { app, summary, body, actions, replaces };
+    })
+    .filter((n) => n.app === "Tuberry");
+}
+
+function dunstctl(...args) {
+  const run = spawnSync("dunstctl", args, { encoding: "utf8" });
+  assert.equal(run.status, 0, `dunstctl ${args.join(" ")}: ${run.stderr}`);
+}
+
 test("closing the window hides it, the app keeps relaying, and a second launch shows it again", async () => {
   const group = process.env.E2E_GROUP;
   assert.ok(group, "the work group was bound");
@@ -229,6 +250,48 @@ test("closing the window hides it, the app keeps relaying, and a second launch s
     return messages.some((m) => (m.text ?? "").includes("до восьми"));
   });
   assert.equal(await visible(), false, "the window stayed hidden meanwhile");
+
+  // The first close said once where the app went, and the customer's message
+  // was told through the notification daemon; clicking it opens the
+  // conversation in the window.
+  const told = await poll("the customer's message is told in a notification", async () => {
+    const notes = await notifications();
+    return notes.some((n) => n.summary.startsWith("Ира · ")) && notes;
+  });
+  const hints = told.filter((n) => /Tuberry (keeps running|работает дальше)/.test(n.summary));
+  assert.equal(hints.length, 1, `the first close is explained once: ${JSON.stringify(told)}`);
+  const ira = told.find((n) => n.summary.startsWith("Ира · "));
+  assert.equal(ira.body, "Вы сегодня открыты?");
+  assert.ok(ira.actions.includes("default"), "clicking it does something");
+  dunstctl("close-all");
+  // The customer writes twice more: the one notification counts what came
+  // since the operator's answer.
+  await control("POST", "/private", { token: TOKEN, user: customer, text: "Алло" });
+  await control("POST", "/private", { token: TOKEN, user: customer, text: "Жду" });
+  await poll("the burst updates the one notification", async () => {
+    const notes = (await notifications()).filter((n) => n.summary.startsWith("Ира · "));
+    const last = notes.at(-1);
+    return last.body.startsWith("2 ") && last.body.endsWith("Жду") && last.replaces !== 0;
+  });
+  // The whole screen with the notification on it, for the README.
+  spawnSync("import", ["-window", "root", join(artifacts, "notification.png")]);
+  dunstctl("action", "0");
+  await browser.waitUntil(async () => (await visible()) === true, {
+    timeout: 10_000,
+    timeoutMsg: "clicking the notification shows the window",
+  });
+  await browser.waitUntil(async () => (await text(await browser.$(byTestId("thread")))).includes("Жду"), {
+    timeout: 10_000,
+    timeoutMsg: "clicking the notification opens that conversation",
+  });
+  await shot(browser, "notification-opened");
+  await invoke("plugin:window|close", { label: "main" });
+  await browser.waitUntil(async () => (await visible()) === false, {
+    timeout: 5_000,
+    timeoutMsg: "the window hides again",
+  });
+  const hintsAfter = (await notifications()).filter((n) => /Tuberry (keeps running|работает дальше)/.test(n.summary));
+  assert.equal(hintsAfter.length, 1, "the second close says nothing");
 
   // Starting the app again shows the running window instead of a second app.
   const second = spawnSync(process.env.TUBERRY_APP, [], { env: process.env, timeout: 30_000, encoding: "utf8" });

@@ -30,6 +30,35 @@ if [ -z "${DISPLAY:-}" ]; then
 fi
 export LANG=C.UTF-8
 
+# Notifications: a real notification daemon (dunst) on the session bus, and a
+# record of every notification the app raises for the tests to read.
+command -v dunst >/dev/null || { echo "the tests need dunst (apt-get install dunst)" >&2; exit 1; }
+[ -n "${DBUS_SESSION_BUS_ADDRESS:-}" ] || { echo "run inside a D-Bus session (scripts/with-keyring.sh)" >&2; exit 1; }
+export TUBERRY_E2E_NOTIFICATIONS="$WORK/notifications.log"
+dbus-monitor --session "type='method_call',interface='org.freedesktop.Notifications',member='Notify'" \
+  >"$TUBERRY_E2E_NOTIFICATIONS" 2>"$WORK/dbus-monitor.log" &
+pids+=($!)
+dbus-monitor --session "type='signal',interface='org.freedesktop.Notifications'" \
+  >"$WORK/notification-signals.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 50); do
+  xdpyinfo >/dev/null 2>&1 && break
+  sleep 0.1
+done
+# A daemon the bus starts on demand sees the same display.
+dbus-update-activation-environment DISPLAY 2>/dev/null || true
+dunst >"$WORK/dunst.log" 2>&1 &
+pids+=($!)
+owned() {
+  dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+    org.freedesktop.DBus.NameHasOwner string:org.freedesktop.Notifications 2>/dev/null | grep -q "boolean true"
+}
+for _ in $(seq 50); do
+  owned && break
+  sleep 0.1
+done
+owned || { echo "the notification daemon did not start" >&2; cat "$WORK/dunst.log" >&2; exit 1; }
+
 # Starts `tuberry-fakes SERVICE` on a free port and exports its address as
 # the variable NAME once it listens.
 start_fake() {
@@ -89,6 +118,9 @@ else
 fi
 if [ "$status" -ne 0 ]; then
   echo "--- tauri-driver log"; tail -n 50 "$WORK/driver.log" || true
+  echo "--- notifications"; tail -n 40 "$TUBERRY_E2E_NOTIFICATIONS" || true
+  echo "--- notification signals"; tail -n 20 "$WORK/notification-signals.log" || true
+  echo "--- notification daemon"; tail -n 20 "$WORK/dunst.log" || true
   echo "--- app log"; tail -n 50 "$TUBERRY_DATA_DIR"/logs/* 2>/dev/null || true
   echo "--- fake Telegram log"; tail -n 50 "$WORK/telegram.log" || true
   echo "--- fake mail log"; tail -n 50 "$WORK/mail.log" || true

@@ -33,6 +33,8 @@ pub struct Notifier {
     /// The notification shown per subject (Linux: its id on the bus).
     shown: Mutex<HashMap<Subject, u32>>,
     language: Mutex<Option<Language>>,
+    /// The thread that shows them, once the first is shown.
+    shower: Mutex<Option<std::sync::mpsc::Sender<Notice>>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -79,63 +81,183 @@ impl Notifier {
 
 /// Shows (or updates) one notification.
 fn show(app: &AppHandle, notifier: &Arc<Notifier>, notice: Notice) {
-    let mut n = notify_rust::Notification::new();
-    n.appname("Tuberry")
-        .summary(&notice.title)
-        .body(&notice.body)
-        .icon("app.tuberry.desktop");
-    #[cfg(all(unix, not(target_os = "macos")))]
-    {
-        let open = match notifier.language() {
-            Language::Ru => "Открыть",
-            Language::En => "Open",
+    let sender = {
+        let mut shower = lock(&notifier.shower);
+        shower
+            .get_or_insert_with(|| start_shower(app.clone(), notifier.clone()))
+            .clone()
+    };
+    if sender.send(notice).is_err() {
+        tracing::warn!("the notifications' thread is gone");
+    }
+}
+
+// One thread shows the notifications in turn (they talk to the bus, off the
+// runtime), so that an update always finds the one it replaces.
+#[cfg(target_os = "linux")]
+fn start_shower(app: AppHandle, notifier: Arc<Notifier>) -> std::sync::mpsc::Sender<Notice> {
+    let (sender, notices) = std::sync::mpsc::channel::<Notice>();
+    std::thread::spawn(move || {
+        let (on_action, on_closed) = (app.clone(), notifier.clone());
+        let bus = xdg::Bus::connect(
+            move |id, action| {
+                let subject = forget(&on_action.state::<Arc<Notifier>>(), id);
+                if let (Some(subject), "default") = (subject, action) {
+                    clicked(&on_action, subject);
+                }
+            },
+            move |id| {
+                forget(&on_closed, id);
+            },
+        );
+        let bus = match bus {
+            Ok(bus) => bus,
+            Err(e) => {
+                tracing::warn!(error = %e, "no notifications: the session bus cannot be reached");
+                return;
+            }
         };
-        n.action("default", open);
-        n.hint(notify_rust::Hint::Category(
-            match notice.subject {
+        for notice in notices {
+            let open = match notifier.language() {
+                Language::Ru => "Открыть",
+                Language::En => "Open",
+            };
+            let category = match notice.subject {
                 Subject::Conversation(_) => "im.received",
                 Subject::Account(_) => "network.error",
                 Subject::App => "device",
-            }
-            .into(),
-        ));
-        if let Some(id) = lock(&notifier.shown).get(&notice.subject) {
-            n.id(*id);
-        }
-        let (app, notifier) = (app.clone(), notifier.clone());
-        // Showing and waiting for a click talk to the bus: off the runtime.
-        std::thread::spawn(move || {
-            let handle = match n.show() {
-                Ok(handle) => handle,
-                Err(e) => {
-                    tracing::warn!(error = %e, "could not show a notification");
-                    return;
-                }
             };
-            let id = handle.id();
-            let before = lock(&notifier.shown).insert(notice.subject, id);
-            if before == Some(id) {
-                // An update of one shown: its first thread waits for the click.
-                return;
+            let replaces = lock(&notifier.shown)
+                .get(&notice.subject)
+                .copied()
+                .unwrap_or(0);
+            match bus.notify(replaces, &notice.title, &notice.body, open, category) {
+                Ok(id) => {
+                    lock(&notifier.shown).insert(notice.subject, id);
+                }
+                Err(e) => tracing::warn!(error = %e, "could not show a notification"),
             }
-            handle.wait_for_action(|action| {
-                {
-                    let mut shown = lock(&notifier.shown);
-                    if shown.get(&notice.subject) == Some(&id) {
-                        shown.remove(&notice.subject);
+        }
+    });
+    sender
+}
+
+/// A notification went (clicked or closed): what it was about.
+fn forget(notifier: &Notifier, id: u32) -> Option<Subject> {
+    let mut shown = lock(&notifier.shown);
+    let subject = shown
+        .iter()
+        .find(|(_, shown)| **shown == id)
+        .map(|(s, _)| *s)?;
+    shown.remove(&subject);
+    Some(subject)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn start_shower(_app: AppHandle, _notifier: Arc<Notifier>) -> std::sync::mpsc::Sender<Notice> {
+    let (sender, notices) = std::sync::mpsc::channel::<Notice>();
+    std::thread::spawn(move || {
+        for notice in notices {
+            let shown = notify_rust::Notification::new()
+                .appname("Tuberry")
+                .summary(&notice.title)
+                .body(&notice.body)
+                .show()
+                .map(|_| ());
+            if let Err(e) = shown {
+                tracing::warn!(error = %e, "could not show a notification");
+            }
+        }
+    });
+    sender
+}
+
+/// The freedesktop.org notifications on the session bus, over one
+/// connection that also hears the clicks and closes of each.
+#[cfg(target_os = "linux")]
+mod xdg {
+    use std::collections::HashMap;
+
+    use zbus::zvariant::Value;
+
+    #[zbus::proxy(
+        interface = "org.freedesktop.Notifications",
+        default_service = "org.freedesktop.Notifications",
+        default_path = "/org/freedesktop/Notifications"
+    )]
+    trait Notifications {
+        #[allow(clippy::too_many_arguments)]
+        fn notify(
+            &self,
+            app_name: &str,
+            replaces_id: u32,
+            app_icon: &str,
+            summary: &str,
+            body: &str,
+            actions: &[&str],
+            hints: HashMap<&str, Value<'_>>,
+            expire_timeout: i32,
+        ) -> zbus::Result<u32>;
+
+        #[zbus(signal)]
+        fn action_invoked(&self, id: u32, action_key: String) -> zbus::Result<()>;
+
+        #[zbus(signal)]
+        fn notification_closed(&self, id: u32, reason: u32) -> zbus::Result<()>;
+    }
+
+    pub struct Bus {
+        proxy: NotificationsProxyBlocking<'static>,
+    }
+
+    impl Bus {
+        pub fn connect(
+            on_action: impl Fn(u32, &str) + Send + 'static,
+            on_closed: impl Fn(u32) + Send + 'static,
+        ) -> zbus::Result<Self> {
+            let connection = zbus::blocking::Connection::session()?;
+            let proxy = NotificationsProxyBlocking::new(&connection)?;
+            let actions = proxy.receive_action_invoked()?;
+            std::thread::spawn(move || {
+                for signal in actions {
+                    if let Ok(args) = signal.args() {
+                        on_action(args.id, &args.action_key);
                     }
                 }
-                if action == "default" {
-                    clicked(&app, notice.subject);
+            });
+            let closes = proxy.receive_notification_closed()?;
+            std::thread::spawn(move || {
+                for signal in closes {
+                    if let Ok(args) = signal.args() {
+                        on_closed(args.id);
+                    }
                 }
             });
-        });
-    }
-    #[cfg(not(all(unix, not(target_os = "macos"))))]
-    {
-        let _unused = (app, notifier);
-        if let Err(e) = n.show().map(|_| ()) {
-            tracing::warn!(error = %e, "could not show a notification");
+            Ok(Self { proxy })
+        }
+
+        pub fn notify(
+            &self,
+            replaces: u32,
+            summary: &str,
+            body: &str,
+            open: &str,
+            category: &str,
+        ) -> zbus::Result<u32> {
+            let hints = HashMap::from([
+                ("category", Value::from(category)),
+                ("desktop-entry", Value::from("tuberry-desktop")),
+            ]);
+            self.proxy.notify(
+                "Tuberry",
+                replaces,
+                "app.tuberry.desktop",
+                summary,
+                body,
+                &["default", open],
+                hints,
+                -1,
+            )
         }
     }
 }
