@@ -4,7 +4,8 @@
 // adds the bot to a group, an operator answers in the conversation's topic.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile, stat, writeFile } from "node:fs/promises";
+import { homedir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { byTestId, customerWrites, openApp, shot, text, waitForReplyToCustomer } from "./window.mjs";
@@ -300,4 +301,16 @@ test("closing the window hides it, the app keeps relaying, and a second launch s
     timeout: 10_000,
     timeoutMsg: "the second launch shows the running window",
   });
+});
+
+test("starting at login is an option: the login entry starts Tuberry hidden in the tray", async () => {
+  // Where the XDG autostart entries of this user live.
+  const entry = join(homedir(), ".config", "autostart", "Tuberry.desktop");
+  assert.equal(await invoke("start_at_login", {}), false, "off until chosen");
+  assert.equal(await invoke("set_start_at_login", { enabled: true }), true);
+  const desktop = await readFile(entry, "utf8");
+  assert.match(desktop, /^Exec=.*tuberry-desktop.* --hidden/m, desktop);
+  assert.equal(await invoke("start_at_login", {}), true);
+  assert.equal(await invoke("set_start_at_login", { enabled: false }), false);
+  await assert.rejects(stat(entry), "turning it off removes the login entry");
 });

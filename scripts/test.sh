@@ -2,7 +2,8 @@
 # Sets up a fresh Debian/Ubuntu machine and runs every test: the engine's and
 # the shell's Rust tests (including the check that the TypeScript bindings are
 # current), the front end's unit tests, and the end-to-end test of the real
-# desktop window under Xvfb.
+# desktop window under Xvfb, and the Linux installers built, installed and
+# started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -19,3 +20,8 @@ scripts/with-keyring.sh cargo nextest run --workspace --locked --no-fail-fast
 
 echo "== end to end: the desktop window"
 scripts/with-keyring.sh e2e/run.sh
+
+echo "== installers: build the .deb and .rpm, install the .deb and start it"
+installers/build-linux.sh
+TARGET_DIR="${CARGO_TARGET_DIR:-$(pwd)/target}"
+scripts/with-keyring.sh installers/test-deb.sh "$(ls -t "$TARGET_DIR"/release/bundle/deb/*.deb | head -n1)"

@@ -60,6 +60,8 @@ engine_commands! {
         import_catalogue,
         set_language,
         set_attention,
+        start_at_login,
+        set_start_at_login,
     ]
 
     list_conversations(filter: ConversationFilter) -> ConversationPage;

@@ -136,6 +136,20 @@ fn set_attention(
     }
 }
 
+/// Whether Tuberry starts (hidden in the tray) when the user logs in.
+#[tauri::command]
+#[specta::specta]
+fn start_at_login(app: tauri::AppHandle) -> ApiResult<bool> {
+    staying_on::start_at_login(&app)
+}
+
+/// Turns starting at login on or off; answers the new state.
+#[tauri::command]
+#[specta::specta]
+fn set_start_at_login(app: tauri::AppHandle, enabled: bool) -> ApiResult<bool> {
+    staying_on::set_start_at_login(&app, enabled)
+}
+
 /// A catalogue file chosen in the window, as base64.
 #[tauri::command]
 #[specta::specta]
@@ -213,6 +227,12 @@ pub fn run() -> ExitCode {
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
             staying_on::show(app);
         }))
+        .plugin(
+            tauri_plugin_autostart::Builder::new()
+                .arg(staying_on::HIDDEN_ARG)
+                .app_name("Tuberry")
+                .build(),
+        )
         .invoke_handler(builder.invoke_handler())
         .manage(engine.clone())
         .on_window_event(staying_on::on_window_event)
@@ -225,6 +245,7 @@ pub fn run() -> ExitCode {
             forward_events(app.handle().clone(), &engine);
             notify::setup(app, engine.clone());
             staying_on::setup(app, engine)?;
+            staying_on::first_show(app);
             Ok(())
         })
         .build(tauri::generate_context!());

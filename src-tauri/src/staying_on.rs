@@ -15,22 +15,67 @@ use tuberry::model::{Language, StatusCounts};
 
 const MAIN: &str = "main";
 
+/// Started at login: the window stays in the tray until opened.
+pub const HIDDEN_ARG: &str = "--hidden";
+
 /// The tray's words, in the window's language.
-fn words(language: Language) -> [&'static str; 4] {
+fn words(language: Language) -> [&'static str; 5] {
     match language {
         Language::Ru => [
             "Открыть Tuberry",
             "Приостановить автоответы",
             "Уведомления",
+            "Запускать при входе в систему",
             "Выйти",
         ],
         Language::En => [
             "Open Tuberry",
             "Pause auto-replies",
             "Notifications",
+            "Start at login",
             "Quit",
         ],
     }
+}
+
+fn autostart_error(e: impl std::fmt::Display) -> tuberry::ApiError {
+    tuberry::ApiError {
+        code: tuberry::ErrorCode::Unavailable,
+        message: format!("starting at login cannot be changed here: {e}"),
+    }
+}
+
+/// Whether Tuberry starts, hidden in the tray, when the user logs in.
+pub fn start_at_login(app: &AppHandle) -> tuberry::api::ApiResult<bool> {
+    use tauri_plugin_autostart::ManagerExt;
+    app.autolaunch().is_enabled().map_err(autostart_error)
+}
+
+pub fn set_start_at_login(app: &AppHandle, enabled: bool) -> tuberry::api::ApiResult<bool> {
+    use tauri_plugin_autostart::ManagerExt;
+    let launcher = app.autolaunch();
+    let changed = if enabled {
+        launcher.enable()
+    } else {
+        launcher.disable()
+    };
+    changed.map_err(autostart_error)?;
+    tracing::info!(enabled, "starting at login turned on or off");
+    if let Some(tray) = app.try_state::<Arc<Tray>>()
+        && let Err(e) = tray.login.set_checked(enabled)
+    {
+        tracing::warn!(error = %e, "could not tick the tray's start at login");
+    }
+    Ok(enabled)
+}
+
+/// The window shows at start, unless Tuberry was started at login.
+pub fn first_show(app: &tauri::App) {
+    if std::env::args().any(|a| a == HIDDEN_ARG) {
+        tracing::info!("started at login: the window waits in the tray");
+        return;
+    }
+    show(app.handle());
 }
 
 /// How many conversations wait, as the tray's tooltip says it.
@@ -69,6 +114,7 @@ pub struct Tray {
     open: MenuItem<Wry>,
     pause: CheckMenuItem<Wry>,
     notifications: CheckMenuItem<Wry>,
+    login: CheckMenuItem<Wry>,
     quit: MenuItem<Wry>,
     language: Mutex<Language>,
     counts: Mutex<StatusCounts>,
@@ -84,12 +130,13 @@ impl Tray {
     /// Puts the tray's words and the window's title in `language`.
     pub fn set_language(&self, app: &AppHandle, language: Language) {
         *self.language.lock().unwrap_or_else(PoisonError::into_inner) = language;
-        let [open, pause, notifications, quit] = words(language);
+        let [open, pause, notifications, login, quit] = words(language);
         let named = self
             .open
             .set_text(open)
             .and_then(|()| self.pause.set_text(pause))
             .and_then(|()| self.notifications.set_text(notifications))
+            .and_then(|()| self.login.set_text(login))
             .and_then(|()| self.quit.set_text(quit));
         if let Err(e) = named {
             tracing::warn!(error = %e, "could not name the tray menu's items");
@@ -185,7 +232,13 @@ pub fn on_window_event(window: &tauri::Window, event: &WindowEvent) {
 /// Makes the tray icon and keeps its counts current.
 pub fn setup(app: &tauri::App, engine: Arc<Engine>) -> tauri::Result<()> {
     let language = system_language();
-    let [open_text, pause_text, notifications_text, quit_text] = words(language);
+    let [
+        open_text,
+        pause_text,
+        notifications_text,
+        login_text,
+        quit_text,
+    ] = words(language);
     let open = MenuItem::with_id(app, "open", open_text, true, None::<&str>)?;
     let paused =
         tauri::async_runtime::block_on(tuberry::api::auto_replies_paused(&engine)).unwrap_or(false);
@@ -200,8 +253,10 @@ pub fn setup(app: &tauri::App, engine: Arc<Engine>) -> tauri::Result<()> {
         notifying,
         None::<&str>,
     )?;
+    let at_login = start_at_login(app.handle()).unwrap_or(false);
+    let login = CheckMenuItem::with_id(app, "login", login_text, true, at_login, None::<&str>)?;
     let quit = MenuItem::with_id(app, "quit", quit_text, true, None::<&str>)?;
-    let menu = Menu::with_items(app, &[&open, &pause, &notifications, &quit])?;
+    let menu = Menu::with_items(app, &[&open, &pause, &notifications, &login, &quit])?;
     let mut builder = TrayIconBuilder::with_id("main")
         .tooltip("Tuberry")
         .menu(&menu)
@@ -232,6 +287,15 @@ pub fn setup(app: &tauri::App, engine: Arc<Engine>) -> tauri::Result<()> {
                     }
                 });
             }
+            "login" => {
+                let Some(tray) = app.try_state::<Arc<Tray>>() else {
+                    return;
+                };
+                let on = tray.login.is_checked().unwrap_or(false);
+                if let Err(e) = set_start_at_login(app, on) {
+                    tracing::warn!(error = %e.message, "could not change starting at login");
+                }
+            }
             "quit" => {
                 if let Some(tray) = app.try_state::<Arc<Tray>>() {
                     tray.quitting.store(true, Ordering::SeqCst);
@@ -258,6 +322,7 @@ pub fn setup(app: &tauri::App, engine: Arc<Engine>) -> tauri::Result<()> {
         open,
         pause,
         notifications,
+        login,
         quit,
         language: Mutex::new(language),
         counts: Mutex::new(StatusCounts::default()),

@@ -98,6 +98,10 @@ export const commands = {
 	 *  just typed in: notifications about it stay quiet meanwhile.
 	 */
 	setAttention: (conversationId: number | null, typing: boolean) => __TAURI_INVOKE<void>("set_attention", { conversationId, typing }),
+	/**  Whether Tuberry starts (hidden in the tray) when the user logs in. */
+	startAtLogin: () => typedError<boolean, ApiError>(__TAURI_INVOKE("start_at_login")),
+	/**  Turns starting at login on or off; answers the new state. */
+	setStartAtLogin: (enabled: boolean) => typedError<boolean, ApiError>(__TAURI_INVOKE("set_start_at_login", { enabled })),
 };
 
 /** Events */

@@ -313,6 +313,7 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
   // Paused from the desktop's tray; the window shows it and can resume.
   let autoRepliesPaused = false;
   let notificationsEnabled = true;
+  let startAtLogin = false;
   const shellListeners = new Set<(event: { payload: ShellEvent }) => void>();
   const commands: EngineCommands = {
     ...projects.commands,
@@ -329,6 +330,15 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
     async setLanguage(): Promise<void> {},
     // Only the desktop shell raises notifications.
     async setAttention(): Promise<void> {},
+
+    async startAtLogin(): Promise<Result<boolean, ApiError>> {
+      return ok(startAtLogin);
+    },
+
+    async setStartAtLogin(enabled: boolean): Promise<Result<boolean, ApiError>> {
+      startAtLogin = enabled;
+      return ok(enabled);
+    },
 
     async notificationsEnabled(): Promise<Result<boolean, ApiError>> {
       return ok(notificationsEnabled);
