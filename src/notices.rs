@@ -132,7 +132,7 @@ impl Notices {
             self.unseen.remove(&id);
             return None;
         }
-        if attention.looking_at(id) || attention.focused || attention.typing_in(id, now) {
+        if attention.focused || attention.typing_in(id, now) {
             self.unseen.remove(&id);
             return None;
         }

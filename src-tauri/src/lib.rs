@@ -109,15 +109,13 @@ async fn app_info(engine: EngineState<'_>) -> ApiResult<AppInfo> {
     Ok(api::app_info(&engine))
 }
 
-/// The window says which language it shows; the tray and the title follow.
+/// The window says which language it shows; the tray, the title and the
+/// notifications follow.
 #[tauri::command]
 #[specta::specta]
 fn set_language(app: tauri::AppHandle, language: tuberry::model::Language) {
     if let Some(tray) = app.try_state::<Arc<staying_on::Tray>>() {
         tray.set_language(&app, language);
-    }
-    if let Some(notifier) = app.try_state::<Arc<notify::Notifier>>() {
-        notifier.set_language(language);
     }
 }
 

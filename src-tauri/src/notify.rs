@@ -32,7 +32,6 @@ pub struct Notifier {
     notices: Mutex<Notices>,
     /// The notification shown per subject (Linux: its id on the bus).
     shown: Mutex<HashMap<Subject, u32>>,
-    language: Mutex<Option<Language>>,
     /// The thread that shows them, once the first is shown.
     shower: Mutex<Option<std::sync::mpsc::Sender<Notice>>>,
 }
@@ -42,14 +41,6 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Notifier {
-    pub fn set_language(&self, language: Language) {
-        *lock(&self.language) = Some(language);
-    }
-
-    fn language(&self) -> Language {
-        lock(&self.language).unwrap_or_else(crate::staying_on::system_language)
-    }
-
     /// The window came to the front or went away.
     pub fn set_focused(&self, focused: bool) {
         let open = {
@@ -118,7 +109,7 @@ fn start_shower(app: AppHandle, notifier: Arc<Notifier>) -> std::sync::mpsc::Sen
             }
         };
         for notice in notices {
-            let open = match notifier.language() {
+            let open = match crate::staying_on::language(&app) {
                 Language::Ru => "Открыть",
                 Language::En => "Open",
             };
@@ -277,7 +268,7 @@ fn clicked(app: &AppHandle, subject: Subject) {
 
 /// Weighs one engine event; what deserves it is shown.
 async fn weigh(app: &AppHandle, engine: &Engine, notifier: &Arc<Notifier>, event: EngineEvent) {
-    let language = notifier.language();
+    let language = crate::staying_on::language(app);
     let now = engine.clock().now_ms();
     let attention = lock(&notifier.attention).clone();
     let notice = match event {
@@ -361,7 +352,7 @@ pub fn close_hint(app: &AppHandle) {
             return;
         };
         let notifier = notifier.inner().clone();
-        let (title, body) = match notifier.language() {
+        let (title, body) = match crate::staying_on::language(&app) {
             Language::Ru => (
                 "Tuberry работает дальше",
                 "Окно закрыто, а сообщения по-прежнему пересылаются. Tuberry — в области уведомлений; «Выйти» в её меню останавливает всё.",

@@ -94,8 +94,15 @@ fn waiting(language: Language, counts: &StatusCounts, broken: usize) -> String {
     text
 }
 
+/// The window's language, which the tray and the notifications speak (the
+/// system's until the window says).
+pub fn language(app: &AppHandle) -> Language {
+    app.try_state::<Arc<Tray>>()
+        .map_or_else(system_language, |tray| tray.language())
+}
+
 /// The language before the window says which it shows: the system's.
-pub fn system_language() -> Language {
+fn system_language() -> Language {
     let locale = ["LC_ALL", "LC_MESSAGES", "LANG"]
         .iter()
         .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
@@ -229,6 +236,17 @@ pub fn on_window_event(window: &tauri::Window, event: &WindowEvent) {
     }
 }
 
+/// The state a check item of the tray's menu was just clicked into
+/// (`otherwise` when it cannot be read).
+fn ticked(
+    app: &AppHandle,
+    item: fn(&Tray) -> &CheckMenuItem<Wry>,
+    otherwise: bool,
+) -> Option<bool> {
+    let tray = app.try_state::<Arc<Tray>>()?;
+    Some(item(&tray).is_checked().unwrap_or(otherwise))
+}
+
 /// Makes the tray icon and keeps its counts current.
 pub fn setup(app: &tauri::App, engine: Arc<Engine>) -> tauri::Result<()> {
     let language = system_language();
@@ -264,10 +282,9 @@ pub fn setup(app: &tauri::App, engine: Arc<Engine>) -> tauri::Result<()> {
         .on_menu_event(|app, event| match event.id.as_ref() {
             "open" => show(app),
             "pause" => {
-                let Some(tray) = app.try_state::<Arc<Tray>>() else {
+                let Some(paused) = ticked(app, |tray| &tray.pause, false) else {
                     return;
                 };
-                let paused = tray.pause.is_checked().unwrap_or(false);
                 let engine = app.state::<Arc<Engine>>().inner().clone();
                 tauri::async_runtime::spawn(async move {
                     if let Err(e) = tuberry::api::pause_auto_replies(&engine, paused).await {
@@ -276,10 +293,9 @@ pub fn setup(app: &tauri::App, engine: Arc<Engine>) -> tauri::Result<()> {
                 });
             }
             "notifications" => {
-                let Some(tray) = app.try_state::<Arc<Tray>>() else {
+                let Some(on) = ticked(app, |tray| &tray.notifications, true) else {
                     return;
                 };
-                let on = tray.notifications.is_checked().unwrap_or(true);
                 let engine = app.state::<Arc<Engine>>().inner().clone();
                 tauri::async_runtime::spawn(async move {
                     if let Err(e) = tuberry::api::set_notifications_enabled(&engine, on).await {
@@ -288,10 +304,9 @@ pub fn setup(app: &tauri::App, engine: Arc<Engine>) -> tauri::Result<()> {
                 });
             }
             "login" => {
-                let Some(tray) = app.try_state::<Arc<Tray>>() else {
+                let Some(on) = ticked(app, |tray| &tray.login, false) else {
                     return;
                 };
-                let on = tray.login.is_checked().unwrap_or(false);
                 if let Err(e) = set_start_at_login(app, on) {
                     tracing::warn!(error = %e.message, "could not change starting at login");
                 }

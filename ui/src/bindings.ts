@@ -91,7 +91,10 @@ export const commands = {
 	guessMailServers: (address: string) => __TAURI_INVOKE<MailServers>("guess_mail_servers", { address }),
 	/**  A catalogue file chosen in the window, as base64. */
 	importCatalogue: (projectId: number, fileName: string, base64: string) => typedError<CatalogueImport, ApiError>(__TAURI_INVOKE("import_catalogue", { projectId, fileName, base64 })),
-	/**  The window says which language it shows; the tray and the title follow. */
+	/**
+	 *  The window says which language it shows; the tray, the title and the
+	 *  notifications follow.
+	 */
 	setLanguage: (language: Language) => __TAURI_INVOKE<void>("set_language", { language }),
 	/**
 	 *  The window says which conversation is open and whether its composer was
