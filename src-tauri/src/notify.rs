@@ -287,9 +287,14 @@ async fn weigh(app: &AppHandle, engine: &Engine, notifier: &Arc<Notifier>, event
             lock(&notifier.notices).conversation(&conversation, &attention, language, now)
         }
         EngineEvent::AccountChanged { account_id } => {
-            let accounts = tuberry::api::list_accounts(engine)
-                .await
-                .unwrap_or_default();
+            let accounts = match tuberry::api::list_accounts(engine).await {
+                Ok(accounts) => accounts,
+                Err(e) => {
+                    // Not a removal: what is known broken stays so.
+                    tracing::warn!(error = %e.message, "could not read the accounts to notify");
+                    return;
+                }
+            };
             let notice = match accounts.iter().find(|a| a.id == account_id) {
                 Some(account) => lock(&notifier.notices).account(account, language),
                 None => {
