@@ -25,7 +25,8 @@ trap cleanup EXIT
 
 if [ -z "${DISPLAY:-}" ]; then
   export DISPLAY=:97
-  Xvfb "$DISPLAY" -screen 0 1280x800x24 -nolisten tcp >"$WORK/xvfb.log" 2>&1 &
+  # Below the 800 pixels of the window: the tray's bar.
+  Xvfb "$DISPLAY" -screen 0 1280x880x24 -nolisten tcp >"$WORK/xvfb.log" 2>&1 &
   pids+=($!)
 fi
 export LANG=C.UTF-8
@@ -51,13 +52,29 @@ dunst >"$WORK/dunst.log" 2>&1 &
 pids+=($!)
 owned() {
   dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
-    org.freedesktop.DBus.NameHasOwner string:org.freedesktop.Notifications 2>/dev/null | grep -q "boolean true"
+    org.freedesktop.DBus.NameHasOwner "string:$1" 2>/dev/null | grep -q "boolean true"
 }
 for _ in $(seq 50); do
-  owned && break
+  owned org.freedesktop.Notifications && break
   sleep 0.1
 done
-owned || { echo "the notification daemon did not start" >&2; cat "$WORK/dunst.log" >&2; exit 1; }
+owned org.freedesktop.Notifications || { echo "the notification daemon did not start" >&2; cat "$WORK/dunst.log" >&2; exit 1; }
+
+# The tray: a StatusNotifierItem host (as KDE Plasma or GNOME's AppIndicator
+# extension) in a bar along the bottom of the screen, and a record of the
+# count the app tells the launcher (the taskbar badge).
+command -v gtk-sni-tray-standalone >/dev/null || { echo "the tests need gtk-sni-tray (apt-get install haskell-gtk-sni-tray-utils)" >&2; exit 1; }
+gtk-sni-tray-standalone --watcher --bottom --end --size 32 >"$WORK/tray.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do
+  owned org.kde.StatusNotifierWatcher && break
+  sleep 0.1
+done
+owned org.kde.StatusNotifierWatcher || { echo "the tray did not start" >&2; cat "$WORK/tray.log" >&2; exit 1; }
+export TUBERRY_E2E_BADGE="$WORK/badge.log"
+dbus-monitor --session "type='signal',interface='com.canonical.Unity.LauncherEntry'" \
+  >"$TUBERRY_E2E_BADGE" 2>"$WORK/badge-monitor.log" &
+pids+=($!)
 
 # Starts `tuberry-fakes SERVICE` on a free port and exports its address as
 # the variable NAME once it listens.
@@ -121,6 +138,7 @@ if [ "$status" -ne 0 ]; then
   echo "--- notifications"; tail -n 40 "$TUBERRY_E2E_NOTIFICATIONS" || true
   echo "--- notification signals"; tail -n 20 "$WORK/notification-signals.log" || true
   echo "--- notification daemon"; tail -n 20 "$WORK/dunst.log" || true
+  echo "--- tray"; tail -n 20 "$WORK/tray.log" || true
   echo "--- app log"; tail -n 50 "$TUBERRY_DATA_DIR"/logs/* 2>/dev/null || true
   echo "--- fake Telegram log"; tail -n 50 "$WORK/telegram.log" || true
   echo "--- fake mail log"; tail -n 50 "$WORK/mail.log" || true

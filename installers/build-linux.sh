@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Builds the Linux installers (.deb and .rpm) into
-# $CARGO_TARGET_DIR/release/bundle: the window's front end, both binaries in
-# one release build (the desktop app and the `tuberry` command), then the
-# packages, which also carry the `tuberry` command and a systemd user unit
-# for `tuberry serve`. Prints each package's size.
+# $CARGO_TARGET_DIR/release/bundle: the window's front end, the desktop
+# binary in a release build, then the packages, which also carry the
+# `tuberry` command (a script that runs the desktop binary as the command
+# line, so the package holds one program) and a systemd user unit for
+# `tuberry serve`. Prints each package's size.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
@@ -11,11 +12,7 @@ TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 BUNDLES="${1:-deb,rpm}"
 
 (cd ui && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm run build)
-cargo build --release --workspace --bins --locked
-
-# The package takes the command line from here (see tauri.conf.json).
-mkdir -p installers/linux/staging
-cp "$TARGET_DIR/release/tuberry" installers/linux/staging/tuberry
+cargo build --release --package tuberry-desktop --bin tuberry-desktop --locked
 
 ui/node_modules/.bin/tauri bundle --bundles "$BUNDLES"
 

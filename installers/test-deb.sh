@@ -30,6 +30,12 @@ DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$DEB" >"$WORK/apt.l
 [ -x /usr/bin/tuberry-desktop ] || fail "no /usr/bin/tuberry-desktop"
 [ -x /usr/bin/tuberry ] || fail "no tuberry command"
 /usr/bin/tuberry --help | grep -q serve || fail "the tuberry command does not offer serve"
+# The command works on data of its own: a simulated customer's message is in
+# its inbox.
+/usr/bin/tuberry --data-dir "$WORK/cli" simulate --from "Installed Anna" "Is it in stock?" >"$WORK/cli.log" 2>&1 \
+  || { cat "$WORK/cli.log" >&2; fail "tuberry simulate failed"; }
+/usr/bin/tuberry --data-dir "$WORK/cli" conversations | grep -q "Installed Anna" \
+  || fail "the tuberry command's inbox does not hold the simulated message"
 [ -f /usr/lib/systemd/user/tuberry.service ] || fail "no systemd user unit"
 grep -q '^ExecStart=/usr/bin/tuberry serve' /usr/lib/systemd/user/tuberry.service || fail "the unit does not start tuberry serve"
 entry="$(grep -l '^Exec=tuberry-desktop' /usr/share/applications/*.desktop 2>/dev/null | head -n1)"

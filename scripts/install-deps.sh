@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building, running and testing Tuberry needs on Debian or Ubuntu:
 # the WebKitGTK stack for the window, the Secret Service (gnome-keyring) that
-# keeps tokens, Xvfb, WebKitWebDriver and a notification daemon (dunst) for
-# the end-to-end test, Dovecot and
+# keeps tokens, Xvfb, WebKitWebDriver, a notification daemon (dunst) and a
+# tray (gtk-sni-tray) for the end-to-end test, Dovecot and
 # Postfix for the e-mail tests, Node.js for the front end, and tauri-driver.
 set -euo pipefail
 
@@ -17,8 +17,9 @@ PACKAGES=(
 )
 if [ "${1:-}" != "--run-only" ]; then
   PACKAGES+=(imagemagick x11-utils)
-  # The end-to-end test reads the desktop notifications from a real daemon.
-  PACKAGES+=(dunst)
+  # The end-to-end test reads the desktop notifications from a real daemon,
+  # and opens the tray icon's menu in a real StatusNotifierItem host.
+  PACKAGES+=(dunst haskell-gtk-sni-tray-utils xdotool libglib2.0-bin)
   # The e-mail tests start private Dovecot and Postfix instances of their own.
   PACKAGES+=(dovecot-imapd dovecot-lmtpd postfix openssl)
 fi

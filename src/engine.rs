@@ -21,15 +21,17 @@ use crate::error::{Error, Result};
 use crate::events::EventBus;
 use crate::files::Files;
 use crate::hooks::Hooks;
+use crate::http::LanEndpoint;
 use crate::keyring::Keyring;
 use crate::lock::DataLock;
+use crate::logging::LogControl;
 use crate::operators::Projects;
 use crate::operators::mirror::{MirrorHook, TopicDeliveryObserver};
 use crate::operators::topic_jobs::TopicJobs;
 use crate::outbox::{self, Outbox, SendHandler};
 use crate::queue::{Queue, Waker};
 use crate::relay::Relay;
-use crate::settings::Settings;
+use crate::settings::{Change, Settings};
 use crate::store::Store;
 
 pub const DATABASE_FILE: &str = "tuberry.sqlite3";
@@ -64,7 +66,9 @@ impl EngineOptions {
 
 pub struct Engine {
     data_dir: PathBuf,
-    settings: Settings,
+    /// As read at the start, with the changes made since (Settings screen).
+    settings: std::sync::RwLock<Settings>,
+    log: std::sync::OnceLock<LogControl>,
     clock: SharedClock,
     store: Store,
     bus: EventBus,
@@ -78,7 +82,7 @@ pub struct Engine {
     projects: Projects,
     assistant: Assistant,
     files: Files,
-    http_addr: std::sync::OnceLock<std::net::SocketAddr>,
+    lan: LanEndpoint,
     cancel: CancellationToken,
     workers: tokio::sync::Mutex<Vec<JoinHandle<()>>>,
     /// Held while the engine relays (see [`crate::lock`]).
@@ -192,10 +196,18 @@ impl Engine {
         hooks.on_stored(Arc::new(AssistantHook));
         hooks.on_send(Arc::new(GuardCheck));
 
+        let cancel = CancellationToken::new();
+        let lan = LanEndpoint::new(
+            registry.clone(),
+            settings.http.listen.clone(),
+            cancel.child_token(),
+        );
+
         tracing::info!(data_dir = %data_dir.display(), "engine opened");
         Ok(Self {
             data_dir,
-            settings,
+            settings: std::sync::RwLock::new(settings),
+            log: std::sync::OnceLock::new(),
             clock,
             store,
             bus,
@@ -209,8 +221,8 @@ impl Engine {
             projects,
             assistant: Assistant::new(assistant_core),
             files,
-            http_addr: std::sync::OnceLock::new(),
-            cancel: CancellationToken::new(),
+            lan,
+            cancel,
             workers: tokio::sync::Mutex::new(Vec::new()),
             lock: std::sync::Mutex::new(None),
         })
@@ -226,14 +238,14 @@ impl Engine {
         }
         let lock = DataLock::take(&self.data_dir)?;
         *self.lock.lock().unwrap_or_else(PoisonError::into_inner) = Some(lock);
-        for _ in 0..self.settings.queue.workers {
+        for _ in 0..self.settings().queue.workers {
             workers.push(tokio::spawn(
                 self.queue.clone().work(self.cancel.child_token()),
             ));
         }
         tracing::info!(workers = workers.len(), "queue started");
         drop(workers);
-        self.start_http().await;
+        self.lan.start().await;
         // Recorded from before the runners start, so no change is missed.
         let watch = channels::accounts::watch(
             self.channels.clone(),
@@ -246,51 +258,21 @@ impl Engine {
         Ok(())
     }
 
-    /// The LAN endpoint, when `[http] listen` is set: the channels' routes
-    /// (Telegram's and Avito's webhooks).
-    async fn start_http(&self) {
-        let Some(listen) = self.settings.http.listen.clone() else {
-            return;
-        };
-        let listener = match tokio::net::TcpListener::bind(&listen).await {
-            Ok(listener) => listener,
-            Err(e) => {
-                tracing::error!(%listen, error = %e, "the LAN endpoint cannot listen");
-                return;
-            }
-        };
-        let addr = listener.local_addr().ok();
-        if let Some(addr) = addr {
-            let _first = self.http_addr.set(addr);
-            tracing::info!(%addr, "LAN endpoint listening");
-        }
-        let mut router = axum::Router::new();
-        for adapter in self.channels.adapters() {
-            adapter.lan_endpoint(true);
-            if let Some(routes) = adapter.routes() {
-                router = router.merge(routes);
-            }
-        }
-        let cancel = self.cancel.child_token();
-        self.workers.lock().await.push(tokio::spawn(async move {
-            let served = axum::serve(listener, router)
-                .with_graceful_shutdown(async move { cancel.cancelled().await })
-                .await;
-            if let Err(e) = served {
-                tracing::error!(error = %e, "the LAN endpoint stopped");
-            }
-        }));
+    /// The LAN endpoint (the channels' webhooks), when it is on.
+    pub fn lan(&self) -> &LanEndpoint {
+        &self.lan
     }
 
-    /// Where the LAN endpoint listens, once started.
+    /// Where the LAN endpoint listens now.
     pub fn http_addr(&self) -> Option<std::net::SocketAddr> {
-        self.http_addr.get().copied()
+        self.lan.addr()
     }
 
     /// Stops the workers, letting running jobs finish (up to `grace`), and
     /// closes the store.
     pub async fn shutdown(&self, grace: Duration) {
         self.channels.shutdown().await;
+        self.lan.shutdown().await;
         self.cancel.cancel();
         let workers: Vec<_> = self.workers.lock().await.drain(..).collect();
         for mut worker in workers {
@@ -311,8 +293,71 @@ impl Engine {
         &self.data_dir
     }
 
-    pub fn settings(&self) -> &Settings {
-        &self.settings
+    /// The settings in force: `settings.toml` as read at the start, with the
+    /// changes made since.
+    pub fn settings(&self) -> Settings {
+        self.settings
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Applies `change` to `settings.toml` and to the running engine: the
+    /// LAN endpoint moves (the new address bound before anything is written,
+    /// so a taken address changes nothing), the log filter changes at once.
+    pub async fn change_settings(&self, change: Change) -> Result<Settings> {
+        let edit = Settings::edit(&self.data_dir, &change)?;
+        let before = self.settings();
+        self.apply(&change).await?;
+        let settings = match edit.write() {
+            Ok(settings) => settings,
+            Err(e) => {
+                // The file says what runs: the running engine goes back.
+                let undo = match change {
+                    Change::HttpListen(_) => Change::HttpListen(before.http.listen),
+                    Change::LogLevel(_) => Change::LogLevel(before.log.level),
+                };
+                if let Err(undo_error) = self.apply(&undo).await {
+                    tracing::warn!(error = %undo_error, "a setting could not be put back");
+                }
+                return Err(e);
+            }
+        };
+        *self
+            .settings
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = settings.clone();
+        tracing::info!(?change, "settings changed");
+        Ok(settings)
+    }
+
+    async fn apply(&self, change: &Change) -> Result<()> {
+        match change {
+            Change::HttpListen(listen) => {
+                self.lan.set(listen.clone()).await.map_err(|e| {
+                    Error::invalid(format!(
+                        "the LAN endpoint cannot listen on {}: {e}",
+                        listen.as_deref().unwrap_or_default()
+                    ))
+                })?;
+            }
+            Change::LogLevel(level) => {
+                if let Some(log) = self.log.get() {
+                    log.set_level(level)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Lets the Settings screen change the log filter of this program.
+    pub fn attach_log(&self, control: LogControl) {
+        let _first = self.log.set(control);
+    }
+
+    /// Whether `TUBERRY_LOG` fixes the log filter (the setting waits).
+    pub fn log_overridden(&self) -> bool {
+        self.log.get().is_some_and(LogControl::overridden)
     }
 
     pub fn clock(&self) -> &SharedClock {

@@ -57,6 +57,9 @@ pub enum EngineEvent {
     AutoRepliesPaused {
         paused: bool,
     },
+    /// A setting of the Settings screen changed (language, notifications,
+    /// the LAN endpoint, the log level).
+    SettingsChanged,
     /// Events were missed (the subscriber fell behind): reload what is shown.
     Resync,
 }

@@ -10,6 +10,7 @@
 pub mod api;
 pub mod assistant;
 pub mod channels;
+pub mod cli;
 pub mod clock;
 pub mod contacts;
 pub mod engine;
@@ -17,6 +18,7 @@ pub mod error;
 pub mod events;
 pub mod files;
 pub mod hooks;
+pub mod http;
 pub mod inbox;
 pub mod keyring;
 pub mod lock;

@@ -6,6 +6,8 @@ use crate::error::Result;
 
 /// Desktop notifications are shown ("true" / "false"; on when not set).
 pub const NOTIFICATIONS: &str = "notifications";
+/// The language chosen for the window, the tray and the notifications.
+pub const LANGUAGE: &str = "language";
 /// The hint that closing the window keeps Tuberry running was shown.
 pub const CLOSE_HINT_SHOWN: &str = "close_hint_shown";
 

@@ -2,7 +2,7 @@
 //! data directory. Parsed strictly — an unknown or mistyped key is an error that
 //! names it — and validated once, before the engine starts.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -208,6 +208,51 @@ impl Settings {
         Ok(settings)
     }
 
+    /// Applies `change` to the data directory's `settings.toml`, keeping the
+    /// rest of the file and its comments as written. The new text is checked
+    /// with the same rules as a file written by hand before anything is
+    /// written: a refused change names the key and leaves the file as it was.
+    pub fn edit(dir: &Path, change: &Change) -> Result<Edit> {
+        let path = dir.join(FILE_NAME);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(source) => {
+                return Err(Error::Io {
+                    path: path.display().to_string(),
+                    source,
+                });
+            }
+        };
+        let broken = |message: String| Error::Settings {
+            path: path.display().to_string(),
+            message,
+        };
+        Self::parse(&text).map_err(broken)?;
+        let mut doc: toml_edit::DocumentMut = text
+            .parse()
+            .map_err(|e: toml_edit::TomlError| broken(e.to_string().trim_end().to_owned()))?;
+        let (table, key, value) = match change {
+            Change::HttpListen(listen) => ("http", "listen", listen.clone()),
+            Change::LogLevel(level) => ("log", "level", Some(level.clone())),
+        };
+        match value {
+            Some(value) => doc[table][key] = toml_edit::value(value),
+            None => {
+                if let Some(table) = doc.get_mut(table).and_then(|t| t.as_table_like_mut()) {
+                    table.remove(key);
+                }
+            }
+        }
+        let text = doc.to_string();
+        let settings = Self::parse(&text).map_err(Error::Invalid)?;
+        Ok(Edit {
+            path,
+            text,
+            settings,
+        })
+    }
+
     fn validate(&self) -> Result<(), String> {
         let q = &self.queue;
         if !(1..=64).contains(&q.workers) {
@@ -301,6 +346,39 @@ impl Settings {
     }
 }
 
+/// A change the Settings screen makes to `settings.toml`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// The LAN endpoint's address; `None` turns it off.
+    HttpListen(Option<String>),
+    /// The log filter (`info`, `debug`, `tuberry=debug`…).
+    LogLevel(String),
+}
+
+/// A change checked and ready to be written.
+#[derive(Debug)]
+pub struct Edit {
+    path: PathBuf,
+    text: String,
+    /// The settings once it is written.
+    pub settings: Settings,
+}
+
+impl Edit {
+    /// Writes the file: a new file renamed over the old one, so that a crash
+    /// leaves one or the other whole.
+    pub fn write(self) -> Result<Settings> {
+        let io = |source| Error::Io {
+            path: self.path.display().to_string(),
+            source,
+        };
+        let fresh = self.path.with_extension("toml.new");
+        std::fs::write(&fresh, &self.text).map_err(io)?;
+        std::fs::rename(&fresh, &self.path).map_err(io)?;
+        Ok(self.settings)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -332,5 +410,44 @@ mod tests {
         let err =
             Settings::parse("[queue]\nworkers = 0\n").expect_err("zero workers must be refused");
         assert!(err.contains("queue.workers"), "{err}");
+    }
+
+    #[test]
+    fn an_edit_keeps_the_rest_of_the_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join(FILE_NAME);
+        std::fs::write(&path, "# mine\n[queue]\nworkers = 2 # two cores\n").expect("write");
+        let edit = Settings::edit(
+            dir.path(),
+            &Change::HttpListen(Some("127.0.0.1:8787".into())),
+        )
+        .expect("a valid address");
+        assert_eq!(edit.settings.http.listen.as_deref(), Some("127.0.0.1:8787"));
+        edit.write().expect("written");
+        let text = std::fs::read_to_string(&path).expect("read");
+        assert!(
+            text.contains("# mine") && text.contains("workers = 2 # two cores"),
+            "{text}"
+        );
+        let settings = Settings::load(dir.path()).expect("the file still loads");
+        assert_eq!(settings.queue.workers, 2);
+        assert_eq!(settings.http.listen.as_deref(), Some("127.0.0.1:8787"));
+
+        Settings::edit(dir.path(), &Change::HttpListen(None))
+            .and_then(Edit::write)
+            .expect("turned off");
+        assert_eq!(Settings::load(dir.path()).expect("loads").http.listen, None);
+    }
+
+    #[test]
+    fn a_refused_edit_names_the_key_and_writes_nothing() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let err = Settings::edit(dir.path(), &Change::HttpListen(Some("localhost".into())))
+            .expect_err("an address without a port is refused");
+        assert!(err.to_string().contains("http.listen"), "{err}");
+        let err = Settings::edit(dir.path(), &Change::LogLevel("tuberry=loud".into()))
+            .expect_err("a bad filter is refused");
+        assert!(err.to_string().contains("log.level"), "{err}");
+        assert!(!dir.path().join(FILE_NAME).exists(), "nothing was written");
     }
 }

@@ -5,6 +5,7 @@
 //! few commands that do more than forward (files as base64, the browser)
 //! are written out in `lib.rs` and named in the macro's `shell` list.
 
+use tuberry::api::AppSettings;
 use tuberry::api::{self, ApiResult};
 use tuberry::assistant::model::{
     AssistantRun, AssistantSettings, AssistantSettingsInput, Catalogue, CataloguePage, GuardMode,
@@ -14,9 +15,10 @@ use tuberry::channels::Account;
 use tuberry::channels::avito::model::{AvitoAccount, AvitoConnect, AvitoInput};
 use tuberry::channels::email::model::{ConnectionReport, Mailbox, MailboxInput};
 use tuberry::channels::telegram_bot::BotInput;
+use tuberry::http::LanStatus;
 use tuberry::model::{
     Attachment, ChannelAccount, Contact, ContactMatch, ConversationDetail, ConversationFilter,
-    ConversationPage, ConversationStatus, ConversationSummary, IngestOutcome, Message,
+    ConversationPage, ConversationStatus, ConversationSummary, IngestOutcome, Language, Message,
     SimulatorEntry, StatusCounts,
 };
 use tuberry::operators::model::{Project, ProjectInput};
@@ -62,9 +64,17 @@ engine_commands! {
         set_attention,
         start_at_login,
         set_start_at_login,
+        open_folder,
     ]
 
     list_conversations(filter: ConversationFilter) -> ConversationPage;
+    /// What the Settings screen shows.
+    app_settings() -> AppSettings;
+    /// Keeps the language chosen for the window, the tray and the notifications.
+    set_app_language(language: Language) -> Language;
+    /// Turns the LAN endpoint on at an address with a port, or off with null.
+    set_lan_endpoint(listen: Option<String>) -> LanStatus;
+    set_log_level(level: String) -> String;
     notifications_enabled() -> bool;
     set_notifications_enabled(enabled: bool) -> bool;
     status_counts() -> StatusCounts;

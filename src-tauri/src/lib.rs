@@ -4,6 +4,7 @@
 //! TypeScript for both is generated from these definitions into
 //! `ui/src/bindings.ts`.
 
+mod badge;
 mod commands;
 mod notify;
 mod staying_on;
@@ -94,6 +95,29 @@ fn open_external(url: String) -> ApiResult<()> {
     open::that_detached(&url).map_err(|e| tuberry::ApiError {
         code: tuberry::ErrorCode::Unavailable,
         message: format!("no browser to open the page with: {e}"),
+    })
+}
+
+/// A folder of Tuberry's that the Settings screen opens.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum Folder {
+    /// The data directory (the database, settings.toml, files).
+    Data,
+    Logs,
+}
+
+/// Opens one of Tuberry's folders in the system's file manager.
+#[tauri::command]
+#[specta::specta]
+fn open_folder(engine: EngineState<'_>, folder: Folder) -> ApiResult<()> {
+    let path = match folder {
+        Folder::Data => engine.data_dir().to_path_buf(),
+        Folder::Logs => engine.data_dir().join("logs"),
+    };
+    open::that_detached(&path).map_err(|e| tuberry::ApiError {
+        code: tuberry::ErrorCode::Unavailable,
+        message: format!("no file manager to open {} with: {e}", path.display()),
     })
 }
 
@@ -202,10 +226,20 @@ fn forward_events(app: tauri::AppHandle, engine: &Engine) {
     });
 }
 
+/// The first argument that makes the desktop binary the command line.
+pub const CLI_ARG: &str = "cli";
+
 pub fn run() -> ExitCode {
+    // `tuberry-desktop cli …` is the `tuberry` command (the Linux packages
+    // install `tuberry` as a script that runs this), so one program is both.
+    let mut args = std::env::args_os();
+    if args.nth(1).is_some_and(|first| first == CLI_ARG) {
+        return tuberry::cli::main(std::iter::once("tuberry".into()).chain(args));
+    }
     let opened = data_dir().and_then(|dir| {
         let engine = tauri::async_runtime::block_on(Engine::open(EngineOptions::new(&dir)))?;
         let log = tuberry::logging::init(&dir, &engine.settings().log)?;
+        engine.attach_log(log.control.clone());
         Ok((Arc::new(engine), log))
     });
     let (engine, _log) = match opened {

@@ -23,6 +23,10 @@ pub enum ShellEvent {
     OpenConversation { conversation_id: i64 },
     /// A notification about a broken account was clicked.
     OpenAccounts,
+    /// A setting kept by the shell changed (start at login, from the tray).
+    SettingsChanged,
+    /// "Settings…" in the tray's menu.
+    OpenSettings,
 }
 
 /// What the notifications remember between events.

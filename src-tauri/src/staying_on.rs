@@ -6,9 +6,10 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use tauri::menu::{CheckMenuItem, Menu, MenuItem};
+use tauri::menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIcon, TrayIconBuilder, TrayIconEvent};
 use tauri::{AppHandle, Manager, WindowEvent, Wry};
+use tauri_specta::Event;
 use tuberry::Engine;
 use tuberry::events::EngineEvent;
 use tuberry::model::{Language, StatusCounts};
@@ -18,23 +19,34 @@ const MAIN: &str = "main";
 /// Started at login: the window stays in the tray until opened.
 pub const HIDDEN_ARG: &str = "--hidden";
 
-/// The tray's words, in the window's language.
-fn words(language: Language) -> [&'static str; 5] {
+/// The tray menu's words, in the window's language.
+struct Words {
+    open: &'static str,
+    settings: &'static str,
+    pause: &'static str,
+    notifications: &'static str,
+    login: &'static str,
+    quit: &'static str,
+}
+
+fn words(language: Language) -> Words {
     match language {
-        Language::Ru => [
-            "Открыть Tuberry",
-            "Приостановить автоответы",
-            "Уведомления",
-            "Запускать при входе в систему",
-            "Выйти",
-        ],
-        Language::En => [
-            "Open Tuberry",
-            "Pause auto-replies",
-            "Notifications",
-            "Start at login",
-            "Quit",
-        ],
+        Language::Ru => Words {
+            open: "Открыть Tuberry",
+            settings: "Настройки…",
+            pause: "Приостановить автоответы",
+            notifications: "Уведомления",
+            login: "Запускать при входе в систему",
+            quit: "Выйти",
+        },
+        Language::En => Words {
+            open: "Open Tuberry",
+            settings: "Settings…",
+            pause: "Pause auto-replies",
+            notifications: "Notifications",
+            login: "Start at login",
+            quit: "Quit",
+        },
     }
 }
 
@@ -66,6 +78,10 @@ pub fn set_start_at_login(app: &AppHandle, enabled: bool) -> tuberry::api::ApiRe
     {
         tracing::warn!(error = %e, "could not tick the tray's start at login");
     }
+    // The Settings screen shows it too.
+    if let Err(e) = crate::notify::ShellEvent::SettingsChanged.emit(app) {
+        tracing::warn!(error = %e, "could not tell the window that a setting changed");
+    }
     Ok(enabled)
 }
 
@@ -78,17 +94,18 @@ pub fn first_show(app: &tauri::App) {
     show(app.handle());
 }
 
-/// How many conversations wait, as the tray's tooltip says it.
+/// How many conversations wait (and accounts do not work), as the first
+/// line of the tray's menu says it.
 fn waiting(language: Language, counts: &StatusCounts, broken: usize) -> String {
     let (awaiting, human) = (counts.awaiting_response, counts.needs_human);
     let mut text = match language {
-        Language::Ru => format!("Tuberry — ждут ответа: {awaiting}, нужен человек: {human}"),
-        Language::En => format!("Tuberry — awaiting an answer: {awaiting}, need a person: {human}"),
+        Language::Ru => format!("Ждут ответа: {awaiting} · нужен человек: {human}"),
+        Language::En => format!("Awaiting an answer: {awaiting} · need a person: {human}"),
     };
     if broken > 0 {
         text.push_str(&match language {
-            Language::Ru => format!("\nНе работают подключения: {broken}"),
-            Language::En => format!("\nAccounts not working: {broken}"),
+            Language::Ru => format!(" · не работают подключения: {broken}"),
+            Language::En => format!(" · accounts not working: {broken}"),
         });
     }
     text
@@ -118,11 +135,15 @@ fn system_language() -> Language {
 /// counts it last showed.
 pub struct Tray {
     icon: TrayIcon<Wry>,
+    /// The counts, as the menu's first (inactive) line.
+    status: MenuItem<Wry>,
     open: MenuItem<Wry>,
+    settings: MenuItem<Wry>,
     pause: CheckMenuItem<Wry>,
     notifications: CheckMenuItem<Wry>,
     login: CheckMenuItem<Wry>,
     quit: MenuItem<Wry>,
+    badge: Arc<crate::badge::Badge>,
     language: Mutex<Language>,
     counts: Mutex<StatusCounts>,
     broken: Mutex<usize>,
@@ -137,14 +158,15 @@ impl Tray {
     /// Puts the tray's words and the window's title in `language`.
     pub fn set_language(&self, app: &AppHandle, language: Language) {
         *self.language.lock().unwrap_or_else(PoisonError::into_inner) = language;
-        let [open, pause, notifications, login, quit] = words(language);
+        let words = words(language);
         let named = self
             .open
-            .set_text(open)
-            .and_then(|()| self.pause.set_text(pause))
-            .and_then(|()| self.notifications.set_text(notifications))
-            .and_then(|()| self.login.set_text(login))
-            .and_then(|()| self.quit.set_text(quit));
+            .set_text(words.open)
+            .and_then(|()| self.settings.set_text(words.settings))
+            .and_then(|()| self.pause.set_text(words.pause))
+            .and_then(|()| self.notifications.set_text(words.notifications))
+            .and_then(|()| self.login.set_text(words.login))
+            .and_then(|()| self.quit.set_text(words.quit));
         if let Err(e) = named {
             tracing::warn!(error = %e, "could not name the tray menu's items");
         }
@@ -168,12 +190,14 @@ impl Tray {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone();
-        if let Err(e) = self.icon.set_tooltip(Some(waiting(
-            self.language(),
-            &counts,
-            *self.broken.lock().unwrap_or_else(PoisonError::into_inner),
-        ))) {
-            tracing::warn!(error = %e, "could not set the tray's tooltip");
+        let broken = *self.broken.lock().unwrap_or_else(PoisonError::into_inner);
+        let line = waiting(self.language(), &counts, broken);
+        let shown = self
+            .status
+            .set_text(&line)
+            .and_then(|()| self.icon.set_tooltip(Some(format!("Tuberry\n{line}"))));
+        if let Err(e) = shown {
+            tracing::warn!(error = %e, "could not show the counts in the tray");
         }
         let waiting = counts.awaiting_response + counts.needs_human;
         let title = match waiting {
@@ -185,6 +209,9 @@ impl Tray {
         {
             tracing::warn!(error = %e, "could not set the window's title");
         }
+        // A dot on the tray icon while someone waits or something is broken.
+        self.badge
+            .show(app, &self.icon, waiting, waiting > 0 || broken > 0);
     }
 }
 
@@ -249,38 +276,58 @@ fn ticked(
 
 /// Makes the tray icon and keeps its counts current.
 pub fn setup(app: &tauri::App, engine: Arc<Engine>) -> tauri::Result<()> {
-    let language = system_language();
-    let [
-        open_text,
-        pause_text,
-        notifications_text,
-        login_text,
-        quit_text,
-    ] = words(language);
-    let open = MenuItem::with_id(app, "open", open_text, true, None::<&str>)?;
+    // The language chosen in the window, also when it starts hidden.
+    let language = tauri::async_runtime::block_on(tuberry::api::language(&engine))
+        .ok()
+        .flatten()
+        .unwrap_or_else(system_language);
+    let texts = words(language);
+    let status = MenuItem::with_id(app, "status", "Tuberry", false, None::<&str>)?;
+    let open = MenuItem::with_id(app, "open", texts.open, true, None::<&str>)?;
+    let settings = MenuItem::with_id(app, "settings", texts.settings, true, None::<&str>)?;
     let paused =
         tauri::async_runtime::block_on(tuberry::api::auto_replies_paused(&engine)).unwrap_or(false);
-    let pause = CheckMenuItem::with_id(app, "pause", pause_text, true, paused, None::<&str>)?;
+    let pause = CheckMenuItem::with_id(app, "pause", texts.pause, true, paused, None::<&str>)?;
     let notifying = tauri::async_runtime::block_on(tuberry::api::notifications_enabled(&engine))
         .unwrap_or(true);
     let notifications = CheckMenuItem::with_id(
         app,
         "notifications",
-        notifications_text,
+        texts.notifications,
         true,
         notifying,
         None::<&str>,
     )?;
     let at_login = start_at_login(app.handle()).unwrap_or(false);
-    let login = CheckMenuItem::with_id(app, "login", login_text, true, at_login, None::<&str>)?;
-    let quit = MenuItem::with_id(app, "quit", quit_text, true, None::<&str>)?;
-    let menu = Menu::with_items(app, &[&open, &pause, &notifications, &login, &quit])?;
+    let login = CheckMenuItem::with_id(app, "login", texts.login, true, at_login, None::<&str>)?;
+    let quit = MenuItem::with_id(app, "quit", texts.quit, true, None::<&str>)?;
+    let menu = Menu::with_items(
+        app,
+        &[
+            &status,
+            &PredefinedMenuItem::separator(app)?,
+            &open,
+            &settings,
+            &PredefinedMenuItem::separator(app)?,
+            &pause,
+            &notifications,
+            &login,
+            &PredefinedMenuItem::separator(app)?,
+            &quit,
+        ],
+    )?;
     let mut builder = TrayIconBuilder::with_id("main")
         .tooltip("Tuberry")
         .menu(&menu)
         .show_menu_on_left_click(false)
         .on_menu_event(|app, event| match event.id.as_ref() {
             "open" => show(app),
+            "settings" => {
+                show(app);
+                if let Err(e) = crate::notify::ShellEvent::OpenSettings.emit(app) {
+                    tracing::warn!(error = %e, "could not open the settings in the window");
+                }
+            }
             "pause" => {
                 let Some(paused) = ticked(app, |tray| &tray.pause, false) else {
                     return;
@@ -334,11 +381,14 @@ pub fn setup(app: &tauri::App, engine: Arc<Engine>) -> tauri::Result<()> {
     }
     let tray = Arc::new(Tray {
         icon: builder.build(app)?,
+        status,
         open,
+        settings,
         pause,
         notifications,
         login,
         quit,
+        badge: Arc::default(),
         language: Mutex::new(language),
         counts: Mutex::new(StatusCounts::default()),
         broken: Mutex::new(0),
@@ -357,6 +407,13 @@ pub fn setup(app: &tauri::App, engine: Arc<Engine>) -> tauri::Result<()> {
                     Some(EngineEvent::AutoRepliesPaused { paused }) => {
                         if let Err(e) = tray.pause.set_checked(paused) {
                             tracing::warn!(error = %e, "could not tick the tray's pause");
+                        }
+                        continue;
+                    }
+                    Some(EngineEvent::SettingsChanged) => {
+                        let on = tuberry::api::notifications_enabled(&engine).await;
+                        if let Err(e) = tray.notifications.set_checked(on.unwrap_or(true)) {
+                            tracing::warn!(error = %e, "could not tick the tray's notifications");
                         }
                         continue;
                     }

@@ -1,13 +1,13 @@
 //! The customer's language, so the assistant answers in it. Chat messages are
 //! short, so the detector only chooses among the languages a shop's customers
-//! write in: Russian, English, Kazakh (lingua, restricted to these, is
-//! accurate on a few words) and Uzbek, which lingua has no model for: it is
-//! told by its letters (ў, ҳ; oʻ, gʻ), its most common chat words, and in
-//! Latin script by whatlang's Uzbek profile.
-
-use std::sync::OnceLock;
-
-use lingua::{Language as L, LanguageDetector, LanguageDetectorBuilder};
+//! write in — Russian, English, Kazakh and Uzbek — and tells them apart the
+//! way a reader does: by script first, then by the letters only one of them
+//! has (Kazakh ә ө ұ ү ң һ і; Uzbek ў ҳ, oʻ gʻ), then by their commonest chat
+//! words (which also catch Kazakh typed on a Russian keyboard, "канша",
+//! "рахмет"). In Latin script whatlang's trigram profile tells Uzbek from
+//! English. No statistical model is bundled for Cyrillic: the letters say
+//! more on three words than a model does, and the models were most of the
+//! program's size.
 
 /// A language the assistant can answer in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -55,11 +55,31 @@ impl From<crate::model::Language> for Lang {
     }
 }
 
-/// Below this confidence the text says too little (a "?" or "ok").
-const MIN_CONFIDENCE: f64 = 0.5;
-
 /// Letters only Kazakh has among the four.
 const KAZAKH_LETTERS: &[char] = &['ә', 'ө', 'ұ', 'ү', 'ң', 'һ', 'і'];
+/// Letters Kazakh shares only with Uzbek: without an Uzbek sign, Kazakh.
+const KAZAKH_OR_UZBEK_LETTERS: &[char] = &['қ', 'ғ'];
+/// Kazakh chat words without its own letters, as typed on a Russian keyboard
+/// too, and its question particles, which stand alone ("бар ма").
+const KAZAKH_WORDS: &[&str] = &[
+    "рахмет",
+    "салем",
+    "салеметсиз",
+    "канша",
+    "керек",
+    "жок",
+    "жаксы",
+    "жеткизу",
+    "турады",
+    "бага",
+    "багасы",
+    "ма",
+    "ме",
+    "ба",
+    "бе",
+    "па",
+    "пе",
+];
 /// Letters only Uzbek (Cyrillic) has among the four.
 const UZBEK_LETTERS: &[char] = &['ў', 'ҳ'];
 /// The commonest words of Uzbek chat, in both scripts.
@@ -97,13 +117,6 @@ const UZBEK_WORDS: &[&str] = &[
     "sizda",
     "menga",
 ];
-
-fn detector() -> &'static LanguageDetector {
-    static DETECTOR: OnceLock<LanguageDetector> = OnceLock::new();
-    DETECTOR.get_or_init(|| {
-        LanguageDetectorBuilder::from_languages(&[L::English, L::Russian, L::Kazakh]).build()
-    })
-}
 
 fn words(text: &str) -> impl Iterator<Item = String> + '_ {
     text.split(|c: char| !(c.is_alphabetic() || matches!(c, '\'' | 'ʻ' | '‘' | '’' | '`')))
@@ -150,18 +163,12 @@ pub fn detect(text: &str) -> Option<Lang> {
                 .is_some_and(|info| info.lang() == whatlang::Lang::Uzb && info.confidence() > 0.9);
         return Some(if uzbek { Lang::Uz } else { Lang::En });
     }
-    let best = detector()
-        .compute_language_confidence_values(text)
-        .into_iter()
-        .next()?;
-    if best.1 < MIN_CONFIDENCE {
-        return None;
+    if lower.contains(KAZAKH_OR_UZBEK_LETTERS)
+        || words(text).any(|w| KAZAKH_WORDS.contains(&w.as_str()))
+    {
+        return Some(Lang::Kk);
     }
-    Some(match best.0 {
-        L::Kazakh => Lang::Kk,
-        L::English => Lang::En,
-        _ => Lang::Ru,
-    })
+    Some(Lang::Ru)
 }
 
 /// The language to answer in: that of the newest customer message that says
@@ -188,6 +195,11 @@ mod tests {
             ("Бағасы қанша?", Lang::Kk),
             ("Жеткізу қанша тұрады?", Lang::Kk),
             ("Рахмет", Lang::Kk),
+            ("канша турады", Lang::Kk),
+            ("Салеметсиз бе, бар ма?", Lang::Kk),
+            ("Добрый день! Есть в наличии?", Lang::Ru),
+            ("Мне нужен бар для кухни", Lang::Ru),
+            ("Жду ответа", Lang::Ru),
             ("Salom, divan bormi?", Lang::Uz),
             ("Narxi qancha?", Lang::Uz),
             ("Yetkazib berish bormi", Lang::Uz),

@@ -2,7 +2,7 @@
 
 /// One line per account: id, kind, state (and the kind's own word), name,
 /// project; the last error and when it was last connected below.
-pub fn account_text(a: &tuberry::channels::Account) -> String {
+pub fn account_text(a: &crate::channels::Account) -> String {
     let status = &a.status;
     let state = match &status.detail {
         Some(detail) if detail != status.state.as_str() => format!("{} ({detail})", status.state),
@@ -23,7 +23,7 @@ pub fn account_text(a: &tuberry::channels::Account) -> String {
         line.push_str(&format!("      last error: {error}\n"));
     }
     if let Some(at) = status.last_connected_at {
-        line.push_str(&format!("      last connected: {}\n", crate::time(at)));
+        line.push_str(&format!("      last connected: {}\n", super::time(at)));
     }
     line
 }

@@ -2,11 +2,11 @@
 //! client secret is read from standard input (or TUBERRY_AVITO_SECRET), never
 //! from the command line, and kept in the OS keyring.
 
+use crate::channels::avito::model::{AvitoAccount, AvitoConnect, AvitoInput};
+use crate::{ApiError, Engine, ErrorCode, api};
 use clap::Subcommand;
-use tuberry::channels::avito::model::{AvitoAccount, AvitoConnect, AvitoInput};
-use tuberry::{ApiError, Engine, ErrorCode, api};
 
-use crate::Output;
+use super::Output;
 
 #[derive(Subcommand)]
 pub enum AvitoCommand {

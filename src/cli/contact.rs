@@ -1,10 +1,10 @@
 //! `tuberry contact …`: finding contacts and merging two that are one person
 //! (a buyer who wrote on Avito and later on Telegram).
 
+use crate::{ApiError, Engine, api};
 use clap::Subcommand;
-use tuberry::{ApiError, Engine, api};
 
-use crate::Output;
+use super::Output;
 
 #[derive(Subcommand)]
 pub enum ContactCommand {

@@ -2,13 +2,11 @@
 //! The password is read from standard input (or TUBERRY_MAIL_PASSWORD), never
 //! from the command line, and kept in the OS keyring.
 
+use crate::channels::email::model::{MailSecurity, MailServer, MailServers, Mailbox, MailboxInput};
+use crate::{ApiError, Engine, ErrorCode, api};
 use clap::{Args, Subcommand};
-use tuberry::channels::email::model::{
-    MailSecurity, MailServer, MailServers, Mailbox, MailboxInput,
-};
-use tuberry::{ApiError, Engine, ErrorCode, api};
 
-use crate::Output;
+use super::Output;
 
 #[derive(Subcommand)]
 pub enum MailboxCommand {
@@ -227,7 +225,7 @@ pub async fn run(engine: &Engine, command: MailboxCommand, out: &Output) -> Resu
             let report = api::test_mailbox(engine, input, None).await?;
             out.print(&report, || {
                 let line =
-                    |what: &str, e: &Option<tuberry::channels::email::model::MailError>| match e {
+                    |what: &str, e: &Option<crate::channels::email::model::MailError>| match e {
                         None => format!("{what}: OK\n"),
                         Some(e) => format!("{what}: {:?} — {}\n", e.problem, e.message),
                     };

@@ -35,7 +35,7 @@ const SPINE: &[&str] = &[
 /// Features: they react to the spine through hooks.
 const FEATURES: &[&str] = &["operators", "assistant", "notices"];
 /// What only the engine's assembly and its callers use.
-const TOP: &[&str] = &["api", "engine"];
+const TOP: &[&str] = &["api", "cli", "engine", "http"];
 const MAX_LINES: usize = 600;
 
 fn root() -> PathBuf {
@@ -165,8 +165,7 @@ fn graph() -> BTreeMap<String, BTreeSet<String>> {
     let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for file in files {
         let module = module_of(&file, &src);
-        // The command line is the binary's, not the library's.
-        if module.first().is_none_or(|m| m == "main" || m == "cli") {
+        if module.first().is_none_or(|m| m == "main") {
             continue;
         }
         let from = node(&module, &kinds).expect("a module");

@@ -20,5 +20,6 @@ mod notices;
 mod outbox;
 mod queue;
 mod serve;
+mod settings;
 mod store;
 mod telegram;

@@ -10,12 +10,20 @@ import { MailboxesView } from "./components/MailboxesView";
 import { AvitoView } from "./components/AvitoView";
 import { AccountsView } from "./components/AccountsView";
 import { AssistantView } from "./components/AssistantView";
+import { SettingsView } from "./components/SettingsView";
+import { restoreLanguage } from "./language";
 import { useStatusCounts } from "./hooks";
 import { api, subscribeShell } from "./api";
 import { useConversation } from "./useConversation";
 
 export default function App() {
   const { i18n } = useTranslation();
+  // The language chosen before, kept by the engine.
+  useEffect(() => {
+    restoreLanguage().catch((error: unknown) => {
+      console.warn("Could not read the chosen language", error);
+    });
+  }, []);
   // The tray menu and the window's title speak the window's language.
   useEffect(() => {
     api.setLanguage(i18n.language === "ru" ? "ru" : "en").catch((error: unknown) => {
@@ -34,8 +42,10 @@ export default function App() {
         if (event.type === "open_conversation") {
           setView("inbox");
           setSelectedId(event.conversation_id);
-        } else {
+        } else if (event.type === "open_accounts") {
           setView("accounts");
+        } else if (event.type === "open_settings") {
+          setView("settings");
         }
       }),
     [],
@@ -76,6 +86,8 @@ export default function App() {
         <AvitoView />
       ) : view === "accounts" ? (
         <AccountsView />
+      ) : view === "settings" ? (
+        <SettingsView />
       ) : (
         <AssistantView onOpenProjects={() => setView("projects")} />
       )}

@@ -8,6 +8,13 @@ import * as __TAURI_EVENT from "@tauri-apps/api/event";
 /** Commands */
 export const commands = {
 	listConversations: (filter: ConversationFilter) => typedError<ConversationPage, ApiError>(__TAURI_INVOKE("list_conversations", { filter })),
+	/**  What the Settings screen shows. */
+	appSettings: () => typedError<AppSettings, ApiError>(__TAURI_INVOKE("app_settings")),
+	/**  Keeps the language chosen for the window, the tray and the notifications. */
+	setAppLanguage: (language: Language) => typedError<Language, ApiError>(__TAURI_INVOKE("set_app_language", { language })),
+	/**  Turns the LAN endpoint on at an address with a port, or off with null. */
+	setLanEndpoint: (listen: string | null) => typedError<LanStatus, ApiError>(__TAURI_INVOKE("set_lan_endpoint", { listen })),
+	setLogLevel: (level: string) => typedError<string, ApiError>(__TAURI_INVOKE("set_log_level", { level })),
 	notificationsEnabled: () => typedError<boolean, ApiError>(__TAURI_INVOKE("notifications_enabled")),
 	setNotificationsEnabled: (enabled: boolean) => typedError<boolean, ApiError>(__TAURI_INVOKE("set_notifications_enabled", { enabled })),
 	statusCounts: () => typedError<StatusCounts, ApiError>(__TAURI_INVOKE("status_counts")),
@@ -105,6 +112,8 @@ export const commands = {
 	startAtLogin: () => typedError<boolean, ApiError>(__TAURI_INVOKE("start_at_login")),
 	/**  Turns starting at login on or off; answers the new state. */
 	setStartAtLogin: (enabled: boolean) => typedError<boolean, ApiError>(__TAURI_INVOKE("set_start_at_login", { enabled })),
+	/**  Opens one of Tuberry's folders in the system's file manager. */
+	openFolder: (folder: Folder) => typedError<null, ApiError>(__TAURI_INVOKE("open_folder", { folder })),
 };
 
 /** Events */
@@ -161,6 +170,26 @@ export type ApiError = {
 export type AppInfo = {
 	version: string,
 	dataDir: string,
+};
+
+/**  What the Settings screen shows. */
+export type AppSettings = {
+	version: string,
+	dataDir: string,
+	/**  `settings.toml`, where the rest of the settings are. */
+	settingsFile: string,
+	logDir: string,
+	/**
+	 *  The language chosen for the window, the tray and the notifications;
+	 *  none until chosen (the system's).
+	 */
+	language: Language | null,
+	notifications: boolean,
+	lan: LanStatus,
+	/**  The log filter (`info`, `debug`, `tuberry=debug`…). */
+	logLevel: string,
+	/**  `TUBERRY_LOG` sets the filter while this program runs. */
+	logLevelOverridden: boolean,
 };
 
 /**  What the assistant does when a customer writes. */
@@ -493,6 +522,11 @@ export type DomainEvent = { type: "conversation_changed"; conversation: Conversa
 { type: "guard_changed" } | 
 /**  Auto-replies were paused for the whole app, or resumed. */
 { type: "auto_replies_paused"; paused: boolean } | 
+/**
+ *  A setting of the Settings screen changed (language, notifications,
+ *  the LAN endpoint, the log level).
+ */
+{ type: "settings_changed" } | 
 /**  Events were missed (the subscriber fell behind): reload what is shown. */
 { type: "resync" };
 
@@ -504,6 +538,11 @@ export type EngineEvent = DomainEvent;
  *  needs to tell it apart.
  */
 export type ErrorCode = "not_found" | "invalid_input" | "conflict" | "unavailable" | "internal";
+
+/**  A folder of Tuberry's that the Settings screen opens. */
+export type Folder = 
+/**  The data directory (the database, settings.toml, files). */
+"data" | "logs";
 
 /**  What the app may send on its own. */
 export type GuardMode = 
@@ -531,6 +570,16 @@ export type IngestOutcome = {
 	messageId: number,
 	/**  The message had been stored before; nothing changed. */
 	duplicate: boolean,
+};
+
+/**  Where the LAN endpoint stands. */
+export type LanStatus = {
+	/**  The address it is set to listen on; none when off. */
+	listen: string | null,
+	/**  The address it listens on now (the port filled in when 0 was asked). */
+	listening: string | null,
+	/**  Why it does not listen although it is on (the address is taken…). */
+	error: string | null,
 };
 
 /**  The language a project's bot speaks to operators. */
@@ -790,7 +839,11 @@ export type ShellEvent =
 /**  A notification about this conversation was clicked. */
 { type: "open_conversation"; conversation_id: number } | 
 /**  A notification about a broken account was clicked. */
-{ type: "open_accounts" };
+{ type: "open_accounts" } | 
+/**  A setting kept by the shell changed (start at login, from the tray). */
+{ type: "settings_changed" } | 
+/**  "Settings…" in the tray's menu. */
+{ type: "open_settings" };
 
 /**
  *  One line of the simulator's transcript, seen from the shop: `in` is what

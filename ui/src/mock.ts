@@ -4,7 +4,8 @@
 // mock-projects.ts, mailboxes in mock-mail.ts, Avito accounts in
 // mock-avito.ts, contacts in mock-contacts.ts, attachment files in
 // mock-files.ts, the Test chat in mock-simulator.ts and the assistant in
-// mock-assistant.ts, mock-catalogue.ts and mock-guard.ts; this file keeps the
+// mock-assistant.ts, mock-catalogue.ts and mock-guard.ts, the Settings
+// screen's choices in mock-settings.ts; this file keeps the
 // inbox itself, and lets a test script any command's next answer.
 import type {
   Account,
@@ -34,6 +35,7 @@ import { createMockCatalogue } from "./mock-catalogue";
 import { createMockContacts } from "./mock-contacts";
 import { createMockFiles } from "./mock-files";
 import { createMockGuard } from "./mock-guard";
+import { createMockSettings } from "./mock-settings";
 import { createMockMail } from "./mock-mail";
 import { createMockOutbox } from "./mock-outbox";
 import { createMockProjects } from "./mock-projects";
@@ -207,6 +209,7 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
     deliveryDelayMs,
   });
   const guard = createMockGuard(core, inbox);
+  const settings = createMockSettings(core);
   const catalogue = createMockCatalogue(core, {
     stepMs: options.catalogueStepMs ?? 300,
     hasProject: projects.hasProject,
@@ -312,8 +315,6 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
 
   // Paused from the desktop's tray; the window shows it and can resume.
   let autoRepliesPaused = false;
-  let notificationsEnabled = true;
-  let startAtLogin = false;
   const shellListeners = new Set<(event: { payload: ShellEvent }) => void>();
   const commands: EngineCommands = {
     ...projects.commands,
@@ -325,29 +326,12 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
     ...guard.commands,
     ...catalogue.commands,
     ...assistant.commands,
+    ...settings.commands,
 
     // The desktop shell's tray follows the window's language; nothing to do here.
     async setLanguage(): Promise<void> {},
     // Only the desktop shell raises notifications.
     async setAttention(): Promise<void> {},
-
-    async startAtLogin(): Promise<Result<boolean, ApiError>> {
-      return ok(startAtLogin);
-    },
-
-    async setStartAtLogin(enabled: boolean): Promise<Result<boolean, ApiError>> {
-      startAtLogin = enabled;
-      return ok(enabled);
-    },
-
-    async notificationsEnabled(): Promise<Result<boolean, ApiError>> {
-      return ok(notificationsEnabled);
-    },
-
-    async setNotificationsEnabled(enabled: boolean): Promise<Result<boolean, ApiError>> {
-      notificationsEnabled = enabled;
-      return ok(enabled);
-    },
 
     async autoRepliesPaused(): Promise<Result<boolean, ApiError>> {
       return ok(autoRepliesPaused);

@@ -1,9 +1,20 @@
 import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
-import { LANGUAGE_NAMES, LANGUAGES, setLanguage, type Language } from "../i18n";
-import { AccountsIcon, AvitoIcon, ChatIcon, InboxIcon, LogoMark, MailIcon, ProjectsIcon, SparkIcon } from "./Icon";
+import { LANGUAGE_NAMES, LANGUAGES, type Language } from "../i18n";
+import { chooseLanguage } from "../language";
+import {
+  AccountsIcon,
+  AvitoIcon,
+  ChatIcon,
+  GearIcon,
+  InboxIcon,
+  LogoMark,
+  MailIcon,
+  ProjectsIcon,
+  SparkIcon,
+} from "./Icon";
 
-export type View = "inbox" | "projects" | "mailboxes" | "avito" | "accounts" | "assistant";
+export type View = "inbox" | "projects" | "mailboxes" | "avito" | "accounts" | "assistant" | "settings";
 
 type Props = {
   view: View;
@@ -55,7 +66,11 @@ export function TopBar({ view, onNavigate, testChatOpen, onToggleTestChat }: Pro
         className="language-switch"
         data-testid="language-switch"
         value={i18n.language}
-        onChange={(e) => setLanguage(e.target.value as Language)}
+        onChange={(e) => {
+          chooseLanguage(e.target.value as Language).catch((error: unknown) => {
+            console.warn("Could not keep the language", error);
+          });
+        }}
         aria-label={t("topbar.language")}
         title={t("topbar.language")}
       >
@@ -65,6 +80,17 @@ export function TopBar({ view, onNavigate, testChatOpen, onToggleTestChat }: Pro
           </option>
         ))}
       </select>
+      <button
+        type="button"
+        className={`icon-button topbar-settings${view === "settings" ? " is-active" : ""}`}
+        data-testid="nav-settings"
+        aria-current={view === "settings" ? "page" : undefined}
+        aria-label={t("nav.settings")}
+        title={t("nav.settings")}
+        onClick={() => onNavigate("settings")}
+      >
+        <GearIcon size={17} />
+      </button>
     </header>
   );
 }

@@ -57,6 +57,7 @@ describe("Avito accounts list", () => {
       "nav-avito",
       "nav-accounts",
       "nav-assistant",
+      "nav-settings",
     ]);
     expect(screen.getByTestId("nav-avito")).toHaveAttribute("aria-current", "page");
     const row = rowOf(DEMO_ACCOUNT)!;

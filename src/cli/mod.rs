@@ -1,0 +1,589 @@
+//! The `tuberry` command: the engine without a window. `serve` runs it
+//! headless on an always-on machine; the other commands read and write the
+//! inbox. The `tuberry` binary is only this; the desktop binary runs it too
+//! when asked (`tuberry-desktop cli …`), so that one installed program is
+//! both the window and the command.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use crate::channels::telegram_bot::BotInput;
+use crate::events::EngineEvent;
+use crate::model::{
+    ChannelKind, ConversationFilter, ConversationStatus, Direction, Language, Message,
+};
+use crate::operators::model::{Project, ProjectInput};
+use crate::{ApiError, Engine, EngineOptions, api};
+use clap::{Parser, Subcommand};
+use serde::Serialize;
+
+mod accounts;
+mod avito;
+mod contact;
+mod mailbox;
+
+#[derive(Parser)]
+#[command(
+    name = "tuberry",
+    version,
+    about = "Every customer conversation in one inbox"
+)]
+struct Cli {
+    /// Where Tuberry keeps its database, settings and logs.
+    #[arg(long, global = true, env = "TUBERRY_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Print JSON instead of text meant for people.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the engine without a window until interrupted (Ctrl-C or SIGTERM).
+    Serve,
+    /// Write to the shop as a simulated customer (the "Test chat" channel).
+    Simulate {
+        /// The customer's name.
+        #[arg(long = "from")]
+        from: String,
+        text: String,
+    },
+    /// List conversations, newest first.
+    Conversations {
+        #[arg(long)]
+        status: Option<ConversationStatus>,
+        #[arg(long)]
+        channel: Option<ChannelKind>,
+        #[arg(long)]
+        search: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Show one conversation with its messages.
+    Show { conversation: i64 },
+    /// Reply to a conversation as the manager; waits briefly for delivery.
+    Reply {
+        conversation: i64,
+        text: String,
+        /// Attach a file (e-mail); may be given more than once.
+        #[arg(long = "attach")]
+        attach: Vec<PathBuf>,
+    },
+    /// Show the simulator's transcript (what the simulated customers see).
+    Transcript {
+        #[arg(long)]
+        customer: Option<String>,
+    },
+    /// Projects: an operator bot, its work group and its sources.
+    #[command(subcommand)]
+    Project(ProjectCommand),
+    /// Business mailboxes (IMAP in, SMTP out).
+    #[command(subcommand)]
+    Mailbox(mailbox::MailboxCommand),
+    /// Avito Messenger accounts.
+    #[command(subcommand)]
+    Avito(avito::AvitoCommand),
+    /// Contacts: find them, merge two that are one person.
+    #[command(subcommand)]
+    Contact(contact::ContactCommand),
+    /// List the connected channel accounts.
+    Accounts,
+}
+
+#[derive(Subcommand)]
+enum ProjectCommand {
+    /// List projects with their bot, work group and sources.
+    List,
+    /// Create a project.
+    Create {
+        name: String,
+        /// The language the bot uses with operators: ru or en.
+        #[arg(long, default_value = "ru")]
+        language: Language,
+    },
+    /// Rename a project or change its language.
+    Edit {
+        project: i64,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        language: Option<Language>,
+    },
+    /// Delete a project; its conversations stay in the inbox.
+    Delete { project: i64 },
+    /// Connect the project's bot. The token is read from standard input (or
+    /// TUBERRY_BOT_TOKEN), never from the command line, and kept in the OS keyring.
+    ConnectBot {
+        project: i64,
+        /// A Bot API server of your own instead of api.telegram.org.
+        #[arg(long)]
+        api_url: Option<String>,
+    },
+    /// Webhook mode: Telegram posts updates to URL (which must lead to the LAN
+    /// endpoint, see [http] listen); --off goes back to long polling.
+    Webhook {
+        project: i64,
+        #[arg(long, conflicts_with = "off", required_unless_present = "off")]
+        url: Option<String>,
+        #[arg(long)]
+        off: bool,
+    },
+    /// Disconnect the project's bot and remove its token from the keyring.
+    DisconnectBot { project: i64 },
+    /// Check the bot's rights in the work group again.
+    Check { project: i64 },
+    /// Forget the work group (add the bot to another group to bind that one).
+    Unbind { project: i64 },
+    /// Set the channel accounts whose conversations belong to the project.
+    Sources { project: i64, accounts: Vec<i64> },
+}
+
+/// Runs the command line given in `args` (the program's name first).
+pub fn main<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = Cli::parse_from(args);
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let json = cli.json;
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            if json {
+                println!("{}", serde_json::json!({ "error": e }));
+            } else {
+                eprintln!("error: {}", e.message);
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), ApiError> {
+    let data_dir = match cli.data_dir {
+        Some(dir) => dir,
+        None => crate::engine::default_data_dir()?,
+    };
+    let engine = Engine::open(EngineOptions::new(&data_dir)).await?;
+    let log = matches!(cli.command, Command::Serve)
+        .then(|| crate::logging::init(&data_dir, &engine.settings().log))
+        .transpose()?;
+    if let Some(log) = &log {
+        engine.attach_log(log.control.clone());
+    }
+    let out = Output { json: cli.json };
+    let result = command(&engine, cli.command, &out).await;
+    engine.shutdown(Duration::from_secs(10)).await;
+    result
+}
+
+struct Output {
+    json: bool,
+}
+
+impl Output {
+    /// A result: pretty JSON with --json.
+    fn print<T: Serialize>(&self, value: &T, text: impl FnOnce() -> String) {
+        self.write(value, text, serde_json::to_string_pretty);
+    }
+
+    /// One line per value: JSON lines with --json.
+    fn stream<T: Serialize>(&self, value: &T, text: impl FnOnce() -> String) {
+        self.write(value, text, serde_json::to_string);
+    }
+
+    fn write<T: Serialize>(
+        &self,
+        value: &T,
+        text: impl FnOnce() -> String,
+        to_json: fn(&T) -> serde_json::Result<String>,
+    ) {
+        if !self.json {
+            print!("{}", text());
+            return;
+        }
+        match to_json(value) {
+            Ok(s) => println!("{s}"),
+            Err(e) => eprintln!("error: {e}"),
+        }
+    }
+}
+
+fn time(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| {
+            t.with_timezone(&chrono::Local)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+fn message_line(m: &Message) -> String {
+    let arrow = match m.direction {
+        Direction::In => "←",
+        Direction::Out => "→",
+    };
+    let delivery = m.delivery.map(|d| format!(" [{d}]")).unwrap_or_default();
+    let error = m
+        .delivery_error
+        .as_deref()
+        .map(|e| format!(" ({e})"))
+        .unwrap_or_default();
+    format!(
+        "{} {arrow} {}: {}{delivery}{error}\n",
+        time(m.created_at),
+        m.author_name.as_deref().unwrap_or(m.author_kind.as_str()),
+        m.text
+    )
+}
+
+fn event_line(event: &EngineEvent) -> String {
+    match event {
+        EngineEvent::ConversationChanged { conversation: c } => {
+            format!(
+                "conversation {} ({}) is {}\n",
+                c.id, c.contact_name, c.status
+            )
+        }
+        EngineEvent::MessageAdded { message } => {
+            format!(
+                "conversation {}: {}",
+                message.conversation_id,
+                message_line(message)
+            )
+        }
+        EngineEvent::MessageUpdated { message } => format!(
+            "message {} is {}\n",
+            message.id,
+            message.delivery.map_or("updated", |d| d.as_str())
+        ),
+        EngineEvent::SimulatorEntry { entry } => {
+            format!("test chat {}: {}\n", entry.customer, entry.text)
+        }
+        EngineEvent::ProjectChanged { project_id } => format!("project {project_id} changed\n"),
+        EngineEvent::AccountChanged { account_id } => format!("account {account_id} changed\n"),
+        EngineEvent::AssistantChanged { project_id } => {
+            format!("assistant of project {project_id} changed\n")
+        }
+        EngineEvent::AssistantRun { run } => format!(
+            "conversation {}: assistant {} ({} catalogue rows)\n",
+            run.conversation_id,
+            run.outcome,
+            run.catalogue_rows.len()
+        ),
+        EngineEvent::CatalogueProgress {
+            project_id,
+            stage,
+            done,
+            total,
+        } => format!("catalogue of project {project_id}: {stage} {done}/{total}\n"),
+        EngineEvent::GuardChanged => "outbox guard changed\n".to_owned(),
+        EngineEvent::AutoRepliesPaused { paused } => match paused {
+            true => "auto-replies paused\n".to_owned(),
+            false => "auto-replies resumed\n".to_owned(),
+        },
+        EngineEvent::SettingsChanged => "settings changed\n".to_owned(),
+        EngineEvent::Resync => "events were skipped\n".to_owned(),
+    }
+}
+
+/// Resolves on Ctrl-C, or on SIGTERM (systemd, Docker) where there is one.
+async fn stop_signal() -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate())?;
+        tokio::select! {
+            stopped = tokio::signal::ctrl_c() => stopped,
+            _ = term.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await
+    }
+}
+
+async fn command(engine: &Engine, command: Command, out: &Output) -> Result<(), ApiError> {
+    match command {
+        Command::Serve => {
+            engine.start().await?;
+            let stop = stop_signal();
+            tokio::pin!(stop);
+            // Poll once so the Ctrl-C handler is installed before we say we run.
+            tokio::select! {
+                biased;
+                _ = &mut stop => return Ok(()),
+                () = std::future::ready(()) => {}
+            }
+            eprintln!(
+                "Tuberry is running (data: {}). Press Ctrl-C to stop.",
+                engine.data_dir().display()
+            );
+            let mut events = engine.events().subscribe();
+            // Print what happens, one line per event (JSON lines with --json).
+            loop {
+                tokio::select! {
+                    stopped = &mut stop => {
+                        if let Err(e) = stopped {
+                            eprintln!("error: cannot wait for Ctrl-C or SIGTERM: {e}");
+                        }
+                        break;
+                    }
+                    event = events.next() => match event {
+                        Some(event) => out.stream(&event, || event_line(&event)),
+                        None => break,
+                    },
+                }
+            }
+        }
+        Command::Simulate { from, text } => {
+            let outcome = api::simulate_inbound(engine, from, text).await?;
+            out.print(&outcome, || {
+                format!(
+                    "Stored message {} in conversation {}\n",
+                    outcome.message_id, outcome.conversation_id
+                )
+            });
+        }
+        Command::Conversations {
+            status,
+            channel,
+            search,
+            limit,
+        } => {
+            let page = api::list_conversations(
+                engine,
+                ConversationFilter {
+                    status,
+                    channel,
+                    search,
+                    offset: 0,
+                    limit,
+                },
+            )
+            .await?;
+            out.print(&page, || {
+                let mut s = String::new();
+                for c in &page.items {
+                    s.push_str(&format!(
+                        "{:>6}  {:<19}  {:<16}  {:<12}  {}  {}\n",
+                        c.id,
+                        c.status.as_str(),
+                        c.contact_name,
+                        c.channel_name,
+                        time(c.last_message_at),
+                        c.last_message_preview
+                    ));
+                }
+                s.push_str(&format!(
+                    "{} of {} conversations\n",
+                    page.items.len(),
+                    page.total
+                ));
+                s
+            });
+        }
+        Command::Show { conversation } => {
+            let detail = api::get_conversation(engine, conversation).await?;
+            out.print(&detail, || {
+                let c = &detail.conversation;
+                let mut s = format!(
+                    "#{} {} via {} — {}\n",
+                    c.id, c.contact_name, c.channel_name, c.status
+                );
+                for m in &detail.messages {
+                    s.push_str(&message_line(m));
+                }
+                s
+            });
+        }
+        Command::Reply {
+            conversation,
+            text,
+            attach,
+        } => {
+            let mut attachments = Vec::new();
+            for path in attach {
+                let bytes = std::fs::read(&path).map_err(|e| ApiError {
+                    code: crate::ErrorCode::InvalidInput,
+                    message: format!("cannot read {}: {e}", path.display()),
+                })?;
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                attachments.push(api::upload_attachment(engine, name, None, bytes).await?);
+            }
+            let message =
+                api::send_reply_with_files(engine, conversation, text, attachments).await?;
+            // Deliver now if no other Tuberry is running on this data.
+            if let Err(e) = engine.queue().drain().await {
+                eprintln!("warning: the reply is queued but could not be sent now: {e}");
+            }
+            let detail = api::get_conversation(engine, conversation).await?;
+            let message = detail
+                .messages
+                .into_iter()
+                .find(|m| m.id == message.id)
+                .unwrap_or(message);
+            out.print(&message, || message_line(&message));
+        }
+        Command::Transcript { customer } => {
+            let entries = api::simulator_transcript(engine, customer).await?;
+            out.print(&entries, || {
+                entries
+                    .iter()
+                    .map(|e| {
+                        let who = if e.direction == Direction::In {
+                            e.customer.as_str()
+                        } else {
+                            "shop"
+                        };
+                        format!("{} {who}: {}\n", time(e.created_at), e.text)
+                    })
+                    .collect()
+            });
+        }
+        Command::Project(command) => project_command(engine, command, out).await?,
+        Command::Mailbox(command) => mailbox::run(engine, command, out).await?,
+        Command::Avito(command) => avito::run(engine, command, out).await?,
+        Command::Contact(command) => contact::run(engine, command, out).await?,
+        Command::Accounts => {
+            let accounts = api::list_accounts(engine).await?;
+            out.print(&accounts, || {
+                accounts.iter().map(accounts::account_text).collect()
+            });
+        }
+    }
+    Ok(())
+}
+
+fn project_text(p: &Project) -> String {
+    let mut s = format!("{:>4}  {} [{}]\n", p.id, p.name, p.language);
+    match &p.bot {
+        Some(bot) => s.push_str(&format!(
+            "      bot: @{} ({}){}\n",
+            bot.username,
+            bot.state,
+            bot.last_error
+                .as_deref()
+                .map(|e| format!(" — {e}"))
+                .unwrap_or_default()
+        )),
+        None => s.push_str("      bot: not connected\n"),
+    }
+    match &p.work_group {
+        Some(group) => {
+            let state = match &group.check {
+                Some(check) if check.missing.is_empty() => "ready".to_owned(),
+                Some(check) => format!(
+                    "missing: {}",
+                    check
+                        .missing
+                        .iter()
+                        .map(|m| m.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                None => "not checked".to_owned(),
+            };
+            s.push_str(&format!(
+                "      work group: {} ({}) — {state}\n",
+                group.title, group.chat_id
+            ));
+        }
+        None => s.push_str("      work group: not bound (add the bot to a group with topics)\n"),
+    }
+    for a in &p.sources {
+        s.push_str(&format!("      source {}: {} ({})\n", a.id, a.name, a.kind));
+    }
+    s
+}
+
+fn read_token() -> Result<String, ApiError> {
+    if let Ok(token) = std::env::var("TUBERRY_BOT_TOKEN") {
+        return Ok(token);
+    }
+    eprintln!("Paste the bot token from @BotFather and press Enter:");
+    let mut token = String::new();
+    std::io::stdin()
+        .read_line(&mut token)
+        .map_err(|e| ApiError {
+            code: crate::ErrorCode::InvalidInput,
+            message: format!("cannot read the token: {e}"),
+        })?;
+    Ok(token.trim().to_owned())
+}
+
+async fn project_command(
+    engine: &Engine,
+    command: ProjectCommand,
+    out: &Output,
+) -> Result<(), ApiError> {
+    let project = match command {
+        ProjectCommand::List => {
+            let projects = api::list_projects(engine).await?;
+            out.print(&projects, || {
+                if projects.is_empty() {
+                    "No projects yet: tuberry project create NAME\n".to_owned()
+                } else {
+                    projects.iter().map(project_text).collect()
+                }
+            });
+            return Ok(());
+        }
+        ProjectCommand::Create { name, language } => {
+            api::create_project(engine, ProjectInput { name, language }).await?
+        }
+        ProjectCommand::Edit {
+            project,
+            name,
+            language,
+        } => {
+            let current = api::get_project(engine, project).await?;
+            api::update_project(
+                engine,
+                project,
+                ProjectInput {
+                    name: name.unwrap_or(current.name),
+                    language: language.unwrap_or(current.language),
+                },
+            )
+            .await?
+        }
+        ProjectCommand::Delete { project } => {
+            api::delete_project(engine, project).await?;
+            out.print(&serde_json::json!({ "deleted": project }), || {
+                format!("Project {project} deleted\n")
+            });
+            return Ok(());
+        }
+        ProjectCommand::ConnectBot { project, api_url } => {
+            let token = read_token()?;
+            api::connect_bot(engine, project, BotInput { token, api_url }).await?
+        }
+        ProjectCommand::DisconnectBot { project } => api::disconnect_bot(engine, project).await?,
+        ProjectCommand::Webhook { project, url, off } => {
+            api::set_bot_webhook(engine, project, if off { None } else { url }).await?
+        }
+        ProjectCommand::Check { project } => api::check_work_group(engine, project).await?,
+        ProjectCommand::Unbind { project } => api::unbind_work_group(engine, project).await?,
+        ProjectCommand::Sources { project, accounts } => {
+            api::set_project_sources(engine, project, accounts).await?
+        }
+    };
+    out.print(&project, || project_text(&project));
+    Ok(())
+}

@@ -1,0 +1,208 @@
+//! The LAN endpoint: an HTTP server on the local network for the channels'
+//! webhooks (Telegram's, Avito's). It is off unless `[http] listen` names an
+//! address, and it can be turned on, moved or turned off while the engine
+//! runs (the Settings screen): the new address is bound before the old
+//! server is let go, so a refused address leaves the endpoint as it was.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use specta::Type;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::channels::Registry;
+
+/// How long a request in flight may finish when the endpoint stops or moves.
+const STOP_GRACE: Duration = Duration::from_secs(5);
+
+/// Where the LAN endpoint stands.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct LanStatus {
+    /// The address it is set to listen on; none when off.
+    pub listen: Option<String>,
+    /// The address it listens on now (the port filled in when 0 was asked).
+    pub listening: Option<String>,
+    /// Why it does not listen although it is on (the address is taken…).
+    pub error: Option<String>,
+}
+
+pub struct LanEndpoint {
+    channels: Arc<Registry>,
+    /// The engine's: cancelled when the engine stops.
+    cancel: CancellationToken,
+    state: tokio::sync::Mutex<State>,
+    /// Where it listens, readable without waiting for a change in progress.
+    addr: Mutex<Option<SocketAddr>>,
+}
+
+#[derive(Default)]
+struct State {
+    listen: Option<String>,
+    started: bool,
+    served: Option<Served>,
+    error: Option<String>,
+}
+
+struct Served {
+    stop: CancellationToken,
+    task: JoinHandle<()>,
+}
+
+impl LanEndpoint {
+    pub fn new(channels: Arc<Registry>, listen: Option<String>, cancel: CancellationToken) -> Self {
+        Self {
+            channels,
+            cancel,
+            state: tokio::sync::Mutex::new(State {
+                listen,
+                ..State::default()
+            }),
+            addr: Mutex::new(None),
+        }
+    }
+
+    /// Starts serving at the address it is set to (once the engine relays).
+    /// An address that cannot be bound is logged and shown in the status.
+    pub async fn start(&self) {
+        let mut state = self.state.lock().await;
+        if state.started {
+            return;
+        }
+        state.started = true;
+        let Some(listen) = state.listen.clone() else {
+            return;
+        };
+        match TcpListener::bind(&listen).await {
+            Ok(listener) => self.serve(&mut state, listener),
+            Err(e) => {
+                tracing::error!(%listen, error = %e, "the LAN endpoint cannot listen");
+                state.error = Some(e.to_string());
+            }
+        }
+    }
+
+    /// Listens at `listen` from now on, or nowhere (`None`). When the engine
+    /// relays, the new address is bound first: if it cannot be, the error is
+    /// returned and the endpoint stays as it was.
+    pub async fn set(&self, listen: Option<String>) -> std::io::Result<LanStatus> {
+        let mut state = self.state.lock().await;
+        if !state.started {
+            state.listen = listen;
+            return Ok(status(&state, None));
+        }
+        let same = listen == state.listen && (state.served.is_some() || listen.is_none());
+        if !same {
+            let listener = match &listen {
+                Some(address) => Some(self.bind_beside(&mut state, address).await?),
+                None => None,
+            };
+            self.stop_serving(&mut state).await;
+            state.listen = listen;
+            state.error = None;
+            match listener {
+                Some(listener) => self.serve(&mut state, listener),
+                None => tracing::info!("LAN endpoint turned off"),
+            }
+        }
+        Ok(status(
+            &state,
+            *self.addr.lock().unwrap_or_else(PoisonError::into_inner),
+        ))
+    }
+
+    /// Binds `address` while the current server may still hold a port: if
+    /// the new address clashes with the old one (the same port on another
+    /// interface), the old server is stopped first and, should the bind then
+    /// fail, started again where it was.
+    async fn bind_beside(&self, state: &mut State, address: &str) -> std::io::Result<TcpListener> {
+        match TcpListener::bind(address).await {
+            Ok(listener) => Ok(listener),
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse && state.served.is_some() => {
+                self.stop_serving(state).await;
+                match TcpListener::bind(address).await {
+                    Ok(listener) => Ok(listener),
+                    Err(e) => {
+                        if let Some(old) = state.listen.clone()
+                            && let Ok(listener) = TcpListener::bind(&old).await
+                        {
+                            self.serve(state, listener);
+                        }
+                        Err(e)
+                    }
+                }
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn serve(&self, state: &mut State, listener: TcpListener) {
+        let addr = listener.local_addr().ok();
+        if let Some(addr) = addr {
+            tracing::info!(%addr, "LAN endpoint listening");
+        }
+        *self.addr.lock().unwrap_or_else(PoisonError::into_inner) = addr;
+        let mut router = axum::Router::new();
+        for adapter in self.channels.adapters() {
+            adapter.lan_endpoint(true);
+            if let Some(routes) = adapter.routes() {
+                router = router.merge(routes);
+            }
+        }
+        let stop = self.cancel.child_token();
+        let stopped = stop.clone();
+        let task = tokio::spawn(async move {
+            let served = axum::serve(listener, router)
+                .with_graceful_shutdown(async move { stopped.cancelled().await })
+                .await;
+            if let Err(e) = served {
+                tracing::error!(error = %e, "the LAN endpoint stopped");
+            }
+        });
+        state.served = Some(Served { stop, task });
+        state.error = None;
+    }
+
+    async fn stop_serving(&self, state: &mut State) {
+        let Some(Served { stop, mut task }) = state.served.take() else {
+            return;
+        };
+        for adapter in self.channels.adapters() {
+            adapter.lan_endpoint(false);
+        }
+        *self.addr.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        stop.cancel();
+        if tokio::time::timeout(STOP_GRACE, &mut task).await.is_err() {
+            tracing::warn!("the LAN endpoint did not stop in time");
+            task.abort();
+        }
+    }
+
+    /// Stops serving (the engine stops).
+    pub async fn shutdown(&self) {
+        let mut state = self.state.lock().await;
+        self.stop_serving(&mut state).await;
+    }
+
+    pub async fn status(&self) -> LanStatus {
+        let state = self.state.lock().await;
+        status(&state, self.addr())
+    }
+
+    /// Where it listens now.
+    pub fn addr(&self) -> Option<SocketAddr> {
+        *self.addr.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+fn status(state: &State, addr: Option<SocketAddr>) -> LanStatus {
+    LanStatus {
+        listen: state.listen.clone(),
+        listening: addr.map(|a| a.to_string()),
+        error: state.error.clone(),
+    }
+}
