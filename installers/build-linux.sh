@@ -10,11 +10,13 @@ cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 BUNDLES="${1:-deb,rpm}"
+# Anything after the bundles goes to `tauri bundle` (e.g. --config FILE).
+shift || true
 
 (cd ui && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm run build)
 cargo build --release --package tuberry-desktop --bin tuberry-desktop --locked
 
-ui/node_modules/.bin/tauri bundle --bundles "$BUNDLES"
+ui/node_modules/.bin/tauri bundle --bundles "$BUNDLES" "$@"
 
 for package in "$TARGET_DIR"/release/bundle/deb/*.deb "$TARGET_DIR"/release/bundle/rpm/*.rpm; do
   [ -e "$package" ] || continue

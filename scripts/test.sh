@@ -11,8 +11,16 @@ export PATH="$HOME/.cargo/bin:$PATH"
 
 echo "== front end: install, unit tests, build"
 (cd ui && npm ci --no-audit --no-fund && npm test && npm run build)
+# The update feed the release workflow writes.
+node --test installers/latest-json.test.mjs
 
 echo "== Rust: build and test the workspace"
+# The app under test looks for updates in a feed the end-to-end test serves,
+# signed with the test key in e2e/fixtures (the installers below are built
+# without a feed, as a package manager updates them).
+export TUBERRY_UPDATE_URL="http://127.0.0.1:47811/latest.json"
+TUBERRY_UPDATE_PUBKEY="$(cat e2e/fixtures/update-test.key.pub)"
+export TUBERRY_UPDATE_PUBKEY
 cargo build --workspace --locked
 cargo clippy --workspace --all-targets --locked -- -D warnings
 # Bot tokens live in the OS keyring: the tests get a Secret Service of their own.
@@ -22,6 +30,7 @@ echo "== end to end: the desktop window"
 scripts/with-keyring.sh e2e/run.sh
 
 echo "== installers: build the .deb and .rpm, install the .deb and start it"
+unset TUBERRY_UPDATE_URL TUBERRY_UPDATE_PUBKEY
 installers/build-linux.sh
 TARGET_DIR="${CARGO_TARGET_DIR:-$(pwd)/target}"
 scripts/with-keyring.sh installers/test-deb.sh "$(ls -t "$TARGET_DIR"/release/bundle/deb/*.deb | head -n1)"

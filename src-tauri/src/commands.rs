@@ -65,6 +65,9 @@ engine_commands! {
         start_at_login,
         set_start_at_login,
         open_folder,
+        update_status,
+        check_for_update,
+        install_update,
     ]
 
     list_conversations(filter: ConversationFilter) -> ConversationPage;

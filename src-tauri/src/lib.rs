@@ -8,6 +8,7 @@ mod badge;
 mod commands;
 mod notify;
 mod staying_on;
+mod updates;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -172,6 +173,27 @@ fn set_start_at_login(app: tauri::AppHandle, enabled: bool) -> ApiResult<bool> {
     staying_on::set_start_at_login(&app, enabled)
 }
 
+/// Where updating stands (a build without an update feed never looks).
+#[tauri::command]
+#[specta::specta]
+fn update_status(app: tauri::AppHandle) -> updates::UpdateStatus {
+    updates::status(&app)
+}
+
+/// Reads the update feed now.
+#[tauri::command]
+#[specta::specta]
+async fn check_for_update(app: tauri::AppHandle) -> ApiResult<updates::UpdateStatus> {
+    updates::check(&app).await
+}
+
+/// Installs the version found (its signature checked) and starts again.
+#[tauri::command]
+#[specta::specta]
+async fn install_update(app: tauri::AppHandle) -> ApiResult<updates::UpdateStatus> {
+    updates::install(&app).await
+}
+
 /// A catalogue file chosen in the window, as base64.
 #[tauri::command]
 #[specta::specta]
@@ -253,7 +275,11 @@ pub fn run() -> ExitCode {
         }
     };
     let builder = specta_builder();
-    let app = tauri::Builder::default()
+    let mut app = tauri::Builder::default();
+    if let Some(updater) = updates::plugin() {
+        app = app.plugin(updater);
+    }
+    let app = app
         // First: a second launch hands over to the running app (which shows
         // its window) and ends before it starts an engine of its own.
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
@@ -277,6 +303,7 @@ pub fn run() -> ExitCode {
             forward_events(app.handle().clone(), &engine);
             notify::setup(app, engine.clone());
             staying_on::setup(app, engine)?;
+            updates::setup(app);
             staying_on::first_show(app);
             Ok(())
         })

@@ -27,6 +27,8 @@ pub enum ShellEvent {
     SettingsChanged,
     /// "Settings…" in the tray's menu.
     OpenSettings,
+    /// Looking for an update or installing one moved on.
+    UpdateChanged,
 }
 
 /// What the notifications remember between events.

@@ -108,6 +108,7 @@ export type {
   StatusCounts,
   TestChat,
   TestChatInput,
+  UpdateStatus,
   UsedRow,
   Weekday,
   WhitelistEntry,

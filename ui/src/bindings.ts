@@ -114,6 +114,12 @@ export const commands = {
 	setStartAtLogin: (enabled: boolean) => typedError<boolean, ApiError>(__TAURI_INVOKE("set_start_at_login", { enabled })),
 	/**  Opens one of Tuberry's folders in the system's file manager. */
 	openFolder: (folder: Folder) => typedError<null, ApiError>(__TAURI_INVOKE("open_folder", { folder })),
+	/**  Where updating stands (a build without an update feed never looks). */
+	updateStatus: () => __TAURI_INVOKE<UpdateStatus>("update_status"),
+	/**  Reads the update feed now. */
+	checkForUpdate: () => typedError<UpdateStatus, ApiError>(__TAURI_INVOKE("check_for_update")),
+	/**  Installs the version found (its signature checked) and starts again. */
+	installUpdate: () => typedError<UpdateStatus, ApiError>(__TAURI_INVOKE("install_update")),
 };
 
 /** Events */
@@ -279,6 +285,13 @@ export type AutoReplyMode = "off" |
 "always" | 
 /**  During the weekly intervals of the schedule. */
 "schedule";
+
+/**  A newer version the feed announces. */
+export type AvailableUpdate = {
+	version: string,
+	/**  What is new, as the release says it. */
+	notes: string | null,
+};
 
 /**  A connected Avito account. */
 export type AvitoAccount = {
@@ -843,7 +856,9 @@ export type ShellEvent =
 /**  A setting kept by the shell changed (start at login, from the tray). */
 { type: "settings_changed" } | 
 /**  "Settings…" in the tray's menu. */
-{ type: "open_settings" };
+{ type: "open_settings" } | 
+/**  Looking for an update or installing one moved on. */
+{ type: "update_changed" };
 
 /**
  *  One line of the simulator's transcript, seen from the shop: `in` is what
@@ -878,6 +893,20 @@ export type TestChatInput = {
 	text: string,
 	/**  The channel the customer pretends to write on; `None` is the Test chat itself. */
 	channel: ChannelKind | null,
+};
+
+/**  Where updating stands, as Settings shows it. */
+export type UpdateStatus = {
+	/**  This build looks for updates (its distributor publishes them). */
+	enabled: boolean,
+	current: string,
+	checking: boolean,
+	/**  When the feed was last read (ms since the epoch). */
+	checkedAt: number | null,
+	available: AvailableUpdate | null,
+	installing: boolean,
+	/**  Why the last check or install failed. */
+	error: string | null,
 };
 
 /**  A catalogue row as a prompt carried it. */

@@ -2,8 +2,18 @@
 // (language, notifications, start at login, the LAN endpoint, the log
 // level). It checks nothing: a test that wants a refusal scripts it with
 // `failNext`, and a LAN endpoint that is turned on listens at once.
-import type { ApiError, AppSettings, LanStatus, Language, Result } from "./api";
+import type { ApiError, AppSettings, LanStatus, Language, Result, UpdateStatus } from "./api";
 import { ok, type MockCore } from "./mock-shared";
+
+const NO_UPDATES: UpdateStatus = {
+  enabled: false,
+  current: "0.1.0",
+  checking: false,
+  checkedAt: null,
+  available: null,
+  installing: false,
+  error: null,
+};
 
 export function createMockSettings(core: MockCore) {
   let language: Language | null = null;
@@ -64,6 +74,19 @@ export function createMockSettings(core: MockCore) {
       logLevel = level;
       changed();
       return ok(level);
+    },
+
+    // The demo is a build without an update feed; a test scripts one.
+    async updateStatus(): Promise<UpdateStatus> {
+      return { ...NO_UPDATES };
+    },
+
+    async checkForUpdate(): Promise<Result<UpdateStatus, ApiError>> {
+      return { status: "error", error: { code: "unavailable", message: "this copy of Tuberry is updated by its package manager" } };
+    },
+
+    async installUpdate(): Promise<Result<UpdateStatus, ApiError>> {
+      return { status: "error", error: { code: "unavailable", message: "there is no update to install; look for one first" } };
     },
 
     // Only the desktop shell has a file manager to open.

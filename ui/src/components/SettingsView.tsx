@@ -1,12 +1,13 @@
 import { useEffect, useId, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { api, subscribeShell, type AppSettings, type Folder, type LanStatus } from "../api";
+import { api, subscribeShell, type AppSettings, type Folder, type LanStatus, type UpdateStatus } from "../api";
+import { formatFull } from "../format";
 import { errorText } from "../errors";
 import { useAction } from "../hooks";
 import { LANGUAGE_NAMES, LANGUAGES, type Language } from "../i18n";
 import { chooseLanguage } from "../language";
 import { useEngineValue } from "../useAssistant";
-import { AlertIcon, GearIcon, LinkIcon, TableIcon } from "./Icon";
+import { AlertIcon, DownloadIcon, GearIcon, LinkIcon, TableIcon } from "./Icon";
 import { SectionHead } from "./ProjectDetail";
 
 /** The levels the screen offers; a filter written in the file is shown as it is. */
@@ -64,6 +65,7 @@ export function SettingsView() {
             <GeneralSection settings={value} onChanged={apply} />
             <LanSection key={value.lan.listen ?? ""} lan={value.lan} onChanged={(lan) => apply({ ...value, lan })} />
             <DataSection settings={value} onChanged={apply} />
+            <UpdatesSection />
           </>
         )}
       </div>
@@ -272,8 +274,6 @@ function DataSection({ settings, onChanged }: { settings: Shown; onChanged: (nex
             {t("settings.openFolder")}
           </button>
         </dd>
-        <dt>{t("settings.version")}</dt>
-        <dd data-testid="settings-version">{settings.version}</dd>
       </dl>
       <label className="field settings-field">
         <span className="field-label">{t("settings.logLevel")}</span>
@@ -301,6 +301,104 @@ function DataSection({ settings, onChanged }: { settings: Shown; onChanged: (nex
         <p className="form-error" data-testid="settings-data-error" role="alert">
           <AlertIcon size={14} />
           {error}
+        </p>
+      )}
+    </section>
+  );
+}
+
+/**
+ * Updates: in a build whose distributor publishes them, when the feed was
+ * last read, the version it announces and "Install and restart"; otherwise
+ * where this copy's updates come from.
+ */
+function UpdatesSection() {
+  const { t, i18n } = useTranslation();
+  const id = useId();
+  const [status, setStatus] = useState<UpdateStatus | null>(null);
+  const { busy, error, run } = useAction();
+  useEffect(() => {
+    let live = true;
+    const load = () => {
+      api
+        .updateStatus()
+        .then((next) => {
+          if (live) setStatus(next);
+        })
+        .catch((reason: unknown) => console.warn("Could not read the update status", reason));
+    };
+    load();
+    const stop = subscribeShell((event) => {
+      if (event.type === "update_changed") load();
+    });
+    return () => {
+      live = false;
+      stop();
+    };
+  }, []);
+  if (!status) return null;
+
+  let line: string;
+  if (!status.enabled) line = t("settings.updatesByPackage");
+  else if (status.installing) line = t("settings.updateInstalling");
+  else if (status.checking) line = t("settings.updateChecking");
+  else if (status.available) line = t("settings.updateAvailable", { version: status.available.version });
+  else if (status.checkedAt != null)
+    line = t("settings.upToDate", { when: formatFull(status.checkedAt, i18n.language) });
+  else line = t("settings.updatesNotChecked");
+  const problem = error ?? (status.error ? t("settings.updateFailed", { error: status.error }) : null);
+
+  return (
+    <section className="card" data-testid="settings-updates" aria-labelledby={`${id}-title`}>
+      <SectionHead id={`${id}-title`} icon={<DownloadIcon size={16} />} title={t("settings.updates")} />
+      <dl className="settings-facts">
+        <dt>{t("settings.version")}</dt>
+        <dd data-testid="settings-version">{status.current}</dd>
+      </dl>
+      <p className="card-text" data-testid="settings-update-status" role="status">
+        {line}
+      </p>
+      {status.available?.notes && (
+        <p className="card-text settings-update-notes" data-testid="settings-update-notes">
+          {status.available.notes}
+        </p>
+      )}
+      {status.enabled && (
+        <div className="form-actions">
+          {status.available ? (
+            <button
+              type="button"
+              className="button button--primary"
+              data-testid="settings-update-install"
+              disabled={busy || status.installing}
+              onClick={() =>
+                void run(async () => {
+                  setStatus(await api.installUpdate());
+                })
+              }
+            >
+              {t("settings.updateInstall")}
+            </button>
+          ) : null}
+          <button
+            type="button"
+            className="button"
+            data-testid="settings-update-check"
+            disabled={busy || status.checking || status.installing}
+            onClick={() =>
+              void run(async () => {
+                setStatus(await api.checkForUpdate());
+              })
+            }
+          >
+            {t("settings.updateCheck")}
+          </button>
+        </div>
+      )}
+      {problem && (
+        <p className="form-error" data-testid="settings-update-error" role="alert">
+          <AlertIcon size={14} />
+          {problem}
         </p>
       )}
     </section>

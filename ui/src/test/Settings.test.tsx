@@ -120,4 +120,36 @@ describe("the Settings screen", () => {
     await waitFor(() => expect(screen.getByTestId("settings-log-level")).toHaveValue("debug"));
     expect((await api.appSettings()).logLevel).toBe("debug");
   });
+
+  it("says a build without an update feed is updated by its package manager", async () => {
+    useMock();
+    const user = userEvent.setup();
+    await openSettings(user);
+    expect(await screen.findByTestId("settings-update-status")).toHaveTextContent("package manager");
+    expect(screen.queryByTestId("settings-update-check")).not.toBeInTheDocument();
+  });
+
+  it("shows a newer version with its notes, and a refused install", async () => {
+    const backend = useMock();
+    const available = {
+      enabled: true,
+      current: "0.1.0",
+      checking: false,
+      checkedAt: Date.UTC(2026, 11, 5, 9, 0),
+      available: { version: "9.9.9", notes: "Replies can be scheduled." },
+      installing: false,
+      error: null,
+    };
+    backend.answerNext("updateStatus", available);
+    backend.failNext("installUpdate", {
+      code: "unavailable",
+      message: "the update was not installed: the signature does not match",
+    });
+    const user = userEvent.setup();
+    await openSettings(user);
+    expect(await screen.findByTestId("settings-update-status")).toHaveTextContent("Tuberry 9.9.9 is available.");
+    expect(screen.getByTestId("settings-update-notes")).toHaveTextContent("Replies can be scheduled.");
+    await user.click(screen.getByTestId("settings-update-install"));
+    expect(await screen.findByTestId("settings-update-error")).toHaveTextContent("signature does not match");
+  });
 });
