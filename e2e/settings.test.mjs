@@ -139,6 +139,9 @@ test("settings chosen in the window hold after the app starts again", async () =
   const port = await freePort();
   const address = `127.0.0.1:${port}`;
   await openSettings();
+  // The screen as a seller first sees it, for the README.
+  await browser.pause(1_000);
+  await shot(browser, "settings-start");
 
   await (await browser.$(byTestId("settings-language"))).selectByAttribute("value", "ru");
   await browser.waitUntil(async () => (await text(await browser.$("h1"))).includes("Настройки"), {
