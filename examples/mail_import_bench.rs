@@ -62,6 +62,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         clock: Arc::new(SystemClock),
         settings: Some(Settings::default()),
         keyring: Keyring::new("app.tuberry.bench"),
+        telegram_connector: None,
     })
     .await?;
     engine.start().await?;

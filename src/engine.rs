@@ -14,6 +14,8 @@ use crate::assistant::{self, Assistant, AssistantHook, GuardCheck};
 use crate::channels::avito::Avito;
 use crate::channels::email::Email;
 use crate::channels::simulator::Simulator;
+use crate::channels::telegram_account::TelegramAccounts;
+use crate::channels::telegram_account::mtproto::Connector as TelegramConnector;
 use crate::channels::telegram_bot::TelegramBots;
 use crate::channels::{self, Registry};
 use crate::clock::{SharedClock, SystemClock};
@@ -51,6 +53,9 @@ pub struct EngineOptions {
     pub settings: Option<Settings>,
     /// Where secrets are kept.
     pub keyring: Keyring,
+    /// How Telegram accounts reach Telegram (MTProto through grammers unless
+    /// said otherwise: a fake in tests).
+    pub telegram_connector: Option<Arc<dyn TelegramConnector>>,
 }
 
 impl EngineOptions {
@@ -60,6 +65,7 @@ impl EngineOptions {
             clock: Arc::new(SystemClock),
             settings: None,
             keyring: Keyring::default(),
+            telegram_connector: None,
         }
     }
 }
@@ -79,6 +85,7 @@ pub struct Engine {
     simulator: Arc<Simulator>,
     email: Arc<Email>,
     avito: Arc<Avito>,
+    telegram_accounts: Arc<TelegramAccounts>,
     projects: Projects,
     assistant: Assistant,
     files: Files,
@@ -98,6 +105,7 @@ impl Engine {
             clock,
             settings,
             keyring,
+            telegram_connector,
         } = options;
         std::fs::create_dir_all(&data_dir).map_err(|source| Error::Io {
             path: data_dir.display().to_string(),
@@ -157,6 +165,13 @@ impl Engine {
         let telegram_bots = registry.add(&queue, TelegramBots::open(&cx).await?);
         let email = registry.add(&queue, Email::open(&cx).await?);
         let avito = registry.add(&queue, Avito::open(&cx).await?);
+        let telegram_accounts = registry.add(
+            &queue,
+            match telegram_connector {
+                Some(connector) => TelegramAccounts::with_connector(&cx, connector)?,
+                None => TelegramAccounts::open(&cx).await?,
+            },
+        );
 
         // The features, plugged in through the spine's hooks. The topic
         // mirror comes first: a customer's message reaches the operators
@@ -218,6 +233,7 @@ impl Engine {
             simulator,
             email,
             avito,
+            telegram_accounts,
             projects,
             assistant: Assistant::new(assistant_core),
             files,
@@ -403,6 +419,11 @@ impl Engine {
 
     pub fn avito(&self) -> &Avito {
         &self.avito
+    }
+
+    /// Staff members' own Telegram accounts.
+    pub fn telegram_accounts(&self) -> &Arc<TelegramAccounts> {
+        &self.telegram_accounts
     }
 
     pub fn assistant(&self) -> &Assistant {

@@ -57,6 +57,10 @@ pub enum EngineEvent {
     AutoRepliesPaused {
         paused: bool,
     },
+    /// A login attempt of a Telegram account moved on (read it again).
+    LoginChanged {
+        login_id: String,
+    },
     /// A setting of the Settings screen changed (language, notifications,
     /// the LAN endpoint, the log level).
     SettingsChanged,

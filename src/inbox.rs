@@ -103,13 +103,16 @@ struct MessageRow {
     quoted: Option<String>,
     has_html: bool,
     held: bool,
+    edited_at: Option<Millis>,
+    deleted_at: Option<Millis>,
 }
 
 macro_rules! message_select {
     () => {
         "SELECT id, conversation_id, direction, author_kind, author_name, text,
                 attachments, delivery, delivery_error, created_at, sent_at, quoted,
-                (held_at IS NOT NULL AND delivery = 'pending') AS held, has_html
+                (held_at IS NOT NULL AND delivery = 'pending') AS held, has_html,
+                edited_at, deleted_at
          FROM messages "
     };
 }
@@ -137,6 +140,8 @@ impl MessageRow {
             quoted: self.quoted,
             has_html: self.has_html,
             held: self.held,
+            edited_at: self.edited_at,
+            deleted_at: self.deleted_at,
         })
     }
 }

@@ -198,6 +198,10 @@ pub struct Message {
     pub has_html: bool,
     /// The outbox guard holds this reply: it goes when the guard allows it.
     pub held: bool,
+    /// When the customer changed its text at the provider.
+    pub edited_at: Option<Millis>,
+    /// When the customer deleted it at the provider (it is kept here).
+    pub deleted_at: Option<Millis>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]

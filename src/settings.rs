@@ -17,6 +17,7 @@ pub struct Settings {
     pub queue: QueueSettings,
     pub log: LogSettings,
     pub telegram: TelegramSettings,
+    pub telegram_account: TelegramAccountSettings,
     pub http: HttpSettings,
     pub email: EmailSettings,
     pub avito: AvitoSettings,
@@ -131,6 +132,30 @@ impl Default for TelegramSettings {
             chat_interval_ms: 1_000,
             bot_per_second: 30,
             poll_timeout_s: 25,
+            reconnect_min_ms: 1_000,
+            reconnect_max_ms: 60_000,
+        }
+    }
+}
+
+/// Staff members' own Telegram accounts (MTProto).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TelegramAccountSettings {
+    /// How long one login attempt (the QR code and what follows) may take.
+    pub qr_timeout_s: Millis,
+    /// A request this often keeps the connection (and its updates) alive.
+    pub keep_alive_s: u64,
+    /// Reconnecting after a network loss waits this long, doubling up to the maximum.
+    pub reconnect_min_ms: u64,
+    pub reconnect_max_ms: u64,
+}
+
+impl Default for TelegramAccountSettings {
+    fn default() -> Self {
+        Self {
+            qr_timeout_s: 180,
+            keep_alive_s: 60,
             reconnect_min_ms: 1_000,
             reconnect_max_ms: 60_000,
         }
@@ -333,6 +358,19 @@ impl Settings {
         if t.reconnect_min_ms < 1 || t.reconnect_max_ms < t.reconnect_min_ms {
             return Err(
                 "telegram.reconnect_min_ms must be positive and at most telegram.reconnect_max_ms"
+                    .into(),
+            );
+        }
+        let a = &self.telegram_account;
+        if !(30..=3600).contains(&a.qr_timeout_s) || a.keep_alive_s < 5 {
+            return Err(
+                "telegram_account.qr_timeout_s must be 30 to 3600 and telegram_account.keep_alive_s at least 5"
+                    .into(),
+            );
+        }
+        if a.reconnect_min_ms < 1 || a.reconnect_max_ms < a.reconnect_min_ms {
+            return Err(
+                "telegram_account.reconnect_min_ms must be positive and at most telegram_account.reconnect_max_ms"
                     .into(),
             );
         }

@@ -20,9 +20,11 @@ use crate::outbox::Reply;
 
 mod assistant;
 mod desktop;
+mod telegram_accounts;
 
 pub use assistant::*;
 pub use desktop::*;
+pub use telegram_accounts::*;
 
 pub type ApiResult<T> = Result<T, ApiError>;
 

@@ -10,7 +10,7 @@
 //! ```text
 //!  engine ──register──► Registry ◄──lookups── outbox (rate keys, sender of an account)
 //!                         │                  api / CLI (accounts and their state)
-//!                         ├── adapters: avito, email, telegram_bot, simulator
+//!                         ├── adapters: avito, email, telegram_bot, telegram_account, simulator
 //!                         └── senders: connected account id ──► dyn Channel
 //! ```
 
@@ -19,6 +19,7 @@ pub mod avito;
 pub mod email;
 pub mod runners;
 pub mod simulator;
+pub mod telegram_account;
 pub mod telegram_bot;
 
 use std::collections::HashMap;

@@ -293,6 +293,7 @@ fn event_line(event: &EngineEvent) -> String {
             true => "auto-replies paused\n".to_owned(),
             false => "auto-replies resumed\n".to_owned(),
         },
+        EngineEvent::LoginChanged { login_id } => format!("login {login_id} moved on\n"),
         EngineEvent::SettingsChanged => "settings changed\n".to_owned(),
         EngineEvent::Resync => "events were skipped\n".to_owned(),
     }

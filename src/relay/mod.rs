@@ -25,6 +25,9 @@ use crate::model::{Attachment, AuthorKind, ContactIdentity, ConversationStatus, 
 use crate::queue::Waker;
 use crate::store::{Store, parse_column};
 
+mod changes;
+pub use changes::SentElsewhere;
+
 pub const MAX_TEXT: usize = 65_536;
 const PREVIEW_CHARS: usize = 140;
 
@@ -148,6 +151,55 @@ async fn contact_for(
     Ok(id)
 }
 
+/// The conversation of `thread` on the account, or a new one with the
+/// contact known by `identity` (created when unknown); and its status.
+async fn conversation_for(
+    db: &mut SqliteConnection,
+    account_id: i64,
+    thread: &str,
+    identity: &ContactIdentity,
+    name: &str,
+    subject: Option<&str>,
+    now: Millis,
+) -> Result<(i64, ConversationStatus)> {
+    let project_id: Option<i64> =
+        sqlx::query_scalar("SELECT project_id FROM channel_accounts WHERE id = ?1")
+            .bind(account_id)
+            .fetch_optional(&mut *db)
+            .await?
+            .ok_or_else(|| Error::not_found("channel account", account_id))?;
+    let contact_id = contact_for(&mut *db, identity, name, now).await?;
+    let existing: Option<(i64, String)> = sqlx::query_as(
+        "SELECT id, status FROM conversations WHERE channel_account_id = ?1 AND external_thread_id = ?2",
+    )
+    .bind(account_id)
+    .bind(thread)
+    .fetch_optional(&mut *db)
+    .await?;
+    Ok(match existing {
+        Some((id, status)) => (
+            id,
+            parse_column::<ConversationStatus>("conversations.status", &status)?,
+        ),
+        None => {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO conversations (project_id, channel_account_id, contact_id, external_thread_id,
+                                            subject, last_message_at, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6) RETURNING id",
+            )
+            .bind(project_id)
+            .bind(account_id)
+            .bind(contact_id)
+            .bind(thread)
+            .bind(subject)
+            .bind(now)
+            .fetch_one(&mut *db)
+            .await?;
+            (id, ConversationStatus::AwaitingResponse)
+        }
+    })
+}
+
 impl Relay {
     pub fn new(
         store: Store,
@@ -226,44 +278,16 @@ impl Relay {
             });
         }
 
-        let project_id: Option<i64> =
-            sqlx::query_scalar("SELECT project_id FROM channel_accounts WHERE id = ?1")
-                .bind(inbound.channel_account_id)
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or_else(|| Error::not_found("channel account", inbound.channel_account_id))?;
-
-        let contact_id = contact_for(&mut *tx, &inbound.sender, &inbound.sender_name, now).await?;
-
-        let existing: Option<(i64, String)> = sqlx::query_as(
-            "SELECT id, status FROM conversations WHERE channel_account_id = ?1 AND external_thread_id = ?2",
+        let (conversation_id, status) = conversation_for(
+            &mut *tx,
+            inbound.channel_account_id,
+            &inbound.external_thread_id,
+            &inbound.sender,
+            &inbound.sender_name,
+            inbound.subject.as_deref(),
+            now,
         )
-        .bind(inbound.channel_account_id)
-        .bind(&inbound.external_thread_id)
-        .fetch_optional(&mut *tx)
         .await?;
-        let (conversation_id, status) = match existing {
-            Some((id, status)) => (
-                id,
-                parse_column::<ConversationStatus>("conversations.status", &status)?,
-            ),
-            None => {
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO conversations (project_id, channel_account_id, contact_id, external_thread_id,
-                                                subject, last_message_at, created_at, updated_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6) RETURNING id",
-                )
-                .bind(project_id)
-                .bind(inbound.channel_account_id)
-                .bind(contact_id)
-                .bind(&inbound.external_thread_id)
-                .bind(&inbound.subject)
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await?;
-                (id, ConversationStatus::AwaitingResponse)
-            }
-        };
 
         let attachments = serde_json::to_string(&inbound.attachments)
             .map_err(|e| Error::invalid(format!("attachments: {e}")))?;

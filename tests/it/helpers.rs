@@ -46,6 +46,7 @@ pub async fn open_engine(dir: &TempDir, clock: &ManualClock) -> Engine {
         clock: Arc::new(clock.clone()),
         settings: Some(test_settings()),
         keyring: tuberry::keyring::Keyring::new(TEST_KEYRING),
+        telegram_connector: None,
     })
     .await
     .expect("engine opens")

@@ -23,3 +23,4 @@ mod serve;
 mod settings;
 mod store;
 mod telegram;
+mod telegram_account;

@@ -21,6 +21,7 @@ async fn open(dir: &tempfile::TempDir) -> Engine {
         clock: Arc::new(tuberry::clock::ManualClock::new(T0)),
         settings: None,
         keyring: tuberry::keyring::Keyring::new(TEST_KEYRING),
+        telegram_connector: None,
     })
     .await
     .expect("engine opens")

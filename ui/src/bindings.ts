@@ -535,6 +535,8 @@ export type DomainEvent = { type: "conversation_changed"; conversation: Conversa
 { type: "guard_changed" } | 
 /**  Auto-replies were paused for the whole app, or resumed. */
 { type: "auto_replies_paused"; paused: boolean } | 
+/**  A login attempt of a Telegram account moved on (read it again). */
+{ type: "login_changed"; login_id: string } | 
 /**
  *  A setting of the Settings screen changed (language, notifications,
  *  the LAN endpoint, the log level).
@@ -782,6 +784,10 @@ export type Message = {
 	hasHtml: boolean,
 	/**  The outbox guard holds this reply: it goes when the guard allows it. */
 	held: boolean,
+	/**  When the customer changed its text at the provider. */
+	editedAt: number | null,
+	/**  When the customer deleted it at the provider (it is kept here). */
+	deletedAt: number | null,
 };
 
 /**  An internal note on a conversation, never sent to the customer. */

@@ -52,6 +52,8 @@ export function createMockOutbox(core: MockCore, deps: Deps): MockInbox {
         quoted: null,
         hasHtml: false,
         held: false,
+        editedAt: null,
+        deletedAt: null,
       });
       emit({ type: "message_added", message: stored });
       emit({ type: "conversation_changed", conversation: updated });

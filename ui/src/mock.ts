@@ -196,6 +196,8 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
     quoted: null,
     hasHtml: false,
     held: false,
+    editedAt: null,
+    deletedAt: null,
   });
 
   const inbox = createMockOutbox(core, {
@@ -252,6 +254,8 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
           quoted: m.quoted ?? null,
           hasHtml: m.html != null,
           held: m.held ?? false,
+          editedAt: null,
+          deletedAt: null,
         });
         if (m.html != null) htmlBodies.set(added.stored.id, m.html);
         conversation = added.updated;

@@ -98,6 +98,7 @@ impl Mail {
             clock: Arc::new(SystemClock),
             settings: Some(settings.clone()),
             keyring: Keyring::new(TEST_KEYRING),
+            telegram_connector: None,
         })
         .await
         .expect("engine opens");

@@ -89,6 +89,7 @@ impl Tg {
             clock: Arc::new(SystemClock),
             settings: Some(settings.clone()),
             keyring: Keyring::new(TEST_KEYRING),
+            telegram_connector: None,
         })
         .await
         .expect("engine opens");

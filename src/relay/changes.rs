@@ -1,0 +1,175 @@
+//! What a channel tells about messages besides new inbound ones: a message
+//! the shop wrote outside Tuberry (from the account's own phone), which is
+//! stored as already sent so the inbox and the topic show the whole
+//! conversation; and a customer's message edited or deleted at the provider.
+
+use super::{Relay, conversation_for, preview};
+use crate::clock::Millis;
+use crate::error::{Error, Result};
+use crate::hooks::StoredMessage;
+use crate::model::{Attachment, AuthorKind, ContactIdentity, IngestOutcome};
+
+/// A message the shop wrote outside Tuberry, as its channel tells it.
+#[derive(Debug, Clone)]
+pub struct SentElsewhere {
+    pub channel_account_id: i64,
+    pub external_message_id: String,
+    pub external_thread_id: String,
+    /// The customer the conversation is with.
+    pub customer: ContactIdentity,
+    pub customer_name: String,
+    /// Who of the shop wrote it (the account's name).
+    pub author_name: String,
+    pub text: String,
+    pub attachments: Vec<Attachment>,
+    pub sent_at: Option<Millis>,
+}
+
+impl Relay {
+    /// Stores a message the shop wrote outside Tuberry as sent by a person
+    /// of the shop, once (`duplicate` when it was stored before).
+    pub async fn record_sent_elsewhere(&self, sent: SentElsewhere) -> Result<IngestOutcome> {
+        if sent.text.trim().is_empty() && sent.attachments.is_empty() {
+            return Err(Error::invalid("the message is empty"));
+        }
+        let now = self.clock.now_ms();
+        let mut tx = self.store.write().await?;
+        let seen: Option<(i64, i64)> = sqlx::query_as(
+            "SELECT id, conversation_id FROM messages
+             WHERE channel_account_id = ?1 AND direction = 'out' AND external_id = ?2",
+        )
+        .bind(sent.channel_account_id)
+        .bind(&sent.external_message_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some((message_id, conversation_id)) = seen {
+            return Ok(IngestOutcome {
+                conversation_id,
+                message_id,
+                duplicate: true,
+            });
+        }
+        let (conversation_id, status) = conversation_for(
+            &mut tx,
+            sent.channel_account_id,
+            &sent.external_thread_id,
+            &sent.customer,
+            &sent.customer_name,
+            None,
+            now,
+        )
+        .await?;
+        let attachments = serde_json::to_string(&sent.attachments)
+            .map_err(|e| Error::invalid(format!("attachments: {e}")))?;
+        let message_id: i64 = sqlx::query_scalar(
+            "INSERT INTO messages (conversation_id, channel_account_id, direction, author_kind, author_name,
+                                   text, attachments, delivery, external_id, created_at, sent_at)
+             VALUES (?1, ?2, 'out', 'manager', ?3, ?4, ?5, 'delivered', ?6, ?7, ?8) RETURNING id",
+        )
+        .bind(conversation_id)
+        .bind(sent.channel_account_id)
+        .bind(&sent.author_name)
+        .bind(sent.text.trim_end())
+        .bind(attachments)
+        .bind(&sent.external_message_id)
+        .bind(now)
+        .bind(sent.sent_at)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE conversations SET status = ?2, last_message_at = ?3, last_message_preview = ?4,
+                    last_message_direction = 'out', unread_count = 0, updated_at = ?3
+             WHERE id = ?1",
+        )
+        .bind(conversation_id)
+        .bind(status.after_reply(AuthorKind::Manager).as_str())
+        .bind(now)
+        .bind(preview(&sent.text, &sent.attachments))
+        .execute(&mut *tx)
+        .await?;
+        self.hooks
+            .stored(
+                &mut tx,
+                now,
+                &StoredMessage {
+                    conversation_id,
+                    message_id,
+                    author: AuthorKind::Manager,
+                },
+            )
+            .await?;
+        tx.commit().await?;
+        let outcome = IngestOutcome {
+            conversation_id,
+            message_id,
+            duplicate: false,
+        };
+        self.waker.wake();
+        tracing::info!(
+            conversation_id,
+            message_id,
+            "a message written elsewhere stored"
+        );
+        self.publish_message(conversation_id, message_id, false)
+            .await;
+        Ok(outcome)
+    }
+
+    /// A customer changed the text of a message: the stored one follows,
+    /// marked edited. `false` when no such message is stored.
+    pub async fn edit_inbound(
+        &self,
+        channel_account_id: i64,
+        external_id: &str,
+        text: &str,
+    ) -> Result<bool> {
+        let now = self.clock.now_ms();
+        let changed: Option<(i64, i64)> = sqlx::query_as(
+            "UPDATE messages SET text = ?3, edited_at = ?4
+             WHERE channel_account_id = ?1 AND direction = 'in' AND external_id = ?2 AND text != ?3
+             RETURNING id, conversation_id",
+        )
+        .bind(channel_account_id)
+        .bind(external_id)
+        .bind(text.trim_end())
+        .bind(now)
+        .fetch_optional(self.store.pool())
+        .await?;
+        let Some((message_id, conversation_id)) = changed else {
+            return Ok(false);
+        };
+        tracing::info!(message_id, "a customer edited a message");
+        self.publish_message(conversation_id, message_id, true)
+            .await;
+        Ok(true)
+    }
+
+    /// A customer deleted messages: the stored ones stay, marked deleted
+    /// (the conversation's history keeps what was said). Answers how many.
+    pub async fn delete_inbound(
+        &self,
+        channel_account_id: i64,
+        external_ids: &[String],
+    ) -> Result<usize> {
+        let now = self.clock.now_ms();
+        let mut changed = Vec::new();
+        for external_id in external_ids {
+            let row: Option<(i64, i64)> = sqlx::query_as(
+                "UPDATE messages SET deleted_at = ?3
+                 WHERE channel_account_id = ?1 AND direction = 'in' AND external_id = ?2 AND deleted_at IS NULL
+                 RETURNING id, conversation_id",
+            )
+            .bind(channel_account_id)
+            .bind(external_id)
+            .bind(now)
+            .fetch_optional(self.store.pool())
+            .await?;
+            changed.extend(row);
+        }
+        for (message_id, conversation_id) in &changed {
+            self.publish_message(*conversation_id, *message_id, true)
+                .await;
+        }
+        Ok(changed.len())
+    }
+}
