@@ -149,6 +149,9 @@ pub struct TelegramAccountSettings {
     /// Reconnecting after a network loss waits this long, doubling up to the maximum.
     pub reconnect_min_ms: u64,
     pub reconnect_max_ms: u64,
+    /// A local stand-in of Telegram to talk to instead (for testing the app
+    /// end to end; never for real accounts).
+    pub stand_in: Option<String>,
 }
 
 impl Default for TelegramAccountSettings {
@@ -158,6 +161,7 @@ impl Default for TelegramAccountSettings {
             keep_alive_s: 60,
             reconnect_min_ms: 1_000,
             reconnect_max_ms: 60_000,
+            stand_in: None,
         }
     }
 }
@@ -373,6 +377,13 @@ impl Settings {
                 "telegram_account.reconnect_min_ms must be positive and at most telegram_account.reconnect_max_ms"
                     .into(),
             );
+        }
+        if let Some(stand_in) = &a.stand_in
+            && url::Url::parse(stand_in).is_err()
+        {
+            return Err(format!(
+                "telegram_account.stand_in `{stand_in}` is not a URL"
+            ));
         }
         if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
             return Err(format!(

@@ -14,6 +14,9 @@ use tuberry::assistant::model::{
 use tuberry::channels::Account;
 use tuberry::channels::avito::model::{AvitoAccount, AvitoConnect, AvitoInput};
 use tuberry::channels::email::model::{ConnectionReport, Mailbox, MailboxInput};
+use tuberry::channels::telegram_account::model::{
+    DeliveryFlags, LoginAttempt, LoginStart, TelegramAccount, TelegramApp, TelegramAppInput,
+};
 use tuberry::channels::telegram_bot::BotInput;
 use tuberry::http::LanStatus;
 use tuberry::model::{
@@ -108,6 +111,20 @@ engine_commands! {
     set_avito_webhook(account_id: i64, public_url: Option<String>) -> AvitoAccount;
     /// Reads the account's chats now instead of at the next interval.
     poll_avito(account_id: i64) -> ();
+
+    /// Staff members' own Telegram accounts.
+    list_telegram_accounts() -> Vec<TelegramAccount>;
+    set_telegram_account_flags(account_id: i64, flags: DeliveryFlags) -> TelegramAccount;
+    /// Logs the account out at Telegram and forgets its session.
+    remove_telegram_account(account_id: i64) -> ();
+    telegram_app() -> TelegramApp;
+    save_telegram_app(input: TelegramAppInput) -> TelegramApp;
+    /// Starts connecting an account (QR or phone); follow it with `telegram_login`.
+    start_telegram_login(start: LoginStart) -> LoginAttempt;
+    telegram_login(login_id: String) -> LoginAttempt;
+    telegram_login_password(login_id: String, password: String) -> LoginAttempt;
+    telegram_login_code(login_id: String, code: String) -> LoginAttempt;
+    cancel_telegram_login(login_id: String) -> ();
 
     list_projects() -> Vec<Project>;
     create_project(input: ProjectInput) -> Project;

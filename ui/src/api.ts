@@ -35,6 +35,7 @@ export type {
   ApiError,
   AppInfo,
   AppSettings,
+  AppSource,
   AssistantMode,
   AssistantRun,
   AssistantSettings,
@@ -62,6 +63,7 @@ export type {
   ConnectionReport,
   Contact,
   ContactIdentity,
+  DeliveryFlags,
   ContactMatch,
   ConversationDetail,
   ConversationFilter,
@@ -83,6 +85,10 @@ export type {
   IngestOutcome,
   Language as ProjectLanguage,
   Listing,
+  LoginAttempt,
+  LoginMethod,
+  LoginStart,
+  LoginState,
   LlmModels,
   LlmProblem,
   LlmProvider,
@@ -106,6 +112,9 @@ export type {
   ScheduleInterval,
   SimulatorEntry,
   StatusCounts,
+  TelegramAccount,
+  TelegramApp,
+  TelegramAppInput,
   TestChat,
   TestChatInput,
   UpdateStatus,
@@ -217,7 +226,13 @@ export const CHANNEL_KINDS = [
 ] as const;
 
 /** The channel kinds the engine can connect today (what the inbox filters by). */
-export const CONNECTABLE_CHANNEL_KINDS: readonly ChannelKind[] = ["avito", "telegram_bot", "email", "simulator"];
+export const CONNECTABLE_CHANNEL_KINDS: readonly ChannelKind[] = [
+  "avito",
+  "telegram_bot",
+  "telegram_account",
+  "email",
+  "simulator",
+];
 
 /** The command set as the generated bindings expose it (each call resolves to a Result). */
 export type EngineCommands = typeof engineCommands;
@@ -261,8 +276,10 @@ function mockOptionsFromLocation(): MockOptions {
   if (typeof location === "undefined") return options;
   // `?demo=empty` starts with no conversations; `?demo=100000` adds that many rows.
   const demo = new URLSearchParams(location.search).get("demo");
-  // In a plain browser a connected demo bot "finds" its work group after a few seconds.
+  // In a plain browser a connected demo bot "finds" its work group after a few
+  // seconds, and a shown Telegram QR code is "scanned".
   options.workGroupAfterMs = 4000;
+  options.telegramScanAfterMs = 6000;
   if (demo === "empty") options.seed = false;
   else if (demo && /^\d+$/.test(demo)) options.bulk = Math.min(Number(demo), 1_000_000);
   return options;

@@ -44,6 +44,19 @@ export const commands = {
 	setAvitoWebhook: (accountId: number, publicUrl: string | null) => typedError<AvitoAccount, ApiError>(__TAURI_INVOKE("set_avito_webhook", { accountId, publicUrl })),
 	/**  Reads the account's chats now instead of at the next interval. */
 	pollAvito: (accountId: number) => typedError<null, ApiError>(__TAURI_INVOKE("poll_avito", { accountId })),
+	/**  Staff members' own Telegram accounts. */
+	listTelegramAccounts: () => typedError<TelegramAccount[], ApiError>(__TAURI_INVOKE("list_telegram_accounts")),
+	setTelegramAccountFlags: (accountId: number, flags: DeliveryFlags) => typedError<TelegramAccount, ApiError>(__TAURI_INVOKE("set_telegram_account_flags", { accountId, flags })),
+	/**  Logs the account out at Telegram and forgets its session. */
+	removeTelegramAccount: (accountId: number) => typedError<null, ApiError>(__TAURI_INVOKE("remove_telegram_account", { accountId })),
+	telegramApp: () => typedError<TelegramApp, ApiError>(__TAURI_INVOKE("telegram_app")),
+	saveTelegramApp: (input: TelegramAppInput) => typedError<TelegramApp, ApiError>(__TAURI_INVOKE("save_telegram_app", { input })),
+	/**  Starts connecting an account (QR or phone); follow it with `telegram_login`. */
+	startTelegramLogin: (start: LoginStart) => typedError<LoginAttempt, ApiError>(__TAURI_INVOKE("start_telegram_login", { start })),
+	telegramLogin: (loginId: string) => typedError<LoginAttempt, ApiError>(__TAURI_INVOKE("telegram_login", { loginId })),
+	telegramLoginPassword: (loginId: string, password: string) => typedError<LoginAttempt, ApiError>(__TAURI_INVOKE("telegram_login_password", { loginId, password })),
+	telegramLoginCode: (loginId: string, code: string) => typedError<LoginAttempt, ApiError>(__TAURI_INVOKE("telegram_login_code", { loginId, code })),
+	cancelTelegramLogin: (loginId: string) => typedError<null, ApiError>(__TAURI_INVOKE("cancel_telegram_login", { loginId })),
 	listProjects: () => typedError<Project[], ApiError>(__TAURI_INVOKE("list_projects")),
 	createProject: (input: ProjectInput) => typedError<Project, ApiError>(__TAURI_INVOKE("create_project", { input })),
 	updateProject: (projectId: number, input: ProjectInput) => typedError<Project, ApiError>(__TAURI_INVOKE("update_project", { projectId, input })),
@@ -197,6 +210,14 @@ export type AppSettings = {
 	/**  `TUBERRY_LOG` sets the filter while this program runs. */
 	logLevelOverridden: boolean,
 };
+
+export type AppSource = 
+/**  The owner entered the api_id and api_hash of their own application. */
+"own" | 
+/**  This build carries an application's id (its distributor's). */
+"built" | 
+/**  Neither: the owner has to enter them before connecting an account. */
+"missing";
 
 /**  What the assistant does when a customer writes. */
 export type AssistantMode = 
@@ -514,6 +535,16 @@ export type ConversationSummary = {
 /**  Delivery state of an outbound message. */
 export type Delivery = "pending" | "sent" | "delivered" | "failed";
 
+/**
+ *  Which chats of the account reach the inbox, as the seed has them:
+ *  private chats on, groups and channels off.
+ */
+export type DeliveryFlags = {
+	privateChats: boolean,
+	groups: boolean,
+	channels: boolean,
+};
+
 export type Direction = "in" | "out";
 
 export type DomainEvent = { type: "conversation_changed"; conversation: ConversationSummary } | { type: "message_added"; message: Message } | { type: "message_updated"; message: Message } | { type: "simulator_entry"; entry: SimulatorEntry } | 
@@ -660,6 +691,61 @@ export type LlmSettingsInput = {
 	maxTokens: number,
 	temperature: number | null,
 };
+
+/**  One attempt to connect an account, as the modal draws it. */
+export type LoginAttempt = {
+	id: string,
+	projectId: number,
+	state: LoginState,
+	/**  `tg://login?token=…` while waiting for the scan. */
+	qrUrl: string | null,
+	/**  The same as an SVG drawing (crisp at any size). */
+	qrSvg: string | null,
+	/**  When the shown token lapses (it is replaced before, unasked). */
+	tokenExpiresAt: number | null,
+	/**  When the whole attempt expires. */
+	expiresAt: number,
+	/**  The account's password hint, when the password is asked for. */
+	passwordHint: string | null,
+	/**  The last password or code given was wrong. */
+	wrongAnswer: boolean,
+	/**  The connected account, once connected. */
+	accountId: number | null,
+	/**  Who connected (once connected). */
+	accountName: string | null,
+	/**  Why the attempt failed. */
+	error: string | null,
+};
+
+/**  How a login starts. */
+export type LoginMethod = 
+/**  A QR code scanned in Telegram → Settings → Devices. */
+{ method: "qr" } | 
+/**  The phone number, then the code Telegram sends. */
+{ method: "phone"; phone: string };
+
+/**  What starting a login needs. */
+export type LoginStart = {
+	projectId: number,
+	method: LoginMethod,
+	/**  `socks5://[user:password@]host:port`, where Telegram is throttled. */
+	proxy: string | null,
+};
+
+/**  Where a login attempt stands. */
+export type LoginState = 
+/**  Connecting to Telegram and asking for a token (or a code). */
+"preparing" | 
+/**  The QR code is shown until it is scanned. */
+"waiting_for_scan" | 
+/**  The code Telegram sent is awaited. */
+"code_required" | 
+/**  The account has two-step verification: its password is awaited. */
+"password_required" | 
+/**  Logged in: the account is connected. */
+"connected" | 
+/**  Nobody scanned in time: try again. */
+"expired" | "error";
 
 /**
  *  A failure talking to a mail server, with the server's own words when it
@@ -885,6 +971,47 @@ export type StatusCounts = {
 	answeredByAssistant: number,
 	needsHuman: number,
 	closed: number,
+};
+
+/**  A staff member's own Telegram account connected to Tuberry. */
+export type TelegramAccount = {
+	/**  The channel account's id. */
+	id: number,
+	projectId: number | null,
+	name: string,
+	userId: number,
+	username: string | null,
+	phone: string | null,
+	flags: DeliveryFlags,
+	/**  Through a SOCKS5 proxy (its address is not shown: it may hold a password). */
+	proxied: boolean,
+	createdAt: number,
+};
+
+/**
+ *  The application's identity at Telegram (my.telegram.org → API
+ *  development tools), and how it describes itself to Telegram.
+ */
+export type TelegramApp = {
+	/**  Whose id is used: the owner's own, or the one this build carries. */
+	source: AppSource,
+	/**  The owner's api_id (the hash is in the keyring and never shown). */
+	apiId: number | null,
+	deviceModel: string,
+	systemVersion: string,
+	appVersion: string,
+	langCode: string,
+};
+
+/**  The owner's own application and the device description. */
+export type TelegramAppInput = {
+	apiId: number | null,
+	/**  Written only; `None` keeps the stored one. */
+	apiHash: string | null,
+	deviceModel: string,
+	systemVersion: string,
+	appVersion: string,
+	langCode: string,
 };
 
 /**  The Test chat: which project it speaks for. */

@@ -10,6 +10,7 @@
 import type {
   ApiError,
   AssistantRun,
+  LoginAttempt,
   Attachment,
   AuthorKind,
   AvitoError,
@@ -33,6 +34,8 @@ import type {
 } from "./api";
 
 export type MockOptions = {
+  /** In a plain browser, a shown Telegram QR code is "scanned" after this long. */
+  telegramScanAfterMs?: number;
   /** Language of the demo conversations. */
   locale?: "ru" | "en";
   /** Start with the demo conversations (default) or with an empty inbox. */
@@ -106,6 +109,10 @@ export type MockBackend = Backend & {
   ): void;
   /** Changes the state of an Avito account as its poller would. */
   setAvitoState(accountId: number, state: AvitoState, lastError?: AvitoError | null): void;
+  /** Moves a Telegram login on as the engine would (scanned, a password asked, connected…). */
+  moveTelegramLogin(loginId: string, change: Partial<LoginAttempt>): void;
+  /** The Telegram login attempts started. */
+  telegramLogins(): LoginAttempt[];
   /** Adds a note as an operator's /note in the work group does. */
   addNote(conversationId: number, authorName: string, text: string): void;
 };

@@ -5,7 +5,8 @@
 // mock-avito.ts, contacts in mock-contacts.ts, attachment files in
 // mock-files.ts, the Test chat in mock-simulator.ts and the assistant in
 // mock-assistant.ts, mock-catalogue.ts and mock-guard.ts, the Settings
-// screen's choices in mock-settings.ts; this file keeps the
+// screen's choices in mock-settings.ts, staff Telegram accounts in
+// mock-telegram-accounts.ts; this file keeps the
 // inbox itself, and lets a test script any command's next answer.
 import type {
   Account,
@@ -36,6 +37,7 @@ import { createMockContacts } from "./mock-contacts";
 import { createMockFiles } from "./mock-files";
 import { createMockGuard } from "./mock-guard";
 import { createMockSettings } from "./mock-settings";
+import { createMockTelegramAccounts } from "./mock-telegram-accounts";
 import { createMockMail } from "./mock-mail";
 import { createMockOutbox } from "./mock-outbox";
 import { createMockProjects } from "./mock-projects";
@@ -212,6 +214,7 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
   });
   const guard = createMockGuard(core, inbox);
   const settings = createMockSettings(core);
+  const telegramAccounts = createMockTelegramAccounts(core, { scanAfterMs: options.telegramScanAfterMs });
   const catalogue = createMockCatalogue(core, {
     stepMs: options.catalogueStepMs ?? 300,
     hasProject: projects.hasProject,
@@ -331,6 +334,7 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
     ...catalogue.commands,
     ...assistant.commands,
     ...settings.commands,
+    ...telegramAccounts.commands,
 
     // The desktop shell's tray follows the window's language; nothing to do here.
     async setLanguage(): Promise<void> {},
@@ -503,6 +507,8 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
     setBotState: projects.setBotState,
     setMailboxState: mail.setState,
     setAvitoState: avito.setState,
+    moveTelegramLogin: telegramAccounts.move,
+    telegramLogins: telegramAccounts.attempts,
     addNote(conversationId, authorName, text) {
       const conversation = conversations.get(conversationId);
       if (!conversation) return;

@@ -7,6 +7,7 @@
 //! is the same for both.
 
 use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
 
 use crate::clock::Millis;
 use crate::secret::Secret;
@@ -26,7 +27,7 @@ pub struct ConnectParams {
 }
 
 /// The account, as Telegram describes its own user.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Me {
     pub user_id: i64,
     pub first_name: String,
@@ -45,7 +46,7 @@ impl Me {
 }
 
 /// What exporting (or importing) a login token answered.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TokenStep {
     /// Show this token as `tg://login?token=…` until `expires` (Unix seconds).
     Token { token: Vec<u8>, expires: i64 },
@@ -59,7 +60,7 @@ pub enum TokenStep {
 }
 
 /// What signing in with the phone code answered.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CodeStep {
     Success(Me),
     PasswordNeeded,
@@ -69,7 +70,7 @@ pub enum CodeStep {
 }
 
 /// A failure at Telegram's side of the line.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum MtError {
     /// The connection dropped or could not be made: try again.
     #[error("{0}")]
@@ -96,7 +97,7 @@ impl MtError {
 }
 
 /// What a chat is, for the account's delivery flags.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ChatKind {
     Private,
     Group,
@@ -104,7 +105,7 @@ pub enum ChatKind {
 }
 
 /// The person a message is from (or, for a private chat, the customer).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Person {
     pub user_id: i64,
     pub name: String,
@@ -113,7 +114,7 @@ pub struct Person {
 }
 
 /// A file in a message, to be downloaded.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Media {
     pub kind: MediaKind,
     /// What Telegram needs to hand the file over (its location, opaque).
@@ -123,7 +124,7 @@ pub struct Media {
     pub size: Option<i64>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum MediaKind {
     Photo,
     Voice,
@@ -133,7 +134,7 @@ pub enum MediaKind {
 }
 
 /// The chat a message is in.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Chat {
     /// Telegram's id in the Bot API's form: a user's id, `-id` for a basic
     /// group, `-100…` for a supergroup or channel.
@@ -146,7 +147,7 @@ pub struct Chat {
 }
 
 /// A message as it arrived (or as the owner sent it from a phone).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChatMessage {
     pub chat: Chat,
     pub message_id: i32,
@@ -162,7 +163,7 @@ pub struct ChatMessage {
 }
 
 /// What happens in the account.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AccountUpdate {
     Message(ChatMessage),
     Edited(ChatMessage),
@@ -175,13 +176,13 @@ pub enum AccountUpdate {
 }
 
 /// Where a reply goes: a chat by its id (see [`Chat::id`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Peer {
     pub chat_id: i64,
 }
 
 /// A file to send.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Upload {
     pub name: String,
     pub mime: Option<String>,

@@ -5,5 +5,6 @@ pub mod llm;
 pub mod mail;
 mod schema;
 pub mod telegram;
+pub mod telegram_user;
 mod wait;
 mod webhook;

@@ -1,8 +1,9 @@
 //! `tuberry-fakes telegram [--port P] …`, `tuberry-fakes avito [--port P]`,
-//! `tuberry-fakes llm [--port P]` and `tuberry-fakes mail [--port P]`: run a
+//! `tuberry-fakes llm [--port P]`, `tuberry-fakes telegram-user [--port P]`
+//! and `tuberry-fakes mail [--port P]`: run a
 //! fake remote service until killed, for the desktop end-to-end test.
 //!
-//! `telegram`, `avito` and `llm` print one line, `listening on
+//! `telegram`, `avito`, `llm` and `telegram-user` print one line, `listening on
 //! http://127.0.0.1:PORT`, once they accept connections (`llm` serves its
 //! API under `/v1` there).
 //!
@@ -72,6 +73,13 @@ enum Service {
         #[arg(long, default_value_t = 0)]
         port: u16,
     },
+    /// Telegram behind the account channel's interface (`[telegram_account]
+    /// stand_in`), controlled over HTTP under /_control/.
+    TelegramUser {
+        /// The port on 127.0.0.1; a free one when not given.
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+    },
     /// Real mail servers (Dovecot and Postfix) with the users
     /// shop@shop.test (shop-pw) and ivan@customer.test (ivan-pw),
     /// controlled over HTTP under /_control/.
@@ -113,6 +121,13 @@ async fn main() -> ExitCode {
         }
         Service::Llm { port } => {
             serve(port, FakeLlm::start_at(loopback(port)).await, FakeLlm::url).await
+        }
+        Service::TelegramUser { port } => {
+            let fake = tuberry_fakes::telegram_user::FakeTelegram::new(std::sync::Arc::new(
+                tuberry::clock::SystemClock,
+            ));
+            let started = tuberry_fakes::telegram_user::server::start(fake, loopback(port)).await;
+            serve(port, started, |addr| format!("http://{addr}")).await
         }
         Service::Mail { port } => mail(port).await,
     }

@@ -7,8 +7,8 @@ use tuberry::channels::telegram_account::model::{
 };
 use tuberry::{ErrorCode, api};
 
-use super::fake::{AUTH_KEY_MARK, Account};
 use super::{API_HASH, Ta};
+use tuberry_fakes::telegram_user::{AUTH_KEY_MARK, Account};
 
 fn decode_token(url: &str) -> Vec<u8> {
     use base64::Engine as _;

@@ -1,10 +1,9 @@
 //! Staff members' own Telegram accounts, over the account channel's narrow
-//! interface to Telegram with a scripted fake of it ([`fake`]): logging in
+//! interface to Telegram with a scripted stand-in of it (`tuberry_fakes::telegram_user`): logging in
 //! (QR with its renewals and data-centre migration, the password, the phone
 //! code), the session sealed at rest, receiving and sending, reconnecting
 //! and catching up. These tests need the OS keyring.
 
-mod fake;
 mod login;
 mod receive;
 
@@ -22,8 +21,8 @@ use tuberry::operators::model::ProjectInput;
 use tuberry::settings::{QueueSettings, Settings, TelegramAccountSettings};
 use tuberry::{Engine, EngineOptions, api};
 
-use self::fake::{Account, FakeTelegram};
 use crate::helpers::{T0, TEST_KEYRING};
+use tuberry_fakes::telegram_user::{Account, FakeTelegram};
 
 const WAIT: Duration = Duration::from_secs(15);
 const API_HASH: &str = "0123456789abcdef0123456789abcdef";
@@ -34,9 +33,11 @@ pub(crate) struct Ta {
     fake: FakeTelegram,
     dir: TempDir,
     project: i64,
+    /// The stand-in's address when the engine reaches the fake over HTTP.
+    stand_in: Option<String>,
 }
 
-fn settings() -> Settings {
+fn settings(stand_in: Option<String>) -> Settings {
     Settings {
         queue: QueueSettings {
             workers: 2,
@@ -50,19 +51,29 @@ fn settings() -> Settings {
             keep_alive_s: 60,
             reconnect_min_ms: 50,
             reconnect_max_ms: 200,
+            stand_in,
         },
         ..Settings::default()
     }
 }
 
 impl Ta {
-    async fn open(dir: &TempDir, clock: &ManualClock, fake: &FakeTelegram) -> Engine {
+    async fn open(
+        dir: &TempDir,
+        clock: &ManualClock,
+        fake: &FakeTelegram,
+        stand_in: Option<&String>,
+    ) -> Engine {
         let engine = Engine::open(EngineOptions {
             data_dir: dir.path().to_path_buf(),
             clock: Arc::new(clock.clone()),
-            settings: Some(settings()),
+            settings: Some(settings(stand_in.cloned())),
             keyring: Keyring::new(TEST_KEYRING),
-            telegram_connector: Some(Arc::new(fake.clone())),
+            // Through the stand-in's HTTP face, or handed over directly.
+            telegram_connector: match stand_in {
+                Some(_) => None,
+                None => Some(Arc::new(fake.clone())),
+            },
         })
         .await
         .expect("engine opens");
@@ -73,10 +84,28 @@ impl Ta {
     /// An engine whose Telegram accounts reach the fake, with the owner's
     /// own application entered and a project to connect accounts to.
     pub(crate) async fn start() -> Ta {
+        Ta::start_with(false).await
+    }
+
+    /// With `over_http`, the engine talks to the fake through its HTTP
+    /// stand-in (as the whole app does in the end-to-end test).
+    pub(crate) async fn start_with(over_http: bool) -> Ta {
         let clock = ManualClock::new(T0);
-        let fake = FakeTelegram::new(clock.clone());
+        let fake = FakeTelegram::new(Arc::new(clock.clone()));
+        let stand_in = match over_http {
+            true => {
+                let addr = tuberry_fakes::telegram_user::server::start(
+                    fake.clone(),
+                    ([127, 0, 0, 1], 0).into(),
+                )
+                .await
+                .unwrap();
+                Some(format!("http://{addr}"))
+            }
+            false => None,
+        };
         let dir = tempfile::tempdir().unwrap();
-        let engine = Ta::open(&dir, &clock, &fake).await;
+        let engine = Ta::open(&dir, &clock, &fake, stand_in.as_ref()).await;
         api::save_telegram_app(
             &engine,
             TelegramAppInput {
@@ -106,6 +135,7 @@ impl Ta {
             fake,
             dir,
             project,
+            stand_in,
         }
     }
 
@@ -117,7 +147,8 @@ impl Ta {
         if let Some(engine) = self.engine.take() {
             engine.shutdown(Duration::from_secs(5)).await;
         }
-        self.engine = Some(Ta::open(&self.dir, &self.clock, &self.fake).await);
+        self.engine =
+            Some(Ta::open(&self.dir, &self.clock, &self.fake, self.stand_in.as_ref()).await);
     }
 
     async fn start_login(&self, method: LoginMethod) -> LoginAttempt {

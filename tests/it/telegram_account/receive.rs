@@ -11,8 +11,8 @@ use tuberry::model::{
     AttachmentKind, AuthorKind, ConversationFilter, Delivery, Direction, Message,
 };
 
-use super::fake::{Account, group, message, person, private};
 use super::{Ta, eventually};
+use tuberry_fakes::telegram_user::{Account, group, message, person, private};
 
 async fn messages(ta: &Ta, conversation_id: i64) -> Vec<Message> {
     api::get_conversation(ta.engine(), conversation_id)
@@ -46,7 +46,17 @@ async fn until_messages(ta: &Ta, conversation_id: i64, what: &str, count: usize)
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_customer_writes_the_reply_leaves_once_and_the_owners_own_message_is_kept_as_sent() {
-    let ta = Ta::start().await;
+    customer_reply_and_own_message(Ta::start().await).await;
+}
+
+/// The same through the stand-in's HTTP face, as the whole app reaches it
+/// in the end-to-end test.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_holds_through_the_http_stand_in() {
+    customer_reply_and_own_message(Ta::start_with(true).await).await;
+}
+
+async fn customer_reply_and_own_message(ta: Ta) {
     let account_id = ta.connect(Account::new(601, "Marina")).await;
     let anna = person(7001, "Anna");
     ta.fake.customer_writes(601, &anna, "Do you have peonies?");

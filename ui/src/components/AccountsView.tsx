@@ -1,3 +1,4 @@
+import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import type { Account, Project } from "../api";
 import { accountDetail, accountStateTone } from "../accounts";
@@ -6,7 +7,8 @@ import { formatFull, formatSince } from "../format";
 import { useNow } from "../hooks";
 import { useAccounts } from "../useAccounts";
 import { ChannelBadge } from "./ChannelBadge";
-import { AccountsIcon } from "./Icon";
+import { AccountsIcon, PlusIcon } from "./Icon";
+import { TelegramLoginDialog } from "./TelegramLoginDialog";
 import { PanePlaceholder } from "./ListDetail";
 
 /**
@@ -17,14 +19,31 @@ import { PanePlaceholder } from "./ListDetail";
 export function AccountsView() {
   const { t } = useTranslation();
   const { accounts, projects, error } = useAccounts();
+  const [addingTelegram, setAddingTelegram] = useState(false);
 
   return (
     <main className="accounts-view" data-testid="accounts-view" aria-label={t("accounts.title")}>
       <div className="accounts-page">
-        <header className="project-head">
-          <h1>{t("accounts.title")}</h1>
-          <p className="project-head-sub">{t("accounts.intro")}</p>
+        <header className="project-head accounts-head">
+          <div>
+            <h1>{t("accounts.title")}</h1>
+            <p className="project-head-sub">{t("accounts.intro")}</p>
+          </div>
+          <button
+            type="button"
+            className="button"
+            data-testid="accounts-add-telegram"
+            disabled={!projects || projects.length === 0}
+            title={projects && projects.length === 0 ? t("tgLogin.blocked.bot") : undefined}
+            onClick={() => setAddingTelegram(true)}
+          >
+            <PlusIcon size={13} />
+            {t("tgAccounts.add")}
+          </button>
         </header>
+        {addingTelegram && projects && (
+          <TelegramLoginDialog projects={projects} onClose={() => setAddingTelegram(false)} />
+        )}
         {accounts == null && error == null && <div className="list-note">{t("accounts.loading")}</div>}
         {accounts == null && error != null && (
           <div className="list-note list-note--error" role="alert">

@@ -9,6 +9,7 @@ import { BotSection } from "./BotSection";
 import { ChannelBadge } from "./ChannelBadge";
 import { AlertIcon, SourcesIcon } from "./Icon";
 import { ReadinessBadge } from "./ReadinessBadge";
+import { TelegramAccountsSection } from "./TelegramAccountsSection";
 import { WorkGroupSection } from "./WorkGroupSection";
 import { DangerZone } from "./DangerZone";
 
@@ -48,6 +49,7 @@ export function ProjectDetail({ project, projects, accounts, onChanged, onDelete
 
       <BotSection project={project} onChanged={onChanged} />
       <WorkGroupSection project={project} onChanged={onChanged} />
+      <TelegramAccountsSection project={project} projects={projects} />
       <SourcesSection project={project} projects={projects} accounts={accounts} onChanged={onChanged} />
     </div>
   );

@@ -7,8 +7,9 @@ import { useAction } from "../hooks";
 import { LANGUAGE_NAMES, LANGUAGES, type Language } from "../i18n";
 import { chooseLanguage } from "../language";
 import { useEngineValue } from "../useAssistant";
-import { AlertIcon, DownloadIcon, GearIcon, LinkIcon, TableIcon } from "./Icon";
+import { AlertIcon, ChatIcon, DownloadIcon, GearIcon, LinkIcon, TableIcon } from "./Icon";
 import { SectionHead } from "./ProjectDetail";
+import { TelegramAppForm } from "./TelegramAppForm";
 
 /** The levels the screen offers; a filter written in the file is shown as it is. */
 const LOG_LEVELS = ["error", "warn", "info", "debug", "trace"] as const;
@@ -64,6 +65,7 @@ export function SettingsView() {
           <>
             <GeneralSection settings={value} onChanged={apply} />
             <LanSection key={value.lan.listen ?? ""} lan={value.lan} onChanged={(lan) => apply({ ...value, lan })} />
+            <TelegramAppSection />
             <DataSection settings={value} onChanged={apply} />
             <UpdatesSection />
           </>
@@ -234,6 +236,18 @@ function LanSection({ lan, onChanged }: { lan: LanStatus; onChanged: (lan: LanSt
           {error}
         </p>
       )}
+    </section>
+  );
+}
+
+/** The Telegram application staff accounts connect through. */
+function TelegramAppSection() {
+  const { t } = useTranslation();
+  const id = useId();
+  return (
+    <section className="card" data-testid="settings-telegram" aria-labelledby={`${id}-title`}>
+      <SectionHead id={`${id}-title`} icon={<ChatIcon size={16} />} title={t("tgApp.title")} />
+      <TelegramAppForm />
     </section>
   );
 }

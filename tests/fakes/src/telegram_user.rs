@@ -1,5 +1,6 @@
-//! A scripted stand-in for Telegram behind the account channel's narrow
-//! interface ([`tuberry::channels::telegram_account::mtproto`]): accounts with
+//! A stand-in for Telegram behind the account channel's narrow interface
+//! ([`tuberry::channels::telegram_account::mtproto`]), scripted by the tests
+//! directly or, for the whole app, over HTTP ([`server`]): accounts with
 //! their data centre and password, login tokens that lapse and can be
 //! scanned, each account's updates in order with a position the session
 //! remembers (so a reconnect catches up from the saved session), sends that
@@ -17,8 +18,10 @@ use tuberry::channels::telegram_account::mtproto::{
     AccountUpdate, Chat, ChatKind, ChatMessage, CodeStep, ConnectParams, Connection, Connector, Me,
     Media, MtError, Peer, Person, TokenStep, Upload,
 };
-use tuberry::clock::{Clock, ManualClock};
+use tuberry::clock::SharedClock;
 use tuberry::secret::Secret;
+
+pub mod server;
 
 /// What the session bytes hold: an authorization key worth hiding.
 pub const AUTH_KEY_MARK: &str = "FAKE-MTPROTO-AUTH-KEY";
@@ -91,15 +94,20 @@ struct State {
     code: String,
 }
 
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 #[derive(Clone)]
 pub struct FakeTelegram {
     state: Arc<Mutex<State>>,
     changed: Arc<Notify>,
-    clock: ManualClock,
+    clock: SharedClock,
 }
 
 impl FakeTelegram {
-    pub fn new(clock: ManualClock) -> Self {
+    /// Token lifetimes and message dates follow `clock`.
+    pub fn new(clock: SharedClock) -> Self {
         Self {
             state: Arc::new(Mutex::new(State {
                 next_message_id: 1000,
@@ -344,7 +352,7 @@ impl FakeConnection {
             };
         }
         if account.password.is_some() {
-            *self.password_for.lock().unwrap() = Some(user);
+            *lock(&self.password_for) = Some(user);
             return TokenStep::PasswordNeeded;
         }
         self.session().user = Some(user);
@@ -411,11 +419,8 @@ impl Connection for FakeConnection {
     }
 
     async fn password_hint(&self) -> Result<Option<String>, MtError> {
-        let user = self
-            .password_for
-            .lock()
-            .unwrap()
-            .ok_or_else(|| MtError::Rpc("no password asked".into()))?;
+        let user =
+            lock(&self.password_for).ok_or_else(|| MtError::Rpc("no password asked".into()))?;
         Ok(self.fake.state().accounts[&user]
             .password
             .as_ref()
@@ -423,11 +428,8 @@ impl Connection for FakeConnection {
     }
 
     async fn check_password(&self, password: &Secret<String>) -> Result<Option<Me>, MtError> {
-        let user = self
-            .password_for
-            .lock()
-            .unwrap()
-            .ok_or_else(|| MtError::Rpc("no password asked".into()))?;
+        let user =
+            lock(&self.password_for).ok_or_else(|| MtError::Rpc("no password asked".into()))?;
         let account = self.fake.state().accounts[&user].clone();
         match &account.password {
             Some((right, _)) if right == password.expose() => {
@@ -449,7 +451,7 @@ impl Connection for FakeConnection {
             return Err(MtError::Rpc("PHONE_NUMBER_INVALID".into()));
         }
         self.session().user = None;
-        *self.password_for.lock().unwrap() = self
+        *lock(&self.password_for) = self
             .fake
             .state()
             .accounts
@@ -463,11 +465,7 @@ impl Connection for FakeConnection {
         if code != self.fake.code() {
             return Ok(CodeStep::InvalidCode);
         }
-        let user = self
-            .password_for
-            .lock()
-            .unwrap()
-            .ok_or_else(|| MtError::Rpc("no code asked".into()))?;
+        let user = lock(&self.password_for).ok_or_else(|| MtError::Rpc("no code asked".into()))?;
         let account = self.fake.state().accounts[&user].clone();
         if account.password.is_some() {
             return Ok(CodeStep::PasswordNeeded);
@@ -581,7 +579,7 @@ impl Connection for FakeConnection {
     }
 
     async fn session(&self) -> Result<Vec<u8>, MtError> {
-        Ok(serde_json::to_vec(&*self.session()).unwrap())
+        Ok(serde_json::to_vec(&*self.session()).unwrap_or_default())
     }
 
     async fn close(&self) {}
