@@ -102,6 +102,11 @@ printf '[avito]\npoll_fast_s = 1\npoll_slow_s = 2\n' >"$TUBERRY_DATA_DIR/setting
 # Avito: the local stand-in of Avito's API.
 start_fake avito TUBERRY_FAKE_AVITO "the Avito stand-in"
 
+# Staff Telegram accounts: the stand-in behind the account channel's
+# interface (MTProto cannot be reached from here), named in the settings.
+start_fake telegram-user TUBERRY_FAKE_TELEGRAM_USER "the Telegram accounts' stand-in"
+printf '[telegram_account]\nstand_in = "%s"\n' "$TUBERRY_FAKE_TELEGRAM_USER" >>"$TUBERRY_DATA_DIR/settings.toml"
+
 # The language model: a stand-in of an OpenAI-compatible server (as Ollama serves).
 start_fake llm TUBERRY_FAKE_LLM "the model server stand-in"
 
@@ -144,6 +149,7 @@ if [ "$status" -ne 0 ]; then
   echo "--- fake mail log"; tail -n 50 "$WORK/mail.log" || true
   echo "--- Avito stand-in log"; tail -n 50 "$WORK/avito.log" || true
   echo "--- model server stand-in log"; tail -n 50 "$WORK/llm.log" || true
+  echo "--- Telegram accounts' stand-in log"; tail -n 50 "$WORK/telegram-user.log" || true
   echo "--- mail servers log"
   node -e 'fetch(JSON.parse(process.argv[1]).control + "/_control/maillog")
     .then((r) => r.text()).then((t) => process.stdout.write(t))' "$TUBERRY_FAKE_MAIL" || true

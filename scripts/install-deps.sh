@@ -20,6 +20,8 @@ if [ "${1:-}" != "--run-only" ]; then
   # The end-to-end test reads the desktop notifications from a real daemon,
   # and opens the tray icon's menu in a real StatusNotifierItem host.
   PACKAGES+=(dunst haskell-gtk-sni-tray-utils xdotool libglib2.0-bin)
+  # It reads the Telegram login's QR code off a screenshot.
+  PACKAGES+=(zbar-tools)
   # The e-mail tests start private Dovecot and Postfix instances of their own.
   PACKAGES+=(dovecot-imapd dovecot-lmtpd postfix openssl)
 fi
