@@ -8,7 +8,7 @@ import { readFile, stat, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
-import { byTestId, customerWrites, openApp, shot, text, waitForReplyToCustomer } from "./window.mjs";
+import { byTestId, customerWrites, openApp, poll, shot, text, waitForReplyToCustomer } from "./window.mjs";
 
 const artifacts = process.env.TUBERRY_E2E_ARTIFACTS;
 const telegram = process.env.TUBERRY_FAKE_TELEGRAM;
@@ -191,15 +191,6 @@ async function invoke(command, args) {
 
 async function visible() {
   return invoke("plugin:window|is_visible", { label: "main" });
-}
-
-async function poll(what, probe, tries = 100) {
-  for (let i = 0; i < tries; i++) {
-    const found = await probe();
-    if (found) return found;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  assert.fail(`timed out waiting until ${what}`);
 }
 
 /** The notifications the app raised, as dbus-monitor recorded the Notify calls. */

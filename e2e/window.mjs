@@ -23,6 +23,16 @@ export async function openApp() {
   return browser;
 }
 
+/** Calls `probe` every 200 ms until it answers something; fails after `tries`. */
+export async function poll(what, probe, tries = 100) {
+  for (let i = 0; i < tries; i++) {
+    const found = await probe();
+    if (found) return found;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting until ${what}`);
+}
+
 /** Saves what the window shows into TUBERRY_E2E_ARTIFACTS. */
 export async function shot(browser, name) {
   const png = await browser.takeScreenshot();

@@ -172,4 +172,32 @@ impl Relay {
         }
         Ok(changed.len())
     }
+
+    /// More ways the customer of a conversation is known (a username, a
+    /// phone number the channel shared), so that merging finds them. One
+    /// already known as another contact stays with that one.
+    pub async fn note_identities(
+        &self,
+        conversation_id: i64,
+        identities: &[ContactIdentity],
+    ) -> Result<()> {
+        let now = self.clock.now_ms();
+        for identity in identities {
+            if identity.value.trim().is_empty() {
+                continue;
+            }
+            sqlx::query(
+                "INSERT INTO contact_identities (contact_id, kind, value, created_at)
+                 SELECT contact_id, ?2, ?3, ?4 FROM conversations WHERE id = ?1
+                 ON CONFLICT (kind, value) DO NOTHING",
+            )
+            .bind(conversation_id)
+            .bind(identity.kind.as_str())
+            .bind(&identity.value)
+            .bind(now)
+            .execute(self.store.pool())
+            .await?;
+        }
+        Ok(())
+    }
 }

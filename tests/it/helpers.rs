@@ -100,3 +100,18 @@ pub async fn next_event<T>(
     .await
     .expect("the expected event arrives within 10 s")
 }
+
+/// Tries `probe` until it finds something, failing the test after 20 s.
+pub async fn eventually<T>(what: &str, mut probe: impl AsyncFnMut() -> Option<T>) -> T {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(value) = probe().await {
+            return value;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting until {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

@@ -25,6 +25,9 @@ use crate::secret::Secret;
 
 /// A new token is fetched this long before the shown one lapses.
 const RENEW_BEFORE_MS: Millis = 5_000;
+/// A token is shown at least this long (Telegram's clock and this
+/// computer's may disagree about when it lapses).
+const SHOW_AT_LEAST: Duration = Duration::from_secs(3);
 /// Attempts that ended are kept this long for the modal to read.
 const KEEP_ENDED_MS: Millis = 10 * 60_000;
 
@@ -293,7 +296,7 @@ impl Flow<'_> {
                         v.qr_svg = Some(svg);
                         v.token_expires_at = Some(expires_ms);
                     });
-                    let wait = self.left(expires_ms - RENEW_BEFORE_MS)?;
+                    let wait = self.left(expires_ms - RENEW_BEFORE_MS)?.max(SHOW_AT_LEAST);
                     // Scanned or not, exporting again tells what happened
                     // (or gives the next token).
                     let _scanned = conn.wait_scan(wait).await;

@@ -77,7 +77,12 @@ pub async fn apply(
                     return Ok(());
                 }
             };
-            core.relay.ingest(inbound).await?;
+            let outcome = core.relay.ingest(inbound).await?;
+            if message.chat.kind == ChatKind::Private && !outcome.duplicate {
+                core.relay
+                    .note_identities(outcome.conversation_id, &known_as(&message.sender))
+                    .await?;
+            }
             Ok(())
         }
         AccountUpdate::Edited(message) if !message.outgoing => {
@@ -137,6 +142,27 @@ fn sender_of(message: &ChatMessage) -> Person {
         };
     }
     message.sender.clone()
+}
+
+/// The person's username and phone, as contact identities.
+fn known_as(person: &Person) -> Vec<ContactIdentity> {
+    let mut known = Vec::new();
+    if let Some(username) = &person.username {
+        known.push(ContactIdentity {
+            kind: IdentityKind::TelegramUsername,
+            value: username.trim_start_matches('@').to_lowercase(),
+        });
+    }
+    if let Some(phone) = &person.phone {
+        let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+        if !digits.is_empty() {
+            known.push(ContactIdentity {
+                kind: IdentityKind::Phone,
+                value: format!("+{digits}"),
+            });
+        }
+    }
+    known
 }
 
 fn telegram_user(person: &Person) -> ContactIdentity {

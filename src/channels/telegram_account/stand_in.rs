@@ -93,14 +93,20 @@ impl Connector for StandIn {
             base: self.base.clone(),
             http: self.http.clone(),
             id,
+            waiting: tokio::sync::Mutex::new(None),
         }))
     }
 }
+
+type Waiting = tokio::task::JoinHandle<Result<Option<AccountUpdate>, MtError>>;
 
 struct StandInConnection {
     base: String,
     http: reqwest::Client,
     id: String,
+    /// The long poll for the next update, kept when the caller stops
+    /// waiting so that what it brings is not lost.
+    waiting: tokio::sync::Mutex<Option<Waiting>>,
 }
 
 impl StandInConnection {
@@ -156,10 +162,20 @@ impl Connection for StandInConnection {
 
     async fn next_update(&self) -> Result<AccountUpdate, MtError> {
         loop {
+            let mut waiting = self.waiting.lock().await;
+            let poll = waiting.get_or_insert_with(|| {
+                let (http, url) = (self.http.clone(), format!("{}/call/next_update", self.base));
+                let body = json!({ "connection": self.id });
+                tokio::spawn(async move { post(&http, url, body).await })
+            });
+            let answered = poll.await;
+            *waiting = None;
             // The stand-in answers null after a while without news.
-            let update: Option<AccountUpdate> = self.call("next_update", json!({})).await?;
-            if let Some(update) = update {
-                return Ok(update);
+            match answered {
+                Ok(Ok(Some(update))) => return Ok(update),
+                Ok(Ok(None)) => {}
+                Ok(Err(e)) => return Err(e),
+                Err(e) => return Err(MtError::Network(e.to_string())),
             }
         }
     }
@@ -195,6 +211,9 @@ impl Connection for StandInConnection {
     }
 
     async fn close(&self) {
+        if let Some(poll) = self.waiting.lock().await.take() {
+            poll.abort();
+        }
         let _closed: Result<(), MtError> = self.call("close", json!({})).await;
     }
 }

@@ -19,7 +19,7 @@ use tuberry::settings::{HttpSettings, QueueSettings, Settings, TelegramSettings}
 use tuberry::{Engine, EngineOptions, api};
 use tuberry_fakes::telegram::{FakeTelegram, Limits, Outage, User};
 
-use crate::helpers::TEST_KEYRING;
+use crate::helpers::{TEST_KEYRING, eventually};
 
 mod connecting;
 mod limits;
@@ -293,19 +293,5 @@ impl Tg {
         if let Some(engine) = self.engine.take() {
             engine.shutdown(Duration::from_secs(5)).await;
         }
-    }
-}
-
-async fn eventually<T>(what: &str, mut probe: impl AsyncFnMut() -> Option<T>) -> T {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        if let Some(value) = probe().await {
-            return value;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting until {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }

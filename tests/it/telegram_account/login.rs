@@ -7,7 +7,7 @@ use tuberry::channels::telegram_account::model::{
 };
 use tuberry::{ErrorCode, api};
 
-use super::{API_HASH, Ta};
+use super::{API_HASH, Ta, app_input};
 use tuberry_fakes::telegram_user::{AUTH_KEY_MARK, Account};
 
 fn decode_token(url: &str) -> Vec<u8> {
@@ -252,19 +252,9 @@ async fn a_project_needs_its_bot_and_the_app_its_id_before_an_account_is_added()
 
     // Without the owner's application (and none built in), the login says
     // what to enter.
-    api::save_telegram_app(
-        ta.engine(),
-        TelegramAppInput {
-            api_id: None,
-            api_hash: None,
-            device_model: String::new(),
-            system_version: String::new(),
-            app_version: String::new(),
-            lang_code: String::new(),
-        },
-    )
-    .await
-    .unwrap();
+    api::save_telegram_app(ta.engine(), app_input(None, None))
+        .await
+        .unwrap();
     let missing = ta
         .engine()
         .telegram_accounts()
@@ -278,29 +268,16 @@ async fn a_project_needs_its_bot_and_the_app_its_id_before_an_account_is_added()
     assert!(missing.to_string().contains("api_id"), "{missing}");
 
     // A malformed hash or proxy is refused with what is wrong.
-    let bad = api::save_telegram_app(
-        ta.engine(),
-        TelegramAppInput {
-            api_id: Some(1),
-            api_hash: Some("not-hex".into()),
-            device_model: String::new(),
-            system_version: String::new(),
-            app_version: String::new(),
-            lang_code: String::new(),
-        },
-    )
-    .await
-    .expect_err("a bad hash");
+    let bad = api::save_telegram_app(ta.engine(), app_input(Some(1), Some("not-hex")))
+        .await
+        .expect_err("a bad hash");
     assert!(bad.message.contains("32 hexadecimal"), "{}", bad.message);
     api::save_telegram_app(
         ta.engine(),
         TelegramAppInput {
-            api_id: Some(1),
-            api_hash: Some(API_HASH.into()),
             device_model: "Shop laptop".into(),
-            system_version: String::new(),
-            app_version: String::new(),
             lang_code: "ru".into(),
+            ..app_input(Some(1), Some(API_HASH))
         },
     )
     .await

@@ -21,11 +21,23 @@ use tuberry::operators::model::ProjectInput;
 use tuberry::settings::{QueueSettings, Settings, TelegramAccountSettings};
 use tuberry::{Engine, EngineOptions, api};
 
+pub(crate) use crate::helpers::eventually;
 use crate::helpers::{T0, TEST_KEYRING};
 use tuberry_fakes::telegram_user::{Account, FakeTelegram};
 
-const WAIT: Duration = Duration::from_secs(15);
 const API_HASH: &str = "0123456789abcdef0123456789abcdef";
+
+/// The owner's application with the default device description.
+pub(crate) fn app_input(api_id: Option<i32>, api_hash: Option<&str>) -> TelegramAppInput {
+    TelegramAppInput {
+        api_id,
+        api_hash: api_hash.map(str::to_owned),
+        device_model: String::new(),
+        system_version: String::new(),
+        app_version: String::new(),
+        lang_code: String::new(),
+    }
+}
 
 pub(crate) struct Ta {
     engine: Option<Engine>,
@@ -106,19 +118,9 @@ impl Ta {
         };
         let dir = tempfile::tempdir().unwrap();
         let engine = Ta::open(&dir, &clock, &fake, stand_in.as_ref()).await;
-        api::save_telegram_app(
-            &engine,
-            TelegramAppInput {
-                api_id: Some(123_456),
-                api_hash: Some(API_HASH.into()),
-                device_model: String::new(),
-                system_version: String::new(),
-                app_version: String::new(),
-                lang_code: String::new(),
-            },
-        )
-        .await
-        .unwrap();
+        api::save_telegram_app(&engine, app_input(Some(123_456), Some(API_HASH)))
+            .await
+            .unwrap();
         let project = api::create_project(
             &engine,
             ProjectInput {
@@ -211,19 +213,5 @@ impl Ta {
         if let Some(engine) = self.engine.take() {
             engine.shutdown(Duration::from_secs(5)).await;
         }
-    }
-}
-
-pub(crate) async fn eventually<T>(what: &str, mut probe: impl AsyncFnMut() -> Option<T>) -> T {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        if let Some(value) = probe().await {
-            return value;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting until {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }

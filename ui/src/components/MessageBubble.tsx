@@ -17,7 +17,9 @@ export function MessageBubble({ message: m, grouped, language }: { message: Mess
     <div
       className={`message message--${m.direction}${automated ? " message--automated" : ""}${
         grouped ? " message--grouped" : ""
-      }${failed ? " message--failed" : ""}${m.held ? " message--held" : ""}${htmlOpen ? " message--wide" : ""}`}
+      }${failed ? " message--failed" : ""}${m.held ? " message--held" : ""}${htmlOpen ? " message--wide" : ""}${
+        m.deletedAt != null ? " message--deleted" : ""
+      }`}
       data-testid="message"
       data-direction={m.direction}
       data-delivery={m.delivery ?? ""}
@@ -43,6 +45,20 @@ export function MessageBubble({ message: m, grouped, language }: { message: Mess
             </span>
           ) : (
             <span className="message-author">{author}</span>
+          )}
+          {m.editedAt != null && (
+            <span className="message-changed" data-testid="message-edited" title={formatFull(m.editedAt, language)}>
+              {t("thread.edited")}
+            </span>
+          )}
+          {m.deletedAt != null && (
+            <span
+              className="message-changed message-changed--deleted"
+              data-testid="message-deleted"
+              title={formatFull(m.deletedAt, language)}
+            >
+              {t("thread.deleted")}
+            </span>
           )}
           <time dateTime={new Date(m.createdAt).toISOString()} title={formatFull(m.createdAt, language)}>
             {formatClock(m.createdAt, language)}

@@ -5,6 +5,7 @@ import i18n from "../i18n";
 import { api, setBackend } from "../api";
 import { createMockBackend, type MockBackend } from "../mock";
 import App from "../App";
+import { MessageBubble } from "../components/MessageBubble";
 
 const VALID_TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw";
 
@@ -120,5 +121,36 @@ describe("staff Telegram accounts", () => {
       proxy: null,
     });
     expect(await within(dialog).findByTestId("tg-login-code-input")).toBeInTheDocument();
+  });
+});
+
+describe("a customer's message changed at Telegram", () => {
+  it("says it was edited, or deleted, and keeps what was said", () => {
+    const at = Date.UTC(2026, 11, 5, 9, 0);
+    const base = {
+      id: 1,
+      conversationId: 1,
+      direction: "in" as const,
+      authorKind: "customer" as const,
+      authorName: "Vera",
+      attachments: [],
+      delivery: null,
+      deliveryError: null,
+      createdAt: at,
+      sentAt: at,
+      quoted: null,
+      hasHtml: false,
+      held: false,
+      editedAt: null,
+      deletedAt: null,
+    };
+    const { rerender } = render(
+      <MessageBubble message={{ ...base, text: "I want 7 roses", editedAt: at + 60_000 }} grouped={false} language="en" />,
+    );
+    expect(screen.getByTestId("message-edited")).toHaveTextContent("edited");
+    expect(screen.queryByTestId("message-deleted")).not.toBeInTheDocument();
+    rerender(<MessageBubble message={{ ...base, text: "And a card", deletedAt: at + 90_000 }} grouped={false} language="en" />);
+    expect(screen.getByTestId("message-deleted")).toHaveTextContent("deleted by the customer");
+    expect(screen.getByTestId("message-text")).toHaveTextContent("And a card");
   });
 });

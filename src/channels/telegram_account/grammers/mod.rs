@@ -503,3 +503,36 @@ impl Connection for GrammersConnection {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use grammers_client::tl::{self, Serializable};
+
+    /// The two login calls made by hand, against their encoding as the TL
+    /// schema defines it (little-endian; a string or bytes is its length
+    /// byte, the bytes, and padding to four).
+    #[test]
+    fn the_login_token_calls_are_encoded_as_the_schema_says() {
+        // auth.exportLoginToken#b7e085fe api_id:int api_hash:string except_ids:Vector<long>
+        let export = tl::functions::auth::ExportLoginToken {
+            api_id: 0x0102_0304,
+            api_hash: "abc".into(),
+            except_ids: vec![7],
+        };
+        let mut expected = 0xb7e0_85fe_u32.to_le_bytes().to_vec();
+        expected.extend(0x0102_0304_i32.to_le_bytes());
+        expected.extend([3, b'a', b'b', b'c']);
+        expected.extend(0x1cb5_c415_u32.to_le_bytes());
+        expected.extend(1_i32.to_le_bytes());
+        expected.extend(7_i64.to_le_bytes());
+        assert_eq!(export.to_bytes(), expected);
+
+        // auth.importLoginToken#95ac5ce4 token:bytes
+        let import = tl::functions::auth::ImportLoginToken {
+            token: vec![1, 2, 3, 4, 5],
+        };
+        let mut expected = 0x95ac_5ce4_u32.to_le_bytes().to_vec();
+        expected.extend([5, 1, 2, 3, 4, 5, 0, 0]);
+        assert_eq!(import.to_bytes(), expected);
+    }
+}
