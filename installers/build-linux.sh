@@ -16,6 +16,8 @@ shift || true
 (cd ui && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm run build)
 cargo build --release --package tuberry-desktop --bin tuberry-desktop --locked
 
+# The Tauri CLI reads CI as its --ci flag, which takes only true or false.
+if [ -n "${CI:-}" ]; then export CI=true; fi
 ui/node_modules/.bin/tauri bundle --bundles "$BUNDLES" "$@"
 
 for package in "$TARGET_DIR"/release/bundle/deb/*.deb "$TARGET_DIR"/release/bundle/rpm/*.rpm; do
