@@ -14,8 +14,9 @@ use tuberry::assistant::model::{
 use tuberry::channels::Account;
 use tuberry::channels::avito::model::{AvitoAccount, AvitoConnect, AvitoInput};
 use tuberry::channels::email::model::{ConnectionReport, Mailbox, MailboxInput};
+use tuberry::channels::login::LoginAttempt;
 use tuberry::channels::telegram_account::model::{
-    DeliveryFlags, LoginAttempt, LoginStart, TelegramAccount, TelegramApp, TelegramAppInput,
+    DeliveryFlags, LoginStart, TelegramAccount, TelegramApp, TelegramAppInput,
 };
 use tuberry::channels::telegram_bot::BotInput;
 use tuberry::http::LanStatus;

@@ -2,8 +2,9 @@
 //! the password), the accounts with their delivery flags, and the
 //! application's identity at Telegram.
 
+use crate::channels::login::LoginAttempt;
 use crate::channels::telegram_account::model::{
-    DeliveryFlags, LoginAttempt, LoginStart, TelegramAccount, TelegramApp, TelegramAppInput,
+    DeliveryFlags, LoginStart, TelegramAccount, TelegramApp, TelegramAppInput,
 };
 use crate::engine::Engine;
 use crate::error::Error;

@@ -17,6 +17,7 @@
 pub mod accounts;
 pub mod avito;
 pub mod email;
+pub mod login;
 pub mod runners;
 pub mod simulator;
 pub mod telegram_account;

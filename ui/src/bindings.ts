@@ -692,16 +692,19 @@ export type LlmSettingsInput = {
 	temperature: number | null,
 };
 
-/**  One attempt to connect an account, as the modal draws it. */
+/**  One attempt to connect an account, as the dialog draws it. */
 export type LoginAttempt = {
 	id: string,
+	kind: ChannelKind,
 	projectId: number,
 	state: LoginState,
-	/**  `tg://login?token=…` while waiting for the scan. */
+	/**  The link the QR code holds, while waiting for the scan. */
 	qrUrl: string | null,
-	/**  The same as an SVG drawing (crisp at any size). */
+	/**  The QR code as an SVG drawing (crisp at any size). */
 	qrSvg: string | null,
-	/**  When the shown token lapses (it is replaced before, unasked). */
+	/**  A code to type on the phone instead of scanning. */
+	pairCode: string | null,
+	/**  When the shown code lapses (it is replaced before, unasked). */
 	tokenExpiresAt: number | null,
 	/**  When the whole attempt expires. */
 	expiresAt: number,
@@ -734,13 +737,13 @@ export type LoginStart = {
 
 /**  Where a login attempt stands. */
 export type LoginState = 
-/**  Connecting to Telegram and asking for a token (or a code). */
+/**  Connecting, and asking for a code to show. */
 "preparing" | 
-/**  The QR code is shown until it is scanned. */
+/**  A QR code (or a pairing code) is shown until the phone takes it. */
 "waiting_for_scan" | 
-/**  The code Telegram sent is awaited. */
+/**  A code sent to the phone is awaited. */
 "code_required" | 
-/**  The account has two-step verification: its password is awaited. */
+/**  The account's password is awaited. */
 "password_required" | 
 /**  Logged in: the account is connected. */
 "connected" | 

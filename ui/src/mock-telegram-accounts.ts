@@ -102,10 +102,12 @@ export function createMockTelegramAccounts(core: MockCore, options: { scanAfterM
       const phone = start.method.method === "phone";
       const attempt: LoginAttempt = {
         id,
+        kind: "telegram_account",
         projectId: start.projectId,
         state: phone ? "code_required" : "waiting_for_scan",
         qrUrl: phone ? null : "tg://login?token=ZGVtbw",
         qrSvg: phone ? null : DEMO_QR,
+        pairCode: null,
         tokenExpiresAt: phone ? null : core.now() + 30_000,
         expiresAt: core.now() + 180_000,
         passwordHint: null,

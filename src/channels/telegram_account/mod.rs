@@ -20,7 +20,6 @@ mod live;
 mod login;
 pub mod model;
 pub mod mtproto;
-mod qr;
 mod receive;
 mod runner;
 mod send;
@@ -34,13 +33,12 @@ pub use login::login_url;
 use std::sync::Arc;
 
 use self::live::LiveConnections;
-use self::login::Logins;
 use self::model::{
-    AppSource, DeliveryFlags, LoginAttempt, LoginStart, TelegramAccount, TelegramApp,
-    TelegramAppInput,
+    AppSource, DeliveryFlags, LoginStart, TelegramAccount, TelegramApp, TelegramAppInput,
 };
 use self::mtproto::{ConnectParams, Connector};
 use crate::channels::accounts::{Board, Reported};
+use crate::channels::login::{LoginAttempt, Logins};
 use crate::channels::runners::Runners;
 use crate::channels::{Channels, Context};
 use crate::clock::SharedClock;
@@ -135,7 +133,7 @@ impl TelegramAccounts {
                 settings: cx.settings.telegram_account.clone(),
                 connector,
                 board: Board::new(cx.clock.clone(), cx.bus.clone()),
-                logins: Logins::default(),
+                logins: Logins::new(cx.clock.clone(), cx.bus.clone()),
                 live: LiveConnections::default(),
                 senders: cx.senders.clone(),
             }),
@@ -154,10 +152,7 @@ impl TelegramAccounts {
     }
 
     pub fn login(&self, id: &str) -> Result<LoginAttempt> {
-        self.core
-            .logins
-            .get(id)
-            .ok_or_else(|| Error::not_found("login attempt", id))
+        self.core.logins.get(id)
     }
 
     pub async fn login_password(&self, id: &str, password: String) -> Result<LoginAttempt> {

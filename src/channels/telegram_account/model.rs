@@ -1,6 +1,7 @@
 //! What the window and the command line see of Telegram accounts: the
 //! accounts with their delivery flags, the application's identity at
-//! Telegram, and a login attempt as the modal draws it.
+//! Telegram, and how a login starts (the attempt itself is
+//! [`crate::channels::login::LoginAttempt`]).
 
 use serde::{Deserialize, Serialize};
 use specta::Type;
@@ -101,50 +102,4 @@ pub struct LoginStart {
     pub method: LoginMethod,
     /// `socks5://[user:password@]host:port`, where Telegram is throttled.
     pub proxy: Option<String>,
-}
-
-/// Where a login attempt stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
-#[serde(rename_all = "snake_case")]
-pub enum LoginState {
-    /// Connecting to Telegram and asking for a token (or a code).
-    Preparing,
-    /// The QR code is shown until it is scanned.
-    WaitingForScan,
-    /// The code Telegram sent is awaited.
-    CodeRequired,
-    /// The account has two-step verification: its password is awaited.
-    PasswordRequired,
-    /// Logged in: the account is connected.
-    Connected,
-    /// Nobody scanned in time: try again.
-    Expired,
-    Error,
-}
-
-/// One attempt to connect an account, as the modal draws it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
-#[serde(rename_all = "camelCase")]
-pub struct LoginAttempt {
-    pub id: String,
-    pub project_id: i64,
-    pub state: LoginState,
-    /// `tg://login?token=…` while waiting for the scan.
-    pub qr_url: Option<String>,
-    /// The same as an SVG drawing (crisp at any size).
-    pub qr_svg: Option<String>,
-    /// When the shown token lapses (it is replaced before, unasked).
-    pub token_expires_at: Option<Millis>,
-    /// When the whole attempt expires.
-    pub expires_at: Millis,
-    /// The account's password hint, when the password is asked for.
-    pub password_hint: Option<String>,
-    /// The last password or code given was wrong.
-    pub wrong_answer: bool,
-    /// The connected account, once connected.
-    pub account_id: Option<i64>,
-    /// Who connected (once connected).
-    pub account_name: Option<String>,
-    /// Why the attempt failed.
-    pub error: Option<String>,
 }

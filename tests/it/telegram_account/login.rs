@@ -2,9 +2,8 @@
 //! account's data centre, the password (again after a wrong one), the phone
 //! code, the attempt's expiry, and what is kept (sealed) once connected.
 
-use tuberry::channels::telegram_account::model::{
-    LoginMethod, LoginStart, LoginState, TelegramAppInput,
-};
+use tuberry::channels::login::LoginState;
+use tuberry::channels::telegram_account::model::{LoginMethod, LoginStart, TelegramAppInput};
 use tuberry::{ErrorCode, api};
 
 use super::{API_HASH, Ta, app_input};

@@ -11,9 +11,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tempfile::TempDir;
-use tuberry::channels::telegram_account::model::{
-    LoginAttempt, LoginMethod, LoginStart, LoginState, TelegramAppInput,
-};
+use tuberry::channels::login::{LoginAttempt, LoginState};
+use tuberry::channels::telegram_account::model::{LoginMethod, LoginStart, TelegramAppInput};
 use tuberry::clock::ManualClock;
 use tuberry::keyring::Keyring;
 use tuberry::model::Language;
