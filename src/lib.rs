@@ -30,6 +30,7 @@ pub mod outbox;
 pub mod preferences;
 pub mod queue;
 pub mod relay;
+pub mod sealed;
 pub mod secret;
 pub mod settings;
 pub mod store;

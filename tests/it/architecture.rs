@@ -28,6 +28,7 @@ const SPINE: &[&str] = &[
     "preferences",
     "queue",
     "relay",
+    "sealed",
     "secret",
     "settings",
     "store",

@@ -25,7 +25,6 @@ mod runner;
 mod send;
 mod stand_in;
 mod store;
-mod vault;
 
 pub use grammers::Grammers;
 pub use login::login_url;

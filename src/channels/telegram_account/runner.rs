@@ -18,9 +18,9 @@ use super::mtproto::MtError;
 use super::receive::{self, ReceiveError};
 use super::send::AccountChannel;
 use super::store;
-use super::vault::Vault;
 use super::{Core, RunState};
 use crate::error::{Error, Result};
+use crate::sealed::Vault;
 
 /// The session is saved after this many stored updates, and at least this
 /// often while updates come.

@@ -8,10 +8,10 @@ use super::model::{
     AppSource, DeliveryFlags, LoginStart, TelegramAccount, TelegramApp, TelegramAppInput,
 };
 use super::mtproto::{Connection, Me};
-use super::vault::Vault;
 use crate::clock::Millis;
 use crate::error::{Error, Result};
 use crate::keyring::Keyring;
+use crate::sealed::Vault;
 use crate::secret::Secret;
 use crate::store::Store;
 

@@ -1,7 +1,7 @@
-//! The MTProto session at rest: sealed with AES-256-GCM under a key of its
-//! own that lives in the OS keyring, so that the database holds only
-//! ciphertext (the session's authorization keys are as good as the account's
-//! password). A database copied without the keyring opens nothing.
+//! Secrets too large for a keyring entry (a Telegram account's MTProto
+//! session, a linked device's keys) at rest: sealed with AES-256-GCM under a
+//! key of their own that lives in the OS keyring, so that the database holds
+//! only ciphertext. A database copied without the keyring opens nothing.
 
 use ring::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use ring::rand::{SecureRandom, SystemRandom};
@@ -12,7 +12,7 @@ use crate::secret::Secret;
 
 const KEY_LEN: usize = 32;
 
-/// One account's sealing key, by its keyring entry.
+/// One sealing key, by its keyring entry.
 pub struct Vault {
     keyring: Keyring,
     entry: String,
@@ -61,12 +61,12 @@ impl Vault {
         Ok(LessSafeKey::new(key))
     }
 
-    /// `session` sealed: a fresh nonce, then the ciphertext with its tag.
-    pub async fn seal(&self, session: &[u8]) -> Result<Vec<u8>> {
+    /// `plain` sealed: a fresh nonce, then the ciphertext with its tag.
+    pub async fn seal(&self, plain: &[u8]) -> Result<Vec<u8>> {
         let key = self.key(true).await?;
         let mut nonce = [0; NONCE_LEN];
         SystemRandom::new().fill(&mut nonce).map_err(sealing)?;
-        let mut sealed = session.to_vec();
+        let mut sealed = plain.to_vec();
         key.seal_in_place_append_tag(
             Nonce::assume_unique_for_key(nonce),
             Aad::empty(),
@@ -78,8 +78,8 @@ impl Vault {
         Ok(out)
     }
 
-    /// The session `sealed` holds; an error when it was changed or the key
-    /// is not this one.
+    /// What `sealed` holds; an error when it was changed or the key is not
+    /// this one.
     pub async fn open(&self, sealed: &[u8]) -> Result<Vec<u8>> {
         if sealed.len() < NONCE_LEN {
             return Err(sealing("it is too short"));
