@@ -16,6 +16,8 @@ use crate::channels::email::Email;
 use crate::channels::simulator::Simulator;
 use crate::channels::telegram_account::TelegramAccounts;
 use crate::channels::telegram_account::mtproto::Connector as TelegramConnector;
+use crate::channels::whatsapp::WhatsApp;
+use crate::channels::whatsapp::linked::device::Connector as WhatsAppConnector;
 use crate::channels::telegram_bot::TelegramBots;
 use crate::channels::{self, Registry};
 use crate::clock::{SharedClock, SystemClock};
@@ -56,6 +58,9 @@ pub struct EngineOptions {
     /// How Telegram accounts reach Telegram (MTProto through grammers unless
     /// said otherwise: a fake in tests).
     pub telegram_connector: Option<Arc<dyn TelegramConnector>>,
+    /// How WhatsApp numbers are linked as devices (`whatsapp-rust` unless
+    /// said otherwise: a fake in tests).
+    pub whatsapp_connector: Option<Arc<dyn WhatsAppConnector>>,
 }
 
 impl EngineOptions {
@@ -66,6 +71,7 @@ impl EngineOptions {
             settings: None,
             keyring: Keyring::default(),
             telegram_connector: None,
+            whatsapp_connector: None,
         }
     }
 }
@@ -86,6 +92,7 @@ pub struct Engine {
     email: Arc<Email>,
     avito: Arc<Avito>,
     telegram_accounts: Arc<TelegramAccounts>,
+    whatsapp: Arc<WhatsApp>,
     projects: Projects,
     assistant: Assistant,
     files: Files,
@@ -106,6 +113,7 @@ impl Engine {
             settings,
             keyring,
             telegram_connector,
+            whatsapp_connector,
         } = options;
         std::fs::create_dir_all(&data_dir).map_err(|source| Error::Io {
             path: data_dir.display().to_string(),
@@ -172,6 +180,13 @@ impl Engine {
                 None => TelegramAccounts::open(&cx).await?,
             },
         );
+        let whatsapp = registry.add(
+            &queue,
+            match whatsapp_connector {
+                Some(connector) => WhatsApp::with_connector(&cx, connector).await?,
+                None => WhatsApp::open(&cx).await?,
+            },
+        );
 
         // The features, plugged in through the spine's hooks. The topic
         // mirror comes first: a customer's message reaches the operators
@@ -234,6 +249,7 @@ impl Engine {
             email,
             avito,
             telegram_accounts,
+            whatsapp,
             projects,
             assistant: Assistant::new(assistant_core),
             files,
@@ -424,6 +440,11 @@ impl Engine {
     /// Staff members' own Telegram accounts.
     pub fn telegram_accounts(&self) -> &Arc<TelegramAccounts> {
         &self.telegram_accounts
+    }
+
+    /// The WhatsApp channel: linked numbers and Cloud API numbers.
+    pub fn whatsapp(&self) -> &Arc<WhatsApp> {
+        &self.whatsapp
     }
 
     pub fn assistant(&self) -> &Assistant {

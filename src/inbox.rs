@@ -105,6 +105,8 @@ struct MessageRow {
     held: bool,
     edited_at: Option<Millis>,
     deleted_at: Option<Millis>,
+    read_at: Option<Millis>,
+    reaction: Option<String>,
 }
 
 macro_rules! message_select {
@@ -112,7 +114,7 @@ macro_rules! message_select {
         "SELECT id, conversation_id, direction, author_kind, author_name, text,
                 attachments, delivery, delivery_error, created_at, sent_at, quoted,
                 (held_at IS NOT NULL AND delivery = 'pending') AS held, has_html,
-                edited_at, deleted_at
+                edited_at, deleted_at, read_at, reaction
          FROM messages "
     };
 }
@@ -142,6 +144,8 @@ impl MessageRow {
             held: self.held,
             edited_at: self.edited_at,
             deleted_at: self.deleted_at,
+            read_at: self.read_at,
+            reaction: self.reaction,
         })
     }
 }

@@ -192,7 +192,8 @@ pub struct Message {
     pub delivery_error: Option<String>,
     pub created_at: Millis,
     pub sent_at: Option<Millis>,
-    /// The quoted history below an e-mail reply, folded away in the thread.
+    /// The quoted history below an e-mail reply, folded away in the thread;
+    /// or the message a chat reply answers.
     pub quoted: Option<String>,
     /// The e-mail also has an HTML body (see `message_html`).
     pub has_html: bool,
@@ -202,6 +203,10 @@ pub struct Message {
     pub edited_at: Option<Millis>,
     /// When the customer deleted it at the provider (it is kept here).
     pub deleted_at: Option<Millis>,
+    /// When the customer read this reply (channels that tell it).
+    pub read_at: Option<Millis>,
+    /// The customer's reaction to the message (an emoji).
+    pub reaction: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]

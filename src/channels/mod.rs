@@ -22,6 +22,7 @@ pub mod runners;
 pub mod simulator;
 pub mod telegram_account;
 pub mod telegram_bot;
+pub mod whatsapp;
 
 use std::collections::HashMap;
 use std::sync::{Arc, PoisonError, RwLock};

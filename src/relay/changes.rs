@@ -1,7 +1,9 @@
 //! What a channel tells about messages besides new inbound ones: a message
 //! the shop wrote outside Tuberry (from the account's own phone), which is
 //! stored as already sent so the inbox and the topic show the whole
-//! conversation; and a customer's message edited or deleted at the provider.
+//! conversation; a customer's message edited or deleted at the provider;
+//! a reply delivered to or read by the customer; a reaction; the message a
+//! customer's reply answers.
 
 use super::{Relay, conversation_for, preview};
 use crate::clock::Millis;
@@ -23,6 +25,15 @@ pub struct SentElsewhere {
     pub text: String,
     pub attachments: Vec<Attachment>,
     pub sent_at: Option<Millis>,
+}
+
+/// What a provider's receipt says of replies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Receipt {
+    /// On the customer's device.
+    Delivered,
+    /// Seen by the customer.
+    Read,
 }
 
 impl Relay {
@@ -199,5 +210,122 @@ impl Relay {
             .await?;
         }
         Ok(())
+    }
+
+    /// The provider says replies reached the customer (or were read):
+    /// their delivery moves on, never back. Answers how many changed.
+    pub async fn receipt(
+        &self,
+        channel_account_id: i64,
+        external_ids: &[String],
+        receipt: Receipt,
+    ) -> Result<usize> {
+        let now = self.clock.now_ms();
+        let mut changed = Vec::new();
+        for external_id in external_ids {
+            let row: Option<(i64, i64)> = match receipt {
+                Receipt::Delivered => {
+                    sqlx::query_as(
+                        "UPDATE messages SET delivery = 'delivered', delivery_error = NULL
+                         WHERE channel_account_id = ?1 AND direction = 'out' AND external_id = ?2
+                           AND delivery IN ('pending', 'sent')
+                         RETURNING id, conversation_id",
+                    )
+                    .bind(channel_account_id)
+                    .bind(external_id)
+                    .fetch_optional(self.store.pool())
+                    .await?
+                }
+                Receipt::Read => {
+                    sqlx::query_as(
+                        "UPDATE messages SET delivery = 'delivered', delivery_error = NULL, read_at = ?3
+                         WHERE channel_account_id = ?1 AND direction = 'out' AND external_id = ?2
+                           AND read_at IS NULL AND delivery IN ('pending', 'sent', 'delivered')
+                         RETURNING id, conversation_id",
+                    )
+                    .bind(channel_account_id)
+                    .bind(external_id)
+                    .bind(now)
+                    .fetch_optional(self.store.pool())
+                    .await?
+                }
+            };
+            changed.extend(row);
+        }
+        for (message_id, conversation_id) in &changed {
+            self.publish_message(*conversation_id, *message_id, true)
+                .await;
+        }
+        Ok(changed.len())
+    }
+
+    /// The customer reacted to a message (either side's); an empty
+    /// `emoji` takes the reaction back. `false` when no such message is stored.
+    pub async fn react(
+        &self,
+        channel_account_id: i64,
+        external_id: &str,
+        emoji: &str,
+    ) -> Result<bool> {
+        let emoji = emoji.trim();
+        let changed: Option<(i64, i64)> = sqlx::query_as(
+            "UPDATE messages SET reaction = nullif(?3, '')
+             WHERE channel_account_id = ?1 AND external_id = ?2
+               AND coalesce(reaction, '') != ?3
+             RETURNING id, conversation_id",
+        )
+        .bind(channel_account_id)
+        .bind(external_id)
+        .bind(emoji.chars().take(16).collect::<String>())
+        .fetch_optional(self.store.pool())
+        .await?;
+        let Some((message_id, conversation_id)) = changed else {
+            return Ok(false);
+        };
+        self.publish_message(conversation_id, message_id, true)
+            .await;
+        Ok(true)
+    }
+
+    /// The customer's message `external_id` answers another one: the text
+    /// it answers is kept with it, as quoted. The answered message is
+    /// looked up among the stored ones when `quoted` is not given.
+    pub async fn note_reply_context(
+        &self,
+        channel_account_id: i64,
+        external_id: &str,
+        answers: &str,
+        quoted: Option<&str>,
+    ) -> Result<bool> {
+        let quoted = match quoted.map(str::trim).filter(|q| !q.is_empty()) {
+            Some(q) => Some(q.to_owned()),
+            None => sqlx::query_scalar(
+                "SELECT text FROM messages WHERE channel_account_id = ?1 AND external_id = ?2",
+            )
+            .bind(channel_account_id)
+            .bind(answers)
+            .fetch_optional(self.store.pool())
+            .await?,
+        };
+        let Some(quoted) = quoted.filter(|q| !q.trim().is_empty()) else {
+            return Ok(false);
+        };
+        let quoted: String = quoted.chars().take(1_000).collect();
+        let changed: Option<(i64, i64)> = sqlx::query_as(
+            "UPDATE messages SET quoted = ?3
+             WHERE channel_account_id = ?1 AND direction = 'in' AND external_id = ?2 AND quoted IS NULL
+             RETURNING id, conversation_id",
+        )
+        .bind(channel_account_id)
+        .bind(external_id)
+        .bind(quoted)
+        .fetch_optional(self.store.pool())
+        .await?;
+        let Some((message_id, conversation_id)) = changed else {
+            return Ok(false);
+        };
+        self.publish_message(conversation_id, message_id, true)
+            .await;
+        Ok(true)
     }
 }

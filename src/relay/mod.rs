@@ -26,7 +26,7 @@ use crate::queue::Waker;
 use crate::store::{Store, parse_column};
 
 mod changes;
-pub use changes::SentElsewhere;
+pub use changes::{Receipt, SentElsewhere};
 
 pub const MAX_TEXT: usize = 65_536;
 const PREVIEW_CHARS: usize = 140;

@@ -47,6 +47,7 @@ pub async fn open_engine(dir: &TempDir, clock: &ManualClock) -> Engine {
         settings: Some(test_settings()),
         keyring: tuberry::keyring::Keyring::new(TEST_KEYRING),
         telegram_connector: None,
+        whatsapp_connector: None,
     })
     .await
     .expect("engine opens")

@@ -22,6 +22,7 @@ async fn open(dir: &tempfile::TempDir) -> Engine {
         settings: None,
         keyring: tuberry::keyring::Keyring::new(TEST_KEYRING),
         telegram_connector: None,
+        whatsapp_connector: None,
     })
     .await
     .expect("engine opens")

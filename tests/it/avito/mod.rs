@@ -104,6 +104,7 @@ impl Avito {
             settings: Some(self.settings.clone()),
             keyring: Keyring::new(TEST_KEYRING),
             telegram_connector: None,
+            whatsapp_connector: None,
         })
         .await
         .unwrap();

@@ -99,6 +99,7 @@ impl Mail {
             settings: Some(settings.clone()),
             keyring: Keyring::new(TEST_KEYRING),
             telegram_connector: None,
+            whatsapp_connector: None,
         })
         .await
         .expect("engine opens");

@@ -90,6 +90,7 @@ impl Tg {
             settings: Some(settings.clone()),
             keyring: Keyring::new(TEST_KEYRING),
             telegram_connector: None,
+            whatsapp_connector: None,
         })
         .await
         .expect("engine opens");

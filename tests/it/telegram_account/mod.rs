@@ -85,6 +85,7 @@ impl Ta {
                 Some(_) => None,
                 None => Some(Arc::new(fake.clone())),
             },
+            whatsapp_connector: None,
         })
         .await
         .expect("engine opens");
