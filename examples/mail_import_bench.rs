@@ -63,6 +63,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         settings: Some(Settings::default()),
         keyring: Keyring::new("app.tuberry.bench"),
         telegram_connector: None,
+        whatsapp_connector: None,
     })
     .await?;
     engine.start().await?;

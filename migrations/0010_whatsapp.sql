@@ -23,4 +23,7 @@ CREATE TABLE whatsapp_devices (
 );
 
 ALTER TABLE messages ADD COLUMN read_at INTEGER;
+-- The message a reply answers (a customer's message the manager or an
+-- operator replied to), so that the channel shows it quoted.
+ALTER TABLE messages ADD COLUMN reply_to_id INTEGER REFERENCES messages(id) ON DELETE SET NULL;
 ALTER TABLE messages ADD COLUMN reaction TEXT;

@@ -5,11 +5,53 @@ use std::path::Path;
 
 use tracing_appender::non_blocking::WorkerGuard;
 use tracing_appender::rolling::{Builder, Rotation};
+use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::prelude::*;
 use tracing_subscriber::{EnvFilter, Registry, fmt, reload};
 
 use crate::error::{Error, Result};
 use crate::settings::LogSettings;
+
+/// Where the library behind linked WhatsApp numbers (`whatsapp-rust` and
+/// its `wacore` crates) logs: its module paths and names of its own
+/// (`Client/PairCode`, `AppState`, `usync`…). At `info` it writes phone
+/// numbers and the pairing code shown on screen, so the log setting keeps
+/// these at `warn`. A target covers every target it begins: `wacore` also
+/// covers `wacore_libsignal`, `Client/` every `Client/…`.
+const QUIET_TARGETS: &[&str] = &[
+    "whatsapp_rust",
+    "wacore",
+    "Client/",
+    "Bot/",
+    "AppState",
+    "usync",
+    "blocklist",
+    "Blocking",
+    "TcToken",
+    "Mex",
+    "UnifiedSession",
+    "Chatstate",
+    "PresenceHandler",
+    "MessageQueue",
+];
+
+/// The filter directives for the `log.level` setting: when it lets more
+/// than `warn` through in general, [`QUIET_TARGETS`] come first at `warn`,
+/// and a directive of the setting naming one of them still wins.
+fn directives(level: &str) -> String {
+    let general = level
+        .split(',')
+        .map(str::trim)
+        .filter(|d| !d.contains('=') && !d.contains('['))
+        .filter_map(|d| d.parse::<LevelFilter>().ok())
+        .next_back();
+    if general.is_none_or(|l| l <= LevelFilter::WARN) {
+        return level.to_owned();
+    }
+    let mut out: Vec<String> = QUIET_TARGETS.iter().map(|t| format!("{t}=warn")).collect();
+    out.push(level.to_owned());
+    out.join(",")
+}
 
 /// The logs of a running program: keep it for as long as the program runs
 /// (dropping it flushes the file writer).
@@ -36,7 +78,7 @@ impl LogControl {
         if self.overridden {
             return Ok(());
         }
-        let filter = EnvFilter::try_new(level).map_err(|e| {
+        let filter = EnvFilter::try_new(directives(level)).map_err(|e| {
             Error::invalid(format!("log.level `{level}` is not a valid filter: {e}"))
         })?;
         self.filter
@@ -65,8 +107,8 @@ pub fn init(data_dir: &Path, settings: &LogSettings) -> Result<Logging> {
     let from_env = EnvFilter::try_from_env("TUBERRY_LOG").ok();
     let overridden = from_env.is_some();
     let filter = from_env
-        .or_else(|| EnvFilter::try_new(&settings.level).ok())
-        .unwrap_or_else(|| EnvFilter::new("info"));
+        .or_else(|| EnvFilter::try_new(directives(&settings.level)).ok())
+        .unwrap_or_else(|| EnvFilter::new(directives("info")));
     let (filter, handle) = reload::Layer::new(filter);
     // A second init in one process (tests) keeps the first subscriber.
     let _already_set = tracing_subscriber::registry()
@@ -82,4 +124,50 @@ pub fn init(data_dir: &Path, settings: &LogSettings) -> Result<Logging> {
         },
         _guard: guard,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tracing::Level;
+
+    #[test]
+    fn the_whatsapp_library_stays_at_warn_by_default() {
+        let filter = directives("info");
+        for target in QUIET_TARGETS {
+            assert!(
+                filter.split(',').any(|d| d == format!("{target}=warn")),
+                "{target} in {filter}"
+            );
+        }
+        let subscriber = tracing_subscriber::registry().with(EnvFilter::new(filter));
+        tracing::subscriber::with_default(subscriber, || {
+            assert!(!tracing::enabled!(target: "Client/PairCode", Level::INFO));
+            assert!(tracing::enabled!(target: "Client/PairCode", Level::WARN));
+            assert!(!tracing::enabled!(target: "whatsapp_rust::pair", Level::INFO));
+            assert!(!tracing::enabled!(target: "wacore::send", Level::INFO));
+            assert!(!tracing::enabled!(target: "wacore_libsignal::protocol", Level::INFO));
+            assert!(!tracing::enabled!(target: "usync", Level::INFO));
+            assert!(tracing::enabled!(target: "tuberry::engine", Level::INFO));
+        });
+    }
+
+    #[test]
+    fn a_log_setting_naming_the_library_wins() {
+        let subscriber =
+            tracing_subscriber::registry().with(EnvFilter::new(directives("info,wacore=debug")));
+        tracing::subscriber::with_default(subscriber, || {
+            assert!(tracing::enabled!(target: "wacore::send", Level::DEBUG));
+            assert!(!tracing::enabled!(target: "Client/Recv", Level::INFO));
+        });
+    }
+
+    #[test]
+    fn a_quiet_log_setting_is_left_as_it_is() {
+        assert_eq!(directives("warn"), "warn");
+        assert_eq!(directives("tuberry=debug"), "tuberry=debug");
+        assert_eq!(directives("off"), "off");
+        assert!(directives("debug").starts_with("whatsapp_rust=warn,"));
+        assert!(directives("debug").ends_with(",debug"));
+    }
 }

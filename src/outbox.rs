@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use sqlx::SqliteConnection;
 
-use crate::channels::{Outgoing, Registry, SendError, Sent};
+use crate::channels::{Answering, Outgoing, Registry, SendError, Sent};
 use crate::clock::SharedClock;
 use crate::error::{Error, Result};
 use crate::events::EngineEvent;
@@ -49,6 +49,8 @@ pub struct Reply {
     pub attachments: Vec<Attachment>,
     pub author: AuthorKind,
     pub author_name: Option<String>,
+    /// The message of the conversation this reply answers.
+    pub reply_to: Option<i64>,
 }
 
 #[derive(Clone)]
@@ -158,10 +160,24 @@ impl Outbox {
         let kind: ChannelKind = parse_column("channel_accounts.kind", &kind)?;
         let attachments = serde_json::to_string(&reply.attachments)
             .map_err(|e| Error::invalid(format!("attachments: {e}")))?;
+        if let Some(answered) = reply.reply_to {
+            let found: Option<i64> = sqlx::query_scalar(
+                "SELECT id FROM messages WHERE id = ?1 AND conversation_id = ?2",
+            )
+            .bind(answered)
+            .bind(reply.conversation_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if found.is_none() {
+                return Err(Error::invalid(
+                    "the message answered is not in this conversation",
+                ));
+            }
+        }
         let message_id: i64 = sqlx::query_scalar(
             "INSERT INTO messages (conversation_id, channel_account_id, direction, author_kind, author_name,
-                                   text, attachments, delivery, created_at)
-             VALUES (?1, ?2, 'out', ?3, ?4, ?5, ?6, 'pending', ?7) RETURNING id",
+                                   text, attachments, delivery, created_at, reply_to_id)
+             VALUES (?1, ?2, 'out', ?3, ?4, ?5, ?6, 'pending', ?7, ?8) RETURNING id",
         )
         .bind(reply.conversation_id)
         .bind(account_id)
@@ -170,6 +186,7 @@ impl Outbox {
         .bind(&text)
         .bind(attachments)
         .bind(now)
+        .bind(reply.reply_to)
         .fetch_one(&mut *tx)
         .await?;
         queue::enqueue(
@@ -234,15 +251,26 @@ impl SendHandler {
     }
 
     async fn load(&self, message_id: i64) -> Result<Option<Outgoing>> {
-        let row: Option<(i64, String, String, String, String)> = sqlx::query_as(
-            "SELECT m.channel_account_id, c.external_thread_id, m.text, m.attachments, m.delivery
+        type Row = (i64, String, String, String, String, Option<String>, Option<String>);
+        let row: Option<Row> = sqlx::query_as(
+            "SELECT m.channel_account_id, c.external_thread_id, m.text, m.attachments, m.delivery,
+                    r.external_id, r.text
              FROM messages m JOIN conversations c ON c.id = m.conversation_id
+             LEFT JOIN messages r ON r.id = m.reply_to_id
              WHERE m.id = ?1 AND m.direction = 'out'",
         )
         .bind(message_id)
         .fetch_optional(self.store.pool())
         .await?;
-        let Some((channel_account_id, external_thread_id, text, attachments, delivery)) = row
+        let Some((
+            channel_account_id,
+            external_thread_id,
+            text,
+            attachments,
+            delivery,
+            answered_id,
+            answered_text,
+        )) = row
         else {
             return Err(Error::not_found("outbound message", message_id));
         };
@@ -256,6 +284,10 @@ impl SendHandler {
             text,
             attachments: serde_json::from_str(&attachments)
                 .map_err(|e| Error::Corrupt(format!("attachments of message {message_id}: {e}")))?,
+            reply_to: answered_id.map(|external_id| Answering {
+                external_id,
+                text: answered_text.unwrap_or_default(),
+            }),
         }))
     }
 

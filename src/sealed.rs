@@ -20,7 +20,7 @@ pub struct Vault {
 
 fn sealing(e: impl std::fmt::Display) -> Error {
     Error::Corrupt(format!(
-        "the Telegram session could not be sealed or opened: {e}"
+        "a sealed secret could not be sealed or opened: {e}"
     ))
 }
 

@@ -18,6 +18,7 @@ pub struct Settings {
     pub log: LogSettings,
     pub telegram: TelegramSettings,
     pub telegram_account: TelegramAccountSettings,
+    pub whatsapp: WhatsAppSettings,
     pub http: HttpSettings,
     pub email: EmailSettings,
     pub avito: AvitoSettings,
@@ -161,6 +162,40 @@ impl Default for TelegramAccountSettings {
             keep_alive_s: 60,
             reconnect_min_ms: 1_000,
             reconnect_max_ms: 60_000,
+            stand_in: None,
+        }
+    }
+}
+
+/// WhatsApp on the shop's own number (a linked device).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WhatsAppSettings {
+    /// How long one linking attempt (the QR codes, or the pairing code) may take.
+    pub qr_timeout_s: Millis,
+    /// Reconnecting after a network loss waits this long, doubling up to the maximum.
+    pub reconnect_min_ms: u64,
+    pub reconnect_max_ms: u64,
+    /// At most one reply into the same chat this often: WhatsApp bans
+    /// numbers that write in bursts.
+    pub chat_interval_ms: u64,
+    /// And at most this many replies from the number per window.
+    pub account_budget: u32,
+    pub account_window_s: u64,
+    /// A local stand-in of WhatsApp to talk to instead (for testing the app
+    /// end to end; never for real numbers).
+    pub stand_in: Option<String>,
+}
+
+impl Default for WhatsAppSettings {
+    fn default() -> Self {
+        Self {
+            qr_timeout_s: 180,
+            reconnect_min_ms: 1_000,
+            reconnect_max_ms: 60_000,
+            chat_interval_ms: 1_500,
+            account_budget: 30,
+            account_window_s: 60,
             stand_in: None,
         }
     }
@@ -384,6 +419,27 @@ impl Settings {
             return Err(format!(
                 "telegram_account.stand_in `{stand_in}` is not a URL"
             ));
+        }
+        let w = &self.whatsapp;
+        if !(30..=3600).contains(&w.qr_timeout_s) {
+            return Err("whatsapp.qr_timeout_s must be 30 to 3600".into());
+        }
+        if w.reconnect_min_ms < 1 || w.reconnect_max_ms < w.reconnect_min_ms {
+            return Err(
+                "whatsapp.reconnect_min_ms must be positive and at most whatsapp.reconnect_max_ms"
+                    .into(),
+            );
+        }
+        if w.chat_interval_ms < 1 || w.account_budget < 1 || w.account_window_s < 1 {
+            return Err(
+                "whatsapp.chat_interval_ms, whatsapp.account_budget and whatsapp.account_window_s must be positive"
+                    .into(),
+            );
+        }
+        if let Some(stand_in) = &w.stand_in
+            && url::Url::parse(stand_in).is_err()
+        {
+            return Err(format!("whatsapp.stand_in `{stand_in}` is not a URL"));
         }
         if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
             return Err(format!(

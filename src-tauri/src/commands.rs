@@ -19,6 +19,10 @@ use tuberry::channels::telegram_account::model::{
     DeliveryFlags, LoginStart, TelegramAccount, TelegramApp, TelegramAppInput,
 };
 use tuberry::channels::telegram_bot::BotInput;
+use tuberry::channels::whatsapp::linked::model::{LinkStart, WhatsAppFlags, WhatsAppNumber};
+use tuberry::channels::whatsapp::cloud::model::{
+    CloudNumber, CloudNumberAdded, CloudNumberInput, CloudNumberUpdate,
+};
 use tuberry::http::LanStatus;
 use tuberry::model::{
     Attachment, ChannelAccount, Contact, ContactMatch, ConversationDetail, ConversationFilter,
@@ -87,7 +91,7 @@ engine_commands! {
     status_counts() -> StatusCounts;
     get_conversation(conversation_id: i64) -> ConversationDetail;
     mark_read(conversation_id: i64) -> ();
-    send_reply(conversation_id: i64, text: String, attachments: Vec<Attachment>) -> Message = send_reply_with_files;
+    send_reply(conversation_id: i64, text: String, attachments: Vec<Attachment>, reply_to: Option<i64>) -> Message = send_reply_with_files;
     set_conversation_status(conversation_id: i64, status: ConversationStatus) -> ConversationSummary;
     /// The sanitized HTML of an e-mail message, when it had one.
     message_html(message_id: i64) -> Option<String>;
@@ -126,6 +130,24 @@ engine_commands! {
     telegram_login_password(login_id: String, password: String) -> LoginAttempt;
     telegram_login_code(login_id: String, code: String) -> LoginAttempt;
     cancel_telegram_login(login_id: String) -> ();
+
+    /// The shop's WhatsApp numbers linked as devices.
+    list_whatsapp_numbers() -> Vec<WhatsAppNumber>;
+    set_whatsapp_flags(account_id: i64, flags: WhatsAppFlags) -> WhatsAppNumber;
+    /// Unlinks the device at WhatsApp and forgets its keys.
+    remove_whatsapp_number(account_id: i64) -> ();
+    /// Starts linking a number (QR or pairing code); follow it with `whatsapp_link`.
+    start_whatsapp_link(start: LinkStart) -> LoginAttempt;
+    whatsapp_link(login_id: String) -> LoginAttempt;
+    cancel_whatsapp_link(login_id: String) -> ();
+
+    /// WhatsApp Business Cloud API numbers.
+    list_whatsapp_cloud_numbers() -> Vec<CloudNumber>;
+    /// Shows the verify token once, with the LAN address of the webhook.
+    add_whatsapp_cloud_number(input: CloudNumberInput) -> CloudNumberAdded;
+    update_whatsapp_cloud_number(account_id: i64, update: CloudNumberUpdate) -> CloudNumber;
+    /// Forgets its secrets; its conversations stay.
+    remove_whatsapp_cloud_number(account_id: i64) -> ();
 
     list_projects() -> Vec<Project>;
     create_project(input: ProjectInput) -> Project;

@@ -21,10 +21,14 @@ use crate::outbox::Reply;
 mod assistant;
 mod desktop;
 mod telegram_accounts;
+mod whatsapp;
+mod whatsapp_cloud;
 
 pub use assistant::*;
 pub use desktop::*;
 pub use telegram_accounts::*;
+pub use whatsapp::*;
+pub use whatsapp_cloud::*;
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
@@ -72,15 +76,17 @@ pub async fn mark_read(engine: &Engine, conversation_id: i64) -> ApiResult<()> {
 
 /// A manager's reply from the desktop or the command line.
 pub async fn send_reply(engine: &Engine, conversation_id: i64, text: String) -> ApiResult<Message> {
-    send_reply_with_files(engine, conversation_id, text, Vec::new()).await
+    send_reply_with_files(engine, conversation_id, text, Vec::new(), None).await
 }
 
-/// A manager's reply with files from the composer (see [`upload_attachment`]).
+/// A manager's reply with files from the composer (see [`upload_attachment`]),
+/// answering message `reply_to` of the conversation when given.
 pub async fn send_reply_with_files(
     engine: &Engine,
     conversation_id: i64,
     text: String,
     attachments: Vec<Attachment>,
+    reply_to: Option<i64>,
 ) -> ApiResult<Message> {
     for a in &attachments {
         let stored = a
@@ -100,6 +106,7 @@ pub async fn send_reply_with_files(
             attachments,
             author: AuthorKind::Manager,
             author_name: None,
+            reply_to,
         })
         .await?)
 }

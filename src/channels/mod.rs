@@ -67,6 +67,15 @@ pub struct Outgoing {
     pub external_thread_id: String,
     pub text: String,
     pub attachments: Vec<Attachment>,
+    /// The message this reply answers, when the channel knows it.
+    pub reply_to: Option<Answering>,
+}
+
+/// The message a reply answers: its id at the provider and its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answering {
+    pub external_id: String,
+    pub text: String,
 }
 
 /// The provider accepted the message.

@@ -428,7 +428,7 @@ async fn command(engine: &Engine, command: Command, out: &Output) -> Result<(), 
                 attachments.push(api::upload_attachment(engine, name, None, bytes).await?);
             }
             let message =
-                api::send_reply_with_files(engine, conversation, text, attachments).await?;
+                api::send_reply_with_files(engine, conversation, text, attachments, None).await?;
             // Deliver now if no other Tuberry is running on this data.
             if let Err(e) = engine.queue().drain().await {
                 eprintln!("warning: the reply is queued but could not be sent now: {e}");

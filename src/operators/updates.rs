@@ -480,6 +480,20 @@ async fn on_message(
         // Talk in General or in topics that are not conversations stays there.
         return Ok(Vec::new());
     };
+    // A reply to a mirrored message answers that message of the conversation.
+    let reply_to: Option<i64> = match message.reply_to_message() {
+        Some(answered) => sqlx::query_scalar(
+            "SELECT t.message_id FROM topic_messages t JOIN messages m ON m.id = t.message_id
+             WHERE t.chat_id = ?1 AND t.telegram_message_id = ?2 AND m.conversation_id = ?3",
+        )
+        .bind(chat_id)
+        .bind(i64::from(answered.id.0))
+        .bind(conversation_id)
+        .fetch_optional(&mut *db)
+        .await?
+        .flatten(),
+        None => None,
+    };
     let (reply_conversation, message_id) = shared
         .outbox
         .reply_in(
@@ -490,6 +504,7 @@ async fn on_message(
                 attachments: attachments_of(message, account_id),
                 author: AuthorKind::Operator,
                 author_name: Some(person_name(from)),
+                reply_to,
             },
         )
         .await?;

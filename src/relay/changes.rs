@@ -328,4 +328,46 @@ impl Relay {
             .await;
         Ok(true)
     }
+
+    /// The provider accepted a reply but then could not deliver it: it is
+    /// failed with the provider's reason, and its conversation needs a
+    /// person, as when the outbox gives up. A reply delivered, read or
+    /// failed already stays as it is. `false` when no such reply is stored.
+    pub async fn delivery_failed(
+        &self,
+        channel_account_id: i64,
+        external_id: &str,
+        reason: &str,
+    ) -> Result<bool> {
+        let now = self.clock.now_ms();
+        let mut tx = self.store.write().await?;
+        let changed: Option<(i64, i64)> = sqlx::query_as(
+            "UPDATE messages SET delivery = 'failed', delivery_error = ?3
+             WHERE channel_account_id = ?1 AND direction = 'out' AND external_id = ?2
+               AND delivery IN ('pending', 'sent') AND read_at IS NULL
+             RETURNING id, conversation_id",
+        )
+        .bind(channel_account_id)
+        .bind(external_id)
+        .bind(reason)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((message_id, conversation_id)) = changed else {
+            return Ok(false);
+        };
+        self.hooks
+            .delivered(&mut tx, message_id, Some(reason))
+            .await?;
+        sqlx::query("UPDATE conversations SET status = ?2, updated_at = ?3 WHERE id = ?1")
+            .bind(conversation_id)
+            .bind(crate::model::ConversationStatus::NeedsHuman.as_str())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        tracing::info!(message_id, "the provider could not deliver a reply");
+        self.publish_message(conversation_id, message_id, true)
+            .await;
+        Ok(true)
+    }
 }

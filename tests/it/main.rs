@@ -24,3 +24,4 @@ mod settings;
 mod store;
 mod telegram;
 mod telegram_account;
+mod whatsapp_cloud;

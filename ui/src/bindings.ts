@@ -20,7 +20,7 @@ export const commands = {
 	statusCounts: () => typedError<StatusCounts, ApiError>(__TAURI_INVOKE("status_counts")),
 	getConversation: (conversationId: number) => typedError<ConversationDetail, ApiError>(__TAURI_INVOKE("get_conversation", { conversationId })),
 	markRead: (conversationId: number) => typedError<null, ApiError>(__TAURI_INVOKE("mark_read", { conversationId })),
-	sendReply: (conversationId: number, text: string, attachments: Attachment[]) => typedError<Message, ApiError>(__TAURI_INVOKE("send_reply", { conversationId, text, attachments })),
+	sendReply: (conversationId: number, text: string, attachments: Attachment[], replyTo: number | null) => typedError<Message, ApiError>(__TAURI_INVOKE("send_reply", { conversationId, text, attachments, replyTo })),
 	setConversationStatus: (conversationId: number, status: ConversationStatus) => typedError<ConversationSummary, ApiError>(__TAURI_INVOKE("set_conversation_status", { conversationId, status })),
 	/**  The sanitized HTML of an e-mail message, when it had one. */
 	messageHtml: (messageId: number) => typedError<string | null, ApiError>(__TAURI_INVOKE("message_html", { messageId })),
@@ -57,6 +57,22 @@ export const commands = {
 	telegramLoginPassword: (loginId: string, password: string) => typedError<LoginAttempt, ApiError>(__TAURI_INVOKE("telegram_login_password", { loginId, password })),
 	telegramLoginCode: (loginId: string, code: string) => typedError<LoginAttempt, ApiError>(__TAURI_INVOKE("telegram_login_code", { loginId, code })),
 	cancelTelegramLogin: (loginId: string) => typedError<null, ApiError>(__TAURI_INVOKE("cancel_telegram_login", { loginId })),
+	/**  The shop's WhatsApp numbers linked as devices. */
+	listWhatsappNumbers: () => typedError<WhatsAppNumber[], ApiError>(__TAURI_INVOKE("list_whatsapp_numbers")),
+	setWhatsappFlags: (accountId: number, flags: WhatsAppFlags) => typedError<WhatsAppNumber, ApiError>(__TAURI_INVOKE("set_whatsapp_flags", { accountId, flags })),
+	/**  Unlinks the device at WhatsApp and forgets its keys. */
+	removeWhatsappNumber: (accountId: number) => typedError<null, ApiError>(__TAURI_INVOKE("remove_whatsapp_number", { accountId })),
+	/**  Starts linking a number (QR or pairing code); follow it with `whatsapp_link`. */
+	startWhatsappLink: (start: LinkStart) => typedError<LoginAttempt, ApiError>(__TAURI_INVOKE("start_whatsapp_link", { start })),
+	whatsappLink: (loginId: string) => typedError<LoginAttempt, ApiError>(__TAURI_INVOKE("whatsapp_link", { loginId })),
+	cancelWhatsappLink: (loginId: string) => typedError<null, ApiError>(__TAURI_INVOKE("cancel_whatsapp_link", { loginId })),
+	/**  WhatsApp Business Cloud API numbers. */
+	listWhatsappCloudNumbers: () => typedError<CloudNumber[], ApiError>(__TAURI_INVOKE("list_whatsapp_cloud_numbers")),
+	/**  Shows the verify token once, with the LAN address of the webhook. */
+	addWhatsappCloudNumber: (input: CloudNumberInput) => typedError<CloudNumberAdded, ApiError>(__TAURI_INVOKE("add_whatsapp_cloud_number", { input })),
+	updateWhatsappCloudNumber: (accountId: number, update: CloudNumberUpdate) => typedError<CloudNumber, ApiError>(__TAURI_INVOKE("update_whatsapp_cloud_number", { accountId, update })),
+	/**  Forgets its secrets; its conversations stay. */
+	removeWhatsappCloudNumber: (accountId: number) => typedError<null, ApiError>(__TAURI_INVOKE("remove_whatsapp_cloud_number", { accountId })),
 	listProjects: () => typedError<Project[], ApiError>(__TAURI_INVOKE("list_projects")),
 	createProject: (input: ProjectInput) => typedError<Project, ApiError>(__TAURI_INVOKE("create_project", { input })),
 	updateProject: (projectId: number, input: ProjectInput) => typedError<Project, ApiError>(__TAURI_INVOKE("update_project", { projectId, input })),
@@ -454,6 +470,62 @@ export type ChannelAccount = {
 /**  The kind of a connected channel account. */
 export type ChannelKind = "simulator" | "telegram_bot" | "telegram_account" | "avito" | "whatsapp" | "email";
 
+/**  A Cloud API number of the WhatsApp channel. */
+export type CloudNumber = {
+	/**  The channel account's id. */
+	id: number,
+	name: string,
+	phoneNumberId: string,
+	/**  The number as Meta shows it, once a webhook told it. */
+	displayPhone: string | null,
+	/**  Where Meta's webhooks go on the LAN endpoint (after its address). */
+	webhookPath: string,
+	/**  Set only when it is not Meta's own Graph API. */
+	apiUrl: string | null,
+	apiVersion: string,
+	projectId: number | null,
+	state: AccountState,
+	lastError: string | null,
+	addedAt: number,
+};
+
+/**
+ *  A number just added, with what Meta's webhook settings need. The verify
+ *  token is shown this once; it stays in the keyring only.
+ */
+export type CloudNumberAdded = {
+	number: CloudNumber,
+	verifyToken: string,
+	/**  `http://<LAN endpoint>/webhooks/whatsapp/<id>`, when the endpoint listens. */
+	webhookUrl: string | null,
+};
+
+/**
+ *  A Cloud API number to add: its id at Meta, the access token that sends
+ *  from it, the app secret Meta signs webhooks with and the token Meta's
+ *  webhook check repeats (made up when left empty). `api_url` only for a
+ *  stand-in of Meta's Graph API.
+ */
+export type CloudNumberInput = {
+	phoneNumberId: string,
+	accessToken: string,
+	appSecret: string,
+	verifyToken: string | null,
+	name: string | null,
+	apiUrl: string | null,
+};
+
+/**
+ *  What changes of a number: each secret given replaces the kept one, one
+ *  left out stays as it is.
+ */
+export type CloudNumberUpdate = {
+	name: string | null,
+	accessToken: string | null,
+	appSecret: string | null,
+	verifyToken: string | null,
+};
+
 /**  The result of "Test connection": each server on its own. */
 export type ConnectionReport = {
 	imap: MailError | null,
@@ -630,6 +702,22 @@ export type LanStatus = {
 
 /**  The language a project's bot speaks to operators. */
 export type Language = "ru" | "en";
+
+/**  How linking starts. */
+export type LinkMethod = 
+/**  A QR code scanned in WhatsApp → Linked devices → Link a device. */
+{ method: "qr" } | 
+/**
+ *  A code typed on the phone (WhatsApp → Linked devices → Link a device
+ *  → Link with phone number instead), for the number `phone`.
+ */
+{ method: "code"; phone: string };
+
+/**  What starting to link a number needs. */
+export type LinkStart = {
+	projectId: number,
+	method: LinkMethod,
+};
 
 /**  The listing a marketplace conversation is about, for its header. */
 export type Listing = {
@@ -867,7 +955,10 @@ export type Message = {
 	deliveryError: string | null,
 	createdAt: number,
 	sentAt: number | null,
-	/**  The quoted history below an e-mail reply, folded away in the thread. */
+	/**
+	 *  The quoted history below an e-mail reply, folded away in the thread;
+	 *  or the message a chat reply answers.
+	 */
 	quoted: string | null,
 	/**  The e-mail also has an HTML body (see `message_html`). */
 	hasHtml: boolean,
@@ -877,6 +968,10 @@ export type Message = {
 	editedAt: number | null,
 	/**  When the customer deleted it at the provider (it is kept here). */
 	deletedAt: number | null,
+	/**  When the customer read this reply (channels that tell it). */
+	readAt: number | null,
+	/**  The customer's reaction to the message (an emoji). */
+	reaction: string | null,
 };
 
 /**  An internal note on a conversation, never sent to the customer. */
@@ -1052,6 +1147,34 @@ export type UsedRow = {
 };
 
 export type Weekday = "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
+
+/**
+ *  Which chats of the number reach the inbox: private chats on, groups off
+ *  unless asked for.
+ */
+export type WhatsAppFlags = {
+	privateChats: boolean,
+	groups: boolean,
+};
+
+/**  The shop's WhatsApp number, linked to Tuberry as a device. */
+export type WhatsAppNumber = {
+	/**  The channel account's id. */
+	id: number,
+	projectId: number | null,
+	name: string,
+	/**  The number in +E.164. */
+	phone: string,
+	/**  The profile name the number shows in WhatsApp. */
+	pushName: string | null,
+	flags: WhatsAppFlags,
+	/**
+	 *  Why WhatsApp ended the link, when it did (unlinked from the phone,
+	 *  logged out): link it again.
+	 */
+	unlinkedReason: string | null,
+	createdAt: number,
+};
 
 export type WhitelistEntry = {
 	kind: WhitelistKind,

@@ -8,3 +8,5 @@ pub mod telegram;
 pub mod telegram_user;
 mod wait;
 mod webhook;
+pub mod whatsapp_cloud;
+pub mod whatsapp_web;

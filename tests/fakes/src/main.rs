@@ -1,9 +1,12 @@
 //! `tuberry-fakes telegram [--port P] …`, `tuberry-fakes avito [--port P]`,
-//! `tuberry-fakes llm [--port P]`, `tuberry-fakes telegram-user [--port P]`
+//! `tuberry-fakes llm [--port P]`, `tuberry-fakes whatsapp-cloud [--port P]`,
+//! `tuberry-fakes telegram-user [--port P]`,
+//! `tuberry-fakes whatsapp-web [--port P]`
 //! and `tuberry-fakes mail [--port P]`: run a
 //! fake remote service until killed, for the desktop end-to-end test.
 //!
-//! `telegram`, `avito`, `llm` and `telegram-user` print one line, `listening on
+//! `telegram`, `avito`, `llm`, `whatsapp-cloud`, `telegram-user` and
+//! `whatsapp-web` print one line, `listening on
 //! http://127.0.0.1:PORT`, once they accept connections (`llm` serves its
 //! API under `/v1` there).
 //!
@@ -66,6 +69,13 @@ enum Service {
         #[arg(long, default_value_t = 0)]
         port: u16,
     },
+    /// Meta's Graph API for WhatsApp Business Cloud API numbers,
+    /// controlled over HTTP under /_control/.
+    WhatsappCloud {
+        /// The port on 127.0.0.1; a free one when not given.
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+    },
     /// An OpenAI-compatible chat server (as Ollama serves one) under /v1,
     /// controlled over HTTP under /_control/.
     Llm {
@@ -76,6 +86,13 @@ enum Service {
     /// Telegram behind the account channel's interface (`[telegram_account]
     /// stand_in`), controlled over HTTP under /_control/.
     TelegramUser {
+        /// The port on 127.0.0.1; a free one when not given.
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+    },
+    /// WhatsApp behind the linked number's interface (its stand-in), for
+    /// linked devices, controlled over HTTP under /_control/.
+    WhatsappWeb {
         /// The port on 127.0.0.1; a free one when not given.
         #[arg(long, default_value_t = 0)]
         port: u16,
@@ -119,6 +136,16 @@ async fn main() -> ExitCode {
             )
             .await
         }
+        Service::WhatsappCloud { port } => {
+            let started =
+                tuberry_fakes::whatsapp_cloud::FakeWhatsAppCloud::start_at(loopback(port)).await;
+            serve(
+                port,
+                started,
+                tuberry_fakes::whatsapp_cloud::FakeWhatsAppCloud::url,
+            )
+            .await
+        }
         Service::Llm { port } => {
             serve(port, FakeLlm::start_at(loopback(port)).await, FakeLlm::url).await
         }
@@ -127,6 +154,11 @@ async fn main() -> ExitCode {
                 tuberry::clock::SystemClock,
             ));
             let started = tuberry_fakes::telegram_user::server::start(fake, loopback(port)).await;
+            serve(port, started, |addr| format!("http://{addr}")).await
+        }
+        Service::WhatsappWeb { port } => {
+            let fake = tuberry_fakes::whatsapp_web::FakeWhatsApp::new();
+            let started = tuberry_fakes::whatsapp_web::server::start(fake, loopback(port)).await;
             serve(port, started, |addr| format!("http://{addr}")).await
         }
         Service::Mail { port } => mail(port).await,

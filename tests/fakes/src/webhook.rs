@@ -1,6 +1,6 @@
 //! Posting a webhook as a provider does: one JSON POST over plain HTTP/1.1,
 //! the receiver's status code read from its answer. Shared by the fakes that
-//! deliver webhooks (Telegram, Avito); each words the failures as its
+//! deliver webhooks (Telegram, Avito, WhatsApp); each words the failures as its
 //! provider reports them.
 
 use std::time::Duration;
@@ -28,6 +28,16 @@ pub(crate) async fn post_json(
     body: &Value,
     timeout: Duration,
 ) -> Result<u16, PostFailure> {
+    post_bytes(url, headers, body.to_string().as_bytes(), timeout).await
+}
+
+/// POSTs the JSON text `body` as it is (a signature covers these bytes).
+pub(crate) async fn post_bytes(
+    url: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+    timeout: Duration,
+) -> Result<u16, PostFailure> {
     let rest = url
         .strip_prefix("http://")
         .ok_or(PostFailure::NotPlainHttp)?;
@@ -37,7 +47,6 @@ pub(crate) async fn post_json(
     } else {
         format!("{authority}:80")
     };
-    let body = body.to_string();
     let mut head = format!(
         "POST {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/json\r\n\
          Content-Length: {}\r\nConnection: close\r\n",
@@ -51,7 +60,7 @@ pub(crate) async fn post_json(
     let exchange = async {
         let mut stream = tokio::net::TcpStream::connect(&address).await.map_err(io)?;
         stream.write_all(head.as_bytes()).await.map_err(io)?;
-        stream.write_all(body.as_bytes()).await.map_err(io)?;
+        stream.write_all(body).await.map_err(io)?;
         let mut received = Vec::new();
         let mut chunk = [0_u8; 512];
         while !received.windows(2).any(|w| w == b"\r\n") {

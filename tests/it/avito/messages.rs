@@ -157,6 +157,7 @@ async fn images_and_voice_messages_make_the_round_trip() {
         conversation.id,
         "Вот фото сбоку".into(),
         vec![upload],
+        None,
     )
     .await
     .unwrap();
