@@ -112,7 +112,8 @@ struct MessageRow {
 macro_rules! message_select {
     () => {
         "SELECT id, conversation_id, direction, author_kind, author_name, text,
-                attachments, delivery, delivery_error, created_at, sent_at, quoted,
+                attachments, delivery, delivery_error, created_at, sent_at,
+                coalesce(quoted, (SELECT r.text FROM messages r WHERE r.id = messages.reply_to_id)) AS quoted,
                 (held_at IS NOT NULL AND delivery = 'pending') AS held, has_html,
                 edited_at, deleted_at, read_at, reaction
          FROM messages "

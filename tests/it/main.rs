@@ -24,4 +24,5 @@ mod settings;
 mod store;
 mod telegram;
 mod telegram_account;
+mod whatsapp;
 mod whatsapp_cloud;

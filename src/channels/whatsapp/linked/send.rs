@@ -15,8 +15,10 @@ use crate::channels::{Channel, Outgoing, SendError, Sent};
 use crate::error::Error;
 use crate::model::AttachmentKind;
 
-/// WhatsApp takes up to 65 536 characters in one message.
-pub const MAX_TEXT: usize = 65_536;
+/// A text longer than this goes in several messages: 4 096 characters is
+/// what WhatsApp's business interfaces take in one, and the phone folds a
+/// longer one behind "Read more" anyway.
+pub const MAX_TEXT: usize = 4_096;
 /// A caption longer than this goes as a text of its own.
 const MAX_CAPTION: usize = 1_024;
 
