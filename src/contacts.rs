@@ -127,3 +127,75 @@ pub async fn merge(store: &Store, now: Millis, keep: i64, other: i64) -> Result<
     tracing::info!(keep, other, "contacts merged");
     inbox::contact(store, keep).await
 }
+
+fn digits(phone: &str) -> String {
+    phone.chars().filter(char::is_ascii_digit).collect()
+}
+
+/// Other contacts with the same phone as contact `contact_id` (its phone,
+/// or a phone it is known by on a channel), compared by digits: the same
+/// person met on another channel, offered for merging.
+pub async fn same_phone(store: &Store, contact_id: i64) -> Result<Vec<ContactMatch>> {
+    let mut phones: Vec<String> = sqlx::query_scalar(
+        "SELECT value FROM contact_identities WHERE contact_id = ?1 AND kind = 'phone'
+         UNION SELECT phone FROM contacts WHERE id = ?1 AND phone IS NOT NULL",
+    )
+    .bind(contact_id)
+    .fetch_all(store.pool())
+    .await?;
+    phones = phones
+        .iter()
+        .map(|p| digits(p))
+        .filter(|d| d.len() >= 7)
+        .collect();
+    if phones.is_empty() {
+        return Ok(Vec::new());
+    }
+    let others: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT id, phone FROM contacts WHERE merged_into IS NULL AND id != ?1 AND phone IS NOT NULL
+         UNION SELECT i.contact_id, i.value FROM contact_identities i JOIN contacts c ON c.id = i.contact_id
+         WHERE i.kind = 'phone' AND c.merged_into IS NULL AND i.contact_id != ?1",
+    )
+    .bind(contact_id)
+    .fetch_all(store.pool())
+    .await?;
+    let mut ids: Vec<i64> = others
+        .into_iter()
+        .filter(|(_, phone)| phones.contains(&digits(phone)))
+        .map(|(id, _)| id)
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut found = Vec::new();
+    for id in ids {
+        let contact = inbox::contact(store, id).await?;
+        found.push(ContactMatch {
+            id: contact.id,
+            display_name: contact.display_name,
+            phone: contact.phone,
+            email: contact.email,
+            conversation_count: contact.conversation_count,
+            last_message_at: None,
+        });
+    }
+    Ok(found)
+}
+
+/// A customer first met on a channel that knows them by `phone` (+E.164):
+/// the phone becomes the contact's, and when exactly one other contact has
+/// that phone, they are the same person and are merged into it. Answers the
+/// contact they are now.
+pub async fn join_by_phone(store: &Store, now: Millis, contact_id: i64, phone: &str) -> Result<i64> {
+    sqlx::query("UPDATE contacts SET phone = ?2, updated_at = ?3 WHERE id = ?1 AND phone IS NULL")
+        .bind(contact_id)
+        .bind(phone)
+        .bind(now)
+        .execute(store.pool())
+        .await?;
+    let same = same_phone(store, contact_id).await?;
+    if let [other] = same.as_slice() {
+        merge(store, now, other.id, contact_id).await?;
+        return Ok(other.id);
+    }
+    Ok(contact_id)
+}

@@ -98,6 +98,8 @@ engine_commands! {
     simulate_inbound(customer: String, text: String) -> IngestOutcome;
     simulator_transcript(customer: Option<String>) -> Vec<SimulatorEntry>;
     search_contacts(text: String) -> Vec<ContactMatch>;
+    /// Other contacts with the same phone: offered for merging.
+    same_phone_contacts(contact_id: i64) -> Vec<ContactMatch>;
     merge_contacts(keep: i64, other: i64) -> Contact;
 
     /// Every connected channel account of every kind, with its state.

@@ -286,6 +286,12 @@ pub async fn search_contacts(engine: &Engine, text: String) -> ApiResult<Vec<Con
     Ok(crate::contacts::search(engine.store(), &text, 50).await?)
 }
 
+/// Other contacts with the same phone as this one: the same person met on
+/// another channel, offered for merging.
+pub async fn same_phone_contacts(engine: &Engine, contact_id: i64) -> ApiResult<Vec<ContactMatch>> {
+    Ok(crate::contacts::same_phone(engine.store(), contact_id).await?)
+}
+
 /// Merges contact `other` into `keep` (the same person on two channels).
 pub async fn merge_contacts(engine: &Engine, keep: i64, other: i64) -> ApiResult<Contact> {
     let contact =

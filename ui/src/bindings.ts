@@ -27,6 +27,8 @@ export const commands = {
 	simulateInbound: (customer: string, text: string) => typedError<IngestOutcome, ApiError>(__TAURI_INVOKE("simulate_inbound", { customer, text })),
 	simulatorTranscript: (customer: string | null) => typedError<SimulatorEntry[], ApiError>(__TAURI_INVOKE("simulator_transcript", { customer })),
 	searchContacts: (text: string) => typedError<ContactMatch[], ApiError>(__TAURI_INVOKE("search_contacts", { text })),
+	/**  Other contacts with the same phone: offered for merging. */
+	samePhoneContacts: (contactId: number) => typedError<ContactMatch[], ApiError>(__TAURI_INVOKE("same_phone_contacts", { contactId })),
 	mergeContacts: (keep: number, other: number) => typedError<Contact, ApiError>(__TAURI_INVOKE("merge_contacts", { keep, other })),
 	/**  Every connected channel account of every kind, with its state. */
 	listAccounts: () => typedError<Account[], ApiError>(__TAURI_INVOKE("list_accounts")),

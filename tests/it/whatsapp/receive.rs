@@ -266,3 +266,83 @@ async fn a_dropped_connection_and_a_laptop_that_slept_lose_and_repeat_nothing() 
     assert_eq!(wa.fake.unacked(SHOP), 0, "every batch was acknowledged");
     wa.stop().await;
 }
+
+/// A contact of the Test chat, known to have `phone`.
+async fn contact_with_phone(wa: &Wa, who: &str, phone: &str) -> i64 {
+    let simulator = wa.engine().simulator().account_id();
+    let outcome = wa
+        .engine()
+        .relay()
+        .ingest(
+            Inbound {
+                channel_account_id: simulator,
+                external_message_id: format!("{who}-1"),
+                external_thread_id: who.into(),
+                sender: ContactIdentity {
+                    kind: IdentityKind::Simulator,
+                    value: who.into(),
+                },
+                sender_name: who.into(),
+                subject: None,
+                text: "Hello".into(),
+                attachments: Vec::new(),
+                sent_at: None,
+            }
+            .validate()
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    let contact: i64 = sqlx::query_scalar(
+        "UPDATE contacts SET phone = ?2 WHERE id = (SELECT contact_id FROM conversations WHERE id = ?1)
+         RETURNING id",
+    )
+    .bind(outcome.conversation_id)
+    .bind(phone)
+    .fetch_one(wa.engine().store().pool())
+    .await
+    .unwrap();
+    contact
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_contact_with_the_phone_is_joined_and_several_are_offered() {
+    let wa = Wa::start().await;
+    let vera = contact_with_phone(&wa, "Vera", "+7 (916) 765-43-21").await;
+    let twin_a = contact_with_phone(&wa, "Oleg A", "+7 903 111 22 33").await;
+    let twin_b = contact_with_phone(&wa, "Oleg B", "+7-903-111-22-33").await;
+    let account_id = wa.link().await;
+
+    wa.fake.write_text(SHOP, "+79167654321", "It's Vera, on WhatsApp");
+    let conversation = wa.conversation(account_id, &msg::jid("+79167654321")).await;
+    let detail = crate::helpers::eventually("Vera is joined", async || {
+        let detail = api::get_conversation(wa.engine(), conversation).await.ok()?;
+        (detail.contact.id == vera).then_some(detail)
+    })
+    .await;
+    assert!(detail.contact.identities.contains(&ContactIdentity {
+        kind: IdentityKind::Phone,
+        value: "+79167654321".into()
+    }));
+
+    // Two contacts with that phone: none is chosen, both are offered.
+    wa.fake.write_text(SHOP, "+79031112233", "Oleg here");
+    let conversation = wa.conversation(account_id, &msg::jid("+79031112233")).await;
+    wa.until_messages(conversation, "Oleg's message", |m| m.len() == 1)
+        .await;
+    let contact = api::get_conversation(wa.engine(), conversation)
+        .await
+        .unwrap()
+        .contact;
+    assert!(contact.id != twin_a && contact.id != twin_b);
+    assert_eq!(contact.phone.as_deref(), Some("+79031112233"));
+    let offered: Vec<i64> = api::same_phone_contacts(wa.engine(), contact.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(offered, vec![twin_a, twin_b]);
+    assert!(api::same_phone_contacts(wa.engine(), vera).await.unwrap().is_empty());
+    wa.stop().await;
+}

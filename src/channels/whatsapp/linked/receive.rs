@@ -129,7 +129,7 @@ pub async fn apply(
     if outcome.duplicate {
         return Ok(());
     }
-    if !message.is_group && message.sender_phone.is_some() {
+    if let Some(phone) = message.sender_phone.as_deref().filter(|_| !message.is_group) {
         // Known by the phone; the WhatsApp address finds them too.
         core.relay
             .note_identities(
@@ -140,6 +140,7 @@ pub async fn apply(
                 }],
             )
             .await?;
+        join_by_phone(core, outcome.conversation_id, phone).await?;
     }
     if let Some(quoted) = &message.reply_to {
         core.relay
@@ -150,6 +151,29 @@ pub async fn apply(
                 quoted.text.as_deref(),
             )
             .await?;
+    }
+    Ok(())
+}
+
+/// A customer met here for the first time becomes the contact that has
+/// their phone elsewhere, when exactly one has it (several are offered for
+/// merging in the contact's panel).
+async fn join_by_phone(core: &Core, conversation_id: i64, phone: &str) -> Result<(), ReceiveError> {
+    let (contact_id, known): (i64, bool) = sqlx::query_as(
+        "SELECT c.id, c.phone IS NOT NULL FROM conversations v JOIN contacts c ON c.id = v.contact_id
+         WHERE v.id = ?1",
+    )
+    .bind(conversation_id)
+    .fetch_one(core.store.pool())
+    .await
+    .map_err(Error::from)?;
+    if known {
+        return Ok(());
+    }
+    let joined =
+        crate::contacts::join_by_phone(&core.store, core.clock.now_ms(), contact_id, phone).await?;
+    if joined != contact_id {
+        core.relay.publish_conversation(conversation_id).await;
     }
     Ok(())
 }
