@@ -107,6 +107,11 @@ start_fake avito TUBERRY_FAKE_AVITO "the Avito stand-in"
 start_fake telegram-user TUBERRY_FAKE_TELEGRAM_USER "the Telegram accounts' stand-in"
 printf '[telegram_account]\nstand_in = "%s"\n' "$TUBERRY_FAKE_TELEGRAM_USER" >>"$TUBERRY_DATA_DIR/settings.toml"
 
+# WhatsApp on the shop's number: the stand-in behind the linked number's
+# interface (WhatsApp's servers cannot be reached from here), named in the settings.
+start_fake whatsapp-web TUBERRY_FAKE_WHATSAPP "the WhatsApp stand-in"
+printf '[whatsapp]\nstand_in = "%s"\n' "$TUBERRY_FAKE_WHATSAPP" >>"$TUBERRY_DATA_DIR/settings.toml"
+
 # The language model: a stand-in of an OpenAI-compatible server (as Ollama serves).
 start_fake llm TUBERRY_FAKE_LLM "the model server stand-in"
 
@@ -150,6 +155,7 @@ if [ "$status" -ne 0 ]; then
   echo "--- Avito stand-in log"; tail -n 50 "$WORK/avito.log" || true
   echo "--- model server stand-in log"; tail -n 50 "$WORK/llm.log" || true
   echo "--- Telegram accounts' stand-in log"; tail -n 50 "$WORK/telegram-user.log" || true
+  echo "--- WhatsApp stand-in log"; tail -n 50 "$WORK/whatsapp-web.log" || true
   echo "--- mail servers log"
   node -e 'fetch(JSON.parse(process.argv[1]).control + "/_control/maillog")
     .then((r) => r.text()).then((t) => process.stdout.write(t))' "$TUBERRY_FAKE_MAIL" || true

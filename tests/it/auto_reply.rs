@@ -116,6 +116,11 @@ async fn the_auto_reply_goes_after_the_delay_once_per_period_unless_a_person_ans
 #[tokio::test]
 async fn the_guard_holds_automatic_replies_and_sends_them_once_when_allowed() {
     let shop = shop().await;
+    // The recorded account is WhatsApp-like, which paces replies into one chat.
+    let drain = async || {
+        shop.app.clock.advance(10);
+        shop.drain().await;
+    };
     let engine = &shop.app.engine;
     let guard = api::outbox_guard(engine).await.unwrap();
     assert_eq!(
@@ -130,7 +135,7 @@ async fn the_guard_holds_automatic_replies_and_sends_them_once_when_allowed() {
     input.auto_reply_text = "Спасибо, скоро ответим!".into();
     shop.configure(input).await;
     let conversation = shop.customer_writes("m1", "Здравствуйте").await;
-    shop.drain().await;
+    drain().await;
     let held = api::get_conversation(engine, conversation)
         .await
         .unwrap()
@@ -147,7 +152,7 @@ async fn the_guard_holds_automatic_replies_and_sends_them_once_when_allowed() {
     api::send_reply(engine, conversation, "Добрый день!".into())
         .await
         .unwrap();
-    shop.drain().await;
+    drain().await;
     assert_eq!(shop.channel.texts(), ["Добрый день!"]);
     api::set_outbox_guard(engine, GuardMode::Off, true)
         .await
@@ -155,7 +160,7 @@ async fn the_guard_holds_automatic_replies_and_sends_them_once_when_allowed() {
     let second = api::send_reply(engine, conversation, "Вам удобно завтра?".into())
         .await
         .unwrap();
-    shop.drain().await;
+    drain().await;
     assert_eq!(shop.channel.texts().len(), 1);
     assert_eq!(api::outbox_guard(engine).await.unwrap().held, 2);
 
@@ -163,7 +168,7 @@ async fn the_guard_holds_automatic_replies_and_sends_them_once_when_allowed() {
     api::set_outbox_guard(engine, GuardMode::Whitelist, false)
         .await
         .unwrap();
-    shop.drain().await;
+    drain().await;
     assert_eq!(shop.channel.texts(), ["Добрый день!", "Вам удобно завтра?"]);
     assert!(
         api::send_held_reply(engine, second.id).await.is_err(),
@@ -177,11 +182,11 @@ async fn the_guard_holds_automatic_replies_and_sends_them_once_when_allowed() {
     };
     let guard = api::allow_recipient(engine, entry).await.unwrap();
     assert_eq!(guard.whitelist[0].value, "+79991234567");
-    shop.drain().await;
+    drain().await;
     api::set_outbox_guard(engine, GuardMode::On, false)
         .await
         .unwrap();
-    shop.drain().await;
+    drain().await;
     assert_eq!(
         shop.channel.texts(),
         [
@@ -205,7 +210,7 @@ async fn the_guard_holds_automatic_replies_and_sends_them_once_when_allowed() {
     api::simulate_inbound(engine, "Пётр".into(), "Привет".into())
         .await
         .unwrap();
-    shop.drain().await;
+    drain().await;
     let transcript = api::simulator_transcript(engine, Some("Пётр".into()))
         .await
         .unwrap();

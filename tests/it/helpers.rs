@@ -23,6 +23,14 @@ pub fn test_settings() -> Settings {
             backoff_base_ms: 1_000,
             backoff_max_ms: 60_000,
         },
+        // The recorded WhatsApp-like accounts of these tests send at once:
+        // WhatsApp's pace is tested with the channel itself.
+        whatsapp: tuberry::settings::WhatsAppSettings {
+            chat_interval_ms: 1,
+            account_budget: 1_000,
+            account_window_s: 1,
+            ..Default::default()
+        },
         ..Settings::default()
     }
 }

@@ -60,6 +60,10 @@ export type {
   CatalogueRow,
   ChannelAccount,
   ChannelKind,
+  CloudNumber,
+  CloudNumberAdded,
+  CloudNumberInput,
+  CloudNumberUpdate,
   ConnectionReport,
   Contact,
   ContactIdentity,
@@ -89,6 +93,8 @@ export type {
   LoginMethod,
   LoginStart,
   LoginState,
+  LinkMethod,
+  LinkStart,
   LlmModels,
   LlmProblem,
   LlmProvider,
@@ -120,6 +126,8 @@ export type {
   UpdateStatus,
   UsedRow,
   Weekday,
+  WhatsAppFlags,
+  WhatsAppNumber,
   WhitelistEntry,
   WhitelistKind,
   WorkGroup,
@@ -230,6 +238,7 @@ export const CONNECTABLE_CHANNEL_KINDS: readonly ChannelKind[] = [
   "avito",
   "telegram_bot",
   "telegram_account",
+  "whatsapp",
   "email",
   "simulator",
 ];
@@ -277,9 +286,14 @@ function mockOptionsFromLocation(): MockOptions {
   // `?demo=empty` starts with no conversations; `?demo=100000` adds that many rows.
   const demo = new URLSearchParams(location.search).get("demo");
   // In a plain browser a connected demo bot "finds" its work group after a few
-  // seconds, and a shown Telegram QR code is "scanned".
+  // seconds, a shown Telegram QR code is "scanned", a WhatsApp QR code is
+  // replaced now and then until the phone "scans" it (or "types" the pairing
+  // code), and WhatsApp's receipts mark replies delivered, then read.
   options.workGroupAfterMs = 4000;
   options.telegramScanAfterMs = 6000;
+  options.whatsappRotateQrMs = 5000;
+  options.whatsappScanAfterMs = 15000;
+  options.receiptsAfterMs = 1500;
   if (demo === "empty") options.seed = false;
   else if (demo && /^\d+$/.test(demo)) options.bulk = Math.min(Number(demo), 1_000_000);
   return options;

@@ -1,5 +1,6 @@
 // The contacts of the in-memory engine: found by a piece of their name or an
-// identity, and merged by moving one's identities and conversations to the other.
+// identity, offered for merging when they share a phone, and merged by moving
+// one's identities and conversations to the other.
 import type { ApiError, Contact, ContactIdentity, ContactMatch, Result } from "./api";
 import { notFound, ok, type MockCore } from "./mock-shared";
 
@@ -33,7 +34,32 @@ export function createMockContacts(core: MockCore) {
     return times.length > 0 ? Math.max(...times) : null;
   }
 
+  const match = (c: Contact): ContactMatch => ({
+    id: c.id,
+    displayName: c.displayName,
+    phone: c.phone,
+    email: c.email,
+    conversationCount: c.conversationCount,
+    lastMessageAt: lastMessageAt(c.id),
+  });
+
+  /** A contact's phone numbers as digits (seven at least). */
+  const phonesOf = (c: Contact) =>
+    [c.phone, ...c.identities.filter((i) => i.kind === "phone").map((i) => i.value)]
+      .map((p) => (p ?? "").replace(/\D/g, ""))
+      .filter((d) => d.length >= 7);
+
   const commands = {
+    async samePhoneContacts(contactId: number): Promise<Result<ContactMatch[], ApiError>> {
+      const contact = contacts.get(contactId);
+      if (!contact) return notFound(`contact ${contactId}`);
+      const phones = phonesOf(contact);
+      const same = [...contacts.values()].filter(
+        (c) => c.id !== contactId && phonesOf(c).some((p) => phones.includes(p)),
+      );
+      return ok(same.sort((a, b) => a.id - b.id).map(match));
+    },
+
     async searchContacts(text: string): Promise<Result<ContactMatch[], ApiError>> {
       const needle = text.trim().toLowerCase();
       const found = [...contacts.values()].filter((c) =>
@@ -41,16 +67,7 @@ export function createMockContacts(core: MockCore) {
           v?.toLowerCase().includes(needle),
         ),
       );
-      return ok(
-        found.map((c) => ({
-          id: c.id,
-          displayName: c.displayName,
-          phone: c.phone,
-          email: c.email,
-          conversationCount: c.conversationCount,
-          lastMessageAt: lastMessageAt(c.id),
-        })),
-      );
+      return ok(found.map(match));
     },
 
     async mergeContacts(keep: number, other: number): Promise<Result<Contact, ApiError>> {

@@ -1,6 +1,7 @@
 // Sending in the in-memory engine: a reply is stored as pending, then "sent"
-// a moment later. Only the demo's seeded replies are held; one goes when it
-// is released.
+// a moment later (in a plain browser, a WhatsApp reply is then delivered and
+// read, as WhatsApp's receipts say). Only the demo's seeded replies are held;
+// one goes when it is released.
 import type { Attachment, AuthorKind, Contact, ConversationSummary, Message } from "./api";
 import type { MockCore, MockInbox } from "./mock-shared";
 
@@ -13,6 +14,8 @@ type Deps = {
   ) => { stored: Message; updated: ConversationSummary };
   /** A reply reached the customer (the Test chat shows it in the transcript). */
   delivered: (conversation: ConversationSummary, message: Message) => void;
+  /** Receipts of replies in WhatsApp conversations: delivered this long after sent, read as long after that. */
+  receiptsAfterMs?: number;
   deliveryDelayMs: number;
 };
 
@@ -30,14 +33,36 @@ export function createMockOutbox(core: MockCore, deps: Deps): MockInbox {
       emit({ type: "message_updated", message: sent });
       const conversation = conversations.get(message.conversationId);
       if (conversation) deps.delivered(conversation, sent);
+      if (conversation?.channelKind === "whatsapp" && deps.receiptsAfterMs != null) receipts(sent.id, sent.conversationId);
     }, deps.deliveryDelayMs);
+  }
+
+  /** WhatsApp's receipts: delivered to the phone, then read. */
+  function receipts(messageId: number, conversationId: number) {
+    const step = (change: () => Partial<Message>, after: number) =>
+      setTimeout(() => {
+        const list = messages.get(conversationId);
+        const index = list?.findIndex((m) => m.id === messageId) ?? -1;
+        if (!list || index < 0) return;
+        list[index] = { ...list[index], ...change() };
+        emit({ type: "message_updated", message: list[index] });
+      }, after);
+    const ms = deps.receiptsAfterMs ?? 0;
+    step(() => ({ delivery: "delivered" }), ms);
+    step(() => ({ readAt: now() }), 2 * ms);
   }
 
   return {
     messages,
     contacts: deps.contacts,
 
-    reply(conversationId: number, author: AuthorKind, text: string, attachments: Attachment[] = []): Message {
+    reply(
+      conversationId: number,
+      author: AuthorKind,
+      text: string,
+      attachments: Attachment[] = [],
+      quoted: string | null = null,
+    ): Message {
       const conversation = conversations.get(conversationId)!;
       const { stored, updated } = deps.appendMessage(conversation, {
         direction: "out",
@@ -49,11 +74,13 @@ export function createMockOutbox(core: MockCore, deps: Deps): MockInbox {
         deliveryError: null,
         createdAt: now(),
         sentAt: null,
-        quoted: null,
+        quoted,
         hasHtml: false,
         held: false,
         editedAt: null,
         deletedAt: null,
+        readAt: null,
+        reaction: null,
       });
       emit({ type: "message_added", message: stored });
       emit({ type: "conversation_changed", conversation: updated });

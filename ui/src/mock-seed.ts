@@ -41,6 +41,10 @@ export type SeedMessage = {
   html?: string;
   /** The outbox guard holds this reply (it is pending until released). */
   held?: boolean;
+  /** The customer read this reply this long ago (channels that tell it). */
+  readAgo?: number;
+  /** The customer's reaction to the message. */
+  reaction?: string;
 };
 
 export type SeedNote = {
@@ -137,6 +141,8 @@ export function seedData(locale: "ru" | "en"): SeedConversation[] {
             ? "Спасибо за сообщение! Менеджер ответит в течение часа."
             : "Thank you for your message! A manager will reply within an hour.",
           delivery: "delivered",
+          readAgo: 56 * MINUTE,
+          reaction: "🙏",
         },
         {
           ago: 41 * MINUTE,

@@ -36,6 +36,15 @@ import type {
 export type MockOptions = {
   /** In a plain browser, a shown Telegram QR code is "scanned" after this long. */
   telegramScanAfterMs?: number;
+  /** In a plain browser, a shown WhatsApp QR code (or pairing code) is "scanned" (or typed) after this long. */
+  whatsappScanAfterMs?: number;
+  /** In a plain browser, WhatsApp offers a new QR code this often. */
+  whatsappRotateQrMs?: number;
+  /**
+   * When set, a reply sent in a WhatsApp conversation is delivered this long
+   * after it is sent, and read as long again after that (WhatsApp's receipts).
+   */
+  receiptsAfterMs?: number;
   /** Language of the demo conversations. */
   locale?: "ru" | "en";
   /** Start with the demo conversations (default) or with an empty inbox. */
@@ -113,6 +122,16 @@ export type MockBackend = Backend & {
   moveTelegramLogin(loginId: string, change: Partial<LoginAttempt>): void;
   /** The Telegram login attempts started. */
   telegramLogins(): LoginAttempt[];
+  /** Moves a WhatsApp link attempt on as the engine would (a new QR code, linked, expired…). */
+  moveWhatsappLink(loginId: string, change: Partial<LoginAttempt>): void;
+  /** The WhatsApp link attempts started (and not cancelled). */
+  whatsappLinks(): LoginAttempt[];
+  /** A number linked as a device, as if linked through the dialog; its account id. */
+  linkWhatsappNumber(projectId: number | null, phone: string, pushName: string | null): number;
+  /** WhatsApp ended a number's link (unlinked from the phone), with its reason. */
+  unlinkWhatsappNumber(accountId: number, reason: string): void;
+  /** Changes a stored message as the channel would tell it (a receipt, a reaction), with the engine's event. */
+  updateMessage(messageId: number, change: Partial<Pick<Message, "delivery" | "readAt" | "reaction">>): void;
   /** Adds a note as an operator's /note in the work group does. */
   addNote(conversationId: number, authorName: string, text: string): void;
 };
@@ -151,7 +170,14 @@ export type MockInbox = {
   messages: Map<number, Message[]>;
   contacts: Map<number, Contact>;
   /** Stores an outgoing reply as pending and "sends" it a moment later; says so with the engine's events. */
-  reply(conversationId: number, author: AuthorKind, text: string, attachments?: Attachment[]): Message;
+  /** `quoted` is the text of the message the reply answers, as the engine shows it. */
+  reply(
+    conversationId: number,
+    author: AuthorKind,
+    text: string,
+    attachments?: Attachment[],
+    quoted?: string | null,
+  ): Message;
   /** Sends a reply that is held; null when there is no such held reply. */
   release(messageId: number): Message | null;
 };

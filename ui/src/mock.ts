@@ -6,8 +6,10 @@
 // mock-files.ts, the Test chat in mock-simulator.ts and the assistant in
 // mock-assistant.ts, mock-catalogue.ts and mock-guard.ts, the Settings
 // screen's choices in mock-settings.ts, staff Telegram accounts in
-// mock-telegram-accounts.ts; this file keeps the
-// inbox itself, and lets a test script any command's next answer.
+// mock-telegram-accounts.ts, WhatsApp numbers linked as devices in
+// mock-whatsapp-linked.ts and Cloud API numbers in mock-whatsapp-cloud.ts;
+// this file keeps the inbox itself, and lets a test script any command's
+// next answer.
 import type {
   Account,
   AccountStatus,
@@ -38,6 +40,8 @@ import { createMockFiles } from "./mock-files";
 import { createMockGuard } from "./mock-guard";
 import { createMockSettings } from "./mock-settings";
 import { createMockTelegramAccounts } from "./mock-telegram-accounts";
+import { createMockWhatsAppCloud } from "./mock-whatsapp-cloud";
+import { createMockWhatsAppLinked } from "./mock-whatsapp-linked";
 import { createMockMail } from "./mock-mail";
 import { createMockOutbox } from "./mock-outbox";
 import { createMockProjects } from "./mock-projects";
@@ -200,6 +204,8 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
     held: false,
     editedAt: null,
     deletedAt: null,
+    readAt: null,
+    reaction: null,
   });
 
   const inbox = createMockOutbox(core, {
@@ -211,10 +217,16 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
       if (customer) simulator.addEntry(customer, "out", message.text, message.id);
     },
     deliveryDelayMs,
+    receiptsAfterMs: options.receiptsAfterMs,
   });
   const guard = createMockGuard(core, inbox);
   const settings = createMockSettings(core);
   const telegramAccounts = createMockTelegramAccounts(core, { scanAfterMs: options.telegramScanAfterMs });
+  const whatsappCloud = createMockWhatsAppCloud(core);
+  const whatsappLinked = createMockWhatsAppLinked(core, {
+    scanAfterMs: options.whatsappScanAfterMs,
+    rotateQrMs: options.whatsappRotateQrMs,
+  });
   const catalogue = createMockCatalogue(core, {
     stepMs: options.catalogueStepMs ?? 300,
     hasProject: projects.hasProject,
@@ -259,6 +271,8 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
           held: m.held ?? false,
           editedAt: null,
           deletedAt: null,
+          readAt: m.readAgo != null ? start - m.readAgo : null,
+          reaction: m.reaction ?? null,
         });
         if (m.html != null) htmlBodies.set(added.stored.id, m.html);
         conversation = added.updated;
@@ -278,6 +292,8 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
         })),
       );
     }
+    // The seeded WhatsApp conversations came through the shop's linked number.
+    whatsappLinked.seed(accountFor("whatsapp").id, "+74951234567", locale === "ru" ? "Магазин Tuberry" : "Tuberry Shop");
     // Someone known on another channel who has not written yet there (a contact to merge).
     for (const other of seedContacts(locale)) addContact(other.name, other.identities, other, start - 60 * DAY);
   }
@@ -335,6 +351,8 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
     ...assistant.commands,
     ...settings.commands,
     ...telegramAccounts.commands,
+    ...whatsappCloud.commands,
+    ...whatsappLinked.commands,
 
     // The desktop shell's tray follows the window's language; nothing to do here.
     async setLanguage(): Promise<void> {},
@@ -407,9 +425,16 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
       conversationId: number,
       text: string,
       attachments: Attachment[],
+      replyTo: number | null,
     ): Promise<Result<Message, ApiError>> {
       if (!conversations.has(conversationId)) return notFound(`conversation ${conversationId}`);
-      return ok(inbox.reply(conversationId, "manager", text, attachments));
+      let quoted: string | null = null;
+      if (replyTo != null) {
+        const answered = messages.get(conversationId)?.find((m) => m.id === replyTo);
+        if (!answered) return notFound(`message ${replyTo} of conversation ${conversationId}`);
+        quoted = answered.text || answered.attachments.map((a) => a.name).join(", ");
+      }
+      return ok(inbox.reply(conversationId, "manager", text, attachments, quoted));
     },
 
     async messageHtml(messageId: number): Promise<Result<string | null, ApiError>> {
@@ -436,6 +461,8 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
       // Each kind's part knows its accounts' states; the demo's other accounts (the seeded
       // conversations' bot, personal Telegram and WhatsApp) have no connection to show.
       const statusOf = (account: ChannelAccount): AccountStatus | null => {
+        const whatsapp = whatsappCloud.status(account.id) ?? whatsappLinked.status(account.id);
+        if (whatsapp) return whatsapp;
         switch (account.kind) {
           case "simulator":
             return { state: "connected", detail: null, lastError: null, lastConnectedAt: openedAt };
@@ -509,6 +536,19 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
     setAvitoState: avito.setState,
     moveTelegramLogin: telegramAccounts.move,
     telegramLogins: telegramAccounts.attempts,
+    moveWhatsappLink: whatsappLinked.move,
+    whatsappLinks: whatsappLinked.attempts,
+    linkWhatsappNumber: (projectId, phone, pushName) => whatsappLinked.link(projectId, phone, pushName).id,
+    unlinkWhatsappNumber: whatsappLinked.unlinked,
+    updateMessage(messageId, change) {
+      for (const list of messages.values()) {
+        const index = list.findIndex((m) => m.id === messageId);
+        if (index < 0) continue;
+        list[index] = { ...list[index], ...change };
+        emit({ type: "message_updated", message: list[index] });
+        return;
+      }
+    },
     addNote(conversationId, authorName, text) {
       const conversation = conversations.get(conversationId);
       if (!conversation) return;

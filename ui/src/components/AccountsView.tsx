@@ -6,20 +6,32 @@ import { errorText } from "../errors";
 import { formatFull, formatSince } from "../format";
 import { useNow } from "../hooks";
 import { useAccounts } from "../useAccounts";
+import { useWhatsappNumbers } from "../useWhatsappNumbers";
 import { ChannelBadge } from "./ChannelBadge";
 import { AccountsIcon, PlusIcon } from "./Icon";
 import { TelegramLoginDialog } from "./TelegramLoginDialog";
+import { WhatsAppCloudDialog } from "./WhatsAppCloudDialog";
+import { WhatsAppLinkDialog } from "./WhatsAppLinkDialog";
+import { WhatsAppNumbersSection } from "./WhatsAppNumbersSection";
 import { PanePlaceholder } from "./ListDetail";
 
 /**
  * Every connected channel account of every kind (the Test chat, Telegram bots,
- * mailboxes, Avito accounts) with how its connection is doing, in the same
- * words and colours for every kind.
+ * mailboxes, Avito accounts, WhatsApp numbers) with how its connection is
+ * doing, in the same words and colours for every kind. The shop's WhatsApp
+ * numbers linked as devices have a section of their own, with their flags.
  */
 export function AccountsView() {
   const { t } = useTranslation();
   const { accounts, projects, error } = useAccounts();
   const [addingTelegram, setAddingTelegram] = useState(false);
+  const [addingCloud, setAddingCloud] = useState(false);
+  /** The dialog linking a WhatsApp number is open, for this project (or the first). */
+  const [linking, setLinking] = useState<{ projectId: number | null } | null>(null);
+  const whatsapp = useWhatsappNumbers();
+  const linked = whatsapp.items ?? [];
+  const others = accounts?.filter((a) => !linked.some((n) => n.id === a.id)) ?? null;
+  const noProjects = !projects || projects.length === 0;
 
   return (
     <main className="accounts-view" data-testid="accounts-view" aria-label={t("accounts.title")}>
@@ -40,9 +52,47 @@ export function AccountsView() {
             <PlusIcon size={13} />
             {t("tgAccounts.add")}
           </button>
+          <button
+            type="button"
+            className="button"
+            data-testid="accounts-add-whatsapp"
+            disabled={noProjects}
+            title={projects && projects.length === 0 ? t("waLink.noProjects") : undefined}
+            onClick={() => setLinking({ projectId: null })}
+          >
+            <PlusIcon size={13} />
+            {t("waLink.add")}
+          </button>
+          <button
+            type="button"
+            className="button"
+            data-testid="accounts-add-whatsapp-cloud"
+            onClick={() => setAddingCloud(true)}
+          >
+            <PlusIcon size={13} />
+            {t("waCloud.open")}
+          </button>
         </header>
         {addingTelegram && projects && (
           <TelegramLoginDialog projects={projects} onClose={() => setAddingTelegram(false)} />
+        )}
+        {addingCloud && <WhatsAppCloudDialog onClose={() => setAddingCloud(false)} />}
+        {linking && projects && (
+          <WhatsAppLinkDialog
+            projects={projects}
+            projectId={linking.projectId ?? undefined}
+            onClose={() => setLinking(null)}
+          />
+        )}
+        {linked.length > 0 && (
+          <WhatsAppNumbersSection
+            numbers={linked}
+            accounts={accounts}
+            projects={projects}
+            onLink={(projectId) => setLinking({ projectId })}
+            onChanged={whatsapp.apply}
+            onRemoved={whatsapp.drop}
+          />
         )}
         {accounts == null && error == null && <div className="list-note">{t("accounts.loading")}</div>}
         {accounts == null && error != null && (
@@ -50,7 +100,7 @@ export function AccountsView() {
             {errorText(error, t)}
           </div>
         )}
-        {accounts && accounts.length === 0 && (
+        {others && others.length === 0 && linked.length === 0 && (
           <PanePlaceholder
             className="accounts-empty"
             testId="accounts-empty"
@@ -59,9 +109,9 @@ export function AccountsView() {
             text={t("accounts.emptyText")}
           />
         )}
-        {accounts && accounts.length > 0 && (
+        {others && others.length > 0 && (
           <ul className="account-list" aria-label={t("accounts.title")}>
-            {accounts.map((account) => (
+            {others.map((account) => (
               <li key={account.id}>
                 <AccountRow account={account} projects={projects} />
               </li>

@@ -4,7 +4,7 @@ import { api, MAX_ATTACHMENT_BYTES, type Attachment, type Message } from "../api
 import { apiMessage, errorText } from "../errors";
 import { readBase64 } from "../files";
 import { formatSize } from "../format";
-import { AlertIcon, CrossIcon, PaperclipIcon, SendIcon } from "./Icon";
+import { AlertIcon, CrossIcon, PaperclipIcon, ReplyIcon, SendIcon } from "./Icon";
 
 /** A file in the composer: being uploaded, or uploaded and ready to go with the reply. */
 type Chip = { key: number; name: string; size: number; attachment: Attachment | null };
@@ -13,6 +13,15 @@ type Chip = { key: number; name: string; size: number; attachment: Attachment | 
 const drafts = new Map<number, string>();
 const fileDrafts = new Map<number, Attachment[]>();
 let nextChipKey = 1;
+
+/** The customer's message a reply answers, as the banner above the composer shows it. */
+export type ReplyTarget = { id: number; author: string; text: string };
+
+/** A message's text in one short line, for the banner. */
+export function shorten(text: string, max = 90): string {
+  const line = text.replace(/\s+/g, " ").trim();
+  return line.length > max ? `${line.slice(0, max - 1).trimEnd()}…` : line;
+}
 
 const chipOf = (attachment: Attachment): Chip => ({
   key: nextChipKey++,
@@ -25,11 +34,16 @@ export function Composer({
   conversationId,
   onSent,
   fill,
+  reply = null,
+  onClearReply,
 }: {
   conversationId: number;
   onSent: (message: Message) => void;
   /** Text to put in the composer (a suggested reply to edit); a new object each time. */
   fill?: { text: string } | null;
+  /** The message the next reply answers (quoted at the customer's), if one is chosen. */
+  reply?: ReplyTarget | null;
+  onClearReply?: () => void;
 }) {
   const { t, i18n } = useTranslation();
   const [draft, setDraft] = useState(() => drafts.get(conversationId) ?? "");
@@ -64,6 +78,11 @@ export function Composer({
     setDraft(fill.text);
     inputRef.current?.focus();
   }, [fill]);
+
+  // Choosing a message to answer puts the cursor here, to write the answer.
+  useEffect(() => {
+    if (reply) inputRef.current?.focus();
+  }, [reply]);
 
   // Grow with the text, up to a limit.
   useLayoutEffect(() => {
@@ -112,10 +131,11 @@ export function Composer({
     setSending(true);
     setProblem(null);
     try {
-      const message = await api.sendReply(conversationId, text, attachments);
+      const message = await api.sendReply(conversationId, text, attachments, reply?.id ?? null);
       onSent(message);
       setDraft("");
       setChips([]);
+      onClearReply?.();
     } catch (reason) {
       setProblem(errorText(reason, t));
     } finally {
@@ -130,6 +150,37 @@ export function Composer({
         <div className="composer-error" role="alert" data-testid="composer-error">
           <AlertIcon size={14} />
           <span>{problem}</span>
+        </div>
+      )}
+      {reply && (
+        <div
+          className="composer-reply"
+          data-testid="composer-reply"
+          data-reply-to={reply.id}
+          role="group"
+          aria-label={t("composer.replyingToLabel")}
+        >
+          <ReplyIcon size={15} className="composer-reply-icon" />
+          <div className="composer-reply-body">
+            <span className="composer-reply-author">{t("composer.replyingTo", { name: reply.author })}</span>
+            <span className="composer-reply-text" data-testid="composer-reply-text" title={reply.text}>
+              {shorten(reply.text)}
+            </span>
+          </div>
+          <button
+            type="button"
+            className="composer-chip-remove composer-reply-clear"
+            data-testid="composer-reply-clear"
+            aria-label={t("composer.cancelReply")}
+            title={t("composer.cancelReply")}
+            onClick={() => {
+              onClearReply?.();
+              inputRef.current?.focus();
+            }}
+            disabled={sending}
+          >
+            <CrossIcon size={10} />
+          </button>
         </div>
       )}
       {chips.length > 0 && (
@@ -206,6 +257,9 @@ export function Composer({
             if (e.key === "Enter" && !e.shiftKey && !e.nativeEvent.isComposing) {
               e.preventDefault();
               void send();
+            } else if (e.key === "Escape" && reply && onClearReply) {
+              e.preventDefault();
+              onClearReply();
             }
           }}
         />

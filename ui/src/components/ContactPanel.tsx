@@ -1,6 +1,6 @@
-import { useState, type CSSProperties } from "react";
+import { useEffect, useState, type CSSProperties } from "react";
 import { useTranslation } from "react-i18next";
-import type { Contact, Note } from "../api";
+import { api, type Contact, type ContactMatch, type Note } from "../api";
 import { avatarHue, formatDate, formatFull, initials } from "../format";
 import { MergeIcon } from "./Icon";
 import { MergeContactDialog } from "./MergeContactDialog";
@@ -15,6 +15,25 @@ type Props = {
 export function ContactPanel({ contact, notes = [], onMerged }: Props) {
   const { t, i18n } = useTranslation();
   const [merging, setMerging] = useState(false);
+  const [samePhone, setSamePhone] = useState<ContactMatch[]>([]);
+  const [preset, setPreset] = useState<ContactMatch | undefined>(undefined);
+  // The same person met on another channel with the same phone is offered for merging.
+  useEffect(() => {
+    let current = true;
+    setSamePhone([]);
+    if (!onMerged) return;
+    api
+      .samePhoneContacts(contact.id)
+      .then((found) => {
+        if (current) setSamePhone(found);
+      })
+      .catch(() => {
+        if (current) setSamePhone([]);
+      });
+    return () => {
+      current = false;
+    };
+  }, [contact.id, contact.conversationCount, onMerged]);
   const hasDetails = contact.identities.length > 0 || contact.phone || contact.email || contact.note;
   return (
     <aside className="side-pane contact-pane" data-testid="contact-panel" aria-label={t("contact.title")}>
@@ -81,12 +100,39 @@ export function ContactPanel({ contact, notes = [], onMerged }: Props) {
       )}
       {!hasDetails && <p className="muted">{t("contact.noDetails")}</p>}
 
+      {onMerged && samePhone.length > 0 && (
+        <section className="same-phone" data-testid="same-phone" aria-label={t("contact.samePhone")}>
+          <h3>{t("contact.samePhone")}</h3>
+          <p className="notes-hint">{t("contact.samePhoneHint")}</p>
+          <ul>
+            {samePhone.map((match) => (
+              <li key={match.id} className="same-phone-item" data-testid="same-phone-item">
+                <span className="same-phone-name">{match.displayName}</span>
+                <button
+                  type="button"
+                  className="link-button"
+                  data-testid="same-phone-merge"
+                  onClick={() => {
+                    setPreset(match);
+                    setMerging(true);
+                  }}
+                >
+                  {t("contact.samePhoneMerge")}
+                </button>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
       {onMerged && (
         <button
           type="button"
           className="link-button contact-merge"
           data-testid="contact-merge"
-          onClick={() => setMerging(true)}
+          onClick={() => {
+            setPreset(undefined);
+            setMerging(true);
+          }}
         >
           <MergeIcon size={14} />
           {t("contact.merge")}
@@ -95,6 +141,7 @@ export function ContactPanel({ contact, notes = [], onMerged }: Props) {
       {merging && onMerged && (
         <MergeContactDialog
           contact={contact}
+          preset={preset}
           onClose={() => setMerging(false)}
           onMerged={(merged) => {
             setMerging(false);

@@ -254,3 +254,10 @@ export const GearIcon = (p: IconProps) => (
     <circle cx="8" cy="8" r="4.6" />
   </Svg>
 );
+
+export const ReplyIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M6.5 3.5L2.5 7.5l4 4" />
+    <path d="M2.5 7.5h6.5a4.5 4.5 0 0 1 4.5 4.5v1" />
+  </Svg>
+);

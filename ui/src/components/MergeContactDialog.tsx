@@ -16,19 +16,21 @@ type Props = {
   contact: Contact;
   onMerged: (contact: Contact) => void;
   onClose: () => void;
+  /** A contact already chosen (offered because it has the same phone): the dialog asks at once. */
+  preset?: ContactMatch;
 };
 
 /**
  * Finds the same person's other contact and merges it into this one: its
  * conversations and channel identities move here.
  */
-export function MergeContactDialog({ contact, onMerged, onClose }: Props) {
+export function MergeContactDialog({ contact, onMerged, onClose, preset }: Props) {
   const { t } = useTranslation();
   const titleId = useId();
   const [text, setText] = useState("");
   const query = useDebounced(text.trim(), 250);
   const [search, setSearch] = useState<Search>({ phase: "searching" });
-  const [chosen, setChosen] = useState<ContactMatch | null>(null);
+  const [chosen, setChosen] = useState<ContactMatch | null>(preset ?? null);
   const { busy, error, run } = useAction();
 
   useEffect(() => {

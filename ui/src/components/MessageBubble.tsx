@@ -1,70 +1,120 @@
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { api, type Message } from "../api";
+import { api, type ChannelKind, type Message } from "../api";
 import { formatClock, formatFull } from "../format";
 import { useAction } from "../hooks";
 import { AttachmentList } from "./Attachments";
-import { CheckIcon, ClockIcon, CrossIcon, DoubleCheckIcon, ShieldIcon, SparkIcon } from "./Icon";
+import { CheckIcon, ClockIcon, CrossIcon, DoubleCheckIcon, ReplyIcon, ShieldIcon, SparkIcon } from "./Icon";
 
-/** One message of the thread: its text, folded quoted history, original HTML and attachments. */
-export function MessageBubble({ message: m, grouped, language }: { message: Message; grouped: boolean; language: string }) {
+type Props = {
+  message: Message;
+  grouped: boolean;
+  language: string;
+  /**
+   * The conversation's channel: an e-mail's quoted text is the history below
+   * it (folded away); a chat message's is the message it answers (shown above).
+   */
+  channelKind?: ChannelKind;
+  /** Offers "Reply" on a customer's message: the composer answers that message. */
+  onReply?: (message: Message) => void;
+};
+
+/**
+ * One message of the thread: the message it answers, its text, folded quoted
+ * history, original HTML and attachments, its delivery and the customer's
+ * reaction.
+ */
+export function MessageBubble({ message: m, grouped, language, channelKind, onReply }: Props) {
   const { t } = useTranslation();
   const [htmlOpen, setHtmlOpen] = useState(false);
   const author = m.authorName || t(`author.${m.authorKind}`);
   const automated = m.authorKind === "assistant" || m.authorKind === "auto_reply";
   const failed = m.delivery === "failed";
+  const answers = m.quoted != null && channelKind != null && channelKind !== "email";
+  const replyable = onReply != null && m.direction === "in" && m.authorKind === "customer" && m.deletedAt == null;
   return (
     <div
       className={`message message--${m.direction}${automated ? " message--automated" : ""}${
         grouped ? " message--grouped" : ""
       }${failed ? " message--failed" : ""}${m.held ? " message--held" : ""}${htmlOpen ? " message--wide" : ""}${
         m.deletedAt != null ? " message--deleted" : ""
-      }`}
+      }${m.reaction ? " message--reacted" : ""}`}
       data-testid="message"
       data-direction={m.direction}
       data-delivery={m.delivery ?? ""}
+      data-read={m.readAt != null || undefined}
       data-author={m.authorKind}
       data-held={m.held || undefined}
       data-message-id={m.id}
     >
-      <div className="bubble">
-        <div className="message-text" data-testid="message-text">
-          {m.text}
-        </div>
-        {m.quoted && <QuotedText text={m.quoted} />}
-        {m.hasHtml && <HtmlOriginal messageId={m.id} open={htmlOpen} onToggle={setHtmlOpen} />}
-        {m.attachments.length > 0 && <AttachmentList attachments={m.attachments} language={language} />}
-        <div className="message-meta">
-          {automated ? (
-            <span className="message-who">
-              <span className={`message-tag message-tag--${m.authorKind}`} data-testid="message-tag">
-                {m.authorKind === "assistant" ? <SparkIcon size={11} /> : <ClockIcon size={11} />}
-                {t(`author.${m.authorKind}`)}
+      <div className="message-line">
+        <div className="bubble">
+          {answers && m.quoted && (
+            <blockquote className="message-answers" data-testid="message-answers" aria-label={t("thread.inReplyTo")}>
+              {m.quoted}
+            </blockquote>
+          )}
+          <div className="message-text" data-testid="message-text">
+            {m.text}
+          </div>
+          {!answers && m.quoted && <QuotedText text={m.quoted} />}
+          {m.hasHtml && <HtmlOriginal messageId={m.id} open={htmlOpen} onToggle={setHtmlOpen} />}
+          {m.attachments.length > 0 && <AttachmentList attachments={m.attachments} language={language} />}
+          <div className="message-meta">
+            {automated ? (
+              <span className="message-who">
+                <span className={`message-tag message-tag--${m.authorKind}`} data-testid="message-tag">
+                  {m.authorKind === "assistant" ? <SparkIcon size={11} /> : <ClockIcon size={11} />}
+                  {t(`author.${m.authorKind}`)}
+                </span>
+                {m.authorName && <span className="message-author">{m.authorName}</span>}
               </span>
-              {m.authorName && <span className="message-author">{m.authorName}</span>}
-            </span>
-          ) : (
-            <span className="message-author">{author}</span>
-          )}
-          {m.editedAt != null && (
-            <span className="message-changed" data-testid="message-edited" title={formatFull(m.editedAt, language)}>
-              {t("thread.edited")}
-            </span>
-          )}
-          {m.deletedAt != null && (
+            ) : (
+              <span className="message-author">{author}</span>
+            )}
+            {m.editedAt != null && (
+              <span className="message-changed" data-testid="message-edited" title={formatFull(m.editedAt, language)}>
+                {t("thread.edited")}
+              </span>
+            )}
+            {m.deletedAt != null && (
+              <span
+                className="message-changed message-changed--deleted"
+                data-testid="message-deleted"
+                title={formatFull(m.deletedAt, language)}
+              >
+                {t("thread.deleted")}
+              </span>
+            )}
+            <time dateTime={new Date(m.createdAt).toISOString()} title={formatFull(m.createdAt, language)}>
+              {formatClock(m.createdAt, language)}
+            </time>
+            {m.direction === "out" && m.delivery && <DeliveryMark message={m} language={language} />}
+          </div>
+          {m.reaction && (
             <span
-              className="message-changed message-changed--deleted"
-              data-testid="message-deleted"
-              title={formatFull(m.deletedAt, language)}
+              className="message-reaction"
+              data-testid="message-reaction"
+              role="img"
+              aria-label={t("thread.reaction", { emoji: m.reaction })}
+              title={t("thread.reaction", { emoji: m.reaction })}
             >
-              {t("thread.deleted")}
+              {m.reaction}
             </span>
           )}
-          <time dateTime={new Date(m.createdAt).toISOString()} title={formatFull(m.createdAt, language)}>
-            {formatClock(m.createdAt, language)}
-          </time>
-          {m.direction === "out" && m.delivery && <DeliveryMark message={m} />}
         </div>
+        {replyable && (
+          <button
+            type="button"
+            className="icon-button message-reply"
+            data-testid="message-reply"
+            aria-label={t("thread.reply")}
+            title={t("thread.replyHint")}
+            onClick={() => onReply(m)}
+          >
+            <ReplyIcon size={14} />
+          </button>
+        )}
       </div>
       {failed && (
         <div className="message-error" role="note">
@@ -217,10 +267,18 @@ function HtmlOriginal({
   );
 }
 
-function DeliveryMark({ message }: { message: Message }) {
+function DeliveryMark({ message, language }: { message: Message; language: string }) {
   const { t } = useTranslation();
   const delivery = message.delivery;
   if (!delivery) return null;
+  if (message.readAt != null && (delivery === "sent" || delivery === "delivered")) {
+    const label = t("delivery.readAt", { time: formatFull(message.readAt, language) });
+    return (
+      <span className="delivery delivery--read" data-testid="delivery-read" title={label} aria-label={label} role="img">
+        <DoubleCheckIcon size={15} />
+      </span>
+    );
+  }
   if (message.held) {
     return (
       <span className="delivery delivery--held" title={t("held.badge")} aria-label={t("held.badge")} role="img">

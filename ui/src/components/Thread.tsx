@@ -1,12 +1,12 @@
 import { Fragment, useLayoutEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { api, type ConversationDetail, type ConversationSummary, type Message } from "../api";
+import { api, type ChannelKind, type ConversationDetail, type ConversationSummary, type Message } from "../api";
 import type { ConversationState } from "../useConversation";
 import { daysBetween, formatDayHeading } from "../format";
 import { errorText } from "../errors";
 import { useNow } from "../hooks";
 import { ChannelBadge } from "./ChannelBadge";
-import { Composer } from "./Composer";
+import { Composer, type ReplyTarget } from "./Composer";
 import { DraftCard } from "./DraftCard";
 import { ListingCard } from "./ListingCard";
 import { AlertIcon, ChatIcon, CheckIcon, InboxIcon } from "./Icon";
@@ -89,6 +89,7 @@ function Thread({
   const [statusBusy, setStatusBusy] = useState(false);
   const [statusError, setStatusError] = useState<unknown>(null);
   const [fill, setFill] = useState<{ text: string } | null>(null);
+  const [reply, setReply] = useState<ReplyTarget | null>(null);
   const closed = conversation.status === "closed";
   const last = messages[messages.length - 1];
 
@@ -168,7 +169,18 @@ function Thread({
         </div>
       )}
 
-      <MessageList conversationId={conversation.id} messages={messages} />
+      <MessageList
+        conversationId={conversation.id}
+        channelKind={conversation.channelKind}
+        messages={messages}
+        onReply={(m) =>
+          setReply({
+            id: m.id,
+            author: m.authorName || contact.displayName || conversation.contactName,
+            text: m.text || m.attachments.map((a) => a.name).join(", "),
+          })
+        }
+      />
 
       {closed && <div className="closed-banner">{t("thread.closedBanner")}</div>}
       <DraftCard
@@ -177,12 +189,28 @@ function Thread({
         onUse={(text) => setFill({ text })}
         onSent={applyMessage}
       />
-      <Composer conversationId={conversation.id} onSent={applyMessage} fill={fill} />
+      <Composer
+        conversationId={conversation.id}
+        onSent={applyMessage}
+        fill={fill}
+        reply={reply}
+        onClearReply={() => setReply(null)}
+      />
     </section>
   );
 }
 
-function MessageList({ conversationId, messages }: { conversationId: number; messages: Message[] }) {
+function MessageList({
+  conversationId,
+  channelKind,
+  messages,
+  onReply,
+}: {
+  conversationId: number;
+  channelKind: ChannelKind;
+  messages: Message[];
+  onReply: (message: Message) => void;
+}) {
   const { t, i18n } = useTranslation();
   const language = i18n.language;
   const now = useNow(60_000);
@@ -228,7 +256,13 @@ function MessageList({ conversationId, messages }: { conversationId: number; mes
                 <span>{formatDayHeading(m.createdAt, now, t, language)}</span>
               </div>
             )}
-            <MessageBubble message={m} grouped={grouped} language={language} />
+            <MessageBubble
+              message={m}
+              grouped={grouped}
+              language={language}
+              channelKind={channelKind}
+              onReply={channelKind === "email" ? undefined : onReply}
+            />
           </Fragment>
         );
       })}

@@ -193,6 +193,7 @@ describe("the Accounts view", () => {
   it("explains where accounts come from when there are none", async () => {
     const backend = useMock();
     backend.answerNext("listAccounts", { status: "ok", data: [] });
+    backend.answerNext("listWhatsappNumbers", { status: "ok", data: [] });
     const user = await openAccounts();
     const empty = await screen.findByTestId("accounts-empty");
     expect(empty).toHaveTextContent("No connected accounts yet");

@@ -93,6 +93,30 @@ describe("merging contacts", () => {
     expect(merged).toHaveTextContent("248 113 907");
   });
 
+  it("offers the contact with the same phone and merges it after asking", async () => {
+    const backend = useMock();
+    const merge = vi.spyOn(backend.commands, "mergeContacts");
+    const maria = await contactOf("Maria Sokolova");
+    const others = (await api.searchContacts("m.sokolova@example.ru")).filter((m) => m.id !== maria);
+    expect(others).toHaveLength(1);
+    const samePhone = vi
+      .spyOn(backend.commands, "samePhoneContacts")
+      .mockImplementation(async (id: number) => ({ status: "ok", data: id === maria ? others : [] }));
+    const { user, panel } = await openConversation("Maria Sokolova");
+    const offer = await within(panel).findByTestId("same-phone");
+    expect(samePhone).toHaveBeenCalledWith(maria);
+    expect(offer).toHaveTextContent("Same phone");
+    expect(within(offer).getByTestId("same-phone-item")).toHaveTextContent("Maria S.");
+    expect(merge).not.toHaveBeenCalled();
+
+    await user.click(within(offer).getByTestId("same-phone-merge"));
+    const dialog = await screen.findByTestId("merge-dialog");
+    expect(within(dialog).getByTestId("merge-confirm")).toHaveTextContent("Merge “Maria S.” into “Maria Sokolova”?");
+    await user.click(within(dialog).getByTestId("merge-confirm-button"));
+    expect(merge).toHaveBeenCalledWith(maria, others[0].id);
+    await waitFor(() => expect(screen.queryByTestId("merge-dialog")).not.toBeInTheDocument());
+  });
+
   it("goes back to the results, and closes without merging", async () => {
     const backend = useMock();
     const merge = vi.spyOn(backend.commands, "mergeContacts");

@@ -143,6 +143,8 @@ describe("a customer's message changed at Telegram", () => {
       held: false,
       editedAt: null,
       deletedAt: null,
+      readAt: null,
+      reaction: null,
     };
     const { rerender } = render(
       <MessageBubble message={{ ...base, text: "I want 7 roses", editedAt: at + 60_000 }} grouped={false} language="en" />,

@@ -143,7 +143,10 @@ pub trait Build {
     fn reply_to(self, id: &str, text: &str) -> Self;
     /// The owner wrote it on the phone, in the same chat.
     #[must_use]
-    #[allow(clippy::wrong_self_convention, reason = "named after the message's `from_me`")]
+    #[allow(
+        clippy::wrong_self_convention,
+        reason = "named after the message's `from_me`"
+    )]
     fn from_me(self) -> Self;
     /// It was written in the group `group_jid` (`<id>@g.us`).
     #[must_use]
