@@ -84,7 +84,7 @@ test("the seller links the shop's WhatsApp by QR, and its customer is answered f
   );
 
   // A customer writes: the inbox and the project's topic have it.
-  await call(standIn, "POST", "/write_text", { shop: SHOP, customer: CUSTOMER, text: "Есть ли пионы?" });
+  const { id: asked } = await call(standIn, "POST", "/write_text", { shop: SHOP, customer: CUSTOMER, text: "Есть ли пионы?" });
   await (await browser.$(byTestId("nav-inbox"))).click();
   const conversation = await poll("the customer's conversation is in the inbox", async () => {
     for (const r of await browser.$$(byTestId("conversation-row"))) {
@@ -97,14 +97,45 @@ test("the seller links the shop's WhatsApp by QR, and its customer is answered f
     return topics.find((t) => t.name.includes("1234") || t.name.includes("Customer"));
   });
 
-  // The manager answers from the window.
+  // The manager answers her message from the window, quoting it.
   await conversation.click();
+  const question = await poll("her message is in the thread", async () => {
+    for (const m of await browser.$$(byTestId("message"))) {
+      if ((await text(m)).includes("Есть ли пионы?")) return m;
+    }
+    return null;
+  });
+  await question.moveTo();
+  await (await question.$(byTestId("message-reply"))).click();
   await (await browser.$(byTestId("composer-input"))).setValue("Да, розовые и белые.");
   await (await browser.$(byTestId("composer-send"))).click();
-  await poll("the manager's reply leaves from the number", async () => {
+  const reply = await poll("the manager's reply leaves from the number", async () => {
     const sent = await call(standIn, "GET", `/sent?phone=${encodeURIComponent(SHOP)}`);
-    return sent.some((s) => s.chat === CHAT && s.text === "Да, розовые и белые.");
+    return sent.find((s) => s.chat === CHAT && s.text === "Да, розовые и белые.");
   });
+  assert.equal(reply.replyTo?.id, asked, "the reply quotes her message on WhatsApp");
+
+  // She reads it and puts a heart on her question.
+  await call(standIn, "POST", "/receipt", { phone: SHOP, chat: CHAT, messageIds: [reply.id], read: true });
+  await call(standIn, "POST", "/write", {
+    shop: SHOP,
+    message: {
+      id: "3AREACTION0001",
+      chat: CHAT,
+      is_group: false,
+      from_me: false,
+      sender: CHAT,
+      sender_phone: CUSTOMER,
+      push_name: "Customer 4567",
+      timestamp: Math.floor(Date.now() / 1000),
+      content: { Reaction: { target_id: asked, emoji: "❤️" } },
+      reply_to: null,
+    },
+  });
+  await (await browser.$(byTestId("delivery-read"))).waitForDisplayed({ timeout: 15_000 });
+  const reaction = await browser.$(byTestId("message-reaction"));
+  await reaction.waitForDisplayed({ timeout: 15_000 });
+  assert.match(await text(reaction), /❤/);
 
   // An operator answers in the topic: it leaves from the number too.
   await call(telegram, "POST", `/groups/${group}/messages`, {
