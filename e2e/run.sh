@@ -108,9 +108,13 @@ start_fake telegram-user TUBERRY_FAKE_TELEGRAM_USER "the Telegram accounts' stan
 printf '[telegram_account]\nstand_in = "%s"\n' "$TUBERRY_FAKE_TELEGRAM_USER" >>"$TUBERRY_DATA_DIR/settings.toml"
 
 # WhatsApp on the shop's number: the stand-in behind the linked number's
-# interface (WhatsApp's servers cannot be reached from here), named in the settings.
+# interface (WhatsApp's servers cannot be reached from here). WhatsApp
+# Business Cloud API numbers: the fake of Meta's Graph API. Both are named in
+# the settings' one [whatsapp] table.
 start_fake whatsapp-web TUBERRY_FAKE_WHATSAPP "the WhatsApp stand-in"
-printf '[whatsapp]\nstand_in = "%s"\n' "$TUBERRY_FAKE_WHATSAPP" >>"$TUBERRY_DATA_DIR/settings.toml"
+start_fake whatsapp-cloud TUBERRY_FAKE_WHATSAPP_CLOUD "the fake Graph API"
+printf '[whatsapp]\nstand_in = "%s"\ncloud_api_url = "%s"\n' "$TUBERRY_FAKE_WHATSAPP" "$TUBERRY_FAKE_WHATSAPP_CLOUD" \
+  >>"$TUBERRY_DATA_DIR/settings.toml"
 
 # The language model: a stand-in of an OpenAI-compatible server (as Ollama serves).
 start_fake llm TUBERRY_FAKE_LLM "the model server stand-in"
@@ -156,6 +160,7 @@ if [ "$status" -ne 0 ]; then
   echo "--- model server stand-in log"; tail -n 50 "$WORK/llm.log" || true
   echo "--- Telegram accounts' stand-in log"; tail -n 50 "$WORK/telegram-user.log" || true
   echo "--- WhatsApp stand-in log"; tail -n 50 "$WORK/whatsapp-web.log" || true
+  echo "--- fake Graph API log"; tail -n 50 "$WORK/whatsapp-cloud.log" || true
   echo "--- mail servers log"
   node -e 'fetch(JSON.parse(process.argv[1]).control + "/_control/maillog")
     .then((r) => r.text()).then((t) => process.stdout.write(t))' "$TUBERRY_FAKE_MAIL" || true

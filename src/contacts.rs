@@ -185,7 +185,12 @@ pub async fn same_phone(store: &Store, contact_id: i64) -> Result<Vec<ContactMat
 /// the phone becomes the contact's, and when exactly one other contact has
 /// that phone, they are the same person and are merged into it. Answers the
 /// contact they are now.
-pub async fn join_by_phone(store: &Store, now: Millis, contact_id: i64, phone: &str) -> Result<i64> {
+pub async fn join_by_phone(
+    store: &Store,
+    now: Millis,
+    contact_id: i64,
+    phone: &str,
+) -> Result<i64> {
     sqlx::query("UPDATE contacts SET phone = ?2, updated_at = ?3 WHERE id = ?1 AND phone IS NULL")
         .bind(contact_id)
         .bind(phone)

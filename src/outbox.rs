@@ -251,7 +251,15 @@ impl SendHandler {
     }
 
     async fn load(&self, message_id: i64) -> Result<Option<Outgoing>> {
-        type Row = (i64, String, String, String, String, Option<String>, Option<String>);
+        type Row = (
+            i64,
+            String,
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+        );
         let row: Option<Row> = sqlx::query_as(
             "SELECT m.channel_account_id, c.external_thread_id, m.text, m.attachments, m.delivery,
                     r.external_id, r.text

@@ -185,6 +185,9 @@ pub struct WhatsAppSettings {
     /// A local stand-in of WhatsApp to talk to instead (for testing the app
     /// end to end; never for real numbers).
     pub stand_in: Option<String>,
+    /// A stand-in of Meta's Graph API for Cloud API numbers added without an
+    /// address of their own (for testing only); Meta's when not set.
+    pub cloud_api_url: Option<String>,
 }
 
 impl Default for WhatsAppSettings {
@@ -197,6 +200,7 @@ impl Default for WhatsAppSettings {
             account_budget: 30,
             account_window_s: 60,
             stand_in: None,
+            cloud_api_url: None,
         }
     }
 }
@@ -441,6 +445,14 @@ impl Settings {
         {
             return Err(format!("whatsapp.stand_in `{stand_in}` is not a URL"));
         }
+        if let Some(url) = &w.cloud_api_url
+            && !url::Url::parse(url)
+                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+        {
+            return Err(format!(
+                "whatsapp.cloud_api_url `{url}` is not an http(s) URL"
+            ));
+        }
         if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
             return Err(format!(
                 "log.level `{}` is not a valid filter",
@@ -515,6 +527,9 @@ mod tests {
         let err =
             Settings::parse("[queue]\nworkers = 0\n").expect_err("zero workers must be refused");
         assert!(err.contains("queue.workers"), "{err}");
+        let err = Settings::parse("[whatsapp]\ncloud_api_url = \"ftp://graph\"\n")
+            .expect_err("only an http(s) address");
+        assert!(err.contains("whatsapp.cloud_api_url"), "{err}");
     }
 
     #[test]

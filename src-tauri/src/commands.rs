@@ -19,10 +19,10 @@ use tuberry::channels::telegram_account::model::{
     DeliveryFlags, LoginStart, TelegramAccount, TelegramApp, TelegramAppInput,
 };
 use tuberry::channels::telegram_bot::BotInput;
-use tuberry::channels::whatsapp::linked::model::{LinkStart, WhatsAppFlags, WhatsAppNumber};
 use tuberry::channels::whatsapp::cloud::model::{
     CloudNumber, CloudNumberAdded, CloudNumberInput, CloudNumberUpdate,
 };
+use tuberry::channels::whatsapp::linked::model::{LinkStart, WhatsAppFlags, WhatsAppNumber};
 use tuberry::http::LanStatus;
 use tuberry::model::{
     Attachment, ChannelAccount, Contact, ContactMatch, ConversationDetail, ConversationFilter,

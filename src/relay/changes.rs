@@ -297,16 +297,17 @@ impl Relay {
         answers: &str,
         quoted: Option<&str>,
     ) -> Result<bool> {
-        let quoted = match quoted.map(str::trim).filter(|q| !q.is_empty()) {
-            Some(q) => Some(q.to_owned()),
-            None => sqlx::query_scalar(
-                "SELECT text FROM messages WHERE channel_account_id = ?1 AND external_id = ?2",
-            )
-            .bind(channel_account_id)
-            .bind(answers)
-            .fetch_optional(self.store.pool())
-            .await?,
-        };
+        let quoted =
+            match quoted.map(str::trim).filter(|q| !q.is_empty()) {
+                Some(q) => Some(q.to_owned()),
+                None => sqlx::query_scalar(
+                    "SELECT text FROM messages WHERE channel_account_id = ?1 AND external_id = ?2",
+                )
+                .bind(channel_account_id)
+                .bind(answers)
+                .fetch_optional(self.store.pool())
+                .await?,
+            };
         let Some(quoted) = quoted.filter(|q| !q.trim().is_empty()) else {
             return Ok(false);
         };

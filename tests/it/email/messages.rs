@@ -52,10 +52,15 @@ async fn a_customer_mail_is_answered_as_a_threaded_reply() {
     )
     .await
     .unwrap();
-    let reply =
-        api::send_reply_with_files(e, conversation.id, "Yes, in two days.".into(), vec![pdf], None)
-            .await
-            .unwrap();
+    let reply = api::send_reply_with_files(
+        e,
+        conversation.id,
+        "Yes, in two days.".into(),
+        vec![pdf],
+        None,
+    )
+    .await
+    .unwrap();
     let sent = mail.until_delivery(conversation.id, reply.id).await;
     assert_eq!(sent.delivery, Some(Delivery::Sent), "{sent:?}");
 

@@ -48,7 +48,12 @@ async fn the_qr_code_follows_whatsapp_until_the_pairing_lapses_and_a_new_attempt
         })
         .await;
     assert_eq!(expired.qr_url, None);
-    assert!(api::list_whatsapp_numbers(wa.engine()).await.unwrap().is_empty());
+    assert!(
+        api::list_whatsapp_numbers(wa.engine())
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     // Try again: a new attempt, scanned this time.
     let account_id = wa.link().await;
@@ -107,7 +112,9 @@ async fn the_pairing_code_links_the_number_typed_on_the_phone() {
     assert_eq!(shown.qr_svg, None, "the code, not a QR code");
     let code = shown.pair_code.unwrap();
     assert_eq!(code.chars().filter(char::is_ascii_alphanumeric).count(), 8);
-    wa.fake.enter_code(&code).expect("the device waits for the code");
+    wa.fake
+        .enter_code(&code)
+        .expect("the device waits for the code");
     let done = wa
         .until_attempt(&attempt.id, "the number is linked", |a| {
             a.state == LoginState::Connected
@@ -129,13 +136,12 @@ async fn the_keys_are_sealed_taken_up_after_a_restart_and_unlinking_deletes_them
     wa.until_messages(conversation, "the message is stored", |m| m.len() == 1)
         .await;
 
-    let (sealed, key_ref): (Vec<u8>, String) = sqlx::query_as(
-        "SELECT keys, key_ref FROM whatsapp_devices WHERE channel_account_id = ?1",
-    )
-    .bind(account_id)
-    .fetch_one(wa.engine().store().pool())
-    .await
-    .unwrap();
+    let (sealed, key_ref): (Vec<u8>, String) =
+        sqlx::query_as("SELECT keys, key_ref FROM whatsapp_devices WHERE channel_account_id = ?1")
+            .bind(account_id)
+            .fetch_one(wa.engine().store().pool())
+            .await
+            .unwrap();
     let mark = KEYS_MARK.as_bytes();
     assert!(!sealed.windows(mark.len()).any(|w| w == mark));
     for entry in walk(wa.dir.path()) {
@@ -158,8 +164,14 @@ async fn the_keys_are_sealed_taken_up_after_a_restart_and_unlinking_deletes_them
     api::remove_whatsapp_number(wa.engine(), account_id)
         .await
         .unwrap();
-    assert!(wa.fake.logged_out(SHOP), "the device was unlinked at WhatsApp");
-    assert!(keyring.get(&key_ref).await.unwrap().is_none(), "the key is gone");
+    assert!(
+        wa.fake.logged_out(SHOP),
+        "the device was unlinked at WhatsApp"
+    );
+    assert!(
+        keyring.get(&key_ref).await.unwrap().is_none(),
+        "the key is gone"
+    );
     let keys: Option<Vec<u8>> =
         sqlx::query_scalar("SELECT keys FROM whatsapp_devices WHERE channel_account_id = ?1")
             .bind(account_id)
@@ -167,7 +179,12 @@ async fn the_keys_are_sealed_taken_up_after_a_restart_and_unlinking_deletes_them
             .await
             .unwrap();
     assert_eq!(keys, None);
-    assert!(api::list_whatsapp_numbers(wa.engine()).await.unwrap().is_empty());
+    assert!(
+        api::list_whatsapp_numbers(wa.engine())
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // Its conversation stays.
     assert_eq!(wa.messages(conversation).await.len(), 1);
     wa.stop().await;

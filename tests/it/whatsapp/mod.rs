@@ -23,8 +23,8 @@ use tuberry::operators::model::ProjectInput;
 use tuberry::settings::{QueueSettings, Settings, WhatsAppSettings};
 use tuberry::{Engine, EngineOptions, api};
 
-pub(crate) use crate::helpers::eventually;
 use crate::helpers::TEST_KEYRING;
+pub(crate) use crate::helpers::eventually;
 use tuberry_fakes::whatsapp_web::FakeWhatsApp;
 
 /// The shop's number.
@@ -48,6 +48,7 @@ pub(crate) fn whatsapp_settings() -> WhatsAppSettings {
         account_budget: 1_000,
         account_window_s: 1,
         stand_in: None,
+        cloud_api_url: None,
     }
 }
 
@@ -141,7 +142,13 @@ impl Wa {
     pub(crate) async fn restart(&mut self) {
         self.stop_engine().await;
         self.engine = Some(
-            Wa::open(&self.dir, &self.fake, self.stand_in.as_ref(), &self.whatsapp).await,
+            Wa::open(
+                &self.dir,
+                &self.fake,
+                self.stand_in.as_ref(),
+                &self.whatsapp,
+            )
+            .await,
         );
     }
 

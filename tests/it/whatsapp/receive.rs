@@ -83,7 +83,11 @@ async fn every_kind_of_message_reaches_the_inbox_and_changes_apply_to_it() {
     assert_eq!(all[1].text, "Like these");
     let file = |i: usize| all[i].attachments[0].clone();
     assert_eq!(file(1).kind, AttachmentKind::Image);
-    let kept = wa.engine().files().read(file(1).url.as_deref().unwrap()).await;
+    let kept = wa
+        .engine()
+        .files()
+        .read(file(1).url.as_deref().unwrap())
+        .await;
     assert_eq!(kept.unwrap(), b"\xff\xd8jpeg bytes");
     assert_eq!(file(2).kind, AttachmentKind::Audio);
     assert_eq!(file(2).name, "voice.ogg");
@@ -98,8 +102,10 @@ async fn every_kind_of_message_reaches_the_inbox_and_changes_apply_to_it() {
     // A reaction shows on its message; an edit and a deletion apply.
     wa.fake
         .write(SHOP, msg::reaction(ANNA, &msg::id(), &photo_id, "❤️"));
-    wa.fake
-        .write(SHOP, msg::edit(ANNA, &msg::id(), &hello, "Do you have white peonies?"));
+    wa.fake.write(
+        SHOP,
+        msg::edit(ANNA, &msg::id(), &hello, "Do you have white peonies?"),
+    );
     wa.fake.write(SHOP, msg::revoke(ANNA, &msg::id(), &poll));
     let all = wa
         .until_messages(conversation, "the changes are applied", |m| {
@@ -109,7 +115,8 @@ async fn every_kind_of_message_reaches_the_inbox_and_changes_apply_to_it() {
     assert_eq!(all.len(), 9, "changes are not messages");
     assert_eq!(all[1].reaction.as_deref(), Some("❤️"));
     assert_eq!(all[0].text, "Do you have white peonies?");
-    wa.fake.write(SHOP, msg::reaction(ANNA, &msg::id(), &photo_id, ""));
+    wa.fake
+        .write(SHOP, msg::reaction(ANNA, &msg::id(), &photo_id, ""));
     wa.until_messages(conversation, "the reaction is taken back", |m| {
         m[1].reaction.is_none()
     })
@@ -126,12 +133,12 @@ async fn the_owners_messages_from_the_phone_are_kept_as_sent_and_groups_count_on
     let conversation = wa.conversation(account_id, &chat).await;
     wa.until_messages(conversation, "the customer's message", |m| m.len() == 1)
         .await;
-    wa.fake.write(
-        SHOP,
-        msg::text(ANNA, &msg::id(), "Until eight.").from_me(),
-    );
+    wa.fake
+        .write(SHOP, msg::text(ANNA, &msg::id(), "Until eight.").from_me());
     let all = wa
-        .until_messages(conversation, "the owner's message is stored", |m| m.len() == 2)
+        .until_messages(conversation, "the owner's message is stored", |m| {
+            m.len() == 2
+        })
         .await;
     let own = &all[1];
     assert_eq!(
@@ -143,18 +150,19 @@ async fn the_owners_messages_from_the_phone_are_kept_as_sent_and_groups_count_on
 
     // A group's messages stay out until groups are turned on.
     let group = "120363000000000001@g.us";
-    wa.fake
-        .write(SHOP, msg::text(ANNA, &msg::id(), "in the group, before").in_group(group));
+    wa.fake.write(
+        SHOP,
+        msg::text(ANNA, &msg::id(), "in the group, before").in_group(group),
+    );
     wa.fake.write_text(SHOP, ANNA, "marker");
     wa.until_messages(conversation, "the marker arrives", |m| m.len() == 3)
         .await;
-    let groups: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM conversations WHERE external_thread_id = ?1",
-    )
-    .bind(group)
-    .fetch_one(wa.engine().store().pool())
-    .await
-    .unwrap();
+    let groups: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM conversations WHERE external_thread_id = ?1")
+            .bind(group)
+            .fetch_one(wa.engine().store().pool())
+            .await
+            .unwrap();
     assert_eq!(groups, 0, "groups are off by default");
     api::set_whatsapp_flags(
         wa.engine(),
@@ -166,8 +174,10 @@ async fn the_owners_messages_from_the_phone_are_kept_as_sent_and_groups_count_on
     )
     .await
     .unwrap();
-    wa.fake
-        .write(SHOP, msg::text(ANNA, &msg::id(), "in the group, after").in_group(group));
+    wa.fake.write(
+        SHOP,
+        msg::text(ANNA, &msg::id(), "in the group, after").in_group(group),
+    );
     let in_group = wa.conversation(account_id, group).await;
     let messages = wa
         .until_messages(in_group, "the group's message", |m| m.len() == 1)
@@ -313,10 +323,13 @@ async fn one_contact_with_the_phone_is_joined_and_several_are_offered() {
     let twin_b = contact_with_phone(&wa, "Oleg B", "+7-903-111-22-33").await;
     let account_id = wa.link().await;
 
-    wa.fake.write_text(SHOP, "+79167654321", "It's Vera, on WhatsApp");
+    wa.fake
+        .write_text(SHOP, "+79167654321", "It's Vera, on WhatsApp");
     let conversation = wa.conversation(account_id, &msg::jid("+79167654321")).await;
     let detail = crate::helpers::eventually("Vera is joined", async || {
-        let detail = api::get_conversation(wa.engine(), conversation).await.ok()?;
+        let detail = api::get_conversation(wa.engine(), conversation)
+            .await
+            .ok()?;
         (detail.contact.id == vera).then_some(detail)
     })
     .await;
@@ -343,6 +356,11 @@ async fn one_contact_with_the_phone_is_joined_and_several_are_offered() {
         .map(|c| c.id)
         .collect();
     assert_eq!(offered, vec![twin_a, twin_b]);
-    assert!(api::same_phone_contacts(wa.engine(), vera).await.unwrap().is_empty());
+    assert!(
+        api::same_phone_contacts(wa.engine(), vera)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     wa.stop().await;
 }

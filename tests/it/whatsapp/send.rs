@@ -27,7 +27,12 @@ async fn with_customer(wa: &Wa) -> (i64, i64, Message) {
     (account_id, conversation, first[0].clone())
 }
 
-async fn until_delivery(wa: &Wa, conversation: i64, id: i64, check: impl Fn(&Message) -> bool) -> Message {
+async fn until_delivery(
+    wa: &Wa,
+    conversation: i64,
+    id: i64,
+    check: impl Fn(&Message) -> bool,
+) -> Message {
     super::eventually("the reply moves on", async || {
         wa.messages(conversation)
             .await
@@ -99,11 +104,8 @@ async fn a_reply_answers_its_message_goes_once_through_failures_and_is_read() {
     assert!(wrong.message.contains("not in this conversation"));
 
     // A number WhatsApp logged out fails the reply with the reason.
-    wa.fake.fail_next_sends(
-        SHOP,
-        1,
-        WaError::LoggedOut("the device was removed".into()),
-    );
+    wa.fake
+        .fail_next_sends(SHOP, 1, WaError::LoggedOut("the device was removed".into()));
     let refused = api::send_reply(wa.engine(), conversation, "Anything else?".into())
         .await
         .unwrap();
@@ -143,7 +145,10 @@ async fn files_go_by_their_kind_and_a_long_text_is_split() {
         vec![MediaKind::Image, MediaKind::Voice, MediaKind::Document]
     );
     assert_eq!(out[0].caption.as_deref(), Some("Here they are"));
-    assert_eq!(out[0].file.as_ref().unwrap().bytes, b"\xff\xd8\xff\xe0 jpeg");
+    assert_eq!(
+        out[0].file.as_ref().unwrap().bytes,
+        b"\xff\xd8\xff\xe0 jpeg"
+    );
     assert_eq!(out[2].file.as_ref().unwrap().name, "prices.pdf");
 
     // A text beyond WhatsApp's limit leaves in two messages, whole.
@@ -202,13 +207,20 @@ async fn a_burst_of_a_hundred_replies_keeps_whatsapps_pace() {
     let mut per_chat_min = Duration::MAX;
     for customer in &customers {
         let chat = msg::jid(customer);
-        let times: Vec<_> = sent.iter().filter(|s| s.chat == chat).map(|s| s.at).collect();
+        let times: Vec<_> = sent
+            .iter()
+            .filter(|s| s.chat == chat)
+            .map(|s| s.at)
+            .collect();
         assert_eq!(times.len(), 10);
         for pair in times.windows(2) {
             per_chat_min = per_chat_min.min(pair[1] - pair[0]);
         }
     }
-    assert!(per_chat_min >= Duration::from_millis(180), "{per_chat_min:?}");
+    assert!(
+        per_chat_min >= Duration::from_millis(180),
+        "{per_chat_min:?}"
+    );
     // Per number: about the budget in any second (the budget, the burst,
     // and a few for sends that leave late and bunch up on a busy machine;
     // unpaced, all 100 would leave within it), and the whole burst takes

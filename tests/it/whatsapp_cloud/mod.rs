@@ -57,11 +57,20 @@ fn settings() -> Settings {
     }
 }
 
-async fn open(dir: &TempDir, clock: &ManualClock) -> Engine {
+/// Where the engine learns the fake Graph API's address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Named {
+    /// The number is added with it.
+    ByTheNumber,
+    /// `[whatsapp] cloud_api_url`; the number is added without one.
+    InTheSettings,
+}
+
+async fn open(dir: &TempDir, clock: &ManualClock, settings: Settings) -> Engine {
     let engine = Engine::open(EngineOptions {
         data_dir: dir.path().to_path_buf(),
         clock: Arc::new(clock.clone()),
-        settings: Some(settings()),
+        settings: Some(settings),
         keyring: Keyring::new(TEST_KEYRING),
         telegram_connector: None,
         whatsapp_connector: None,
@@ -74,6 +83,10 @@ async fn open(dir: &TempDir, clock: &ManualClock) -> Engine {
 
 impl Cloud {
     async fn start() -> Cloud {
+        Self::start_with(Named::ByTheNumber).await
+    }
+
+    async fn start_with(named: Named) -> Cloud {
         let fake = FakeWhatsAppCloud::start().await;
         let number = Number {
             phone_number_id: PHONE_NUMBER_ID.into(),
@@ -83,8 +96,13 @@ impl Cloud {
         fake.add_number(number.clone());
         let dir = tempfile::tempdir().unwrap();
         let clock = ManualClock::new(T0);
-        let engine = open(&dir, &clock).await;
-        let added = api::add_whatsapp_cloud_number(&engine, input(&fake, Some(VERIFY_TOKEN)))
+        let mut settings = settings();
+        let mut input = input(&fake, Some(VERIFY_TOKEN));
+        if named == Named::InTheSettings {
+            settings.whatsapp.cloud_api_url = input.api_url.take();
+        }
+        let engine = open(&dir, &clock, settings).await;
+        let added = api::add_whatsapp_cloud_number(&engine, input)
             .await
             .expect("the number is added");
         let webhook = added.webhook_url.clone().expect("the LAN endpoint listens");

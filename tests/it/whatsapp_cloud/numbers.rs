@@ -8,7 +8,7 @@ use tuberry::keyring::Keyring;
 use tuberry::model::{ChannelKind, Delivery};
 use tuberry_fakes::whatsapp_cloud::Number;
 
-use super::{APP_SECRET, Cloud, PHONE_NUMBER_ID, TOKEN, VERIFY_TOKEN, input};
+use super::{APP_SECRET, Cloud, Named, PHONE_NUMBER_ID, TOKEN, VERIFY_TOKEN, input};
 use crate::helpers::TEST_KEYRING;
 
 #[tokio::test]
@@ -110,6 +110,25 @@ async fn the_number_is_a_whatsapp_account_and_a_verify_token_is_made_when_none_i
             .len(),
         2
     );
+    app.close().await;
+}
+
+#[tokio::test]
+async fn a_number_added_without_an_address_uses_the_graph_api_the_settings_name() {
+    let mut app = Cloud::start_with(Named::InTheSettings).await;
+    assert_eq!(app.added.number.api_url, Some(app.fake.url()));
+    app.customer_writes("Здравствуйте").await;
+    let conversation = app.conversation_id().await;
+    let reply = api::send_reply(app.engine(), conversation, "Добрый день".into())
+        .await
+        .unwrap();
+    app.until_message(reply.id, "sent", |m| m.delivery == Some(Delivery::Sent))
+        .await;
+    let sent = app.fake.sent();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].phone_number_id, PHONE_NUMBER_ID);
+    assert_eq!(sent[0].body["text"]["body"], "Добрый день");
+    app.assert_spec_kept();
     app.close().await;
 }
 
@@ -248,7 +267,7 @@ async fn no_secret_is_in_any_file_of_the_data_directory() {
     }
     // The phone number id is not a secret: the check looks at the store.
     let kept: i64 = {
-        let engine = super::open(&app.dir, &app.clock).await;
+        let engine = super::open(&app.dir, &app.clock, super::settings()).await;
         let n = sqlx::query_scalar(
             "SELECT count(*) FROM whatsapp_cloud_numbers WHERE phone_number_id = ?1",
         )

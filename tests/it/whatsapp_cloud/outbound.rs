@@ -61,10 +61,15 @@ async fn a_reply_leaves_through_the_graph_api_as_meta_documents_it() {
     )
     .await
     .unwrap();
-    let reply =
-        api::send_reply_with_files(app.engine(), conversation, "вот она".into(), vec![file], None)
-            .await
-            .unwrap();
+    let reply = api::send_reply_with_files(
+        app.engine(),
+        conversation,
+        "вот она".into(),
+        vec![file],
+        None,
+    )
+    .await
+    .unwrap();
     app.until_message(reply.id, "sent", |m| m.delivery == Some(Delivery::Sent))
         .await;
     let uploads = app.fake.uploads();

@@ -116,6 +116,8 @@ pub(crate) struct Core {
     board: Board<Report>,
     /// The LAN endpoint listens (webhooks can arrive).
     lan: AtomicBool,
+    /// The Graph API of numbers added without an address of their own.
+    graph_url: String,
 }
 
 impl Core {
@@ -271,6 +273,12 @@ impl Cloud {
             numbers: RwLock::new(HashMap::new()),
             board: Board::new(cx.clock.clone(), cx.bus.clone()),
             lan: AtomicBool::new(false),
+            graph_url: cx
+                .settings
+                .whatsapp
+                .cloud_api_url
+                .clone()
+                .unwrap_or_else(|| numbers::GRAPH_URL.to_owned()),
         });
         // Replies go out from the command line too, without `start`.
         for id in ids {

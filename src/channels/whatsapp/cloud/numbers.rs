@@ -9,7 +9,7 @@ use crate::keyring::Keyring;
 use crate::secret::Secret;
 
 /// Meta's API unless a stand-in is named.
-const GRAPH_URL: &str = "https://graph.facebook.com";
+pub(super) const GRAPH_URL: &str = "https://graph.facebook.com";
 /// The Graph API version the channel speaks.
 const GRAPH_VERSION: &str = "v23.0";
 /// The longest name, token or secret accepted.
@@ -39,7 +39,8 @@ fn phone_number_id(value: &str) -> Result<String> {
     Ok(value.to_owned())
 }
 
-fn api_url(value: Option<&str>) -> Result<String> {
+/// The number's own address of the Graph API, or `default`.
+fn api_url(value: Option<&str>, default: &str) -> Result<String> {
     match value.map(str::trim).filter(|u| !u.is_empty()) {
         Some(url) => {
             let parsed = url::Url::parse(url)
@@ -48,7 +49,7 @@ fn api_url(value: Option<&str>) -> Result<String> {
                 .ok_or_else(|| Error::invalid(format!("`{url}` is not an http(s) address")))?;
             Ok(parsed.as_str().trim_end_matches('/').to_owned())
         }
-        None => Ok(GRAPH_URL.to_owned()),
+        None => Ok(default.trim_end_matches('/').to_owned()),
     }
 }
 
@@ -80,7 +81,7 @@ impl Cloud {
             Some(t) if !t.is_empty() => secret_field(t, "verify token")?,
             _ => new_verify_token(),
         };
-        let api_url = api_url(input.api_url.as_deref())?;
+        let api_url = api_url(input.api_url.as_deref(), &self.core.graph_url)?;
         let name = name(
             input.name.as_deref(),
             &format!("WhatsApp {phone_number_id}"),
@@ -343,10 +344,14 @@ mod tests {
             secret_field(" EAAB ", "access token").unwrap().expose(),
             "EAAB"
         );
-        assert!(api_url(Some("ftp://x")).is_err());
-        assert_eq!(api_url(None).unwrap(), GRAPH_URL);
+        assert!(api_url(Some("ftp://x"), GRAPH_URL).is_err());
+        assert_eq!(api_url(None, GRAPH_URL).unwrap(), GRAPH_URL);
         assert_eq!(
-            api_url(Some("http://127.0.0.1:9/")).unwrap(),
+            api_url(None, "http://127.0.0.1:8/").unwrap(),
+            "http://127.0.0.1:8"
+        );
+        assert_eq!(
+            api_url(Some("http://127.0.0.1:9/"), GRAPH_URL).unwrap(),
             "http://127.0.0.1:9"
         );
         assert_eq!(new_verify_token().expose().len(), 32);

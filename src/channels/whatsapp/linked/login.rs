@@ -107,7 +107,10 @@ async fn store(
         .await
         .map_err(|e| Ended::Failed(e.to_string()))?;
     tracing::info!(account_id, "WhatsApp number linked");
-    Ok((account_id, me.push_name.clone().unwrap_or_else(|| me.phone.clone())))
+    Ok((
+        account_id,
+        me.push_name.clone().unwrap_or_else(|| me.phone.clone()),
+    ))
 }
 
 /// Shows WhatsApp's QR codes (or, with `phone`, a pairing code) until the

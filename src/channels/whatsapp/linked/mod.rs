@@ -169,7 +169,13 @@ impl Linked {
 
     /// Which chats reach the inbox.
     pub async fn set_flags(&self, account_id: i64, flags: WhatsAppFlags) -> Result<WhatsAppNumber> {
-        store::set_flags(&self.core.store, account_id, flags, self.core.clock.now_ms()).await?;
+        store::set_flags(
+            &self.core.store,
+            account_id,
+            flags,
+            self.core.clock.now_ms(),
+        )
+        .await?;
         self.core
             .bus
             .publish(EngineEvent::AccountChanged { account_id });

@@ -66,7 +66,10 @@ pub async fn apply(
         flags.private_chats
     };
     if !accepted || message.chat == "status@broadcast" {
-        tracing::debug!(account_id, "a message of a chat the number's flags leave out");
+        tracing::debug!(
+            account_id,
+            "a message of a chat the number's flags leave out"
+        );
         return Ok(());
     }
     let chat = message.chat.clone();
@@ -129,7 +132,11 @@ pub async fn apply(
     if outcome.duplicate {
         return Ok(());
     }
-    if let Some(phone) = message.sender_phone.as_deref().filter(|_| !message.is_group) {
+    if let Some(phone) = message
+        .sender_phone
+        .as_deref()
+        .filter(|_| !message.is_group)
+    {
         // Known by the phone; the WhatsApp address finds them too.
         core.relay
             .note_identities(

@@ -166,8 +166,15 @@ async fn connect_and_receive(
                 message_ids,
                 read,
             } => {
-                let ids: Vec<String> = message_ids.iter().map(|id| external_id(&chat, id)).collect();
-                let receipt = if read { Receipt::Read } else { Receipt::Delivered };
+                let ids: Vec<String> = message_ids
+                    .iter()
+                    .map(|id| external_id(&chat, id))
+                    .collect();
+                let receipt = if read {
+                    Receipt::Read
+                } else {
+                    Receipt::Delivered
+                };
                 if let Err(e) = core.relay.receipt(account_id, &ids, receipt).await {
                     tracing::warn!(account_id, error = %e, "a WhatsApp receipt could not be noted");
                 }

@@ -114,12 +114,11 @@ pub struct Sealed {
 }
 
 pub async fn sealed(store: &Store, account_id: i64) -> Result<Sealed> {
-    let row: Option<(Option<Vec<u8>>, String)> = sqlx::query_as(
-        "SELECT keys, key_ref FROM whatsapp_devices WHERE channel_account_id = ?1",
-    )
-    .bind(account_id)
-    .fetch_optional(store.pool())
-    .await?;
+    let row: Option<(Option<Vec<u8>>, String)> =
+        sqlx::query_as("SELECT keys, key_ref FROM whatsapp_devices WHERE channel_account_id = ?1")
+            .bind(account_id)
+            .fetch_optional(store.pool())
+            .await?;
     let (keys, key_ref) = row.ok_or_else(|| Error::not_found(WHAT, account_id))?;
     Ok(Sealed { keys, key_ref })
 }
@@ -154,7 +153,9 @@ pub async fn linked(core: &Core, project_id: i64, me: &Me, keys: &[u8]) -> Resul
     let key_ref = previous
         .flatten()
         .unwrap_or_else(|| Keyring::new_entry_name("wa"));
-    let sealed = Vault::new(core.keyring.clone(), &key_ref).seal(keys).await?;
+    let sealed = Vault::new(core.keyring.clone(), &key_ref)
+        .seal(keys)
+        .await?;
     let name = me
         .push_name
         .clone()
