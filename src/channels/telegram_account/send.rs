@@ -71,8 +71,14 @@ impl Channel for AccountChannel {
                 bytes,
             });
         }
+        // A reply to a message of this chat answers it there.
+        let reply_to = message.reply_to.as_ref().and_then(|r| {
+            r.external_id
+                .strip_prefix(&format!("{chat_id}:"))
+                .and_then(|id| id.parse::<i32>().ok())
+        });
         let ids = live
-            .send(&Peer { chat_id }, &message.text, &files, None)
+            .send(&Peer { chat_id }, &message.text, &files, reply_to)
             .await
             .map_err(refused)?;
         tracing::info!(

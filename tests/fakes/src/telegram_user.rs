@@ -84,6 +84,8 @@ struct State {
     logged_out: Vec<i64>,
     /// Messages sent through an account: (user, chat, text, files).
     sent: Vec<(i64, i64, String, Vec<String>)>,
+    /// The message each send answered.
+    replied_to: Vec<Option<i32>>,
     fail_sends: VecDeque<MtError>,
     /// Bumped to drop every connection.
     generation: u64,
@@ -197,6 +199,11 @@ impl FakeTelegram {
 
     pub fn sent(&self) -> Vec<(i64, i64, String, Vec<String>)> {
         self.state().sent.clone()
+    }
+
+    /// The message each of [`Self::sent`] answered, in the same order.
+    pub fn replied_to(&self) -> Vec<Option<i32>> {
+        self.state().replied_to.clone()
     }
 
     pub fn fail_next_send(&self, error: MtError) {
@@ -516,7 +523,7 @@ impl Connection for FakeConnection {
         peer: &Peer,
         text: &str,
         files: &[Upload],
-        _reply_to: Option<i32>,
+        reply_to: Option<i32>,
     ) -> Result<Vec<i32>, MtError> {
         self.alive()?;
         if let Some(error) = self.fake.state().fail_sends.pop_front() {
@@ -534,6 +541,7 @@ impl Connection for FakeConnection {
             text.to_owned(),
             files.iter().map(|f| f.name.clone()).collect(),
         ));
+        self.fake.state().replied_to.push(reply_to);
         // Telegram tells the account about its own message too.
         let sender = Person {
             user_id: me.user_id,

@@ -75,9 +75,16 @@ async fn customer_reply_and_own_message(ta: Ta) {
 
     // A reply from the window leaves from the account, once, though
     // Telegram tells the account about it again.
-    api::send_reply(ta.engine(), conversation_id, "Yes, pink and white.".into())
-        .await
-        .unwrap();
+    // It answers her message: Telegram shows it quoted.
+    api::send_reply_with_files(
+        ta.engine(),
+        conversation_id,
+        "Yes, pink and white.".into(),
+        Vec::new(),
+        Some(first[0].id),
+    )
+    .await
+    .unwrap();
     eventually("the reply is delivered", async || {
         let all = messages(&ta, conversation_id).await;
         all.iter()
@@ -90,6 +97,18 @@ async fn customer_reply_and_own_message(ta: Ta) {
         ta.fake.sent(),
         vec![(601, 7001, "Yes, pink and white.".to_owned(), vec![])]
     );
+    let asked: i32 =
+        sqlx::query_scalar::<_, String>("SELECT external_id FROM messages WHERE id = ?1")
+            .bind(first[0].id)
+            .fetch_one(ta.engine().store().pool())
+            .await
+            .unwrap()
+            .rsplit(':')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+    assert_eq!(ta.fake.replied_to(), vec![Some(asked)]);
 
     // The owner writes from the phone: stored as sent by the shop.
     let id = ta.fake.next_id();
