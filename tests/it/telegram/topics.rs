@@ -363,3 +363,52 @@ async fn an_avito_buyer_is_mirrored_into_a_topic_and_the_operator_answers_on_avi
     assert_eq!(avito.spec_errors(), Vec::<String>::new());
     tg.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_answering_a_mirrored_message_answers_that_message() {
+    let tg = Tg::start(3_000).await;
+    let conversation = tg.customer_writes("Vera", "Do you have peonies?").await;
+    let thread = tg.wait_topic("Vera").await;
+    tg.wait_topic_text(thread, "Do you have peonies?").await;
+    let asked = api::get_conversation(tg.engine(), conversation)
+        .await
+        .unwrap()
+        .messages[0]
+        .id;
+    let mirrored: i64 = eventually("the mirrored message is recorded", async || {
+        sqlx::query_scalar(
+            "SELECT telegram_message_id FROM topic_messages WHERE message_id = ?1 AND origin = 'mirror'",
+        )
+        .bind(asked)
+        .fetch_optional(tg.engine().store().pool())
+        .await
+        .unwrap()
+    })
+    .await;
+    tg.fake.user_replies_in_group(
+        tg.group,
+        Some(thread),
+        &operator(),
+        mirrored,
+        "Pink ones, yes.",
+    );
+    // A plain message in the topic answers nothing in particular.
+    tg.fake
+        .user_writes_in_group(tg.group, Some(thread), &operator(), "Anything else?");
+    let replies = eventually("both answers are stored", async || {
+        let messages = api::get_conversation(tg.engine(), conversation)
+            .await
+            .unwrap()
+            .messages;
+        let out: Vec<_> = messages
+            .into_iter()
+            .filter(|m| m.direction == Direction::Out)
+            .collect();
+        (out.len() == 2).then_some(out)
+    })
+    .await;
+    assert_eq!(replies[0].text, "Pink ones, yes.");
+    assert_eq!(replies[0].quoted.as_deref(), Some("Do you have peonies?"));
+    assert_eq!(replies[1].quoted, None);
+    tg.stop().await;
+}

@@ -67,6 +67,23 @@ impl FakeTelegram {
         )
     }
 
+    /// A person answers message `reply_to` of a group (in a topic when
+    /// `thread_id` is given).
+    pub fn user_replies_in_group(
+        &self,
+        chat_id: i64,
+        thread_id: Option<i64>,
+        user: &User,
+        reply_to: i64,
+        text: &str,
+    ) -> i64 {
+        control(
+            self.shared().update(|s| {
+                s.user_replies_in_group(chat_id, thread_id, user, text, Some(reply_to))
+            }),
+        )
+    }
+
     /// A person closes a topic; administrator bots get the service message.
     pub fn close_topic_by_user(&self, chat_id: i64, thread_id: i64, user: &User) {
         control(

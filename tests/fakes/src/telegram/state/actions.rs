@@ -154,6 +154,18 @@ impl State {
         user: &User,
         text: &str,
     ) -> ControlResult<i64> {
+        self.user_replies_in_group(chat_id, thread_id, user, text, None)
+    }
+
+    /// As [`Self::user_writes_in_group`], answering message `reply_to`.
+    pub(crate) fn user_replies_in_group(
+        &mut self,
+        chat_id: i64,
+        thread_id: Option<i64>,
+        user: &User,
+        text: &str,
+        reply_to: Option<i64>,
+    ) -> ControlResult<i64> {
         let chat = self.group(chat_id)?;
         if let Some(thread_id) = thread_id
             && chat.live_topic(thread_id).is_none()
@@ -169,7 +181,7 @@ impl State {
             thread_id,
             Actor::User(user.id),
             Content::text(text),
-            None,
+            reply_to,
         );
         let message_id = message["message_id"].as_i64().unwrap_or_default();
         self.deliver_to_group_bots(chat_id, &message, Some(text));
