@@ -2,8 +2,10 @@
 //! webhooks go to), changing its secrets, listing and removing them.
 
 use crate::channels::whatsapp::cloud::model::{
-    CloudNumber, CloudNumberAdded, CloudNumberInput, CloudNumberUpdate,
+    CloudNumber, CloudNumberAdded, CloudNumberInput, CloudNumberUpdate, CloudTemplate, ReplyWindow,
+    TemplateReply,
 };
+use crate::model::Message;
 use crate::engine::Engine;
 
 use super::ApiResult;
@@ -40,4 +42,30 @@ pub async fn update_whatsapp_cloud_number(
 /// Removes a number: its secrets leave the keyring; its conversations stay.
 pub async fn remove_whatsapp_cloud_number(engine: &Engine, account_id: i64) -> ApiResult<()> {
     Ok(engine.whatsapp().cloud().remove(account_id).await?)
+}
+
+/// The approved templates of a number's business account, read from Meta.
+pub async fn whatsapp_cloud_templates(
+    engine: &Engine,
+    account_id: i64,
+) -> ApiResult<Vec<CloudTemplate>> {
+    Ok(engine.whatsapp().cloud().templates(account_id).await?)
+}
+
+/// Whether a conversation takes a free-form reply now (Meta's 24 hours);
+/// `None` when it is not on a Cloud API number.
+pub async fn whatsapp_reply_window(
+    engine: &Engine,
+    conversation_id: i64,
+) -> ApiResult<Option<ReplyWindow>> {
+    Ok(engine.whatsapp().cloud().window(conversation_id).await?)
+}
+
+/// A manager's reply as an approved template (outside the 24 hours).
+pub async fn send_whatsapp_template(engine: &Engine, reply: TemplateReply) -> ApiResult<Message> {
+    Ok(engine
+        .whatsapp()
+        .cloud()
+        .reply_with_template(engine.outbox(), reply)
+        .await?)
 }

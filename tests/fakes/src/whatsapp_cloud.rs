@@ -16,9 +16,12 @@
 //! - the token: a number's messages and uploads need that number's token;
 //!   media URLs need a token of a number the media belongs to (190 otherwise);
 //! - the Cloud API's own rules: text of at most 4096 characters, media sent
-//!   by the id an upload of the same number gave, and replies to a customer
+//!   by the id an upload of the same number gave, replies to a customer
 //!   whose window is closed ([`FakeWhatsAppCloud::close_window`]) refused
-//!   with code 131047.
+//!   with code 131047 unless they are templates, and a template only when
+//!   the number's business account ([`FakeWhatsAppCloud::add_business_account`])
+//!   has it approved in that language, with as many body parameters as it
+//!   has places (132001 and 132000 otherwise).
 //!
 //! The fake plays Meta's webhooks too: [`FakeWhatsAppCloud::post_webhook`]
 //! signs a payload with the app secret (`X-Hub-Signature-256`) and posts it;
@@ -26,14 +29,18 @@
 //!
 //! From another process the same is reached over HTTP under `/_control/`
 //! (camelCase JSON): `POST /_control/numbers` [`Number`], `POST
-//! /_control/media` `{"bytes": [..], "mime"}` → `{"id"}`, `GET
+//! /_control/media` `{"bytes": [..], "mime"}` → `{"id"}`, `POST
+//! /_control/business-accounts` `{"id", "phoneNumberIds", "templates"}`, `GET
 //! /_control/sent`, `GET /_control/spec-errors` and `POST /_control/webhook`
 //! `{"url", "appSecret", "payload"}` → `{"status"}`.
 
 mod server;
 mod spec;
+mod templates;
 #[cfg(test)]
 mod tests;
+
+pub use templates::Template;
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
@@ -105,6 +112,7 @@ struct State {
     uploads: Vec<Upload>,
     media: HashMap<String, Media>,
     closed_windows: HashSet<String>,
+    accounts: Vec<templates::BusinessAccount>,
     failures: VecDeque<Failure>,
     spec_errors: Vec<String>,
     requests: Vec<Recorded>,
@@ -267,6 +275,25 @@ impl FakeWhatsAppCloud {
             );
             id
         })
+    }
+
+    /// A business account owning `phone_number_ids`, with its templates
+    /// (replacing an account of the same id).
+    pub fn add_business_account(
+        &self,
+        waba_id: &str,
+        phone_number_ids: &[&str],
+        templates: Vec<Template>,
+    ) {
+        let account = templates::BusinessAccount {
+            id: waba_id.to_owned(),
+            phone_number_ids: phone_number_ids.iter().map(|&n| n.to_owned()).collect(),
+            templates,
+        };
+        self.shared.update(|s| {
+            s.accounts.retain(|a| a.id != account.id);
+            s.accounts.push(account);
+        });
     }
 
     /// Replies to `wa_id` are refused with 131047 (or accepted again).

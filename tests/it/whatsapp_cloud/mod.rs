@@ -25,6 +25,7 @@ use crate::helpers::{T0, TEST_KEYRING, test_settings};
 mod inbound;
 mod numbers;
 mod outbound;
+mod templates;
 mod webhooks;
 
 const PHONE_NUMBER_ID: &str = "106540352242922";
@@ -250,6 +251,7 @@ fn input(fake: &FakeWhatsAppCloud, verify_token: Option<&str>) -> CloudNumberInp
         app_secret: APP_SECRET.into(),
         verify_token: verify_token.map(Into::into),
         name: Some("Shop WhatsApp".into()),
+        business_account_id: None,
         api_url: Some(fake.url()),
     }
 }

@@ -21,6 +21,8 @@ const MAX_DOWNLOAD: usize = crate::files::MAX_SIZE;
 const RATE_CODES: [i64; 5] = [4, 80007, 130429, 131048, 131056];
 /// Graph's code for a reply outside the customer service window.
 pub const WINDOW_CLOSED_CODE: i64 = 131047;
+/// The most pages of templates read (Meta gives 25 a page).
+const MAX_TEMPLATE_PAGES: usize = 20;
 /// How long to wait after a rate limit when Graph does not say.
 const RATE_WAIT_MS: Millis = 5_000;
 
@@ -160,6 +162,27 @@ impl Graph {
             .and_then(Value::as_str)
             .map(str::to_owned)
             .ok_or_else(|| GraphError::Decode("no message id in the answer".into()))
+    }
+
+    /// Every message template of business account `waba_id`, as Meta
+    /// lists them (following its pages on the same Graph API only, since
+    /// each request carries the token).
+    pub async fn templates(&self, waba_id: &str) -> Result<Vec<Value>, GraphError> {
+        let mut url = format!("{}/{waba_id}/message_templates", self.base);
+        let mut all = Vec::new();
+        for _ in 0..MAX_TEMPLATE_PAGES {
+            let answer = self.json(self.http.get(&url)).await?;
+            let data = answer
+                .get("data")
+                .and_then(Value::as_array)
+                .ok_or_else(|| GraphError::Decode("no template list in the answer".into()))?;
+            all.extend(data.iter().cloned());
+            match answer.pointer("/paging/next").and_then(Value::as_str) {
+                Some(next) if next.starts_with(&format!("{}/", self.base)) => next.clone_into(&mut url),
+                _ => break,
+            }
+        }
+        Ok(all)
     }
 
     /// Uploads a file to send; answers its media id.

@@ -21,6 +21,7 @@ pub mod model;
 mod numbers;
 mod receive;
 mod send;
+mod templates;
 mod webhook;
 pub mod wire;
 
@@ -71,6 +72,7 @@ pub(crate) struct Row {
     pub verify_token_ref: String,
     pub api_url: String,
     pub api_version: String,
+    pub business_account_id: Option<String>,
     pub created_at: i64,
 }
 
@@ -124,7 +126,8 @@ impl Core {
     pub(crate) async fn row(&self, account_id: i64) -> Result<Row> {
         sqlx::query_as(
             "SELECT n.channel_account_id, n.phone_number_id, n.display_phone, n.token_ref,
-                    n.app_secret_ref, n.verify_token_ref, n.api_url, n.api_version, n.created_at
+                    n.app_secret_ref, n.verify_token_ref, n.api_url, n.api_version,
+                    n.business_account_id, n.created_at
              FROM whatsapp_cloud_numbers n JOIN channel_accounts a ON a.id = n.channel_account_id
              WHERE n.channel_account_id = ?1 AND a.enabled = 1",
         )

@@ -29,6 +29,17 @@ fn secret_field(value: &str, what: &str) -> Result<Secret<String>> {
     Ok(Secret::new(value.to_owned()))
 }
 
+/// A WhatsApp Business Account ID as typed; empty means none.
+fn business_account_id(value: Option<&str>) -> Result<Option<String>> {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v) if v.len() <= 32 && v.bytes().all(|b| b.is_ascii_digit()) => Ok(Some(v.to_owned())),
+        Some(_) => Err(Error::invalid(
+            "the WhatsApp Business Account ID is the account's ID from Meta's WhatsApp settings: digits only",
+        )),
+    }
+}
+
 fn phone_number_id(value: &str) -> Result<String> {
     let value = value.trim();
     if value.is_empty() || value.len() > 32 || !value.bytes().all(|b| b.is_ascii_digit()) {
@@ -82,6 +93,7 @@ impl Cloud {
             _ => new_verify_token(),
         };
         let api_url = api_url(input.api_url.as_deref(), &self.core.graph_url)?;
+        let waba = business_account_id(input.business_account_id.as_deref())?;
         let name = name(
             input.name.as_deref(),
             &format!("WhatsApp {phone_number_id}"),
@@ -115,6 +127,7 @@ impl Cloud {
                 &phone_number_id,
                 &refs,
                 &api_url,
+                waba.as_deref(),
             )
             .await
         }
@@ -139,6 +152,7 @@ impl Cloud {
         })
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn save(
         &self,
         existing: Option<i64>,
@@ -147,13 +161,14 @@ impl Cloud {
         phone_number_id: &str,
         refs: &[String; 3],
         api_url: &str,
+        business_account_id: Option<&str>,
     ) -> Result<i64> {
         let core = &self.core;
         let now = core.clock.now_ms();
         let old: Option<Row> = match existing {
             Some(id) => sqlx::query_as(
                 "SELECT channel_account_id, phone_number_id, display_phone, token_ref, app_secret_ref,
-                        verify_token_ref, api_url, api_version, created_at
+                        verify_token_ref, api_url, api_version, business_account_id, created_at
                  FROM whatsapp_cloud_numbers WHERE channel_account_id = ?1",
             )
             .bind(id)
@@ -185,12 +200,15 @@ impl Cloud {
         };
         sqlx::query(
             "INSERT INTO whatsapp_cloud_numbers (channel_account_id, phone_number_id, token_ref,
-                    app_secret_ref, verify_token_ref, api_url, api_version, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)
+                    app_secret_ref, verify_token_ref, api_url, api_version, business_account_id,
+                    created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?9, ?8, ?8)
              ON CONFLICT (channel_account_id) DO UPDATE SET
                 token_ref = excluded.token_ref, app_secret_ref = excluded.app_secret_ref,
                 verify_token_ref = excluded.verify_token_ref, api_url = excluded.api_url,
-                api_version = excluded.api_version, updated_at = excluded.updated_at",
+                api_version = excluded.api_version,
+                business_account_id = excluded.business_account_id,
+                updated_at = excluded.updated_at",
         )
         .bind(account_id)
         .bind(phone_number_id)
@@ -200,6 +218,7 @@ impl Cloud {
         .bind(api_url)
         .bind(GRAPH_VERSION)
         .bind(now)
+        .bind(business_account_id)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -227,6 +246,10 @@ impl Cloud {
             Some(n) => Some(name(Some(n), "")?),
             None => None,
         };
+        let waba = match update.business_account_id.as_deref() {
+            Some(id) => Some(business_account_id(Some(id))?),
+            None => None,
+        };
         let changes = [
             (&update.access_token, &row.token_ref, "access token"),
             (&update.app_secret, &row.app_secret_ref, "app secret"),
@@ -248,6 +271,15 @@ impl Cloud {
                 .bind(name)
                 .execute(core.store.pool())
                 .await?;
+        }
+        if let Some(waba) = &waba {
+            sqlx::query(
+                "UPDATE whatsapp_cloud_numbers SET business_account_id = ?2 WHERE channel_account_id = ?1",
+            )
+            .bind(account_id)
+            .bind(waba)
+            .execute(core.store.pool())
+            .await?;
         }
         sqlx::query(
             "UPDATE whatsapp_cloud_numbers SET updated_at = ?2 WHERE channel_account_id = ?1",
@@ -314,6 +346,7 @@ impl Cloud {
             name,
             phone_number_id: row.phone_number_id,
             display_phone: row.display_phone,
+            business_account_id: row.business_account_id,
             webhook_path: webhook_path(account_id),
             api_url: (row.api_url != GRAPH_URL).then_some(row.api_url),
             api_version: row.api_version,
@@ -338,6 +371,12 @@ mod tests {
             phone_number_id(" 106540352242922 ").unwrap(),
             "106540352242922"
         );
+        assert_eq!(business_account_id(Some("  ")).unwrap(), None);
+        assert_eq!(
+            business_account_id(Some(" 102290129340398 ")).unwrap().as_deref(),
+            Some("102290129340398")
+        );
+        assert!(business_account_id(Some("waba-1")).is_err());
         assert!(secret_field("  ", "app secret").is_err());
         assert!(secret_field("two words", "access token").is_err());
         assert_eq!(

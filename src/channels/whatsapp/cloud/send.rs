@@ -4,9 +4,10 @@
 //! reply never sends a part twice.
 //!
 //! Meta takes free-form replies only within 24 hours of the customer's
-//! last message; after that only approved templates, which Tuberry does not
-//! send. A reply outside the window is refused before it is tried, and
-//! Meta's own refusal (code 131047) reads the same.
+//! last message; after that only approved templates (see `templates`). A
+//! free-form reply outside the window is refused before it is tried, and
+//! Meta's own refusal (code 131047) reads the same; a reply stored as a
+//! template goes as one, at any time.
 
 use std::sync::Arc;
 
@@ -150,6 +151,29 @@ impl Channel for CloudChannel {
                 e => engine_error(&e),
             })?;
         let to = &message.external_thread_id;
+        let template = super::templates::sent_as(&self.core.store, message.message_id)
+            .await
+            .map_err(|e| engine_error(&e))?;
+        if let Some((name, language, params)) = template {
+            let id = match self.sent_part(message.message_id, 0).await? {
+                Some(id) => id,
+                None => {
+                    let body = json!({
+                        "recipient_type": "individual",
+                        "to": to,
+                        "type": "template",
+                        "template": super::templates::message_template(&name, &language, &params),
+                    });
+                    let id = number.graph.send(body).await.map_err(|e| self.noted(e))?;
+                    self.record_part(message.message_id, 0, &id).await?;
+                    id
+                }
+            };
+            self.core.working(self.account_id);
+            return Ok(Sent {
+                external_id: Some(id),
+            });
+        }
         let last = self.last_inbound(to).await?;
         let now = self.core.clock.now_ms();
         if last.is_none_or(|at| now - at > WINDOW_MS) {

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::spec::{Incoming, Operation, spec};
+use super::templates::{self, BusinessAccount, Template};
 use super::{Failure, Media, Number, Recorded, SentMessage, Shared, Upload};
 
 const BODY_LIMIT: usize = 32 * 1024 * 1024;
@@ -23,6 +24,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         Router::new()
             .route("/numbers", post(add_number))
             .route("/media", post(add_media))
+            .route("/business-accounts", post(add_business_account))
             .route(
                 "/sent",
                 get(|State(s): State<Arc<Shared>>| async move { Json(s.read(|s| s.sent.clone())) }),
@@ -46,6 +48,30 @@ async fn add_number(State(shared): State<Arc<Shared>>, Json(number): Json<Number
         s.numbers
             .retain(|n| n.phone_number_id != number.phone_number_id);
         s.numbers.push(number);
+    });
+    StatusCode::NO_CONTENT
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct NewBusinessAccount {
+    id: String,
+    phone_number_ids: Vec<String>,
+    #[serde(default)]
+    templates: Vec<Template>,
+}
+
+async fn add_business_account(
+    State(shared): State<Arc<Shared>>,
+    Json(account): Json<NewBusinessAccount>,
+) -> StatusCode {
+    shared.update(|s| {
+        s.accounts.retain(|a| a.id != account.id);
+        s.accounts.push(BusinessAccount {
+            id: account.id,
+            phone_number_ids: account.phone_number_ids,
+            templates: account.templates,
+        });
     });
     StatusCode::NO_CONTENT
 }
@@ -90,7 +116,7 @@ async fn webhook(State(shared): State<Arc<Shared>>, Json(hook): Json<NewWebhook>
 }
 
 /// Graph's error answer.
-fn error(status: u16, code: i64, message: &str) -> (u16, Response) {
+pub(crate) fn error(status: u16, code: i64, message: &str) -> (u16, Response) {
     let kind = if code == 190 {
         "OAuthException"
     } else {
@@ -103,7 +129,7 @@ fn error(status: u16, code: i64, message: &str) -> (u16, Response) {
     (status, (code, Json(body)).into_response())
 }
 
-fn ok(shared: &Shared, op: &Operation, body: Value) -> (u16, Response) {
+pub(crate) fn ok(shared: &Shared, op: &Operation, body: Value) -> (u16, Response) {
     let errors = spec().answer_errors(op, &body);
     if !errors.is_empty() {
         shared.update(|s| s.spec_errors.extend(errors));
@@ -225,6 +251,7 @@ async fn answer(
         "uploadImage" => upload(shared, op, &params[1], &token, parts),
         "retrieveMediaUrl" => media_url(shared, op, &params[1], &token, &query),
         "downloadMedia" => download(shared, &token, &query),
+        "getTemplateByNameDefaultFields" => templates::list(shared, op, &params[1], &token, &query),
         _ => ok(shared, op, json!({ "success": true })),
     }
 }
@@ -309,14 +336,20 @@ fn send(
     if !to.chars().all(|c| c.is_ascii_digit() || c == '+') || to.is_empty() {
         return error(400, 131_030, "Recipient phone number not in allowed list");
     }
-    if shared.read(|s| s.closed_windows.contains(to.trim_start_matches('+'))) {
+    let kind = body["type"].as_str().unwrap_or("text").to_owned();
+    if kind == "template" {
+        if let Some((code, message)) =
+            shared.read(|s| templates::refusal(s, &number.phone_number_id, &body))
+        {
+            return error(400, code, &message);
+        }
+    } else if shared.read(|s| s.closed_windows.contains(to.trim_start_matches('+'))) {
         return error(
             400,
             131_047,
             "Re-engagement message: more than 24 hours have passed since the recipient last replied",
         );
     }
-    let kind = body["type"].as_str().unwrap_or("text").to_owned();
     if kind == "text"
         && body["text"]["body"]
             .as_str()

@@ -108,7 +108,7 @@ fn signatures_are_hmac_sha256_in_hex() {
 mod server {
     use serde_json::{Value, json};
 
-    use crate::whatsapp_cloud::{FakeWhatsAppCloud, Number};
+    use crate::whatsapp_cloud::{FakeWhatsAppCloud, Number, Template};
 
     const ID: &str = "106540352242922";
 
@@ -215,5 +215,75 @@ mod server {
         let errors = fake.spec_errors();
         assert_eq!(errors.len(), 1, "only the call without a token: {errors:?}");
         assert!(errors[0].contains("Authorization"), "{errors:?}");
+    }
+
+    fn template(name: &str, language: &str, params: &[&str]) -> Value {
+        let parameters: Vec<Value> = params
+            .iter()
+            .map(|p| json!({ "type": "text", "text": p }))
+            .collect();
+        json!({
+            "messaging_product": "whatsapp", "recipient_type": "individual", "to": "79991234567",
+            "type": "template",
+            "template": {
+                "name": name, "language": { "code": language },
+                "components": [{ "type": "body", "parameters": parameters }],
+            },
+        })
+    }
+
+    #[tokio::test]
+    async fn templates_are_listed_to_the_accounts_numbers_and_sent_when_approved() {
+        let fake = fake().await;
+        let mut pending = Template::approved("promo", "ru", "Скидка {{1}}");
+        pending.status = "PENDING".into();
+        fake.add_business_account(
+            "2000001",
+            &[ID],
+            vec![
+                Template::approved("order_ready", "ru", "Заказ {{1}} готов, {{2}}"),
+                pending,
+            ],
+        );
+        let client = reqwest::Client::new();
+        let list = |token: &'static str| {
+            client
+                .get(format!("{}/v23.0/2000001/message_templates", fake.url()))
+                .bearer_auth(token)
+                .send()
+        };
+        let answer = list("EAAGright").await.unwrap();
+        assert_eq!(answer.status().as_u16(), 200);
+        let answer: Value = answer.json().await.unwrap();
+        let names: Vec<(&str, &str)> = answer["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| (t["name"].as_str().unwrap(), t["status"].as_str().unwrap()))
+            .collect();
+        assert_eq!(names, vec![("order_ready", "APPROVED"), ("promo", "PENDING")]);
+        assert_eq!(answer["data"][0]["components"][0]["type"], "BODY");
+        assert_eq!(list("EAAGwrong").await.unwrap().status().as_u16(), 401);
+
+        // Outside the window a template goes; a free-form message does not.
+        fake.close_window("79991234567", true);
+        assert_eq!(send(&fake, "EAAGright", text("late")).await.0, 400);
+        let (status, answer) = send(
+            &fake,
+            "EAAGright",
+            template("order_ready", "ru", &["42", "Ивану"]),
+        )
+        .await;
+        assert_eq!(status, 200, "{answer}");
+        for (body, code) in [
+            (template("order_ready", "ru", &["42"]), 132_000),
+            (template("order_ready", "en_US", &["42", "Ivan"]), 132_001),
+            (template("promo", "ru", &["10%"]), 132_001),
+        ] {
+            let (status, answer) = send(&fake, "EAAGright", body).await;
+            assert_eq!((status, answer["error"]["code"].clone()), (400, json!(code)));
+        }
+        assert_eq!(fake.sent().len(), 1);
+        assert!(fake.spec_errors().is_empty(), "{:?}", fake.spec_errors());
     }
 }
