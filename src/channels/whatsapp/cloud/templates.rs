@@ -284,7 +284,7 @@ impl Cloud {
             "WhatsApp template reply queued"
         );
         outbox.after_commit(conversation_id, message_id).await;
-        Ok(crate::inbox::message(self.core.store.pool(), message_id).await?)
+        crate::inbox::message(self.core.store.pool(), message_id).await
     }
 }
 
