@@ -24,6 +24,29 @@ const NUMBER = {
 const APP_SECRET = "4f9a2c1e8b7d6a5f4e3d2c1b0a998877";
 const CUSTOMER = "79035550123";
 const CUSTOMER_NAME = "Надежда Орлова";
+/** A customer who wrote more than a day ago: only a template reaches her now. */
+const LATE = { wa: "79035550456", name: "Вера Смирнова" };
+const WABA = "102290129340398";
+const TEMPLATES = [
+  {
+    name: "order_ready",
+    language: "ru",
+    status: "APPROVED",
+    category: "UTILITY",
+    header: null,
+    body: "Здравствуйте, {{1}}! Ваш заказ {{2}} готов, ждём вас в лавке.",
+    footer: "Цветочная лавка",
+  },
+  {
+    name: "spring_sale",
+    language: "ru",
+    status: "REJECTED",
+    category: "MARKETING",
+    header: null,
+    body: "Весенняя распродажа!",
+    footer: null,
+  },
+];
 let browser;
 
 async function call(base, method, path, body) {
@@ -48,15 +71,14 @@ function freePort() {
   });
 }
 
-/** A customer's text to the number, as Meta's webhook carries it. */
-function messageWebhook(id, body) {
+/** A customer's text to the number, as Meta's webhook carries it (sent `agoMs` ago). */
+function messageWebhook(id, body, customer = { wa: CUSTOMER, name: CUSTOMER_NAME }, agoMs = 0) {
+  const timestamp = String(Math.floor((Date.now() - agoMs) / 1000));
   const value = {
     messaging_product: "whatsapp",
     metadata: { display_phone_number: NUMBER.displayPhone, phone_number_id: NUMBER.phoneNumberId },
-    contacts: [{ profile: { name: CUSTOMER_NAME }, wa_id: CUSTOMER }],
-    messages: [
-      { from: CUSTOMER, id, timestamp: String(Math.floor(Date.now() / 1000)), type: "text", text: { body } },
-    ],
+    contacts: [{ profile: { name: customer.name }, wa_id: customer.wa }],
+    messages: [{ from: customer.wa, id, timestamp, type: "text", text: { body } }],
   };
   return {
     object: "whatsapp_business_account",
@@ -222,6 +244,70 @@ test("a Cloud API number is added in the window, and its customer is answered fr
     { timeout: 15_000, timeoutMsg: "the operator's answer shows in the thread" },
   );
   await shot(browser, "whatsapp-cloud-conversation");
+
+  // A customer whose message is 25 hours old: Meta takes only an approved template.
+  await call(graph, "POST", "/business-accounts", { id: WABA, phoneNumberIds: [NUMBER.phoneNumberId], templates: TEMPLATES });
+  const late = await call(graph, "POST", "/webhook", {
+    url: webhook,
+    appSecret: APP_SECRET,
+    payload: messageWebhook("wamid.HBgLNzkwMzU1NTA0NTYVAgASGBQzQUxBVEUwMDAwMDAwMDAwMDE", "Соберите букет из роз к пятнице", LATE, 25 * 3600_000),
+  });
+  assert.equal(late.status, 200);
+  const lateRow = await poll("the late customer's conversation is in the inbox", async () => {
+    for (const r of await browser.$$(byTestId("conversation-row"))) {
+      if ((await text(r)).includes("букет из роз")) return r;
+    }
+    return null;
+  });
+  await lateRow.click();
+  const banner = await browser.$(byTestId("wa-window-banner"));
+  await banner.waitForDisplayed({ timeout: 10_000 });
+  assert.equal(await banner.getAttribute("data-templates"), "false", "the number has no business account yet");
+  await (await browser.$(byTestId("wa-waba-input"))).setValue(WABA);
+  await (await browser.$(byTestId("wa-waba-save"))).click();
+  const open = await browser.$(byTestId("wa-template-open"));
+  await open.waitForDisplayed({ timeout: 10_000 });
+  await open.click();
+  const dialog = await browser.$(byTestId("wa-template-dialog"));
+  await browser.waitUntil(async () => (await dialog.getAttribute("data-phase")) === "ready", {
+    timeout: 15_000,
+    timeoutMsg: "the templates are read from the Graph API",
+  });
+  const names = [];
+  for (const t of await browser.$$(byTestId("wa-template"))) names.push(await t.getAttribute("data-name"));
+  assert.deepEqual(names, ["order_ready"], "only the approved template is offered");
+  await (await browser.$(byTestId("wa-template"))).click();
+  await (await browser.$(byTestId("wa-template-param-1"))).setValue("Вера");
+  await (await browser.$(byTestId("wa-template-param-2"))).setValue("№ 214");
+  assert.equal(
+    await text(await browser.$(byTestId("wa-template-preview"))),
+    "Здравствуйте, Вера! Ваш заказ № 214 готов, ждём вас в лавке.\n\nЦветочная лавка",
+  );
+  await browser.pause(500);
+  await shot(browser, "whatsapp-cloud-template");
+  await (await browser.$(byTestId("wa-template-send"))).click();
+  const template = await poll("the template leaves from the number", async () => {
+    const sent = await call(graph, "GET", "/sent");
+    return sent.find((s) => s.body.to === LATE.wa && s.body.type === "template");
+  });
+  assert.equal(template.body.template.name, "order_ready");
+  assert.equal(template.body.template.language.code, "ru");
+  assert.deepEqual(
+    template.body.template.components,
+    [{ type: "body", parameters: [{ type: "text", text: "Вера" }, { type: "text", text: "№ 214" }] }],
+  );
+  await browser.waitUntil(
+    async () => (await text(await browser.$(byTestId("thread")))).includes("Ваш заказ № 214 готов"),
+    { timeout: 15_000, timeoutMsg: "the template shows in the thread as sent" },
+  );
+  const lateTopic = await poll("the late customer's conversation has its topic", async () => {
+    const topics = await call(telegram, "GET", `/groups/${group}/topics`);
+    return topics.find((t) => t.name.includes("Вера"));
+  });
+  await poll("the template's text is in her topic", async () => {
+    const messages = await call(telegram, "GET", `/chats/${group}/messages?thread_id=${lateTopic.thread_id}`);
+    return messages.some((m) => (m.text ?? "").includes("Ваш заказ № 214 готов"));
+  });
 
   // The LAN endpoint off again, as the next files expect it.
   await setLanEndpoint(null);

@@ -20,7 +20,8 @@ use tuberry::channels::telegram_account::model::{
 };
 use tuberry::channels::telegram_bot::BotInput;
 use tuberry::channels::whatsapp::cloud::model::{
-    CloudNumber, CloudNumberAdded, CloudNumberInput, CloudNumberUpdate,
+    CloudNumber, CloudNumberAdded, CloudNumberInput, CloudNumberUpdate, CloudTemplate, ReplyWindow,
+    TemplateReply,
 };
 use tuberry::channels::whatsapp::linked::model::{LinkStart, WhatsAppFlags, WhatsAppNumber};
 use tuberry::http::LanStatus;
@@ -150,6 +151,12 @@ engine_commands! {
     update_whatsapp_cloud_number(account_id: i64, update: CloudNumberUpdate) -> CloudNumber;
     /// Forgets its secrets; its conversations stay.
     remove_whatsapp_cloud_number(account_id: i64) -> ();
+    /// The business account's approved templates that can be filled in, read from Meta.
+    whatsapp_cloud_templates(account_id: i64) -> Vec<CloudTemplate>;
+    /// Whether a Cloud API conversation may still be answered freely (24 hours).
+    whatsapp_reply_window(conversation_id: i64) -> Option<ReplyWindow>;
+    /// Queues a template in place of a reply, for a closed window.
+    send_whatsapp_template(reply: TemplateReply) -> Message;
 
     list_projects() -> Vec<Project>;
     create_project(input: ProjectInput) -> Project;

@@ -75,6 +75,12 @@ export const commands = {
 	updateWhatsappCloudNumber: (accountId: number, update: CloudNumberUpdate) => typedError<CloudNumber, ApiError>(__TAURI_INVOKE("update_whatsapp_cloud_number", { accountId, update })),
 	/**  Forgets its secrets; its conversations stay. */
 	removeWhatsappCloudNumber: (accountId: number) => typedError<null, ApiError>(__TAURI_INVOKE("remove_whatsapp_cloud_number", { accountId })),
+	/**  The business account's approved templates that can be filled in, read from Meta. */
+	whatsappCloudTemplates: (accountId: number) => typedError<CloudTemplate[], ApiError>(__TAURI_INVOKE("whatsapp_cloud_templates", { accountId })),
+	/**  Whether a Cloud API conversation may still be answered freely (24 hours). */
+	whatsappReplyWindow: (conversationId: number) => typedError<ReplyWindow | null, ApiError>(__TAURI_INVOKE("whatsapp_reply_window", { conversationId })),
+	/**  Queues a template in place of a reply, for a closed window. */
+	sendWhatsappTemplate: (reply: TemplateReply) => typedError<Message, ApiError>(__TAURI_INVOKE("send_whatsapp_template", { reply })),
 	listProjects: () => typedError<Project[], ApiError>(__TAURI_INVOKE("list_projects")),
 	createProject: (input: ProjectInput) => typedError<Project, ApiError>(__TAURI_INVOKE("create_project", { input })),
 	updateProject: (projectId: number, input: ProjectInput) => typedError<Project, ApiError>(__TAURI_INVOKE("update_project", { projectId, input })),
@@ -480,6 +486,8 @@ export type CloudNumber = {
 	phoneNumberId: string,
 	/**  The number as Meta shows it, once a webhook told it. */
 	displayPhone: string | null,
+	/**  The WhatsApp Business Account whose templates it sends. */
+	businessAccountId: string | null,
 	/**  Where Meta's webhooks go on the LAN endpoint (after its address). */
 	webhookPath: string,
 	/**  Set only when it is not Meta's own Graph API. */
@@ -505,8 +513,9 @@ export type CloudNumberAdded = {
 /**
  *  A Cloud API number to add: its id at Meta, the access token that sends
  *  from it, the app secret Meta signs webhooks with and the token Meta's
- *  webhook check repeats (made up when left empty). `api_url` only for a
- *  stand-in of Meta's Graph API.
+ *  webhook check repeats (made up when left empty), and the WhatsApp
+ *  Business Account the number belongs to (for its message templates).
+ *  `api_url` only for a stand-in of Meta's Graph API.
  */
 export type CloudNumberInput = {
 	phoneNumberId: string,
@@ -514,18 +523,38 @@ export type CloudNumberInput = {
 	appSecret: string,
 	verifyToken: string | null,
 	name: string | null,
+	businessAccountId?: string | null,
 	apiUrl: string | null,
 };
 
 /**
  *  What changes of a number: each secret given replaces the kept one, one
- *  left out stays as it is.
+ *  left out stays as it is. An empty business account ID forgets it.
  */
 export type CloudNumberUpdate = {
 	name: string | null,
+	businessAccountId?: string | null,
 	accessToken: string | null,
 	appSecret: string | null,
 	verifyToken: string | null,
+};
+
+/**
+ *  A message template the number's business account has approved, in one
+ *  language, that Tuberry can fill in: a text header or none, a body with
+ *  `{{1}}`…`{{n}}` and an optional footer.
+ */
+export type CloudTemplate = {
+	name: string,
+	/**  Meta's language code, e.g. `ru` or `en_US`. */
+	language: string,
+	/**  `UTILITY`, `MARKETING` or `AUTHENTICATION`. */
+	category: string,
+	header: string | null,
+	body: string,
+	footer: string | null,
+	/**  How many parameters the body takes. */
+	params: number,
 };
 
 /**  The result of "Test connection": each server on its own. */
@@ -1025,6 +1054,20 @@ export type ProjectInput = {
 	language: Language,
 };
 
+/**
+ *  Whether a conversation on a Cloud API number takes a reply in free form:
+ *  Meta takes one within 24 hours of the customer's last message, after
+ *  that only an approved template.
+ */
+export type ReplyWindow = {
+	accountId: number,
+	/**  When the window closes (or closed); none if the customer never wrote. */
+	closesAt: number | null,
+	open: boolean,
+	/**  The number's templates can be listed (its business account is known). */
+	templates: boolean,
+};
+
 /**  What the assistant did about a customer message. */
 export type RunOutcome = "draft" | "answered" | "handoff" | "failed";
 
@@ -1112,6 +1155,14 @@ export type TelegramAppInput = {
 	systemVersion: string,
 	appVersion: string,
 	langCode: string,
+};
+
+/**  A reply sent as an approved template with its body's parameters. */
+export type TemplateReply = {
+	conversationId: number,
+	name: string,
+	language: string,
+	params: string[],
 };
 
 /**  The Test chat: which project it speaks for. */

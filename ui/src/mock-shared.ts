@@ -130,6 +130,11 @@ export type MockBackend = Backend & {
   linkWhatsappNumber(projectId: number | null, phone: string, pushName: string | null): number;
   /** WhatsApp ended a number's link (unlinked from the phone), with its reason. */
   unlinkWhatsappNumber(accountId: number, reason: string): void;
+  /**
+   * A customer who wrote to a Cloud API number `agoMs` ago (its webhook); the
+   * conversation's id. Older than a day, the reply window is closed.
+   */
+  whatsappCloudConversation(accountId: number, name: string, phone: string, text: string, agoMs: number): number;
   /** Changes a stored message as the channel would tell it (a receipt, a reaction), with the engine's event. */
   updateMessage(messageId: number, change: Partial<Pick<Message, "delivery" | "readAt" | "reaction">>): void;
   /** Adds a note as an operator's /note in the work group does. */

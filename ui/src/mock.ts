@@ -150,8 +150,14 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
 
   const addContact = people.add;
 
-  function addConversation(contact: Contact, kind: ChannelKind, subject: string | null, createdAt: number) {
-    const account = accountFor(kind);
+  function addConversation(
+    contact: Contact,
+    kind: ChannelKind,
+    subject: string | null,
+    createdAt: number,
+    accountId?: number,
+  ) {
+    const account = accounts.find((a) => a.id === accountId) ?? accountFor(kind);
     const summary: ConversationSummary = {
       id: nextConversationId++,
       projectId: account.projectId,
@@ -222,7 +228,13 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
   const guard = createMockGuard(core, inbox);
   const settings = createMockSettings(core);
   const telegramAccounts = createMockTelegramAccounts(core, { scanAfterMs: options.telegramScanAfterMs });
-  const whatsappCloud = createMockWhatsAppCloud(core);
+  const whatsappCloud = createMockWhatsAppCloud(core, {
+    inbox,
+    addContact,
+    addConversation,
+    appendMessage,
+    customerMessage,
+  });
   const whatsappLinked = createMockWhatsAppLinked(core, {
     scanAfterMs: options.whatsappScanAfterMs,
     rotateQrMs: options.whatsappRotateQrMs,
@@ -540,6 +552,7 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
     whatsappLinks: whatsappLinked.attempts,
     linkWhatsappNumber: (projectId, phone, pushName) => whatsappLinked.link(projectId, phone, pushName).id,
     unlinkWhatsappNumber: whatsappLinked.unlinked,
+    whatsappCloudConversation: whatsappCloud.conversation,
     updateMessage(messageId, change) {
       for (const list of messages.values()) {
         const index = list.findIndex((m) => m.id === messageId);

@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import type { Account, Project } from "../api";
 import { accountDetail, accountStateTone } from "../accounts";
@@ -6,11 +6,13 @@ import { errorText } from "../errors";
 import { formatFull, formatSince } from "../format";
 import { useNow } from "../hooks";
 import { useAccounts } from "../useAccounts";
+import { useWhatsappCloudNumbers } from "../useWhatsappCloudNumbers";
 import { useWhatsappNumbers } from "../useWhatsappNumbers";
 import { ChannelBadge } from "./ChannelBadge";
 import { AccountsIcon, PlusIcon } from "./Icon";
 import { TelegramLoginDialog } from "./TelegramLoginDialog";
 import { WhatsAppCloudDialog } from "./WhatsAppCloudDialog";
+import { WhatsAppCloudNumberPanel } from "./WhatsAppCloudNumber";
 import { WhatsAppLinkDialog } from "./WhatsAppLinkDialog";
 import { WhatsAppNumbersSection } from "./WhatsAppNumbersSection";
 import { PanePlaceholder } from "./ListDetail";
@@ -30,6 +32,7 @@ export function AccountsView() {
   const [linking, setLinking] = useState<{ projectId: number | null } | null>(null);
   const whatsapp = useWhatsappNumbers();
   const linked = whatsapp.items ?? [];
+  const cloud = useWhatsappCloudNumbers();
   const others = accounts?.filter((a) => !linked.some((n) => n.id === a.id)) ?? null;
   const noProjects = !projects || projects.length === 0;
 
@@ -113,7 +116,13 @@ export function AccountsView() {
           <ul className="account-list" aria-label={t("accounts.title")}>
             {others.map((account) => (
               <li key={account.id}>
-                <AccountRow account={account} projects={projects} />
+                <AccountRow account={account} projects={projects}>
+                  {cloud.items
+                    ?.filter((n) => n.id === account.id)
+                    .map((n) => (
+                      <WhatsAppCloudNumberPanel key={n.id} number={n} onChanged={cloud.apply} onRemoved={cloud.drop} />
+                    ))}
+                </AccountRow>
               </li>
             ))}
           </ul>
@@ -123,7 +132,16 @@ export function AccountsView() {
   );
 }
 
-function AccountRow({ account, projects }: { account: Account; projects: Project[] | null }) {
+function AccountRow({
+  account,
+  projects,
+  children,
+}: {
+  account: Account;
+  projects: Project[] | null;
+  /** What the account's kind adds (a Cloud API number's IDs and actions). */
+  children?: ReactNode;
+}) {
   const { t, i18n } = useTranslation();
   const now = useNow();
   const { status } = account;
@@ -175,6 +193,7 @@ function AccountRow({ account, projects }: { account: Account; projects: Project
           {t("accounts.lastError", { error: status.lastError })}
         </p>
       )}
+      {children}
     </article>
   );
 }

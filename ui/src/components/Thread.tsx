@@ -11,6 +11,7 @@ import { DraftCard } from "./DraftCard";
 import { ListingCard } from "./ListingCard";
 import { AlertIcon, ChatIcon, CheckIcon, InboxIcon } from "./Icon";
 import { MessageBubble } from "./MessageBubble";
+import { ReplyWindowBanner, useReplyWindow } from "./WhatsAppTemplates";
 
 type Props = {
   state: ConversationState;
@@ -92,6 +93,8 @@ function Thread({
   const [reply, setReply] = useState<ReplyTarget | null>(null);
   const closed = conversation.status === "closed";
   const last = messages[messages.length - 1];
+  const messagesKey = `${messages.length}:${last?.id ?? 0}`;
+  const replyWindow = useReplyWindow(conversation.id, conversation.channelKind, messagesKey);
 
   const changeStatus = async () => {
     setStatusBusy(true);
@@ -183,9 +186,17 @@ function Thread({
       />
 
       {closed && <div className="closed-banner">{t("thread.closedBanner")}</div>}
+      {replyWindow.window && replyWindow.closed && (
+        <ReplyWindowBanner
+          conversationId={conversation.id}
+          window={replyWindow.window}
+          onSent={applyMessage}
+          onChanged={replyWindow.refresh}
+        />
+      )}
       <DraftCard
         conversationId={conversation.id}
-        messagesKey={`${messages.length}:${last?.id ?? 0}`}
+        messagesKey={messagesKey}
         onUse={(text) => setFill({ text })}
         onSent={applyMessage}
       />

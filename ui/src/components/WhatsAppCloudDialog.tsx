@@ -8,12 +8,15 @@ import { AlertIcon, CheckIcon, CrossIcon } from "./Icon";
 type Props = { onClose: () => void };
 
 type Missing = { phoneNumberId: boolean; accessToken: boolean; appSecret: boolean };
+type Optional = "verifyToken" | "businessAccountId";
+const optional = (key: string): key is Optional => key === "verifyToken" || key === "businessAccountId";
 
 /**
  * Adds a WhatsApp Business Cloud API number: its phone number ID, access
- * token, app secret and the webhook's verify token (made up when left
- * empty). Once added, the verify token is shown this one time with the
- * address Meta's webhooks must reach.
+ * token, app secret, the webhook's verify token (made up when left empty)
+ * and, optionally, its WhatsApp Business Account (for its templates). Once
+ * added, the verify token is shown this one time with the address Meta's
+ * webhooks must reach.
  */
 export function WhatsAppCloudDialog({ onClose }: Props) {
   const { t } = useTranslation();
@@ -22,6 +25,7 @@ export function WhatsAppCloudDialog({ onClose }: Props) {
   const [accessToken, setAccessToken] = useState("");
   const [appSecret, setAppSecret] = useState("");
   const [verifyToken, setVerifyToken] = useState("");
+  const [businessAccountId, setBusinessAccountId] = useState("");
   const [missing, setMissing] = useState<Missing | null>(null);
   const [added, setAdded] = useState<CloudNumberAdded | null>(null);
   const { busy, error, run } = useAction();
@@ -58,6 +62,7 @@ export function WhatsAppCloudDialog({ onClose }: Props) {
         appSecret: appSecret.trim(),
         verifyToken: verifyToken.trim() || null,
         name: null,
+        businessAccountId: businessAccountId.trim() || null,
         apiUrl: null,
       });
       // The secrets live in the keychain now; nothing here keeps them.
@@ -69,12 +74,12 @@ export function WhatsAppCloudDialog({ onClose }: Props) {
   };
 
   const field = (
-    key: keyof Missing | "verifyToken",
+    key: keyof Missing | Optional,
     value: string,
     set: (value: string) => void,
     secret: boolean,
   ) => {
-    const invalid = key !== "verifyToken" && missing?.[key];
+    const invalid = !optional(key) && missing?.[key];
     const errorId = `wa-cloud-${key}-error`;
     return (
       <label className="field">
@@ -85,12 +90,12 @@ export function WhatsAppCloudDialog({ onClose }: Props) {
           value={value}
           onChange={(e) => {
             set(e.target.value);
-            if (key !== "verifyToken") setMissing((m) => (m ? { ...m, [key]: false } : m));
+            if (!optional(key)) setMissing((m) => (m ? { ...m, [key]: false } : m));
           }}
           aria-invalid={invalid || undefined}
           aria-describedby={invalid ? errorId : undefined}
           autoComplete={secret ? "new-password" : "off"}
-          inputMode={key === "phoneNumberId" ? "numeric" : undefined}
+          inputMode={key === "phoneNumberId" || key === "businessAccountId" ? "numeric" : undefined}
           spellCheck={false}
           autoFocus={key === "phoneNumberId"}
         />
@@ -134,8 +139,10 @@ export function WhatsAppCloudDialog({ onClose }: Props) {
               {field("accessToken", accessToken, setAccessToken, true)}
               {field("appSecret", appSecret, setAppSecret, true)}
               {field("verifyToken", verifyToken, setVerifyToken, false)}
+              {field("businessAccountId", businessAccountId, setBusinessAccountId, false)}
             </fieldset>
             <p className="hint">{t("waCloud.verifyTokenHint")}</p>
+            <p className="hint">{t("waCloud.businessAccountIdHint")}</p>
             <p className="hint">{t("waCloud.secretHint")}</p>
             {error && (
               <p className="form-error" data-testid="wa-cloud-error" role="alert">

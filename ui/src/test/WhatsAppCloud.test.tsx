@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import i18n from "../i18n";
@@ -89,7 +89,7 @@ describe("adding a WhatsApp Cloud API number", () => {
     expect(row).toHaveAttribute("data-state", "connected");
   });
 
-  it("keeps a verify token the owner typed", async () => {
+  it("keeps a verify token the owner typed, and the business account ID when given", async () => {
     useMock();
     const { user, dialog } = await openDialog();
     await user.type(within(dialog).getByTestId("wa-cloud-phoneNumberId"), "200000000000001");
@@ -99,5 +99,68 @@ describe("adding a WhatsApp Cloud API number", () => {
     await user.click(within(dialog).getByTestId("wa-cloud-add"));
     const added = await within(dialog).findByTestId("wa-cloud-added");
     expect(within(added).getByTestId("wa-cloud-verify-token")).toHaveTextContent("my-own-verify-token");
+    expect((await api.listWhatsappCloudNumbers())[0].businessAccountId).toBeNull();
+  });
+
+  it("passes the business account ID its templates come from", async () => {
+    useMock();
+    const { user, dialog } = await openDialog();
+    await user.type(within(dialog).getByTestId("wa-cloud-phoneNumberId"), "200000000000002");
+    await user.type(within(dialog).getByTestId("wa-cloud-accessToken"), "EAAGtoken");
+    await user.type(within(dialog).getByTestId("wa-cloud-appSecret"), "app-secret");
+    await user.type(within(dialog).getByTestId("wa-cloud-businessAccountId"), " 102290129340398 ");
+    expect(within(dialog).queryByTestId("wa-cloud-businessAccountId-error")).not.toBeInTheDocument();
+    await user.click(within(dialog).getByTestId("wa-cloud-add"));
+    await within(dialog).findByTestId("wa-cloud-added");
+    expect((await api.listWhatsappCloudNumbers())[0].businessAccountId).toBe("102290129340398");
+  });
+});
+
+describe("a WhatsApp Cloud API number's row", () => {
+  it("shows its IDs, changes its business account and token (an empty secret is kept), and removes it", async () => {
+    const backend = useMock();
+    const added = await api.addWhatsappCloudNumber({
+      phoneNumberId: "106540352242922",
+      accessToken: "EAAGtoken",
+      appSecret: "app-secret",
+      verifyToken: null,
+      name: "Shop on WhatsApp",
+      businessAccountId: null,
+      apiUrl: null,
+    });
+    const update = vi.spyOn(backend.commands, "updateWhatsappCloudNumber");
+    const user = userEvent.setup();
+    render(<App />);
+    await user.click(screen.getByTestId("nav-accounts"));
+    const panel = await screen.findByTestId("wa-cloud-number");
+    expect(panel).toHaveAttribute("data-account-id", String(added.number.id));
+    expect(within(panel).getByTestId("wa-cloud-number-id")).toHaveTextContent("106540352242922");
+    expect(within(panel).getByTestId("wa-cloud-number-waba")).toHaveTextContent("No business account ID");
+
+    await user.click(within(panel).getByTestId("wa-cloud-number-change"));
+    const form = within(panel).getByTestId("wa-cloud-edit");
+    expect(within(form).getByTestId("wa-cloud-edit-accessToken")).toHaveValue("");
+    expect(within(form).getByTestId("wa-cloud-edit-accessToken")).toHaveAttribute("type", "password");
+    await user.type(within(form).getByTestId("wa-cloud-edit-businessAccountId"), "102290129340398");
+    await user.type(within(form).getByTestId("wa-cloud-edit-accessToken"), "EAAGnewtoken");
+    await user.click(within(form).getByTestId("wa-cloud-edit-save"));
+    await waitFor(() =>
+      expect(within(screen.getByTestId("wa-cloud-number")).getByTestId("wa-cloud-number-waba")).toHaveTextContent(
+        "Business account 102290129340398",
+      ),
+    );
+    expect(update).toHaveBeenCalledWith(added.number.id, {
+      name: null,
+      businessAccountId: "102290129340398",
+      accessToken: "EAAGnewtoken",
+      appSecret: null,
+      verifyToken: null,
+    });
+    expect(screen.getByTestId("accounts-view").textContent).not.toContain("EAAGnewtoken");
+
+    await user.click(within(screen.getByTestId("wa-cloud-number")).getByTestId("wa-cloud-number-remove"));
+    await user.click(screen.getByTestId("wa-cloud-number-remove-confirm"));
+    await waitFor(() => expect(screen.queryByTestId("wa-cloud-number")).not.toBeInTheDocument());
+    expect(await api.listWhatsappCloudNumbers()).toEqual([]);
   });
 });
