@@ -5,8 +5,8 @@ use crate::channels::whatsapp::cloud::model::{
     CloudNumber, CloudNumberAdded, CloudNumberInput, CloudNumberUpdate, CloudTemplate, ReplyWindow,
     TemplateReply,
 };
-use crate::model::Message;
 use crate::engine::Engine;
+use crate::model::Message;
 
 use super::ApiResult;
 

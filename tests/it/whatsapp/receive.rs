@@ -228,17 +228,23 @@ async fn the_same_phone_on_another_channel_is_the_same_contact() {
     let account_id = wa.link().await;
     wa.fake.write_text(SHOP, ANNA, "Hi from WhatsApp");
     let conversation = wa.conversation(account_id, &msg::jid(ANNA)).await;
+    let jid = ContactIdentity {
+        kind: IdentityKind::Whatsapp,
+        value: msg::jid(ANNA),
+    };
+    // The WhatsApp address is noted and the contacts joined right after the
+    // message is stored (before WhatsApp is told it arrived).
+    let on_telegram = crate::helpers::eventually("her contacts are joined", async || {
+        let detail = api::get_conversation(wa.engine(), earlier.conversation_id)
+            .await
+            .unwrap();
+        detail.contact.identities.contains(&jid).then_some(detail)
+    })
+    .await;
     let on_whatsapp = api::get_conversation(wa.engine(), conversation)
         .await
         .unwrap();
-    let on_telegram = api::get_conversation(wa.engine(), earlier.conversation_id)
-        .await
-        .unwrap();
     assert_eq!(on_whatsapp.contact.id, on_telegram.contact.id);
-    assert!(on_whatsapp.contact.identities.contains(&ContactIdentity {
-        kind: IdentityKind::Whatsapp,
-        value: msg::jid(ANNA),
-    }));
     wa.stop().await;
 }
 

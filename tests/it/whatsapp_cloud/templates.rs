@@ -3,8 +3,8 @@
 
 use serde_json::json;
 use tuberry::api;
-use tuberry::clock::Clock;
 use tuberry::channels::whatsapp::cloud::model::{CloudNumberUpdate, TemplateReply};
+use tuberry::clock::Clock;
 use tuberry::model::Delivery;
 use tuberry_fakes::whatsapp_cloud::Template;
 
@@ -53,7 +53,11 @@ async fn after_24_hours_an_approved_template_goes_in_place_of_a_reply() {
         .expect("a Cloud API conversation");
     assert_eq!(
         (window.open, window.templates, window.closes_at),
-        (true, false, Some(app.clock.now_ms() / 1000 * 1000 + 24 * HOUR))
+        (
+            true,
+            false,
+            Some(app.clock.now_ms() / 1000 * 1000 + 24 * HOUR)
+        )
     );
     let err = api::whatsapp_cloud_templates(app.engine(), app.account_id())
         .await
@@ -91,20 +95,33 @@ async fn after_24_hours_an_approved_template_goes_in_place_of_a_reply() {
     // Wrong values are refused before anything is stored.
     let before = app.rows().await;
     for (wrong, words) in [
-        (reply(conversation, "order_ready", "ru", &["Анна"]), "takes 2 values"),
+        (
+            reply(conversation, "order_ready", "ru", &["Анна"]),
+            "takes 2 values",
+        ),
         (
             reply(conversation, "order_ready", "ru", &["Анна", "42\n43"]),
             "one line",
         ),
-        (reply(conversation, "autumn_sale", "ru", &["10%"]), "not among"),
-        (reply(conversation, "order_ready", "en_US", &["A", "1"]), "not among"),
+        (
+            reply(conversation, "autumn_sale", "ru", &["10%"]),
+            "not among",
+        ),
+        (
+            reply(conversation, "order_ready", "en_US", &["A", "1"]),
+            "not among",
+        ),
     ] {
         let err = api::send_whatsapp_template(app.engine(), wrong)
             .await
             .unwrap_err();
         assert!(err.message.contains(words), "{words}: {err:?}");
     }
-    assert_eq!(app.rows().await, before, "a refused template writes nothing");
+    assert_eq!(
+        app.rows().await,
+        before,
+        "a refused template writes nothing"
+    );
 
     let sent = api::send_whatsapp_template(
         app.engine(),

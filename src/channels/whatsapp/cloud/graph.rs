@@ -178,7 +178,9 @@ impl Graph {
                 .ok_or_else(|| GraphError::Decode("no template list in the answer".into()))?;
             all.extend(data.iter().cloned());
             match answer.pointer("/paging/next").and_then(Value::as_str) {
-                Some(next) if next.starts_with(&format!("{}/", self.base)) => next.clone_into(&mut url),
+                Some(next) if next.starts_with(&format!("{}/", self.base)) => {
+                    next.clone_into(&mut url)
+                }
                 _ => break,
             }
         }

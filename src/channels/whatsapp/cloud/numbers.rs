@@ -373,7 +373,9 @@ mod tests {
         );
         assert_eq!(business_account_id(Some("  ")).unwrap(), None);
         assert_eq!(
-            business_account_id(Some(" 102290129340398 ")).unwrap().as_deref(),
+            business_account_id(Some(" 102290129340398 "))
+                .unwrap()
+                .as_deref(),
             Some("102290129340398")
         );
         assert!(business_account_id(Some("waba-1")).is_err());

@@ -59,7 +59,9 @@ fn fillable(listed: &Value) -> Option<CloudTemplate> {
             "BODY" => body = text,
             "FOOTER" => footer = text,
             "BUTTONS" => {
-                let buttons = component["buttons"].as_array().map_or(&[][..], Vec::as_slice);
+                let buttons = component["buttons"]
+                    .as_array()
+                    .map_or(&[][..], Vec::as_slice);
                 let with_places = buttons.iter().any(|b| {
                     b["url"].as_str().is_some_and(|u| !places(u).is_empty())
                         || b["type"].as_str() == Some("COPY_CODE")
@@ -75,7 +77,11 @@ fn fillable(listed: &Value) -> Option<CloudTemplate> {
     let body = body?;
     let numbered = places(&body);
     // Meta numbers places from 1 without gaps.
-    if numbered.iter().enumerate().any(|(i, &n)| n as usize != i + 1) {
+    if numbered
+        .iter()
+        .enumerate()
+        .any(|(i, &n)| n as usize != i + 1)
+    {
         return None;
     }
     Some(CloudTemplate {
@@ -95,12 +101,16 @@ pub(crate) fn fill(template: &CloudTemplate, params: &[String]) -> String {
     for (i, param) in params.iter().enumerate() {
         body = body.replace(&format!("{{{{{}}}}}", i + 1), param);
     }
-    [template.header.as_deref(), Some(body.as_str()), template.footer.as_deref()]
-        .into_iter()
-        .flatten()
-        .filter(|part| !part.trim().is_empty())
-        .collect::<Vec<_>>()
-        .join("\n\n")
+    [
+        template.header.as_deref(),
+        Some(body.as_str()),
+        template.footer.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .filter(|part| !part.trim().is_empty())
+    .collect::<Vec<_>>()
+    .join("\n\n")
 }
 
 /// The parameters as Meta takes them: as many as the places, each one line

@@ -119,7 +119,11 @@ pub(crate) fn list(
         );
     };
     if !allowed {
-        return error(401, 190, "Error validating access token: the session is invalid.");
+        return error(
+            401,
+            190,
+            "Error validating access token: the session is invalid.",
+        );
     }
     let name = query.iter().find(|(k, _)| k == "name").map(|(_, v)| v);
     let data: Vec<Value> = account

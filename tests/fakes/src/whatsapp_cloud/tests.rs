@@ -261,7 +261,10 @@ mod server {
             .iter()
             .map(|t| (t["name"].as_str().unwrap(), t["status"].as_str().unwrap()))
             .collect();
-        assert_eq!(names, vec![("order_ready", "APPROVED"), ("promo", "PENDING")]);
+        assert_eq!(
+            names,
+            vec![("order_ready", "APPROVED"), ("promo", "PENDING")]
+        );
         assert_eq!(answer["data"][0]["components"][0]["type"], "BODY");
         assert_eq!(list("EAAGwrong").await.unwrap().status().as_u16(), 401);
 
@@ -281,7 +284,10 @@ mod server {
             (template("promo", "ru", &["10%"]), 132_001),
         ] {
             let (status, answer) = send(&fake, "EAAGright", body).await;
-            assert_eq!((status, answer["error"]["code"].clone()), (400, json!(code)));
+            assert_eq!(
+                (status, answer["error"]["code"].clone()),
+                (400, json!(code))
+            );
         }
         assert_eq!(fake.sent().len(), 1);
         assert!(fake.spec_errors().is_empty(), "{:?}", fake.spec_errors());
