@@ -94,6 +94,7 @@ pub struct Engine {
     telegram_accounts: Arc<TelegramAccounts>,
     whatsapp: Arc<WhatsApp>,
     projects: Projects,
+    team: crate::team::Team,
     assistant: Assistant,
     files: Files,
     lan: LanEndpoint,
@@ -233,6 +234,7 @@ impl Engine {
             cancel.child_token(),
         );
 
+        let team = crate::team::Team::new(store.clone(), clock.clone(), bus.clone());
         tracing::info!(data_dir = %data_dir.display(), "engine opened");
         Ok(Self {
             data_dir,
@@ -251,6 +253,7 @@ impl Engine {
             telegram_accounts,
             whatsapp,
             projects,
+            team,
             assistant: Assistant::new(assistant_core),
             files,
             lan,
@@ -427,6 +430,11 @@ impl Engine {
 
     pub fn projects(&self) -> &Projects {
         &self.projects
+    }
+
+    /// The people linked to the app, their roles and invites.
+    pub fn team(&self) -> &crate::team::Team {
+        &self.team
     }
 
     pub fn email(&self) -> &Email {

@@ -30,6 +30,8 @@ pub enum EngineEvent {
     ProjectChanged {
         project_id: i64,
     },
+    /// Someone joined or left the team, or an invite changed.
+    TeamChanged,
     /// A channel account (a bot, a mailbox, an Avito account...) was
     /// connected, changed or removed, or its connection changed (state,
     /// error, import progress, webhook).

@@ -34,6 +34,7 @@ pub mod sealed;
 pub mod secret;
 pub mod settings;
 pub mod store;
+pub mod team;
 
 pub use engine::{Engine, EngineOptions};
 pub use error::{ApiError, Error, ErrorCode, Result};

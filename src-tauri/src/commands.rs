@@ -31,6 +31,9 @@ use tuberry::model::{
     SimulatorEntry, StatusCounts,
 };
 use tuberry::operators::model::{Project, ProjectInput};
+use tuberry::team::model::{
+    Invite, InviteCreated, InviteInput, OwnerLink, Person, Role, RoleRights,
+};
 
 use crate::EngineState;
 
@@ -157,6 +160,19 @@ engine_commands! {
     whatsapp_reply_window(conversation_id: i64) -> Option<ReplyWindow>;
     /// Queues a template in place of a reply, for a closed window.
     send_whatsapp_template(reply: TemplateReply) -> Message;
+
+    /// What each role of the team may do.
+    team_rights() -> Vec<RoleRights>;
+    /// The people linked through the bot, the owner first.
+    list_people() -> Vec<Person>;
+    /// A single-use link (15 minutes) that makes whoever opens it the owner.
+    owner_link(project_id: Option<i64>) -> OwnerLink;
+    /// Its code and link are shown this once.
+    create_invite(input: InviteInput) -> InviteCreated;
+    list_invites() -> Vec<Invite>;
+    revoke_invite(invite_id: i64) -> Invite;
+    remove_person(person_id: i64) -> ();
+    set_person_role(person_id: i64, role: Role) -> Person;
 
     list_projects() -> Vec<Project>;
     create_project(input: ProjectInput) -> Project;

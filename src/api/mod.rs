@@ -20,12 +20,14 @@ use crate::outbox::Reply;
 
 mod assistant;
 mod desktop;
+mod team;
 mod telegram_accounts;
 mod whatsapp;
 mod whatsapp_cloud;
 
 pub use assistant::*;
 pub use desktop::*;
+pub use team::*;
 pub use telegram_accounts::*;
 pub use whatsapp::*;
 pub use whatsapp_cloud::*;

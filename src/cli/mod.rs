@@ -22,6 +22,7 @@ mod accounts;
 mod avito;
 mod contact;
 mod mailbox;
+mod team;
 
 #[derive(Parser)]
 #[command(
@@ -89,6 +90,12 @@ enum Command {
     /// Contacts: find them, merge two that are one person.
     #[command(subcommand)]
     Contact(contact::ContactCommand),
+    /// Invites that bring people into the team.
+    #[command(subcommand)]
+    Invite(team::InviteCommand),
+    /// The team: people linked through the bot, and their roles.
+    #[command(subcommand)]
+    Team(team::TeamCommand),
     /// List the connected channel accounts.
     Accounts,
 }
@@ -295,6 +302,7 @@ fn event_line(event: &EngineEvent) -> String {
         },
         EngineEvent::LoginChanged { login_id } => format!("login {login_id} moved on\n"),
         EngineEvent::SettingsChanged => "settings changed\n".to_owned(),
+        EngineEvent::TeamChanged => "team changed\n".to_owned(),
         EngineEvent::Resync => "events were skipped\n".to_owned(),
     }
 }
@@ -461,6 +469,8 @@ async fn command(engine: &Engine, command: Command, out: &Output) -> Result<(), 
         Command::Mailbox(command) => mailbox::run(engine, command, out).await?,
         Command::Avito(command) => avito::run(engine, command, out).await?,
         Command::Contact(command) => contact::run(engine, command, out).await?,
+        Command::Invite(command) => team::invite(engine, command, out).await?,
+        Command::Team(command) => team::team(engine, command, out).await?,
         Command::Accounts => {
             let accounts = api::list_accounts(engine).await?;
             out.print(&accounts, || {

@@ -191,3 +191,104 @@ pub fn assistant_failed(lang: Language, reason: &str) -> String {
         Language::En => format!("⚠️ The assistant could not answer: {reason}"),
     }
 }
+
+/// The bot's answer to a team code sent in its private chat.
+pub fn redeemed(lang: Language, outcome: &crate::team::Redeemed) -> String {
+    use crate::team::{Redeemed, Refusal};
+    let ru = lang == Language::Ru;
+    match outcome {
+        Redeemed::Owner(p) if ru => format!(
+            "✅ {}, вы — владелец. Приглашайте команду из окна Tuberry: только участники команды отвечают клиентам в темах.",
+            p.name
+        ),
+        Redeemed::Owner(p) => format!(
+            "✅ {}, you are the owner. Invite the team from the Tuberry window: only team members answer customers in the topics.",
+            p.name
+        ),
+        Redeemed::Joined(p) if ru => format!(
+            "✅ {}, вы в команде: {}. Отвечайте клиентам в темах рабочей группы.",
+            p.name,
+            role_name(lang, p.role)
+        ),
+        Redeemed::Joined(p) => format!(
+            "✅ {}, you are in the team as {}. Answer customers in the work group's topics.",
+            p.name,
+            role_name(lang, p.role)
+        ),
+        Redeemed::AlreadyLinked(p) if ru => {
+            format!("Вы уже в команде: {}.", role_name(lang, p.role))
+        }
+        Redeemed::AlreadyLinked(p) => {
+            format!(
+                "You are already in the team as {}.",
+                role_name(lang, p.role)
+            )
+        }
+        Redeemed::Refused(refusal) => match (refusal, ru) {
+            (Refusal::Unknown, true) => {
+                "Такого кода нет. Попросите у владельца новое приглашение.".into()
+            }
+            (Refusal::Unknown, false) => {
+                "There is no such code. Ask the owner for a new invite.".into()
+            }
+            (Refusal::Expired, true) => {
+                "Срок этого кода истёк. Попросите новое приглашение.".into()
+            }
+            (Refusal::Expired, false) => "This code has expired. Ask for a new invite.".into(),
+            (Refusal::Revoked, true) => "Это приглашение отозвано.".into(),
+            (Refusal::Revoked, false) => "This invite was revoked.".into(),
+            (Refusal::UsedUp, true) => "Этот код уже использован.".into(),
+            (Refusal::UsedUp, false) => "This code has already been used.".into(),
+            (Refusal::Throttled, true) => "Слишком много неверных кодов. Попробуйте позже.".into(),
+            (Refusal::Throttled, false) => "Too many wrong codes. Try again later.".into(),
+            (Refusal::OwnerTaken, true) => "У Tuberry уже есть владелец.".into(),
+            (Refusal::OwnerTaken, false) => "Tuberry already has an owner.".into(),
+        },
+    }
+}
+
+pub fn role_name(lang: Language, role: crate::team::model::Role) -> &'static str {
+    use crate::team::model::Role;
+    match (lang, role) {
+        (Language::Ru, Role::Owner) => "владелец",
+        (Language::Ru, Role::Admin) => "администратор",
+        (Language::Ru, Role::Manager) => "менеджер",
+        (Language::Ru, Role::Operator) => "оператор",
+        (Language::En, Role::Owner) => "owner",
+        (Language::En, Role::Admin) => "admin",
+        (Language::En, Role::Manager) => "manager",
+        (Language::En, Role::Operator) => "operator",
+    }
+}
+
+/// Said once to a work group member who is not in the team; their message is kept as a note.
+pub fn join_hint(lang: Language, name: &str, bot: &str) -> String {
+    match lang {
+        Language::Ru => format!(
+            "{name}, ваше сообщение не отправлено клиенту: отвечают только участники команды. Попросите у владельца приглашение и откройте его в чате с @{bot}. Сообщение сохранено как заметка."
+        ),
+        Language::En => format!(
+            "{name}, your message was not sent to the customer: only team members answer. Ask the owner for an invite and open it in the chat with @{bot}. Your message is kept as a note."
+        ),
+    }
+}
+
+/// A command the person's role does not allow.
+pub fn not_allowed(lang: Language, command: &str) -> String {
+    match lang {
+        Language::Ru => format!("Ваша роль не позволяет /{command}."),
+        Language::En => format!("Your role does not allow /{command}."),
+    }
+}
+
+/// Said once to a team member whose role or projects do not let them answer here.
+pub fn answer_not_allowed(lang: Language, name: &str) -> String {
+    match lang {
+        Language::Ru => format!(
+            "{name}, ваша роль или проекты не позволяют отвечать клиентам здесь: сообщение не отправлено и сохранено как заметка."
+        ),
+        Language::En => format!(
+            "{name}, your role or projects do not let you answer customers here: the message was not sent and is kept as a note."
+        ),
+    }
+}

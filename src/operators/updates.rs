@@ -6,6 +6,7 @@
 use sqlx::SqliteConnection;
 use teloxide_core::types::{ChatMemberUpdated, Message, Update, UpdateKind};
 
+use super::joining;
 use super::mirror::{self, Notice, TopicAction};
 use super::model::WorkGroupCheck;
 use super::projects::{Shared, check_group, store_check};
@@ -20,13 +21,16 @@ use crate::model::{
 };
 use crate::outbox::Reply;
 use crate::relay::Inbound;
+use crate::team::{self, model::Action};
 
 /// What to tell subscribers once an update's transaction committed.
-enum Publish {
+pub(super) enum Publish {
     Inbound(crate::model::IngestOutcome),
     Reply(i64, i64),
     Conversation(i64),
     Project(i64),
+    /// Someone joined the team.
+    Team,
 }
 
 /// Handles one update and stores the next offset in the same transaction. An
@@ -109,6 +113,7 @@ pub(super) async fn handle(
             Publish::Project(project_id) => shared
                 .bus
                 .publish(EngineEvent::ProjectChanged { project_id }),
+            Publish::Team => shared.bus.publish(EngineEvent::TeamChanged),
         }
     }
     Ok(())
@@ -298,7 +303,7 @@ fn attachments_of(message: &Message, account_id: i64) -> Vec<Attachment> {
     out
 }
 
-fn person_name(user: &teloxide_core::types::User) -> String {
+pub(super) fn person_name(user: &teloxide_core::types::User) -> String {
     match &user.last_name {
         Some(last) if !last.is_empty() => format!("{} {last}", user.first_name),
         _ => user.first_name.clone(),
@@ -321,6 +326,12 @@ async fn on_message(
         .unwrap_or_default()
         .to_owned();
     if message.chat.is_private() {
+        // A team code: the owner's link or an invite (`/start own_…`, `/start inv_…`).
+        if let Some(("start", code)) = command(&text, bot)
+            && crate::team::is_code(code)
+        {
+            return joining::on_code(shared, db, account_id, message, from, code).await;
+        }
         // The bot as a customer channel. "/start" alone opens the chat and says nothing.
         if command(&text, bot).is_some_and(|(name, args)| name == "start" && args.is_empty()) {
             return Ok(Vec::new());
@@ -353,7 +364,7 @@ async fn on_message(
     .bind(chat_id)
     .fetch_optional(&mut *db)
     .await?;
-    let Some((_project_id, language)) = work_group else {
+    let Some((project_id, language)) = work_group else {
         return Ok(Vec::new());
     };
     let lang: Language = language.parse().unwrap_or(Language::Ru);
@@ -414,6 +425,26 @@ async fn on_message(
             }
             return Ok(Vec::new());
         };
+        let needs = match name {
+            "close" | "reopen" => Some(Action::CloseReopen),
+            "note" => Some(Action::Note),
+            _ => None,
+        };
+        if let Some(action) = needs
+            && !team::gate(db, joining::telegram_user(from)?.id, project_id, action)
+                .await?
+                .allows()
+        {
+            mirror::enqueue_notice(
+                db,
+                now,
+                account_id,
+                notice(text::not_allowed(lang, name)),
+                &about,
+            )
+            .await?;
+            return Ok(Vec::new());
+        }
         match name {
             "close" => {
                 inbox::set_status(db, conversation_id, ConversationStatus::Closed, now).await?;
@@ -494,6 +525,45 @@ async fn on_message(
         .flatten(),
         None => None,
     };
+    let user = joining::telegram_user(from)?;
+    let gate = team::gate(db, user.id, project_id, Action::Answer).await?;
+    if !gate.allows() {
+        // Not sent: kept as a note, and its author told once how to join.
+        let kept = if text.trim().is_empty() {
+            attachments_of(message, account_id)
+                .iter()
+                .map(|a| a.name.clone())
+                .collect::<Vec<_>>()
+                .join(", ")
+        } else {
+            text.clone()
+        };
+        sqlx::query(
+            "INSERT INTO notes (conversation_id, author_name, text, external_id, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (external_id) DO NOTHING",
+        )
+        .bind(conversation_id)
+        .bind(&user.name)
+        .bind(&kept)
+        .bind(&about)
+        .bind(now)
+        .execute(&mut *db)
+        .await?;
+        tracing::info!(
+            conversation_id,
+            linked = gate.person().is_some(),
+            "a work group message not sent to the customer: its author may not answer"
+        );
+        if team::hint_once(db, user.id, now).await? {
+            let hint = match gate.person() {
+                Some(person) => text::answer_not_allowed(lang, &person.name),
+                None => text::join_hint(lang, &user.name, &bot.username),
+            };
+            mirror::enqueue_notice(db, now, account_id, notice(hint), &about).await?;
+        }
+        return Ok(vec![Publish::Conversation(conversation_id)]);
+    }
+    let person = gate.person();
     let (reply_conversation, message_id) = shared
         .outbox
         .reply_in(
@@ -503,11 +573,18 @@ async fn on_message(
                 text,
                 attachments: attachments_of(message, account_id),
                 author: AuthorKind::Operator,
-                author_name: Some(person_name(from)),
+                author_name: Some(person.map_or(user.name.clone(), |p| p.name.clone())),
                 reply_to,
             },
         )
         .await?;
+    if let Some(person) = person {
+        sqlx::query("UPDATE messages SET person_id = ?2 WHERE id = ?1")
+            .bind(message_id)
+            .bind(person.id)
+            .execute(&mut *db)
+            .await?;
+    }
     sqlx::query(
         "INSERT INTO topic_messages (chat_id, telegram_message_id, message_id, origin) VALUES (?1, ?2, ?3, 'operator')",
     )

@@ -81,6 +81,18 @@ export const commands = {
 	whatsappReplyWindow: (conversationId: number) => typedError<ReplyWindow | null, ApiError>(__TAURI_INVOKE("whatsapp_reply_window", { conversationId })),
 	/**  Queues a template in place of a reply, for a closed window. */
 	sendWhatsappTemplate: (reply: TemplateReply) => typedError<Message, ApiError>(__TAURI_INVOKE("send_whatsapp_template", { reply })),
+	/**  What each role of the team may do. */
+	teamRights: () => typedError<RoleRights[], ApiError>(__TAURI_INVOKE("team_rights")),
+	/**  The people linked through the bot, the owner first. */
+	listPeople: () => typedError<Person[], ApiError>(__TAURI_INVOKE("list_people")),
+	/**  A single-use link (15 minutes) that makes whoever opens it the owner. */
+	ownerLink: (projectId: number | null) => typedError<OwnerLink, ApiError>(__TAURI_INVOKE("owner_link", { projectId })),
+	/**  Its code and link are shown this once. */
+	createInvite: (input: InviteInput) => typedError<InviteCreated, ApiError>(__TAURI_INVOKE("create_invite", { input })),
+	listInvites: () => typedError<Invite[], ApiError>(__TAURI_INVOKE("list_invites")),
+	revokeInvite: (inviteId: number) => typedError<Invite, ApiError>(__TAURI_INVOKE("revoke_invite", { inviteId })),
+	removePerson: (personId: number) => typedError<null, ApiError>(__TAURI_INVOKE("remove_person", { personId })),
+	setPersonRole: (personId: number, role: Role) => typedError<Person, ApiError>(__TAURI_INVOKE("set_person_role", { personId, role })),
 	listProjects: () => typedError<Project[], ApiError>(__TAURI_INVOKE("list_projects")),
 	createProject: (input: ProjectInput) => typedError<Project, ApiError>(__TAURI_INVOKE("create_project", { input })),
 	updateProject: (projectId: number, input: ProjectInput) => typedError<Project, ApiError>(__TAURI_INVOKE("update_project", { projectId, input })),
@@ -203,6 +215,25 @@ export type AccountStatus = {
 	/**  When the account was last connected. */
 	lastConnectedAt: number | null,
 };
+
+/**  Something a person of the team may be allowed to do. */
+export type Action = 
+/**  Answer customers in the topics of their projects. */
+"answer" | 
+/**  `/note` in a topic. */
+"note" | 
+/**  `/close` and `/reopen` in a topic. */
+"close_reopen" | 
+/**  Assign conversations to people. */
+"assign" | 
+/**  See the figures (`/stats`, `/unanswered`). */
+"stats" | 
+/**  Create, change and delete projects and their channels. */
+"manage_projects" | 
+/**  Create, list and revoke invites; remove managers and operators. */
+"manage_invites" | 
+/**  Remove admins. */
+"remove_admins";
 
 /**  An error as the desktop and `--json` output see it. */
 export type ApiError = {
@@ -653,6 +684,8 @@ export type Direction = "in" | "out";
 export type DomainEvent = { type: "conversation_changed"; conversation: ConversationSummary } | { type: "message_added"; message: Message } | { type: "message_updated"; message: Message } | { type: "simulator_entry"; entry: SimulatorEntry } | 
 /**  A project, its bot or its work group changed (or it was deleted). */
 { type: "project_changed"; project_id: number } | 
+/**  Someone joined or left the team, or an invite changed. */
+{ type: "team_changed" } | 
 /**
  *  A channel account (a bot, a mailbox, an Avito account...) was
  *  connected, changed or removed, or its connection changed (state,
@@ -720,6 +753,52 @@ export type IngestOutcome = {
 	/**  The message had been stored before; nothing changed. */
 	duplicate: boolean,
 };
+
+/**  An invite as listed: never its code. */
+export type Invite = {
+	id: number,
+	role: Role,
+	projectIds: number[] | null,
+	label: string | null,
+	maxUses: number,
+	uses: number,
+	createdAt: number,
+	expiresAt: number,
+	revokedAt: number | null,
+	state: InviteState,
+	/**  The names of the people who joined with it. */
+	usedBy: string[],
+};
+
+/**  An invite just created, with its code and link shown this once. */
+export type InviteCreated = {
+	invite: Invite,
+	code: string,
+	/**
+	 *  `https://t.me/<bot>?start=<code>` through the first project's bot
+	 *  that has one (of the invite's projects); none while no bot is connected.
+	 */
+	url: string | null,
+	/**  The link as a QR code (SVG). */
+	qrSvg: string | null,
+};
+
+/**  An invite to create. */
+export type InviteInput = {
+	/**  Admin, manager or operator (there is one owner). */
+	role: Role | null,
+	/**  The projects it gives; every project when empty. */
+	projectIds?: number[],
+	/**  How many people may join with it (default 1). */
+	maxUses: number | null,
+	/**  How long it stays valid, in hours (default 72). */
+	validHours: number | null,
+	/**  A name for the owner's own use ("for the night shift"). */
+	label: string | null,
+};
+
+/**  Where an invite stands. */
+export type InviteState = "active" | "used_up" | "expired" | "revoked";
 
 /**  Where the LAN endpoint stands. */
 export type LanStatus = {
@@ -1023,6 +1102,28 @@ export type OutboxGuard = {
 	held: number,
 };
 
+/**  The link the owner opens in Telegram to become the owner. */
+export type OwnerLink = {
+	/**  `https://t.me/<bot>?start=<token>`. */
+	url: string,
+	/**  The link as a QR code (SVG), to scan with the phone's camera. */
+	qrSvg: string,
+	botUsername: string,
+	expiresAt: number,
+};
+
+/**  A person of the team: a Telegram user linked to the app. */
+export type Person = {
+	id: number,
+	telegramUserId: number,
+	name: string,
+	username: string | null,
+	role: Role,
+	/**  The projects whose topics they work in; every project when `None`. */
+	projectIds: number[] | null,
+	linkedAt: number,
+};
+
 /**  A project: its operator bot, its work group and its sources. */
 export type Project = {
 	id: number,
@@ -1066,6 +1167,15 @@ export type ReplyWindow = {
 	open: boolean,
 	/**  The number's templates can be listed (its business account is known). */
 	templates: boolean,
+};
+
+/**  A person's role, from the most to the least trusted. */
+export type Role = "owner" | "admin" | "manager" | "operator";
+
+/**  One role's row of the table, for the window. */
+export type RoleRights = {
+	role: Role,
+	actions: Action[],
 };
 
 /**  What the assistant did about a customer message. */

@@ -193,6 +193,9 @@ export function createMockProjects(core: MockCore, options: ProjectOptions) {
   return {
     commands,
     hasProject: (projectId: number) => projects.has(projectId),
+    /** The bot of the project (or of the first project that has one). */
+    botUsername: (projectId: number | null): string | null =>
+      [...projects.values()].find((p) => p.bot && (projectId == null || p.id === projectId))?.bot?.username ?? null,
     /** A project's language (what the default persona is written in). */
     language: (projectId: number): ProjectLanguage | null => projects.get(projectId)?.language ?? null,
     bindWorkGroup(projectId: number, title: string, check?: Partial<WorkGroupCheck>) {

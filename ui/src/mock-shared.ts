@@ -135,6 +135,8 @@ export type MockBackend = Backend & {
    * conversation's id. Older than a day, the reply window is closed.
    */
   whatsappCloudConversation(accountId: number, name: string, phone: string, text: string, agoMs: number): number;
+  /** Someone opened the owner's link (no invite) or an invite in Telegram; their person id. */
+  joinTeam(name: string, inviteId: number | null): number;
   /** Changes a stored message as the channel would tell it (a receipt, a reaction), with the engine's event. */
   updateMessage(messageId: number, change: Partial<Pick<Message, "delivery" | "readAt" | "reaction">>): void;
   /** Adds a note as an operator's /note in the work group does. */

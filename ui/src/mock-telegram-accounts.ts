@@ -15,7 +15,7 @@ import type {
 import { fail, notFound, ok, type MockCore } from "./mock-shared";
 
 /** A stand-in drawing for the demo's QR code (the engine draws the real one). */
-const DEMO_QR =
+export const DEMO_QR =
   '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 7 7" shape-rendering="crispEdges">' +
   '<rect width="7" height="7" fill="#fff"/><path d="M0 0h3v3H0zM4 0h3v3H4zM0 4h3v3H0zM4 4h1v1H4zM6 6h1v1H6z" fill="#000"/></svg>';
 

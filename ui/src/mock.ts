@@ -40,6 +40,7 @@ import { createMockFiles } from "./mock-files";
 import { createMockGuard } from "./mock-guard";
 import { createMockSettings } from "./mock-settings";
 import { createMockTelegramAccounts } from "./mock-telegram-accounts";
+import { createMockTeam } from "./mock-team";
 import { createMockWhatsAppCloud } from "./mock-whatsapp-cloud";
 import { createMockWhatsAppLinked } from "./mock-whatsapp-linked";
 import { createMockMail } from "./mock-mail";
@@ -228,6 +229,7 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
   const guard = createMockGuard(core, inbox);
   const settings = createMockSettings(core);
   const telegramAccounts = createMockTelegramAccounts(core, { scanAfterMs: options.telegramScanAfterMs });
+  const team = createMockTeam(core, { botUsername: projects.botUsername });
   const whatsappCloud = createMockWhatsAppCloud(core, {
     inbox,
     addContact,
@@ -364,6 +366,7 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
     ...settings.commands,
     ...telegramAccounts.commands,
     ...whatsappCloud.commands,
+    ...team.commands,
     ...whatsappLinked.commands,
 
     // The desktop shell's tray follows the window's language; nothing to do here.
@@ -553,6 +556,7 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
     linkWhatsappNumber: (projectId, phone, pushName) => whatsappLinked.link(projectId, phone, pushName).id,
     unlinkWhatsappNumber: whatsappLinked.unlinked,
     whatsappCloudConversation: whatsappCloud.conversation,
+    joinTeam: (name, inviteId) => team.join(name, inviteId).id,
     updateMessage(messageId, change) {
       for (const list of messages.values()) {
         const index = list.findIndex((m) => m.id === messageId);

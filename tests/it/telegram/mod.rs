@@ -23,6 +23,7 @@ use crate::helpers::{TEST_KEYRING, eventually};
 
 mod connecting;
 mod limits;
+mod team;
 mod topics;
 
 const TOKEN: &str = "5550001234:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw";

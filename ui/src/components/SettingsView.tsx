@@ -8,6 +8,7 @@ import { LANGUAGE_NAMES, LANGUAGES, type Language } from "../i18n";
 import { chooseLanguage } from "../language";
 import { useEngineValue } from "../useAssistant";
 import { AlertIcon, ChatIcon, DownloadIcon, GearIcon, LinkIcon, TableIcon } from "./Icon";
+import { TeamSection } from "./TeamSection";
 import { SectionHead } from "./ProjectDetail";
 import { TelegramAppForm } from "./TelegramAppForm";
 
@@ -65,6 +66,7 @@ export function SettingsView() {
           <>
             <GeneralSection settings={value} onChanged={apply} />
             <LanSection key={value.lan.listen ?? ""} lan={value.lan} onChanged={(lan) => apply({ ...value, lan })} />
+            <TeamSection />
             <TelegramAppSection />
             <DataSection settings={value} onChanged={apply} />
             <UpdatesSection />

@@ -1,0 +1,48 @@
+//! The team: the owner's link, invites, people and what each role may do.
+
+use crate::engine::Engine;
+use crate::team::Team;
+use crate::team::model::{Invite, InviteCreated, InviteInput, OwnerLink, Person, Role, RoleRights};
+
+use super::ApiResult;
+
+/// What each role may do, as the bot applies it.
+pub async fn team_rights(_engine: &Engine) -> ApiResult<Vec<RoleRights>> {
+    Ok(Team::rights())
+}
+
+/// The people linked to the app, the owner first.
+pub async fn list_people(engine: &Engine) -> ApiResult<Vec<Person>> {
+    Ok(engine.team().people().await?)
+}
+
+/// A single-use link (15 minutes) that makes whoever opens it in Telegram
+/// the owner, through the project's bot (or the first project's).
+pub async fn owner_link(engine: &Engine, project_id: Option<i64>) -> ApiResult<OwnerLink> {
+    Ok(engine.team().owner_link(project_id).await?)
+}
+
+/// A new invite; its code and link are shown this once.
+pub async fn create_invite(engine: &Engine, input: InviteInput) -> ApiResult<InviteCreated> {
+    Ok(engine.team().create_invite(input).await?)
+}
+
+pub async fn list_invites(engine: &Engine) -> ApiResult<Vec<Invite>> {
+    Ok(engine.team().invites().await?)
+}
+
+pub async fn get_invite(engine: &Engine, invite_id: i64) -> ApiResult<Invite> {
+    Ok(engine.team().invite(invite_id).await?)
+}
+
+pub async fn revoke_invite(engine: &Engine, invite_id: i64) -> ApiResult<Invite> {
+    Ok(engine.team().revoke_invite(invite_id).await?)
+}
+
+pub async fn remove_person(engine: &Engine, person_id: i64) -> ApiResult<()> {
+    Ok(engine.team().remove_person(person_id).await?)
+}
+
+pub async fn set_person_role(engine: &Engine, person_id: i64, role: Role) -> ApiResult<Person> {
+    Ok(engine.team().set_role(person_id, role).await?)
+}

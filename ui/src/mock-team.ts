@@ -1,0 +1,158 @@
+// The team in the in-memory engine: the owner's link and invites are made
+// (their codes shown once, as the engine does); people join only when a
+// test says so (`joinTeam`), as the bot's private chat would link them.
+import type {
+  ApiError,
+  Invite,
+  InviteCreated,
+  InviteInput,
+  OwnerLink,
+  Person,
+  Result,
+  Role,
+  RoleRights,
+} from "./api";
+import { fail, notFound, ok, type MockCore } from "./mock-shared";
+import { DEMO_QR } from "./mock-telegram-accounts";
+
+const RIGHTS: RoleRights[] = [
+  {
+    role: "owner",
+    actions: ["answer", "note", "close_reopen", "assign", "stats", "manage_projects", "manage_invites", "remove_admins"],
+  },
+  { role: "admin", actions: ["answer", "note", "close_reopen", "assign", "stats", "manage_projects", "manage_invites"] },
+  { role: "manager", actions: ["answer", "note", "close_reopen", "assign", "stats"] },
+  { role: "operator", actions: ["answer", "note"] },
+];
+
+function code(prefix: string) {
+  const letters = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+  return prefix + Array.from({ length: 24 }, () => letters[Math.floor(Math.random() * letters.length)]).join("");
+}
+
+export function createMockTeam(core: MockCore, deps: { botUsername: (projectId: number | null) => string | null }) {
+  const people: Person[] = [];
+  const invites: Invite[] = [];
+  let nextPersonId = 1;
+  let nextInviteId = 1;
+  const changed = () => core.emit({ type: "team_changed" });
+
+  const stateOf = (invite: Invite): Invite => ({
+    ...invite,
+    state:
+      invite.revokedAt != null
+        ? "revoked"
+        : invite.uses >= invite.maxUses
+          ? "used_up"
+          : core.now() >= invite.expiresAt
+            ? "expired"
+            : "active",
+  });
+
+  const commands = {
+    async teamRights(): Promise<Result<RoleRights[], ApiError>> {
+      return ok(RIGHTS);
+    },
+
+    async listPeople(): Promise<Result<Person[], ApiError>> {
+      const order: Role[] = ["owner", "admin", "manager", "operator"];
+      return ok([...people].sort((a, b) => order.indexOf(a.role) - order.indexOf(b.role) || a.linkedAt - b.linkedAt));
+    },
+
+    async ownerLink(projectId: number | null): Promise<Result<OwnerLink, ApiError>> {
+      if (people.some((p) => p.role === "owner")) {
+        return fail("invalid_input", "the owner's Telegram is already linked; remove it first to link another");
+      }
+      const bot = deps.botUsername(projectId);
+      if (!bot) return fail("invalid_input", "connect a project's bot first: the owner's Telegram is linked through it");
+      return ok({
+        url: `https://t.me/${bot}?start=${code("own_")}`,
+        qrSvg: DEMO_QR,
+        botUsername: bot,
+        expiresAt: core.now() + 15 * 60_000,
+      });
+    },
+
+    async createInvite(input: InviteInput): Promise<Result<InviteCreated, ApiError>> {
+      const role = input.role ?? "operator";
+      if (role === "owner") return fail("invalid_input", "there is one owner: invite admins, managers or operators");
+      const maxUses = input.maxUses ?? 1;
+      if (maxUses < 1 || maxUses > 1000) return fail("invalid_input", `an invite is used by 1 to 1000 people, not ${maxUses}`);
+      const hours = input.validHours ?? 72;
+      if (hours < 1 || hours > 2160) return fail("invalid_input", `an invite is valid for 1 to 2160 hours, not ${hours}`);
+      const projectIds = [...new Set(input.projectIds ?? [])].sort((a, b) => a - b);
+      const invite: Invite = {
+        id: nextInviteId++,
+        role,
+        projectIds: projectIds.length ? projectIds : null,
+        label: input.label?.trim() || null,
+        maxUses,
+        uses: 0,
+        createdAt: core.now(),
+        expiresAt: core.now() + hours * 3_600_000,
+        revokedAt: null,
+        state: "active",
+        usedBy: [],
+      };
+      invites.unshift(invite);
+      changed();
+      const the = code("inv_");
+      const bot = deps.botUsername(projectIds[0] ?? null);
+      const url = bot ? `https://t.me/${bot}?start=${the}` : null;
+      return ok({ invite: stateOf(invite), code: the, url, qrSvg: url ? DEMO_QR : null });
+    },
+
+    async listInvites(): Promise<Result<Invite[], ApiError>> {
+      return ok(invites.map(stateOf));
+    },
+
+    async revokeInvite(inviteId: number): Promise<Result<Invite, ApiError>> {
+      const invite = invites.find((i) => i.id === inviteId);
+      if (!invite) return notFound(`invite ${inviteId}`);
+      invite.revokedAt ??= core.now();
+      changed();
+      return ok(stateOf(invite));
+    },
+
+    async removePerson(personId: number): Promise<Result<null, ApiError>> {
+      const index = people.findIndex((p) => p.id === personId);
+      if (index < 0) return notFound(`person ${personId}`);
+      people.splice(index, 1);
+      changed();
+      return ok(null);
+    },
+
+    async setPersonRole(personId: number, role: Role): Promise<Result<Person, ApiError>> {
+      if (role === "owner") return fail("invalid_input", "there is one owner; the owner links from the window");
+      const person = people.find((p) => p.id === personId);
+      if (!person) return notFound(`person ${personId}`);
+      if (person.role === "owner") return fail("invalid_input", "the owner's role does not change");
+      person.role = role;
+      changed();
+      return ok({ ...person });
+    },
+  };
+
+  /** Someone opened a link in Telegram: the owner's (no invite) or the invite's. */
+  function join(name: string, inviteId: number | null): Person {
+    const invite = inviteId == null ? null : invites.find((i) => i.id === inviteId);
+    const person: Person = {
+      id: nextPersonId++,
+      telegramUserId: 9000 + nextPersonId,
+      name,
+      username: null,
+      role: invite ? invite.role : "owner",
+      projectIds: invite?.projectIds ?? null,
+      linkedAt: core.now(),
+    };
+    people.push(person);
+    if (invite) {
+      invite.uses += 1;
+      invite.usedBy.push(name);
+    }
+    changed();
+    return person;
+  }
+
+  return { commands, join };
+}
