@@ -101,3 +101,45 @@ fn serve_runs_until_interrupted_and_stops_cleanly() {
         "serve writes its log into the data directory"
     );
 }
+
+#[test]
+fn invites_are_created_listed_and_revoked_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, out, err) = tuberry(
+        dir.path(),
+        &[
+            "invite",
+            "create",
+            "--role",
+            "manager",
+            "--uses",
+            "2",
+            "--hours",
+            "24",
+            "--label",
+            "Evening shift",
+        ],
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("code: inv_"), "{out}");
+    assert!(out.contains("connect a project's bot"), "{out}");
+    let (ok, out, _) = tuberry(dir.path(), &["--json", "invite", "list"]);
+    assert!(ok);
+    let invites: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(invites[0]["role"], "manager");
+    assert_eq!(invites[0]["maxUses"], 2);
+    assert_eq!(invites[0]["state"], "active");
+    assert!(
+        !out.contains("inv_"),
+        "a listed invite never shows its code: {out}"
+    );
+    let (ok, out, _) = tuberry(dir.path(), &["invite", "revoke", "1"]);
+    assert!(ok);
+    assert!(out.contains("revoked"), "{out}");
+    let (ok, _, err) = tuberry(dir.path(), &["invite", "create", "--role", "owner"]);
+    assert!(!ok);
+    assert!(err.contains("one owner"), "{err}");
+    let (ok, _, err) = tuberry(dir.path(), &["team", "owner-link"]);
+    assert!(!ok);
+    assert!(err.contains("connect a project's bot first"), "{err}");
+}

@@ -287,8 +287,9 @@ function InviteList({ invites, onChanged }: { invites: Invite[]; onChanged: () =
             <span className="team-name">
               {invite.label ?? t(`team.role.${invite.role}`)}
               <span className="muted">
+                {invite.label && ` · ${t(`team.role.${invite.role}`)}`}
                 {" · "}
-                {t(`team.role.${invite.role}`)} · {t("team.used", { uses: invite.uses, max: invite.maxUses })}
+                {t("team.used", { uses: invite.uses, max: invite.maxUses })}
                 {invite.state === "active" &&
                   ` · ${t("team.until", { time: formatFull(invite.expiresAt, i18n.language) })}`}
                 {invite.usedBy.length > 0 && ` · ${invite.usedBy.join(", ")}`}
