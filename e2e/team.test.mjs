@@ -2,13 +2,13 @@
 // project that projects.test.mjs set up, creates an invite, an operator joins
 // with it in the bot's private chat and answers a customer in the topic; the
 // thread shows the operator's name. Someone not in the team is told how to
-// join and nothing of theirs reaches the customer. Runs last: from here on
-// only linked people answer.
+// join and nothing of theirs reaches the customer. At the end the owner
+// unlinks, so that anyone in the work groups answers again for the files after.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { byTestId, customerWrites, openApp, poll, shot, text, waitForReplyToCustomer } from "./window.mjs";
+import { byTestId, openApp, poll, shot, text } from "./window.mjs";
 
 const artifacts = process.env.TUBERRY_E2E_ARTIFACTS;
 const telegram = process.env.TUBERRY_FAKE_TELEGRAM;
@@ -16,6 +16,7 @@ const TOKEN = "6660001234:AAE2eTestTokenForTheFakeBotApi0001";
 const OWNER = { id: 7100, first_name: "Ольга", last_name: "Владелец" };
 const OPERATOR = { id: 7101, first_name: "Пётр" };
 const STRANGER = { id: 7102, first_name: "Гость" };
+const CUSTOMER = { id: 7103, first_name: "Маша" };
 let browser;
 
 async function control(method, path, body) {
@@ -85,9 +86,9 @@ test("the owner links Telegram, invites an operator, and only the team answers c
     timeoutMsg: "the invite is used up",
   });
 
-  // A customer writes; someone not in the team answers in the topic: not sent.
+  // A customer writes to the bot; someone not in the team answers in the topic: not sent.
   await (await browser.$(byTestId("nav-inbox"))).click();
-  await customerWrites(browser, "Маша", "Есть ли белые лилии?");
+  await control("POST", "/private", { token: TOKEN, user: CUSTOMER, text: "Есть ли белые лилии?" });
   const topic = await poll("the topic is created", async () => {
     const topics = await control("GET", `/groups/${group}/topics`);
     return topics.find((t) => t.name.includes("Маша"));
@@ -108,7 +109,7 @@ test("the owner links Telegram, invites an operator, and only the team answers c
     user: OPERATOR,
     text: "Есть, привезли утром.",
   });
-  await waitForReplyToCustomer(browser, "привезли утром", "the operator's answer never reached the customer");
+  await botSaid(CUSTOMER, /привезли утром/);
   const row = await browser.$(`${byTestId("conversation-row")}*=Маша`);
   await row.waitForDisplayed({ timeout: 10_000 });
   await row.click();
@@ -122,7 +123,17 @@ test("the owner links Telegram, invites an operator, and only the team answers c
   for (const m of await browser.$$(`${byTestId("thread")} ${byTestId("message")}`)) {
     assert.ok(!(await text(m)).includes("Лилий нет"), "the stranger's words are no message of the conversation");
   }
-  const entries = await browser.$$(`${byTestId("test-chat-entry")}[data-direction="out"]`);
-  for (const entry of entries) assert.ok(!(await text(entry)).includes("Лилий нет"), "nothing of the stranger's reached the customer");
+  const toCustomer = await control("GET", `/chats/${CUSTOMER.id}/messages`);
+  assert.ok(!toCustomer.some((m) => (m.text ?? "").includes("Лилий нет")), "nothing of the stranger's reached the customer");
   await shot(browser, "team-answer");
+
+  // The owner unlinks: the team is dissolved and anyone in a work group answers again.
+  await (await browser.$(byTestId("nav-settings"))).click();
+  const unlink = await browser.$(byTestId("team-owner-unlink"));
+  await unlink.waitForDisplayed({ timeout: 10_000 });
+  await unlink.scrollIntoView();
+  await unlink.click();
+  await (await browser.$(byTestId("team-owner-unlink-confirm"))).click();
+  await (await browser.$(byTestId("team-link-owner"))).waitForDisplayed({ timeout: 10_000 });
+  await (await browser.$(byTestId("nav-inbox"))).click();
 });

@@ -127,7 +127,7 @@ function PeopleList({ people, onChanged }: { people: Person[]; onChanged: () => 
               {p.username && <span className="muted"> @{p.username}</span>}
             </span>
             {p.role === "owner" ? (
-              <span className="team-role">{t("team.role.owner")}</span>
+              <OwnerActions owner={p} onChanged={onChanged} />
             ) : (
               <>
                 <select
@@ -174,6 +174,55 @@ function PeopleList({ people, onChanged }: { people: Person[]; onChanged: () => 
         </p>
       )}
     </div>
+  );
+}
+
+/** The owner's row: their role, and unlinking (the team is dissolved until an owner links again). */
+function OwnerActions({ owner, onChanged }: { owner: Person; onChanged: () => void }) {
+  const { t } = useTranslation();
+  const [asking, setAsking] = useState(false);
+  const { busy, error, run } = useAction();
+  return (
+    <>
+      <span className="team-role">{t("team.role.owner")}</span>
+      {asking ? (
+        <span className="team-confirm" role="alertdialog" aria-label={t("team.unlinkQuestion")}>
+          <span className="confirm-text">{t("team.unlinkQuestion")}</span>
+          <button
+            type="button"
+            className="button button--danger"
+            data-testid="team-owner-unlink-confirm"
+            disabled={busy}
+            onClick={() =>
+              void run(async () => {
+                await api.removePerson(owner.id);
+                onChanged();
+              })
+            }
+          >
+            {t("team.unlinkConfirm")}
+          </button>
+          <button type="button" className="link-button" onClick={() => setAsking(false)} disabled={busy}>
+            {t("waCloud.cancel")}
+          </button>
+        </span>
+      ) : (
+        <button
+          type="button"
+          className="link-button link-button--danger"
+          data-testid="team-owner-unlink"
+          onClick={() => setAsking(true)}
+        >
+          {t("team.unlink")}
+        </button>
+      )}
+      {error && (
+        <span className="form-error" role="alert">
+          <AlertIcon size={14} />
+          {error}
+        </span>
+      )}
+    </>
   );
 }
 

@@ -101,4 +101,17 @@ describe("the team in Settings", () => {
     const answer = rows.find((r) => r.textContent?.includes("/close and /reopen"))!;
     expect([...answer.querySelectorAll("td")].map((c) => c.dataset.allowed)).toEqual(["true", "true", "true", "false"]);
   });
+
+  it("unlinks the owner after asking, and the owner's link is offered again", async () => {
+    const backend = useMock();
+    await projectWithBot();
+    backend.joinTeam("Olga Owner", null);
+    const { user, team } = await openTeam();
+    await within(team).findByTestId("team-owner");
+    await user.click(within(team).getByTestId("team-owner-unlink"));
+    expect(team).toHaveTextContent("anyone in a work group answers customers");
+    await user.click(within(team).getByTestId("team-owner-unlink-confirm"));
+    await within(team).findByTestId("team-link-owner");
+    expect(await api.listPeople()).toEqual([]);
+  });
 });
