@@ -1,6 +1,6 @@
-//! People joining the team through the bot: a code sent in its private
-//! chat (`/start own_…`, `/start inv_…`) links them, in the update's
-//! transaction, and the bot answers in that chat.
+//! The team in the bot's private chat: a code (`/start own_…`,
+//! `/start inv_…`) links a person in the update's transaction, and people of
+//! the team ask `/unanswered`; the bot answers in that chat.
 
 use sqlx::SqliteConnection;
 use teloxide_core::types::Message;
@@ -24,7 +24,27 @@ pub(super) fn telegram_user(user: &teloxide_core::types::User) -> Result<Telegra
 
 /// A team code sent to the bot: the person is linked (or told why not) in
 /// the update's transaction, and the bot answers in the private chat.
-pub(super) async fn on_code(
+/// What the bot's private chat means for the team: a code, or a team
+/// member's command; `None` for a customer's message (and a customer's own
+/// deep link), which the caller stores as before.
+pub(super) async fn private(
+    shared: &Shared,
+    db: &mut SqliteConnection,
+    account_id: i64,
+    message: &Message,
+    from: &teloxide_core::types::User,
+    command: Option<(&str, &str)>,
+) -> Result<Option<Vec<Publish>>> {
+    match command {
+        Some(("start", code)) if team::is_code(code) => Ok(Some(
+            on_code(shared, db, account_id, message, from, code).await?,
+        )),
+        Some(("unanswered", _)) => unanswered(shared, db, account_id, message, from).await,
+        _ => Ok(None),
+    }
+}
+
+async fn on_code(
     shared: &Shared,
     db: &mut SqliteConnection,
     account_id: i64,
@@ -62,4 +82,79 @@ pub(super) async fn on_code(
         team::Redeemed::Owner(_) | team::Redeemed::Joined(_) => vec![Publish::Team],
         _ => Vec::new(),
     })
+}
+
+/// A topic's address for a person: `https://t.me/c/<group>/<thread>` (a
+/// supergroup's id without its `-100`).
+fn topic_url(chat_id: i64, thread_id: i64) -> String {
+    let group = chat_id.to_string();
+    let group = group.strip_prefix("-100").unwrap_or(&group);
+    format!("https://t.me/c/{group}/{thread_id}")
+}
+
+/// `/unanswered` in the bot's private chat, for people of the team: the
+/// conversations of their projects waiting for an answer, the longest
+/// waiting first, with a link to each topic. `None` when the sender is not in
+/// the team (their message is then a customer's, as before).
+async fn unanswered(
+    shared: &Shared,
+    db: &mut SqliteConnection,
+    account_id: i64,
+    message: &Message,
+    from: &teloxide_core::types::User,
+) -> Result<Option<Vec<Publish>>> {
+    let user = telegram_user(from)?;
+    let Some(person) = team::person_by_telegram(db, user.id).await? else {
+        return Ok(None);
+    };
+    let language: Option<String> =
+        sqlx::query_scalar("SELECT language FROM projects WHERE bot_account_id = ?1")
+            .bind(account_id)
+            .fetch_optional(&mut *db)
+            .await?;
+    let lang: Language = language
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(Language::Ru);
+    let rows: Vec<(Option<i64>, String, i64, i64, i64)> = sqlx::query_as(
+        "SELECT c.project_id, ct.display_name, t.chat_id, t.thread_id, c.last_message_at
+         FROM conversations c JOIN topics t ON t.conversation_id = c.id
+         JOIN contacts ct ON ct.id = c.contact_id
+         WHERE c.status IN ('awaiting_response', 'needs_human') AND c.last_message_direction = 'in'
+         ORDER BY c.last_message_at ASC",
+    )
+    .fetch_all(&mut *db)
+    .await?;
+    let now = shared.clock.now_ms();
+    let waiting: Vec<text::Waiting> = rows
+        .into_iter()
+        .filter(|(project, ..)| {
+            person
+                .project_ids
+                .as_ref()
+                .is_none_or(|ids| project.is_some_and(|p| ids.contains(&p)))
+        })
+        .take(10)
+        .map(|(_, name, chat_id, thread_id, at)| text::Waiting {
+            name,
+            url: topic_url(chat_id, thread_id),
+            minutes: (now - at).max(0) / 60_000,
+        })
+        .collect();
+    let chat_id = message.chat.id.0;
+    let telegram_id = i64::from(message.id.0);
+    mirror::enqueue_notice(
+        db,
+        now,
+        account_id,
+        Notice {
+            chat_id,
+            thread_id: None,
+            reply_to: Some(telegram_id),
+            text: text::unanswered(lang, &waiting),
+            conversation_id: None,
+        },
+        &format!("tg:{chat_id}:{telegram_id}"),
+    )
+    .await?;
+    Ok(Some(Vec::new()))
 }

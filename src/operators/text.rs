@@ -292,3 +292,39 @@ pub fn answer_not_allowed(lang: Language, name: &str) -> String {
         ),
     }
 }
+
+/// A conversation waiting for an answer, as `/unanswered` lists it.
+pub struct Waiting {
+    pub name: String,
+    pub url: String,
+    pub minutes: i64,
+}
+
+fn waited(lang: Language, minutes: i64) -> String {
+    let (hours, minutes) = (minutes / 60, minutes % 60);
+    match (lang, hours) {
+        (Language::Ru, 0) => format!("{minutes} мин"),
+        (Language::Ru, h) => format!("{h} ч {minutes} мин"),
+        (Language::En, 0) => format!("{minutes} min"),
+        (Language::En, h) => format!("{h} h {minutes} min"),
+    }
+}
+
+/// The answer to `/unanswered`: the longest waiting first.
+pub fn unanswered(lang: Language, waiting: &[Waiting]) -> String {
+    if waiting.is_empty() {
+        return match lang {
+            Language::Ru => "Все клиенты получили ответ. 👌".into(),
+            Language::En => "Every customer has an answer. 👌".into(),
+        };
+    }
+    let head = match lang {
+        Language::Ru => "Ждут ответа (дольше всех — первыми):",
+        Language::En => "Waiting for an answer (the longest first):",
+    };
+    let lines: Vec<String> = waiting
+        .iter()
+        .map(|w| format!("• {} — {} — {}", w.name, waited(lang, w.minutes), w.url))
+        .collect();
+    format!("{head}\n{}", lines.join("\n"))
+}

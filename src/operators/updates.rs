@@ -326,11 +326,11 @@ async fn on_message(
         .unwrap_or_default()
         .to_owned();
     if message.chat.is_private() {
-        // A team code: the owner's link or an invite (`/start own_…`, `/start inv_…`).
-        if let Some(("start", code)) = command(&text, bot)
-            && crate::team::is_code(code)
+        // A team code (`/start own_…`, `/start inv_…`) or a team member's command.
+        if let Some(done) =
+            joining::private(shared, db, account_id, message, from, command(&text, bot)).await?
         {
-            return joining::on_code(shared, db, account_id, message, from, code).await;
+            return Ok(done);
         }
         // The bot as a customer channel. "/start" alone opens the chat and says nothing.
         if command(&text, bot).is_some_and(|(name, args)| name == "start" && args.is_empty()) {

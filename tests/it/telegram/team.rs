@@ -395,3 +395,68 @@ async fn once_there_is_a_team_only_its_people_answer_and_each_answer_says_who() 
     .await;
     tg.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn people_of_the_team_ask_the_bot_what_waits_longest() {
+    let tg = Tg::start(3_000).await;
+    tg.customer_writes("Anna", "Are peonies in stock?").await;
+    let anna = tg.wait_topic("Anna").await;
+    tg.customer_writes("Boris", "Do you deliver?").await;
+    tg.wait_topic("Boris").await;
+    link_owner(&tg).await;
+
+    tg.fake.user_writes_to_bot(TOKEN, &owner(), "/unanswered");
+    bot_says(&tg, &owner(), "Waiting for an answer").await;
+    let list = private_texts(&tg, &owner())
+        .into_iter()
+        .find(|t| t.contains("Waiting for an answer"))
+        .unwrap();
+    let (a, b) = (list.find("Anna").unwrap(), list.find("Boris").unwrap());
+    assert!(a < b, "the longest waiting first: {list}");
+    let group = tg.group.to_string();
+    let group = group.strip_prefix("-100").unwrap_or(&group);
+    assert!(
+        list.contains(&format!("https://t.me/c/{group}/{anna}")),
+        "{list}"
+    );
+
+    // Answered conversations leave the list.
+    tg.fake
+        .user_writes_in_group(tg.group, Some(anna), &owner(), "Yes, pink ones");
+    eventually("Anna has her answer", async || {
+        let transcript = api::simulator_transcript(tg.engine(), Some("Anna".into()))
+            .await
+            .unwrap();
+        transcript
+            .into_iter()
+            .find(|e| e.direction == Direction::Out)
+    })
+    .await;
+    tg.fake.user_writes_to_bot(TOKEN, &owner(), "/unanswered");
+    let found = tg
+        .fake
+        .wait_until(WAIT, |_| {
+            private_texts(&tg, &owner())
+                .iter()
+                .filter(|t| t.contains("Waiting for an answer"))
+                .count()
+                == 2
+        })
+        .await;
+    assert!(found);
+    let last = private_texts(&tg, &owner()).pop().unwrap();
+    assert!(last.contains("Boris") && !last.contains("Anna"), "{last}");
+
+    // Someone outside the team gets nothing of it: it is a customer's message.
+    tg.fake
+        .user_writes_to_bot(TOKEN, &stranger(), "/unanswered");
+    eventually("the stranger's message is a conversation", async || {
+        let page = api::list_conversations(tg.engine(), Default::default())
+            .await
+            .unwrap();
+        page.items.into_iter().find(|c| c.contact_name == "Stas")
+    })
+    .await;
+    assert!(private_texts(&tg, &stranger()).is_empty());
+    tg.stop().await;
+}
