@@ -77,12 +77,14 @@ pub fn help(lang: Language) -> &'static str {
         Language::Ru => {
             "Каждый диалог — отдельная тема. Напишите в теме, и ответ уйдёт клиенту.\n\
              /close — закрыть диалог\n/reopen — открыть снова\n\
-             /note текст — заметка для команды, клиент её не увидит"
+             /note текст — заметка для команды, клиент её не увидит\n\
+             /unanswered в чате с ботом — кто ждёт ответа дольше всех (для команды)"
         }
         Language::En => {
             "Every conversation is a topic. Write in a topic and the customer gets it.\n\
              /close — close the conversation\n/reopen — open it again\n\
-             /note text — a note for the team, never sent to the customer"
+             /note text — a note for the team, never sent to the customer\n\
+             /unanswered in the chat with the bot — who waits longest (for the team)"
         }
     }
 }
