@@ -3,7 +3,6 @@
 
 use crate::team::model::{Invite, InviteInput, Role};
 use crate::{ApiError, Engine, api};
-use chrono::{Local, TimeZone};
 use clap::Subcommand;
 
 use super::Output;
@@ -54,13 +53,6 @@ pub enum TeamCommand {
     Rights,
 }
 
-fn when(ms: i64) -> String {
-    Local.timestamp_millis_opt(ms).single().map_or_else(
-        || ms.to_string(),
-        |t| t.format("%Y-%m-%d %H:%M").to_string(),
-    )
-}
-
 fn invite_line(i: &Invite) -> String {
     let projects = i
         .project_ids
@@ -81,7 +73,7 @@ fn invite_line(i: &Invite) -> String {
         i.role,
         i.uses,
         i.max_uses,
-        when(i.expires_at),
+        super::time(i.expires_at),
         i.label
             .as_ref()
             .map(|l| format!("  “{l}”"))
@@ -154,7 +146,7 @@ pub async fn team(engine: &Engine, command: TeamCommand, out: &Output) -> Result
                                 .as_ref()
                                 .map(|u| format!(" (@{u})"))
                                 .unwrap_or_default(),
-                            when(p.linked_at)
+                            super::time(p.linked_at)
                         )
                     })
                     .collect()
@@ -165,7 +157,7 @@ pub async fn team(engine: &Engine, command: TeamCommand, out: &Output) -> Result
             out.print(&link, || {
                 format!(
                     "Open in Telegram before {}: {}\n",
-                    when(link.expires_at),
+                    super::time(link.expires_at),
                     link.url
                 )
             });

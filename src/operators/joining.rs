@@ -52,16 +52,36 @@ async fn on_code(
     from: &teloxide_core::types::User,
     code: &str,
 ) -> Result<Vec<Publish>> {
+    let lang = bot_language(db, account_id).await?;
+    let now = shared.clock.now_ms();
+    let outcome = team::redeem(db, now, &telegram_user(from)?, code).await?;
+    answer(db, now, account_id, message, text::redeemed(lang, &outcome)).await?;
+    Ok(match outcome {
+        team::Redeemed::Owner(_) | team::Redeemed::Joined(_) => vec![Publish::Team],
+        _ => Vec::new(),
+    })
+}
+
+/// The language of the project whose bot this is.
+async fn bot_language(db: &mut SqliteConnection, account_id: i64) -> Result<Language> {
     let language: Option<String> =
         sqlx::query_scalar("SELECT language FROM projects WHERE bot_account_id = ?1")
             .bind(account_id)
             .fetch_optional(&mut *db)
             .await?;
-    let lang: Language = language
+    Ok(language
         .and_then(|l| l.parse().ok())
-        .unwrap_or(Language::Ru);
-    let now = shared.clock.now_ms();
-    let outcome = team::redeem(db, now, &telegram_user(from)?, code).await?;
+        .unwrap_or(Language::Ru))
+}
+
+/// The bot's answer to a message in its private chat, as a reply to it.
+async fn answer(
+    db: &mut SqliteConnection,
+    now: i64,
+    account_id: i64,
+    message: &Message,
+    text: String,
+) -> Result<()> {
     let chat_id = message.chat.id.0;
     let telegram_id = i64::from(message.id.0);
     mirror::enqueue_notice(
@@ -72,16 +92,12 @@ async fn on_code(
             chat_id,
             thread_id: None,
             reply_to: Some(telegram_id),
-            text: text::redeemed(lang, &outcome),
+            text,
             conversation_id: None,
         },
         &format!("tg:{chat_id}:{telegram_id}"),
     )
-    .await?;
-    Ok(match outcome {
-        team::Redeemed::Owner(_) | team::Redeemed::Joined(_) => vec![Publish::Team],
-        _ => Vec::new(),
-    })
+    .await
 }
 
 /// A topic's address for a person: `https://t.me/c/<group>/<thread>` (a
@@ -107,14 +123,7 @@ async fn unanswered(
     let Some(person) = team::person_by_telegram(db, user.id).await? else {
         return Ok(None);
     };
-    let language: Option<String> =
-        sqlx::query_scalar("SELECT language FROM projects WHERE bot_account_id = ?1")
-            .bind(account_id)
-            .fetch_optional(&mut *db)
-            .await?;
-    let lang: Language = language
-        .and_then(|l| l.parse().ok())
-        .unwrap_or(Language::Ru);
+    let lang = bot_language(db, account_id).await?;
     let rows: Vec<(Option<i64>, String, i64, i64, i64)> = sqlx::query_as(
         "SELECT c.project_id, ct.display_name, t.chat_id, t.thread_id, c.last_message_at
          FROM conversations c JOIN topics t ON t.conversation_id = c.id
@@ -127,12 +136,7 @@ async fn unanswered(
     let now = shared.clock.now_ms();
     let waiting: Vec<text::Waiting> = rows
         .into_iter()
-        .filter(|(project, ..)| {
-            person
-                .project_ids
-                .as_ref()
-                .is_none_or(|ids| project.is_some_and(|p| ids.contains(&p)))
-        })
+        .filter(|(project, ..)| person.works_in(*project))
         .take(10)
         .map(|(_, name, chat_id, thread_id, at)| text::Waiting {
             name,
@@ -140,20 +144,12 @@ async fn unanswered(
             minutes: (now - at).max(0) / 60_000,
         })
         .collect();
-    let chat_id = message.chat.id.0;
-    let telegram_id = i64::from(message.id.0);
-    mirror::enqueue_notice(
+    answer(
         db,
         now,
         account_id,
-        Notice {
-            chat_id,
-            thread_id: None,
-            reply_to: Some(telegram_id),
-            text: text::unanswered(lang, &waiting),
-            conversation_id: None,
-        },
-        &format!("tg:{chat_id}:{telegram_id}"),
+        message,
+        text::unanswered(lang, &waiting),
     )
     .await?;
     Ok(Some(Vec::new()))

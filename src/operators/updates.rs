@@ -303,6 +303,29 @@ fn attachments_of(message: &Message, account_id: i64) -> Vec<Attachment> {
     out
 }
 
+/// A note of the team on a conversation, once per work group message.
+async fn keep_note(
+    db: &mut SqliteConnection,
+    conversation_id: i64,
+    author: &str,
+    text: &str,
+    external_id: &str,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO notes (conversation_id, author_name, text, external_id, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (external_id) DO NOTHING",
+    )
+    .bind(conversation_id)
+    .bind(author)
+    .bind(text)
+    .bind(external_id)
+    .bind(now)
+    .execute(&mut *db)
+    .await?;
+    Ok(())
+}
+
 pub(super) fn person_name(user: &teloxide_core::types::User) -> String {
     match &user.last_name {
         Some(last) if !last.is_empty() => format!("{} {last}", user.first_name),
@@ -477,17 +500,7 @@ async fn on_message(
                     .await?;
                     return Ok(Vec::new());
                 }
-                sqlx::query(
-                    "INSERT INTO notes (conversation_id, author_name, text, external_id, created_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (external_id) DO NOTHING",
-                )
-                .bind(conversation_id)
-                .bind(person_name(from))
-                .bind(args)
-                .bind(format!("tg:{chat_id}:{telegram_id}"))
-                .bind(now)
-                .execute(&mut *db)
-                .await?;
+                keep_note(db, conversation_id, &person_name(from), args, &about, now).await?;
                 mirror::enqueue_reaction(db, now, account_id, chat_id, telegram_id, "✍").await?;
                 return Ok(vec![Publish::Conversation(conversation_id)]);
             }
@@ -538,17 +551,7 @@ async fn on_message(
         } else {
             text.clone()
         };
-        sqlx::query(
-            "INSERT INTO notes (conversation_id, author_name, text, external_id, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (external_id) DO NOTHING",
-        )
-        .bind(conversation_id)
-        .bind(&user.name)
-        .bind(&kept)
-        .bind(&about)
-        .bind(now)
-        .execute(&mut *db)
-        .await?;
+        keep_note(db, conversation_id, &user.name, &kept, &about, now).await?;
         tracing::info!(
             conversation_id,
             linked = gate.person().is_some(),

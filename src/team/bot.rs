@@ -114,11 +114,7 @@ pub async fn gate(
     let Some(person) = person_by_telegram(db, telegram_user_id).await? else {
         return Ok(Gate::NotLinked);
     };
-    let in_project = person
-        .project_ids
-        .as_ref()
-        .is_none_or(|ids| ids.contains(&project_id));
-    if in_project && person.role.may(action) {
+    if person.works_in(Some(project_id)) && person.role.may(action) {
         Ok(Gate::Allowed(person))
     } else {
         Ok(Gate::NotAllowed(person))
@@ -204,9 +200,10 @@ async fn redeem_owner(
     user: &TelegramUser,
     code: &str,
 ) -> Result<Redeemed> {
+    let token_hash = hash(code);
     let link: Option<(i64, Option<i64>)> =
         sqlx::query_as("SELECT expires_at, used_at FROM owner_links WHERE token_hash = ?1")
-            .bind(hash(code))
+            .bind(&token_hash)
             .fetch_optional(&mut *db)
             .await?;
     let Some((expires_at, used_at)) = link else {
@@ -222,7 +219,7 @@ async fn redeem_owner(
         return Ok(Redeemed::Refused(Refusal::OwnerTaken));
     }
     sqlx::query("UPDATE owner_links SET used_at = ?2 WHERE token_hash = ?1")
-        .bind(hash(code))
+        .bind(&token_hash)
         .bind(now)
         .execute(&mut *db)
         .await?;

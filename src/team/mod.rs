@@ -152,13 +152,11 @@ impl Team {
 
     /// A single-use link that makes whoever opens it in Telegram the owner.
     pub async fn owner_link(&self, project_id: Option<i64>) -> Result<OwnerLink> {
-        let mut db = self.store.write().await?;
-        if has_owner(&mut db).await? {
+        if has_owner(&mut *self.store.pool().acquire().await?).await? {
             return Err(Error::invalid(
                 "the owner's Telegram is already linked; remove it first to link another",
             ));
         }
-        drop(db);
         let Some(bot) = self.bot_username(project_id).await? else {
             return Err(Error::invalid(
                 "connect a project's bot first: the owner's Telegram is linked through it",
@@ -275,26 +273,37 @@ impl Team {
             i64,
             i64,
             Option<i64>,
+            String,
         );
+        // Who used each invite comes with it, in the order they joined.
         let rows: Vec<Row> = sqlx::query_as(
-            "SELECT id, role, project_ids, label, max_uses, uses, created_at, expires_at, revoked_at
-             FROM invites WHERE ?1 IS NULL OR id = ?1 ORDER BY created_at DESC, id DESC",
+            "SELECT i.id, i.role, i.project_ids, i.label, i.max_uses, i.uses, i.created_at,
+                    i.expires_at, i.revoked_at,
+                    (SELECT json_group_array(name) FROM
+                       (SELECT p.name FROM invite_uses u JOIN people p ON p.id = u.person_id
+                        WHERE u.invite_id = i.id ORDER BY u.used_at))
+             FROM invites i WHERE ?1 IS NULL OR i.id = ?1 ORDER BY i.created_at DESC, i.id DESC",
         )
         .bind(id)
         .fetch_all(self.store.pool())
         .await?;
         let now = self.clock.now_ms();
         let mut out = Vec::with_capacity(rows.len());
-        for (id, role, project_ids, label, max_uses, uses, created_at, expires_at, revoked_at) in
-            rows
+        for (
+            id,
+            role,
+            project_ids,
+            label,
+            max_uses,
+            uses,
+            created_at,
+            expires_at,
+            revoked_at,
+            used_by,
+        ) in rows
         {
-            let used_by: Vec<String> = sqlx::query_scalar(
-                "SELECT p.name FROM invite_uses u JOIN people p ON p.id = u.person_id
-                 WHERE u.invite_id = ?1 ORDER BY u.used_at",
-            )
-            .bind(id)
-            .fetch_all(self.store.pool())
-            .await?;
+            let used_by: Vec<String> = serde_json::from_str(&used_by)
+                .map_err(|e| Error::invalid(format!("the invite's users: {e}")))?;
             let state = if revoked_at.is_some() {
                 InviteState::Revoked
             } else if uses >= max_uses {

@@ -110,6 +110,16 @@ pub struct Person {
     pub linked_at: Millis,
 }
 
+impl Person {
+    /// Whether they work in this project (a conversation of no project only
+    /// for people of every project).
+    pub fn works_in(&self, project_id: Option<i64>) -> bool {
+        self.project_ids
+            .as_ref()
+            .is_none_or(|ids| project_id.is_some_and(|p| ids.contains(&p)))
+    }
+}
+
 /// The link the owner opens in Telegram to become the owner.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]

@@ -73,6 +73,17 @@ export function TeamSection() {
   );
 }
 
+/** One engine call that changes the team, after which the section reads it again. */
+function useChange(onChanged: () => void) {
+  const { busy, error, run } = useAction();
+  const change = (call: () => Promise<unknown>) =>
+    void run(async () => {
+      await call();
+      onChanged();
+    });
+  return { busy, error, change };
+}
+
 function OwnerLinkBlock() {
   const { t, i18n } = useTranslation();
   const [link, setLink] = useState<OwnerLink | null>(null);
@@ -114,7 +125,7 @@ function OwnerLinkBlock() {
 
 function PeopleList({ people, onChanged }: { people: Person[]; onChanged: () => void }) {
   const { t } = useTranslation();
-  const { busy, error, run } = useAction();
+  const { busy, error, change } = useChange(onChanged);
   if (people.length === 0) return null;
   return (
     <div className="team-people">
@@ -135,12 +146,7 @@ function PeopleList({ people, onChanged }: { people: Person[]; onChanged: () => 
                   data-testid="team-person-role"
                   value={p.role}
                   disabled={busy}
-                  onChange={(e) =>
-                    void run(async () => {
-                      await api.setPersonRole(p.id, e.target.value as Role);
-                      onChanged();
-                    })
-                  }
+                  onChange={(e) => change(() => api.setPersonRole(p.id, e.target.value as Role))}
                 >
                   {INVITED_ROLES.map((role) => (
                     <option key={role} value={role}>
@@ -153,12 +159,7 @@ function PeopleList({ people, onChanged }: { people: Person[]; onChanged: () => 
                   className="link-button link-button--danger"
                   data-testid="team-person-remove"
                   disabled={busy}
-                  onClick={() =>
-                    void run(async () => {
-                      await api.removePerson(p.id);
-                      onChanged();
-                    })
-                  }
+                  onClick={() => change(() => api.removePerson(p.id))}
                 >
                   {t("team.remove")}
                 </button>
@@ -181,7 +182,7 @@ function PeopleList({ people, onChanged }: { people: Person[]; onChanged: () => 
 function OwnerActions({ owner, onChanged }: { owner: Person; onChanged: () => void }) {
   const { t } = useTranslation();
   const [asking, setAsking] = useState(false);
-  const { busy, error, run } = useAction();
+  const { busy, error, change } = useChange(onChanged);
   return (
     <>
       <span className="team-role">{t("team.role.owner")}</span>
@@ -193,12 +194,7 @@ function OwnerActions({ owner, onChanged }: { owner: Person; onChanged: () => vo
             className="button button--danger"
             data-testid="team-owner-unlink-confirm"
             disabled={busy}
-            onClick={() =>
-              void run(async () => {
-                await api.removePerson(owner.id);
-                onChanged();
-              })
-            }
+            onClick={() => change(() => api.removePerson(owner.id))}
           >
             {t("team.unlinkConfirm")}
           </button>
@@ -325,7 +321,7 @@ function InviteForm({ onCreated }: { onCreated: () => void }) {
 
 function InviteList({ invites, onChanged }: { invites: Invite[]; onChanged: () => void }) {
   const { t, i18n } = useTranslation();
-  const { busy, error, run } = useAction();
+  const { busy, error, change } = useChange(onChanged);
   if (invites.length === 0) return null;
   return (
     <div className="team-invites">
@@ -353,12 +349,7 @@ function InviteList({ invites, onChanged }: { invites: Invite[]; onChanged: () =
                 className="link-button link-button--danger"
                 data-testid="team-invite-revoke"
                 disabled={busy}
-                onClick={() =>
-                  void run(async () => {
-                    await api.revokeInvite(invite.id);
-                    onChanged();
-                  })
-                }
+                onClick={() => change(() => api.revokeInvite(invite.id))}
               >
                 {t("team.revoke")}
               </button>
