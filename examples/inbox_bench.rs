@@ -120,6 +120,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let page = |offset: u32, status: Option<ConversationStatus>, search: Option<&str>| {
         ConversationFilter {
             status,
+            assignee: None,
             channel: None,
             search: search.map(str::to_owned),
             offset,

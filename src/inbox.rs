@@ -23,14 +23,17 @@ macro_rules! summary_select {
         "SELECT c.id, c.project_id, c.channel_account_id, a.kind AS channel_kind,
                 a.name AS channel_name, c.contact_id, ct.display_name AS contact_name,
                 c.subject, c.status, c.last_message_at, c.last_message_preview,
-                c.last_message_direction, c.unread_count, c.created_at
+                c.last_message_direction, c.unread_count, c.created_at,
+                c.assigned_person_id AS assignee_id, p.name AS assignee_name
          FROM conversations c
          JOIN channel_accounts a ON a.id = c.channel_account_id
-         JOIN contacts ct ON ct.id = c.contact_id "
+         JOIN contacts ct ON ct.id = c.contact_id
+         LEFT JOIN people p ON p.id = c.assigned_person_id "
     };
 }
 
-// ?1 status, ?2 channel kind, ?3 name pattern, ?4 FTS phrase. Only columns of
+// ?1 status, ?2 channel kind, ?3 name pattern, ?4 FTS phrase, ?5 assignee
+// filter. Only columns of
 // `conversations` are read, so the window of ids is found on its index alone.
 macro_rules! filter_where {
     () => {
@@ -40,7 +43,11 @@ macro_rules! filter_where {
                 OR c.contact_id IN (SELECT id FROM contacts WHERE search_key LIKE ?3 ESCAPE '\\')
                 OR (?4 IS NOT NULL AND c.id IN (
                       SELECT m.conversation_id FROM messages m
-                      WHERE m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?4)))) "
+                      WHERE m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?4))))
+           AND (?5 IS NULL
+                OR (?5 = 'unassigned' AND c.assigned_person_id IS NULL)
+                OR (?5 = 'mine' AND c.assigned_person_id =
+                      (SELECT id FROM people WHERE role = 'owner' AND removed_at IS NULL))) "
     };
 }
 
@@ -60,6 +67,8 @@ struct SummaryRow {
     last_message_direction: Option<String>,
     unread_count: i64,
     created_at: Millis,
+    assignee_id: Option<i64>,
+    assignee_name: Option<String>,
 }
 
 impl SummaryRow {
@@ -83,6 +92,8 @@ impl SummaryRow {
                 .transpose()?,
             unread_count: self.unread_count,
             created_at: self.created_at,
+            assignee_id: self.assignee_id,
+            assignee_name: self.assignee_name,
         })
     }
 }
@@ -107,6 +118,7 @@ struct MessageRow {
     deleted_at: Option<Millis>,
     read_at: Option<Millis>,
     reaction: Option<String>,
+    assigned_to_name: Option<String>,
 }
 
 macro_rules! message_select {
@@ -115,7 +127,7 @@ macro_rules! message_select {
                 attachments, delivery, delivery_error, created_at, sent_at,
                 coalesce(quoted, (SELECT r.text FROM messages r WHERE r.id = messages.reply_to_id)) AS quoted,
                 (held_at IS NOT NULL AND delivery = 'pending') AS held, has_html,
-                edited_at, deleted_at, read_at, reaction
+                edited_at, deleted_at, read_at, reaction, assigned_to_name
          FROM messages "
     };
 }
@@ -147,6 +159,7 @@ impl MessageRow {
             deleted_at: self.deleted_at,
             read_at: self.read_at,
             reaction: self.reaction,
+            assigned_to: self.assigned_to_name,
         })
     }
 }
@@ -178,6 +191,7 @@ pub async fn list_conversations(
     let status = filter.status.map(|s| s.as_str());
     let channel = filter.channel.map(|c| c.as_str());
     let (like, phrase) = search_terms(filter.search.as_deref());
+    let assignee = filter.assignee.map(|a| a.as_str());
 
     let total: i64 = sqlx::query_scalar(concat!(
         "SELECT count(*) FROM conversations c ",
@@ -187,6 +201,7 @@ pub async fn list_conversations(
     .bind(channel)
     .bind(&like)
     .bind(&phrase)
+    .bind(assignee)
     .fetch_one(store.pool())
     .await?;
 
@@ -195,13 +210,14 @@ pub async fn list_conversations(
         summary_select!(),
         "WHERE c.id IN (SELECT c.id FROM conversations c ",
         filter_where!(),
-        "ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?5 OFFSET ?6)
+        "ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?6 OFFSET ?7)
          ORDER BY c.last_message_at DESC, c.id DESC"
     ))
     .bind(status)
     .bind(channel)
     .bind(&like)
     .bind(&phrase)
+    .bind(assignee)
     .bind(i64::from(limit))
     .bind(i64::from(filter.offset))
     .fetch_all(store.pool())

@@ -176,6 +176,9 @@ pub struct ConversationSummary {
     pub last_message_direction: Option<Direction>,
     pub unread_count: i64,
     pub created_at: Millis,
+    /// The person of the team the conversation is assigned to.
+    pub assignee_id: Option<i64>,
+    pub assignee_name: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
@@ -207,6 +210,9 @@ pub struct Message {
     pub read_at: Option<Millis>,
     /// The customer's reaction to the message (an emoji).
     pub reaction: Option<String>,
+    /// A reply written while the conversation was assigned to someone
+    /// else: that person's name.
+    pub assigned_to: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
@@ -263,11 +269,23 @@ pub struct Listing {
     pub image_url: Option<String>,
 }
 
+text_enum! {
+    /// Which conversations, by whom they are assigned to.
+    AssigneeFilter {
+        /// Assigned to the owner, who answers from the window.
+        Mine => "mine",
+        Unassigned => "unassigned",
+    }
+}
+
 /// What the inbox list asks for: a window of rows under a filter.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ConversationFilter {
     pub status: Option<ConversationStatus>,
+    /// Only the owner's conversations (the window is the owner's), or only
+    /// those assigned to nobody.
+    pub assignee: Option<AssigneeFilter>,
     pub channel: Option<ChannelKind>,
     pub search: Option<String>,
     pub offset: u32,

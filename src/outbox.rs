@@ -49,6 +49,9 @@ pub struct Reply {
     pub attachments: Vec<Attachment>,
     pub author: AuthorKind,
     pub author_name: Option<String>,
+    /// Who of the team wrote it. A manager's reply with none is the
+    /// owner's when the owner is linked (the window is the owner's).
+    pub person_id: Option<i64>,
     /// The message of the conversation this reply answers.
     pub reply_to: Option<i64>,
 }
@@ -189,6 +192,16 @@ impl Outbox {
         .bind(reply.reply_to)
         .fetch_one(&mut *tx)
         .await?;
+        if matches!(reply.author, AuthorKind::Manager | AuthorKind::Operator) {
+            sign(
+                tx,
+                message_id,
+                reply.conversation_id,
+                reply.author,
+                reply.person_id,
+            )
+            .await?;
+        }
         queue::enqueue(
             &mut *tx,
             now,
@@ -457,4 +470,38 @@ impl JobHandler for SendHandler {
             },
         ])
     }
+}
+
+/// Records who of the team wrote a person's reply (a manager's is the
+/// owner's when none is named), under that person's name, and marks it with
+/// the assignee's name when the conversation is assigned to someone else.
+async fn sign(
+    tx: &mut SqliteConnection,
+    message_id: i64,
+    conversation_id: i64,
+    author: AuthorKind,
+    person_id: Option<i64>,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE messages SET person_id = coalesce(?2, CASE WHEN ?3 = 'manager'
+           THEN (SELECT id FROM people WHERE role = 'owner' AND removed_at IS NULL) END)
+         WHERE id = ?1",
+    )
+    .bind(message_id)
+    .bind(person_id)
+    .bind(author.as_str())
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "UPDATE messages SET
+           author_name = coalesce(author_name, (SELECT name FROM people WHERE id = messages.person_id)),
+           assigned_to_name = (SELECT p.name FROM conversations c JOIN people p ON p.id = c.assigned_person_id
+                               WHERE c.id = ?2 AND p.id IS NOT messages.person_id)
+         WHERE id = ?1",
+    )
+    .bind(message_id)
+    .bind(conversation_id)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }

@@ -173,6 +173,8 @@ engine_commands! {
     revoke_invite(invite_id: i64) -> Invite;
     remove_person(person_id: i64) -> ();
     set_person_role(person_id: i64, role: Role) -> Person;
+    /// Gives a conversation to a person of the team, or to nobody.
+    assign_conversation(conversation_id: i64, person_id: Option<i64>) -> ConversationSummary;
 
     list_projects() -> Vec<Project>;
     create_project(input: ProjectInput) -> Project;

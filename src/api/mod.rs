@@ -108,6 +108,7 @@ pub async fn send_reply_with_files(
             attachments,
             author: AuthorKind::Manager,
             author_name: None,
+            person_id: None,
             reply_to,
         })
         .await?)

@@ -1,6 +1,7 @@
 //! The team: the owner's link, invites, people and what each role may do.
 
 use crate::engine::Engine;
+use crate::model::ConversationSummary;
 use crate::team::Team;
 use crate::team::model::{Invite, InviteCreated, InviteInput, OwnerLink, Person, Role, RoleRights};
 
@@ -45,4 +46,14 @@ pub async fn remove_person(engine: &Engine, person_id: i64) -> ApiResult<()> {
 
 pub async fn set_person_role(engine: &Engine, person_id: i64, role: Role) -> ApiResult<Person> {
     Ok(engine.team().set_role(person_id, role).await?)
+}
+
+/// Gives a conversation to a person of the team, or to nobody (`None`).
+pub async fn assign_conversation(
+    engine: &Engine,
+    conversation_id: i64,
+    person_id: Option<i64>,
+) -> ApiResult<ConversationSummary> {
+    engine.projects().assign(conversation_id, person_id).await?;
+    Ok(crate::inbox::conversation_summary(engine.store().pool(), conversation_id).await?)
 }

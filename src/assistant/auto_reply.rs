@@ -66,6 +66,7 @@ impl Core {
                     attachments: Vec::new(),
                     author: AuthorKind::AutoReply,
                     author_name: None,
+                    person_id: None,
                     reply_to: None,
                 },
             )

@@ -444,6 +444,7 @@ impl Core {
                             attachments: Vec::new(),
                             author: AuthorKind::Assistant,
                             author_name: None,
+                            person_id: None,
                             reply_to: None,
                         },
                     )

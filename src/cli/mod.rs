@@ -11,7 +11,8 @@ use std::time::Duration;
 use crate::channels::telegram_bot::BotInput;
 use crate::events::EngineEvent;
 use crate::model::{
-    ChannelKind, ConversationFilter, ConversationStatus, Direction, Language, Message,
+    AssigneeFilter, ChannelKind, ConversationFilter, ConversationStatus, Direction, Language,
+    Message,
 };
 use crate::operators::model::{Project, ProjectInput};
 use crate::{ApiError, Engine, EngineOptions, api};
@@ -60,6 +61,9 @@ enum Command {
         channel: Option<ChannelKind>,
         #[arg(long)]
         search: Option<String>,
+        /// `mine` (the owner's) or `unassigned`.
+        #[arg(long)]
+        assigned: Option<AssigneeFilter>,
         #[arg(long, default_value_t = 50)]
         limit: u32,
     },
@@ -370,12 +374,14 @@ async fn command(engine: &Engine, command: Command, out: &Output) -> Result<(), 
             status,
             channel,
             search,
+            assigned,
             limit,
         } => {
             let page = api::list_conversations(
                 engine,
                 ConversationFilter {
                     status,
+                    assignee: assigned,
                     channel,
                     search,
                     offset: 0,

@@ -51,6 +51,12 @@ pub enum TeamCommand {
     Remove { person: i64 },
     /// What each role may do.
     Rights,
+    /// Give a conversation to a person (by id), or to nobody without `--to`.
+    Assign {
+        conversation: i64,
+        #[arg(long)]
+        to: Option<i64>,
+    },
 }
 
 fn invite_line(i: &Invite) -> String {
@@ -169,6 +175,13 @@ pub async fn team(engine: &Engine, command: TeamCommand, out: &Output) -> Result
         TeamCommand::Remove { person } => {
             api::remove_person(engine, person).await?;
             out.print(&(), || format!("person {person} removed\n"));
+        }
+        TeamCommand::Assign { conversation, to } => {
+            let summary = api::assign_conversation(engine, conversation, to).await?;
+            out.print(&summary, || match &summary.assignee_name {
+                Some(name) => format!("conversation {conversation} is {name}'s\n"),
+                None => format!("conversation {conversation} is assigned to nobody\n"),
+            });
         }
         TeamCommand::Rights => {
             let rights = api::team_rights(engine).await?;

@@ -55,6 +55,14 @@ async fn on_code(
     let lang = bot_language(db, account_id).await?;
     let now = shared.clock.now_ms();
     let outcome = team::redeem(db, now, &telegram_user(from)?, code).await?;
+    if let team::Redeemed::Owner(p) | team::Redeemed::Joined(p) = &outcome {
+        // This bot writes to them from now on (alerts).
+        sqlx::query("UPDATE people SET bot_account_id = ?2 WHERE id = ?1")
+            .bind(p.id)
+            .bind(account_id)
+            .execute(&mut *db)
+            .await?;
+    }
     answer(db, now, account_id, message, text::redeemed(lang, &outcome)).await?;
     Ok(match outcome {
         team::Redeemed::Owner(_) | team::Redeemed::Joined(_) => vec![Publish::Team],

@@ -10,8 +10,9 @@
 //!  the bot's updates (channels::telegram_bot) ──► updates::handle, one transaction each:
 //!     private chat: relay::ingest_in (the bot as a customer channel)
 //!     private chat "/start own_…|inv_…": team::redeem (joining), the bot answers there
-//!     work group topic: outbox::reply_in as the operator, /close /reopen /note,
-//!       each as the team allows it (team::gate); a message not allowed is kept as a note
+//!     work group topic: outbox::reply_in as the operator; commands (/close /reopen
+//!       /note /take /assign /unassign), each as the team allows it (team::gate);
+//!       a message not allowed is kept as a note
 //!     bot added to a group, /bind: bind the project's work group, check rights
 //! ```
 //!
@@ -20,6 +21,7 @@
 //! the updates mean and what goes into the work group.
 
 mod bots;
+mod commands;
 mod joining;
 pub mod mirror;
 pub mod model;

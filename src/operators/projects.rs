@@ -482,4 +482,35 @@ impl Projects {
         self.publish(project_id);
         self.project(project_id).await
     }
+
+    /// Gives a conversation to a person of the team (or to nobody), from the
+    /// window or the command line; its topic's title says who has it.
+    pub async fn assign(&self, conversation_id: i64, person_id: Option<i64>) -> Result<()> {
+        let now = self.shared.clock.now_ms();
+        let mut tx = self.shared.store.write().await?;
+        let person = match person_id {
+            Some(id) => Some(
+                crate::team::person_by_id(&mut tx, id)
+                    .await?
+                    .ok_or_else(|| Error::not_found("person", id))?,
+            ),
+            None => None,
+        };
+        crate::team::assign(&mut tx, conversation_id, person.as_ref(), now).await?;
+        super::mirror::enqueue_topic(
+            &mut tx,
+            now,
+            conversation_id,
+            super::mirror::TopicAction::Sync,
+            &format!("assign:{now}"),
+        )
+        .await?;
+        tx.commit().await?;
+        self.shared.queue.wake();
+        self.shared
+            .relay
+            .publish_conversation(conversation_id)
+            .await;
+        Ok(())
+    }
 }

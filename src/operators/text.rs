@@ -32,13 +32,19 @@ pub fn author_label(
 
 /// A topic's title: the customer and the channel, with a marker while the
 /// auto-responder or the assistant handles it, or when a person is needed.
-pub fn topic_title(status: ConversationStatus, contact: &str, channel: &str) -> String {
+pub fn topic_title(
+    status: ConversationStatus,
+    contact: &str,
+    channel: &str,
+    assignee: Option<&str>,
+) -> String {
     let marker = match status {
         ConversationStatus::AnsweredByAssistant => "🤖 ",
         ConversationStatus::NeedsHuman => "❗ ",
         ConversationStatus::AwaitingResponse | ConversationStatus::Closed => "",
     };
-    let title = format!("{marker}{contact} · {channel}");
+    let assignee = assignee.map(|a| format!(" → {a}")).unwrap_or_default();
+    let title = format!("{marker}{contact} · {channel}{assignee}");
     truncate(&title, 128)
 }
 
@@ -78,13 +84,15 @@ pub fn help(lang: Language) -> &'static str {
             "Каждый диалог — отдельная тема. Напишите в теме, и ответ уйдёт клиенту.\n\
              /close — закрыть диалог\n/reopen — открыть снова\n\
              /note текст — заметка для команды, клиент её не увидит\n\
-             /unanswered в чате с ботом — кто ждёт ответа дольше всех (для команды)"
+             /take — взять диалог себе\n/assign @имя — поручить диалог\n/unassign — снять назначение\n\
+             /unanswered, /status, /stats в чате с ботом — для команды"
         }
         Language::En => {
             "Every conversation is a topic. Write in a topic and the customer gets it.\n\
              /close — close the conversation\n/reopen — open it again\n\
              /note text — a note for the team, never sent to the customer\n\
-             /unanswered in the chat with the bot — who waits longest (for the team)"
+             /take — take the conversation\n/assign @name — give it to someone\n/unassign — give it to nobody\n\
+             /unanswered, /status, /stats in the chat with the bot — for the team"
         }
     }
 }
@@ -276,6 +284,42 @@ pub fn join_hint(lang: Language, name: &str, bot: &str) -> String {
 }
 
 /// A command the person's role does not allow.
+/// After the label of a reply written while someone else had the conversation.
+pub fn instead_of(lang: Language, assignee: &str) -> String {
+    match lang {
+        Language::Ru => format!(" (диалог у {assignee})"),
+        Language::En => format!(" (assigned to {assignee})"),
+    }
+}
+
+pub fn assign_usage(lang: Language) -> &'static str {
+    match lang {
+        Language::Ru => "Кому поручить? /assign @имя_пользователя или /assign Имя",
+        Language::En => "Assign to whom? /assign @username or /assign Name",
+    }
+}
+
+pub fn nobody_named(lang: Language, who: &str) -> String {
+    let who = truncate(who, 64);
+    match lang {
+        Language::Ru => format!("В команде этого проекта нет «{who}», кто отвечает клиентам."),
+        Language::En => {
+            format!("Nobody called “{who}” answers customers in this project's team.")
+        }
+    }
+}
+
+pub fn no_team(lang: Language) -> &'static str {
+    match lang {
+        Language::Ru => {
+            "Команды ещё нет: владелец подключает свой Telegram в приложении, затем приглашает людей."
+        }
+        Language::En => {
+            "There is no team yet: the owner links their Telegram in the app, then invites people."
+        }
+    }
+}
+
 pub fn not_allowed(lang: Language, command: &str) -> String {
     match lang {
         Language::Ru => format!("Ваша роль не позволяет /{command}."),

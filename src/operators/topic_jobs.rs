@@ -63,6 +63,7 @@ struct MirrorRow {
     contact_name: String,
     channel_name: String,
     direction: String,
+    assigned_to_name: Option<String>,
 }
 
 impl MirrorRow {
@@ -74,7 +75,8 @@ impl MirrorRow {
 async fn load_row(db: &mut SqliteConnection, message_id: i64) -> Result<Option<MirrorRow>> {
     Ok(sqlx::query_as(
         "SELECT m.id, m.conversation_id, m.author_kind, m.author_name, m.text, m.attachments,
-                ct.display_name AS contact_name, a.name AS channel_name, m.direction
+                ct.display_name AS contact_name, a.name AS channel_name, m.direction,
+                m.assigned_to_name
          FROM messages m
          JOIN conversations c ON c.id = m.conversation_id
          JOIN contacts ct ON ct.id = c.contact_id
@@ -212,16 +214,18 @@ impl TopicJobs {
     }
 
     async fn conversation_title(&self, conversation_id: i64) -> Result<String> {
-        let (status, contact, channel): (String, String, String) = sqlx::query_as(
-            "SELECT c.status, ct.display_name, a.name FROM conversations c
+        let (status, contact, channel, assignee): (String, String, String, Option<String>) =
+            sqlx::query_as(
+            "SELECT c.status, ct.display_name, a.name, p.name FROM conversations c
              JOIN contacts ct ON ct.id = c.contact_id JOIN channel_accounts a ON a.id = c.channel_account_id
+             LEFT JOIN people p ON p.id = c.assigned_person_id
              WHERE c.id = ?1",
         )
         .bind(conversation_id)
         .fetch_one(self.store.pool())
         .await?;
         let status: ConversationStatus = parse_column("conversations.status", &status)?;
-        Ok(topic_title(status, &contact, &channel))
+        Ok(topic_title(status, &contact, &channel, assignee.as_deref()))
     }
 
     /// The conversation's topic in the target group, created when missing. The

@@ -6,8 +6,9 @@
 use sqlx::SqliteConnection;
 use teloxide_core::types::{ChatMemberUpdated, Message, Update, UpdateKind};
 
+use super::commands::{self, GroupMessage, keep_note};
 use super::joining;
-use super::mirror::{self, Notice, TopicAction};
+use super::mirror::{self, Notice};
 use super::model::WorkGroupCheck;
 use super::projects::{Shared, check_group, store_check};
 use super::text;
@@ -303,29 +304,6 @@ fn attachments_of(message: &Message, account_id: i64) -> Vec<Attachment> {
     out
 }
 
-/// A note of the team on a conversation, once per work group message.
-async fn keep_note(
-    db: &mut SqliteConnection,
-    conversation_id: i64,
-    author: &str,
-    text: &str,
-    external_id: &str,
-    now: i64,
-) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO notes (conversation_id, author_name, text, external_id, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (external_id) DO NOTHING",
-    )
-    .bind(conversation_id)
-    .bind(author)
-    .bind(text)
-    .bind(external_id)
-    .bind(now)
-    .execute(&mut *db)
-    .await?;
-    Ok(())
-}
-
 pub(super) fn person_name(user: &teloxide_core::types::User) -> String {
     match &user.last_name {
         Some(last) if !last.is_empty() => format!("{} {last}", user.first_name),
@@ -405,13 +383,16 @@ async fn on_message(
         }
         None => None,
     };
-    let thread_id = message.thread_id.map(|t| i64::from(t.0.0));
-    let notice = |text: String| Notice {
+    let group = GroupMessage {
+        account_id,
+        project_id,
+        lang,
         chat_id,
-        thread_id,
-        reply_to: Some(telegram_id),
-        text,
-        conversation_id: None,
+        thread_id: message.thread_id.map(|t| i64::from(t.0.0)),
+        telegram_id,
+        from,
+        now,
+        about: format!("tg:{chat_id}:{telegram_id}"),
     };
 
     if message.forum_topic_closed().is_some() || message.forum_topic_reopened().is_some() {
@@ -432,92 +413,8 @@ async fn on_message(
         return Ok(Vec::new());
     }
 
-    // What the bot queues in answer to this message is known by it.
-    let about = format!("tg:{chat_id}:{telegram_id}");
     if let Some((name, args)) = command(&text, bot) {
-        let Some(conversation_id) = topic else {
-            if name == "help" || name == "start" {
-                mirror::enqueue_notice(
-                    db,
-                    now,
-                    account_id,
-                    notice(text::help(lang).into()),
-                    &about,
-                )
-                .await?;
-            }
-            return Ok(Vec::new());
-        };
-        let needs = match name {
-            "close" | "reopen" => Some(Action::CloseReopen),
-            "note" => Some(Action::Note),
-            _ => None,
-        };
-        if let Some(action) = needs
-            && !team::gate(db, joining::telegram_user(from)?.id, project_id, action)
-                .await?
-                .allows()
-        {
-            mirror::enqueue_notice(
-                db,
-                now,
-                account_id,
-                notice(text::not_allowed(lang, name)),
-                &about,
-            )
-            .await?;
-            return Ok(Vec::new());
-        }
-        match name {
-            "close" => {
-                inbox::set_status(db, conversation_id, ConversationStatus::Closed, now).await?;
-                mirror::enqueue_reaction(db, now, account_id, chat_id, telegram_id, "👌").await?;
-                mirror::enqueue_topic(db, now, conversation_id, TopicAction::Close, &about).await?;
-                return Ok(vec![Publish::Conversation(conversation_id)]);
-            }
-            "reopen" => {
-                inbox::set_status(
-                    db,
-                    conversation_id,
-                    ConversationStatus::AwaitingResponse,
-                    now,
-                )
-                .await?;
-                mirror::enqueue_reaction(db, now, account_id, chat_id, telegram_id, "👌").await?;
-                mirror::enqueue_topic(db, now, conversation_id, TopicAction::Reopen, &about)
-                    .await?;
-                return Ok(vec![Publish::Conversation(conversation_id)]);
-            }
-            "note" => {
-                if args.is_empty() {
-                    mirror::enqueue_notice(
-                        db,
-                        now,
-                        account_id,
-                        notice(text::empty_note(lang).into()),
-                        &about,
-                    )
-                    .await?;
-                    return Ok(Vec::new());
-                }
-                keep_note(db, conversation_id, &person_name(from), args, &about, now).await?;
-                mirror::enqueue_reaction(db, now, account_id, chat_id, telegram_id, "✍").await?;
-                return Ok(vec![Publish::Conversation(conversation_id)]);
-            }
-            "help" => {
-                mirror::enqueue_notice(
-                    db,
-                    now,
-                    account_id,
-                    notice(text::help(lang).into()),
-                    &about,
-                )
-                .await?;
-                return Ok(Vec::new());
-            }
-            // Other commands are not replies to the customer.
-            _ => return Ok(Vec::new()),
-        }
+        return commands::run(&group, db, topic, name, args).await;
     }
 
     let Some(conversation_id) = topic else {
@@ -551,7 +448,7 @@ async fn on_message(
         } else {
             text.clone()
         };
-        keep_note(db, conversation_id, &user.name, &kept, &about, now).await?;
+        keep_note(db, conversation_id, &user.name, &kept, &group.about, now).await?;
         tracing::info!(
             conversation_id,
             linked = gate.person().is_some(),
@@ -562,7 +459,7 @@ async fn on_message(
                 Some(person) => text::answer_not_allowed(lang, &person.name),
                 None => text::join_hint(lang, &user.name, &bot.username),
             };
-            mirror::enqueue_notice(db, now, account_id, notice(hint), &about).await?;
+            group.tell(db, hint).await?;
         }
         return Ok(vec![Publish::Conversation(conversation_id)]);
     }
@@ -577,17 +474,11 @@ async fn on_message(
                 attachments: attachments_of(message, account_id),
                 author: AuthorKind::Operator,
                 author_name: Some(person.map_or(user.name.clone(), |p| p.name.clone())),
+                person_id: person.map(|p| p.id),
                 reply_to,
             },
         )
         .await?;
-    if let Some(person) = person {
-        sqlx::query("UPDATE messages SET person_id = ?2 WHERE id = ?1")
-            .bind(message_id)
-            .bind(person.id)
-            .execute(&mut *db)
-            .await?;
-    }
     sqlx::query(
         "INSERT INTO topic_messages (chat_id, telegram_message_id, message_id, origin) VALUES (?1, ?2, ?3, 'operator')",
     )

@@ -89,7 +89,9 @@ macro_rules! person_columns {
     };
 }
 
+mod assign;
 mod bot;
+pub use assign::*;
 pub use bot::*;
 
 pub(crate) fn person(row: PersonRow) -> Result<Person> {
@@ -360,6 +362,14 @@ impl Team {
         if done.rows_affected() == 0 {
             return Err(Error::not_found("person", id));
         }
+        // Their conversations are nobody's now.
+        sqlx::query(
+            "UPDATE conversations SET assigned_person_id = NULL, assigned_at = NULL
+             WHERE assigned_person_id = ?1",
+        )
+        .bind(id)
+        .execute(self.store.pool())
+        .await?;
         tracing::info!(person_id = id, "person removed from the team");
         self.changed();
         Ok(())

@@ -93,6 +93,8 @@ export const commands = {
 	revokeInvite: (inviteId: number) => typedError<Invite, ApiError>(__TAURI_INVOKE("revoke_invite", { inviteId })),
 	removePerson: (personId: number) => typedError<null, ApiError>(__TAURI_INVOKE("remove_person", { personId })),
 	setPersonRole: (personId: number, role: Role) => typedError<Person, ApiError>(__TAURI_INVOKE("set_person_role", { personId, role })),
+	/**  Gives a conversation to a person of the team, or to nobody. */
+	assignConversation: (conversationId: number, personId: number | null) => typedError<ConversationSummary, ApiError>(__TAURI_INVOKE("assign_conversation", { conversationId, personId })),
 	listProjects: () => typedError<Project[], ApiError>(__TAURI_INVOKE("list_projects")),
 	createProject: (input: ProjectInput) => typedError<Project, ApiError>(__TAURI_INVOKE("create_project", { input })),
 	updateProject: (projectId: number, input: ProjectInput) => typedError<Project, ApiError>(__TAURI_INVOKE("update_project", { projectId, input })),
@@ -273,6 +275,11 @@ export type AppSource =
 "built" | 
 /**  Neither: the owner has to enter them before connecting an account. */
 "missing";
+
+/**  Which conversations, by whom they are assigned to. */
+export type AssigneeFilter = 
+/**  Assigned to the owner, who answers from the window. */
+"mine" | "unassigned";
 
 /**  What the assistant does when a customer writes. */
 export type AssistantMode = 
@@ -633,6 +640,11 @@ export type ConversationDetail = {
 /**  What the inbox list asks for: a window of rows under a filter. */
 export type ConversationFilter = {
 	status?: ConversationStatus | null,
+	/**
+	 *  Only the owner's conversations (the window is the owner's), or only
+	 *  those assigned to nobody.
+	 */
+	assignee?: AssigneeFilter | null,
 	channel?: ChannelKind | null,
 	search?: string | null,
 	offset?: number,
@@ -664,6 +676,9 @@ export type ConversationSummary = {
 	lastMessageDirection: Direction | null,
 	unreadCount: number,
 	createdAt: number,
+	/**  The person of the team the conversation is assigned to. */
+	assigneeId: number | null,
+	assigneeName: string | null,
 };
 
 /**  Delivery state of an outbound message. */
@@ -1082,6 +1097,11 @@ export type Message = {
 	readAt: number | null,
 	/**  The customer's reaction to the message (an emoji). */
 	reaction: string | null,
+	/**
+	 *  A reply written while the conversation was assigned to someone
+	 *  else: that person's name.
+	 */
+	assignedTo: string | null,
 };
 
 /**  An internal note on a conversation, never sent to the customer. */

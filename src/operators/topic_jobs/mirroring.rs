@@ -137,13 +137,16 @@ impl TopicJobs {
         let mut text = String::new();
         let mut last_label = None;
         for (_, row) in batch {
-            let label = author_label(
+            let mut label = author_label(
                 lang,
                 row.author(),
                 row.author_name.as_deref(),
                 &row.contact_name,
                 &row.channel_name,
             );
+            if let Some(assignee) = &row.assigned_to_name {
+                label.push_str(&text::instead_of(lang, assignee));
+            }
             if last_label.as_ref() != Some(&label) {
                 if !text.is_empty() {
                     text.push('\n');

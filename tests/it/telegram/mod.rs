@@ -21,6 +21,7 @@ use tuberry_fakes::telegram::{FakeTelegram, Limits, Outage, User};
 
 use crate::helpers::{TEST_KEYRING, eventually};
 
+mod assignment;
 mod connecting;
 mod limits;
 mod team;

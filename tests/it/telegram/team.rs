@@ -9,7 +9,7 @@ fn stranger() -> User {
 }
 
 /// What the bot wrote in its private chat with `user`.
-fn private_texts(tg: &Tg, user: &User) -> Vec<String> {
+pub(super) fn private_texts(tg: &Tg, user: &User) -> Vec<String> {
     tg.fake
         .messages(user.id, None)
         .into_iter()
@@ -18,7 +18,7 @@ fn private_texts(tg: &Tg, user: &User) -> Vec<String> {
         .collect()
 }
 
-async fn bot_says(tg: &Tg, user: &User, needle: &str) {
+pub(super) async fn bot_says(tg: &Tg, user: &User, needle: &str) {
     let found = tg
         .fake
         .wait_until(WAIT, |_| {
@@ -38,7 +38,7 @@ fn code_of(url: &str) -> String {
     url.split_once("?start=").unwrap().1.to_owned()
 }
 
-async fn link_owner(tg: &Tg) {
+pub(super) async fn link_owner(tg: &Tg) {
     let link = api::owner_link(tg.engine(), None).await.unwrap();
     assert!(
         link.url.starts_with("https://t.me/shop_bot?start=own_"),

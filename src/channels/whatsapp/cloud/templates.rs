@@ -272,6 +272,7 @@ impl Cloud {
                     attachments: Vec::new(),
                     author: AuthorKind::Manager,
                     author_name: None,
+                    person_id: None,
                     reply_to: None,
                 },
             )
