@@ -31,3 +31,7 @@ CREATE TABLE alerts (
     sent_at     INTEGER
 );
 CREATE INDEX alerts_unsent ON alerts (sent_at) WHERE sent_at IS NULL;
+
+-- The figures of a period (new conversations, replies by whom) read these.
+CREATE INDEX conversations_created ON conversations (created_at);
+CREATE INDEX messages_out_created ON messages (created_at) WHERE direction = 'out';

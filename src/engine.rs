@@ -289,6 +289,18 @@ impl Engine {
             self.cancel.child_token(),
         );
         self.workers.lock().await.push(tokio::spawn(watch));
+        let alerts = crate::operators::alerts::Alerts {
+            store: self.store.clone(),
+            clock: self.clock.clone(),
+            bus: self.bus.clone(),
+            registry: self.channels.clone(),
+            waker: self.queue.waker(),
+            settings: self.settings().alerts.clone(),
+        };
+        self.workers
+            .lock()
+            .await
+            .push(tokio::spawn(alerts.watch(self.cancel.child_token())));
         self.channels.start().await;
         Ok(())
     }

@@ -33,6 +33,7 @@ pub mod relay;
 pub mod sealed;
 pub mod secret;
 pub mod settings;
+pub mod stats;
 pub mod store;
 pub mod team;
 

@@ -22,6 +22,31 @@ pub struct Settings {
     pub http: HttpSettings,
     pub email: EmailSettings,
     pub avito: AvitoSettings,
+    pub alerts: AlertSettings,
+}
+
+/// How the bot alerts the owner and admins (a channel broken or back, a
+/// customer waiting too long). The waiting threshold is the owner's choice
+/// in the window; these are the engine's timings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AlertSettings {
+    /// How often states and waiting conversations are looked at.
+    pub check_ms: Millis,
+    /// An alert waits this long for others to go out with it in one message.
+    pub group_ms: Millis,
+    /// At most one alert message this often.
+    pub min_gap_ms: Millis,
+}
+
+impl Default for AlertSettings {
+    fn default() -> Self {
+        Self {
+            check_ms: 15_000,
+            group_ms: 30_000,
+            min_gap_ms: 300_000,
+        }
+    }
 }
 
 /// How Avito accounts are polled. Polling is quick while a conversation is
@@ -345,6 +370,12 @@ impl Settings {
             return Err(
                 "queue.backoff_base_ms must be positive and at most queue.backoff_max_ms".into(),
             );
+        }
+        if self.alerts.check_ms < 10 {
+            return Err(format!(
+                "alerts.check_ms must be at least 10, not {}",
+                self.alerts.check_ms
+            ));
         }
         if let Some(listen) = &self.http.listen
             && listen.parse::<std::net::SocketAddr>().is_err()

@@ -175,6 +175,9 @@ engine_commands! {
     set_person_role(person_id: i64, role: Role) -> Person;
     /// Gives a conversation to a person of the team, or to nobody.
     assign_conversation(conversation_id: i64, person_id: Option<i64>) -> ConversationSummary;
+    /// Minutes a customer may wait for a person before the bot alerts the owner and admins (0: never).
+    alert_waiting_minutes() -> u32;
+    set_alert_waiting_minutes(minutes: u32) -> u32;
 
     list_projects() -> Vec<Project>;
     create_project(input: ProjectInput) -> Project;

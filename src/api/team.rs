@@ -57,3 +57,27 @@ pub async fn assign_conversation(
     engine.projects().assign(conversation_id, person_id).await?;
     Ok(crate::inbox::conversation_summary(engine.store().pool(), conversation_id).await?)
 }
+
+/// How long a customer may wait for a person before the owner and admins
+/// are alerted, in minutes (0: never).
+pub async fn alert_waiting_minutes(engine: &Engine) -> ApiResult<u32> {
+    Ok(crate::operators::alerts::waiting_minutes(engine.store().pool()).await?)
+}
+
+pub async fn set_alert_waiting_minutes(engine: &Engine, minutes: u32) -> ApiResult<u32> {
+    if minutes > 7 * 24 * 60 {
+        return Err(crate::error::Error::invalid(
+            "the waiting time for an alert is at most a week (10080 minutes)",
+        )
+        .into());
+    }
+    crate::preferences::set(
+        engine.store().pool(),
+        crate::operators::alerts::WAITING_MINUTES,
+        &minutes.to_string(),
+        engine.clock().now_ms(),
+    )
+    .await?;
+    tracing::info!(minutes, "alert waiting time set");
+    Ok(minutes)
+}

@@ -1,16 +1,21 @@
 //! The team in the bot's private chat: a code (`/start own_…`,
 //! `/start inv_…`) links a person in the update's transaction, and people of
-//! the team ask `/unanswered`; the bot answers in that chat.
+//! the team ask `/unanswered`, `/status` and `/stats`; the bot answers in
+//! that chat.
 
 use sqlx::SqliteConnection;
 use teloxide_core::types::Message;
 
 use super::mirror::{self, Notice};
 use super::projects::Shared;
-use super::text;
 use super::updates::{Publish, person_name};
+use super::{team_text, text};
+use crate::assistant::schedule;
+use crate::channels::{AccountState, AccountStatus};
 use crate::error::{Error, Result};
 use crate::model::Language;
+use crate::stats::{self, Period};
+use crate::team::model::Action;
 use crate::team::{self, TelegramUser};
 
 pub(super) fn telegram_user(user: &teloxide_core::types::User) -> Result<TelegramUser> {
@@ -40,6 +45,8 @@ pub(super) async fn private(
             on_code(shared, db, account_id, message, from, code).await?,
         )),
         Some(("unanswered", _)) => unanswered(shared, db, account_id, message, from).await,
+        Some(("status", _)) => status(shared, db, account_id, message, from).await,
+        Some(("stats", _)) => stats(shared, db, account_id, message, from).await,
         _ => Ok(None),
     }
 }
@@ -110,7 +117,7 @@ async fn answer(
 
 /// A topic's address for a person: `https://t.me/c/<group>/<thread>` (a
 /// supergroup's id without its `-100`).
-fn topic_url(chat_id: i64, thread_id: i64) -> String {
+pub(super) fn topic_url(chat_id: i64, thread_id: i64) -> String {
     let group = chat_id.to_string();
     let group = group.strip_prefix("-100").unwrap_or(&group);
     format!("https://t.me/c/{group}/{thread_id}")
@@ -158,6 +165,130 @@ async fn unanswered(
         account_id,
         message,
         text::unanswered(lang, &waiting),
+    )
+    .await?;
+    Ok(Some(Vec::new()))
+}
+
+/// `/status` for people of the team: their projects' channels up or down,
+/// the queue, and how many customers wait for an answer now.
+async fn status(
+    shared: &Shared,
+    db: &mut SqliteConnection,
+    account_id: i64,
+    message: &Message,
+    from: &teloxide_core::types::User,
+) -> Result<Option<Vec<Publish>>> {
+    let Some(person) = team::person_by_telegram(db, telegram_user(from)?.id).await? else {
+        return Ok(None);
+    };
+    let lang = bot_language(db, account_id).await?;
+    let now = shared.clock.now_ms();
+    // The states the running engine records for every account.
+    let rows: Vec<(String, String, Option<i64>, Option<String>)> = sqlx::query_as(
+        "SELECT name, kind, project_id, status FROM channel_accounts
+         WHERE enabled = 1 AND kind != 'simulator' ORDER BY id",
+    )
+    .fetch_all(&mut *db)
+    .await?;
+    let channels = rows
+        .into_iter()
+        .filter(|(_, _, project, _)| person.works_in(*project))
+        .filter_map(|(name, kind, _, status)| {
+            let status: Option<AccountStatus> = status.and_then(|s| serde_json::from_str(&s).ok());
+            Some(team_text::ChannelLine {
+                name,
+                kind: kind.parse().ok()?,
+                state: status.as_ref().map_or(AccountState::Stopped, |s| s.state),
+                error: status.and_then(|s| s.last_error),
+            })
+        })
+        .collect();
+    let (queued, failed): (i64, i64) = sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE status IN ('queued', 'running')),
+                count(*) FILTER (WHERE status = 'failed')
+         FROM jobs WHERE status != 'done'",
+    )
+    .fetch_one(&mut *db)
+    .await?;
+    let held: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM messages WHERE held_at IS NOT NULL AND delivery = 'pending'",
+    )
+    .fetch_one(&mut *db)
+    .await?;
+    let waiting: Vec<(Option<i64>, i64)> = sqlx::query_as(
+        "SELECT project_id, last_message_at FROM conversations
+         WHERE status IN ('awaiting_response', 'needs_human') AND last_message_direction = 'in'",
+    )
+    .fetch_all(&mut *db)
+    .await?;
+    let waiting: Vec<i64> = waiting
+        .into_iter()
+        .filter(|(project, _)| person.works_in(*project))
+        .map(|(_, at)| at)
+        .collect();
+    let report = team_text::Status {
+        channels,
+        queued,
+        failed,
+        held,
+        unanswered: i64::try_from(waiting.len()).unwrap_or(i64::MAX),
+        oldest_minutes: waiting.iter().min().map(|at| (now - at).max(0) / 60_000),
+    };
+    answer(
+        db,
+        now,
+        account_id,
+        message,
+        team_text::status(lang, &report),
+    )
+    .await?;
+    Ok(Some(Vec::new()))
+}
+
+/// `/stats` for people whose role sees the figures: today and this week in
+/// the project's time zone, over their projects.
+async fn stats(
+    shared: &Shared,
+    db: &mut SqliteConnection,
+    account_id: i64,
+    message: &Message,
+    from: &teloxide_core::types::User,
+) -> Result<Option<Vec<Publish>>> {
+    let Some(person) = team::person_by_telegram(db, telegram_user(from)?.id).await? else {
+        return Ok(None);
+    };
+    let lang = bot_language(db, account_id).await?;
+    let now = shared.clock.now_ms();
+    if !person.role.may(Action::Stats) {
+        answer(
+            db,
+            now,
+            account_id,
+            message,
+            team_text::stats_not_allowed(lang).into(),
+        )
+        .await?;
+        return Ok(Some(Vec::new()));
+    }
+    let zone: Option<String> = sqlx::query_scalar(
+        "SELECT s.time_zone FROM projects p JOIN assistant_settings s ON s.project_id = p.id
+         WHERE p.bot_account_id = ?1",
+    )
+    .bind(account_id)
+    .fetch_optional(&mut *db)
+    .await?;
+    let tz = schedule::zone(zone.as_deref().unwrap_or_default())
+        .unwrap_or_else(|_| schedule::system_zone());
+    let projects = person.project_ids.as_deref();
+    let today = stats::figures(db, Period::today(now, tz), projects).await?;
+    let week = stats::figures(db, Period::this_week(now, tz), projects).await?;
+    answer(
+        db,
+        now,
+        account_id,
+        message,
+        team_text::stats(lang, &today, &week),
     )
     .await?;
     Ok(Some(Vec::new()))

@@ -20,12 +20,14 @@
 //! channel's ([`crate::channels::telegram_bot`]); this module decides what
 //! the updates mean and what goes into the work group.
 
+pub mod alerts;
 mod bots;
 mod commands;
 mod joining;
 pub mod mirror;
 pub mod model;
 mod projects;
+pub mod team_text;
 pub mod text;
 pub mod topic_jobs;
 mod updates;

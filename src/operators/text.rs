@@ -346,7 +346,7 @@ pub struct Waiting {
     pub minutes: i64,
 }
 
-fn waited(lang: Language, minutes: i64) -> String {
+pub(super) fn waited(lang: Language, minutes: i64) -> String {
     let (hours, minutes) = (minutes / 60, minutes % 60);
     match (lang, hours) {
         (Language::Ru, 0) => format!("{minutes} мин"),

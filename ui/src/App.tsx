@@ -15,6 +15,7 @@ import { restoreLanguage } from "./language";
 import { useStatusCounts } from "./hooks";
 import { api, subscribeShell } from "./api";
 import { useConversation } from "./useConversation";
+import { useTeam } from "./useTeam";
 
 export default function App() {
   const { i18n } = useTranslation();
@@ -108,6 +109,7 @@ function Inbox({
 }) {
   const { t } = useTranslation();
   const counts = useStatusCounts();
+  const team = useTeam();
   const { state, applyMessage, applySummary, reload } = useConversation(selectedId);
 
   const openTestChat = useCallback(() => setTestChatOpen(true), [setTestChatOpen]);
@@ -119,13 +121,20 @@ function Inbox({
       className={`workspace${testChatOpen ? " workspace--test-chat" : detail ? " workspace--contact" : ""}`}
       aria-label={t("app.name")}
     >
-      <ConversationList selectedId={selectedId} onSelect={select} counts={counts} onOpenTestChat={openTestChat} />
+      <ConversationList
+        selectedId={selectedId}
+        onSelect={select}
+        counts={counts}
+        onOpenTestChat={openTestChat}
+        team={team}
+      />
       <ThreadPane
         state={state}
         applyMessage={applyMessage}
         applySummary={applySummary}
         noConversations={counts?.all === 0}
         onOpenTestChat={openTestChat}
+        team={team}
       />
       {testChatOpen ? (
         <TestChatPanel onClose={() => setTestChatOpen(false)} onShowConversation={select} />

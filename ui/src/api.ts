@@ -4,6 +4,7 @@ import { commands as engineCommands, events as engineEvents } from "./bindings";
 import type {
   AccountState,
   ApiError,
+  AssigneeFilter,
   AssistantMode,
   AutoReplyMode,
   AvitoProblem,
@@ -36,6 +37,7 @@ export type {
   AppInfo,
   AppSettings,
   AppSource,
+  AssigneeFilter,
   AssistantMode,
   AssistantRun,
   AssistantSettings,
@@ -155,6 +157,9 @@ export const CONVERSATION_STATUSES: readonly ConversationStatus[] = [
   "needs_human",
   "closed",
 ];
+
+/** Whose conversations the inbox shows: the owner's, or those assigned to nobody. */
+export const ASSIGNEE_FILTERS: readonly AssigneeFilter[] = ["mine", "unassigned"];
 
 /** Where any channel account's connection stands: one model for every kind. */
 export const ACCOUNT_STATES: readonly AccountState[] = [

@@ -95,6 +95,9 @@ export const commands = {
 	setPersonRole: (personId: number, role: Role) => typedError<Person, ApiError>(__TAURI_INVOKE("set_person_role", { personId, role })),
 	/**  Gives a conversation to a person of the team, or to nobody. */
 	assignConversation: (conversationId: number, personId: number | null) => typedError<ConversationSummary, ApiError>(__TAURI_INVOKE("assign_conversation", { conversationId, personId })),
+	/**  Minutes a customer may wait for a person before the bot alerts the owner and admins (0: never). */
+	alertWaitingMinutes: () => typedError<number, ApiError>(__TAURI_INVOKE("alert_waiting_minutes")),
+	setAlertWaitingMinutes: (minutes: number) => typedError<number, ApiError>(__TAURI_INVOKE("set_alert_waiting_minutes", { minutes })),
 	listProjects: () => typedError<Project[], ApiError>(__TAURI_INVOKE("list_projects")),
 	createProject: (input: ProjectInput) => typedError<Project, ApiError>(__TAURI_INVOKE("create_project", { input })),
 	updateProject: (projectId: number, input: ProjectInput) => typedError<Project, ApiError>(__TAURI_INVOKE("update_project", { projectId, input })),

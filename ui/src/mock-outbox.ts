@@ -17,6 +17,11 @@ type Deps = {
   /** Receipts of replies in WhatsApp conversations: delivered this long after sent, read as long after that. */
   receiptsAfterMs?: number;
   deliveryDelayMs: number;
+  /**
+   * Who of the team wrote a person's reply, and the assignee's name when the
+   * conversation is assigned to someone else (nothing for other authors).
+   */
+  sign: (conversation: ConversationSummary, author: AuthorKind) => Partial<Pick<Message, "authorName" | "assignedTo">>;
 };
 
 export function createMockOutbox(core: MockCore, deps: Deps): MockInbox {
@@ -81,6 +86,8 @@ export function createMockOutbox(core: MockCore, deps: Deps): MockInbox {
         deletedAt: null,
         readAt: null,
         reaction: null,
+        assignedTo: null,
+        ...deps.sign(conversation, author),
       });
       emit({ type: "message_added", message: stored });
       emit({ type: "conversation_changed", conversation: updated });

@@ -1,11 +1,17 @@
 // The team in the in-memory engine: the owner's link and invites are made
 // (their codes shown once, as the engine does); people join only when a
 // test says so (`joinTeam`), as the bot's private chat would link them.
+// Conversations are assigned to people here too, and a person's reply is
+// signed: the window's replies are the owner's.
 import type {
   ApiError,
+  AssigneeFilter,
+  AuthorKind,
+  ConversationSummary,
   Invite,
   InviteCreated,
   InviteInput,
+  Message,
   OwnerLink,
   Person,
   Result,
@@ -36,6 +42,9 @@ export function createMockTeam(core: MockCore, deps: { botUsername: (projectId: 
   let nextPersonId = 1;
   let nextInviteId = 1;
   const changed = () => core.emit({ type: "team_changed" });
+  const owner = () => people.find((p) => p.role === "owner") ?? null;
+  const worksIn = (person: Person, projectId: number | null) =>
+    person.projectIds == null || (projectId != null && person.projectIds.includes(projectId));
 
   const stateOf = (invite: Invite): Invite => ({
     ...invite,
@@ -118,6 +127,11 @@ export function createMockTeam(core: MockCore, deps: { botUsername: (projectId: 
       const index = people.findIndex((p) => p.id === personId);
       if (index < 0) return notFound(`person ${personId}`);
       people.splice(index, 1);
+      // Their conversations are nobody's now.
+      for (const c of core.conversations.values()) {
+        if (c.assigneeId === personId) core.conversations.set(c.id, { ...c, assigneeId: null, assigneeName: null });
+      }
+      core.touch();
       changed();
       return ok(null);
     },
@@ -131,7 +145,50 @@ export function createMockTeam(core: MockCore, deps: { botUsername: (projectId: 
       changed();
       return ok({ ...person });
     },
+
+    async assignConversation(
+      conversationId: number,
+      personId: number | null,
+    ): Promise<Result<ConversationSummary, ApiError>> {
+      const conversation = core.conversations.get(conversationId);
+      if (!conversation) return notFound(`conversation ${conversationId}`);
+      const person = personId == null ? null : people.find((p) => p.id === personId);
+      if (person === undefined) return notFound(`person ${personId}`);
+      if (person && !worksIn(person, conversation.projectId)) {
+        return fail("invalid_input", `${person.name} does not work in this conversation's project`);
+      }
+      const updated: ConversationSummary = {
+        ...conversation,
+        assigneeId: person?.id ?? null,
+        assigneeName: person?.name ?? null,
+      };
+      core.conversations.set(conversationId, updated);
+      core.touch();
+      core.emit({ type: "conversation_changed", conversation: updated });
+      return ok(updated);
+    },
   };
+
+  /**
+   * A reply by a person of the team: the window's (a manager's) is the
+   * owner's when the owner is linked; it is marked with the assignee's name
+   * when the conversation is assigned to someone else.
+   */
+  function sign(conversation: ConversationSummary, author: AuthorKind): Partial<Pick<Message, "authorName" | "assignedTo">> {
+    if (author !== "manager" && author !== "operator") return {};
+    const writer = author === "manager" ? owner() : null;
+    const assignedTo =
+      conversation.assigneeId != null && conversation.assigneeId !== writer?.id ? conversation.assigneeName : null;
+    return { authorName: writer?.name ?? null, assignedTo };
+  }
+
+  /** Whether a conversation answers the inbox's assignee filter. */
+  function assigneeMatches(conversation: ConversationSummary, filter: AssigneeFilter | null | undefined): boolean {
+    if (!filter) return true;
+    if (filter === "unassigned") return conversation.assigneeId == null;
+    const mine = owner();
+    return mine != null && conversation.assigneeId === mine.id;
+  }
 
   /** Someone opened a link in Telegram: the owner's (no invite) or the invite's. */
   function join(name: string, inviteId: number | null): Person {
@@ -154,5 +211,5 @@ export function createMockTeam(core: MockCore, deps: { botUsername: (projectId: 
     return person;
   }
 
-  return { commands, join };
+  return { commands, join, sign, assigneeMatches };
 }

@@ -174,6 +174,8 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
       lastMessageDirection: null,
       unreadCount: 0,
       createdAt,
+      assigneeId: null,
+      assigneeName: null,
     };
     conversations.set(summary.id, summary);
     messages.set(summary.id, []);
@@ -213,8 +215,10 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
     deletedAt: null,
     readAt: null,
     reaction: null,
+    assignedTo: null,
   });
 
+  const team = createMockTeam(core, { botUsername: projects.botUsername });
   const inbox = createMockOutbox(core, {
     messages,
     contacts,
@@ -225,11 +229,11 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
     },
     deliveryDelayMs,
     receiptsAfterMs: options.receiptsAfterMs,
+    sign: team.sign,
   });
   const guard = createMockGuard(core, inbox);
   const settings = createMockSettings(core);
   const telegramAccounts = createMockTelegramAccounts(core, { scanAfterMs: options.telegramScanAfterMs });
-  const team = createMockTeam(core, { botUsername: projects.botUsername });
   const whatsappCloud = createMockWhatsAppCloud(core, {
     inbox,
     addContact,
@@ -287,6 +291,7 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
           deletedAt: null,
           readAt: m.readAgo != null ? start - m.readAgo : null,
           reaction: m.reaction ?? null,
+          assignedTo: null,
         });
         if (m.html != null) htmlBodies.set(added.stored.id, m.html);
         conversation = added.updated;
@@ -345,6 +350,7 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
   const matches = (c: ConversationSummary, filter: ConversationFilter, needle: string | null) =>
     (!filter.status || c.status === filter.status) &&
     (!filter.channel || c.channelKind === filter.channel) &&
+    team.assigneeMatches(c, filter.assignee) &&
     (!needle ||
       c.contactName.toLowerCase().includes(needle) ||
       c.lastMessagePreview.toLowerCase().includes(needle) ||
@@ -389,7 +395,7 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
       const needle = filter.search?.trim().toLowerCase() || null;
       const all = ordered();
       const hits =
-        !filter.status && !filter.channel && !needle ? all : all.filter((c) => matches(c, filter, needle));
+        !filter.status && !filter.channel && !filter.assignee && !needle ? all : all.filter((c) => matches(c, filter, needle));
       return ok({ total: hits.length, offset, items: hits.slice(offset, offset + (filter.limit ?? hits.length)) });
     },
 

@@ -23,7 +23,8 @@ function upsertMessage(list: Message[], message: Message): Message[] {
 
 /**
  * The open conversation: loads it, marks it read, and keeps it current from
- * engine events (new and updated messages, status and summary changes).
+ * engine events (new and updated messages, status and summary changes, the
+ * team's changes).
  */
 export function useConversation(id: number | null) {
   const [state, setState] = useState<ConversationState>({ phase: "idle" });
@@ -77,6 +78,22 @@ export function useConversation(id: number | null) {
         .catch(() => undefined);
     };
 
+    // A person removed from the team leaves their conversations to nobody; the
+    // engine reports it as a change of the team, so the summary is read again.
+    const refreshSummary = () => {
+      api
+        .getConversation(id)
+        .then((detail) => {
+          if (!active) return;
+          setState((s) =>
+            s.phase === "ready" && s.id === id
+              ? { ...s, detail: { ...s.detail, conversation: detail.conversation } }
+              : s,
+          );
+        })
+        .catch(() => undefined);
+    };
+
     const unsubscribe = subscribe((event) => {
       if (!active) return;
       if (event.type === "resync") {
@@ -108,6 +125,8 @@ export function useConversation(id: number | null) {
           s.phase === "ready" && s.id === id ? { ...s, detail: { ...s.detail, conversation } } : s,
         );
         if (conversation.projectId != null) refreshNotes();
+      } else if (event.type === "team_changed" && loaded) {
+        refreshSummary();
       }
     });
 

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import {
   api,
+  type AssigneeFilter,
   type ChannelKind,
   type ConversationStatus,
   type ConversationSummary,
@@ -11,6 +12,8 @@ export const PAGE_SIZE = 100;
 export type ListQuery = {
   status: ConversationStatus | null;
   channel: ChannelKind | null;
+  /** The owner's conversations, or those assigned to nobody. */
+  assignee: AssigneeFilter | null;
   search: string | null;
 };
 
@@ -99,7 +102,7 @@ export function useConversationPages(query: ListQuery) {
     ensureRange(s.range[0], s.range[1]);
   }, [ensureRange]);
 
-  const key = `${query.status ?? ""}|${query.channel ?? ""}|${query.search ?? ""}`;
+  const key = `${query.status ?? ""}|${query.channel ?? ""}|${query.assignee ?? ""}|${query.search ?? ""}`;
   const lastKey = useRef(key);
   useEffect(() => {
     queryRef.current = query;

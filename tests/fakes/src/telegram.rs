@@ -368,6 +368,12 @@ impl FakeTelegram {
         control(self.shared().update(|s| s.add_bot(token, username)))
     }
 
+    /// Revokes a bot's token as @BotFather's /revoke does: requests with the
+    /// old token are answered 401 Unauthorized, the new one works.
+    pub fn revoke_token(&self, token: &str, new_token: &str) {
+        control(self.shared().update(|s| s.revoke_token(token, new_token)));
+    }
+
     /// Creates a supergroup, a forum when `forum`, and returns its id.
     pub fn create_group(&self, title: &str, forum: bool) -> i64 {
         self.shared().update(|s| s.create_group(title, forum))

@@ -15,15 +15,17 @@ use tuberry::model::{
 };
 use tuberry::operators::model::{Project, ProjectInput, WorkGroupProblem};
 use tuberry::relay::Inbound;
-use tuberry::settings::{HttpSettings, QueueSettings, Settings, TelegramSettings};
+use tuberry::settings::{AlertSettings, HttpSettings, QueueSettings, Settings, TelegramSettings};
 use tuberry::{Engine, EngineOptions, api};
 use tuberry_fakes::telegram::{FakeTelegram, Limits, Outage, User};
 
 use crate::helpers::{TEST_KEYRING, eventually};
 
+mod alerts;
 mod assignment;
 mod connecting;
 mod limits;
+mod private_chat;
 mod team;
 mod topics;
 
@@ -143,6 +145,11 @@ impl Tg {
             telegram,
             http: HttpSettings {
                 listen: listen.map(str::to_owned),
+            },
+            alerts: AlertSettings {
+                check_ms: 100,
+                group_ms: 800,
+                min_gap_ms: 1_500,
             },
             ..Settings::default()
         };

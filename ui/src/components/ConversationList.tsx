@@ -1,28 +1,28 @@
 import {
-  memo,
   useCallback,
   useEffect,
   useLayoutEffect,
   useMemo,
   useRef,
   useState,
-  type CSSProperties,
 } from "react";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { useTranslation } from "react-i18next";
 import {
   CONNECTABLE_CHANNEL_KINDS,
   CONVERSATION_STATUSES,
+  type AssigneeFilter,
   type ChannelKind,
   type ConversationStatus,
-  type ConversationSummary,
   type StatusCounts,
 } from "../api";
 import { useDebounced, useEngineEvents, useNow } from "../hooks";
 import { useConversationPages } from "../useConversationPages";
-import { avatarHue, formatFull, formatListTime, initials } from "../format";
+import { formatFull, formatListTime } from "../format";
 import { errorText } from "../errors";
-import { ChannelBadge } from "./ChannelBadge";
+import type { Team } from "../useTeam";
+import { AssigneeFilterSelect } from "./Assignment";
+import { ConversationRow } from "./ConversationRow";
 import { CrossIcon, SearchIcon } from "./Icon";
 
 export const ROW_HEIGHT = 68;
@@ -40,6 +40,8 @@ type Props = {
   onSelect: (id: number) => void;
   counts: StatusCounts | null;
   onOpenTestChat: () => void;
+  /** The team: with one, the list filters by assignee. */
+  team: Team;
 };
 
 function isEditable(target: EventTarget | null): boolean {
@@ -52,14 +54,23 @@ function isEditable(target: EventTarget | null): boolean {
   );
 }
 
-export function ConversationList({ selectedId, onSelect, counts, onOpenTestChat }: Props) {
+export function ConversationList({ selectedId, onSelect, counts, onOpenTestChat, team }: Props) {
   const { t, i18n } = useTranslation();
   const [status, setStatus] = useState<ConversationStatus | null>(null);
   const [channel, setChannel] = useState<ChannelKind | null>(null);
+  const [chosenAssignee, setAssignee] = useState<AssigneeFilter | null>(null);
   const [searchText, setSearchText] = useState("");
   const search = useDebounced(searchText.trim(), SEARCH_DEBOUNCE_MS);
 
-  const query = useMemo(() => ({ status, channel, search: search || null }), [status, channel, search]);
+  // Filtering by assignee needs a team, and "Mine" the owner's link: without them the filter is off.
+  const hasTeam = (team.people?.length ?? 0) > 0;
+  const assignee =
+    hasTeam && (chosenAssignee !== "mine" || team.owner != null) ? chosenAssignee : null;
+
+  const query = useMemo(
+    () => ({ status, channel, assignee, search: search || null }),
+    [status, channel, assignee, search],
+  );
   const pages = useConversationPages(query);
   const { total, version, ensureRange, invalidate, rowAt, indexOf } = pages;
   const now = useNow();
@@ -138,10 +149,11 @@ export function ConversationList({ selectedId, onSelect, counts, onOpenTestChat 
     return () => window.removeEventListener("keydown", onKeyDown);
   }, [selectedId, indexOf, selectIndex]);
 
-  const filtered = status != null || channel != null || search !== "";
+  const filtered = status != null || channel != null || assignee != null || search !== "";
   const resetFilters = () => {
     setStatus(null);
     setChannel(null);
+    setAssignee(null);
     setSearchText("");
   };
 
@@ -152,7 +164,7 @@ export function ConversationList({ selectedId, onSelect, counts, onOpenTestChat 
 
   return (
     <section className="list-pane" aria-label={t("list.label")}>
-      <div className="list-filters">
+      <div className={`list-filters${hasTeam ? " list-filters--team" : ""}`}>
         <div className="search">
           <SearchIcon className="search-icon" />
           <input
@@ -193,6 +205,9 @@ export function ConversationList({ selectedId, onSelect, counts, onOpenTestChat 
             </option>
           ))}
         </select>
+        {hasTeam && (
+          <AssigneeFilterSelect value={assignee} onChange={setAssignee} ownerLinked={team.owner != null} />
+        )}
       </div>
 
       <div className="status-tabs" role="group" aria-label={t("list.statusFilterLabel")}>
@@ -331,64 +346,3 @@ function StatusTab(props: {
     </button>
   );
 }
-
-type RowProps = {
-  conversation: ConversationSummary;
-  selected: boolean;
-  onSelect: (id: number) => void;
-  time: string;
-  fullTime: string;
-  language: string;
-};
-
-const ConversationRow = memo(function ConversationRow({
-  conversation: c,
-  selected,
-  onSelect,
-  time,
-  fullTime,
-}: RowProps) {
-  const { t } = useTranslation();
-  const unread = c.unreadCount > 0;
-  return (
-    <div
-      id={`conversation-${c.id}`}
-      className={`row${selected ? " is-selected" : ""}${unread ? " is-unread" : ""}`}
-      data-testid="conversation-row"
-      data-conversation-id={c.id}
-      data-status={c.status}
-      role="option"
-      aria-selected={selected}
-      onClick={() => onSelect(c.id)}
-    >
-      <div className="avatar" style={{ "--hue": avatarHue(c.contactId) } as CSSProperties}>
-        {initials(c.contactName)}
-        <span
-          className={`avatar-status dot dot--${c.status}`}
-          title={t(`statusLong.${c.status}`)}
-          aria-label={t(`statusLong.${c.status}`)}
-        />
-      </div>
-      <div className="row-main">
-        <div className="row-top">
-          <span className="row-name">{c.contactName}</span>
-          <time className="row-time" dateTime={new Date(c.lastMessageAt).toISOString()} title={fullTime}>
-            {time}
-          </time>
-        </div>
-        <div className="row-bottom">
-          <ChannelBadge kind={c.channelKind} />
-          <span className="row-preview">
-            {c.lastMessageDirection === "out" && <span className="row-you">{t("list.you")}</span>}
-            {c.lastMessagePreview || t("list.noPreview")}
-          </span>
-          {unread && (
-            <span className="unread-badge" title={t("list.unread", { n: c.unreadCount })}>
-              {c.unreadCount > 99 ? "99+" : c.unreadCount}
-            </span>
-          )}
-        </div>
-      </div>
-    </div>
-  );
-});

@@ -22,7 +22,7 @@ type Props = {
 /**
  * One message of the thread: the message it answers, its text, folded quoted
  * history, original HTML and attachments, its delivery and the customer's
- * reaction.
+ * reaction; a reply written while someone else had the conversation says who.
  */
 export function MessageBubble({ message: m, grouped, language, channelKind, onReply }: Props) {
   const { t } = useTranslation();
@@ -116,6 +116,15 @@ export function MessageBubble({ message: m, grouped, language, channelKind, onRe
           </button>
         )}
       </div>
+      {m.direction === "out" && m.assignedTo && (
+        <div
+          className="message-assigned"
+          data-testid="message-assigned"
+          title={t("assign.whileAssignedHint", { name: m.assignedTo })}
+        >
+          {t("assign.whileAssigned", { name: m.assignedTo })}
+        </div>
+      )}
       {failed && (
         <div className="message-error" role="note">
           {m.deliveryError ? t("delivery.failedWithReason", { reason: m.deliveryError }) : t("delivery.failed")}

@@ -2,9 +2,11 @@ import { Fragment, useLayoutEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, type ChannelKind, type ConversationDetail, type ConversationSummary, type Message } from "../api";
 import type { ConversationState } from "../useConversation";
+import type { Team } from "../useTeam";
 import { daysBetween, formatDayHeading } from "../format";
 import { errorText } from "../errors";
 import { useNow } from "../hooks";
+import { AssigneeSelect } from "./Assignment";
 import { ChannelBadge } from "./ChannelBadge";
 import { Composer, type ReplyTarget } from "./Composer";
 import { DraftCard } from "./DraftCard";
@@ -19,9 +21,11 @@ type Props = {
   applySummary: (summary: ConversationSummary) => void;
   noConversations: boolean;
   onOpenTestChat: () => void;
+  /** The team: with one, the conversation is assigned to one of its people. */
+  team: Team;
 };
 
-export function ThreadPane({ state, applyMessage, applySummary, noConversations, onOpenTestChat }: Props) {
+export function ThreadPane({ state, applyMessage, applySummary, noConversations, onOpenTestChat, team }: Props) {
   const { t } = useTranslation();
 
   if (state.phase === "idle") {
@@ -72,6 +76,7 @@ export function ThreadPane({ state, applyMessage, applySummary, noConversations,
       detail={state.detail}
       applyMessage={applyMessage}
       applySummary={applySummary}
+      team={team}
     />
   );
 }
@@ -80,15 +85,18 @@ function Thread({
   detail,
   applyMessage,
   applySummary,
+  team,
 }: {
   detail: ConversationDetail;
   applyMessage: (message: Message) => void;
   applySummary: (summary: ConversationSummary) => void;
+  team: Team;
 }) {
   const { t } = useTranslation();
   const { conversation, contact, messages, listing } = detail;
   const [statusBusy, setStatusBusy] = useState(false);
-  const [statusError, setStatusError] = useState<unknown>(null);
+  // Why the last change of the conversation (its status, its assignee) was refused.
+  const [actionError, setActionError] = useState<string | null>(null);
   const [fill, setFill] = useState<{ text: string } | null>(null);
   const [reply, setReply] = useState<ReplyTarget | null>(null);
   const closed = conversation.status === "closed";
@@ -98,12 +106,12 @@ function Thread({
 
   const changeStatus = async () => {
     setStatusBusy(true);
-    setStatusError(null);
+    setActionError(null);
     try {
       const next = await api.setConversationStatus(conversation.id, closed ? "awaiting_response" : "closed");
       applySummary(next);
     } catch (error) {
-      setStatusError(error);
+      setActionError(errorText(error, t));
     } finally {
       setStatusBusy(false);
     }
@@ -132,6 +140,13 @@ function Thread({
           </div>
         </div>
         <div className="thread-actions">
+          <AssigneeSelect
+            conversation={conversation}
+            people={team.people}
+            owner={team.owner}
+            onAssigned={applySummary}
+            onError={setActionError}
+          />
           <span className={`status-pill status-pill--${conversation.status}`} data-testid="status-pill">
             <span className={`dot dot--${conversation.status}`} aria-hidden="true" />
             {t(`statusLong.${conversation.status}`)}
@@ -163,10 +178,10 @@ function Thread({
         </div>
         {listing && <ListingCard listing={listing} />}
       </header>
-      {statusError != null && (
-        <div className="inline-error" role="alert">
-          {errorText(statusError, t)}
-          <button type="button" className="link-button" onClick={() => setStatusError(null)}>
+      {actionError != null && (
+        <div className="inline-error" role="alert" data-testid="thread-error">
+          {actionError}
+          <button type="button" className="link-button" onClick={() => setActionError(null)}>
             {t("errors.dismiss")}
           </button>
         </div>

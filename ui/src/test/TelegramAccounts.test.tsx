@@ -145,6 +145,7 @@ describe("a customer's message changed at Telegram", () => {
       deletedAt: null,
       readAt: null,
       reaction: null,
+      assignedTo: null,
     };
     const { rerender } = render(
       <MessageBubble message={{ ...base, text: "I want 7 roses", editedAt: at + 60_000 }} grouped={false} language="en" />,

@@ -20,6 +20,18 @@ impl State {
         Ok(id)
     }
 
+    /// @BotFather's /revoke: the bot keeps its id, the old token answers 401.
+    pub(crate) fn revoke_token(&mut self, token: &str, new_token: &str) -> ControlResult<()> {
+        let id = self.bot_by_token(token)?;
+        if !new_token.starts_with(&format!("{id}:")) {
+            return Err(format!("a new token of bot {id} starts with {id}:"));
+        }
+        if let Some(bot) = self.bots.get_mut(&id) {
+            bot.token = new_token.to_owned();
+        }
+        Ok(())
+    }
+
     pub(crate) fn create_group(&mut self, title: &str, forum: bool) -> i64 {
         let id = self.next_group;
         self.next_group -= 1;

@@ -1,0 +1,198 @@
+//! Figures of how the shop answers, read from the store for a period: new
+//! conversations, how fast the first answer came, and who wrote the replies.
+//!
+//! The first response is the first reply by a person or the assistant after
+//! the customer's first message; an auto-reply ("we will answer soon") is an
+//! acknowledgement, not an answer, and does not count. Percentiles are
+//! nearest-rank over the conversations answered.
+
+use chrono::{Datelike, Duration, NaiveTime, TimeZone};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+use specta::Type;
+use sqlx::SqliteConnection;
+
+use crate::clock::Millis;
+use crate::error::Result;
+
+/// From `from` (inclusive) to `to` (exclusive), in milliseconds since the epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Period {
+    pub from: Millis,
+    pub to: Millis,
+}
+
+impl Period {
+    /// From the last local midnight in `tz` until `now`.
+    pub fn today(now: Millis, tz: Tz) -> Self {
+        Self {
+            from: local_midnight(now, tz, 0),
+            to: now + 1,
+        }
+    }
+
+    /// From the local midnight starting this week (Monday) until `now`.
+    pub fn this_week(now: Millis, tz: Tz) -> Self {
+        let local = tz.timestamp_millis_opt(now).single();
+        let back = local.map_or(0, |d| i64::from(d.weekday().num_days_from_monday()));
+        Self {
+            from: local_midnight(now, tz, back),
+            to: now + 1,
+        }
+    }
+}
+
+/// The local midnight `days_back` days before the day of `now` in `tz`.
+fn local_midnight(now: Millis, tz: Tz, days_back: i64) -> Millis {
+    let Some(local) = tz.timestamp_millis_opt(now).single() else {
+        return now;
+    };
+    let day = local.date_naive() - Duration::days(days_back);
+    let midnight = day.and_time(NaiveTime::MIN);
+    // A zone that skips midnight (a DST change) starts the day at the first valid instant.
+    tz.from_local_datetime(&midnight)
+        .earliest()
+        .or_else(|| {
+            tz.from_local_datetime(&(midnight + Duration::hours(1)))
+                .earliest()
+        })
+        .map_or(now, |d| d.timestamp_millis())
+}
+
+/// How the shop answered in a period.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Figures {
+    pub period: Option<Period>,
+    /// Conversations started in the period.
+    pub new_conversations: u32,
+    /// Of those, how many got an answer (by a person or the assistant).
+    pub answered: u32,
+    pub first_response_median_ms: Option<Millis>,
+    pub first_response_p90_ms: Option<Millis>,
+    /// Replies written in the period, by who wrote them.
+    pub replies_by_people: u32,
+    pub replies_by_assistant: u32,
+    pub replies_by_auto_reply: u32,
+}
+
+/// The nearest-rank percentile `p` (0–100) of sorted values.
+fn percentile(sorted: &[Millis], p: usize) -> Option<Millis> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = (p * sorted.len()).div_ceil(100).max(1);
+    sorted.get(rank - 1).copied()
+}
+
+/// The figures of `period`, for the conversations of `projects` (every
+/// project, and conversations of none, when `None`).
+pub async fn figures(
+    db: &mut SqliteConnection,
+    period: Period,
+    projects: Option<&[i64]>,
+) -> Result<Figures> {
+    let projects = projects.map(|ids| serde_json::to_string(ids).expect("ids serialize"));
+    // ?3: a JSON array of project ids, or NULL for all.
+    let firsts: Vec<(i64, Option<Millis>)> = sqlx::query_as(
+        "SELECT c.id,
+                (SELECT min(o.created_at) - f.first_in FROM messages o
+                 WHERE o.conversation_id = c.id AND o.direction = 'out'
+                   AND o.author_kind IN ('manager', 'operator', 'assistant')
+                   AND o.created_at >= f.first_in)
+         FROM conversations c
+         JOIN (SELECT m.conversation_id, min(m.created_at) AS first_in FROM messages m
+               WHERE m.direction = 'in'
+                 AND m.conversation_id IN (SELECT id FROM conversations
+                                           WHERE created_at >= ?1 AND created_at < ?2)
+               GROUP BY m.conversation_id) f ON f.conversation_id = c.id
+         WHERE c.created_at >= ?1 AND c.created_at < ?2
+           AND (?3 IS NULL OR c.project_id IN (SELECT value FROM json_each(?3)))",
+    )
+    .bind(period.from)
+    .bind(period.to)
+    .bind(&projects)
+    .fetch_all(&mut *db)
+    .await?;
+    let mut times: Vec<Millis> = firsts.iter().filter_map(|(_, t)| *t).collect();
+    times.sort_unstable();
+    let replies: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT m.author_kind, count(*) FROM messages m
+         JOIN conversations c ON c.id = m.conversation_id
+         WHERE m.direction = 'out' AND m.created_at >= ?1 AND m.created_at < ?2
+           AND (?3 IS NULL OR c.project_id IN (SELECT value FROM json_each(?3)))
+         GROUP BY m.author_kind",
+    )
+    .bind(period.from)
+    .bind(period.to)
+    .bind(&projects)
+    .fetch_all(&mut *db)
+    .await?;
+    let count = |kinds: &[&str]| -> u32 {
+        let n: i64 = replies
+            .iter()
+            .filter(|(k, _)| kinds.contains(&k.as_str()))
+            .map(|(_, n)| n)
+            .sum();
+        u32::try_from(n).unwrap_or(u32::MAX)
+    };
+    Ok(Figures {
+        period: Some(period),
+        new_conversations: u32::try_from(firsts.len()).unwrap_or(u32::MAX),
+        answered: u32::try_from(times.len()).unwrap_or(u32::MAX),
+        first_response_median_ms: percentile(&times, 50),
+        first_response_p90_ms: percentile(&times, 90),
+        replies_by_people: count(&["manager", "operator"]),
+        replies_by_assistant: count(&["assistant"]),
+        replies_by_auto_reply: count(&["auto_reply"]),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_are_nearest_rank() {
+        assert_eq!(percentile(&[], 50), None);
+        assert_eq!(percentile(&[7], 90), Some(7));
+        let ten: Vec<Millis> = (1..=10).collect();
+        assert_eq!(percentile(&ten, 50), Some(5));
+        assert_eq!(percentile(&ten, 90), Some(9));
+        assert_eq!(percentile(&[1, 2, 3], 50), Some(2));
+    }
+
+    #[test]
+    fn today_and_this_week_start_at_local_midnights() {
+        // Wednesday 2026-12-02 01:30 in Moscow (UTC+3) is Tuesday 22:30 UTC.
+        let tz: Tz = "Europe/Moscow".parse().unwrap();
+        let now = chrono::Utc
+            .with_ymd_and_hms(2026, 12, 1, 22, 30, 0)
+            .unwrap()
+            .timestamp_millis();
+        let today = Period::today(now, tz);
+        let moscow_midnight = chrono::Utc
+            .with_ymd_and_hms(2026, 12, 1, 21, 0, 0)
+            .unwrap()
+            .timestamp_millis();
+        assert_eq!(today.from, moscow_midnight);
+        assert_eq!(today.to, now + 1);
+        // Monday 2026-11-30 00:00 Moscow.
+        let week = Period::this_week(now, tz);
+        let monday = chrono::Utc
+            .with_ymd_and_hms(2026, 11, 29, 21, 0, 0)
+            .unwrap()
+            .timestamp_millis();
+        assert_eq!(week.from, monday);
+        // In UTC the same instant is still Tuesday.
+        let utc_today = Period::today(now, Tz::UTC);
+        assert_eq!(
+            utc_today.from,
+            chrono::Utc
+                .with_ymd_and_hms(2026, 12, 1, 0, 0, 0)
+                .unwrap()
+                .timestamp_millis()
+        );
+    }
+}
