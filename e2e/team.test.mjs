@@ -2,7 +2,8 @@
 // project that projects.test.mjs set up, creates an invite, an operator joins
 // with it in the bot's private chat and answers a customer in the topic; the
 // thread shows the operator's name. Someone not in the team is told how to
-// join and nothing of theirs reaches the customer. At the end the owner
+// join and nothing of theirs reaches the customer. The operator takes the
+// conversation with /take and the owner gives it back to nobody. At the end the owner
 // unlinks, so that anyone in the work groups answers again for the files after.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -126,6 +127,29 @@ test("the owner links Telegram, invites an operator, and only the team answers c
   const toCustomer = await control("GET", `/chats/${CUSTOMER.id}/messages`);
   assert.ok(!toCustomer.some((m) => (m.text ?? "").includes("Лилий нет")), "nothing of the stranger's reached the customer");
   await shot(browser, "team-answer");
+
+  // The operator takes the conversation in its topic: the row and the topic's
+  // title say so. The owner gives it to nobody from the window.
+  await control("POST", `/groups/${group}/messages`, {
+    thread_id: topic.thread_id,
+    user: OPERATOR,
+    text: "/take",
+  });
+  const chip = await browser.$(`${byTestId("conversation-row")}*=Маша`).$(byTestId("row-assignee"));
+  await chip.waitForDisplayed({ timeout: 15_000 });
+  assert.match(await text(chip), /Пётр/);
+  await poll("the topic's title names who has it", async () => {
+    const topics = await control("GET", `/groups/${group}/topics`);
+    return topics.find((t) => t.thread_id === topic.thread_id && /→ Пётр$/.test(t.name));
+  });
+  const select = await browser.$(byTestId("assignee-select"));
+  await select.waitForDisplayed({ timeout: 10_000 });
+  await select.selectByAttribute("value", "");
+  await chip.waitForDisplayed({ timeout: 10_000, reverse: true });
+  await poll("the topic's title names nobody", async () => {
+    const topics = await control("GET", `/groups/${group}/topics`);
+    return topics.find((t) => t.thread_id === topic.thread_id && !t.name.includes("→"));
+  });
 
   // The owner unlinks: the team is dissolved and anyone in a work group answers again.
   await (await browser.$(byTestId("nav-settings"))).click();

@@ -2,6 +2,8 @@
 //! instead of sleeping.
 
 use std::sync::Arc;
+
+use chrono_tz::Tz;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 /// Milliseconds since the Unix epoch.
@@ -45,3 +47,20 @@ impl Clock for ManualClock {
 }
 
 pub type SharedClock = Arc<dyn Clock>;
+
+/// The time zone named `name`, or this computer's when `name` is empty (UTC
+/// when the computer's cannot be found); `None` for a name no zone has.
+pub fn parse_zone(name: &str) -> Option<Tz> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Some(system_zone());
+    }
+    name.parse::<Tz>().ok()
+}
+
+pub fn system_zone() -> Tz {
+    iana_time_zone::get_timezone()
+        .ok()
+        .and_then(|name| name.parse().ok())
+        .unwrap_or(Tz::UTC)
+}

@@ -371,12 +371,6 @@ impl Settings {
                 "queue.backoff_base_ms must be positive and at most queue.backoff_max_ms".into(),
             );
         }
-        if self.alerts.check_ms < 10 {
-            return Err(format!(
-                "alerts.check_ms must be at least 10, not {}",
-                self.alerts.check_ms
-            ));
-        }
         if let Some(listen) = &self.http.listen
             && listen.parse::<std::net::SocketAddr>().is_err()
         {

@@ -198,9 +198,11 @@ pub async fn save_attachment(
         match file {
             Ok(mut file) => {
                 use tokio::io::AsyncWriteExt;
+                // Tokio writes in the background: the file is whole once flushed.
                 file.write_all(&bytes)
                     .await
                     .map_err(|e| io(&candidate, e))?;
+                file.flush().await.map_err(|e| io(&candidate, e))?;
                 return Ok(candidate.display().to_string());
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,

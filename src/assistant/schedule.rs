@@ -20,22 +20,12 @@ pub struct Period {
     pub end: Millis,
 }
 
-/// The time zone named `name`, or this computer's when `name` is empty (UTC
-/// when the computer's cannot be found).
-pub fn zone(name: &str) -> Result<Tz> {
-    let name = name.trim();
-    if name.is_empty() {
-        return Ok(system_zone());
-    }
-    name.parse::<Tz>()
-        .map_err(|_| Error::invalid(format!("unknown time zone “{name}”")))
-}
+pub use crate::clock::system_zone;
 
-pub fn system_zone() -> Tz {
-    iana_time_zone::get_timezone()
-        .ok()
-        .and_then(|name| name.parse().ok())
-        .unwrap_or(Tz::UTC)
+/// The time zone named `name`, or this computer's when `name` is empty.
+pub fn zone(name: &str) -> Result<Tz> {
+    crate::clock::parse_zone(name)
+        .ok_or_else(|| Error::invalid(format!("unknown time zone “{}”", name.trim())))
 }
 
 /// "HH:MM" → minutes after midnight; "24:00" only where `allow_24` (an end).

@@ -51,6 +51,12 @@ pub enum TeamCommand {
     Remove { person: i64 },
     /// What each role may do.
     Rights,
+    /// How long a customer may wait for a person before the owner and admins
+    /// are alerted; shows it, or sets it with `--waiting-minutes` (0: never).
+    Alerts {
+        #[arg(long)]
+        waiting_minutes: Option<u32>,
+    },
     /// Give a conversation to a person (by id), or to nobody without `--to`.
     Assign {
         conversation: i64,
@@ -175,6 +181,16 @@ pub async fn team(engine: &Engine, command: TeamCommand, out: &Output) -> Result
         TeamCommand::Remove { person } => {
             api::remove_person(engine, person).await?;
             out.print(&(), || format!("person {person} removed\n"));
+        }
+        TeamCommand::Alerts { waiting_minutes } => {
+            let minutes = match waiting_minutes {
+                Some(minutes) => api::set_alert_waiting_minutes(engine, minutes).await?,
+                None => api::alert_waiting_minutes(engine).await?,
+            };
+            out.print(&minutes, || match minutes {
+                0 => "No alert for customers waiting\n".to_owned(),
+                m => format!("Alert when a customer waits longer than {m} minutes\n"),
+            });
         }
         TeamCommand::Assign { conversation, to } => {
             let summary = api::assign_conversation(engine, conversation, to).await?;

@@ -64,7 +64,7 @@ impl Alerts {
     pub async fn watch(self, cancel: CancellationToken) {
         let mut events = self.bus.subscribe();
         let mut tick = tokio::time::interval(std::time::Duration::from_millis(
-            u64::try_from(self.settings.check_ms).unwrap_or(15_000),
+            u64::try_from(self.settings.check_ms.max(10)).unwrap_or(15_000),
         ));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {

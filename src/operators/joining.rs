@@ -10,7 +10,6 @@ use super::mirror::{self, Notice};
 use super::projects::Shared;
 use super::updates::{Publish, person_name};
 use super::{team_text, text};
-use crate::assistant::schedule;
 use crate::channels::{AccountState, AccountStatus};
 use crate::error::{Error, Result};
 use crate::model::Language;
@@ -278,8 +277,8 @@ async fn stats(
     .bind(account_id)
     .fetch_optional(&mut *db)
     .await?;
-    let tz = schedule::zone(zone.as_deref().unwrap_or_default())
-        .unwrap_or_else(|_| schedule::system_zone());
+    let tz = crate::clock::parse_zone(zone.as_deref().unwrap_or_default())
+        .unwrap_or_else(crate::clock::system_zone);
     let projects = person.project_ids.as_deref();
     let today = stats::figures(db, Period::today(now, tz), projects).await?;
     let week = stats::figures(db, Period::this_week(now, tz), projects).await?;

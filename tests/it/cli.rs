@@ -142,4 +142,28 @@ fn invites_are_created_listed_and_revoked_from_the_command_line() {
     let (ok, _, err) = tuberry(dir.path(), &["team", "owner-link"]);
     assert!(!ok);
     assert!(err.contains("connect a project's bot first"), "{err}");
+
+    // The alert threshold, and a conversation's assignee.
+    let (ok, out, _) = tuberry(dir.path(), &["team", "alerts"]);
+    assert!(ok);
+    assert!(out.contains("longer than 30 minutes"), "{out}");
+    let (ok, _, _) = tuberry(dir.path(), &["team", "alerts", "--waiting-minutes", "0"]);
+    assert!(ok);
+    let (ok, out, _) = tuberry(dir.path(), &["team", "alerts"]);
+    assert!(ok && out.contains("No alert"), "{out}");
+    let (ok, _, err) = tuberry(
+        dir.path(),
+        &["team", "alerts", "--waiting-minutes", "20000"],
+    );
+    assert!(!ok && err.contains("at most a week"), "{err}");
+    let (ok, _, _) = tuberry(dir.path(), &["simulate", "--from", "Anna", "Hello"]);
+    assert!(ok);
+    let (ok, out, _) = tuberry(dir.path(), &["conversations", "--assigned", "unassigned"]);
+    assert!(ok && out.contains("Anna"), "{out}");
+    let (ok, out, _) = tuberry(dir.path(), &["conversations", "--assigned", "mine"]);
+    assert!(ok && !out.contains("Anna"), "{out}");
+    let (ok, _, err) = tuberry(dir.path(), &["team", "assign", "1", "--to", "5"]);
+    assert!(!ok && err.contains("person 5"), "{err}");
+    let (ok, out, _) = tuberry(dir.path(), &["team", "assign", "1"]);
+    assert!(ok && out.contains("assigned to nobody"), "{out}");
 }

@@ -4,7 +4,7 @@
 
 use super::team::{bot_says, link_owner, private_texts};
 use super::*;
-use tuberry::assistant::schedule;
+use tuberry::clock as schedule;
 use tuberry::stats::Period;
 use tuberry::team::model::InviteInput;
 
