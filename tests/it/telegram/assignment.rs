@@ -169,3 +169,71 @@ async fn people_take_and_assign_conversations_and_a_reply_by_someone_else_is_mar
     tg.assert_clean();
     tg.stop().await;
 }
+
+/// Each command of a topic against each role: allowed ones get the bot's
+/// reaction, refused ones its "does not allow" answer — as the table says.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_topic_command_follows_the_role_table() {
+    let tg = Tg::start(3_000).await;
+    tg.customer_writes("Anna", "Are peonies in stock?").await;
+    let thread = tg.wait_topic("Anna").await;
+    link_owner(&tg).await;
+    let manager = User::new(9004, "Masha");
+    let invite = api::create_invite(
+        tg.engine(),
+        InviteInput {
+            role: Some(Role::Manager),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    tg.fake
+        .user_writes_to_bot(TOKEN, &manager, &format!("/start {}", invite.code));
+    bot_says(&tg, &manager, "you are in the team").await;
+    join_as_operator(&tg).await;
+
+    let commands = [
+        ("/note Call her back", tuberry::team::model::Action::Note),
+        ("/take", tuberry::team::model::Action::Answer),
+        ("/assign Oleg", tuberry::team::model::Action::Assign),
+        ("/unassign", tuberry::team::model::Action::Assign),
+        ("/close", tuberry::team::model::Action::CloseReopen),
+        ("/reopen", tuberry::team::model::Action::CloseReopen),
+    ];
+    for (user, role) in [
+        (operator(), Role::Operator),
+        (manager.clone(), Role::Manager),
+    ] {
+        for (command, action) in commands {
+            let name = command[1..].split(' ').next().unwrap();
+            let refusal = format!("Your role does not allow /{name}");
+            let refusals = || {
+                tg.topic_texts(thread)
+                    .iter()
+                    .filter(|t| t.contains(&refusal))
+                    .count()
+            };
+            let before = refusals();
+            let id = tg
+                .fake
+                .user_writes_in_group(tg.group, Some(thread), &user, command);
+            let done = tg
+                .fake
+                .wait_until(WAIT, |fake| {
+                    !fake.reactions(tg.group, id).is_empty() || refusals() > before
+                })
+                .await;
+            assert!(done, "{role} {command}: no answer");
+            let allowed = !tg.fake.reactions(tg.group, id).is_empty();
+            assert_eq!(
+                allowed,
+                role.may(action),
+                "{role} {command}: {:?}",
+                tg.topic_texts(thread)
+            );
+        }
+    }
+    tg.assert_clean();
+    tg.stop().await;
+}
