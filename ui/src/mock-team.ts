@@ -2,7 +2,8 @@
 // (their codes shown once, as the engine does); people join only when a
 // test says so (`joinTeam`), as the bot's private chat would link them.
 // Conversations are assigned to people here too, and a person's reply is
-// signed: the window's replies are the owner's.
+// signed: the window's replies are the owner's. The owner's threshold for
+// alerting about a customer waiting for a person is kept here as well.
 import type {
   ApiError,
   AssigneeFilter,
@@ -31,6 +32,11 @@ const RIGHTS: RoleRights[] = [
   { role: "operator", actions: ["answer", "note"] },
 ];
 
+/** Minutes a customer waits for a person before the owner and admins are alerted (0: never). */
+const DEFAULT_ALERT_WAITING_MINUTES = 30;
+/** The longest wait the engine accepts: a week. */
+const MAX_ALERT_WAITING_MINUTES = 7 * 24 * 60;
+
 function code(prefix: string) {
   const letters = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
   return prefix + Array.from({ length: 24 }, () => letters[Math.floor(Math.random() * letters.length)]).join("");
@@ -41,6 +47,7 @@ export function createMockTeam(core: MockCore, deps: { botUsername: (projectId: 
   const invites: Invite[] = [];
   let nextPersonId = 1;
   let nextInviteId = 1;
+  let alertWaitingMinutes = DEFAULT_ALERT_WAITING_MINUTES;
   const changed = () => core.emit({ type: "team_changed" });
   const owner = () => people.find((p) => p.role === "owner") ?? null;
   const worksIn = (person: Person, projectId: number | null) =>
@@ -144,6 +151,21 @@ export function createMockTeam(core: MockCore, deps: { botUsername: (projectId: 
       person.role = role;
       changed();
       return ok({ ...person });
+    },
+
+    async alertWaitingMinutes(): Promise<Result<number, ApiError>> {
+      return ok(alertWaitingMinutes);
+    },
+
+    async setAlertWaitingMinutes(minutes: number): Promise<Result<number, ApiError>> {
+      if (!Number.isInteger(minutes) || minutes < 0) {
+        return fail("invalid_input", `the waiting time for an alert is a whole number of minutes, not ${minutes}`);
+      }
+      if (minutes > MAX_ALERT_WAITING_MINUTES) {
+        return fail("invalid_input", "the waiting time for an alert is at most a week (10080 minutes)");
+      }
+      alertWaitingMinutes = minutes;
+      return ok(minutes);
     },
 
     async assignConversation(

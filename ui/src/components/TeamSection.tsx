@@ -7,6 +7,8 @@ import { useAction, useEngineEvents } from "../hooks";
 import { ExternalLink } from "./ExternalLink";
 import { AlertIcon, CheckIcon, GroupIcon } from "./Icon";
 import { SectionHead } from "./ProjectDetail";
+import { TeamAlerts } from "./TeamAlerts";
+import { BotCommands, RightsTable } from "./TeamRights";
 
 const INVITED_ROLES: Role[] = ["operator", "manager", "admin"];
 const VALID_HOURS = [24, 72, 168, 720];
@@ -66,7 +68,9 @@ export function TeamSection() {
           <PeopleList people={loaded.people} onChanged={load} />
           {owner && <InviteForm onCreated={load} />}
           <InviteList invites={loaded.invites} onChanged={load} />
+          {owner && <TeamAlerts />}
           <RightsTable rights={loaded.rights} />
+          <BotCommands />
         </>
       )}
     </section>
@@ -364,39 +368,5 @@ function InviteList({ invites, onChanged }: { invites: Invite[]; onChanged: () =
         </p>
       )}
     </div>
-  );
-}
-
-function RightsTable({ rights }: { rights: RoleRights[] }) {
-  const { t } = useTranslation();
-  const actions = rights[0]?.actions ?? [];
-  return (
-    <details className="team-rights">
-      <summary>{t("team.rights")}</summary>
-      <table data-testid="team-rights">
-        <thead>
-          <tr>
-            <th />
-            {rights.map((r) => (
-              <th key={r.role} scope="col">
-                {t(`team.role.${r.role}`)}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {actions.map((action) => (
-            <tr key={action}>
-              <th scope="row">{t(`team.action.${action}`)}</th>
-              {rights.map((r) => (
-                <td key={r.role} data-allowed={r.actions.includes(action)}>
-                  {r.actions.includes(action) ? "✓" : "—"}
-                </td>
-              ))}
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </details>
   );
 }

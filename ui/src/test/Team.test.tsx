@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { render, screen, waitFor, within } from "@testing-library/react";
+import { cleanup, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import i18n from "../i18n";
 import { api, setBackend } from "../api";
@@ -113,5 +113,104 @@ describe("the team in Settings", () => {
     await user.click(within(team).getByTestId("team-owner-unlink-confirm"));
     await within(team).findByTestId("team-link-owner");
     expect(await api.listPeople()).toEqual([]);
+  });
+});
+
+describe("the team's alerts in Settings", () => {
+  async function withOwner() {
+    const backend = useMock();
+    await projectWithBot();
+    backend.joinTeam("Olga Owner", null);
+    return backend;
+  }
+
+  it("are offered only once the owner is linked, with what the bot alerts about", async () => {
+    const backend = useMock();
+    await projectWithBot();
+    const first = await openTeam();
+    await within(first.team).findByTestId("team-owner-link");
+    expect(within(first.team).queryByTestId("team-alerts")).not.toBeInTheDocument();
+
+    backend.joinTeam("Olga Owner", null);
+    const alerts = await within(first.team).findByTestId("team-alerts");
+    expect(await within(alerts).findByTestId("team-alerts-minutes")).toHaveValue("30");
+    expect(alerts).toHaveTextContent("when a channel stops working or is back");
+    expect(alerts).toHaveTextContent("takes the bot's rights away");
+    expect(alerts).toHaveTextContent("waits for a person longer than");
+    expect(within(alerts).getByTestId("team-alerts-hint")).toHaveTextContent("0 means never");
+  });
+
+  it("shows the minutes the engine keeps", async () => {
+    await withOwner();
+    await api.setAlertWaitingMinutes(45);
+    const { team } = await openTeam();
+    const minutes = await within(team).findByTestId("team-alerts-minutes");
+    expect(minutes).toHaveValue("45");
+    expect(within(team).getByTestId("team-alerts-save")).toBeDisabled();
+  });
+
+  it("saves a new waiting time with Enter, and it is still there when Settings opens again", async () => {
+    await withOwner();
+    const first = await openTeam();
+    const minutes = await within(first.team).findByTestId("team-alerts-minutes");
+    await first.user.clear(minutes);
+    await first.user.type(minutes, "90{Enter}");
+    expect(await within(first.team).findByTestId("team-alerts-saved")).toHaveTextContent("Saved");
+    expect(await api.alertWaitingMinutes()).toBe(90);
+    expect(minutes).toHaveValue("90");
+
+    // 0 turns the waiting alert off, saved with the button.
+    await first.user.clear(minutes);
+    await first.user.type(minutes, "0");
+    await first.user.click(within(first.team).getByTestId("team-alerts-save"));
+    await within(first.team).findByTestId("team-alerts-saved");
+    expect(await api.alertWaitingMinutes()).toBe(0);
+
+    cleanup();
+    const again = await openTeam();
+    expect(await within(again.team).findByTestId("team-alerts-minutes")).toHaveValue("0");
+  });
+
+  it("shows the engine's refusal and keeps what was stored", async () => {
+    await withOwner();
+    const { user, team } = await openTeam();
+    const minutes = await within(team).findByTestId("team-alerts-minutes");
+    await user.clear(minutes);
+    await user.type(minutes, "20000");
+    await user.click(within(team).getByTestId("team-alerts-save"));
+    expect(await within(team).findByTestId("team-alerts-error")).toHaveTextContent(
+      "the waiting time for an alert is at most a week (10080 minutes)",
+    );
+    expect(within(team).queryByTestId("team-alerts-saved")).not.toBeInTheDocument();
+    expect(minutes).toHaveValue("20000");
+    expect(await api.alertWaitingMinutes()).toBe(30);
+  });
+
+  it("asks for whole minutes before asking the engine", async () => {
+    const backend = await withOwner();
+    const { user, team } = await openTeam();
+    const minutes = await within(team).findByTestId("team-alerts-minutes");
+    await user.clear(minutes);
+    await user.type(minutes, "ten{Enter}");
+    expect(within(team).getByTestId("team-alerts-hint")).toHaveTextContent("Enter a whole number of minutes");
+    expect(minutes).toHaveAttribute("aria-invalid", "true");
+    expect(await api.alertWaitingMinutes()).toBe(30);
+
+    // A refusal scripted for the next save is shown as the engine says it.
+    backend.failNext("setAlertWaitingMinutes", { code: "internal", message: "the database is busy" });
+    await user.clear(minutes);
+    await user.type(minutes, "15{Enter}");
+    expect(await within(team).findByTestId("team-alerts-error")).toHaveTextContent("the database is busy");
+    expect(await api.alertWaitingMinutes()).toBe(30);
+  });
+
+  it("lists the bot's commands for the team", async () => {
+    useMock();
+    const { team } = await openTeam();
+    const commands = await within(team).findByTestId("team-commands");
+    for (const command of ["/take", "/assign @name", "/unassign", "/status", "/stats", "/unanswered"]) {
+      expect(commands).toHaveTextContent(command);
+    }
+    expect(commands).toHaveTextContent("/stats — the figures (managers and up)");
   });
 });
