@@ -14,7 +14,7 @@ use crate::channels::{AccountState, AccountStatus};
 use crate::error::{Error, Result};
 use crate::model::Language;
 use crate::stats::{self, Period};
-use crate::team::model::Action;
+use crate::team::model::{Action, InviteInput, Role};
 use crate::team::{self, TelegramUser};
 
 pub(super) fn telegram_user(user: &teloxide_core::types::User) -> Result<TelegramUser> {
@@ -46,6 +46,7 @@ pub(super) async fn private(
         Some(("unanswered", _)) => unanswered(shared, db, account_id, message, from).await,
         Some(("status", _)) => status(shared, db, account_id, message, from).await,
         Some(("stats", _)) => stats(shared, db, account_id, message, from).await,
+        Some(("invite", role)) => invite(shared, db, account_id, message, from, role).await,
         _ => Ok(None),
     }
 }
@@ -291,4 +292,62 @@ async fn stats(
     )
     .await?;
     Ok(Some(Vec::new()))
+}
+
+/// `/invite [operator|manager|admin]` for people who manage invites: a new
+/// single-use invite into their projects, valid 72 hours, as a link to this
+/// bot. Only the owner invites admins.
+async fn invite(
+    shared: &Shared,
+    db: &mut SqliteConnection,
+    account_id: i64,
+    message: &Message,
+    from: &teloxide_core::types::User,
+    role: &str,
+) -> Result<Option<Vec<Publish>>> {
+    let Some(person) = team::person_by_telegram(db, telegram_user(from)?.id).await? else {
+        return Ok(None);
+    };
+    let lang = bot_language(db, account_id).await?;
+    let now = shared.clock.now_ms();
+    let role = match role.trim().to_lowercase().as_str() {
+        "" | "operator" | "оператор" => Some(Role::Operator),
+        "manager" | "менеджер" => Some(Role::Manager),
+        "admin" | "админ" | "администратор" => Some(Role::Admin),
+        _ => None,
+    };
+    let said = match role {
+        None => team_text::invite_usage(lang).to_owned(),
+        Some(role)
+            if !person.role.may(Action::ManageInvites)
+                || (role == Role::Admin && !person.role.may(Action::RemoveAdmins)) =>
+        {
+            team_text::invite_not_allowed(lang).to_owned()
+        }
+        Some(role) => {
+            let username: Option<String> = sqlx::query_scalar(
+                "SELECT username FROM telegram_bots WHERE channel_account_id = ?1",
+            )
+            .bind(account_id)
+            .fetch_optional(&mut *db)
+            .await?
+            .flatten();
+            let input = InviteInput {
+                role: Some(role),
+                project_ids: person.project_ids.clone().unwrap_or_default(),
+                label: Some(format!("/invite · {}", person.name)),
+                ..InviteInput::default()
+            };
+            let (_, code, _) = team::insert_invite(db, now, input).await?;
+            let url = format!("https://t.me/{}?start={code}", username.unwrap_or_default());
+            team_text::invite_created(lang, role, &url)
+        }
+    };
+    let created = said.contains("?start=");
+    answer(db, now, account_id, message, said).await?;
+    Ok(Some(if created {
+        vec![Publish::Team]
+    } else {
+        Vec::new()
+    }))
 }

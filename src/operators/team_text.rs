@@ -246,3 +246,36 @@ pub fn alerts_head(lang: Language) -> &'static str {
         Language::En => "🔔 Tuberry:",
     }
 }
+
+pub fn invite_usage(lang: Language) -> &'static str {
+    match lang {
+        Language::Ru => "Кого пригласить? /invite оператор, /invite менеджер или /invite админ",
+        Language::En => "Invite whom? /invite operator, /invite manager or /invite admin",
+    }
+}
+
+pub fn invite_not_allowed(lang: Language) -> &'static str {
+    match lang {
+        Language::Ru => {
+            "Приглашают администраторы и владелец; администраторов приглашает только владелец."
+        }
+        Language::En => "Admins and the owner invite people; only the owner invites admins.",
+    }
+}
+
+pub fn invite_created(lang: Language, role: crate::team::model::Role, url: &str) -> String {
+    use crate::team::model::Role;
+    let (ru, en) = match role {
+        Role::Admin => ("администратора", "an admin"),
+        Role::Manager => ("менеджера", "a manager"),
+        _ => ("оператора", "an operator"),
+    };
+    match lang {
+        Language::Ru => format!(
+            "Приглашение для {ru} — для одного человека, действует 72 часа:\n{url}\nОтправьте ссылку человеку: он откроет её в Telegram и нажмёт «Старт»."
+        ),
+        Language::En => format!(
+            "An invite for {en} — one person, valid for 72 hours:\n{url}\nSend the link to the person: they open it in Telegram and press Start."
+        ),
+    }
+}

@@ -85,14 +85,14 @@ pub fn help(lang: Language) -> &'static str {
              /close — закрыть диалог\n/reopen — открыть снова\n\
              /note текст — заметка для команды, клиент её не увидит\n\
              /take — взять диалог себе\n/assign @имя — поручить диалог\n/unassign — снять назначение\n\
-             /unanswered, /status, /stats в чате с ботом — для команды"
+             /unanswered, /status, /stats, /invite в чате с ботом — для команды"
         }
         Language::En => {
             "Every conversation is a topic. Write in a topic and the customer gets it.\n\
              /close — close the conversation\n/reopen — open it again\n\
              /note text — a note for the team, never sent to the customer\n\
              /take — take the conversation\n/assign @name — give it to someone\n/unassign — give it to nobody\n\
-             /unanswered, /status, /stats in the chat with the bot — for the team"
+             /unanswered, /status, /stats, /invite in the chat with the bot — for the team"
         }
     }
 }

@@ -89,6 +89,70 @@ macro_rules! person_columns {
     };
 }
 
+/// Checks and stores a new invite in the caller's transaction: its id, its
+/// code (shown once) and its first project.
+pub(crate) async fn insert_invite(
+    db: &mut sqlx::SqliteConnection,
+    now: Millis,
+    input: InviteInput,
+) -> Result<(i64, String, Option<i64>)> {
+    let role = input.role.unwrap_or(Role::Operator);
+    if role == Role::Owner {
+        return Err(Error::invalid(
+            "there is one owner: invite admins, managers or operators",
+        ));
+    }
+    let max_uses = input.max_uses.unwrap_or(1);
+    if !(1..=MAX_USES).contains(&max_uses) {
+        return Err(Error::invalid(format!(
+            "an invite is used by 1 to {MAX_USES} people, not {max_uses}"
+        )));
+    }
+    let hours = input.valid_hours.unwrap_or(DEFAULT_VALID_HOURS);
+    if !(1..=MAX_VALID_HOURS).contains(&hours) {
+        return Err(Error::invalid(format!(
+            "an invite is valid for 1 to {MAX_VALID_HOURS} hours, not {hours}"
+        )));
+    }
+    let mut projects = input.project_ids.clone();
+    projects.sort_unstable();
+    projects.dedup();
+    for id in &projects {
+        let known: Option<i64> = sqlx::query_scalar("SELECT id FROM projects WHERE id = ?1")
+            .bind(id)
+            .fetch_optional(&mut *db)
+            .await?;
+        if known.is_none() {
+            return Err(Error::not_found("project", id));
+        }
+    }
+    let label = input
+        .label
+        .map(|l| l.trim().to_owned())
+        .filter(|l| !l.is_empty());
+    if label.as_ref().is_some_and(|l| l.chars().count() > 100) {
+        return Err(Error::invalid(
+            "the invite's name is longer than 100 characters",
+        ));
+    }
+    let code = new_code(INVITE_PREFIX)?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO invites (code_hash, role, project_ids, label, max_uses, created_at, expires_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+    )
+    .bind(hash(&code))
+    .bind(role.as_str())
+    .bind(projects_json(&projects))
+    .bind(&label)
+    .bind(i64::from(max_uses))
+    .bind(now)
+    .bind(now + i64::from(hours) * 3_600_000)
+    .fetch_one(&mut *db)
+    .await?;
+    tracing::info!(invite_id = id, %role, max_uses, hours, "invite created");
+    Ok((id, code, projects.first().copied()))
+}
+
 mod assign;
 mod bot;
 pub use assign::*;
@@ -186,63 +250,11 @@ impl Team {
     }
 
     pub async fn create_invite(&self, input: InviteInput) -> Result<InviteCreated> {
-        let role = input.role.unwrap_or(Role::Operator);
-        if role == Role::Owner {
-            return Err(Error::invalid(
-                "there is one owner: invite admins, managers or operators",
-            ));
-        }
-        let max_uses = input.max_uses.unwrap_or(1);
-        if !(1..=MAX_USES).contains(&max_uses) {
-            return Err(Error::invalid(format!(
-                "an invite is used by 1 to {MAX_USES} people, not {max_uses}"
-            )));
-        }
-        let hours = input.valid_hours.unwrap_or(DEFAULT_VALID_HOURS);
-        if !(1..=MAX_VALID_HOURS).contains(&hours) {
-            return Err(Error::invalid(format!(
-                "an invite is valid for 1 to {MAX_VALID_HOURS} hours, not {hours}"
-            )));
-        }
-        let mut projects = input.project_ids.clone();
-        projects.sort_unstable();
-        projects.dedup();
-        for id in &projects {
-            let known: Option<i64> = sqlx::query_scalar("SELECT id FROM projects WHERE id = ?1")
-                .bind(id)
-                .fetch_optional(self.store.pool())
-                .await?;
-            if known.is_none() {
-                return Err(Error::not_found("project", id));
-            }
-        }
-        let label = input
-            .label
-            .map(|l| l.trim().to_owned())
-            .filter(|l| !l.is_empty());
-        if label.as_ref().is_some_and(|l| l.chars().count() > 100) {
-            return Err(Error::invalid(
-                "the invite's name is longer than 100 characters",
-            ));
-        }
-        let now = self.clock.now_ms();
-        let code = new_code(INVITE_PREFIX)?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO invites (code_hash, role, project_ids, label, max_uses, created_at, expires_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
-        )
-        .bind(hash(&code))
-        .bind(role.as_str())
-        .bind(projects_json(&projects))
-        .bind(&label)
-        .bind(i64::from(max_uses))
-        .bind(now)
-        .bind(now + i64::from(hours) * 3_600_000)
-        .fetch_one(self.store.pool())
-        .await?;
-        tracing::info!(invite_id = id, %role, max_uses, hours, "invite created");
+        let mut tx = self.store.write().await?;
+        let (id, code, first_project) = insert_invite(&mut tx, self.clock.now_ms(), input).await?;
+        tx.commit().await?;
         self.changed();
-        let bot = self.bot_username(projects.first().copied()).await?;
+        let bot = self.bot_username(first_project).await?;
         let url = bot.map(|b| format!("https://t.me/{b}?start={code}"));
         Ok(InviteCreated {
             invite: self.invite(id).await?,

@@ -141,3 +141,54 @@ async fn the_team_asks_the_bot_for_the_status_and_the_figures() {
     );
     tg.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_owner_and_admins_invite_people_from_the_bot() {
+    let tg = Tg::start(3_000).await;
+    link_owner(&tg).await;
+    tg.fake.user_writes_to_bot(TOKEN, &owner(), "/invite boss");
+    said(&tg, &owner(), "Invite whom?").await;
+    tg.fake.user_writes_to_bot(TOKEN, &owner(), "/invite admin");
+    let text = said(&tg, &owner(), "An invite for an admin").await;
+    let code = text
+        .split("?start=")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(text.contains("https://t.me/shop_bot?start=inv_"), "{text}");
+    let admin = User::new(9005, "Alla");
+    tg.fake
+        .user_writes_to_bot(TOKEN, &admin, &format!("/start {code}"));
+    bot_says(&tg, &admin, "you are in the team").await;
+    let people = api::list_people(tg.engine()).await.unwrap();
+    let alla = people.iter().find(|p| p.name == "Alla").unwrap();
+    assert_eq!(alla.role, tuberry::team::model::Role::Admin);
+
+    // An admin invites managers and operators, not admins.
+    tg.fake.user_writes_to_bot(TOKEN, &admin, "/invite admin");
+    said(&tg, &admin, "only the owner invites admins").await;
+    tg.fake.user_writes_to_bot(TOKEN, &admin, "/invite");
+    said(&tg, &admin, "An invite for an operator").await;
+    let invites = api::list_invites(tg.engine()).await.unwrap();
+    assert_eq!(invites.len(), 2, "{invites:#?}");
+    // An operator invites nobody.
+    let operator_invite = said(&tg, &admin, "An invite for an operator").await;
+    let code = operator_invite
+        .split("?start=")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    tg.fake
+        .user_writes_to_bot(TOKEN, &operator(), &format!("/start {code}"));
+    bot_says(&tg, &operator(), "you are in the team").await;
+    tg.fake.user_writes_to_bot(TOKEN, &operator(), "/invite");
+    said(&tg, &operator(), "Admins and the owner invite people").await;
+    assert_eq!(api::list_invites(tg.engine()).await.unwrap().len(), 2);
+    tg.stop().await;
+}

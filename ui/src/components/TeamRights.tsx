@@ -37,7 +37,7 @@ export function RightsTable({ rights }: { rights: RoleRights[] }) {
 }
 
 const TOPIC_COMMANDS = ["close", "note", "take", "assign", "unassign"] as const;
-const PRIVATE_COMMANDS = ["status", "stats", "unanswered"] as const;
+const PRIVATE_COMMANDS = ["status", "stats", "unanswered", "invite"] as const;
 
 /**
  * The bot's commands for people of the team: in a conversation's topic in

@@ -208,7 +208,7 @@ describe("the team's alerts in Settings", () => {
     useMock();
     const { team } = await openTeam();
     const commands = await within(team).findByTestId("team-commands");
-    for (const command of ["/take", "/assign @name", "/unassign", "/status", "/stats", "/unanswered"]) {
+    for (const command of ["/take", "/assign @name", "/unassign", "/status", "/stats", "/unanswered", "/invite"]) {
       expect(commands).toHaveTextContent(command);
     }
     expect(commands).toHaveTextContent("/stats — the figures (managers and up)");
