@@ -39,6 +39,9 @@ use crate::settings::{Change, Settings};
 use crate::store::Store;
 
 pub const DATABASE_FILE: &str = "tuberry.sqlite3";
+/// The daily backup is looked at a minute after the start, then hourly.
+const BACKUP_FIRST_CHECK: std::time::Duration = std::time::Duration::from_secs(60);
+const BACKUP_CHECK: std::time::Duration = std::time::Duration::from_secs(3_600);
 
 /// Where the data lives when nothing else is said: the OS's per-user
 /// application data directory.
@@ -95,6 +98,7 @@ pub struct Engine {
     whatsapp: Arc<WhatsApp>,
     projects: Projects,
     team: crate::team::Team,
+    backups: crate::backup::Backups,
     assistant: Assistant,
     files: Files,
     lan: LanEndpoint,
@@ -235,6 +239,7 @@ impl Engine {
         );
 
         let team = crate::team::Team::new(store.clone(), clock.clone(), bus.clone());
+        let backups = crate::backup::Backups::new(store.clone(), clock.clone(), &data_dir);
         tracing::info!(data_dir = %data_dir.display(), "engine opened");
         Ok(Self {
             data_dir,
@@ -254,6 +259,7 @@ impl Engine {
             whatsapp,
             projects,
             team,
+            backups,
             assistant: Assistant::new(assistant_core),
             files,
             lan,
@@ -301,6 +307,12 @@ impl Engine {
             .lock()
             .await
             .push(tokio::spawn(alerts.watch(self.cancel.child_token())));
+        let backups = self.backups().clone();
+        self.workers.lock().await.push(tokio::spawn(backups.watch(
+            BACKUP_FIRST_CHECK,
+            BACKUP_CHECK,
+            self.cancel.child_token(),
+        )));
         self.channels.start().await;
         Ok(())
     }
@@ -442,6 +454,11 @@ impl Engine {
 
     pub fn projects(&self) -> &Projects {
         &self.projects
+    }
+
+    /// The store's backups.
+    pub fn backups(&self) -> &crate::backup::Backups {
+        &self.backups
     }
 
     /// The people linked to the app, their roles and invites.

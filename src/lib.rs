@@ -9,6 +9,7 @@
 
 pub mod api;
 pub mod assistant;
+pub mod backup;
 pub mod channels;
 pub mod cli;
 pub mod clock;

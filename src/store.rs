@@ -27,9 +27,20 @@ impl Store {
     /// Opens (creating if needed) the database at `path` and brings its schema
     /// up to date.
     pub async fn open(path: &Path) -> Result<Self> {
+        let store = Self::connect(path, true).await?;
+        store.migrate(path).await?;
+        Ok(store)
+    }
+
+    /// Opens an existing database as it is, without changing its schema.
+    pub async fn open_existing(path: &Path) -> Result<Self> {
+        Self::connect(path, false).await
+    }
+
+    async fn connect(path: &Path, create: bool) -> Result<Self> {
         let options = SqliteConnectOptions::new()
             .filename(path)
-            .create_if_missing(true)
+            .create_if_missing(create)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
@@ -38,12 +49,10 @@ impl Store {
             .max_connections(4)
             .connect_with(options)
             .await?;
-        let store = Self { pool };
-        store.migrate().await?;
-        Ok(store)
+        Ok(Self { pool })
     }
 
-    async fn migrate(&self) -> Result<()> {
+    async fn migrate(&self, path: &Path) -> Result<()> {
         let applied: Option<i64> = match sqlx::query_scalar::<_, Option<i64>>(
             "SELECT max(version) FROM _sqlx_migrations WHERE success",
         )
@@ -58,6 +67,17 @@ impl Store {
         let known = known_schema_version();
         if let Some(found) = applied.filter(|v| *v > known) {
             return Err(Error::DatabaseNewer { found, known });
+        }
+        if let Some(applied) = applied.filter(|v| *v < known) {
+            // The schema is about to change: keep the database as it was.
+            tracing::info!(from = applied, to = known, "the schema changes");
+            crate::backup::before_migration(
+                &self.pool,
+                path,
+                chrono::Utc::now().timestamp_millis(),
+                known,
+            )
+            .await?;
         }
         MIGRATOR.run(&self.pool).await.map_err(Error::Migrate)?;
         Ok(())

@@ -11,6 +11,7 @@ use tuberry::assistant::model::{
     AssistantRun, AssistantSettings, AssistantSettingsInput, Catalogue, CataloguePage, GuardMode,
     LlmModels, LlmSettings, LlmSettingsInput, OutboxGuard, TestChat, TestChatInput, WhitelistEntry,
 };
+use tuberry::backup::Backup;
 use tuberry::channels::Account;
 use tuberry::channels::avito::model::{AvitoAccount, AvitoConnect, AvitoInput};
 use tuberry::channels::email::model::{ConnectionReport, Mailbox, MailboxInput};
@@ -178,6 +179,14 @@ engine_commands! {
     /// Minutes a customer may wait for a person before the bot alerts the owner and admins (0: never).
     alert_waiting_minutes() -> u32;
     set_alert_waiting_minutes(minutes: u32) -> u32;
+
+    /// The backups of the database, the newest first.
+    list_backups() -> Vec<Backup>;
+    /// Takes a backup now, checked before it is kept.
+    back_up_now() -> Backup;
+    backup_dir() -> String;
+    /// Sends backups to a folder the owner picked, or back to the data directory's.
+    set_backup_dir(dir: Option<String>) -> String;
 
     list_projects() -> Vec<Project>;
     create_project(input: ProjectInput) -> Project;

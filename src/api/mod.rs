@@ -19,6 +19,7 @@ use crate::operators::model::{Project, ProjectInput};
 use crate::outbox::Reply;
 
 mod assistant;
+mod backup;
 mod desktop;
 mod team;
 mod telegram_accounts;
@@ -26,6 +27,7 @@ mod whatsapp;
 mod whatsapp_cloud;
 
 pub use assistant::*;
+pub use backup::*;
 pub use desktop::*;
 pub use team::*;
 pub use telegram_accounts::*;

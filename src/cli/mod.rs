@@ -21,6 +21,7 @@ use lines::{event_line, message_line, time};
 
 mod accounts;
 mod avito;
+mod backup;
 mod contact;
 mod lines;
 mod mailbox;
@@ -103,6 +104,12 @@ enum Command {
     Team(team::TeamCommand),
     /// List the connected channel accounts.
     Accounts,
+    /// Backups of the database: take one, list them, choose their folder.
+    #[command(subcommand)]
+    Backup(backup::BackupCommand),
+    /// Put a backup in place of the database (only while Tuberry is not
+    /// running on this data directory; the current database is kept aside).
+    Restore { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -186,6 +193,10 @@ async fn run(cli: Cli) -> Result<(), ApiError> {
         Some(dir) => dir,
         None => crate::engine::default_data_dir()?,
     };
+    let out = Output { json: cli.json };
+    if let Command::Restore { file } = &cli.command {
+        return backup::restore(&data_dir, file, &out).await;
+    }
     let engine = Engine::open(EngineOptions::new(&data_dir)).await?;
     let log = matches!(cli.command, Command::Serve)
         .then(|| crate::logging::init(&data_dir, &engine.settings().log))
@@ -193,7 +204,6 @@ async fn run(cli: Cli) -> Result<(), ApiError> {
     if let Some(log) = &log {
         engine.attach_log(log.control.clone());
     }
-    let out = Output { json: cli.json };
     let result = command(&engine, cli.command, &out).await;
     engine.shutdown(Duration::from_secs(10)).await;
     result
@@ -397,6 +407,9 @@ async fn command(engine: &Engine, command: Command, out: &Output) -> Result<(), 
         Command::Contact(command) => contact::run(engine, command, out).await?,
         Command::Invite(command) => team::invite(engine, command, out).await?,
         Command::Team(command) => team::team(engine, command, out).await?,
+        Command::Backup(command) => backup::backup(engine, command, out).await?,
+        // Handled before the engine opens.
+        Command::Restore { .. } => {}
         Command::Accounts => {
             let accounts = api::list_accounts(engine).await?;
             out.print(&accounts, || {

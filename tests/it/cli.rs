@@ -167,3 +167,30 @@ fn invites_are_created_listed_and_revoked_from_the_command_line() {
     let (ok, out, _) = tuberry(dir.path(), &["team", "assign", "1"]);
     assert!(ok && out.contains("assigned to nobody"), "{out}");
 }
+
+#[test]
+fn backups_are_taken_listed_and_restored_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, _, err) = tuberry(dir.path(), &["simulate", "--from", "Anna", "Hello"]);
+    assert!(ok, "{err}");
+    let (ok, out, err) = tuberry(dir.path(), &["backup", "now"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("Backed up and checked"), "{out}");
+    let (ok, out, _) = tuberry(dir.path(), &["--json", "backup", "list"]);
+    assert!(ok);
+    let list: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(list[0]["kind"], "manual");
+    let file = list[0]["path"].as_str().unwrap().to_owned();
+    let (ok, _, _) = tuberry(dir.path(), &["simulate", "--from", "Boris", "Later"]);
+    assert!(ok);
+    let (ok, out, err) = tuberry(dir.path(), &["restore", &file]);
+    assert!(ok, "{err}");
+    assert!(out.contains("kept as"), "{out}");
+    let (ok, out, _) = tuberry(dir.path(), &["conversations"]);
+    assert!(
+        ok && out.contains("Anna") && !out.contains("Boris"),
+        "{out}"
+    );
+    let (ok, _, err) = tuberry(dir.path(), &["restore", "/no/such/backup.sqlite3"]);
+    assert!(!ok && err.contains("is not a file"), "{err}");
+}

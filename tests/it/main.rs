@@ -10,6 +10,7 @@ mod assistant;
 mod assistant_topics;
 mod auto_reply;
 mod avito;
+mod backup;
 mod catalogue;
 mod cli;
 mod email;

@@ -98,6 +98,13 @@ export const commands = {
 	/**  Minutes a customer may wait for a person before the bot alerts the owner and admins (0: never). */
 	alertWaitingMinutes: () => typedError<number, ApiError>(__TAURI_INVOKE("alert_waiting_minutes")),
 	setAlertWaitingMinutes: (minutes: number) => typedError<number, ApiError>(__TAURI_INVOKE("set_alert_waiting_minutes", { minutes })),
+	/**  The backups of the database, the newest first. */
+	listBackups: () => typedError<Backup[], ApiError>(__TAURI_INVOKE("list_backups")),
+	/**  Takes a backup now, checked before it is kept. */
+	backUpNow: () => typedError<Backup, ApiError>(__TAURI_INVOKE("back_up_now")),
+	backupDir: () => typedError<string, ApiError>(__TAURI_INVOKE("backup_dir")),
+	/**  Sends backups to a folder the owner picked, or back to the data directory's. */
+	setBackupDir: (dir: string | null) => typedError<string, ApiError>(__TAURI_INVOKE("set_backup_dir", { dir })),
 	listProjects: () => typedError<Project[], ApiError>(__TAURI_INVOKE("list_projects")),
 	createProject: (input: ProjectInput) => typedError<Project, ApiError>(__TAURI_INVOKE("create_project", { input })),
 	updateProject: (projectId: number, input: ProjectInput) => typedError<Project, ApiError>(__TAURI_INVOKE("update_project", { projectId, input })),
@@ -448,6 +455,18 @@ export type AvitoState = "connecting" |
 "online" | 
 /**  Avito cannot be reached or refuses; trying again. */
 "offline" | "stopped";
+
+/**  One backup file. */
+export type Backup = {
+	path: string,
+	name: string,
+	kind: BackupKind,
+	createdAt: number,
+	size: number,
+};
+
+/**  Why a backup was taken. */
+export type BackupKind = "daily" | "manual" | "before_migration";
 
 /**
  *  A bot to connect: the token from @BotFather and, optionally, a Bot API
