@@ -43,6 +43,11 @@ impl Period {
     }
 }
 
+/// The local midnight `days` days before the local midnight `midnight`.
+pub fn days_before(midnight: Millis, tz: Tz, days: i64) -> Millis {
+    local_midnight(midnight, tz, days)
+}
+
 /// The local midnight `days_back` days before the day of `now` in `tz`.
 fn local_midnight(now: Millis, tz: Tz, days_back: i64) -> Millis {
     let Some(local) = tz.timestamp_millis_opt(now).single() else {

@@ -107,6 +107,14 @@ enum Command {
     /// Backups of the database: take one, list them, choose their folder.
     #[command(subcommand)]
     Backup(backup::BackupCommand),
+    /// How the shop answered: new conversations, first response, replies by whom.
+    Stats {
+        /// `today`, or a number of days such as `7d` or `30d`.
+        #[arg(long, default_value = "7d")]
+        period: String,
+        #[arg(long)]
+        project: Option<i64>,
+    },
     /// Put a backup in place of the database (only while Tuberry is not
     /// running on this data directory; the current database is kept aside).
     Restore { file: PathBuf },
@@ -408,6 +416,7 @@ async fn command(engine: &Engine, command: Command, out: &Output) -> Result<(), 
         Command::Invite(command) => team::invite(engine, command, out).await?,
         Command::Team(command) => team::team(engine, command, out).await?,
         Command::Backup(command) => backup::backup(engine, command, out).await?,
+        Command::Stats { period, project } => backup::stats(engine, &period, project, out).await?,
         // Handled before the engine opens.
         Command::Restore { .. } => {}
         Command::Accounts => {

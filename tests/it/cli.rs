@@ -194,3 +194,28 @@ fn backups_are_taken_listed_and_restored_from_the_command_line() {
     let (ok, _, err) = tuberry(dir.path(), &["restore", "/no/such/backup.sqlite3"]);
     assert!(!ok && err.contains("is not a file"), "{err}");
 }
+
+#[test]
+fn the_figures_of_a_period_are_printed_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(tuberry(dir.path(), &["simulate", "--from", "Anna", "Peonies?"]).0);
+    assert!(tuberry(dir.path(), &["simulate", "--from", "Boris", "Roses?"]).0);
+    let (ok, _, err) = tuberry(dir.path(), &["reply", "1", "Yes"]);
+    assert!(ok, "{err}");
+    let (ok, out, err) = tuberry(dir.path(), &["stats", "--period", "today"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("New conversations: 2, answered: 1"), "{out}");
+    assert!(
+        out.contains("Replies: people 1, assistant 0, auto-reply 0"),
+        "{out}"
+    );
+    let (ok, out, _) = tuberry(dir.path(), &["--json", "stats", "--period", "30d"]);
+    assert!(ok);
+    let figures: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(figures["newConversations"], 2);
+    assert_eq!(figures["repliesByPeople"], 1);
+    let (ok, _, err) = tuberry(dir.path(), &["stats", "--period", "week"]);
+    assert!(!ok && err.contains("`7d`"), "{err}");
+    let (ok, _, err) = tuberry(dir.path(), &["stats", "--period", "0d"]);
+    assert!(!ok && err.contains("1 to 366"), "{err}");
+}
