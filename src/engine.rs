@@ -98,6 +98,7 @@ pub struct Engine {
     whatsapp: Arc<WhatsApp>,
     projects: Projects,
     team: crate::team::Team,
+    keyring: Keyring,
     backups: crate::backup::Backups,
     assistant: Assistant,
     files: Files,
@@ -223,7 +224,7 @@ impl Engine {
             clock.clone(),
             relay.clone(),
             outbox.clone(),
-            keyring,
+            keyring.clone(),
             registry.clone(),
             &queue,
         );
@@ -260,6 +261,7 @@ impl Engine {
             projects,
             team,
             backups,
+            keyring,
             assistant: Assistant::new(assistant_core),
             files,
             lan,
@@ -454,6 +456,11 @@ impl Engine {
 
     pub fn projects(&self) -> &Projects {
         &self.projects
+    }
+
+    /// Where secrets are kept.
+    pub fn keyring(&self) -> &Keyring {
+        &self.keyring
     }
 
     /// The store's backups.

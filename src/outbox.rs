@@ -125,6 +125,40 @@ impl Outbox {
         inbox::message(self.store.pool(), message_id).await
     }
 
+    /// Sends a reply whose sending failed again: the message is pending
+    /// again and its job starts over. Other failed jobs are the queue's.
+    pub async fn retry_send(&self, job_id: i64) -> Result<Option<i64>> {
+        let now = self.clock.now_ms();
+        let mut tx = self.store.write().await?;
+        let message: Option<(i64, i64)> = sqlx::query_as(
+            "SELECT m.id, m.conversation_id FROM jobs j
+             JOIN messages m ON m.id = json_extract(j.payload, '$.message_id')
+             WHERE j.id = ?1 AND j.kind = ?2",
+        )
+        .bind(job_id)
+        .bind(SEND_JOB)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some((message_id, _)) = message {
+            sqlx::query(
+                "UPDATE messages SET delivery = 'pending', delivery_error = NULL
+                 WHERE id = ?1 AND delivery = 'failed'",
+            )
+            .bind(message_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        queue::requeue_failed(&mut tx, job_id, now).await?;
+        tx.commit().await?;
+        self.waker.wake();
+        if let Some((message_id, conversation_id)) = message {
+            self.relay
+                .publish_message(conversation_id, message_id, true)
+                .await;
+        }
+        Ok(message.map(|(id, _)| id))
+    }
+
     /// Tells the workers and subscribers about a reply once it is committed.
     pub async fn after_commit(&self, conversation_id: i64, message_id: i64) {
         self.waker.wake();

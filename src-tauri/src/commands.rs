@@ -5,8 +5,8 @@
 //! few commands that do more than forward (files as base64, the browser)
 //! are written out in `lib.rs` and named in the macro's `shell` list.
 
-use tuberry::api::AppSettings;
 use tuberry::api::{self, ApiResult};
+use tuberry::api::{AppSettings, Health};
 use tuberry::assistant::model::{
     AssistantRun, AssistantSettings, AssistantSettingsInput, Catalogue, CataloguePage, GuardMode,
     LlmModels, LlmSettings, LlmSettingsInput, OutboxGuard, TestChat, TestChatInput, WhitelistEntry,
@@ -32,6 +32,7 @@ use tuberry::model::{
     SimulatorEntry, StatusCounts,
 };
 use tuberry::operators::model::{Project, ProjectInput};
+use tuberry::stats::Figures;
 use tuberry::team::model::{
     Invite, InviteCreated, InviteInput, OwnerLink, Person, Role, RoleRights,
 };
@@ -179,6 +180,15 @@ engine_commands! {
     /// Minutes a customer may wait for a person before the bot alerts the owner and admins (0: never).
     alert_waiting_minutes() -> u32;
     set_alert_waiting_minutes(minutes: u32) -> u32;
+
+    /// What is broken and how to fix it.
+    health() -> Health;
+    /// Sends a failed job (a reply…) again.
+    retry_job(job_id: i64) -> ();
+    /// Gives a failed job up for good.
+    discard_job(job_id: i64) -> ();
+    /// How the shop answered in the last days (1: today).
+    answer_figures(days: u32, project_id: Option<i64>) -> Figures;
 
     /// The backups of the database, the newest first.
     list_backups() -> Vec<Backup>;

@@ -107,6 +107,16 @@ pub struct Assistant {
 }
 
 impl Assistant {
+    /// Whether some project's assistant drafts or answers (and so needs the
+    /// model server).
+    pub async fn any_project_uses_the_model(&self) -> Result<bool> {
+        let n: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM assistant_settings WHERE mode != 'off'")
+                .fetch_one(self.core.store.pool())
+                .await?;
+        Ok(n > 0)
+    }
+
     pub fn new(core: Core) -> Self {
         Self { core }
     }

@@ -1,5 +1,4 @@
-//! `tuberry backup …`, `tuberry restore FILE` and `tuberry stats`: the
-//! store kept safe and what it says about the shop.
+//! `tuberry backup …` and `tuberry restore FILE`.
 
 use std::path::{Path, PathBuf};
 
@@ -82,47 +81,6 @@ pub async fn restore(data_dir: &Path, file: &Path, out: &Output) -> Result<(), A
             }
         }
         text
-    });
-    Ok(())
-}
-
-/// `tuberry stats`: a period's figures.
-pub async fn stats(
-    engine: &Engine,
-    period: &str,
-    project: Option<i64>,
-    out: &Output,
-) -> Result<(), ApiError> {
-    let days = match period.trim() {
-        "today" | "1d" => 1,
-        p => p
-            .strip_suffix('d')
-            .and_then(|n| n.parse::<u32>().ok())
-            .ok_or_else(|| {
-                ApiError::from(crate::error::Error::invalid(format!(
-                    "a period is `today` or a number of days such as `7d`, not `{p}`"
-                )))
-            })?,
-    };
-    let f = api::answer_figures(engine, days, project).await?;
-    let duration = |ms: Option<i64>| {
-        ms.map_or("—".to_owned(), |ms| match ms / 1000 {
-            s if s < 60 => format!("{s} s"),
-            s if s < 3600 => format!("{} min", s / 60),
-            s => format!("{} h {} min", s / 3600, s / 60 % 60),
-        })
-    };
-    out.print(&f, || {
-        format!(
-            "New conversations: {}, answered: {}\nFirst response: median {}, 90% within {}\nReplies: people {}, assistant {}, auto-reply {}\n",
-            f.new_conversations,
-            f.answered,
-            duration(f.first_response_median_ms),
-            duration(f.first_response_p90_ms),
-            f.replies_by_people,
-            f.replies_by_assistant,
-            f.replies_by_auto_reply
-        )
     });
     Ok(())
 }

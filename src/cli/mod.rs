@@ -23,6 +23,7 @@ mod accounts;
 mod avito;
 mod backup;
 mod contact;
+mod health;
 mod lines;
 mod mailbox;
 mod team;
@@ -107,6 +108,13 @@ enum Command {
     /// Backups of the database: take one, list them, choose their folder.
     #[command(subcommand)]
     Backup(backup::BackupCommand),
+    /// What is broken and how to fix it: accounts, queue, work groups,
+    /// keyring, model server, LAN endpoint, database, backups.
+    Doctor,
+    /// Send a failed job (a reply…) again.
+    Retry { job: i64 },
+    /// Give a failed job up for good.
+    Discard { job: i64 },
     /// How the shop answered: new conversations, first response, replies by whom.
     Stats {
         /// `today`, or a number of days such as `7d` or `30d`.
@@ -416,7 +424,10 @@ async fn command(engine: &Engine, command: Command, out: &Output) -> Result<(), 
         Command::Invite(command) => team::invite(engine, command, out).await?,
         Command::Team(command) => team::team(engine, command, out).await?,
         Command::Backup(command) => backup::backup(engine, command, out).await?,
-        Command::Stats { period, project } => backup::stats(engine, &period, project, out).await?,
+        Command::Stats { period, project } => health::stats(engine, &period, project, out).await?,
+        Command::Doctor => health::doctor(engine, out).await?,
+        Command::Retry { job } => health::retry(engine, job, out).await?,
+        Command::Discard { job } => health::discard(engine, job, out).await?,
         // Handled before the engine opens.
         Command::Restore { .. } => {}
         Command::Accounts => {

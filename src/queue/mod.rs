@@ -82,6 +82,27 @@ impl RateHandle {
 /// Inserts a job inside the caller's transaction, so the job exists exactly when
 /// the change that needs it does. Returns the job's id (the existing one when
 /// the idempotency key was used before).
+/// Queues the failed job `id` again from its first attempt, in the caller's
+/// transaction; an error when it is not a failed job.
+pub async fn requeue_failed(db: &mut sqlx::SqliteConnection, id: i64, now: Millis) -> Result<()> {
+    let done = sqlx::query(
+        "UPDATE jobs SET status = 'queued', attempts = 0, run_at = ?2, lease_until = NULL,
+                         finished_at = NULL, updated_at = ?2
+         WHERE id = ?1 AND status = 'failed'",
+    )
+    .bind(id)
+    .bind(now)
+    .execute(&mut *db)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(crate::Error::invalid(format!(
+            "job {id} is not a failed job"
+        )));
+    }
+    tracing::info!(job_id = id, "failed job queued again");
+    Ok(())
+}
+
 pub async fn enqueue(
     db: &mut SqliteConnection,
     now: Millis,
@@ -208,6 +229,36 @@ impl Queue {
         )
         .fetch_all(self.store.pool())
         .await?)
+    }
+
+    /// Runs a failed job again from its first attempt (a person asked to).
+    pub async fn retry(&self, id: i64) -> Result<JobRecord> {
+        let mut tx = self.store.write().await?;
+        requeue_failed(&mut tx, id, self.clock.now_ms()).await?;
+        tx.commit().await?;
+        self.wake();
+        self.job(id).await
+    }
+
+    /// Gives up a failed job for good; it stays listed as discarded.
+    pub async fn discard(&self, id: i64) -> Result<JobRecord> {
+        let now = self.clock.now_ms();
+        let done = sqlx::query(
+            "UPDATE jobs SET status = 'done', finished_at = ?2, updated_at = ?2,
+                             last_error = 'discarded: ' || coalesce(last_error, '')
+             WHERE id = ?1 AND status = 'failed'",
+        )
+        .bind(id)
+        .bind(now)
+        .execute(self.store.pool())
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(crate::Error::invalid(format!(
+                "job {id} is not a failed job"
+            )));
+        }
+        tracing::info!(job_id = id, "failed job discarded");
+        self.job(id).await
     }
 
     fn backoff(&self, attempts: i64) -> Millis {

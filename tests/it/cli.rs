@@ -219,3 +219,25 @@ fn the_figures_of_a_period_are_printed_from_the_command_line() {
     let (ok, _, err) = tuberry(dir.path(), &["stats", "--period", "0d"]);
     assert!(!ok && err.contains("1 to 366"), "{err}");
 }
+
+#[test]
+fn the_doctor_says_what_to_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, out, err) = tuberry(dir.path(), &["doctor"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("ok  keyring"), "{out}");
+    assert!(
+        out.contains("FIX no backup yet — take a backup: tuberry backup now"),
+        "{out}"
+    );
+    assert!(out.contains("LAN endpoint off"), "{out}");
+    assert!(tuberry(dir.path(), &["backup", "now"]).0);
+    let (ok, out, _) = tuberry(dir.path(), &["--json", "doctor"]);
+    assert!(ok);
+    let health: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(health["database"]["intact"], true);
+    assert!(health["backupFix"].is_null(), "{out}");
+    assert!(health["lastBackup"]["path"].is_string(), "{out}");
+    let (ok, _, err) = tuberry(dir.path(), &["retry", "999"]);
+    assert!(!ok && err.contains("999"), "{err}");
+}

@@ -52,6 +52,8 @@ export type {
   AvitoInput,
   AvitoProblem,
   AvitoState,
+  Backup,
+  BackupKind,
   BotInput,
   BotState,
   Catalogue,

@@ -98,6 +98,14 @@ export const commands = {
 	/**  Minutes a customer may wait for a person before the bot alerts the owner and admins (0: never). */
 	alertWaitingMinutes: () => typedError<number, ApiError>(__TAURI_INVOKE("alert_waiting_minutes")),
 	setAlertWaitingMinutes: (minutes: number) => typedError<number, ApiError>(__TAURI_INVOKE("set_alert_waiting_minutes", { minutes })),
+	/**  What is broken and how to fix it. */
+	health: () => typedError<Health, ApiError>(__TAURI_INVOKE("health")),
+	/**  Sends a failed job (a reply…) again. */
+	retryJob: (jobId: number) => typedError<null, ApiError>(__TAURI_INVOKE("retry_job", { jobId })),
+	/**  Gives a failed job up for good. */
+	discardJob: (jobId: number) => typedError<null, ApiError>(__TAURI_INVOKE("discard_job", { jobId })),
+	/**  How the shop answered in the last days (1: today). */
+	answerFigures: (days: number, projectId: number | null) => typedError<Figures, ApiError>(__TAURI_INVOKE("answer_figures", { days, projectId })),
 	/**  The backups of the database, the newest first. */
 	listBackups: () => typedError<Backup[], ApiError>(__TAURI_INVOKE("list_backups")),
 	/**  Takes a backup now, checked before it is kept. */
@@ -197,6 +205,15 @@ export type Account = {
 	name: string,
 	projectId: number | null,
 	status: AccountStatus,
+};
+
+export type AccountHealth = {
+	id: number,
+	kind: ChannelKind,
+	name: string,
+	state: AccountState,
+	lastError: string | null,
+	fix: Fix | null,
 };
 
 /**  Where a channel account's connection stands. */
@@ -538,6 +555,13 @@ export type ChannelAccount = {
 /**  The kind of a connected channel account. */
 export type ChannelKind = "simulator" | "telegram_bot" | "telegram_account" | "avito" | "whatsapp" | "email";
 
+/**  A service Tuberry needs, reachable or not. */
+export type Check = {
+	ok: boolean,
+	detail: string | null,
+	fix: Fix | null,
+};
+
 /**  A Cloud API number of the WhatsApp channel. */
 export type CloudNumber = {
 	/**  The channel account's id. */
@@ -703,6 +727,16 @@ export type ConversationSummary = {
 	assigneeName: string | null,
 };
 
+export type DatabaseHealth = {
+	path: string,
+	/**  SQLite's quick check passed. */
+	intact: boolean,
+	sizeBytes: number,
+	freeDiskBytes: number | null,
+	schemaVersion: number,
+	fix: Fix | null,
+};
+
 /**  Delivery state of an outbound message. */
 export type Delivery = "pending" | "sent" | "delivered" | "failed";
 
@@ -758,6 +792,52 @@ export type EngineEvent = DomainEvent;
  */
 export type ErrorCode = "not_found" | "invalid_input" | "conflict" | "unavailable" | "internal";
 
+export type FailedJob = {
+	id: number,
+	kind: string,
+	attempts: number,
+	lastError: string | null,
+	failedAt: number,
+	/**  The reply it was sending, when it is a reply. */
+	messageId: number | null,
+};
+
+/**  How the shop answered in a period. */
+export type Figures = {
+	period: Period | null,
+	/**  Conversations started in the period. */
+	newConversations: number,
+	/**  Of those, how many got an answer (by a person or the assistant). */
+	answered: number,
+	firstResponseMedianMs: number | null,
+	firstResponseP90Ms: number | null,
+	/**  Replies written in the period, by who wrote them. */
+	repliesByPeople: number,
+	repliesByAssistant: number,
+	repliesByAutoReply: number,
+};
+
+/**  What a person does about a problem (the window says it in words). */
+export type Fix = 
+/**  Enter the current password or token again (Accounts). */
+"reconnect" | 
+/**  The internet or the provider is down; it retries by itself. */
+"wait" | 
+/**  Read the error; remove and connect the account if it stays. */
+"read_error" | 
+/**  Give the bot what the work group lacks. */
+"group_rights" | 
+/**  Unlock the system's keyring (log in to the desktop session). */
+"unlock_keyring" | 
+/**  Start the model server or check its address. */
+"start_model_server" | 
+/**  Free some disk space. */
+"free_disk" | 
+/**  Restore the last backup (the database is damaged). */
+"restore" | 
+/**  Take a backup (none for more than a day). */
+"back_up";
+
 /**  A folder of Tuberry's that the Settings screen opens. */
 export type Folder = 
 /**  The data directory (the database, settings.toml, files). */
@@ -771,6 +851,21 @@ export type GuardMode =
 "whitelist" | 
 /**  Everything goes. */
 "on";
+
+/**  Everything `tuberry doctor` and the Health screen show. */
+export type Health = {
+	checkedAt: number,
+	accounts: AccountHealth[],
+	queue: QueueHealth,
+	workGroups: WorkGroupHealth[],
+	keyring: Check,
+	/**  Only when the assistant uses a model server. */
+	modelServer: Check | null,
+	lan: LanStatus,
+	database: DatabaseHealth,
+	lastBackup: Backup | null,
+	backupFix: Fix | null,
+};
 
 /**  How a contact is known on a channel. */
 export type IdentityKind = "simulator" | "telegram_user" | "telegram_username" | "avito_user" | "email" | "phone" | "whatsapp";
@@ -1154,6 +1249,12 @@ export type OwnerLink = {
 	expiresAt: number,
 };
 
+/**  From `from` (inclusive) to `to` (exclusive), in milliseconds since the epoch. */
+export type Period = {
+	from: number,
+	to: number,
+};
+
 /**  A person of the team: a Telegram user linked to the app. */
 export type Person = {
 	id: number,
@@ -1195,6 +1296,15 @@ export type ProjectBot = {
 export type ProjectInput = {
 	name: string,
 	language: Language,
+};
+
+export type QueueHealth = {
+	/**  Jobs waiting to run, by kind. */
+	waiting: ([string, number])[],
+	oldestWaitingAt: number | null,
+	failed: FailedJob[],
+	/**  Replies the outbox guard holds. */
+	heldReplies: number,
 };
 
 /**
@@ -1402,6 +1512,14 @@ export type WorkGroupCheck = {
 	missing: WorkGroupProblem[],
 	/**  Why the check could not be made (network), if so. */
 	error: string | null,
+};
+
+export type WorkGroupHealth = {
+	projectId: number,
+	project: string,
+	title: string,
+	missing: WorkGroupProblem[],
+	checkedAt: number | null,
 };
 
 /**  Something a work group lacks before topics can be created in it. */

@@ -70,6 +70,8 @@ export type MockOptions = {
   avitoStartMs?: number;
   /** How long the assistant "thinks" before it answers. */
   assistantDelayMs?: number;
+  /** How long "Back up now" takes. */
+  backupMs?: number;
   /** How long each stage of a catalogue import takes. */
   catalogueStepMs?: number;
   now?: () => number;

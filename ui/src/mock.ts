@@ -5,11 +5,11 @@
 // mock-avito.ts, contacts in mock-contacts.ts, attachment files in
 // mock-files.ts, the Test chat in mock-simulator.ts and the assistant in
 // mock-assistant.ts, mock-catalogue.ts and mock-guard.ts, the Settings
-// screen's choices in mock-settings.ts, staff Telegram accounts in
-// mock-telegram-accounts.ts, WhatsApp numbers linked as devices in
-// mock-whatsapp-linked.ts and Cloud API numbers in mock-whatsapp-cloud.ts;
-// this file keeps the inbox itself, and lets a test script any command's
-// next answer.
+// screen's choices in mock-settings.ts, backups in mock-backups.ts, staff
+// Telegram accounts in mock-telegram-accounts.ts, WhatsApp numbers linked as
+// devices in mock-whatsapp-linked.ts and Cloud API numbers in
+// mock-whatsapp-cloud.ts; this file keeps the inbox itself, and lets a test
+// script any command's next answer.
 import type {
   Account,
   AccountStatus,
@@ -34,6 +34,7 @@ import type {
 } from "./api";
 import { createMockAssistant } from "./mock-assistant";
 import { createMockAvito } from "./mock-avito";
+import { createMockBackups } from "./mock-backups";
 import { createMockCatalogue } from "./mock-catalogue";
 import { createMockContacts } from "./mock-contacts";
 import { createMockFiles } from "./mock-files";
@@ -233,6 +234,7 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
   });
   const guard = createMockGuard(core, inbox);
   const settings = createMockSettings(core);
+  const backups = createMockBackups(core, { seed: options.seed !== false, backupMs: options.backupMs ?? 600 });
   const telegramAccounts = createMockTelegramAccounts(core, { scanAfterMs: options.telegramScanAfterMs });
   const whatsappCloud = createMockWhatsAppCloud(core, {
     inbox,
@@ -370,6 +372,7 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
     ...catalogue.commands,
     ...assistant.commands,
     ...settings.commands,
+    ...backups.commands,
     ...telegramAccounts.commands,
     ...whatsappCloud.commands,
     ...team.commands,

@@ -261,3 +261,11 @@ export const ReplyIcon = (p: IconProps) => (
     <path d="M2.5 7.5h6.5a4.5 4.5 0 0 1 4.5 4.5v1" />
   </Svg>
 );
+
+export const ArchiveIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <rect x="1.5" y="2.5" width="13" height="3.5" rx="1" />
+    <path d="M2.8 6v6.5a1 1 0 0 0 1 1h8.4a1 1 0 0 0 1-1V6" />
+    <path d="M6.5 9h3" />
+  </Svg>
+);

@@ -7,6 +7,7 @@ import { useAction } from "../hooks";
 import { LANGUAGE_NAMES, LANGUAGES, type Language } from "../i18n";
 import { chooseLanguage } from "../language";
 import { useEngineValue } from "../useAssistant";
+import { BackupsSection } from "./BackupsSection";
 import { AlertIcon, ChatIcon, DownloadIcon, GearIcon, LinkIcon, TableIcon } from "./Icon";
 import { TeamSection } from "./TeamSection";
 import { SectionHead } from "./ProjectDetail";
@@ -69,6 +70,7 @@ export function SettingsView() {
             <TeamSection />
             <TelegramAppSection />
             <DataSection settings={value} onChanged={apply} />
+            <BackupsSection dataDir={value.dataDir} />
             <UpdatesSection />
           </>
         )}
