@@ -9,9 +9,9 @@
 //!  every day (engine task), `tuberry backup`, the window ──► back_up ──► backups/
 //!     tuberry-20261206-045700-daily.sqlite3, files/<sha256>…; prune: 7 daily, 4 weekly
 //!  Store::open with migrations pending ──► tuberry-…-before-v14.sqlite3 (3 kept)
-//!  `tuberry restore FILE` (no engine on the data directory) ──► check, keep the
-//!     current database aside, put the copy in place
 //! ```
+//!
+//! Restoring is [`crate::restore`].
 
 use std::path::{Path, PathBuf};
 
@@ -23,9 +23,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 
 use crate::clock::{Millis, SharedClock};
 use crate::error::{Error, Result};
-use crate::lock::DataLock;
 use crate::model::text_enum;
-use crate::store::Store;
 
 /// The folder under the data directory where backups go unless the owner
 /// picked another.
@@ -59,7 +57,7 @@ pub struct Backup {
     pub size: u64,
 }
 
-fn io(path: &Path, source: std::io::Error) -> Error {
+pub(crate) fn io(path: &Path, source: std::io::Error) -> Error {
     Error::Io {
         path: path.display().to_string(),
         source,
@@ -111,7 +109,7 @@ pub async fn snapshot(pool: &SqlitePool, dest: &Path) -> Result<()> {
         .bind(partial.display().to_string())
         .execute(pool)
         .await?;
-    if let Err(e) = check(&partial).await {
+    if let Err(e) = check(&partial, i64::MAX).await {
         if let Err(removing) = tokio::fs::remove_file(&partial).await {
             tracing::warn!(error = %removing, "could not delete a damaged backup");
         }
@@ -123,8 +121,8 @@ pub async fn snapshot(pool: &SqlitePool, dest: &Path) -> Result<()> {
 }
 
 /// Whether `path` is a whole Tuberry database: SQLite's integrity check
-/// passes and it has Tuberry's schema.
-pub async fn check(path: &Path) -> Result<()> {
+/// passes and it has Tuberry's schema, no newer than `known`.
+pub async fn check(path: &Path, known: i64) -> Result<()> {
     if !path.is_file() {
         return Err(Error::invalid(format!("{} is not a file", path.display())));
     }
@@ -157,10 +155,7 @@ pub async fn check(path: &Path) -> Result<()> {
                     Error::invalid(format!("{} is not a Tuberry database", path.display()))
                 })?;
         match tuberry {
-            Some(v) if v > crate::store::known_schema_version() => Err(Error::DatabaseNewer {
-                found: v,
-                known: crate::store::known_schema_version(),
-            }),
+            Some(v) if v > known => Err(Error::DatabaseNewer { found: v, known }),
             Some(_) => Ok(()),
             None => Err(Error::invalid(format!(
                 "{} is not a Tuberry database",
@@ -238,7 +233,7 @@ pub fn to_prune(backups: &[Backup]) -> Vec<&Backup> {
 
 /// Copies the attachments not yet in `dest` (content-addressed, so a file
 /// of the same name is the same file). Returns how many were copied.
-async fn copy_files(from: &Path, dest: &Path) -> Result<usize> {
+pub(crate) async fn copy_files(from: &Path, dest: &Path) -> Result<usize> {
     let mut entries = match tokio::fs::read_dir(from).await {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
@@ -272,15 +267,15 @@ async fn copy_files(from: &Path, dest: &Path) -> Result<usize> {
 /// The engine's backups: where they go, taking one, listing them.
 #[derive(Clone)]
 pub struct Backups {
-    store: Store,
+    pool: SqlitePool,
     clock: SharedClock,
     data_dir: PathBuf,
 }
 
 impl Backups {
-    pub fn new(store: Store, clock: SharedClock, data_dir: &Path) -> Self {
+    pub fn new(pool: SqlitePool, clock: SharedClock, data_dir: &Path) -> Self {
         Self {
-            store,
+            pool,
             clock,
             data_dir: data_dir.to_owned(),
         }
@@ -289,7 +284,7 @@ impl Backups {
     /// The folder backups go to: the owner's choice, else `backups/` in the
     /// data directory.
     pub async fn dir(&self) -> Result<PathBuf> {
-        let chosen = crate::preferences::get(self.store.pool(), DIR_PREFERENCE).await?;
+        let chosen = crate::preferences::get(&self.pool, DIR_PREFERENCE).await?;
         Ok(chosen
             .filter(|d| !d.trim().is_empty())
             .map_or_else(|| self.data_dir.join(DIR), PathBuf::from))
@@ -301,7 +296,7 @@ impl Backups {
         let now = self.clock.now_ms();
         let dest = dir.join(file_name(now, kind.as_str()));
         let started = std::time::Instant::now();
-        snapshot(self.store.pool(), &dest).await?;
+        snapshot(&self.pool, &dest).await?;
         let copied = copy_files(&self.data_dir.join("files"), &dir.join("files")).await?;
         let all = list(&dir)?;
         for old in to_prune(&all) {
@@ -374,79 +369,6 @@ pub async fn before_migration(pool: &SqlitePool, path: &Path, now: Millis, to: i
     }
     tracing::info!(path = %dest.display(), "backup taken before the schema changes");
     Ok(())
-}
-
-/// What a restore did.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
-#[serde(rename_all = "camelCase")]
-pub struct Restored {
-    /// Where the database that was replaced is kept.
-    pub kept_aside: Option<String>,
-    /// Attachments copied back from the backup's folder.
-    pub files_copied: usize,
-    /// The connected accounts in the restored database: on another
-    /// computer their passwords and tokens must be entered again (the
-    /// keyring holds them, not the backup).
-    pub accounts: Vec<String>,
-}
-
-/// Puts the backup `file` in place of the data directory's database. Refused
-/// while an engine runs on that data directory; the backup is checked
-/// first; the current database is kept aside, never deleted.
-pub async fn restore(data_dir: &Path, file: &Path) -> Result<Restored> {
-    let lock = DataLock::take(data_dir)?;
-    check(file).await?;
-    let db = data_dir.join(crate::engine::DATABASE_FILE);
-    let stamp = Utc::now().format("%Y%m%d-%H%M%S");
-    let mut kept_aside = None;
-    if db.is_file() {
-        let aside = data_dir.join(format!(
-            "{}.before-restore-{stamp}",
-            crate::engine::DATABASE_FILE
-        ));
-        // Bring the write-ahead log into the file first, so the file is whole.
-        if let Ok(store) = Store::open_existing(&db).await {
-            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                .execute(store.pool())
-                .await
-            {
-                tracing::warn!(error = %e, "could not fold the write-ahead log in");
-            }
-            store.close().await;
-        }
-        std::fs::rename(&db, &aside).map_err(|e| io(&db, e))?;
-        kept_aside = Some(aside.display().to_string());
-    }
-    for suffix in ["-wal", "-shm"] {
-        let side = data_dir.join(format!("{}{suffix}", crate::engine::DATABASE_FILE));
-        if side.exists() {
-            std::fs::remove_file(&side).map_err(|e| io(&side, e))?;
-        }
-    }
-    let partial = data_dir.join(format!("{}.restoring", crate::engine::DATABASE_FILE));
-    std::fs::copy(file, &partial).map_err(|e| io(&partial, e))?;
-    std::fs::rename(&partial, &db).map_err(|e| io(&db, e))?;
-    let files_copied = match file.parent() {
-        Some(dir) => copy_files(&dir.join("files"), &data_dir.join("files")).await?,
-        None => 0,
-    };
-    let store = Store::open(&db).await?;
-    let accounts: Vec<(String, String)> = sqlx::query_as(
-        "SELECT name, kind FROM channel_accounts WHERE enabled = 1 AND kind != 'simulator' ORDER BY id",
-    )
-    .fetch_all(store.pool())
-    .await?;
-    store.close().await;
-    drop(lock);
-    tracing::info!(file = %file.display(), "database restored from a backup");
-    Ok(Restored {
-        kept_aside,
-        files_copied,
-        accounts: accounts
-            .into_iter()
-            .map(|(name, kind)| format!("{name} ({kind})"))
-            .collect(),
-    })
 }
 
 #[cfg(test)]

@@ -240,7 +240,7 @@ impl Engine {
         );
 
         let team = crate::team::Team::new(store.clone(), clock.clone(), bus.clone());
-        let backups = crate::backup::Backups::new(store.clone(), clock.clone(), &data_dir);
+        let backups = crate::backup::Backups::new(store.pool().clone(), clock.clone(), &data_dir);
         tracing::info!(data_dir = %data_dir.display(), "engine opened");
         Ok(Self {
             data_dir,

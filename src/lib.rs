@@ -31,6 +31,7 @@ pub mod outbox;
 pub mod preferences;
 pub mod queue;
 pub mod relay;
+pub mod restore;
 pub mod sealed;
 pub mod secret;
 pub mod settings;

@@ -66,7 +66,7 @@ pub async fn backup(engine: &Engine, command: BackupCommand, out: &Output) -> Re
 
 /// Restores before any engine opens the data directory.
 pub async fn restore(data_dir: &Path, file: &Path, out: &Output) -> Result<(), ApiError> {
-    let restored = crate::backup::restore(data_dir, file).await?;
+    let restored = crate::restore::restore(data_dir, file).await?;
     out.print(&restored, || {
         let mut text = format!("Restored from {}\n", file.display());
         if let Some(aside) = &restored.kept_aside {

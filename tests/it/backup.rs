@@ -58,7 +58,9 @@ async fn a_backup_taken_while_a_thousand_messages_arrive_is_whole() {
             .starts_with(&dir.path().join("backups").display().to_string())
     );
 
-    backup::check(Path::new(&taken.path)).await.unwrap();
+    backup::check(Path::new(&taken.path), i64::MAX)
+        .await
+        .unwrap();
     let copy = read_only(Path::new(&taken.path)).await;
     let before: i64 = sqlx::query_scalar("SELECT count(*) FROM messages WHERE id <= ?1")
         .bind(committed)
@@ -105,7 +107,7 @@ async fn a_restore_round_trips_and_is_refused_while_the_engine_runs() {
     std::fs::write(&junk, b"not a database at all").unwrap();
 
     app.engine.start().await.unwrap();
-    let refused = backup::restore(app.dir.path(), Path::new(&taken.path))
+    let refused = tuberry::restore::restore(app.dir.path(), Path::new(&taken.path))
         .await
         .unwrap_err();
     assert!(
@@ -115,11 +117,13 @@ async fn a_restore_round_trips_and_is_refused_while_the_engine_runs() {
     app.engine.shutdown(Duration::from_secs(5)).await;
     drop(app.engine);
 
-    let damaged = backup::restore(app.dir.path(), &junk).await.unwrap_err();
+    let damaged = tuberry::restore::restore(app.dir.path(), &junk)
+        .await
+        .unwrap_err();
     assert!(damaged.to_string().contains("junk.sqlite3"), "{damaged}");
     // The attachments folder is lost with the disk; the backup brings it back.
     std::fs::remove_dir_all(app.dir.path().join("files")).unwrap();
-    let restored = backup::restore(app.dir.path(), Path::new(&taken.path))
+    let restored = tuberry::restore::restore(app.dir.path(), Path::new(&taken.path))
         .await
         .unwrap();
     let aside = restored.kept_aside.expect("the replaced database is kept");
@@ -225,7 +229,9 @@ async fn a_schema_change_is_preceded_by_a_backup() {
             .name
             .ends_with(&format!("-before-v{known}.sqlite3"))
     );
-    backup::check(Path::new(&backups[0].path)).await.unwrap();
+    backup::check(Path::new(&backups[0].path), i64::MAX)
+        .await
+        .unwrap();
     // Opening again changes nothing and takes no backup.
     Store::open(&path).await.unwrap().close().await;
     assert_eq!(backup::list(&dir.path().join("backups")).unwrap().len(), 1);
