@@ -203,11 +203,12 @@ impl Alerts {
         episode: Option<Millis>,
     ) -> Result<()> {
         let now = self.clock.now_ms();
-        let mut tx = self.store.write().await?;
+        // Read without the write lock: most looks change nothing. This task
+        // is the only writer of alert_states.
         let last: Option<(bool, Millis)> =
             sqlx::query_as("SELECT broken, changed_at FROM alert_states WHERE key = ?1")
                 .bind(key)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(self.store.pool())
                 .await?;
         let changed = match (last, episode) {
             (Some((_, at)), Some(episode)) => at != episode,
@@ -218,6 +219,7 @@ impl Alerts {
         if !changed {
             return Ok(());
         }
+        let mut tx = self.store.write().await?;
         sqlx::query(
             "INSERT INTO alert_states (key, broken, changed_at) VALUES (?1, ?2, ?3)
              ON CONFLICT (key) DO UPDATE SET broken = excluded.broken, changed_at = excluded.changed_at",
@@ -247,6 +249,12 @@ impl Alerts {
     /// once the grouping time passed and not sooner than the gap allows.
     async fn deliver(&self) -> Result<()> {
         let now = self.clock.now_ms();
+        let waiting: i64 = sqlx::query_scalar("SELECT count(*) FROM alerts WHERE sent_at IS NULL")
+            .fetch_one(self.store.pool())
+            .await?;
+        if waiting == 0 {
+            return Ok(());
+        }
         let mut tx = self.store.write().await?;
         let unsent: Vec<(i64, String, Millis)> = sqlx::query_as(
             "SELECT id, text, created_at FROM alerts WHERE sent_at IS NULL ORDER BY id",
