@@ -11,6 +11,7 @@ import { AvitoView } from "./components/AvitoView";
 import { AccountsView } from "./components/AccountsView";
 import { AssistantView } from "./components/AssistantView";
 import { SettingsView } from "./components/SettingsView";
+import { HealthView } from "./components/HealthView";
 import { restoreLanguage } from "./language";
 import { useStatusCounts } from "./hooks";
 import { api, subscribeShell } from "./api";
@@ -89,6 +90,8 @@ export default function App() {
         <AccountsView />
       ) : view === "settings" ? (
         <SettingsView />
+      ) : view === "health" ? (
+        <HealthView />
       ) : (
         <AssistantView onOpenProjects={() => setView("projects")} />
       )}

@@ -14,6 +14,7 @@ import type {
   ChannelKind,
   ConversationStatus,
   EngineEvent,
+  Fix,
   GuardMode,
   ImportStage,
   LlmProblem,
@@ -31,6 +32,7 @@ import { detectLanguage } from "./i18n/detect";
 
 export type {
   Account,
+  AccountHealth,
   AccountState,
   AccountStatus,
   ApiError,
@@ -83,7 +85,11 @@ export type {
   Direction,
   EngineEvent,
   ErrorCode,
+  FailedJob,
+  Figures,
+  Fix,
   Folder,
+  Health,
   LanStatus,
   Language,
   ShellEvent,
@@ -125,6 +131,7 @@ export type {
   Project,
   ProjectBot,
   ProjectInput,
+  QueueHealth,
   ReplyWindow,
   Role,
   RoleRights,
@@ -147,6 +154,7 @@ export type {
   WhitelistKind,
   WorkGroup,
   WorkGroupCheck,
+  WorkGroupHealth,
   WorkGroupProblem,
 } from "./bindings";
 
@@ -220,6 +228,19 @@ export const LLM_PROBLEMS: readonly LlmProblem[] = [
 export const CATALOGUE_PROBLEMS: readonly CatalogueProblem[] = ["empty", "unsupported", "too_large", "unreadable", "no_rows"];
 
 export const IMPORT_STAGES: readonly ImportStage[] = ["reading", "parsing", "storing", "done", "failed"];
+
+/** What a person does about a problem the Health screen shows. */
+export const FIXES: readonly Fix[] = [
+  "reconnect",
+  "wait",
+  "read_error",
+  "group_rights",
+  "unlock_keyring",
+  "start_model_server",
+  "free_disk",
+  "restore",
+  "back_up",
+];
 
 export const GUARD_MODES: readonly GuardMode[] = ["off", "whitelist", "on"];
 
@@ -312,6 +333,8 @@ function mockOptionsFromLocation(): MockOptions {
   options.whatsappRotateQrMs = 5000;
   options.whatsappScanAfterMs = 15000;
   options.receiptsAfterMs = 1500;
+  // The shop's mailbox no longer takes its password (the Health screen shows it).
+  options.mailPasswordRefused = true;
   if (demo === "empty") options.seed = false;
   else if (demo && /^\d+$/.test(demo)) options.bulk = Math.min(Number(demo), 1_000_000);
   return options;

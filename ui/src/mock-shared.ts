@@ -62,6 +62,8 @@ export type MockOptions = {
   workGroupAfterMs?: number;
   /** How long a (re)started mailbox stays "connecting". */
   mailStartMs?: number;
+  /** The demo's mailbox starts with its password refused by the server. */
+  mailPasswordRefused?: boolean;
   /** How long a new mailbox takes to import its existing mail. */
   mailImportMs?: number;
   /** How long checking a mailbox's servers takes. */

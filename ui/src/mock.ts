@@ -5,7 +5,8 @@
 // mock-avito.ts, contacts in mock-contacts.ts, attachment files in
 // mock-files.ts, the Test chat in mock-simulator.ts and the assistant in
 // mock-assistant.ts, mock-catalogue.ts and mock-guard.ts, the Settings
-// screen's choices in mock-settings.ts, backups in mock-backups.ts, staff
+// screen's choices in mock-settings.ts, backups in mock-backups.ts, the
+// Health report and the figures in mock-health.ts, staff
 // Telegram accounts in mock-telegram-accounts.ts, WhatsApp numbers linked as
 // devices in mock-whatsapp-linked.ts and Cloud API numbers in
 // mock-whatsapp-cloud.ts; this file keeps the inbox itself, and lets a test
@@ -39,6 +40,7 @@ import { createMockCatalogue } from "./mock-catalogue";
 import { createMockContacts } from "./mock-contacts";
 import { createMockFiles } from "./mock-files";
 import { createMockGuard } from "./mock-guard";
+import { createMockHealth } from "./mock-health";
 import { createMockSettings } from "./mock-settings";
 import { createMockTelegramAccounts } from "./mock-telegram-accounts";
 import { createMockTeam } from "./mock-team";
@@ -141,6 +143,12 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
     mailProbeMs: options.mailProbeMs ?? 600,
   });
   mail.seed(accountFor("email").id);
+  if (options.mailPasswordRefused) {
+    mail.setState(accountFor("email").id, "offline", {
+      problem: "auth",
+      message: "535 5.7.8 Authentication failed: the password was refused",
+    });
+  }
   const avito = createMockAvito(core, { avitoStartMs: options.avitoStartMs ?? 1500 });
   avito.seed(accountFor("avito").id);
   const people = createMockContacts(core);
@@ -361,7 +369,9 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
   // Paused from the desktop's tray; the window shows it and can resume.
   let autoRepliesPaused = false;
   const shellListeners = new Set<(event: { payload: ShellEvent }) => void>();
+  const health = createMockHealth(core, { messages, commands: () => commands, seed: options.seed !== false });
   const commands: EngineCommands = {
+    ...health.commands,
     ...projects.commands,
     ...mail.commands,
     ...files.commands,

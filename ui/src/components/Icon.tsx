@@ -269,3 +269,9 @@ export const ArchiveIcon = (p: IconProps) => (
     <path d="M6.5 9h3" />
   </Svg>
 );
+
+export const PulseIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M1.5 8.5h3l1.5-4 3 8 1.5-4h4" />
+  </Svg>
+);

@@ -11,10 +11,11 @@ import {
   LogoMark,
   MailIcon,
   ProjectsIcon,
+  PulseIcon,
   SparkIcon,
 } from "./Icon";
 
-export type View = "inbox" | "projects" | "mailboxes" | "avito" | "accounts" | "assistant" | "settings";
+export type View = "inbox" | "projects" | "mailboxes" | "avito" | "accounts" | "assistant" | "health" | "settings";
 
 type Props = {
   view: View;
@@ -50,6 +51,7 @@ export function TopBar({ view, onNavigate, testChatOpen, onToggleTestChat }: Pro
         {tab("avito", t("nav.avito"), <AvitoIcon size={15} />)}
         {tab("accounts", t("nav.accounts"), <AccountsIcon size={15} />)}
         {tab("assistant", t("nav.assistant"), <SparkIcon size={15} />)}
+        {tab("health", t("nav.health"), <PulseIcon size={15} />)}
       </nav>
       <div className="topbar-spacer" />
       <button

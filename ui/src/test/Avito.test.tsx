@@ -57,6 +57,7 @@ describe("Avito accounts list", () => {
       "nav-avito",
       "nav-accounts",
       "nav-assistant",
+      "nav-health",
       "nav-settings",
     ]);
     expect(screen.getByTestId("nav-avito")).toHaveAttribute("aria-current", "page");
