@@ -11,7 +11,7 @@
 //!  Store::open with migrations pending ──► tuberry-…-before-v14.sqlite3 (3 kept)
 //! ```
 //!
-//! Restoring is [`crate::restore`].
+//! Restoring one is the restore module's.
 
 use std::path::{Path, PathBuf};
 

@@ -26,11 +26,10 @@ pub(super) fn telegram_user(user: &teloxide_core::types::User) -> Result<Telegra
     })
 }
 
-/// A team code sent to the bot: the person is linked (or told why not) in
-/// the update's transaction, and the bot answers in the private chat.
 /// What the bot's private chat means for the team: a code, or a team
 /// member's command; `None` for a customer's message (and a customer's own
-/// deep link), which the caller stores as before.
+/// deep link, or a command from someone outside the team), which the caller
+/// stores as before.
 pub(super) async fn private(
     shared: &Shared,
     db: &mut SqliteConnection,
@@ -39,16 +38,40 @@ pub(super) async fn private(
     from: &teloxide_core::types::User,
     command: Option<(&str, &str)>,
 ) -> Result<Option<Vec<Publish>>> {
-    match command {
-        Some(("start", code)) if team::is_code(code) => Ok(Some(
-            on_code(shared, db, account_id, message, from, code).await?,
-        )),
-        Some(("unanswered", _)) => unanswered(shared, db, account_id, message, from).await,
-        Some(("status", _)) => status(shared, db, account_id, message, from).await,
-        Some(("stats", _)) => stats(shared, db, account_id, message, from).await,
-        Some(("invite", role)) => invite(shared, db, account_id, message, from, role).await,
-        _ => Ok(None),
-    }
+    let (name, args) = match command {
+        Some(("start", code)) if team::is_code(code) => {
+            return Ok(Some(
+                on_code(shared, db, account_id, message, from, code).await?,
+            ));
+        }
+        Some((name @ ("unanswered" | "status" | "stats" | "invite"), args)) => (name, args),
+        _ => return Ok(None),
+    };
+    let Some(person) = team::person_by_telegram(db, telegram_user(from)?.id).await? else {
+        return Ok(None);
+    };
+    let asked = Asked {
+        account_id,
+        person,
+        lang: bot_language(db, account_id).await?,
+        now: shared.clock.now_ms(),
+    };
+    let (said, publish) = match name {
+        "unanswered" => (unanswered(db, &asked).await?, Vec::new()),
+        "status" => (status(db, &asked).await?, Vec::new()),
+        "stats" => (stats(db, &asked).await?, Vec::new()),
+        _ => invite(db, &asked, args).await?,
+    };
+    answer(db, asked.now, account_id, message, said).await?;
+    Ok(Some(publish))
+}
+
+/// A command of a person of the team in the bot's private chat.
+struct Asked {
+    account_id: i64,
+    person: team::model::Person,
+    lang: Language,
+    now: i64,
 }
 
 async fn on_code(
@@ -123,22 +146,9 @@ pub(super) fn topic_url(chat_id: i64, thread_id: i64) -> String {
     format!("https://t.me/c/{group}/{thread_id}")
 }
 
-/// `/unanswered` in the bot's private chat, for people of the team: the
-/// conversations of their projects waiting for an answer, the longest
-/// waiting first, with a link to each topic. `None` when the sender is not in
-/// the team (their message is then a customer's, as before).
-async fn unanswered(
-    shared: &Shared,
-    db: &mut SqliteConnection,
-    account_id: i64,
-    message: &Message,
-    from: &teloxide_core::types::User,
-) -> Result<Option<Vec<Publish>>> {
-    let user = telegram_user(from)?;
-    let Some(person) = team::person_by_telegram(db, user.id).await? else {
-        return Ok(None);
-    };
-    let lang = bot_language(db, account_id).await?;
+/// `/unanswered`: the conversations of the person's projects waiting for
+/// an answer, the longest waiting first, with a link to each topic.
+async fn unanswered(db: &mut SqliteConnection, asked: &Asked) -> Result<String> {
     let rows: Vec<(Option<i64>, String, i64, i64, i64)> = sqlx::query_as(
         "SELECT c.project_id, ct.display_name, t.chat_id, t.thread_id, c.last_message_at
          FROM conversations c JOIN topics t ON t.conversation_id = c.id
@@ -148,42 +158,23 @@ async fn unanswered(
     )
     .fetch_all(&mut *db)
     .await?;
-    let now = shared.clock.now_ms();
     let waiting: Vec<text::Waiting> = rows
         .into_iter()
-        .filter(|(project, ..)| person.works_in(*project))
+        .filter(|(project, ..)| asked.person.works_in(*project))
         .take(10)
         .map(|(_, name, chat_id, thread_id, at)| text::Waiting {
             name,
             url: topic_url(chat_id, thread_id),
-            minutes: (now - at).max(0) / 60_000,
+            minutes: (asked.now - at).max(0) / 60_000,
         })
         .collect();
-    answer(
-        db,
-        now,
-        account_id,
-        message,
-        text::unanswered(lang, &waiting),
-    )
-    .await?;
-    Ok(Some(Vec::new()))
+    Ok(text::unanswered(asked.lang, &waiting))
 }
 
-/// `/status` for people of the team: their projects' channels up or down,
-/// the queue, and how many customers wait for an answer now.
-async fn status(
-    shared: &Shared,
-    db: &mut SqliteConnection,
-    account_id: i64,
-    message: &Message,
-    from: &teloxide_core::types::User,
-) -> Result<Option<Vec<Publish>>> {
-    let Some(person) = team::person_by_telegram(db, telegram_user(from)?.id).await? else {
-        return Ok(None);
-    };
-    let lang = bot_language(db, account_id).await?;
-    let now = shared.clock.now_ms();
+/// `/status`: the person's projects' channels up or down, the queue, and
+/// how many customers wait for an answer now.
+async fn status(db: &mut SqliteConnection, asked: &Asked) -> Result<String> {
+    let (person, now) = (&asked.person, asked.now);
     // The states the running engine records for every account.
     let rows: Vec<(String, String, Option<i64>, Option<String>)> = sqlx::query_as(
         "SELECT name, kind, project_id, status FROM channel_accounts
@@ -235,100 +226,58 @@ async fn status(
         unanswered: i64::try_from(waiting.len()).unwrap_or(i64::MAX),
         oldest_minutes: waiting.iter().min().map(|at| (now - at).max(0) / 60_000),
     };
-    answer(
-        db,
-        now,
-        account_id,
-        message,
-        team_text::status(lang, &report),
-    )
-    .await?;
-    Ok(Some(Vec::new()))
+    Ok(team_text::status(asked.lang, &report))
 }
 
 /// `/stats` for people whose role sees the figures: today and this week in
 /// the project's time zone, over their projects.
-async fn stats(
-    shared: &Shared,
-    db: &mut SqliteConnection,
-    account_id: i64,
-    message: &Message,
-    from: &teloxide_core::types::User,
-) -> Result<Option<Vec<Publish>>> {
-    let Some(person) = team::person_by_telegram(db, telegram_user(from)?.id).await? else {
-        return Ok(None);
-    };
-    let lang = bot_language(db, account_id).await?;
-    let now = shared.clock.now_ms();
-    if !person.role.may(Action::Stats) {
-        answer(
-            db,
-            now,
-            account_id,
-            message,
-            team_text::stats_not_allowed(lang).into(),
-        )
-        .await?;
-        return Ok(Some(Vec::new()));
+async fn stats(db: &mut SqliteConnection, asked: &Asked) -> Result<String> {
+    if !asked.person.role.may(Action::Stats) {
+        return Ok(team_text::stats_not_allowed(asked.lang).into());
     }
     let zone: Option<String> = sqlx::query_scalar(
         "SELECT s.time_zone FROM projects p JOIN assistant_settings s ON s.project_id = p.id
          WHERE p.bot_account_id = ?1",
     )
-    .bind(account_id)
+    .bind(asked.account_id)
     .fetch_optional(&mut *db)
     .await?;
     let tz = crate::clock::parse_zone(zone.as_deref().unwrap_or_default())
         .unwrap_or_else(crate::clock::system_zone);
-    let projects = person.project_ids.as_deref();
-    let today = stats::figures(db, Period::today(now, tz), projects).await?;
-    let week = stats::figures(db, Period::this_week(now, tz), projects).await?;
-    answer(
-        db,
-        now,
-        account_id,
-        message,
-        team_text::stats(lang, &today, &week),
-    )
-    .await?;
-    Ok(Some(Vec::new()))
+    let projects = asked.person.project_ids.as_deref();
+    let today = stats::figures(db, Period::today(asked.now, tz), projects).await?;
+    let week = stats::figures(db, Period::this_week(asked.now, tz), projects).await?;
+    Ok(team_text::stats(asked.lang, &today, &week))
 }
 
 /// `/invite [operator|manager|admin]` for people who manage invites: a new
 /// single-use invite into their projects, valid 72 hours, as a link to this
 /// bot. Only the owner invites admins.
 async fn invite(
-    shared: &Shared,
     db: &mut SqliteConnection,
-    account_id: i64,
-    message: &Message,
-    from: &teloxide_core::types::User,
+    asked: &Asked,
     role: &str,
-) -> Result<Option<Vec<Publish>>> {
-    let Some(person) = team::person_by_telegram(db, telegram_user(from)?.id).await? else {
-        return Ok(None);
-    };
-    let lang = bot_language(db, account_id).await?;
-    let now = shared.clock.now_ms();
+) -> Result<(String, Vec<Publish>)> {
+    let (person, lang) = (&asked.person, asked.lang);
     let role = match role.trim().to_lowercase().as_str() {
         "" | "operator" | "оператор" => Some(Role::Operator),
         "manager" | "менеджер" => Some(Role::Manager),
         "admin" | "админ" | "администратор" => Some(Role::Admin),
         _ => None,
     };
-    let said = match role {
-        None => team_text::invite_usage(lang).to_owned(),
+    Ok(match role {
+        None => (team_text::invite_usage(lang).to_owned(), Vec::new()),
         Some(role)
             if !person.role.may(Action::ManageInvites)
                 || (role == Role::Admin && !person.role.may(Action::RemoveAdmins)) =>
         {
-            team_text::invite_not_allowed(lang).to_owned()
+            (team_text::invite_not_allowed(lang).to_owned(), Vec::new())
         }
         Some(role) => {
             let username: Option<String> = sqlx::query_scalar(
                 "SELECT username FROM telegram_bots WHERE channel_account_id = ?1",
             )
-            .bind(account_id)
+            .bind(asked.account_id)
             .fetch_optional(&mut *db)
             .await?
             .flatten();
@@ -338,16 +287,12 @@ async fn invite(
                 label: Some(format!("/invite · {}", person.name)),
                 ..InviteInput::default()
             };
-            let (_, code, _) = team::insert_invite(db, now, input).await?;
+            let (_, code, _) = team::insert_invite(db, asked.now, input).await?;
             let url = format!("https://t.me/{}?start={code}", username.unwrap_or_default());
-            team_text::invite_created(lang, role, &url)
+            (
+                team_text::invite_created(lang, role, &url),
+                vec![Publish::Team],
+            )
         }
-    };
-    let created = said.contains("?start=");
-    answer(db, now, account_id, message, said).await?;
-    Ok(Some(if created {
-        vec![Publish::Team]
-    } else {
-        Vec::new()
-    }))
+    })
 }

@@ -395,17 +395,8 @@ impl Team {
             ));
         }
         let mut db = self.store.write().await?;
-        let row: Option<PersonRow> = sqlx::query_as(concat!(
-            "SELECT ",
-            person_columns!(),
-            " FROM people WHERE id = ?1 AND removed_at IS NULL"
-        ))
-        .bind(id)
-        .fetch_optional(&mut *db)
-        .await?;
-        let current = row
-            .map(person)
-            .transpose()?
+        let current = person_by_id(&mut db, id)
+            .await?
             .ok_or_else(|| Error::not_found("person", id))?;
         if current.role == Role::Owner {
             return Err(Error::invalid("the owner's role does not change"));
