@@ -32,7 +32,7 @@ use tuberry::model::{
     SimulatorEntry, StatusCounts,
 };
 use tuberry::operators::model::{Project, ProjectInput};
-use tuberry::stats::Figures;
+use tuberry::stats::{Dashboard, DashboardQuery, Figures, Period};
 use tuberry::team::model::{
     Invite, InviteCreated, InviteInput, OwnerLink, Person, Role, RoleRights,
 };
@@ -189,6 +189,12 @@ engine_commands! {
     discard_job(job_id: i64) -> ();
     /// How the shop answered in the last days (1: today).
     answer_figures(days: u32, project_id: Option<i64>) -> Figures;
+    /// The last days (1: today) up to now, in this computer's time zone.
+    last_days(days: u32) -> Period;
+    /// Everything the Dashboard draws for a period, project and channel.
+    dashboard(query: DashboardQuery) -> Dashboard;
+    /// Saves the Dashboard as CSV (in Downloads unless a folder is given); answers the file's path.
+    export_dashboard_csv(query: DashboardQuery, folder: Option<String>) -> String;
 
     /// The backups of the database, the newest first.
     list_backups() -> Vec<Backup>;

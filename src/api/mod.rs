@@ -20,6 +20,7 @@ use crate::outbox::Reply;
 
 mod assistant;
 mod backup;
+mod dashboard;
 mod desktop;
 mod health;
 mod team;
@@ -29,6 +30,7 @@ mod whatsapp_cloud;
 
 pub use assistant::*;
 pub use backup::*;
+pub use dashboard::*;
 pub use desktop::*;
 pub use health::*;
 pub use team::*;

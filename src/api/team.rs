@@ -89,18 +89,7 @@ pub async fn answer_figures(
     days: u32,
     project_id: Option<i64>,
 ) -> ApiResult<crate::stats::Figures> {
-    if !(1..=366).contains(&days) {
-        return Err(
-            crate::error::Error::invalid(format!("a period is 1 to 366 days, not {days}")).into(),
-        );
-    }
-    let now = engine.clock().now_ms();
-    let tz = crate::clock::system_zone();
-    let today = crate::stats::Period::today(now, tz);
-    let period = crate::stats::Period {
-        from: crate::stats::days_before(today.from, tz, i64::from(days) - 1),
-        to: today.to,
-    };
+    let period = super::last_days(engine, days).await?;
     let projects = project_id.map(|p| vec![p]);
     let mut conn = engine.store().conn().await?;
     Ok(crate::stats::figures(&mut conn, period, projects.as_deref()).await?)

@@ -172,11 +172,13 @@ pub async fn discard(engine: &Engine, job: i64, out: &Output) -> Result<(), ApiE
     Ok(())
 }
 
-/// `tuberry stats`: a period's figures.
+/// `tuberry stats`: a period's Dashboard.
 pub async fn stats(
     engine: &Engine,
     period: &str,
     project: Option<i64>,
+    channel: Option<&str>,
+    csv: bool,
     out: &Output,
 ) -> Result<(), ApiError> {
     let days = match period.trim() {
@@ -190,25 +192,91 @@ pub async fn stats(
                 )))
             })?,
     };
-    let f = api::answer_figures(engine, days, project).await?;
-    let duration = |ms: Option<i64>| {
-        ms.map_or("—".to_owned(), |ms| match ms / 1000 {
-            s if s < 60 => format!("{s} s"),
-            s if s < 3600 => format!("{} min", s / 60),
-            s => format!("{} h {} min", s / 3600, s / 60 % 60),
-        })
+    let channel = channel
+        .map(|c| c.parse::<crate::model::ChannelKind>())
+        .transpose()
+        .map_err(crate::error::Error::from)?;
+    let query = crate::stats::DashboardQuery {
+        period: api::last_days(engine, days).await?,
+        project_id: project,
+        channel,
     };
-    out.print(&f, || {
-        format!(
-            "New conversations: {}, answered: {}\nFirst response: median {}, 90% within {}\nReplies: people {}, assistant {}, auto-reply {}\n",
-            f.new_conversations,
-            f.answered,
-            duration(f.first_response_median_ms),
-            duration(f.first_response_p90_ms),
-            f.replies_by_people,
-            f.replies_by_assistant,
-            f.replies_by_auto_reply
-        )
-    });
+    let d = api::dashboard(engine, query).await?;
+    if csv {
+        print!("{}", d.to_csv());
+        return Ok(());
+    }
+    out.print(&d, || stats_text(&d));
     Ok(())
+}
+
+fn duration(ms: Option<i64>) -> String {
+    ms.map_or("—".to_owned(), |ms| match ms / 1000 {
+        s if s < 60 => format!("{s} s"),
+        s if s < 3600 => format!("{} min", s / 60),
+        s => format!("{} h {} min", s / 3600, s / 60 % 60),
+    })
+}
+
+fn stats_text(d: &crate::stats::Dashboard) -> String {
+    use std::fmt::Write;
+    let f = &d.figures;
+    let mut out = format!(
+        "New conversations: {}, answered: {}, needed a person: {}\n\
+         First response: median {}, 90% within {}\n\
+         Resolved: {}, median {}, 90% within {}\n\
+         Replies: people {}, assistant {}, auto-reply {}\n",
+        f.new_conversations,
+        f.answered,
+        d.needed_a_person,
+        duration(f.first_response_median_ms),
+        duration(f.first_response_p90_ms),
+        d.resolved,
+        duration(d.resolution_median_ms),
+        duration(d.resolution_p90_ms),
+        f.replies_by_people,
+        f.replies_by_assistant,
+        f.replies_by_auto_reply
+    );
+    out.push_str("\nDay         new    in   out\n");
+    for day in &d.days {
+        let _ = writeln!(
+            out,
+            "{}  {:>4}  {:>4}  {:>4}",
+            day.day, day.new_conversations, day.messages_in, day.messages_out
+        );
+    }
+    let waiting: Vec<String> = d
+        .waiting
+        .iter()
+        .map(|w| format!("{} {}", w.band.as_str(), w.conversations))
+        .collect();
+    let _ = writeln!(out, "\nWaiting now: {}", waiting.join(", "));
+    if !d.people.is_empty() {
+        out.push_str("\nPerson                replies  median response\n");
+        for p in &d.people {
+            let _ = writeln!(
+                out,
+                "{:<20}  {:>7}  {}",
+                p.name,
+                p.replies,
+                duration(p.median_response_ms)
+            );
+        }
+    }
+    let busiest = d
+        .busiest_hours
+        .iter()
+        .enumerate()
+        .flat_map(|(day, hours)| hours.iter().enumerate().map(move |(h, n)| (*n, day, h)))
+        .max();
+    if let Some((n, day, hour)) = busiest.filter(|(n, _, _)| *n > 0) {
+        const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+        let _ = writeln!(
+            out,
+            "Busiest hour: {} {hour:02}:00 ({n} messages in), times in {}",
+            DAYS[day], d.zone
+        );
+    }
+    out
 }

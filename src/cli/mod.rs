@@ -115,13 +115,21 @@ enum Command {
     Retry { job: i64 },
     /// Give a failed job up for good.
     Discard { job: i64 },
-    /// How the shop answered: new conversations, first response, replies by whom.
+    /// How the shop answered: new conversations and messages per day, first
+    /// response and resolution times, replies by whom, who is waiting now,
+    /// replies per person and the busiest hours.
     Stats {
         /// `today`, or a number of days such as `7d` or `30d`.
         #[arg(long, default_value = "7d")]
         period: String,
         #[arg(long)]
         project: Option<i64>,
+        /// One kind of channel: telegram_bot, telegram_account, avito, whatsapp, email.
+        #[arg(long)]
+        channel: Option<String>,
+        /// Print CSV (section,key,value) instead of text.
+        #[arg(long, conflicts_with = "json")]
+        csv: bool,
     },
     /// Put a backup in place of the database (only while Tuberry is not
     /// running on this data directory; the current database is kept aside).
@@ -424,7 +432,12 @@ async fn command(engine: &Engine, command: Command, out: &Output) -> Result<(), 
         Command::Invite(command) => team::invite(engine, command, out).await?,
         Command::Team(command) => team::team(engine, command, out).await?,
         Command::Backup(command) => backup::backup(engine, command, out).await?,
-        Command::Stats { period, project } => health::stats(engine, &period, project, out).await?,
+        Command::Stats {
+            period,
+            project,
+            channel,
+            csv,
+        } => health::stats(engine, &period, project, channel.as_deref(), csv, out).await?,
         Command::Doctor => health::doctor(engine, out).await?,
         Command::Retry { job } => health::retry(engine, job, out).await?,
         Command::Discard { job } => health::discard(engine, job, out).await?,

@@ -211,9 +211,25 @@ fn the_figures_of_a_period_are_printed_from_the_command_line() {
     );
     let (ok, out, _) = tuberry(dir.path(), &["--json", "stats", "--period", "30d"]);
     assert!(ok);
-    let figures: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(figures["newConversations"], 2);
-    assert_eq!(figures["repliesByPeople"], 1);
+    let dashboard: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(dashboard["figures"]["newConversations"], 2);
+    assert_eq!(dashboard["figures"]["repliesByPeople"], 1);
+    assert_eq!(dashboard["days"].as_array().unwrap().len(), 30);
+    let today = dashboard["days"][29].clone();
+    assert_eq!(today["messagesIn"], 2, "{today}");
+    assert_eq!(today["messagesOut"], 1, "{today}");
+    // Boris waits; Anna was answered.
+    assert_eq!(dashboard["waiting"][0]["conversations"], 1, "{out}");
+    let (ok, out, err) = tuberry(dir.path(), &["stats", "--period", "7d", "--csv"]);
+    assert!(ok, "{err}");
+    assert!(out.starts_with("section,key,value\n"), "{out}");
+    assert!(out.contains("figures,new_conversations,2\n"), "{out}");
+    // The simulator is a channel of its own: e-mail has no conversation.
+    let (ok, out, err) = tuberry(dir.path(), &["stats", "--channel", "email", "--csv"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("figures,new_conversations,0\n"), "{out}");
+    let (ok, _, err) = tuberry(dir.path(), &["stats", "--channel", "fax"]);
+    assert!(!ok && err.contains("fax"), "{err}");
     let (ok, _, err) = tuberry(dir.path(), &["stats", "--period", "week"]);
     assert!(!ok && err.contains("`7d`"), "{err}");
     let (ok, _, err) = tuberry(dir.path(), &["stats", "--period", "0d"]);

@@ -13,6 +13,7 @@ mod avito;
 mod backup;
 mod catalogue;
 mod cli;
+mod dashboard;
 mod email;
 mod helpers;
 mod ingest;

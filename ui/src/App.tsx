@@ -12,6 +12,7 @@ import { AccountsView } from "./components/AccountsView";
 import { AssistantView } from "./components/AssistantView";
 import { SettingsView } from "./components/SettingsView";
 import { HealthView } from "./components/HealthView";
+import { DashboardView } from "./components/DashboardView";
 import { restoreLanguage } from "./language";
 import { useStatusCounts } from "./hooks";
 import { api, subscribeShell } from "./api";
@@ -92,6 +93,8 @@ export default function App() {
         <SettingsView />
       ) : view === "health" ? (
         <HealthView />
+      ) : view === "dashboard" ? (
+        <DashboardView />
       ) : (
         <AssistantView onOpenProjects={() => setView("projects")} />
       )}

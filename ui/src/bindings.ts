@@ -106,6 +106,12 @@ export const commands = {
 	discardJob: (jobId: number) => typedError<null, ApiError>(__TAURI_INVOKE("discard_job", { jobId })),
 	/**  How the shop answered in the last days (1: today). */
 	answerFigures: (days: number, projectId: number | null) => typedError<Figures, ApiError>(__TAURI_INVOKE("answer_figures", { days, projectId })),
+	/**  The last days (1: today) up to now, in this computer's time zone. */
+	lastDays: (days: number) => typedError<Period, ApiError>(__TAURI_INVOKE("last_days", { days })),
+	/**  Everything the Dashboard draws for a period, project and channel. */
+	dashboard: (query: DashboardQuery) => typedError<Dashboard, ApiError>(__TAURI_INVOKE("dashboard", { query })),
+	/**  Saves the Dashboard as CSV (in Downloads unless a folder is given); answers the file's path. */
+	exportDashboardCsv: (query: DashboardQuery, folder: string | null) => typedError<string, ApiError>(__TAURI_INVOKE("export_dashboard_csv", { query, folder })),
 	/**  The backups of the database, the newest first. */
 	listBackups: () => typedError<Backup[], ApiError>(__TAURI_INVOKE("list_backups")),
 	/**  Takes a backup now, checked before it is kept. */
@@ -263,6 +269,9 @@ export type Action =
 "manage_invites" | 
 /**  Remove admins. */
 "remove_admins";
+
+/**  How long a customer has been waiting for an answer. */
+export type AgeBand = "under_quarter_hour" | "under_hour" | "under_four_hours" | "under_day" | "over_day";
 
 /**  An error as the desktop and `--json` output see it. */
 export type ApiError = {
@@ -727,6 +736,36 @@ export type ConversationSummary = {
 	assigneeName: string | null,
 };
 
+/**  Everything the Dashboard screen draws. */
+export type Dashboard = {
+	query: DashboardQuery,
+	/**  The time zone days and hours are counted in. */
+	zone: string,
+	figures: Figures,
+	/**  Conversations of the period a person answered or was handed. */
+	neededAPerson: number,
+	/**  Conversations closed in the period, and how long from their start. */
+	resolved: number,
+	resolutionMedianMs: number | null,
+	resolutionP90Ms: number | null,
+	days: DayFigures[],
+	/**  Waiting now (not limited to the period), shortest wait first. */
+	waiting: Waiting[],
+	people: PersonFigures[],
+	/**  Customers' messages by local weekday (Monday first) and hour: 7 × 24. */
+	busiestHours: number[][],
+};
+
+/**
+ *  What the Dashboard shows: a period, and optionally one project and one
+ *  kind of channel.
+ */
+export type DashboardQuery = {
+	period: Period,
+	projectId: number | null,
+	channel: ChannelKind | null,
+};
+
 export type DatabaseHealth = {
 	path: string,
 	/**  SQLite's quick check passed. */
@@ -735,6 +774,15 @@ export type DatabaseHealth = {
 	freeDiskBytes: number | null,
 	schemaVersion: number,
 	fix: Fix | null,
+};
+
+/**  One local day of the period. */
+export type DayFigures = {
+	/**  The local date, `YYYY-MM-DD`. */
+	day: string,
+	newConversations: number,
+	messagesIn: number,
+	messagesOut: number,
 };
 
 /**  Delivery state of an outbound message. */
@@ -1267,6 +1315,15 @@ export type Person = {
 	linkedAt: number,
 };
 
+/**  The replies of one person of the team in the period. */
+export type PersonFigures = {
+	personId: number,
+	name: string,
+	replies: number,
+	/**  From the customer's first unanswered message to this person's reply. */
+	medianResponseMs: number | null,
+};
+
 /**  A project: its operator bot, its work group and its sources. */
 export type Project = {
 	id: number,
@@ -1459,6 +1516,12 @@ export type UpdateStatus = {
 export type UsedRow = {
 	id: number,
 	text: string,
+};
+
+/**  Conversations waiting for an answer now, for one band of waiting time. */
+export type Waiting = {
+	band: AgeBand,
+	conversations: number,
 };
 
 export type Weekday = "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";

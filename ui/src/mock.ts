@@ -6,7 +6,8 @@
 // mock-files.ts, the Test chat in mock-simulator.ts and the assistant in
 // mock-assistant.ts, mock-catalogue.ts and mock-guard.ts, the Settings
 // screen's choices in mock-settings.ts, backups in mock-backups.ts, the
-// Health report and the figures in mock-health.ts, staff
+// Health report and the figures in mock-health.ts, the Dashboard in
+// mock-dashboard.ts, staff
 // Telegram accounts in mock-telegram-accounts.ts, WhatsApp numbers linked as
 // devices in mock-whatsapp-linked.ts and Cloud API numbers in
 // mock-whatsapp-cloud.ts; this file keeps the inbox itself, and lets a test
@@ -38,6 +39,7 @@ import { createMockAvito } from "./mock-avito";
 import { createMockBackups } from "./mock-backups";
 import { createMockCatalogue } from "./mock-catalogue";
 import { createMockContacts } from "./mock-contacts";
+import { createMockDashboard } from "./mock-dashboard";
 import { createMockFiles } from "./mock-files";
 import { createMockGuard } from "./mock-guard";
 import { createMockHealth } from "./mock-health";
@@ -370,8 +372,10 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
   let autoRepliesPaused = false;
   const shellListeners = new Set<(event: { payload: ShellEvent }) => void>();
   const health = createMockHealth(core, { messages, commands: () => commands, seed: options.seed !== false });
+  const dashboard = createMockDashboard(core, { seed: options.seed !== false });
   const commands: EngineCommands = {
     ...health.commands,
+    ...dashboard.commands,
     ...projects.commands,
     ...mail.commands,
     ...files.commands,

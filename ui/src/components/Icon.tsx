@@ -275,3 +275,10 @@ export const PulseIcon = (p: IconProps) => (
     <path d="M1.5 8.5h3l1.5-4 3 8 1.5-4h4" />
   </Svg>
 );
+
+export const ChartIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M2 2v11.5a.5.5 0 0 0 .5.5H14" />
+    <path d="M5 11V8M8 11V5M11 11V7" />
+  </Svg>
+);

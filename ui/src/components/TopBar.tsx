@@ -5,6 +5,7 @@ import { chooseLanguage } from "../language";
 import {
   AccountsIcon,
   AvitoIcon,
+  ChartIcon,
   ChatIcon,
   GearIcon,
   InboxIcon,
@@ -15,7 +16,7 @@ import {
   SparkIcon,
 } from "./Icon";
 
-export type View = "inbox" | "projects" | "mailboxes" | "avito" | "accounts" | "assistant" | "health" | "settings";
+export type View = "inbox" | "projects" | "mailboxes" | "avito" | "accounts" | "assistant" | "dashboard" | "health" | "settings";
 
 type Props = {
   view: View;
@@ -51,6 +52,7 @@ export function TopBar({ view, onNavigate, testChatOpen, onToggleTestChat }: Pro
         {tab("avito", t("nav.avito"), <AvitoIcon size={15} />)}
         {tab("accounts", t("nav.accounts"), <AccountsIcon size={15} />)}
         {tab("assistant", t("nav.assistant"), <SparkIcon size={15} />)}
+        {tab("dashboard", t("nav.dashboard"), <ChartIcon size={15} />)}
         {tab("health", t("nav.health"), <PulseIcon size={15} />)}
       </nav>
       <div className="topbar-spacer" />

@@ -57,6 +57,7 @@ describe("Avito accounts list", () => {
       "nav-avito",
       "nav-accounts",
       "nav-assistant",
+      "nav-dashboard",
       "nav-health",
       "nav-settings",
     ]);

@@ -14,6 +14,13 @@ use sqlx::SqliteConnection;
 
 use crate::clock::Millis;
 use crate::error::Result;
+use crate::model::ChannelKind;
+
+mod dashboard;
+
+pub use dashboard::{
+    AgeBand, Dashboard, DashboardQuery, DayFigures, PersonFigures, Waiting, dashboard,
+};
 
 /// From `from` (inclusive) to `to` (exclusive), in milliseconds since the epoch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
@@ -91,6 +98,35 @@ fn percentile(sorted: &[Millis], p: usize) -> Option<Millis> {
     sorted.get(rank - 1).copied()
 }
 
+/// Which conversations count: of these projects (every project, and
+/// conversations of none, when `None`) and of this channel kind.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    pub projects: Option<Vec<i64>>,
+    pub channel: Option<ChannelKind>,
+}
+
+impl Scope {
+    /// ?3 and ?4 of a query using [`SCOPE`].
+    fn binds(&self) -> (Option<String>, Option<&'static str>) {
+        (
+            self.projects
+                .as_ref()
+                .map(|ids| serde_json::to_string(ids).expect("ids serialize")),
+            self.channel.map(ChannelKind::as_str),
+        )
+    }
+}
+
+/// The condition on a conversation `c` of a [`Scope`] bound as ?3 and ?4.
+macro_rules! scope {
+    () => {
+        "(?3 IS NULL OR c.project_id IN (SELECT value FROM json_each(?3)))
+     AND (?4 IS NULL OR c.channel_account_id IN (SELECT id FROM channel_accounts WHERE kind = ?4))"
+    };
+}
+use scope;
+
 /// The figures of `period`, for the conversations of `projects` (every
 /// project, and conversations of none, when `None`).
 pub async fn figures(
@@ -98,9 +134,21 @@ pub async fn figures(
     period: Period,
     projects: Option<&[i64]>,
 ) -> Result<Figures> {
-    let projects = projects.map(|ids| serde_json::to_string(ids).expect("ids serialize"));
-    // ?3: a JSON array of project ids, or NULL for all.
-    let firsts: Vec<(i64, Option<Millis>)> = sqlx::query_as(
+    let scope = Scope {
+        projects: projects.map(<[i64]>::to_vec),
+        channel: None,
+    };
+    figures_in(db, period, &scope).await
+}
+
+/// The figures of `period` for the conversations of `scope`.
+pub async fn figures_in(
+    db: &mut SqliteConnection,
+    period: Period,
+    scope: &Scope,
+) -> Result<Figures> {
+    let (projects, channel) = scope.binds();
+    let firsts: Vec<(i64, Option<Millis>)> = sqlx::query_as(concat!(
         "SELECT c.id,
                 (SELECT min(o.created_at) - f.first_in FROM messages o
                  WHERE o.conversation_id = c.id AND o.direction = 'out'
@@ -112,26 +160,30 @@ pub async fn figures(
                  AND m.conversation_id IN (SELECT id FROM conversations
                                            WHERE created_at >= ?1 AND created_at < ?2)
                GROUP BY m.conversation_id) f ON f.conversation_id = c.id
-         WHERE c.created_at >= ?1 AND c.created_at < ?2
-           AND (?3 IS NULL OR c.project_id IN (SELECT value FROM json_each(?3)))",
-    )
+         WHERE c.created_at >= ?1 AND c.created_at < ?2 AND ",
+        scope!(),
+        ""
+    ))
     .bind(period.from)
     .bind(period.to)
     .bind(&projects)
+    .bind(channel)
     .fetch_all(&mut *db)
     .await?;
     let mut times: Vec<Millis> = firsts.iter().filter_map(|(_, t)| *t).collect();
     times.sort_unstable();
-    let replies: Vec<(String, i64)> = sqlx::query_as(
+    let replies: Vec<(String, i64)> = sqlx::query_as(concat!(
         "SELECT m.author_kind, count(*) FROM messages m
          JOIN conversations c ON c.id = m.conversation_id
-         WHERE m.direction = 'out' AND m.created_at >= ?1 AND m.created_at < ?2
-           AND (?3 IS NULL OR c.project_id IN (SELECT value FROM json_each(?3)))
-         GROUP BY m.author_kind",
-    )
+         WHERE m.direction = 'out' AND m.created_at >= ?1 AND m.created_at < ?2 AND ",
+        scope!(),
+        "
+         GROUP BY m.author_kind"
+    ))
     .bind(period.from)
     .bind(period.to)
     .bind(&projects)
+    .bind(channel)
     .fetch_all(&mut *db)
     .await?;
     let count = |kinds: &[&str]| -> u32 {

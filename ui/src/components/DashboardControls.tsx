@@ -1,0 +1,159 @@
+import { useState, type ReactNode } from "react";
+import { useTranslation } from "react-i18next";
+import { api, CONNECTABLE_CHANNEL_KINDS, type ChannelKind, type DashboardQuery, type Project } from "../api";
+import { PERIOD_CHOICES, type PeriodChoice } from "../dashboard";
+import { errorText } from "../errors";
+import { AlertIcon, CheckIcon, DownloadIcon } from "./Icon";
+
+type Props = {
+  choice: PeriodChoice;
+  onChoice: (choice: PeriodChoice) => void;
+  /** The custom period's first and last day, `YYYY-MM-DD`. */
+  first: string;
+  last: string;
+  onDates: (first: string, last: string) => void;
+  /** The custom dates do not make a period. */
+  badDates: boolean;
+  projects: Project[] | null;
+  projectId: number | null;
+  onProject: (id: number | null) => void;
+  channel: ChannelKind | null;
+  onChannel: (channel: ChannelKind | null) => void;
+  /** What the export saves; null while there is no period yet. */
+  query: DashboardQuery | null;
+  /** The button that reads the figures again. */
+  refresh: ReactNode;
+};
+
+/** The period, project and channel the Dashboard shows, and its CSV export. */
+export function DashboardControls(props: Props) {
+  const { t } = useTranslation();
+  const { choice, first, last, projects, projectId, channel } = props;
+  return (
+    <section className="card dash-controls" data-testid="dashboard-controls" aria-label={t("dashboard.controls")}>
+      <div className="dash-controls-row">
+        <div className="dash-periods" role="group" aria-label={t("dashboard.period")}>
+          {PERIOD_CHOICES.map((c) => (
+            <button
+              key={c}
+              type="button"
+              className={`button dash-period${choice === c ? " is-active" : ""}`}
+              data-testid={`dashboard-period-${c}`}
+              aria-pressed={choice === c}
+              onClick={() => props.onChoice(c)}
+            >
+              {t(`dashboard.periodOption.${c}`)}
+            </button>
+          ))}
+        </div>
+        <label className="dash-select">
+          <span>{t("dashboard.project")}</span>
+          <select
+            data-testid="dashboard-project"
+            value={projectId ?? ""}
+            onChange={(e) => props.onProject(e.target.value === "" ? null : Number(e.target.value))}
+          >
+            <option value="">{t("dashboard.allProjects")}</option>
+            {(projects ?? []).map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="dash-select">
+          <span>{t("dashboard.channel")}</span>
+          <select
+            data-testid="dashboard-channel"
+            value={channel ?? ""}
+            onChange={(e) => props.onChannel(e.target.value === "" ? null : (e.target.value as ChannelKind))}
+          >
+            <option value="">{t("dashboard.allChannels")}</option>
+            {CONNECTABLE_CHANNEL_KINDS.map((kind) => (
+              <option key={kind} value={kind}>
+                {t(`channel.${kind}`)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <div className="card-head-spacer" />
+        {props.refresh}
+        <ExportButton query={props.query} />
+      </div>
+      {choice === "custom" && (
+        <div className="dash-controls-row dash-dates">
+          <label className="dash-select">
+            <span>{t("dashboard.from")}</span>
+            <input
+              type="date"
+              data-testid="dashboard-from"
+              value={first}
+              max={last || undefined}
+              onChange={(e) => props.onDates(e.target.value, last)}
+            />
+          </label>
+          <label className="dash-select">
+            <span>{t("dashboard.to")}</span>
+            <input
+              type="date"
+              data-testid="dashboard-to"
+              value={last}
+              min={first || undefined}
+              onChange={(e) => props.onDates(first, e.target.value)}
+            />
+          </label>
+          {props.badDates && (
+            <span className="field-error" role="alert" data-testid="dashboard-bad-dates">
+              {t("dashboard.badDates")}
+            </span>
+          )}
+        </div>
+      )}
+    </section>
+  );
+}
+
+/**
+ * Saves the Dashboard as CSV in Downloads and says where. (The engine's
+ * "open a folder" command opens only Tuberry's own folders, so there is no
+ * "Show in folder" here; the path can be selected and copied.)
+ */
+function ExportButton({ query }: { query: DashboardQuery | null }) {
+  const { t } = useTranslation();
+  const [busy, setBusy] = useState(false);
+  const [saved, setSaved] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+
+  const run = () => {
+    if (!query) return;
+    setBusy(true);
+    setSaved(null);
+    setError(null);
+    api
+      .exportDashboardCsv(query, null)
+      .then(setSaved)
+      .catch(setError)
+      .finally(() => setBusy(false));
+  };
+
+  return (
+    <div className="dash-export">
+      <button type="button" className="button" data-testid="dashboard-export" disabled={!query || busy} onClick={run}>
+        <DownloadIcon size={13} />
+        {t("dashboard.export")}
+      </button>
+      {saved && (
+        <span className="dash-saved selectable" role="status" data-testid="dashboard-saved">
+          <CheckIcon size={13} />
+          {t("dashboard.savedTo", { path: saved })}
+        </span>
+      )}
+      {error != null && (
+        <span className="form-error" role="alert" data-testid="dashboard-export-error">
+          <AlertIcon size={13} />
+          {errorText(error, t)}
+        </span>
+      )}
+    </div>
+  );
+}
