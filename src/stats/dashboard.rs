@@ -17,7 +17,7 @@ use crate::clock::Millis;
 use crate::error::{Error, Result};
 use crate::model::{ChannelKind, text_enum};
 
-use super::{Figures, Period, Scope, figures_in, percentile, scope};
+use super::{Figures, Period, Scope, bind_scope, figures_in, percentile, scope};
 
 /// Counts are grouped by this many milliseconds (a quarter of an hour; the
 /// queries say 900000).
@@ -139,32 +139,34 @@ pub async fn dashboard(
     let figures = figures_in(db, period, &scope).await?;
     let (projects, channel) = scope.binds();
 
-    let messages: Vec<(i64, String, i64)> = sqlx::query_as(concat!(
-        "SELECT m.created_at / 900000, m.direction, count(*) FROM messages m
+    let messages: Vec<(i64, String, i64)> = bind_scope!(
+        sqlx::query_as(concat!(
+            "SELECT m.created_at / 900000, m.direction, count(*) FROM messages m
          WHERE m.created_at >= ?1 AND m.created_at < ?2
            AND (?3 IS NULL AND ?4 IS NULL
                 OR m.conversation_id IN (SELECT c.id FROM conversations c WHERE ",
-        scope!(),
-        "))
+            scope!(),
+            "))
          GROUP BY 1, 2"
-    ))
-    .bind(period.from)
-    .bind(period.to)
-    .bind(&projects)
-    .bind(channel)
+        )),
+        period,
+        &projects,
+        channel
+    )
     .fetch_all(&mut *db)
     .await?;
-    let started: Vec<(i64, i64)> = sqlx::query_as(concat!(
-        "SELECT c.created_at / 900000, count(*) FROM conversations c
+    let started: Vec<(i64, i64)> = bind_scope!(
+        sqlx::query_as(concat!(
+            "SELECT c.created_at / 900000, count(*) FROM conversations c
          WHERE c.created_at >= ?1 AND c.created_at < ?2 AND ",
-        scope!(),
-        "
+            scope!(),
+            "
          GROUP BY 1"
-    ))
-    .bind(period.from)
-    .bind(period.to)
-    .bind(&projects)
-    .bind(channel)
+        )),
+        period,
+        &projects,
+        channel
+    )
     .fetch_all(&mut *db)
     .await?;
 
@@ -198,40 +200,43 @@ pub async fn dashboard(
         })
         .collect();
 
-    let needed: i64 = sqlx::query_scalar(concat!(
-        "SELECT count(*) FROM conversations c
+    let needed: i64 = bind_scope!(
+        sqlx::query_scalar(concat!(
+            "SELECT count(*) FROM conversations c
          WHERE c.created_at >= ?1 AND c.created_at < ?2 AND ",
-        scope!(),
-        "
+            scope!(),
+            "
            AND (c.status = 'needs_human'
                 OR EXISTS (SELECT 1 FROM messages o WHERE o.conversation_id = c.id
                            AND o.direction = 'out' AND o.author_kind IN ('manager', 'operator')))"
-    ))
-    .bind(period.from)
-    .bind(period.to)
-    .bind(&projects)
-    .bind(channel)
+        )),
+        period,
+        &projects,
+        channel
+    )
     .fetch_one(&mut *db)
     .await?;
 
-    let mut resolution: Vec<Millis> = sqlx::query_scalar(concat!(
-        "SELECT c.closed_at - c.created_at FROM conversations c
+    let mut resolution: Vec<Millis> = bind_scope!(
+        sqlx::query_scalar(concat!(
+            "SELECT c.closed_at - c.created_at FROM conversations c
          WHERE c.closed_at >= ?1 AND c.closed_at < ?2 AND ",
-        scope!(),
-        ""
-    ))
-    .bind(period.from)
-    .bind(period.to)
-    .bind(&projects)
-    .bind(channel)
+            scope!(),
+            ""
+        )),
+        period,
+        &projects,
+        channel
+    )
     .fetch_all(&mut *db)
     .await?;
     resolution.sort_unstable();
 
     // Since the customer's first message after the last answer (an
     // auto-reply is not one).
-    let since: Vec<Option<Millis>> = sqlx::query_scalar(concat!(
-        "SELECT (SELECT min(m.created_at) FROM messages m WHERE m.conversation_id = c.id
+    let since: Vec<Option<Millis>> = bind_scope!(
+        sqlx::query_scalar(concat!(
+            "SELECT (SELECT min(m.created_at) FROM messages m WHERE m.conversation_id = c.id
                    AND m.direction = 'in'
                    AND m.id > coalesce((SELECT max(o.id) FROM messages o
                                         WHERE o.conversation_id = c.id AND o.direction = 'out'
@@ -239,13 +244,13 @@ pub async fn dashboard(
          FROM conversations c
          WHERE c.status IN ('awaiting_response', 'needs_human')
            AND c.last_message_direction = 'in' AND ",
-        scope!(),
-        ""
-    ))
-    .bind(period.from)
-    .bind(period.to)
-    .bind(&projects)
-    .bind(channel)
+            scope!(),
+            ""
+        )),
+        period,
+        &projects,
+        channel
+    )
     .fetch_all(&mut *db)
     .await?;
     let mut bands = vec![0_u32; AgeBand::ALL.len()];
@@ -264,7 +269,8 @@ pub async fn dashboard(
         })
         .collect();
 
-    let replies: Vec<(i64, String, Option<Millis>)> = sqlx::query_as(concat!("SELECT m.person_id, p.name,
+    let replies: Vec<(i64, String, Option<Millis>)> = bind_scope!(
+        sqlx::query_as(concat!("SELECT m.person_id, p.name,
                 m.created_at - (SELECT min(i.created_at) FROM messages i
                                 WHERE i.conversation_id = m.conversation_id AND i.direction = 'in'
                                   AND i.id < m.id
@@ -275,11 +281,11 @@ pub async fn dashboard(
          FROM messages m JOIN people p ON p.id = m.person_id
          JOIN conversations c ON c.id = m.conversation_id
          WHERE m.direction = 'out' AND m.created_at >= ?1 AND m.created_at < ?2
-           AND m.person_id IS NOT NULL AND m.author_kind IN ('manager', 'operator') AND ", scope!(), ""))
-    .bind(period.from)
-    .bind(period.to)
-    .bind(&projects)
-    .bind(channel)
+           AND m.person_id IS NOT NULL AND m.author_kind IN ('manager', 'operator') AND ", scope!(), "")),
+        period,
+        &projects,
+        channel
+    )
     .fetch_all(&mut *db)
     .await?;
     let mut by_person: BTreeMap<i64, (String, u32, Vec<Millis>)> = BTreeMap::new();

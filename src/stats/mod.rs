@@ -127,6 +127,19 @@ macro_rules! scope {
 }
 use scope;
 
+/// Binds a period as ?1 and ?2 and a [`Scope`]'s binds as ?3 and ?4 to a
+/// query using [`scope!`] (`query_as` or `query_scalar` alike).
+macro_rules! bind_scope {
+    ($query:expr, $period:expr, $projects:expr, $channel:expr) => {
+        $query
+            .bind($period.from)
+            .bind($period.to)
+            .bind($projects)
+            .bind($channel)
+    };
+}
+use bind_scope;
+
 /// The figures of `period`, for the conversations of `projects` (every
 /// project, and conversations of none, when `None`).
 pub async fn figures(
@@ -148,8 +161,9 @@ pub async fn figures_in(
     scope: &Scope,
 ) -> Result<Figures> {
     let (projects, channel) = scope.binds();
-    let firsts: Vec<(i64, Option<Millis>)> = sqlx::query_as(concat!(
-        "SELECT c.id,
+    let firsts: Vec<(i64, Option<Millis>)> = bind_scope!(
+        sqlx::query_as(concat!(
+            "SELECT c.id,
                 (SELECT min(o.created_at) - f.first_in FROM messages o
                  WHERE o.conversation_id = c.id AND o.direction = 'out'
                    AND o.author_kind IN ('manager', 'operator', 'assistant')
@@ -161,29 +175,30 @@ pub async fn figures_in(
                                            WHERE created_at >= ?1 AND created_at < ?2)
                GROUP BY m.conversation_id) f ON f.conversation_id = c.id
          WHERE c.created_at >= ?1 AND c.created_at < ?2 AND ",
-        scope!(),
-        ""
-    ))
-    .bind(period.from)
-    .bind(period.to)
-    .bind(&projects)
-    .bind(channel)
+            scope!(),
+            ""
+        )),
+        period,
+        &projects,
+        channel
+    )
     .fetch_all(&mut *db)
     .await?;
     let mut times: Vec<Millis> = firsts.iter().filter_map(|(_, t)| *t).collect();
     times.sort_unstable();
-    let replies: Vec<(String, i64)> = sqlx::query_as(concat!(
-        "SELECT m.author_kind, count(*) FROM messages m
+    let replies: Vec<(String, i64)> = bind_scope!(
+        sqlx::query_as(concat!(
+            "SELECT m.author_kind, count(*) FROM messages m
          JOIN conversations c ON c.id = m.conversation_id
          WHERE m.direction = 'out' AND m.created_at >= ?1 AND m.created_at < ?2 AND ",
-        scope!(),
-        "
+            scope!(),
+            "
          GROUP BY m.author_kind"
-    ))
-    .bind(period.from)
-    .bind(period.to)
-    .bind(&projects)
-    .bind(channel)
+        )),
+        period,
+        &projects,
+        channel
+    )
     .fetch_all(&mut *db)
     .await?;
     let count = |kinds: &[&str]| -> u32 {

@@ -7,11 +7,10 @@
 // mock-assistant.ts, mock-catalogue.ts and mock-guard.ts, the Settings
 // screen's choices in mock-settings.ts, backups in mock-backups.ts, the
 // Health report and the figures in mock-health.ts, the Dashboard in
-// mock-dashboard.ts, staff
-// Telegram accounts in mock-telegram-accounts.ts, WhatsApp numbers linked as
-// devices in mock-whatsapp-linked.ts and Cloud API numbers in
-// mock-whatsapp-cloud.ts; this file keeps the inbox itself, and lets a test
-// script any command's next answer.
+// mock-dashboard.ts, staff Telegram accounts in mock-telegram-accounts.ts,
+// WhatsApp numbers linked as devices in mock-whatsapp-linked.ts and Cloud
+// API numbers in mock-whatsapp-cloud.ts; this file keeps the inbox itself,
+// and lets a test script any command's next answer.
 import type {
   Account,
   AccountStatus,
