@@ -3,14 +3,17 @@
 
 use std::path::Path;
 
+use tracing::Subscriber;
 use tracing_appender::non_blocking::WorkerGuard;
 use tracing_appender::rolling::{Builder, Rotation};
 use tracing_subscriber::filter::LevelFilter;
+use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::prelude::*;
-use tracing_subscriber::{EnvFilter, Registry, fmt, reload};
+use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::{EnvFilter, Layer, Registry, fmt, reload};
 
 use crate::error::{Error, Result};
-use crate::settings::LogSettings;
+use crate::settings::{LogFormat, LogSettings};
 
 /// Where the library behind linked WhatsApp numbers (`whatsapp-rust` and
 /// its `wacore` crates) logs: its module paths and names of its own
@@ -87,6 +90,20 @@ impl LogControl {
     }
 }
 
+/// Log lines as JSON objects, one a line, for a log collector: with the
+/// fields of the span an event is in (a job's `id`, `kind` and `corr`).
+pub fn json_lines<S, W>(writer: W) -> impl Layer<S>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
+    fmt::layer()
+        .json()
+        .with_current_span(true)
+        .with_span_list(false)
+        .with_writer(writer)
+}
+
 pub fn init(data_dir: &Path, settings: &LogSettings) -> Result<Logging> {
     let dir = data_dir.join("logs");
     std::fs::create_dir_all(&dir).map_err(|source| Error::Io {
@@ -110,11 +127,22 @@ pub fn init(data_dir: &Path, settings: &LogSettings) -> Result<Logging> {
         .or_else(|| EnvFilter::try_new(directives(&settings.level)).ok())
         .unwrap_or_else(|| EnvFilter::new(directives("info")));
     let (filter, handle) = reload::Layer::new(filter);
+    // Text for people, or JSON lines (with the fields of the spans an event
+    // is in: a job's `corr`) for a log collector; the file and standard
+    // error alike.
+    let json = settings.format == LogFormat::Json;
+    let text = (!json).then(|| {
+        fmt::layer()
+            .with_writer(std::io::stderr)
+            .with_target(false)
+            .and_then(fmt::layer().with_writer(file.clone()).with_ansi(false))
+    });
+    let json = json.then(|| json_lines(std::io::stderr).and_then(json_lines(file)));
     // A second init in one process (tests) keeps the first subscriber.
     let _already_set = tracing_subscriber::registry()
         .with(filter)
-        .with(fmt::layer().with_writer(std::io::stderr).with_target(false))
-        .with(fmt::layer().with_writer(file).with_ansi(false))
+        .with(text)
+        .with(json)
         .try_init()
         .is_err();
     Ok(Logging {

@@ -162,7 +162,7 @@ impl Outbox {
     /// Tells the workers and subscribers about a reply once it is committed.
     pub async fn after_commit(&self, conversation_id: i64, message_id: i64) {
         self.waker.wake();
-        tracing::info!(conversation_id, message_id, "reply queued");
+        tracing::info!(corr = message_id, conversation_id, "reply queued");
         self.relay
             .publish_message(conversation_id, message_id, false)
             .await;

@@ -187,6 +187,9 @@ engine_commands! {
     retry_job(job_id: i64) -> ();
     /// Gives a failed job up for good.
     discard_job(job_id: i64) -> ();
+    /// Makes the support bundle (a zip with secrets blacked out) in Downloads
+    /// unless a folder is given; answers the file's path.
+    support_bundle(folder: Option<String>) -> String;
     /// How the shop answered in the last days (1: today).
     answer_figures(days: u32, project_id: Option<i64>) -> Figures;
     /// The last days (1: today) up to now, in this computer's time zone.

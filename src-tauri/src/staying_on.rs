@@ -96,7 +96,7 @@ pub fn first_show(app: &tauri::App) {
 
 /// How many conversations wait (and accounts do not work), as the first
 /// line of the tray's menu says it.
-fn waiting(language: Language, counts: &StatusCounts, broken: usize) -> String {
+fn waiting(language: Language, counts: &StatusCounts, broken: usize, crossed: usize) -> String {
     let (awaiting, human) = (counts.awaiting_response, counts.needs_human);
     let mut text = match language {
         Language::Ru => format!("Ждут ответа: {awaiting} · нужен человек: {human}"),
@@ -106,6 +106,12 @@ fn waiting(language: Language, counts: &StatusCounts, broken: usize) -> String {
         text.push_str(&match language {
             Language::Ru => format!(" · не работают подключения: {broken}"),
             Language::En => format!(" · accounts not working: {broken}"),
+        });
+    }
+    if crossed > 0 {
+        text.push_str(&match language {
+            Language::Ru => format!(" · превышены пороги (Состояние): {crossed}"),
+            Language::En => format!(" · guardrails crossed (Health): {crossed}"),
         });
     }
     text
@@ -147,6 +153,8 @@ pub struct Tray {
     language: Mutex<Language>,
     counts: Mutex<StatusCounts>,
     broken: Mutex<usize>,
+    /// How many guardrails of the last 24 hours are crossed.
+    crossed: Mutex<usize>,
     quitting: AtomicBool,
 }
 
@@ -184,6 +192,12 @@ impl Tray {
         self.show_counts(app);
     }
 
+    /// How many guardrails are crossed (the tooltip says; the icon's dot shows).
+    fn set_crossed(&self, app: &AppHandle, crossed: usize) {
+        *self.crossed.lock().unwrap_or_else(PoisonError::into_inner) = crossed;
+        self.show_counts(app);
+    }
+
     fn show_counts(&self, app: &AppHandle) {
         let counts = self
             .counts
@@ -191,7 +205,8 @@ impl Tray {
             .unwrap_or_else(PoisonError::into_inner)
             .clone();
         let broken = *self.broken.lock().unwrap_or_else(PoisonError::into_inner);
-        let line = waiting(self.language(), &counts, broken);
+        let crossed = *self.crossed.lock().unwrap_or_else(PoisonError::into_inner);
+        let line = waiting(self.language(), &counts, broken, crossed);
         let shown = self
             .status
             .set_text(&line)
@@ -210,8 +225,12 @@ impl Tray {
             tracing::warn!(error = %e, "could not set the window's title");
         }
         // A dot on the tray icon while someone waits or something is broken.
-        self.badge
-            .show(app, &self.icon, waiting, waiting > 0 || broken > 0);
+        self.badge.show(
+            app,
+            &self.icon,
+            waiting,
+            waiting > 0 || broken > 0 || crossed > 0,
+        );
     }
 }
 
@@ -392,9 +411,23 @@ pub fn setup(app: &tauri::App, engine: Arc<Engine>) -> tauri::Result<()> {
         language: Mutex::new(language),
         counts: Mutex::new(StatusCounts::default()),
         broken: Mutex::new(0),
+        crossed: Mutex::new(0),
         quitting: AtomicBool::new(false),
     });
     app.manage(tray.clone());
+
+    // The guardrails move slowly: looked at once and then every five minutes.
+    let (watched, handle) = (tray.clone(), app.handle().clone());
+    let guarded = engine.clone();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            match tuberry::api::guardrails(&guarded).await {
+                Ok(all) => watched.set_crossed(&handle, all.iter().filter(|g| g.crossed).count()),
+                Err(e) => tracing::warn!(error = %e.message, "could not read the guardrails"),
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(300)).await;
+        }
+    });
 
     let handle = app.handle().clone();
     let mut events = engine.events().subscribe();

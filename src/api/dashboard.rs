@@ -1,8 +1,6 @@
 //! The Dashboard: how the shop answers in a period, for the window, the CSV
 //! export and `tuberry stats`.
 
-use std::path::{Path, PathBuf};
-
 use crate::engine::Engine;
 use crate::error::Error;
 use crate::stats::{Dashboard, DashboardQuery, Period};
@@ -37,22 +35,8 @@ pub async fn export_dashboard_csv(
     query: DashboardQuery,
     folder: Option<String>,
 ) -> ApiResult<String> {
-    let folder = match folder.filter(|f| !f.trim().is_empty()) {
-        Some(f) => PathBuf::from(f),
-        None => directories::UserDirs::new()
-            .and_then(|u| u.download_dir().map(Path::to_path_buf))
-            .unwrap_or_else(|| engine.data_dir().join("exports")),
-    };
-    if !folder.is_absolute() {
-        return Err(Error::invalid("choose a folder by its full path").into());
-    }
     let dashboard = dashboard(engine, query).await?;
     let csv = dashboard.to_csv();
-    let io = |source| Error::Io {
-        path: folder.display().to_string(),
-        source,
-    };
-    std::fs::create_dir_all(&folder).map_err(io)?;
     let day = |at| {
         chrono::DateTime::from_timestamp_millis(at)
             .map_or_else(String::new, |d| d.format("%Y-%m-%d").to_string())
@@ -62,13 +46,7 @@ pub async fn export_dashboard_csv(
         day(dashboard.query.period.from),
         day(dashboard.query.period.to - 1)
     );
-    let mut path = folder.join(format!("{stem}.csv"));
-    let mut n = 2;
-    while path.exists() {
-        path = folder.join(format!("{stem} ({n}).csv"));
-        n += 1;
-    }
-    std::fs::write(&path, csv).map_err(io)?;
+    let path = super::support::save_in(engine, folder, &stem, "csv", csv.as_bytes())?;
     tracing::info!(path = %path.display(), "dashboard exported");
     Ok(path.display().to_string())
 }

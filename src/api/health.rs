@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
+use super::guardrails::{Guardrail, guardrails_at};
 use crate::backup::Backup;
 use crate::channels::AccountState;
 use crate::clock::Millis;
@@ -119,6 +120,8 @@ pub struct Health {
     pub database: DatabaseHealth,
     pub last_backup: Option<Backup>,
     pub backup_fix: Option<Fix>,
+    /// Ratios of the last 24 hours against their thresholds.
+    pub guardrails: Vec<Guardrail>,
 }
 
 /// Less free disk than this is a problem.
@@ -266,6 +269,8 @@ pub async fn health(engine: &Engine) -> ApiResult<Health> {
         .is_none_or(|b| now - b.created_at > DAY_MS + 3_600_000)
         .then_some(Fix::BackUp);
 
+    let guardrails = guardrails_at(&mut *engine.store().conn().await?, now).await?;
+
     Ok(Health {
         checked_at: now,
         accounts,
@@ -282,6 +287,7 @@ pub async fn health(engine: &Engine) -> ApiResult<Health> {
         database,
         last_backup,
         backup_fix,
+        guardrails,
     })
 }
 

@@ -2,6 +2,7 @@
 //! broken and how to fix it, and how the shop answers.
 
 use super::Output;
+use crate::api::GuardrailKind;
 use crate::api::{Fix, Health};
 use crate::{ApiError, Engine, api};
 
@@ -151,12 +152,40 @@ fn text(h: &Health) -> String {
         },
         h.backup_fix,
     );
+    for g in &h.guardrails {
+        line(
+            !g.crossed,
+            format!(
+                "last 24 h, {}: {} of {} ({:.1} %, threshold {:.0} %)",
+                guardrail_words(g.kind),
+                g.events,
+                g.total,
+                g.ratio * 100.0,
+                g.threshold * 100.0
+            ),
+            None,
+        );
+    }
     out
 }
 
-pub async fn doctor(engine: &Engine, out: &Output) -> Result<(), ApiError> {
+fn guardrail_words(kind: GuardrailKind) -> &'static str {
+    match kind {
+        GuardrailKind::NoSender => "inbound events without a usable sender",
+        GuardrailKind::FailedReplies => "replies that failed",
+        GuardrailKind::LateMirrors => "mirrors into the work group later than a minute",
+        GuardrailKind::Handovers => "customer messages the assistant handed to a person",
+    }
+}
+
+pub async fn doctor(engine: &Engine, bundle: Option<String>, out: &Output) -> Result<(), ApiError> {
     let health = api::health(engine).await?;
     out.print(&health, || text(&health));
+    if let Some(folder) = bundle {
+        let path = api::support_bundle(engine, Some(folder)).await?;
+        // On standard error, so that --json stays one document.
+        eprintln!("support bundle: {path}");
+    }
     Ok(())
 }
 

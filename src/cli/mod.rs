@@ -109,8 +109,14 @@ enum Command {
     #[command(subcommand)]
     Backup(backup::BackupCommand),
     /// What is broken and how to fix it: accounts, queue, work groups,
-    /// keyring, model server, LAN endpoint, database, backups.
-    Doctor,
+    /// keyring, model server, LAN endpoint, database, backups, guardrails.
+    Doctor {
+        /// Also make a support bundle: a zip of this report, the settings and
+        /// the last logs with secrets blacked out, in FOLDER (Downloads when
+        /// none is given).
+        #[arg(long, value_name = "FOLDER", num_args = 0..=1, default_missing_value = "")]
+        bundle: Option<String>,
+    },
     /// Send a failed job (a reply…) again.
     Retry { job: i64 },
     /// Give a failed job up for good.
@@ -438,7 +444,7 @@ async fn command(engine: &Engine, command: Command, out: &Output) -> Result<(), 
             channel,
             csv,
         } => health::stats(engine, &period, project, channel.as_deref(), csv, out).await?,
-        Command::Doctor => health::doctor(engine, out).await?,
+        Command::Doctor { bundle } => health::doctor(engine, bundle, out).await?,
         Command::Retry { job } => health::retry(engine, job, out).await?,
         Command::Discard { job } => health::discard(engine, job, out).await?,
         // Handled before the engine opens.

@@ -30,6 +30,7 @@ use std::time::Duration;
 use sqlx::SqliteConnection;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 pub use job::{Job, JobError, JobHandler, JobKind, JobRecord, NewJob, Step};
 pub use rate::{Rate, RateLimits};
@@ -367,6 +368,14 @@ impl Queue {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .get(&(job.kind.clone(), job.version))
             .cloned();
+        // Every line the job logs carries its id, kind and the message it
+        // is about (`corr`, as at ingest and when the reply was queued).
+        let span = tracing::info_span!(
+            "job",
+            id = job.id,
+            kind = %job.kind,
+            corr = job.payload.get("message_id").and_then(serde_json::Value::as_i64)
+        );
         let outcome = match handler.clone() {
             None => Err(JobError::Fatal(format!(
                 "no handler for job kind {} v{}",
@@ -377,7 +386,9 @@ impl Queue {
                     Duration::from_millis(u64::try_from(self.settings.lease_ms).unwrap_or(0));
                 let running = job.clone();
                 // A panicking handler fails the attempt instead of the worker.
-                let task = tokio::spawn(async move { handler.run(&running).await });
+                let task = tokio::spawn(
+                    async move { handler.run(&running).await }.instrument(span.clone()),
+                );
                 match tokio::time::timeout(lease, task).await {
                     Ok(Ok(result)) => result,
                     Ok(Err(join)) => Err(JobError::Retry(format!("handler stopped: {join}"))),
@@ -385,7 +396,10 @@ impl Queue {
                 }
             }
         };
-        let step = self.settle(&job, handler.as_deref(), outcome).await?;
+        let step = self
+            .settle(&job, handler.as_deref(), outcome)
+            .instrument(span)
+            .await?;
         self.wake();
         Ok(step)
     }

@@ -160,32 +160,8 @@ pub async fn figures_in(
     period: Period,
     scope: &Scope,
 ) -> Result<Figures> {
+    let (new_conversations, times) = first_responses(db, period, scope).await?;
     let (projects, channel) = scope.binds();
-    let firsts: Vec<(i64, Option<Millis>)> = bind_scope!(
-        sqlx::query_as(concat!(
-            "SELECT c.id,
-                (SELECT min(o.created_at) - f.first_in FROM messages o
-                 WHERE o.conversation_id = c.id AND o.direction = 'out'
-                   AND o.author_kind IN ('manager', 'operator', 'assistant')
-                   AND o.created_at >= f.first_in)
-         FROM conversations c
-         JOIN (SELECT m.conversation_id, min(m.created_at) AS first_in FROM messages m
-               WHERE m.direction = 'in'
-                 AND m.conversation_id IN (SELECT id FROM conversations
-                                           WHERE created_at >= ?1 AND created_at < ?2)
-               GROUP BY m.conversation_id) f ON f.conversation_id = c.id
-         WHERE c.created_at >= ?1 AND c.created_at < ?2 AND ",
-            scope!(),
-            ""
-        )),
-        period,
-        &projects,
-        channel
-    )
-    .fetch_all(&mut *db)
-    .await?;
-    let mut times: Vec<Millis> = firsts.iter().filter_map(|(_, t)| *t).collect();
-    times.sort_unstable();
     let replies: Vec<(String, i64)> = bind_scope!(
         sqlx::query_as(concat!(
             "SELECT m.author_kind, count(*) FROM messages m
@@ -201,24 +177,75 @@ pub async fn figures_in(
     )
     .fetch_all(&mut *db)
     .await?;
-    let count = |kinds: &[&str]| -> u32 {
-        let n: i64 = replies
-            .iter()
-            .filter(|(k, _)| kinds.contains(&k.as_str()))
-            .map(|(_, n)| n)
-            .sum();
-        u32::try_from(n).unwrap_or(u32::MAX)
-    };
-    Ok(Figures {
-        period: Some(period),
-        new_conversations: u32::try_from(firsts.len()).unwrap_or(u32::MAX),
-        answered: u32::try_from(times.len()).unwrap_or(u32::MAX),
-        first_response_median_ms: percentile(&times, 50),
-        first_response_p90_ms: percentile(&times, 90),
-        replies_by_people: count(&["manager", "operator"]),
-        replies_by_assistant: count(&["assistant"]),
-        replies_by_auto_reply: count(&["auto_reply"]),
-    })
+    Ok(Figures::new(period, new_conversations, &times, &replies))
+}
+
+/// The values of a `json_group_array`: a query answers one row of many
+/// values rather than many rows (each row costs far more than its value).
+fn values<T: serde::de::DeserializeOwned>(json: &str) -> Result<Vec<T>> {
+    serde_json::from_str(json)
+        .map_err(|e| crate::error::Error::invalid(format!("figures the store answered: {e}")))
+}
+
+/// How many conversations of `scope` started in `period`, and the first
+/// response times of those answered, sorted.
+async fn first_responses(
+    db: &mut SqliteConnection,
+    period: Period,
+    scope: &Scope,
+) -> Result<(usize, Vec<Millis>)> {
+    let (projects, channel) = scope.binds();
+    let firsts: String = bind_scope!(
+        sqlx::query_scalar(concat!(
+            "SELECT json_group_array((SELECT min(o.created_at) - f.first_in FROM messages o
+                 WHERE o.conversation_id = c.id AND o.direction = 'out'
+                   AND o.author_kind IN ('manager', 'operator', 'assistant')
+                   AND o.created_at >= f.first_in))
+         FROM conversations c
+         JOIN (SELECT m.conversation_id, min(m.created_at) AS first_in FROM messages m
+               WHERE m.direction = 'in'
+                 AND m.conversation_id IN (SELECT id FROM conversations
+                                           WHERE created_at >= ?1 AND created_at < ?2)
+               GROUP BY m.conversation_id) f ON f.conversation_id = c.id
+         WHERE c.created_at >= ?1 AND c.created_at < ?2 AND ",
+            scope!(),
+            ""
+        )),
+        period,
+        &projects,
+        channel
+    )
+    .fetch_one(&mut *db)
+    .await?;
+    let firsts: Vec<Option<Millis>> = values(&firsts)?;
+    let mut times: Vec<Millis> = firsts.iter().flatten().copied().collect();
+    times.sort_unstable();
+    Ok((firsts.len(), times))
+}
+
+impl Figures {
+    /// From the conversations started, their sorted first response times
+    /// and the count of replies by author kind.
+    fn new(period: Period, started: usize, times: &[Millis], replies: &[(String, i64)]) -> Self {
+        let count = |kinds: &[&str]| -> u32 {
+            let n: i64 = replies
+                .iter()
+                .filter(|(k, _)| kinds.contains(&k.as_str()))
+                .map(|(_, n)| n)
+                .sum();
+            u32::try_from(n).unwrap_or(u32::MAX)
+        };
+        Self {
+            period: Some(period),
+            new_conversations: u32::try_from(started).unwrap_or(u32::MAX),
+            answered: u32::try_from(times.len()).unwrap_or(u32::MAX),
+            first_response_median_ms: percentile(times, 50),
+            first_response_p90_ms: percentile(times, 90),
+            replies_by_people: count(&["manager", "operator"]),
+            replies_by_assistant: count(&["assistant"]),
+            replies_by_auto_reply: count(&["auto_reply"]),
+        }
+    }
 }
 
 #[cfg(test)]

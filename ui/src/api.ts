@@ -16,6 +16,7 @@ import type {
   EngineEvent,
   Fix,
   GuardMode,
+  GuardrailKind,
   ImportStage,
   LlmProblem,
   ShellEvent,
@@ -98,6 +99,8 @@ export type {
   Language,
   ShellEvent,
   GuardMode,
+  Guardrail,
+  GuardrailKind,
   IdentityKind,
   ImportProgress,
   ImportStage,
@@ -250,6 +253,9 @@ export const FIXES: readonly Fix[] = [
 ];
 
 export const GUARD_MODES: readonly GuardMode[] = ["off", "whitelist", "on"];
+
+/** What the Health screen's guardrails of the last 24 hours watch. */
+export const GUARDRAIL_KINDS: readonly GuardrailKind[] = ["no_sender", "failed_replies", "late_mirrors", "handovers"];
 
 export const WHITELIST_KINDS: readonly WhitelistKind[] = ["phone", "telegram_username", "telegram_user", "email", "avito_user"];
 

@@ -104,6 +104,11 @@ export const commands = {
 	retryJob: (jobId: number) => typedError<null, ApiError>(__TAURI_INVOKE("retry_job", { jobId })),
 	/**  Gives a failed job up for good. */
 	discardJob: (jobId: number) => typedError<null, ApiError>(__TAURI_INVOKE("discard_job", { jobId })),
+	/**
+	 *  Makes the support bundle (a zip with secrets blacked out) in Downloads
+	 *  unless a folder is given; answers the file's path.
+	 */
+	supportBundle: (folder: string | null) => typedError<string, ApiError>(__TAURI_INVOKE("support_bundle", { folder })),
 	/**  How the shop answered in the last days (1: today). */
 	answerFigures: (days: number, projectId: number | null) => typedError<Figures, ApiError>(__TAURI_INVOKE("answer_figures", { days, projectId })),
 	/**  The last days (1: today) up to now, in this computer's time zone. */
@@ -900,6 +905,31 @@ export type GuardMode =
 /**  Everything goes. */
 "on";
 
+/**  One ratio of the last 24 hours. */
+export type Guardrail = {
+	kind: GuardrailKind,
+	/**  The events that went wrong… */
+	events: number,
+	/**  …of all the events of the kind. */
+	total: number,
+	/**  `events / total` (0 with no events). */
+	ratio: number | null,
+	threshold: number | null,
+	/**  Over its threshold, with at least [`MIN_EVENTS`] events. */
+	crossed: boolean,
+};
+
+/**  What a guardrail watches. */
+export type GuardrailKind = 
+/**  Inbound events the channel could not store for want of a sender. */
+"no_sender" | 
+/**  Replies whose sending failed for good. */
+"failed_replies" | 
+/**  Mirrors into the work group that waited longer than a minute. */
+"late_mirrors" | 
+/**  Customer messages the assistant handed to a person. */
+"handovers";
+
 /**  Everything `tuberry doctor` and the Health screen show. */
 export type Health = {
 	checkedAt: number,
@@ -913,6 +943,8 @@ export type Health = {
 	database: DatabaseHealth,
 	lastBackup: Backup | null,
 	backupFix: Fix | null,
+	/**  Ratios of the last 24 hours against their thresholds. */
+	guardrails: Guardrail[],
 };
 
 /**  How a contact is known on a channel. */

@@ -29,3 +29,10 @@ export function healthProblems(health: Health): number {
     (health.backupFix != null ? 1 : 0)
   );
 }
+
+/** A share (0.075) as a percent in the language's digits ("7.5", "7,5"). */
+export function formatPercent(share: number | null, digits: number, language: string): string {
+  return new Intl.NumberFormat(language, { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(
+    (share ?? 0) * 100,
+  );
+}

@@ -3,7 +3,9 @@
 // come from the other parts of the demo; the queue holds a few waiting jobs
 // and, in the demo, a failed reply (the seeded e-mail that was refused) and
 // a failed read of an Avito chat. Retrying a failed reply sends it again;
-// retrying or discarding a job takes it off the list.
+// retrying or discarding a job takes it off the list. The demo's guardrails
+// of the last 24 hours have one crossed (failed replies) and one without
+// events; a support bundle answers where it would have been saved.
 import type {
   Account,
   AccountHealth,
@@ -14,11 +16,13 @@ import type {
   FailedJob,
   Figures,
   Fix,
+  Guardrail,
   Health,
   Message,
   Result,
   WorkGroupHealth,
 } from "./api";
+import { dateInputValue } from "./dashboard";
 import { DAY, HOUR, MINUTE } from "./mock-seed";
 import { notFound, ok, type MockCore } from "./mock-shared";
 
@@ -47,6 +51,20 @@ const data = async <T>(answer: Promise<Result<T, ApiError>>, fallback: T): Promi
   const result = await answer;
   return result.status === "ok" ? result.data : fallback;
 };
+
+/** A guardrail as the engine makes it: crossed over its threshold with at least ten events. */
+function guardrail(kind: Guardrail["kind"], events: number, total: number, threshold: number): Guardrail {
+  const ratio = total === 0 ? 0 : events / total;
+  return { kind, events, total, ratio, threshold, crossed: total >= 10 && ratio > threshold };
+}
+
+/** The demo's last 24 hours: failed replies over their threshold, no handovers yet. */
+const guardrails = (seed: boolean): Guardrail[] => [
+  guardrail("no_sender", 0, seed ? 57 : 0, 0.01),
+  guardrail("failed_replies", seed ? 3 : 0, seed ? 40 : 0, 0.01),
+  guardrail("late_mirrors", seed ? 1 : 0, seed ? 38 : 0, 0.05),
+  guardrail("handovers", 0, 0, 0.35),
+];
 
 const median = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 
@@ -143,7 +161,15 @@ export function createMockHealth(core: MockCore, deps: Deps) {
         },
         lastBackup,
         backupFix: lastBackup && now - lastBackup.createdAt < DAY ? null : "back_up",
+        guardrails: guardrails(deps.seed),
       });
+    },
+
+    async supportBundle(folder: string | null): Promise<Result<string, ApiError>> {
+      const now = new Date(core.now());
+      const time = `${String(now.getHours()).padStart(2, "0")}${String(now.getMinutes()).padStart(2, "0")}`;
+      const dir = folder ?? (core.locale === "ru" ? "/home/demo/Загрузки" : "/home/demo/Downloads");
+      return ok(`${dir}/tuberry-support-${dateInputValue(now.getTime())}-${time}.zip`);
     },
 
     async retryJob(jobId: number): Promise<Result<null, ApiError>> {

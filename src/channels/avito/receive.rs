@@ -350,12 +350,8 @@ async fn store(
         attachments,
         sent_at: (message.created > 0).then_some(message.created * 1000),
     };
-    let inbound = match inbound.validate() {
-        Ok(inbound) => inbound,
-        Err(e) => {
-            tracing::warn!(account_id = session.account_id, message = %message.id, error = %e, "Avito message skipped");
-            return Ok(false);
-        }
+    let Some(inbound) = core.relay.check(inbound).await? else {
+        return Ok(false);
     };
     let mut tx = core.store.write().await?;
     let outcome = core.relay.ingest_in(&mut tx, &inbound).await?;

@@ -70,12 +70,8 @@ pub async fn apply(
                 attachments,
                 sent_at: Some(message.date * 1000),
             };
-            let inbound = match inbound.validate() {
-                Ok(inbound) => inbound,
-                Err(e) => {
-                    tracing::info!(account_id, error = %e, "a message with nothing to store is left out");
-                    return Ok(());
-                }
+            let Some(inbound) = core.relay.check(inbound).await? else {
+                return Ok(());
             };
             let outcome = core.relay.ingest(inbound).await?;
             if message.chat.kind == ChatKind::Private && !outcome.duplicate {

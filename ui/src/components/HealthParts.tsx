@@ -30,16 +30,23 @@ export function HealthSection({
 export function FixText({ fix }: { fix: Fix | null }) {
   const { t } = useTranslation();
   if (!fix) return null;
+  return <FixWords text={t(`health.fix.${fix}`)} fix={fix} />;
+}
+
+/** What to do, in words the row chose itself (a guardrail's advice). */
+export function FixWords({ text, fix }: { text: string; fix?: string }) {
+  const { t } = useTranslation();
   return (
     <p className="health-fix" data-testid="health-fix" data-fix={fix}>
-      <span className="health-fix-lead">{t("health.fixLead")}</span> {t(`health.fix.${fix}`)}
+      <span className="health-fix-lead">{t("health.fixLead")}</span> {text}
     </p>
   );
 }
 
 /**
  * One thing checked: an ok or problem mark, what it is, what it found, the
- * error as the service said it and the fix in words.
+ * error as the service said it and the fix in words (an engine's fix, or
+ * advice in the row's own words).
  */
 export function HealthRow({
   ok,
@@ -48,6 +55,7 @@ export function HealthRow({
   testId,
   error,
   fix,
+  advice,
   actions,
   children,
   data,
@@ -59,6 +67,8 @@ export function HealthRow({
   testId: string;
   error?: string | null;
   fix?: Fix | null;
+  /** What to do when there is no engine fix, in words. */
+  advice?: string | null;
   actions?: ReactNode;
   children?: ReactNode;
   data?: Record<`data-${string}`, string | number | boolean>;
@@ -85,7 +95,7 @@ export function HealthRow({
             {t("health.error", { error })}
           </p>
         )}
-        {!ok && <FixText fix={fix ?? null} />}
+        {!ok && (fix == null && advice ? <FixWords text={advice} /> : <FixText fix={fix ?? null} />)}
         {actions}
       </div>
     </li>

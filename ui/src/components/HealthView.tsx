@@ -1,14 +1,24 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { api, type Health, type Project } from "../api";
-import { errorText } from "../errors";
+import { api, type Guardrail, type Health, type Project } from "../api";
+import { apiMessage, errorText } from "../errors";
 import { formatFull, formatSince, formatSize } from "../format";
-import { accountProblem, databaseProblem, healthProblems, lanProblem } from "../health";
+import { accountProblem, databaseProblem, formatPercent, healthProblems, lanProblem } from "../health";
 import { useEngineEvents, useNow } from "../hooks";
 import { ChannelBadge } from "./ChannelBadge";
 import { HealthQueue } from "./HealthQueue";
 import { HealthRow, HealthSection } from "./HealthParts";
-import { AccountsIcon, AlertIcon, ArchiveIcon, CheckIcon, GroupIcon, RefreshIcon, ShieldIcon } from "./Icon";
+import {
+  AccountsIcon,
+  AlertIcon,
+  ArchiveIcon,
+  ChartIcon,
+  CheckIcon,
+  DownloadIcon,
+  GroupIcon,
+  RefreshIcon,
+  ShieldIcon,
+} from "./Icon";
 
 /** How often the report is made again while the screen is open. */
 const REFRESH_MS = 10_000;
@@ -27,8 +37,10 @@ const RELEVANT = new Set([
  * What is broken and how to fix it: every channel account, the queue (with
  * the jobs that failed, to send again or give up), the work groups, the
  * keyring, the model server, the LAN endpoint, the database and the last
- * backup, with a summary on top. The report is made again every few seconds
- * and when the engine says something changed.
+ * backup, with a summary on top, and the guardrails of the last 24 hours. The
+ * report is made again every few seconds and when the engine says something
+ * changed. A support bundle (the report, the settings and the last logs) is
+ * saved from here.
  */
 export function HealthView() {
   const { t, i18n } = useTranslation();
@@ -95,6 +107,7 @@ export function HealthView() {
             {t("health.checkAgain")}
           </button>
         </header>
+        <SupportBundle />
         {health == null && error == null && <div className="list-note">{t("accounts.loading")}</div>}
         {error != null && (
           <p className="form-error" role="alert" data-testid="health-load-error">
@@ -120,6 +133,7 @@ export function HealthView() {
             <AccountsCard health={health} />
             <HealthQueue queue={health.queue} now={Math.max(now, health.checkedAt)} onChanged={load} />
             {health.workGroups.length > 0 && <WorkGroupsCard health={health} bots={bots} />}
+            {health.guardrails.length > 0 && <GuardrailsCard guardrails={health.guardrails} />}
             <ServicesCard health={health} />
             <DataCard health={health} now={Math.max(now, health.checkedAt)} />
           </>
@@ -181,6 +195,47 @@ function WorkGroupsCard({ health, bots }: { health: Health; bots: Map<number, st
   );
 }
 
+/**
+ * The ratios of the last 24 hours against their thresholds: what went wrong
+ * of all the events of a kind, and what to do when one is crossed.
+ */
+function GuardrailsCard({ guardrails }: { guardrails: Guardrail[] }) {
+  const { t, i18n } = useTranslation();
+  const count = (n: number) => new Intl.NumberFormat(i18n.language).format(n);
+  return (
+    <HealthSection
+      id="health-guardrails-title"
+      icon={<ChartIcon size={16} />}
+      title={t("health.guardrails.title")}
+      testId="health-guardrails"
+    >
+      {guardrails.map((g) => (
+        <HealthRow
+          key={g.kind}
+          ok={!g.crossed}
+          title={t(`health.guardrails.kind.${g.kind}`)}
+          testId="health-guardrail"
+          data={{ "data-kind": g.kind, "data-crossed": g.crossed }}
+          advice={t(`health.guardrails.fix.${g.kind}`)}
+        >
+          <span data-testid="health-guardrail-ratio">
+            {g.total === 0
+              ? t("health.guardrails.noEvents")
+              : t("health.guardrails.ratio", {
+                  events: count(g.events),
+                  total: count(g.total),
+                  ratio: formatPercent(g.ratio, 1, i18n.language),
+                })}
+          </span>
+          <span data-testid="health-guardrail-threshold">
+            {t("health.guardrails.threshold", { threshold: formatPercent(g.threshold, 0, i18n.language) })}
+          </span>
+        </HealthRow>
+      ))}
+    </HealthSection>
+  );
+}
+
 function ServicesCard({ health }: { health: Health }) {
   const { t } = useTranslation();
   const { keyring, modelServer, lan } = health;
@@ -229,5 +284,57 @@ function DataCard({ health, now }: { health: Health; now: number }) {
         </span>
       </HealthRow>
     </HealthSection>
+  );
+}
+
+/**
+ * Saves a zip for support (this report, the settings and the last logs, with
+ * passwords and tokens blacked out) in Downloads and says where; the path can
+ * be selected and copied.
+ */
+function SupportBundle() {
+  const { t } = useTranslation();
+  const [busy, setBusy] = useState(false);
+  const [saved, setSaved] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+
+  const run = () => {
+    setBusy(true);
+    setSaved(null);
+    setError(null);
+    api
+      .supportBundle(null)
+      .then(setSaved)
+      .catch(setError)
+      .finally(() => setBusy(false));
+  };
+
+  return (
+    <div className="health-bundle" data-testid="health-bundle">
+      <button
+        type="button"
+        className="button"
+        data-testid="health-bundle-make"
+        disabled={busy}
+        aria-busy={busy || undefined}
+        onClick={run}
+      >
+        <DownloadIcon size={13} />
+        {t("health.bundle")}
+      </button>
+      <span className="health-bundle-hint">{t("health.bundleHint")}</span>
+      {saved && (
+        <span className="dash-saved selectable" role="status" data-testid="health-bundle-saved">
+          <CheckIcon size={13} />
+          {t("health.bundleSaved", { path: saved })}
+        </span>
+      )}
+      {error != null && (
+        <span className="form-error" role="alert" data-testid="health-bundle-error">
+          <AlertIcon size={13} />
+          {apiMessage(error, t)}
+        </span>
+      )}
+    </div>
   );
 }

@@ -19,6 +19,7 @@ async function openHealth(user: ReturnType<typeof userEvent.setup>) {
 }
 
 const failedJobs = () => screen.queryAllByTestId("health-failed-job");
+const guardrail = (kind: string) => screen.getAllByTestId("health-guardrail").find((r) => r.dataset.kind === kind)!;
 const mailbox = () => screen.getAllByTestId("health-account").find((r) => r.dataset.state === "bad_credentials")!;
 
 beforeEach(async () => {
@@ -158,6 +159,123 @@ describe("Health", () => {
     expect(screen.getByTestId("health-checked-at")).toHaveTextContent("Checked just now");
   });
 
+  it("shows the guardrails of the last 24 hours, the crossed one marked with what to do", async () => {
+    useMock();
+    const user = userEvent.setup();
+    await openHealth(user);
+    const section = screen.getByTestId("health-guardrails");
+    expect(section).toHaveTextContent("Last 24 hours");
+    expect(within(section).getAllByTestId("health-guardrail").map((r) => r.dataset.kind)).toEqual([
+      "no_sender",
+      "failed_replies",
+      "late_mirrors",
+      "handovers",
+    ]);
+
+    const failed = guardrail("failed_replies");
+    expect(failed).toHaveAttribute("data-ok", "false");
+    expect(failed).toHaveClass("is-problem");
+    expect(failed).toHaveTextContent("Replies that failed");
+    expect(within(failed).getByTestId("health-guardrail-ratio")).toHaveTextContent("3 of 40 (7.5 %)");
+    expect(within(failed).getByTestId("health-guardrail-threshold")).toHaveTextContent("threshold 1 %");
+    expect(within(failed).getByTestId("health-fix")).toHaveTextContent(
+      "What to do: Retry or discard them in the queue above; if it repeats, reconnect the account.",
+    );
+
+    const late = guardrail("late_mirrors");
+    expect(late).toHaveAttribute("data-ok", "true");
+    expect(late).toHaveTextContent("Mirrors into the work group later than a minute");
+    expect(within(late).getByTestId("health-guardrail-ratio")).toHaveTextContent("1 of 38 (2.6 %)");
+    expect(within(late).getByTestId("health-guardrail-threshold")).toHaveTextContent("threshold 5 %");
+    expect(within(late).queryByTestId("health-fix")).not.toBeInTheDocument();
+    expect(within(guardrail("no_sender")).getByTestId("health-guardrail-ratio")).toHaveTextContent("0 of 57 (0.0 %)");
+
+    // No events at all: nothing to say yet, and nothing wrong.
+    const handovers = guardrail("handovers");
+    expect(handovers).toHaveAttribute("data-ok", "true");
+    expect(within(handovers).getByTestId("health-guardrail-ratio")).toHaveTextContent("no events yet");
+    expect(within(handovers).getByTestId("health-guardrail-threshold")).toHaveTextContent("threshold 35 %");
+  });
+
+  it("counts a null ratio and threshold as 0 and advises on every crossed guardrail", async () => {
+    useMock();
+    const health = api.health;
+    const spy = vi.spyOn(api, "health").mockImplementation(async () => {
+      const report = await health();
+      const guardrails = report.guardrails.map((g) =>
+        g.kind === "no_sender"
+          ? { ...g, events: 2, total: 12, ratio: null, threshold: null, crossed: true }
+          : g.kind === "handovers"
+            ? { ...g, events: 9, total: 20, ratio: 0.45, crossed: true }
+            : g,
+      );
+      return { ...report, guardrails };
+    });
+    const user = userEvent.setup();
+    await openHealth(user);
+    const noSender = guardrail("no_sender");
+    expect(noSender).toHaveAttribute("data-ok", "false");
+    expect(within(noSender).getByTestId("health-guardrail-ratio")).toHaveTextContent("2 of 12 (0.0 %)");
+    expect(within(noSender).getByTestId("health-guardrail-threshold")).toHaveTextContent("threshold 0 %");
+    expect(within(noSender).getByTestId("health-fix")).toHaveTextContent(
+      "A channel sends events Tuberry cannot attribute to a customer; check the channel's account and the logs.",
+    );
+    expect(within(guardrail("handovers")).getByTestId("health-fix")).toHaveTextContent(
+      "The assistant lacks answers: fill the catalogue and the persona.",
+    );
+    expect(within(guardrail("handovers")).getByTestId("health-guardrail-ratio")).toHaveTextContent("9 of 20 (45.0 %)");
+    spy.mockRestore();
+  });
+
+  it("makes a support bundle, with the button off while it works, and says where it was saved", async () => {
+    useMock();
+    let finish: (path: string) => void = () => {};
+    const bundle = vi
+      .spyOn(api, "supportBundle")
+      .mockImplementation(() => new Promise<string>((resolve) => (finish = resolve)));
+    const user = userEvent.setup();
+    await openHealth(user);
+    expect(screen.getByTestId("health-bundle")).toHaveTextContent(
+      "A zip with this report, the settings and the last logs; passwords and tokens are blacked out.",
+    );
+    const button = screen.getByTestId("health-bundle-make");
+    expect(button).toHaveTextContent("Make a support bundle");
+    expect(button).toBeEnabled();
+
+    await user.click(button);
+    expect(bundle).toHaveBeenCalledWith(null);
+    expect(button).toBeDisabled();
+    expect(screen.queryByTestId("health-bundle-saved")).not.toBeInTheDocument();
+
+    finish("/home/demo/Downloads/tuberry-support-2026-12-06-2130.zip");
+    expect(await screen.findByTestId("health-bundle-saved")).toHaveTextContent(
+      "Saved: /home/demo/Downloads/tuberry-support-2026-12-06-2130.zip",
+    );
+    expect(button).toBeEnabled();
+    bundle.mockRestore();
+  });
+
+  it("saves the demo engine's support bundle in Downloads", async () => {
+    useMock();
+    const user = userEvent.setup();
+    await openHealth(user);
+    await user.click(screen.getByTestId("health-bundle-make"));
+    expect(await screen.findByTestId("health-bundle-saved")).toHaveTextContent(
+      /^Saved: \/home\/demo\/Downloads\/tuberry-support-\d{4}-\d{2}-\d{2}-\d{4}\.zip$/,
+    );
+  });
+
+  it("shows a support bundle that could not be made the app's usual way", async () => {
+    const backend = useMock();
+    backend.failNext("supportBundle", { code: "unavailable", message: "the Downloads folder is not writable" });
+    const user = userEvent.setup();
+    await openHealth(user);
+    await user.click(screen.getByTestId("health-bundle-make"));
+    expect(await screen.findByTestId("health-bundle-error")).toHaveTextContent("the Downloads folder is not writable");
+    expect(screen.queryByTestId("health-bundle-saved")).not.toBeInTheDocument();
+    expect(screen.getByTestId("health-bundle-make")).toBeEnabled();
+  });
+
   it("speaks Russian", async () => {
     useMock({ locale: "ru" });
     await i18n.changeLanguage("ru");
@@ -170,5 +288,25 @@ describe("Health", () => {
     );
     expect(within(failedJobs()[0]).getByTestId("health-retry")).toHaveTextContent("Повторить");
     expect(screen.getByTestId("health-check")).toHaveTextContent("Проверить снова");
+
+    expect(screen.getByTestId("health-guardrails")).toHaveTextContent("За последние 24 часа");
+    const failed = guardrail("failed_replies");
+    expect(failed).toHaveTextContent("Ответы, которые не ушли");
+    expect(within(failed).getByTestId("health-guardrail-ratio")).toHaveTextContent("3 из 40 (7,5 %)");
+    expect(within(failed).getByTestId("health-guardrail-threshold")).toHaveTextContent("порог 1 %");
+    expect(within(failed).getByTestId("health-fix")).toHaveTextContent(
+      "Повторите или отмените их в очереди выше; если повторяется — переподключите аккаунт.",
+    );
+    expect(within(guardrail("handovers")).getByTestId("health-guardrail-ratio")).toHaveTextContent("событий пока нет");
+
+    const button = screen.getByTestId("health-bundle-make");
+    expect(button).toHaveTextContent("Собрать архив для поддержки");
+    expect(screen.getByTestId("health-bundle")).toHaveTextContent(
+      "Zip-архив с этим отчётом, настройками и последними журналами; пароли и токены вычеркнуты.",
+    );
+    await user.click(button);
+    expect(await screen.findByTestId("health-bundle-saved")).toHaveTextContent(
+      /^Сохранено: \/home\/demo\/Загрузки\/tuberry-support-[\d-]+\.zip$/,
+    );
   });
 });

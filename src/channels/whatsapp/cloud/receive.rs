@@ -153,15 +153,10 @@ async fn store(core: &Core, number: &Number, message: &Message, name: &str) -> R
             attachments,
             sent_at: message.sent_at(),
         };
-        match inbound.validate() {
-            Ok(inbound) => {
-                core.relay.ingest(inbound).await?;
-            }
-            Err(e) => {
-                tracing::warn!(account_id, error = %e, "a WhatsApp message skipped");
-                return Ok(());
-            }
-        }
+        let Some(inbound) = core.relay.check(inbound).await? else {
+            return Ok(());
+        };
+        core.relay.ingest(inbound).await?;
     }
     if let Some(answers) = message.context.as_ref().and_then(|c| c.id.as_deref()) {
         core.relay
