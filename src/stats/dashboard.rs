@@ -50,11 +50,11 @@ pub struct DayFigures {
 text_enum! {
     /// How long a customer has been waiting for an answer.
     AgeBand {
-        UnderQuarterHour => "under_15m",
-        UnderHour => "under_1h",
-        UnderFourHours => "under_4h",
-        UnderDay => "under_1d",
-        OverDay => "over_1d",
+        UnderQuarterHour => "under_quarter_hour",
+        UnderHour => "under_hour",
+        UnderFourHours => "under_four_hours",
+        UnderDay => "under_day",
+        OverDay => "over_day",
     }
 }
 
@@ -258,8 +258,7 @@ pub async fn dashboard(
                                         WHERE o.conversation_id = c.id AND o.direction = 'out'
                                           AND o.author_kind <> 'auto_reply'), 0)))
          FROM conversations c
-         WHERE c.status IN ('awaiting_response', 'needs_human')
-           AND c.last_message_direction = 'in' AND ",
+         WHERE c.status IN ('awaiting_response', 'needs_human') AND ",
             scope!(),
             ""
         )),

@@ -199,6 +199,12 @@ async fn dashboard_figures_match_a_data_set_with_known_answers() {
         "{csv}"
     );
     assert!(csv.contains("messages_in_by_hour,wed 10,2\n"), "{csv}");
+    // The CSV names a waiting band as the JSON does.
+    let band = serde_json::to_value(d.waiting[0].band).unwrap();
+    assert!(
+        csv.contains(&format!("waiting_now,{},", band.as_str().unwrap())),
+        "{csv}"
+    );
 }
 
 #[tokio::test]

@@ -145,7 +145,32 @@ async fn a_customer_waiting_longer_than_the_threshold_is_told_once() {
             .await
             .unwrap();
     }
+    // Vera got only an auto-reply ("we will answer soon"): still waiting.
+    let vera = tg.customer_writes("Vera", "Can I pick it up today?").await;
+    sqlx::query(
+        "INSERT INTO messages (conversation_id, channel_account_id, direction, author_kind, text,
+                               delivery, created_at)
+         SELECT id, channel_account_id, 'out', 'auto_reply', 'We will answer soon', 'sent',
+                last_message_at + 1000
+         FROM conversations WHERE id = ?1",
+    )
+    .bind(vera)
+    .execute(tg.engine().store().pool())
+    .await
+    .unwrap();
+    sqlx::query("UPDATE conversations SET last_message_direction = 'out' WHERE id = ?1")
+        .bind(vera)
+        .execute(tg.engine().store().pool())
+        .await
+        .unwrap();
+    sqlx::query("UPDATE messages SET created_at = created_at - 3600000 WHERE conversation_id = ?1")
+        .bind(vera)
+        .execute(tg.engine().store().pool())
+        .await
+        .unwrap();
+    // Told together, in one message.
     let told = wait_alerts(&tg, 1).await;
+    assert!(told[0].contains("Vera has waited 1 h"), "{told:?}");
     assert!(told[0].contains("Anna has waited 1 h"), "{told:?}");
     let group = tg.group.to_string();
     let group = group.strip_prefix("-100").unwrap_or(&group);
