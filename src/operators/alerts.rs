@@ -157,20 +157,17 @@ impl Alerts {
         let limit = now - Millis::from(minutes) * 60_000;
         // Since the customer's first message after the last answer: an
         // auto-reply ("we will answer soon") is not one, as on the Dashboard.
-        let rows: Vec<WaitingRow> = sqlx::query_as(
-            "SELECT c.id, ct.display_name,
-                    (SELECT min(m.created_at) FROM messages m WHERE m.conversation_id = c.id
-                       AND m.direction = 'in'
-                       AND m.id > coalesce((SELECT max(o.id) FROM messages o
-                                            WHERE o.conversation_id = c.id AND o.direction = 'out'
-                                              AND o.author_kind <> 'auto_reply'), 0)) AS since,
+        let rows: Vec<WaitingRow> = sqlx::query_as(concat!(
+            "SELECT c.id, ct.display_name, ",
+            crate::stats::waiting_since!(),
+            " AS since,
                     t.chat_id, t.thread_id
              FROM conversations c JOIN contacts ct ON ct.id = c.contact_id
              LEFT JOIN topics t ON t.conversation_id = c.id
              WHERE c.status IN ('awaiting_response', 'needs_human') AND ?1 IS NOT NULL
                AND c.last_message_at >= ?2
-             ORDER BY c.last_message_at",
-        )
+             ORDER BY c.last_message_at"
+        ))
         .bind(limit)
         .bind(now - STALE_MS)
         .fetch_all(self.store.pool())

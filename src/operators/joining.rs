@@ -149,13 +149,16 @@ pub(super) fn topic_url(chat_id: i64, thread_id: i64) -> String {
 /// `/unanswered`: the conversations of the person's projects waiting for
 /// an answer, the longest waiting first, with a link to each topic.
 async fn unanswered(db: &mut SqliteConnection, asked: &Asked) -> Result<String> {
-    let rows: Vec<(Option<i64>, String, i64, i64, i64)> = sqlx::query_as(
-        "SELECT c.project_id, ct.display_name, t.chat_id, t.thread_id, c.last_message_at
-         FROM conversations c JOIN topics t ON t.conversation_id = c.id
-         JOIN contacts ct ON ct.id = c.contact_id
-         WHERE c.status IN ('awaiting_response', 'needs_human') AND c.last_message_direction = 'in'
-         ORDER BY c.last_message_at ASC",
-    )
+    let rows: Vec<(Option<i64>, String, i64, i64, i64)> = sqlx::query_as(concat!(
+        "SELECT * FROM (
+           SELECT c.project_id, ct.display_name, t.chat_id, t.thread_id, ",
+        crate::stats::waiting_since!(),
+        " AS since
+           FROM conversations c JOIN topics t ON t.conversation_id = c.id
+           JOIN contacts ct ON ct.id = c.contact_id
+           WHERE c.status IN ('awaiting_response', 'needs_human'))
+         WHERE since IS NOT NULL ORDER BY since ASC"
+    ))
     .fetch_all(&mut *db)
     .await?;
     let waiting: Vec<text::Waiting> = rows
@@ -207,16 +210,17 @@ async fn status(db: &mut SqliteConnection, asked: &Asked) -> Result<String> {
     )
     .fetch_one(&mut *db)
     .await?;
-    let waiting: Vec<(Option<i64>, i64)> = sqlx::query_as(
-        "SELECT project_id, last_message_at FROM conversations
-         WHERE status IN ('awaiting_response', 'needs_human') AND last_message_direction = 'in'",
-    )
+    let waiting: Vec<(Option<i64>, Option<i64>)> = sqlx::query_as(concat!(
+        "SELECT c.project_id, ",
+        crate::stats::waiting_since!(),
+        " FROM conversations c WHERE c.status IN ('awaiting_response', 'needs_human')"
+    ))
     .fetch_all(&mut *db)
     .await?;
     let waiting: Vec<i64> = waiting
         .into_iter()
         .filter(|(project, _)| person.works_in(*project))
-        .map(|(_, at)| at)
+        .filter_map(|(_, since)| since)
         .collect();
     let report = team_text::Status {
         channels,

@@ -17,7 +17,9 @@ use crate::clock::Millis;
 use crate::error::{Error, Result};
 use crate::model::{ChannelKind, text_enum};
 
-use super::{Figures, Period, Scope, bind_scope, first_responses, percentile, scope, values};
+use super::{
+    Figures, Period, Scope, bind_scope, first_responses, percentile, scope, values, waiting_since,
+};
 
 /// Counts are grouped by this many milliseconds (a quarter of an hour; the
 /// queries say 900000).
@@ -252,11 +254,9 @@ pub async fn dashboard(
     // auto-reply is not one).
     let since: String = bind_scope!(
         sqlx::query_scalar(concat!(
-            "SELECT json_group_array((SELECT min(m.created_at) FROM messages m WHERE m.conversation_id = c.id
-                   AND m.direction = 'in'
-                   AND m.id > coalesce((SELECT max(o.id) FROM messages o
-                                        WHERE o.conversation_id = c.id AND o.direction = 'out'
-                                          AND o.author_kind <> 'auto_reply'), 0)))
+            "SELECT json_group_array(",
+            waiting_since!(),
+            ")
          FROM conversations c
          WHERE c.status IN ('awaiting_response', 'needs_human') AND ",
             scope!(),

@@ -127,6 +127,21 @@ macro_rules! scope {
 }
 use scope;
 
+/// Since when the customer of conversation `c` waits: their first message
+/// after the last answer (an auto-reply, "we will answer soon", is not one);
+/// NULL when nothing waits. The Dashboard, the waiting alert and the bot's
+/// `/unanswered` and `/status` all count from it.
+macro_rules! waiting_since {
+    () => {
+        "(SELECT min(m.created_at) FROM messages m WHERE m.conversation_id = c.id
+            AND m.direction = 'in'
+            AND m.id > coalesce((SELECT max(o.id) FROM messages o
+                                 WHERE o.conversation_id = c.id AND o.direction = 'out'
+                                   AND o.author_kind <> 'auto_reply'), 0))"
+    };
+}
+pub(crate) use waiting_since;
+
 /// Binds a period as ?1 and ?2 and a [`Scope`]'s binds as ?3 and ?4 to a
 /// query using [`scope!`] (`query_as` or `query_scalar` alike).
 macro_rules! bind_scope {

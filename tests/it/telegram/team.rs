@@ -447,6 +447,40 @@ async fn people_of_the_team_ask_the_bot_what_waits_longest() {
     let last = private_texts(&tg, &owner()).pop().unwrap();
     assert!(last.contains("Boris") && !last.contains("Anna"), "{last}");
 
+    // An auto-reply ("we will answer soon") is not an answer: Vera stays.
+    let vera = tg.customer_writes("Vera", "Can I pick it up today?").await;
+    sqlx::query(
+        "INSERT INTO messages (conversation_id, channel_account_id, direction, author_kind, text,
+                               delivery, created_at)
+         SELECT id, channel_account_id, 'out', 'auto_reply', 'We will answer soon', 'sent',
+                last_message_at + 1
+         FROM conversations WHERE id = ?1",
+    )
+    .bind(vera)
+    .execute(tg.engine().store().pool())
+    .await
+    .unwrap();
+    sqlx::query("UPDATE conversations SET last_message_direction = 'out' WHERE id = ?1")
+        .bind(vera)
+        .execute(tg.engine().store().pool())
+        .await
+        .unwrap();
+    tg.wait_topic("Vera").await;
+    tg.fake.user_writes_to_bot(TOKEN, &owner(), "/unanswered");
+    let found = tg
+        .fake
+        .wait_until(WAIT, |_| {
+            private_texts(&tg, &owner())
+                .iter()
+                .filter(|t| t.contains("Waiting for an answer"))
+                .count()
+                == 3
+        })
+        .await;
+    assert!(found);
+    let last = private_texts(&tg, &owner()).pop().unwrap();
+    assert!(last.contains("Boris") && last.contains("Vera"), "{last}");
+
     // Someone outside the team gets nothing of it: it is a customer's message.
     tg.fake
         .user_writes_to_bot(TOKEN, &stranger(), "/unanswered");
