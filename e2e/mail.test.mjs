@@ -170,3 +170,68 @@ test("a customer's e-mail reaches the inbox and the reply reaches the customer",
   await browser.pause(1_000);
   await shot(browser, "mail-thread");
 });
+
+test("the Dashboard draws the day's conversation and replies", async () => {
+  await (await browser.$(byTestId("nav-dashboard"))).click();
+  await (await browser.$(byTestId("dashboard-view"))).waitForDisplayed({ timeout: 10_000 });
+  const card = await browser.$(byTestId("dashboard-card-new"));
+  await card.waitForDisplayed({ timeout: 10_000 });
+  await browser.waitUntil(async () => /[1-9]/.test(await text(card)), {
+    timeout: 10_000,
+    timeoutMsg: `no new conversation counted: ${await text(card)}`,
+  });
+  for (const chart of ["dashboard-chart-new", "dashboard-chart-messages", "dashboard-chart-replies"]) {
+    const drawn = await browser.$(`${byTestId(chart)} svg`);
+    await drawn.waitForDisplayed({ timeout: 10_000 });
+  }
+  await browser.pause(1_000);
+  await shot(browser, "dashboard");
+});
+
+test("a password changed at the provider shows on the Health screen with its fix", async () => {
+  await control("POST", "/password", { user: SHOP, password: "changed-at-the-provider" });
+  await (await browser.$(byTestId("nav-health"))).click();
+  await (await browser.$(byTestId("health-view"))).waitForDisplayed({ timeout: 10_000 });
+  // Looked for again after each check: the screen draws its rows anew.
+  let row;
+  let seen = [];
+  await browser.waitUntil(
+    async () => {
+      await (await browser.$(byTestId("health-check"))).click();
+      await browser.pause(500);
+      const rows = await browser.$$(byTestId("health-account"));
+      seen = [];
+      for (const r of rows) {
+        const state = await r.getAttribute("data-state");
+        seen.push(`${await text(r)} [${state}]`);
+        if ((await text(r)).includes("Shop mail") && state === "bad_credentials") row = r;
+      }
+      return row !== undefined;
+    },
+    { timeout: 90_000, interval: 2_000, timeoutMsg: "the mailbox never showed its refused password" },
+  ).catch((e) => {
+    throw new Error(`${e.message}: ${seen.join(" | ")}`);
+  });
+  assert.equal(await row.getAttribute("data-ok"), "false");
+  const fix = await row.$(byTestId("health-fix"));
+  assert.equal(await fix.getAttribute("data-fix"), "reconnect", await text(row));
+  assert.match(await text(fix), /password or token again/);
+  // The server's refusal in its own words, not the library's.
+  assert.match(await text(row), /\[AUTHENTICATIONFAILED\] Authentication failed\./);
+  assert.doesNotMatch(await text(row), /code: None|Some\(/);
+  await shot(browser, "health");
+
+  // The password back as it was: the mailbox connects again by itself.
+  await control("POST", "/password", { user: SHOP, password: SHOP_PASSWORD });
+  await browser.waitUntil(
+    async () => {
+      await (await browser.$(byTestId("health-check"))).click();
+      await browser.pause(500);
+      for (const r of await browser.$$(byTestId("health-account"))) {
+        if ((await text(r)).includes("Shop mail")) return (await r.getAttribute("data-ok")) === "true";
+      }
+      return false;
+    },
+    { timeout: 120_000, interval: 2_000, timeoutMsg: "the mailbox did not connect again" },
+  );
+});

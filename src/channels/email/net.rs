@@ -132,6 +132,21 @@ async fn tcp(server: &MailServer) -> Result<TcpStream, MailError> {
     })
 }
 
+/// A server's NO or BAD in its own words: the IMAP library hands them over
+/// as `code: …, info: Some("…")`.
+fn server_words(text: &str) -> String {
+    let text = text.trim();
+    match text.split_once("info: Some(\"") {
+        Some((_, info)) => info
+            .strip_suffix("\")")
+            .unwrap_or(info)
+            .replace("\\\"", "\"")
+            .trim()
+            .to_owned(),
+        None => text.to_owned(),
+    }
+}
+
 fn imap_error(what: &str, e: async_imap::error::Error) -> MailError {
     use async_imap::error::Error as E;
     match e {
@@ -139,9 +154,10 @@ fn imap_error(what: &str, e: async_imap::error::Error) -> MailError {
         E::ConnectionLost => {
             MailError::new(MailProblem::Connect, format!("{what}: connection lost"))
         }
-        E::No(text) | E::Bad(text) => {
-            MailError::new(MailProblem::Protocol, format!("{what}: {}", text.trim()))
-        }
+        E::No(text) | E::Bad(text) => MailError::new(
+            MailProblem::Protocol,
+            format!("{what}: {}", server_words(&text)),
+        ),
         other => MailError::new(MailProblem::Protocol, format!("{what}: {other}")),
     }
 }
@@ -200,7 +216,7 @@ pub async fn imap_session(
             .map_err(|(e, _)| match e {
                 async_imap::error::Error::No(text) => MailError::new(
                     MailProblem::Auth,
-                    format!("the IMAP server refused the login: {}", text.trim()),
+                    format!("the IMAP server refused the login: {}", server_words(&text)),
                 ),
                 other => imap_error("IMAP login", other),
             })
@@ -355,5 +371,20 @@ mod tests {
         let russian = folder_name("Отправленные");
         assert!(russian.is_ascii() && russian.starts_with('&'), "{russian}");
         assert_eq!(folder_display_name(&russian), "Отправленные");
+    }
+
+    #[test]
+    fn a_refusal_is_shown_in_the_servers_words() {
+        assert_eq!(
+            server_words(
+                r#"code: None, info: Some("[AUTHENTICATIONFAILED] Authentication failed.")"#
+            ),
+            "[AUTHENTICATIONFAILED] Authentication failed."
+        );
+        assert_eq!(
+            server_words(r#"code: None, info: Some("Say \"hi\"")"#),
+            "Say \"hi\""
+        );
+        assert_eq!(server_words(" Mailbox is full "), "Mailbox is full");
     }
 }

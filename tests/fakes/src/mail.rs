@@ -338,6 +338,22 @@ impl MailServer {
         changed
     }
 
+    /// Gives `user` a new password, as a provider does when it is changed
+    /// there, and restarts both servers so that every open session ends:
+    /// the next login needs the new one. Panics for an unknown user.
+    pub async fn change_password(&mut self, user: &str, password: &str) {
+        assert!(
+            self.instance.users.contains_key(user),
+            "{user} is no user of the mail server"
+        );
+        self.instance
+            .users
+            .insert(user.to_owned(), password.to_owned());
+        let (root, users) = (self.instance.root.clone(), self.instance.users.clone());
+        blocking(move || instance::write_users(&root, &users)).await;
+        self.restart().await;
+    }
+
     /// The password of `user`; panics for an unknown user.
     pub fn password(&self, user: &str) -> &str {
         self.instance

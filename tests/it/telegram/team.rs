@@ -465,7 +465,9 @@ async fn people_of_the_team_ask_the_bot_what_waits_longest() {
         .execute(tg.engine().store().pool())
         .await
         .unwrap();
-    tg.wait_topic("Vera").await;
+    // Mirrored: its topic is stored.
+    let topic = tg.wait_topic("Vera").await;
+    tg.wait_topic_text(topic, "Can I pick it up today?").await;
     tg.fake.user_writes_to_bot(TOKEN, &owner(), "/unanswered");
     let found = tg
         .fake

@@ -9,6 +9,9 @@
 //!   `INBOX`): the messages of the folder as
 //!   `[{"uid", "raw", "flags"}]` in UID order ([`MailServer::messages`]),
 //!   `raw` decoded as UTF-8 with invalid bytes replaced;
+//! - `POST /_control/password` with `{"user", "password"}`: changes the
+//!   user's password and restarts the servers, ending every open session
+//!   ([`MailServer::change_password`]); answers `{}`;
 //! - `GET /_control/maillog`: everything Postfix and Dovecot logged, as
 //!   text ([`MailServer::maillog`]), for a failed test's report.
 //!
@@ -91,6 +94,7 @@ fn router(server: Shared) -> Router {
     Router::new()
         .route("/_control/deliver", post(deliver))
         .route("/_control/messages", get(messages))
+        .route("/_control/password", post(password))
         .route("/_control/maillog", get(maillog))
         .with_state(server)
 }
@@ -109,6 +113,24 @@ async fn deliver(State(server): State<Shared>, Json(body): Json<Delivery>) -> Re
         json!({})
     })
     .await
+}
+
+#[derive(Deserialize)]
+struct NewPassword {
+    user: String,
+    password: String,
+}
+
+async fn password(State(server): State<Shared>, Json(body): Json<NewPassword>) -> Response {
+    let mut guard = server.write().await;
+    let Some(server) = guard.as_mut() else {
+        return stopping();
+    };
+    let changed = server.change_password(&body.user, &body.password);
+    match AssertUnwindSafe(changed).catch_unwind().await {
+        Ok(()) => Json(json!({})).into_response(),
+        Err(panic) => error(StatusCode::BAD_REQUEST, &panic_message(panic.as_ref())),
+    }
 }
 
 #[derive(Deserialize)]

@@ -71,6 +71,14 @@ pub(super) fn prepare(root: &Path, users: &BTreeMap<String, String>) {
         ),
     );
 
+    write_users(root, users);
+
+    let mailboxes: String = users.keys().map(|user| format!("{user} ok\n")).collect();
+    write_postfix_file(&root.join("postfix/etc/mailboxes"), &mailboxes);
+}
+
+/// Dovecot's users and their passwords, readable by Dovecot alone.
+pub(super) fn write_users(root: &Path, users: &BTreeMap<String, String>) {
     let passwd = root.join("dovecot/users");
     let lines: String = users
         .iter()
@@ -79,9 +87,6 @@ pub(super) fn prepare(root: &Path, users: &BTreeMap<String, String>) {
     fs::write(&passwd, lines).expect("Dovecot's users");
     run("chgrp", &["dovecot", path_str(&passwd)]);
     fs::set_permissions(&passwd, fs::Permissions::from_mode(0o640)).expect("chmod users");
-
-    let mailboxes: String = users.keys().map(|user| format!("{user} ok\n")).collect();
-    write_postfix_file(&root.join("postfix/etc/mailboxes"), &mailboxes);
 }
 
 impl Instance {
