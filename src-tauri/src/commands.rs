@@ -79,6 +79,7 @@ engine_commands! {
         start_at_login,
         set_start_at_login,
         open_folder,
+        show_saved_file,
         update_status,
         check_for_update,
         install_update,

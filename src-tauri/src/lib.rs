@@ -122,6 +122,19 @@ fn open_folder(engine: EngineState<'_>, folder: Folder) -> ApiResult<()> {
     })
 }
 
+/// Opens the folder holding a file Tuberry saved (a Dashboard export, a
+/// support bundle), for "Show in folder": only an existing file named
+/// `tuberry-…`, and only its folder is opened, never the file.
+#[tauri::command]
+#[specta::specta]
+fn show_saved_file(path: String) -> ApiResult<()> {
+    let folder = api::folder_of_saved_file(&path)?;
+    open::that_detached(&folder).map_err(|e| tuberry::ApiError {
+        code: tuberry::ErrorCode::Unavailable,
+        message: format!("no file manager to open {} with: {e}", folder.display()),
+    })
+}
+
 #[tauri::command]
 #[specta::specta]
 fn guess_mail_servers(address: String) -> MailServers {

@@ -36,7 +36,7 @@ pub use dashboard::*;
 pub use desktop::*;
 pub use guardrails::*;
 pub use health::*;
-pub use support::{SCRUBBED, Scrubber, support_bundle};
+pub use support::{SCRUBBED, Scrubber, folder_of_saved_file, support_bundle};
 pub use team::*;
 pub use telegram_accounts::*;
 pub use whatsapp::*;

@@ -165,6 +165,21 @@ pub(crate) fn save_in(
     Ok(path)
 }
 
+/// The folder holding `path`, a file Tuberry saved (a Dashboard export, a
+/// support bundle), for "Show in folder": only an existing file named
+/// `tuberry-…` given by its full path.
+pub fn folder_of_saved_file(path: &str) -> ApiResult<PathBuf> {
+    let file = Path::new(path);
+    let ours = file
+        .file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with("tuberry-"));
+    match file.parent() {
+        Some(folder) if ours && file.is_absolute() && file.is_file() => Ok(folder.to_path_buf()),
+        _ => Err(Error::invalid(format!("{path} is not a file Tuberry saved")).into()),
+    }
+}
+
 /// Makes the support bundle in `folder` (Downloads when `None`) and answers
 /// its path.
 pub async fn support_bundle(engine: &Engine, folder: Option<String>) -> ApiResult<String> {
@@ -240,6 +255,25 @@ pub async fn support_bundle(engine: &Engine, folder: Option<String>) -> ApiResul
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_file_tuberry_saved_is_shown_in_its_folder() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let ours = dir.path().join("tuberry-support-2026-12-06-2130.zip");
+        let theirs = dir.path().join("notes.txt");
+        std::fs::write(&ours, b"zip").expect("write");
+        std::fs::write(&theirs, b"notes").expect("write");
+        let shown = folder_of_saved_file(&ours.display().to_string()).expect("ours");
+        assert_eq!(shown, dir.path());
+        for refused in [
+            theirs.display().to_string(),
+            dir.path().join("tuberry-gone.csv").display().to_string(),
+            "tuberry-support.zip".to_owned(),
+            dir.path().display().to_string(),
+        ] {
+            assert!(folder_of_saved_file(&refused).is_err(), "{refused}");
+        }
+    }
 
     #[test]
     fn secrets_known_and_shaped_are_blacked_out() {

@@ -194,6 +194,12 @@ export const commands = {
 	setStartAtLogin: (enabled: boolean) => typedError<boolean, ApiError>(__TAURI_INVOKE("set_start_at_login", { enabled })),
 	/**  Opens one of Tuberry's folders in the system's file manager. */
 	openFolder: (folder: Folder) => typedError<null, ApiError>(__TAURI_INVOKE("open_folder", { folder })),
+	/**
+	 *  Opens the folder holding a file Tuberry saved (a Dashboard export, a
+	 *  support bundle), for "Show in folder": only an existing file named
+	 *  `tuberry-…`, and only its folder is opened, never the file.
+	 */
+	showSavedFile: (path: string) => typedError<null, ApiError>(__TAURI_INVOKE("show_saved_file", { path })),
 	/**  Where updating stands (a build without an update feed never looks). */
 	updateStatus: () => __TAURI_INVOKE<UpdateStatus>("update_status"),
 	/**  Reads the update feed now. */

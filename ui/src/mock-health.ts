@@ -24,7 +24,7 @@ import type {
 } from "./api";
 import { dateInputValue } from "./dashboard";
 import { DAY, HOUR, MINUTE } from "./mock-seed";
-import { notFound, ok, type MockCore } from "./mock-shared";
+import { fail, notFound, ok, type MockCore } from "./mock-shared";
 
 /** The fix the engine suggests for an account's state. */
 function accountFix(state: AccountState): Fix | null {
@@ -170,6 +170,12 @@ export function createMockHealth(core: MockCore, deps: Deps) {
       const time = `${String(now.getHours()).padStart(2, "0")}${String(now.getMinutes()).padStart(2, "0")}`;
       const dir = folder ?? (core.locale === "ru" ? "/home/demo/Загрузки" : "/home/demo/Downloads");
       return ok(`${dir}/tuberry-support-${dateInputValue(now.getTime())}-${time}.zip`);
+    },
+
+    async showSavedFile(path: string): Promise<Result<null, ApiError>> {
+      // The demo saves nothing: only a path it answered itself is "shown".
+      if (!/\/tuberry-[^/]+$/.test(path)) return fail("invalid_input", `${path} is not a file Tuberry saved`);
+      return ok(null);
     },
 
     async retryJob(jobId: number): Promise<Result<null, ApiError>> {

@@ -3,7 +3,8 @@ import { useTranslation } from "react-i18next";
 import { api, CONNECTABLE_CHANNEL_KINDS, type ChannelKind, type DashboardQuery, type Project } from "../api";
 import { PERIOD_CHOICES, type PeriodChoice } from "../dashboard";
 import { errorText } from "../errors";
-import { AlertIcon, CheckIcon, DownloadIcon } from "./Icon";
+import { AlertIcon, DownloadIcon } from "./Icon";
+import { SavedFile } from "./SavedFile";
 
 type Props = {
   choice: PeriodChoice;
@@ -113,11 +114,7 @@ export function DashboardControls(props: Props) {
   );
 }
 
-/**
- * Saves the Dashboard as CSV in Downloads and says where. (The engine's
- * "open a folder" command opens only Tuberry's own folders, so there is no
- * "Show in folder" here; the path can be selected and copied.)
- */
+/** Saves the Dashboard as CSV in Downloads and says where, with "Show in folder". */
 function ExportButton({ query }: { query: DashboardQuery | null }) {
   const { t } = useTranslation();
   const [busy, setBusy] = useState(false);
@@ -142,12 +139,7 @@ function ExportButton({ query }: { query: DashboardQuery | null }) {
         <DownloadIcon size={13} />
         {t("dashboard.export")}
       </button>
-      {saved && (
-        <span className="dash-saved selectable" role="status" data-testid="dashboard-saved">
-          <CheckIcon size={13} />
-          {t("dashboard.savedTo", { path: saved })}
-        </span>
-      )}
+      {saved && <SavedFile path={saved} text={t("dashboard.savedTo", { path: saved })} testId="dashboard-saved" />}
       {error != null && (
         <span className="form-error" role="alert" data-testid="dashboard-export-error">
           <AlertIcon size={13} />

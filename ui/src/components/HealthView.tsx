@@ -8,6 +8,7 @@ import { useEngineEvents, useNow } from "../hooks";
 import { ChannelBadge } from "./ChannelBadge";
 import { HealthQueue } from "./HealthQueue";
 import { HealthRow, HealthSection } from "./HealthParts";
+import { SavedFile } from "./SavedFile";
 import {
   AccountsIcon,
   AlertIcon,
@@ -289,8 +290,8 @@ function DataCard({ health, now }: { health: Health; now: number }) {
 
 /**
  * Saves a zip for support (this report, the settings and the last logs, with
- * passwords and tokens blacked out) in Downloads and says where; the path can
- * be selected and copied.
+ * passwords and tokens blacked out) in Downloads and says where, with "Show
+ * in folder".
  */
 function SupportBundle() {
   const { t } = useTranslation();
@@ -323,12 +324,7 @@ function SupportBundle() {
         {t("health.bundle")}
       </button>
       <span className="health-bundle-hint">{t("health.bundleHint")}</span>
-      {saved && (
-        <span className="dash-saved selectable" role="status" data-testid="health-bundle-saved">
-          <CheckIcon size={13} />
-          {t("health.bundleSaved", { path: saved })}
-        </span>
-      )}
+      {saved && <SavedFile path={saved} text={t("health.bundleSaved", { path: saved })} testId="health-bundle-saved" />}
       {error != null && (
         <span className="form-error" role="alert" data-testid="health-bundle-error">
           <AlertIcon size={13} />

@@ -261,8 +261,32 @@ describe("Health", () => {
     await openHealth(user);
     await user.click(screen.getByTestId("health-bundle-make"));
     expect(await screen.findByTestId("health-bundle-saved")).toHaveTextContent(
-      /^Saved: \/home\/demo\/Downloads\/tuberry-support-\d{4}-\d{2}-\d{2}-\d{4}\.zip$/,
+      /^Saved: \/home\/demo\/Downloads\/tuberry-support-\d{4}-\d{2}-\d{2}-\d{4}\.zipShow in folder$/,
     );
+  });
+
+  it("shows the saved bundle in its folder", async () => {
+    useMock();
+    const show = vi.spyOn(api, "showSavedFile");
+    const user = userEvent.setup();
+    await openHealth(user);
+    await user.click(screen.getByTestId("health-bundle-make"));
+    const saved = await screen.findByTestId("health-bundle-saved");
+    const path = saved.textContent?.match(/\/home\S+\.zip/)?.[0];
+    await user.click(within(saved).getByTestId("health-bundle-saved-show"));
+    expect(show).toHaveBeenCalledWith(path);
+    expect(screen.queryByTestId("health-bundle-saved-show-error")).not.toBeInTheDocument();
+    show.mockRestore();
+  });
+
+  it("says why a folder cannot be shown", async () => {
+    const backend = useMock();
+    backend.failNext("showSavedFile", { code: "unavailable", message: "no file manager to open /home/demo/Downloads with" });
+    const user = userEvent.setup();
+    await openHealth(user);
+    await user.click(screen.getByTestId("health-bundle-make"));
+    await user.click(await screen.findByTestId("health-bundle-saved-show"));
+    expect(await screen.findByTestId("health-bundle-saved-show-error")).toHaveTextContent("no file manager");
   });
 
   it("shows a support bundle that could not be made the app's usual way", async () => {
@@ -306,7 +330,7 @@ describe("Health", () => {
     );
     await user.click(button);
     expect(await screen.findByTestId("health-bundle-saved")).toHaveTextContent(
-      /^Сохранено: \/home\/demo\/Загрузки\/tuberry-support-[\d-]+\.zip$/,
+      /^Сохранено: \/home\/demo\/Загрузки\/tuberry-support-[\d-]+\.zipПоказать в папке$/,
     );
   });
 });
