@@ -243,16 +243,30 @@ impl Relay {
         };
         tracing::warn!(account_id, reason, error = %error, "an inbound message is left out");
         let mut tx = self.store.write().await?;
+        self.count_skip_in(&mut tx, account_id, reason == "no_sender")
+            .await?;
+        tx.commit().await?;
+        Ok(None)
+    }
+
+    /// Counts an inbound event left out, inside the caller's transaction
+    /// (a channel that stores its position with the messages): without a
+    /// usable sender, or unusable otherwise.
+    pub async fn count_skip_in(
+        &self,
+        tx: &mut SqliteConnection,
+        account_id: i64,
+        no_sender: bool,
+    ) -> Result<()> {
         sqlx::query(
             "INSERT INTO inbound_skips (channel_account_id, reason, at) VALUES (?1, ?2, ?3)",
         )
         .bind(account_id)
-        .bind(reason)
+        .bind(if no_sender { "no_sender" } else { "unusable" })
         .bind(self.clock.now_ms())
         .execute(&mut *tx)
         .await?;
-        tx.commit().await?;
-        Ok(None)
+        Ok(())
     }
 
     /// Stores an inbound message once. The same message delivered again (same

@@ -97,6 +97,8 @@ pub(super) async fn store_mail(
         Ok(mail) => mail,
         Err(e) => {
             tracing::warn!(account_id = account.id, error = %e, "an e-mail could not be read; skipped");
+            let no_sender = matches!(e, parse::ParseError::NoSender);
+            relay.count_skip_in(&mut *db, account.id, no_sender).await?;
             return Ok(Outcome::Skipped(Skip::Unreadable));
         }
     };
