@@ -18,7 +18,8 @@ use crate::error::{Error, Result};
 use crate::model::{ChannelKind, text_enum};
 
 use super::{
-    Figures, Period, Scope, bind_scope, first_responses, percentile, scope, values, waiting_since,
+    Figures, Period, Scope, bind_scope, first_responses, percentile, scope, scoped_values, values,
+    waiting_since,
 };
 
 /// Counts are grouped by this many milliseconds (a quarter of an hour; the
@@ -143,8 +144,9 @@ pub async fn dashboard(
 
     // Every message of the period by quarter of an hour, way and author: the
     // days, the hours and the replies by who, from one read of an index.
-    let messages: String = bind_scope!(
-        sqlx::query_scalar(concat!(
+    let messages: Vec<(i64, String, String, i64)> = scoped_values(
+        db,
+        concat!(
             "SELECT json_group_array(json_array(q, direction, author_kind, n)) FROM (
              SELECT m.created_at / 900000 AS q, m.direction, m.author_kind, count(*) AS n
              FROM messages m
@@ -154,14 +156,11 @@ pub async fn dashboard(
             scope!(),
             "))
              GROUP BY 1, 2, 3)"
-        )),
+        ),
         period,
-        &projects,
-        channel
+        &scope,
     )
-    .fetch_one(&mut *db)
     .await?;
-    let messages: Vec<(i64, String, String, i64)> = values(&messages)?;
     let mut by_author: BTreeMap<String, i64> = BTreeMap::new();
     for (_, direction, author, n) in &messages {
         if direction == "out" {
@@ -170,22 +169,20 @@ pub async fn dashboard(
     }
     let by_author: Vec<(String, i64)> = by_author.into_iter().collect();
     let figures = Figures::new(period, started_count, &first_times, &by_author);
-    let started: String = bind_scope!(
-        sqlx::query_scalar(concat!(
+    let started: Vec<(i64, i64)> = scoped_values(
+        db,
+        concat!(
             "SELECT json_group_array(json_array(q, n)) FROM (
          SELECT c.created_at / 900000 AS q, count(*) AS n FROM conversations c
          WHERE c.created_at >= ?1 AND c.created_at < ?2 AND ",
             scope!(),
             "
          GROUP BY 1)"
-        )),
+        ),
         period,
-        &projects,
-        channel
+        &scope,
     )
-    .fetch_one(&mut *db)
     .await?;
-    let started: Vec<(i64, i64)> = values(&started)?;
 
     let mut days: BTreeMap<NaiveDate, DayFigures> = BTreeMap::new();
     let mut day = Some(local(period.from, tz).date_naive());
@@ -234,26 +231,25 @@ pub async fn dashboard(
     .fetch_one(&mut *db)
     .await?;
 
-    let resolution: String = bind_scope!(
-        sqlx::query_scalar(concat!(
+    let mut resolution: Vec<Millis> = scoped_values(
+        db,
+        concat!(
             "SELECT json_group_array(c.closed_at - c.created_at) FROM conversations c
          WHERE c.closed_at >= ?1 AND c.closed_at < ?2 AND ",
             scope!(),
             ""
-        )),
+        ),
         period,
-        &projects,
-        channel
+        &scope,
     )
-    .fetch_one(&mut *db)
     .await?;
-    let mut resolution: Vec<Millis> = values(&resolution)?;
     resolution.sort_unstable();
 
     // Since the customer's first message after the last answer (an
     // auto-reply is not one).
-    let since: String = bind_scope!(
-        sqlx::query_scalar(concat!(
+    let since: Vec<Option<Millis>> = scoped_values(
+        db,
+        concat!(
             "SELECT json_group_array(",
             waiting_since!(),
             ")
@@ -261,14 +257,11 @@ pub async fn dashboard(
          WHERE c.status IN ('awaiting_response', 'needs_human') AND ",
             scope!(),
             ""
-        )),
+        ),
         period,
-        &projects,
-        channel
+        &scope,
     )
-    .fetch_one(&mut *db)
     .await?;
-    let since: Vec<Option<Millis>> = values(&since)?;
     let mut bands = vec![0_u32; AgeBand::ALL.len()];
     for since in since.into_iter().flatten() {
         let band = AgeBand::of((now - since).max(0));

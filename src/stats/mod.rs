@@ -195,8 +195,23 @@ pub async fn figures_in(
     Ok(Figures::new(period, new_conversations, &times, &replies))
 }
 
-/// The values of a `json_group_array`: a query answers one row of many
-/// values rather than many rows (each row costs far more than its value).
+/// The values of `sql`, one `json_group_array` over `period` (?1, ?2) and
+/// `scope` (?3, ?4): a query answers one row of many values rather than
+/// many rows (each row costs far more than its value).
+async fn scoped_values<T: serde::de::DeserializeOwned>(
+    db: &mut SqliteConnection,
+    sql: &'static str,
+    period: Period,
+    scope: &Scope,
+) -> Result<Vec<T>> {
+    let (projects, channel) = scope.binds();
+    let json: String = bind_scope!(sqlx::query_scalar(sql), period, &projects, channel)
+        .fetch_one(&mut *db)
+        .await?;
+    values(&json)
+}
+
+/// The values of a `json_group_array` the store answered.
 fn values<T: serde::de::DeserializeOwned>(json: &str) -> Result<Vec<T>> {
     serde_json::from_str(json)
         .map_err(|e| crate::error::Error::invalid(format!("figures the store answered: {e}")))
@@ -209,9 +224,9 @@ async fn first_responses(
     period: Period,
     scope: &Scope,
 ) -> Result<(usize, Vec<Millis>)> {
-    let (projects, channel) = scope.binds();
-    let firsts: String = bind_scope!(
-        sqlx::query_scalar(concat!(
+    let firsts: Vec<Option<Millis>> = scoped_values(
+        db,
+        concat!(
             "SELECT json_group_array((SELECT min(o.created_at) - f.first_in FROM messages o
                  WHERE o.conversation_id = c.id AND o.direction = 'out'
                    AND o.author_kind IN ('manager', 'operator', 'assistant')
@@ -225,14 +240,11 @@ async fn first_responses(
          WHERE c.created_at >= ?1 AND c.created_at < ?2 AND ",
             scope!(),
             ""
-        )),
+        ),
         period,
-        &projects,
-        channel
+        scope,
     )
-    .fetch_one(&mut *db)
     .await?;
-    let firsts: Vec<Option<Millis>> = values(&firsts)?;
     let mut times: Vec<Millis> = firsts.iter().flatten().copied().collect();
     times.sort_unstable();
     Ok((firsts.len(), times))
