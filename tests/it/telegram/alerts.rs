@@ -147,22 +147,7 @@ async fn a_customer_waiting_longer_than_the_threshold_is_told_once() {
     }
     // Vera got only an auto-reply ("we will answer soon"): still waiting.
     let vera = tg.customer_writes("Vera", "Can I pick it up today?").await;
-    sqlx::query(
-        "INSERT INTO messages (conversation_id, channel_account_id, direction, author_kind, text,
-                               delivery, created_at)
-         SELECT id, channel_account_id, 'out', 'auto_reply', 'We will answer soon', 'sent',
-                last_message_at + 1000
-         FROM conversations WHERE id = ?1",
-    )
-    .bind(vera)
-    .execute(tg.engine().store().pool())
-    .await
-    .unwrap();
-    sqlx::query("UPDATE conversations SET last_message_direction = 'out' WHERE id = ?1")
-        .bind(vera)
-        .execute(tg.engine().store().pool())
-        .await
-        .unwrap();
+    tg.auto_replied(vera).await;
     sqlx::query("UPDATE messages SET created_at = created_at - 3600000 WHERE conversation_id = ?1")
         .bind(vera)
         .execute(tg.engine().store().pool())

@@ -217,6 +217,28 @@ impl Tg {
             .conversation_id
     }
 
+    /// The auto-responder's "we will answer soon" as the last message of
+    /// `conversation`: an acknowledgement, not an answer.
+    async fn auto_replied(&self, conversation: i64) {
+        let pool = self.engine().store().pool();
+        sqlx::query(
+            "INSERT INTO messages (conversation_id, channel_account_id, direction, author_kind,
+                                   text, delivery, created_at)
+             SELECT id, channel_account_id, 'out', 'auto_reply', 'We will answer soon', 'sent',
+                    last_message_at + 1000
+             FROM conversations WHERE id = ?1",
+        )
+        .bind(conversation)
+        .execute(pool)
+        .await
+        .unwrap();
+        sqlx::query("UPDATE conversations SET last_message_direction = 'out' WHERE id = ?1")
+            .bind(conversation)
+            .execute(pool)
+            .await
+            .unwrap();
+    }
+
     /// The live topics of the work group, by name.
     fn topic(&self, name_part: &str) -> Option<i64> {
         self.fake

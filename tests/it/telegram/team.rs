@@ -396,6 +396,20 @@ async fn once_there_is_a_team_only_its_people_answer_and_each_answer_says_who() 
     tg.stop().await;
 }
 
+/// The owner asks `/unanswered` for the `nth` time; the bot's answer.
+async fn unanswered(tg: &Tg, nth: usize) -> String {
+    tg.fake.user_writes_to_bot(TOKEN, &owner(), "/unanswered");
+    let lists = || {
+        private_texts(tg, &owner())
+            .into_iter()
+            .filter(|t| t.contains("Waiting for an answer"))
+            .collect::<Vec<_>>()
+    };
+    let found = tg.fake.wait_until(WAIT, |_| lists().len() == nth).await;
+    assert!(found, "no answer {nth} to /unanswered: {:?}", lists());
+    lists().pop().unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn people_of_the_team_ask_the_bot_what_waits_longest() {
     let tg = Tg::start(3_000).await;
@@ -405,12 +419,7 @@ async fn people_of_the_team_ask_the_bot_what_waits_longest() {
     tg.wait_topic("Boris").await;
     link_owner(&tg).await;
 
-    tg.fake.user_writes_to_bot(TOKEN, &owner(), "/unanswered");
-    bot_says(&tg, &owner(), "Waiting for an answer").await;
-    let list = private_texts(&tg, &owner())
-        .into_iter()
-        .find(|t| t.contains("Waiting for an answer"))
-        .unwrap();
+    let list = unanswered(&tg, 1).await;
     let (a, b) = (list.find("Anna").unwrap(), list.find("Boris").unwrap());
     assert!(a < b, "the longest waiting first: {list}");
     let group = tg.group.to_string();
@@ -432,55 +441,16 @@ async fn people_of_the_team_ask_the_bot_what_waits_longest() {
             .find(|e| e.direction == Direction::Out)
     })
     .await;
-    tg.fake.user_writes_to_bot(TOKEN, &owner(), "/unanswered");
-    let found = tg
-        .fake
-        .wait_until(WAIT, |_| {
-            private_texts(&tg, &owner())
-                .iter()
-                .filter(|t| t.contains("Waiting for an answer"))
-                .count()
-                == 2
-        })
-        .await;
-    assert!(found);
-    let last = private_texts(&tg, &owner()).pop().unwrap();
+    let last = unanswered(&tg, 2).await;
     assert!(last.contains("Boris") && !last.contains("Anna"), "{last}");
 
     // An auto-reply ("we will answer soon") is not an answer: Vera stays.
     let vera = tg.customer_writes("Vera", "Can I pick it up today?").await;
-    sqlx::query(
-        "INSERT INTO messages (conversation_id, channel_account_id, direction, author_kind, text,
-                               delivery, created_at)
-         SELECT id, channel_account_id, 'out', 'auto_reply', 'We will answer soon', 'sent',
-                last_message_at + 1
-         FROM conversations WHERE id = ?1",
-    )
-    .bind(vera)
-    .execute(tg.engine().store().pool())
-    .await
-    .unwrap();
-    sqlx::query("UPDATE conversations SET last_message_direction = 'out' WHERE id = ?1")
-        .bind(vera)
-        .execute(tg.engine().store().pool())
-        .await
-        .unwrap();
+    tg.auto_replied(vera).await;
     // Mirrored: its topic is stored.
     let topic = tg.wait_topic("Vera").await;
     tg.wait_topic_text(topic, "Can I pick it up today?").await;
-    tg.fake.user_writes_to_bot(TOKEN, &owner(), "/unanswered");
-    let found = tg
-        .fake
-        .wait_until(WAIT, |_| {
-            private_texts(&tg, &owner())
-                .iter()
-                .filter(|t| t.contains("Waiting for an answer"))
-                .count()
-                == 3
-        })
-        .await;
-    assert!(found);
-    let last = private_texts(&tg, &owner()).pop().unwrap();
+    let last = unanswered(&tg, 3).await;
     assert!(last.contains("Boris") && last.contains("Vera"), "{last}");
 
     // Someone outside the team gets nothing of it: it is a customer's message.
