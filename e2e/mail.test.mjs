@@ -63,6 +63,35 @@ async function plainServer(kind, port) {
   await fill(`${kind}-port`, String(port));
 }
 
+/**
+ * Checks the Health screen again until the account row named `name` is as
+ * `wanted` says, and answers that row. Looked for anew after each check:
+ * the screen draws its rows again.
+ */
+async function healthAccountUntil(name, wanted, timeout, timeoutMsg) {
+  let row;
+  let seen = [];
+  await browser
+    .waitUntil(
+      async () => {
+        await (await browser.$(byTestId("health-check"))).click();
+        await browser.pause(500);
+        seen = [];
+        for (const r of await browser.$$(byTestId("health-account"))) {
+          const line = await text(r);
+          seen.push(`${line} [${await r.getAttribute("data-state")}]`);
+          if (line.includes(name) && (await wanted(r))) row = r;
+        }
+        return row !== undefined;
+      },
+      { timeout, interval: 2_000, timeoutMsg },
+    )
+    .catch((e) => {
+      throw new Error(`${e.message}: ${seen.join(" | ")}`);
+    });
+  return row;
+}
+
 before(async () => {
   assert.ok(mail, "run.sh starts the mail servers");
   browser = await openApp();
@@ -192,26 +221,12 @@ test("a password changed at the provider shows on the Health screen with its fix
   await control("POST", "/password", { user: SHOP, password: "changed-at-the-provider" });
   await (await browser.$(byTestId("nav-health"))).click();
   await (await browser.$(byTestId("health-view"))).waitForDisplayed({ timeout: 10_000 });
-  // Looked for again after each check: the screen draws its rows anew.
-  let row;
-  let seen = [];
-  await browser.waitUntil(
-    async () => {
-      await (await browser.$(byTestId("health-check"))).click();
-      await browser.pause(500);
-      const rows = await browser.$$(byTestId("health-account"));
-      seen = [];
-      for (const r of rows) {
-        const state = await r.getAttribute("data-state");
-        seen.push(`${await text(r)} [${state}]`);
-        if ((await text(r)).includes("Shop mail") && state === "bad_credentials") row = r;
-      }
-      return row !== undefined;
-    },
-    { timeout: 90_000, interval: 2_000, timeoutMsg: "the mailbox never showed its refused password" },
-  ).catch((e) => {
-    throw new Error(`${e.message}: ${seen.join(" | ")}`);
-  });
+  const row = await healthAccountUntil(
+    "Shop mail",
+    async (r) => (await r.getAttribute("data-state")) === "bad_credentials",
+    90_000,
+    "the mailbox never showed its refused password",
+  );
   assert.equal(await row.getAttribute("data-ok"), "false");
   const fix = await row.$(byTestId("health-fix"));
   assert.equal(await fix.getAttribute("data-fix"), "reconnect", await text(row));
@@ -223,15 +238,10 @@ test("a password changed at the provider shows on the Health screen with its fix
 
   // The password back as it was: the mailbox connects again by itself.
   await control("POST", "/password", { user: SHOP, password: SHOP_PASSWORD });
-  await browser.waitUntil(
-    async () => {
-      await (await browser.$(byTestId("health-check"))).click();
-      await browser.pause(500);
-      for (const r of await browser.$$(byTestId("health-account"))) {
-        if ((await text(r)).includes("Shop mail")) return (await r.getAttribute("data-ok")) === "true";
-      }
-      return false;
-    },
-    { timeout: 120_000, interval: 2_000, timeoutMsg: "the mailbox did not connect again" },
+  await healthAccountUntil(
+    "Shop mail",
+    async (r) => (await r.getAttribute("data-ok")) === "true",
+    120_000,
+    "the mailbox did not connect again",
   );
 });

@@ -4,7 +4,7 @@ import { api, CONNECTABLE_CHANNEL_KINDS, type ChannelKind, type DashboardQuery, 
 import { PERIOD_CHOICES, type PeriodChoice } from "../dashboard";
 import { errorText } from "../errors";
 import { AlertIcon, DownloadIcon } from "./Icon";
-import { SavedFile } from "./SavedFile";
+import { SavedFile, useSaveFile } from "./SavedFile";
 
 type Props = {
   choice: PeriodChoice;
@@ -117,21 +117,7 @@ export function DashboardControls(props: Props) {
 /** Saves the Dashboard as CSV in Downloads and says where, with "Show in folder". */
 function ExportButton({ query }: { query: DashboardQuery | null }) {
   const { t } = useTranslation();
-  const [busy, setBusy] = useState(false);
-  const [saved, setSaved] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
-
-  const run = () => {
-    if (!query) return;
-    setBusy(true);
-    setSaved(null);
-    setError(null);
-    api
-      .exportDashboardCsv(query, null)
-      .then(setSaved)
-      .catch(setError)
-      .finally(() => setBusy(false));
-  };
+  const { busy, saved, error, run } = useSaveFile(query ? () => api.exportDashboardCsv(query, null) : null);
 
   return (
     <div className="dash-export">

@@ -8,7 +8,7 @@ import { useEngineEvents, useNow } from "../hooks";
 import { ChannelBadge } from "./ChannelBadge";
 import { HealthQueue } from "./HealthQueue";
 import { HealthRow, HealthSection } from "./HealthParts";
-import { SavedFile } from "./SavedFile";
+import { SavedFile, useSaveFile } from "./SavedFile";
 import {
   AccountsIcon,
   AlertIcon,
@@ -295,20 +295,7 @@ function DataCard({ health, now }: { health: Health; now: number }) {
  */
 function SupportBundle() {
   const { t } = useTranslation();
-  const [busy, setBusy] = useState(false);
-  const [saved, setSaved] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
-
-  const run = () => {
-    setBusy(true);
-    setSaved(null);
-    setError(null);
-    api
-      .supportBundle(null)
-      .then(setSaved)
-      .catch(setError)
-      .finally(() => setBusy(false));
-  };
+  const { busy, saved, error, run } = useSaveFile(() => api.supportBundle(null));
 
   return (
     <div className="health-bundle" data-testid="health-bundle">

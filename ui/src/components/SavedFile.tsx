@@ -5,6 +5,28 @@ import { apiMessage } from "../errors";
 import { AlertIcon, CheckIcon } from "./Icon";
 
 /**
+ * Saves a file with `save` (which answers its path; nothing to save while
+ * `null`): whether it is saving, where it went, or why it could not; each
+ * run forgets the last one's.
+ */
+export function useSaveFile(save: (() => Promise<string>) | null) {
+  const [busy, setBusy] = useState(false);
+  const [saved, setSaved] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const run = () => {
+    if (!save) return;
+    setBusy(true);
+    setSaved(null);
+    setError(null);
+    save()
+      .then(setSaved)
+      .catch(setError)
+      .finally(() => setBusy(false));
+  };
+  return { busy, saved, error, run };
+}
+
+/**
  * Where a file the window just saved went (a Dashboard export, a support
  * bundle): the path, selectable to copy, and "Show in folder", which opens
  * the folder holding it in the system's file manager.
