@@ -232,19 +232,14 @@ impl Relay {
     /// is answered: the channel acknowledges it and goes on.
     pub async fn check(&self, inbound: Inbound) -> Result<Option<CheckedInbound>> {
         let account_id = inbound.channel_account_id;
-        let reason = if inbound.sender.value.trim().is_empty() {
-            "no_sender"
-        } else {
-            "unusable"
-        };
+        let no_sender = inbound.sender.value.trim().is_empty();
         let error = match inbound.validate() {
             Ok(checked) => return Ok(Some(checked)),
             Err(e) => e,
         };
-        tracing::warn!(account_id, reason, error = %error, "an inbound message is left out");
+        tracing::warn!(account_id, no_sender, error = %error, "an inbound message is left out");
         let mut tx = self.store.write().await?;
-        self.count_skip_in(&mut tx, account_id, reason == "no_sender")
-            .await?;
+        self.count_skip_in(&mut tx, account_id, no_sender).await?;
         tx.commit().await?;
         Ok(None)
     }
