@@ -232,34 +232,44 @@ pub fn to_prune(backups: &[Backup]) -> Vec<&Backup> {
 }
 
 /// Copies the attachments not yet in `dest` (content-addressed, so a file
-/// of the same name is the same file). Returns how many were copied.
-pub(crate) async fn copy_files(from: &Path, dest: &Path) -> Result<usize> {
+/// of the same name is the same file), telling `progress` how many of the
+/// files were looked at. Returns how many were copied.
+pub(crate) async fn copy_files(
+    from: &Path,
+    dest: &Path,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Result<usize> {
     let mut entries = match tokio::fs::read_dir(from).await {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
         Err(e) => return Err(io(from, e)),
     };
+    let mut names = Vec::new();
+    while let Some(entry) = entries.next_entry().await.map_err(|e| io(from, e))? {
+        let name = entry.file_name();
+        if !name.to_string_lossy().ends_with(".part") {
+            names.push(name);
+        }
+    }
     tokio::fs::create_dir_all(dest)
         .await
         .map_err(|e| io(dest, e))?;
+    let total = names.len() as u64;
+    progress(0, total);
     let mut copied = 0;
-    while let Some(entry) = entries.next_entry().await.map_err(|e| io(from, e))? {
-        let name = entry.file_name();
-        if name.to_string_lossy().ends_with(".part") {
-            continue;
-        }
+    for (n, name) in names.into_iter().enumerate() {
         let target = dest.join(&name);
-        if tokio::fs::try_exists(&target).await.unwrap_or(false) {
-            continue;
+        if !tokio::fs::try_exists(&target).await.unwrap_or(false) {
+            let partial = dest.join(format!("{}.part", name.to_string_lossy()));
+            tokio::fs::copy(from.join(&name), &partial)
+                .await
+                .map_err(|e| io(&partial, e))?;
+            tokio::fs::rename(&partial, &target)
+                .await
+                .map_err(|e| io(&target, e))?;
+            copied += 1;
         }
-        let partial = dest.join(format!("{}.part", name.to_string_lossy()));
-        tokio::fs::copy(entry.path(), &partial)
-            .await
-            .map_err(|e| io(&partial, e))?;
-        tokio::fs::rename(&partial, &target)
-            .await
-            .map_err(|e| io(&target, e))?;
-        copied += 1;
+        progress(n as u64 + 1, total);
     }
     Ok(copied)
 }
@@ -297,7 +307,8 @@ impl Backups {
         let dest = dir.join(file_name(now, kind.as_str()));
         let started = std::time::Instant::now();
         snapshot(&self.pool, &dest).await?;
-        let copied = copy_files(&self.data_dir.join("files"), &dir.join("files")).await?;
+        let copied =
+            copy_files(&self.data_dir.join("files"), &dir.join("files"), &|_, _| {}).await?;
         let all = list(&dir)?;
         for old in to_prune(&all) {
             if let Err(e) = std::fs::remove_file(&old.path) {

@@ -53,6 +53,10 @@ pub enum EngineEvent {
         done: u32,
         total: u32,
     },
+    /// How a restore being prepared goes.
+    RestoreProgress {
+        step: crate::restore::RestoreStep,
+    },
     /// The outbox guard, its whitelist or the replies it holds changed.
     GuardChanged,
     /// Auto-replies were paused for the whole app, or resumed.

@@ -6,7 +6,7 @@
 //! are written out in `lib.rs` and named in the macro's `shell` list.
 
 use tuberry::api::{self, ApiResult};
-use tuberry::api::{AppSettings, Health};
+use tuberry::api::{AppSettings, Health, RestoreOutcome};
 use tuberry::assistant::model::{
     AssistantRun, AssistantSettings, AssistantSettingsInput, Catalogue, CataloguePage, GuardMode,
     LlmModels, LlmSettings, LlmSettingsInput, OutboxGuard, TestChat, TestChatInput, WhitelistEntry,
@@ -80,6 +80,7 @@ engine_commands! {
         set_start_at_login,
         open_folder,
         show_saved_file,
+        restore_backup,
         update_status,
         check_for_update,
         install_update,
@@ -207,6 +208,9 @@ engine_commands! {
     backup_dir() -> String;
     /// Sends backups to a folder the owner picked, or back to the data directory's.
     set_backup_dir(dir: Option<String>) -> String;
+    /// What the last restore did (once, until dismissed).
+    restore_outcome() -> Option<RestoreOutcome>;
+    dismiss_restore_outcome() -> ();
 
     list_projects() -> Vec<Project>;
     create_project(input: ProjectInput) -> Project;

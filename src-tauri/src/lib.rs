@@ -122,6 +122,23 @@ fn open_folder(engine: EngineState<'_>, folder: Folder) -> ApiResult<()> {
     })
 }
 
+/// Restores the backup at `path`: it is copied and checked beside the
+/// running engine (the window follows its progress), then the app starts
+/// again and puts it in place of the database before the engine opens it.
+/// A backup that fails its check is refused and nothing changes.
+#[tauri::command]
+#[specta::specta]
+async fn restore_backup(
+    app: tauri::AppHandle,
+    engine: EngineState<'_>,
+    path: String,
+) -> ApiResult<()> {
+    api::prepare_restore(&engine, path).await?;
+    tracing::info!("starting again to restore");
+    app.request_restart();
+    Ok(())
+}
+
 /// Opens the folder holding a file Tuberry saved (a Dashboard export, a
 /// support bundle), for "Show in folder": only an existing file named
 /// `tuberry-…`, and only its folder is opened, never the file.
@@ -272,9 +289,13 @@ pub fn run() -> ExitCode {
         return tuberry::cli::main(std::iter::once("tuberry".into()).chain(args));
     }
     let opened = data_dir().and_then(|dir| {
+        // A restore the window prepared is put in place before the engine
+        // opens the database.
+        let restored = tauri::async_runtime::block_on(tuberry::restore::finish_pending(&dir));
         let engine = tauri::async_runtime::block_on(Engine::open(EngineOptions::new(&dir)))?;
         let log = tuberry::logging::init(&dir, &engine.settings().log)?;
         engine.attach_log(log.control.clone());
+        tuberry::restore::log_finished(&restored);
         Ok((Arc::new(engine), log))
     });
     let (engine, _log) = match opened {

@@ -3,6 +3,8 @@
 use crate::backup::{Backup, BackupKind};
 use crate::engine::Engine;
 use crate::error::Error;
+use crate::events::EngineEvent;
+use crate::restore::{RestoreStage, RestoreStep, Restored};
 
 use super::ApiResult;
 
@@ -46,4 +48,145 @@ pub async fn set_backup_dir(engine: &Engine, dir: Option<String>) -> ApiResult<S
     .await?;
     tracing::info!(chosen = dir.is_some(), "backup folder set");
     backup_dir(engine).await
+}
+
+/// An account whose password, token or keys the keyring of this computer
+/// does not hold: after restoring on a new computer it must be connected
+/// again (a password or token entered, a phone linked, a QR code scanned).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountNeedingSecret {
+    pub account_id: i64,
+    pub name: String,
+    pub kind: crate::model::ChannelKind,
+}
+
+/// What the last restore did, for the window to show once.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct RestoreOutcome {
+    pub restored: Restored,
+    pub needs_secrets: Vec<AccountNeedingSecret>,
+}
+
+/// Prepares restoring the backup `path` beside the running engine: the
+/// backup is copied next to the database and checked, its attachments
+/// brought back, all with [`EngineEvent::RestoreProgress`]; the database is
+/// replaced when the app starts again. A damaged or foreign file is refused
+/// here and changes nothing.
+pub async fn prepare_restore(engine: &Engine, path: String) -> ApiResult<()> {
+    let path = path.trim();
+    if !std::path::Path::new(path).is_absolute() {
+        return Err(Error::invalid(format!("“{path}” is not a full path to a backup file")).into());
+    }
+    let bus = engine.events().clone();
+    let last = std::sync::Mutex::new(None::<(RestoreStage, u64)>);
+    let progress = |step: RestoreStep| {
+        // A step a percent (or a stage) on from the last one told.
+        let percent = (step.done * 100).checked_div(step.total).unwrap_or(0);
+        let mut last = last
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if *last != Some((step.stage, percent)) {
+            *last = Some((step.stage, percent));
+            bus.publish(EngineEvent::RestoreProgress { step });
+        }
+    };
+    crate::restore::prepare(engine.data_dir(), std::path::Path::new(path), &progress).await?;
+    Ok(())
+}
+
+/// Gives up a restore prepared for the next start.
+pub async fn cancel_restore(engine: &Engine) -> ApiResult<()> {
+    crate::restore::cancel_pending(engine.data_dir())?;
+    tracing::info!("prepared restore given up");
+    Ok(())
+}
+
+/// What the last restore did and which accounts need their secrets again,
+/// until [`dismiss_restore_outcome`].
+pub async fn restore_outcome(engine: &Engine) -> ApiResult<Option<RestoreOutcome>> {
+    let Some(restored) = crate::restore::outcome(engine.data_dir()) else {
+        return Ok(None);
+    };
+    let needs_secrets = if restored.error.is_none() {
+        accounts_needing_secrets(engine).await?
+    } else {
+        Vec::new()
+    };
+    Ok(Some(RestoreOutcome {
+        restored,
+        needs_secrets,
+    }))
+}
+
+pub async fn dismiss_restore_outcome(engine: &Engine) -> ApiResult<()> {
+    Ok(crate::restore::dismiss_outcome(engine.data_dir())?)
+}
+
+/// The enabled accounts with a secret (a `…_ref` column of their channel's
+/// table, or a `…_ref` key of their settings) that this computer's keyring
+/// does not hold.
+pub async fn accounts_needing_secrets(engine: &Engine) -> ApiResult<Vec<AccountNeedingSecret>> {
+    let pool = engine.store().pool();
+    let columns: Vec<(String, String)> = sqlx::query_as(
+        "SELECT t.name, c.name FROM sqlite_master t, pragma_table_info(t.name) c
+         WHERE t.type = 'table' AND c.name LIKE '%\\_ref' ESCAPE '\\'
+           AND EXISTS (SELECT 1 FROM pragma_table_info(t.name) k WHERE k.name = 'channel_account_id')",
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(Error::from)?;
+    let mut refs: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT a.id, j.value FROM channel_accounts a, json_tree(a.settings) j
+         WHERE j.key LIKE '%\\_ref' ESCAPE '\\' AND j.type = 'text'",
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(Error::from)?;
+    for (table, column) in columns {
+        let sql = format!(
+            "SELECT channel_account_id, \"{column}\" FROM \"{table}\" WHERE typeof(\"{column}\") = 'text'",
+            column = column.replace('"', "\"\""),
+            table = table.replace('"', "\"\""),
+        );
+        let found: Vec<(i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .fetch_all(pool)
+            .await
+            .map_err(Error::from)?;
+        refs.extend(found);
+    }
+    let mut missing = std::collections::BTreeSet::new();
+    for (account, name) in refs.iter().filter(|(_, n)| !n.is_empty()) {
+        if missing.contains(account) {
+            continue;
+        }
+        match engine.keyring().get(name).await {
+            Ok(Some(_)) => {}
+            Ok(None) => {
+                missing.insert(*account);
+            }
+            // Unreachable: Health says so; the account cannot work either.
+            Err(e) => {
+                tracing::debug!(error = %e, "keyring unreachable");
+                missing.insert(*account);
+            }
+        }
+    }
+    let accounts: Vec<(i64, String, String)> =
+        sqlx::query_as("SELECT id, name, kind FROM channel_accounts WHERE enabled = 1 ORDER BY id")
+            .fetch_all(pool)
+            .await
+            .map_err(Error::from)?;
+    Ok(accounts
+        .into_iter()
+        .filter(|(id, _, _)| missing.contains(id))
+        .filter_map(|(account_id, name, kind)| {
+            Some(AccountNeedingSecret {
+                account_id,
+                name,
+                kind: kind.parse().ok()?,
+            })
+        })
+        .collect())
 }

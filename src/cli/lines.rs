@@ -72,6 +72,9 @@ pub(super) fn event_line(event: &EngineEvent) -> String {
             done,
             total,
         } => format!("catalogue of project {project_id}: {stage} {done}/{total}\n"),
+        EngineEvent::RestoreProgress { step } => {
+            format!("restore: {} {}/{}\n", step.stage, step.done, step.total)
+        }
         EngineEvent::GuardChanged => "outbox guard changed\n".to_owned(),
         EngineEvent::AutoRepliesPaused { paused } => match paused {
             true => "auto-replies paused\n".to_owned(),

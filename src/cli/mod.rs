@@ -227,13 +227,20 @@ async fn run(cli: Cli) -> Result<(), ApiError> {
     if let Command::Restore { file } = &cli.command {
         return backup::restore(&data_dir, file, &out).await;
     }
+    let serve = matches!(cli.command, Command::Serve);
+    // `serve` finishes a restore the window prepared, as the window would.
+    let restored = match serve {
+        true => crate::restore::finish_pending(&data_dir).await,
+        false => Ok(None),
+    };
     let engine = Engine::open(EngineOptions::new(&data_dir)).await?;
-    let log = matches!(cli.command, Command::Serve)
+    let log = serve
         .then(|| crate::logging::init(&data_dir, &engine.settings().log))
         .transpose()?;
     if let Some(log) = &log {
         engine.attach_log(log.control.clone());
     }
+    crate::restore::log_finished(&restored);
     let result = command(&engine, cli.command, &out).await;
     engine.shutdown(Duration::from_secs(10)).await;
     result

@@ -236,3 +236,162 @@ async fn a_schema_change_is_preceded_by_a_backup() {
     Store::open(&path).await.unwrap().close().await;
     assert_eq!(backup::list(&dir.path().join("backups")).unwrap().len(), 1);
 }
+
+/// Every restore step the bus told, until it has been quiet a moment.
+async fn restore_steps(
+    events: &mut tuberry::events::Subscription,
+) -> Vec<tuberry::restore::RestoreStep> {
+    let mut steps = Vec::new();
+    while let Ok(Some(event)) =
+        tokio::time::timeout(Duration::from_millis(100), events.next()).await
+    {
+        if let tuberry::events::EngineEvent::RestoreProgress { step } = event {
+            steps.push(step);
+        }
+    }
+    steps
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restore_prepared_in_the_running_app_is_put_in_place_at_the_next_start() {
+    use tuberry::restore::{self, RestoreStage};
+    let crate::helpers::TestApp { engine, clock, dir } = spawn_app().await;
+    api::simulate_inbound(&engine, "Anna".into(), "Before the backup".into())
+        .await
+        .unwrap();
+    let file = engine.files().put(b"a price list").await.unwrap();
+    // Two mailboxes: this computer's keyring holds the password of one only.
+    let kept = tuberry::keyring::Keyring::new_entry_name("email");
+    let lost = tuberry::keyring::Keyring::new_entry_name("email");
+    for (name, secret_ref) in [("Shop mail", &kept), ("Old mail", &lost)] {
+        sqlx::query(
+            "INSERT INTO channel_accounts (kind, name, external_id, settings, enabled, created_at)
+             VALUES ('email', ?1, ?1, json_object('secret_ref', ?2), 0, 0)",
+        )
+        .bind(name)
+        .bind(secret_ref)
+        .execute(engine.store().pool())
+        .await
+        .unwrap();
+    }
+    engine
+        .keyring()
+        .set(&kept, &tuberry::secret::Secret::new("mail password".into()))
+        .await
+        .unwrap();
+    let taken = api::back_up_now(&engine).await.unwrap();
+    sqlx::query("UPDATE channel_accounts SET enabled = 1 WHERE kind = 'email'")
+        .execute(engine.store().pool())
+        .await
+        .unwrap();
+    api::simulate_inbound(&engine, "Anna".into(), "After the backup".into())
+        .await
+        .unwrap();
+    engine.start().await.unwrap();
+    std::fs::remove_dir_all(dir.path().join("files")).unwrap();
+
+    // A file that is no backup is refused, and nothing is left behind.
+    let junk = dir.path().join("junk.sqlite3");
+    std::fs::write(&junk, b"not a database at all").unwrap();
+    let refused = api::prepare_restore(&engine, junk.display().to_string())
+        .await
+        .unwrap_err();
+    assert!(refused.message.contains("junk.sqlite3"), "{refused:?}");
+    assert!(!restore::is_pending(dir.path()));
+    assert!(!dir.path().join("tuberry.sqlite3.restoring").exists());
+    let relative = api::prepare_restore(&engine, "backups/x.sqlite3".into()).await;
+    assert!(relative.is_err());
+
+    // Prepared beside the running engine, with its progress told.
+    let mut events = engine.events().subscribe();
+    api::prepare_restore(&engine, taken.path.clone())
+        .await
+        .unwrap();
+    let steps = restore_steps(&mut events).await;
+    let stages: Vec<RestoreStage> = steps.iter().map(|s| s.stage).collect();
+    let mut seen = stages.clone();
+    seen.dedup();
+    assert_eq!(
+        seen,
+        [
+            RestoreStage::Copying,
+            RestoreStage::Checking,
+            RestoreStage::Files,
+            RestoreStage::Ready
+        ]
+    );
+    let copied = steps
+        .iter()
+        .rfind(|s| s.stage == RestoreStage::Copying)
+        .unwrap();
+    assert_eq!((copied.done, copied.total), (taken.size, taken.size));
+    assert!(restore::is_pending(dir.path()));
+    // The running engine still has today's database.
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM messages")
+        .fetch_one(engine.store().pool())
+        .await
+        .unwrap();
+    assert_eq!(n, 2);
+
+    // Not while the engine runs: the next start waits for it, then gives up
+    // and leaves the restore prepared.
+    let busy = restore::finish_pending_within(dir.path(), Duration::from_millis(300))
+        .await
+        .unwrap_err();
+    assert!(matches!(busy, Error::AlreadyRunning { .. }), "{busy:?}");
+    assert!(restore::is_pending(dir.path()));
+    engine.shutdown(Duration::from_secs(5)).await;
+    drop(engine);
+
+    // The next start.
+    let restored = restore::finish_pending(dir.path())
+        .await
+        .unwrap()
+        .expect("a restore was prepared");
+    assert_eq!(restored.error, None);
+    assert_eq!(restored.source, taken.path);
+    assert_eq!(restored.files_copied, 1);
+    assert!(Path::new(restored.kept_aside.as_deref().unwrap()).is_file());
+    assert!(!restore::is_pending(dir.path()));
+    assert_eq!(restore::finish_pending(dir.path()).await.unwrap(), None);
+    let engine = crate::helpers::open_engine(&dir, &clock).await;
+    let texts: Vec<String> = sqlx::query_scalar("SELECT text FROM messages ORDER BY id")
+        .fetch_all(engine.store().pool())
+        .await
+        .unwrap();
+    assert_eq!(texts, ["Before the backup"]);
+    let hash = file.strip_prefix("file:").unwrap();
+    assert_eq!(
+        std::fs::read(dir.path().join("files").join(hash)).unwrap(),
+        b"a price list"
+    );
+    // The accounts were disabled in the backup: none needs anything.
+    let outcome = api::restore_outcome(&engine)
+        .await
+        .unwrap()
+        .expect("told once");
+    assert_eq!(outcome.restored, restored);
+    assert!(
+        outcome.needs_secrets.is_empty(),
+        "{:?}",
+        outcome.needs_secrets
+    );
+    sqlx::query("UPDATE channel_accounts SET enabled = 1 WHERE kind = 'email'")
+        .execute(engine.store().pool())
+        .await
+        .unwrap();
+    let outcome = api::restore_outcome(&engine).await.unwrap().unwrap();
+    let names: Vec<&str> = outcome
+        .needs_secrets
+        .iter()
+        .map(|a| a.name.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        ["Old mail"],
+        "only the one whose password is not in this keyring"
+    );
+    api::dismiss_restore_outcome(&engine).await.unwrap();
+    assert_eq!(api::restore_outcome(&engine).await.unwrap(), None);
+    engine.keyring().delete(&kept).await.unwrap();
+}
