@@ -46,6 +46,29 @@ text_enum! {
     }
 }
 
+text_enum! {
+    /// Where a restore being prepared is.
+    RestoreStage {
+        /// Copying the backup next to the database (bytes).
+        Copying => "copying",
+        /// SQLite's integrity check of the copy.
+        Checking => "checking",
+        /// Bringing back the attachments (files).
+        Files => "files",
+        /// Staged: the restore happens when the app starts again.
+        Ready => "ready",
+    }
+}
+
+/// How a restore being prepared goes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct RestoreStep {
+    pub stage: RestoreStage,
+    pub done: u64,
+    pub total: u64,
+}
+
 /// One backup file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]

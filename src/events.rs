@@ -55,7 +55,7 @@ pub enum EngineEvent {
     },
     /// How a restore being prepared goes.
     RestoreProgress {
-        step: crate::restore::RestoreStep,
+        step: crate::backup::RestoreStep,
     },
     /// The outbox guard, its whitelist or the replies it holds changed.
     GuardChanged,

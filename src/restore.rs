@@ -23,12 +23,12 @@ use serde::{Deserialize, Serialize};
 use specta::Type;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+pub use crate::backup::{RestoreStage, RestoreStep};
 use crate::backup::{check, copy_files, io};
 use crate::clock::Millis;
 use crate::engine::DATABASE_FILE;
 use crate::error::{Error, Result};
 use crate::lock::DataLock;
-use crate::model::text_enum;
 use crate::store::{Store, known_schema_version};
 
 /// Written when a restore is staged for the next start.
@@ -39,29 +39,6 @@ pub const OUTCOME_FILE: &str = "restore-outcome.json";
 /// data directory.
 const LOCK_WAIT: Duration = Duration::from_secs(15);
 const CHUNK: usize = 1 << 20;
-
-text_enum! {
-    /// Where a restore being prepared is.
-    RestoreStage {
-        /// Copying the backup next to the database (bytes).
-        Copying => "copying",
-        /// SQLite's integrity check of the copy.
-        Checking => "checking",
-        /// Bringing back the attachments (files).
-        Files => "files",
-        /// Staged: the restore happens when the app starts again.
-        Ready => "ready",
-    }
-}
-
-/// How a restore being prepared goes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
-#[serde(rename_all = "camelCase")]
-pub struct RestoreStep {
-    pub stage: RestoreStage,
-    pub done: u64,
-    pub total: u64,
-}
 
 /// What a restore did.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]

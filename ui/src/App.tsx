@@ -13,6 +13,7 @@ import { AssistantView } from "./components/AssistantView";
 import { SettingsView } from "./components/SettingsView";
 import { HealthView } from "./components/HealthView";
 import { DashboardView } from "./components/DashboardView";
+import { RestoreBanner } from "./components/RestoreBanner";
 import { restoreLanguage } from "./language";
 import { useStatusCounts } from "./hooks";
 import { api, subscribeShell } from "./api";
@@ -74,6 +75,8 @@ export default function App() {
   return (
     <div className={`app app--${view}`}>
       <TopBar view={view} onNavigate={setView} testChatOpen={testChatOpen} onToggleTestChat={toggleTestChat} />
+      {/* After the app started again with a restored backup: what it did, once. */}
+      <RestoreBanner onOpenAccounts={() => setView("accounts")} />
       {view === "inbox" ? (
         <Inbox
           selectedId={selectedId}

@@ -21,6 +21,7 @@ import type {
   LlmProblem,
   ShellEvent,
   LlmProvider,
+  RestoreStage,
   MailboxState,
   MailProblem,
   MailSecurity,
@@ -34,6 +35,7 @@ import { detectLanguage } from "./i18n/detect";
 export type {
   Account,
   AccountHealth,
+  AccountNeedingSecret,
   AccountState,
   AccountStatus,
   AgeBand,
@@ -142,6 +144,10 @@ export type {
   ProjectInput,
   QueueHealth,
   ReplyWindow,
+  RestoreOutcome,
+  RestoreStage,
+  RestoreStep,
+  Restored,
   Role,
   RoleRights,
   RunOutcome,
@@ -238,6 +244,9 @@ export const LLM_PROBLEMS: readonly LlmProblem[] = [
 export const CATALOGUE_PROBLEMS: readonly CatalogueProblem[] = ["empty", "unsupported", "too_large", "unreadable", "no_rows"];
 
 export const IMPORT_STAGES: readonly ImportStage[] = ["reading", "parsing", "storing", "done", "failed"];
+
+/** Where a restore being prepared is (the window says each in words). */
+export const RESTORE_STAGES: readonly RestoreStage[] = ["copying", "checking", "files", "ready"];
 
 /** What a person does about a problem the Health screen shows. */
 export const FIXES: readonly Fix[] = [
@@ -348,6 +357,9 @@ function mockOptionsFromLocation(): MockOptions {
   options.receiptsAfterMs = 1500;
   // The shop's mailbox no longer takes its password (the Health screen shows it).
   options.mailPasswordRefused = true;
+  // `?restored=ok` (or `failed`) shows what a restore did, as after the app started again.
+  const restored = new URLSearchParams(location.search).get("restored");
+  if (restored === "ok" || restored === "failed") options.restored = restored;
   if (demo === "empty") options.seed = false;
   else if (demo && /^\d+$/.test(demo)) options.bulk = Math.min(Number(demo), 1_000_000);
   return options;

@@ -124,6 +124,9 @@ export const commands = {
 	backupDir: () => typedError<string, ApiError>(__TAURI_INVOKE("backup_dir")),
 	/**  Sends backups to a folder the owner picked, or back to the data directory's. */
 	setBackupDir: (dir: string | null) => typedError<string, ApiError>(__TAURI_INVOKE("set_backup_dir", { dir })),
+	/**  What the last restore did (once, until dismissed). */
+	restoreOutcome: () => typedError<RestoreOutcome | null, ApiError>(__TAURI_INVOKE("restore_outcome")),
+	dismissRestoreOutcome: () => typedError<null, ApiError>(__TAURI_INVOKE("dismiss_restore_outcome")),
 	listProjects: () => typedError<Project[], ApiError>(__TAURI_INVOKE("list_projects")),
 	createProject: (input: ProjectInput) => typedError<Project, ApiError>(__TAURI_INVOKE("create_project", { input })),
 	updateProject: (projectId: number, input: ProjectInput) => typedError<Project, ApiError>(__TAURI_INVOKE("update_project", { projectId, input })),
@@ -200,6 +203,13 @@ export const commands = {
 	 *  `tuberry-…`, and only its folder is opened, never the file.
 	 */
 	showSavedFile: (path: string) => typedError<null, ApiError>(__TAURI_INVOKE("show_saved_file", { path })),
+	/**
+	 *  Restores the backup at `path`: it is copied and checked beside the
+	 *  running engine (the window follows its progress), then the app starts
+	 *  again and puts it in place of the database before the engine opens it.
+	 *  A backup that fails its check is refused and nothing changes.
+	 */
+	restoreBackup: (path: string) => typedError<null, ApiError>(__TAURI_INVOKE("restore_backup", { path })),
 	/**  Where updating stands (a build without an update feed never looks). */
 	updateStatus: () => __TAURI_INVOKE<UpdateStatus>("update_status"),
 	/**  Reads the update feed now. */
@@ -231,6 +241,17 @@ export type AccountHealth = {
 	state: AccountState,
 	lastError: string | null,
 	fix: Fix | null,
+};
+
+/**
+ *  An account whose password, token or keys the keyring of this computer
+ *  does not hold: after restoring on a new computer it must be connected
+ *  again (a password or token entered, a phone linked, a QR code scanned).
+ */
+export type AccountNeedingSecret = {
+	accountId: number,
+	name: string,
+	kind: ChannelKind,
 };
 
 /**  Where a channel account's connection stands. */
@@ -828,6 +849,8 @@ export type DomainEvent = { type: "conversation_changed"; conversation: Conversa
 { type: "assistant_run"; run: AssistantRun } | 
 /**  How a catalogue upload is going. */
 { type: "catalogue_progress"; project_id: number; stage: ImportStage; done: number; total: number } | 
+/**  How a restore being prepared goes. */
+{ type: "restore_progress"; step: RestoreStep } | 
 /**  The outbox guard, its whitelist or the replies it holds changed. */
 { type: "guard_changed" } | 
 /**  Auto-replies were paused for the whole app, or resumed. */
@@ -1414,6 +1437,53 @@ export type ReplyWindow = {
 	open: boolean,
 	/**  The number's templates can be listed (its business account is known). */
 	templates: boolean,
+};
+
+/**  What the last restore did, for the window to show once. */
+export type RestoreOutcome = {
+	restored: Restored,
+	needsSecrets: AccountNeedingSecret[],
+};
+
+/**  Where a restore being prepared is. */
+export type RestoreStage = 
+/**  Copying the backup next to the database (bytes). */
+"copying" | 
+/**  SQLite's integrity check of the copy. */
+"checking" | 
+/**  Bringing back the attachments (files). */
+"files" | 
+/**  Staged: the restore happens when the app starts again. */
+"ready";
+
+/**  How a restore being prepared goes. */
+export type RestoreStep = {
+	stage: RestoreStage,
+	done: number,
+	total: number,
+};
+
+/**  What a restore did. */
+export type Restored = {
+	/**  The backup restored. */
+	source?: string,
+	/**  When it was restored. */
+	restoredAt?: number,
+	/**  Where the database that was replaced is kept. */
+	keptAside: string | null,
+	/**  Attachments copied back from the backup's folder. */
+	filesCopied: number,
+	/**
+	 *  The connected accounts in the restored database: on another
+	 *  computer their passwords and tokens must be entered again (the
+	 *  keyring holds them, not the backup).
+	 */
+	accounts: string[],
+	/**
+	 *  Why the prepared restore could not be finished at the start (the
+	 *  database was left as it was).
+	 */
+	error?: string | null,
 };
 
 /**  A person's role, from the most to the least trusted. */

@@ -2,10 +2,14 @@
 // folder, "Back up now" adding one after a moment, and the folder they go
 // to. As in the engine, the list shows the current folder's backups (the
 // ones taken before a change stay in the old folder), and a folder that is
-// not a full path is refused.
-import type { ApiError, Backup, BackupKind, Result } from "./api";
+// not a full path is refused. Restoring one goes through the engine's steps
+// (copying, checking, attachments) with its events and then "starts again",
+// which the demo cannot: nothing changes. A file whose path says "junk" is
+// refused as the engine refuses a file that is not a database. What the last
+// restore did is none unless asked for (`?restored=ok` or `?restored=failed`).
+import type { ApiError, Backup, BackupKind, RestoreOutcome, RestoreStage, Result } from "./api";
 import { DAY, HOUR, MINUTE } from "./mock-seed";
-import { fail, later, ok, type MockCore } from "./mock-shared";
+import { fail, later, ok, type MockCore, type MockOptions } from "./mock-shared";
 
 /** Where the demo's backups go unless the owner picks a folder. */
 export const MOCK_DEFAULT_BACKUP_DIR = "(in memory)/backups";
@@ -29,7 +33,46 @@ function isFullPath(dir: string): boolean {
   return dir.startsWith("/") || /^[A-Za-z]:[\\/]/.test(dir) || dir.startsWith("\\\\");
 }
 
-export function createMockBackups(core: MockCore, options: { seed: boolean; backupMs: number }) {
+/** What the demo says the last restore did: the seeded daily backup of yesterday, or a failure at the start. */
+function demoOutcome(core: MockCore, restored: "ok" | "failed"): RestoreOutcome {
+  const at = core.now() - 3 * MINUTE;
+  const source = `${MOCK_DEFAULT_BACKUP_DIR}/${fileName(core.now() - DAY - 2 * HOUR, "daily")}`;
+  if (restored === "failed") {
+    return {
+      restored: {
+        source,
+        restoredAt: at,
+        keptAside: null,
+        filesCopied: 0,
+        accounts: [],
+        error: `${source} is damaged: database disk image is malformed`,
+      },
+      needsSecrets: [],
+    };
+  }
+  // The kinds whose password or token the system keychain holds (not the backup).
+  const secret = core.accounts.filter((a) => ["telegram_bot", "avito", "email"].includes(a.kind));
+  return {
+    restored: {
+      source,
+      restoredAt: at,
+      keptAside: `(in memory)/tuberry.sqlite3.before-restore-${fileName(at, "manual").slice(8, 23)}`,
+      filesCopied: 12,
+      accounts: secret.map((a) => `${a.name} (${a.kind})`),
+      error: null,
+    },
+    needsSecrets: secret.map((a) => ({ accountId: a.id, name: a.name, kind: a.kind })),
+  };
+}
+
+export function createMockBackups(core: MockCore, mockOptions: MockOptions) {
+  const options = {
+    seed: mockOptions.seed !== false,
+    backupMs: mockOptions.backupMs ?? 600,
+    restoreStepMs: mockOptions.restoreStepMs ?? 250,
+  };
+  /** What the last restore did, until it is dismissed. */
+  let outcome: RestoreOutcome | null = mockOptions.restored ? demoOutcome(core, mockOptions.restored) : null;
   /** What each folder holds, the newest first. */
   const folders = new Map<string, Backup[]>();
   let chosen: string | null = null;
@@ -88,6 +131,34 @@ export function createMockBackups(core: MockCore, options: { seed: boolean; back
       if (trimmed && !isFullPath(trimmed)) return fail("invalid_input", `“${trimmed}” is not a full path to a folder`);
       chosen = trimmed || null;
       return ok(dir());
+    },
+
+    async restoreBackup(path: string): Promise<Result<null, ApiError>> {
+      const step = (stage: RestoreStage, done: number, total: number) =>
+        core.emit({ type: "restore_progress", step: { stage, done, total } });
+      const bytes = size;
+      for (const done of [0, Math.round(bytes * 0.45), bytes]) {
+        step("copying", done, bytes);
+        await later(options.restoreStepMs);
+      }
+      step("checking", 0, 1);
+      await later(options.restoreStepMs);
+      if (path.includes("junk")) return fail("invalid_input", `${path} is not a database: file is not a database`);
+      for (const done of [0, 12]) {
+        step("files", done, 12);
+        await later(options.restoreStepMs);
+      }
+      step("ready", 1, 1);
+      return ok(null);
+    },
+
+    async restoreOutcome(): Promise<Result<RestoreOutcome | null, ApiError>> {
+      return ok(outcome && (JSON.parse(JSON.stringify(outcome)) as RestoreOutcome));
+    },
+
+    async dismissRestoreOutcome(): Promise<Result<null, ApiError>> {
+      outcome = null;
+      return ok(null);
     },
   };
 

@@ -74,6 +74,14 @@ export type MockOptions = {
   assistantDelayMs?: number;
   /** How long "Back up now" takes. */
   backupMs?: number;
+  /** How long each step of preparing a restore takes. */
+  restoreStepMs?: number;
+  /**
+   * What the last restore did, as the window reads it once after the app
+   * started again: the demo's backup restored, or a restore that failed at
+   * the start (none by default).
+   */
+  restored?: "ok" | "failed";
   /** How long each stage of a catalogue import takes. */
   catalogueStepMs?: number;
   now?: () => number;

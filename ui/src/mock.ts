@@ -243,7 +243,7 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
   });
   const guard = createMockGuard(core, inbox);
   const settings = createMockSettings(core);
-  const backups = createMockBackups(core, { seed: options.seed !== false, backupMs: options.backupMs ?? 600 });
+  const backups = createMockBackups(core, options);
   const telegramAccounts = createMockTelegramAccounts(core, { scanAfterMs: options.telegramScanAfterMs });
   const whatsappCloud = createMockWhatsAppCloud(core, {
     inbox,

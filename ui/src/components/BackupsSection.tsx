@@ -5,6 +5,7 @@ import { errorText } from "../errors";
 import { formatFull, formatSince, formatSize } from "../format";
 import { useAction, useNow } from "../hooks";
 import { BackupFolder, defaultBackupDir } from "./BackupFolder";
+import { RestoreConfirm, RestoreSection, useRestore, type Restore } from "./BackupRestore";
 import { AlertIcon, ArchiveIcon, CheckIcon } from "./Icon";
 import { SectionHead } from "./ProjectDetail";
 
@@ -21,7 +22,8 @@ function withBackup(backups: Backup[], made: Backup): Backup[] {
 
 /**
  * Backups of the database: the last one, "Back up now", the folder they go
- * to, the backups in it, and how to restore one. While Tuberry runs it backs
+ * to, the backups in it, and restoring one (from the list or a file typed
+ * in; the app starts again with it). While Tuberry runs it backs
  * up once a day, before an update changes the database, and on demand; it
  * keeps 7 daily, 4 weekly and the last 3 taken before an update. Passwords
  * and tokens are not in them (they stay in the system keychain).
@@ -35,6 +37,7 @@ export function BackupsSection({ dataDir }: { dataDir: string }) {
   /** The name of the backup taken from here, shown as such in the list. */
   const [taken, setTaken] = useState<string | null>(null);
   const { busy, error, run } = useAction();
+  const restore = useRestore();
 
   const load = useCallback(() => {
     Promise.all([api.listBackups(), api.backupDir()])
@@ -86,7 +89,7 @@ export function BackupsSection({ dataDir }: { dataDir: string }) {
                 type="button"
                 className="button button--primary"
                 data-testid="backups-now"
-                disabled={busy}
+                disabled={busy || restore.busy}
                 aria-busy={busy || undefined}
                 onClick={backUp}
               >
@@ -116,21 +119,26 @@ export function BackupsSection({ dataDir }: { dataDir: string }) {
               load();
             }}
           />
-          <BackupList backups={loaded.backups} taken={taken} />
-          <RestoreHelp newest={newest} />
+          <BackupList backups={loaded.backups} taken={taken} restore={restore} />
+          <RestoreSection restore={restore} />
         </>
       )}
     </section>
   );
 }
 
-/** The backups in the folder, the newest first; a long list shows its first few until asked. */
-function BackupList({ backups, taken }: { backups: Backup[]; taken: string | null }) {
+/**
+ * The backups in the folder, the newest first, each with "Restore…" (asked
+ * about under its row); a long list shows its first few until asked.
+ */
+function BackupList({ backups, taken, restore }: { backups: Backup[]; taken: string | null; restore: Restore }) {
   const { t, i18n } = useTranslation();
   const id = useId();
   const [all, setAll] = useState(false);
   if (backups.length === 0) return null;
-  const shown = all ? backups : backups.slice(0, SHOWN);
+  const asked = restore.target?.backup?.path ?? null;
+  // The backup asked about stays shown when the list is folded.
+  const shown = all ? backups : backups.filter((b, i) => i < SHOWN || b.path === asked);
 
   return (
     <div className="backups-list-block">
@@ -149,6 +157,21 @@ function BackupList({ backups, taken }: { backups: Backup[]; taken: string | nul
             <span className="backups-when">{formatFull(b.createdAt, i18n.language)}</span>
             <span className="backups-kind">{t(`backups.kind.${b.kind}`)}</span>
             <span className="backups-size">{formatSize(b.size, i18n.language)}</span>
+            <button
+              type="button"
+              className="button backups-row-restore"
+              data-testid="backups-restore-row"
+              aria-label={t("backups.restoreRow", { when: formatFull(b.createdAt, i18n.language) })}
+              disabled={restore.busy}
+              onClick={() => restore.ask({ path: b.path, backup: b })}
+            >
+              {t("backups.restore")}
+            </button>
+            {b.path === asked && (
+              <div className="backups-row-confirm">
+                <RestoreConfirm restore={restore} />
+              </div>
+            )}
           </li>
         ))}
       </ul>
@@ -162,29 +185,6 @@ function BackupList({ backups, taken }: { backups: Backup[]; taken: string | nul
         >
           {all ? t("backups.showFewer") : t("backups.showAll", { n: backups.length })}
         </button>
-      )}
-    </div>
-  );
-}
-
-/** Restoring is done from the command line while Tuberry is not running. */
-function RestoreHelp({ newest }: { newest: Backup | null }) {
-  const { t } = useTranslation();
-  return (
-    <div className="backups-restore" data-testid="backups-restore">
-      <h3 className="team-subhead">{t("backups.restoreTitle")}</h3>
-      <p className="card-text">{t("backups.restoreIntro")}</p>
-      <pre className="backups-command selectable" data-testid="backups-restore-command">
-        <code>tuberry restore FILE</code>
-      </pre>
-      <p className="hint">{t("backups.restoreSteps")}</p>
-      {newest && (
-        <>
-          <p className="hint">{t("backups.restoreExample")}</p>
-          <pre className="backups-command selectable" data-testid="backups-restore-example">
-            <code>{`tuberry restore "${newest.path}"`}</code>
-          </pre>
-        </>
       )}
     </div>
   );

@@ -69,14 +69,16 @@ describe("Settings → Backups", () => {
     ]);
     expect(rows[3]).toHaveTextContent("Manual");
     expect(rows[7]).toHaveTextContent("Before an update");
-    expect(rows[7]).toHaveTextContent(/\d(\.\d)? MB$/);
+    expect(rows[7].querySelector(".backups-size")).toHaveTextContent(/^\d(\.\d)? MB$/);
+    for (const row of rows) expect(within(row).getByTestId("backups-restore-row")).toHaveTextContent("Restore…");
     await user.click(within(section).getByTestId("backups-show-all"));
     expect(within(section).getAllByTestId("backups-row")).toHaveLength(5);
 
+    // Restoring is done here; the command line stays as a hint.
     const restore = within(section).getByTestId("backups-restore");
-    expect(restore).toHaveTextContent("cannot restore a backup yet");
+    expect(restore).toHaveTextContent("Restore from a file…");
+    expect(restore).not.toHaveTextContent("cannot restore");
     expect(within(restore).getByTestId("backups-restore-command")).toHaveTextContent("tuberry restore FILE");
-    expect(within(restore).getByTestId("backups-restore-example")).toHaveTextContent(`tuberry restore "${newest.path}"`);
   });
 
   it("says there is no backup yet, and takes the first one on request", async () => {
@@ -85,7 +87,7 @@ describe("Settings → Backups", () => {
     const section = await openBackups(user);
     expect(within(section).getByTestId("backups-last")).toHaveTextContent("No backup yet.");
     expect(within(section).queryByTestId("backups-list")).not.toBeInTheDocument();
-    expect(within(section).queryByTestId("backups-restore-example")).not.toBeInTheDocument();
+    expect(within(section).getByTestId("backups-restore-file")).toBeInTheDocument();
 
     await user.click(within(section).getByTestId("backups-now"));
     expect(await within(section).findByTestId("backups-taken")).toHaveTextContent("Backed up");
