@@ -18,8 +18,8 @@ use crate::error::{Error, Result};
 use crate::model::{ChannelKind, text_enum};
 
 use super::{
-    Figures, Period, Scope, bind_scope, first_responses, percentile, scope, scoped_values, values,
-    waiting_since,
+    Figures, Period, Scope, bind_scope, first_responses, message_quarters, percentile,
+    replies_by_author, scope, scoped_values, values, waiting_since,
 };
 
 /// Counts are grouped by this many milliseconds (a quarter of an hour; the
@@ -143,31 +143,9 @@ pub async fn dashboard(
     let (projects, channel) = scope.binds();
 
     // Every message of the period by quarter of an hour, way and author: the
-    // days, the hours and the replies by who, from one read of an index.
-    let messages: Vec<(i64, String, String, i64)> = scoped_values(
-        db,
-        concat!(
-            "SELECT json_group_array(json_array(q, direction, author_kind, n)) FROM (
-             SELECT m.created_at / 900000 AS q, m.direction, m.author_kind, count(*) AS n
-             FROM messages m
-             WHERE m.created_at >= ?1 AND m.created_at < ?2
-               AND (?3 IS NULL AND ?4 IS NULL
-                    OR m.conversation_id IN (SELECT c.id FROM conversations c WHERE ",
-            scope!(),
-            "))
-             GROUP BY 1, 2, 3)"
-        ),
-        period,
-        &scope,
-    )
-    .await?;
-    let mut by_author: BTreeMap<String, i64> = BTreeMap::new();
-    for (_, direction, author, n) in &messages {
-        if direction == "out" {
-            *by_author.entry(author.clone()).or_default() += n;
-        }
-    }
-    let by_author: Vec<(String, i64)> = by_author.into_iter().collect();
+    // days, the hours and the replies by who.
+    let messages = message_quarters(db, period, &scope).await?;
+    let by_author = replies_by_author(&messages);
     let figures = Figures::new(period, started_count, &first_times, &by_author);
     let started: Vec<(i64, i64)> = scoped_values(
         db,
@@ -220,9 +198,7 @@ pub async fn dashboard(
          WHERE c.created_at >= ?1 AND c.created_at < ?2 AND ",
             scope!(),
             "
-           AND (c.status = 'needs_human'
-                OR EXISTS (SELECT 1 FROM messages o WHERE o.conversation_id = c.id
-                           AND o.direction = 'out' AND o.author_kind IN ('manager', 'operator')))"
+           AND (c.status = 'needs_human' OR c.person_answered)"
         )),
         period,
         &projects,
@@ -279,20 +255,17 @@ pub async fn dashboard(
         .collect();
 
     let replies: Vec<(i64, String)> = bind_scope!(
-        sqlx::query_as(concat!("SELECT m.person_id,
-                json_group_array(m.created_at - (SELECT min(i.created_at) FROM messages i
-                                WHERE i.conversation_id = m.conversation_id AND i.direction = 'in'
-                                  AND i.id < m.id
-                                  AND i.id > coalesce((SELECT max(o.id) FROM messages o
-                                                       WHERE o.conversation_id = m.conversation_id
-                                                         AND o.direction = 'out' AND o.author_kind <> 'auto_reply'
-                                                         AND o.id < m.id), 0)))
+        sqlx::query_as(concat!(
+            "SELECT m.person_id, json_group_array(m.created_at - m.answered_since)
          FROM messages m
-         WHERE m.direction = 'out' AND m.created_at >= ?1 AND m.created_at < ?2
-           AND m.person_id IS NOT NULL AND m.author_kind IN ('manager', 'operator')
+         WHERE m.created_at >= ?1 AND m.created_at < ?2 AND m.person_id IS NOT NULL
+           AND m.direction = 'out' AND m.author_kind IN ('manager', 'operator')
            AND (?3 IS NULL AND ?4 IS NULL
-                OR m.conversation_id IN (SELECT c.id FROM conversations c WHERE ", scope!(), "))
-         GROUP BY m.person_id")),
+                OR m.conversation_id IN (SELECT c.id FROM conversations c WHERE ",
+            scope!(),
+            "))
+         GROUP BY m.person_id"
+        )),
         period,
         &projects,
         channel

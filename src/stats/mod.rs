@@ -127,17 +127,23 @@ macro_rules! scope {
 }
 use scope;
 
+/// The condition on a channel account `a` of a [`Scope`] bound as ?3 and
+/// ?4 (a conversation's project is its account's).
+macro_rules! account_scope {
+    () => {
+        "(?3 IS NULL OR a.project_id IN (SELECT value FROM json_each(?3)))
+     AND (?4 IS NULL OR a.kind = ?4)"
+    };
+}
+
 /// Since when the customer of conversation `c` waits: their first message
 /// after the last answer (an auto-reply, "we will answer soon", is not one);
-/// NULL when nothing waits. The Dashboard, the waiting alert and the bot's
-/// `/unanswered` and `/status` all count from it.
+/// NULL when nothing waits. Kept by the store as messages arrive
+/// (`conversations.waiting_since`). The Dashboard, the waiting alert and the
+/// bot's `/unanswered` and `/status` all count from it.
 macro_rules! waiting_since {
     () => {
-        "(SELECT min(m.created_at) FROM messages m WHERE m.conversation_id = c.id
-            AND m.direction = 'in'
-            AND m.id > coalesce((SELECT max(o.id) FROM messages o
-                                 WHERE o.conversation_id = c.id AND o.direction = 'out'
-                                   AND o.author_kind <> 'auto_reply'), 0))"
+        "c.waiting_since"
     };
 }
 pub(crate) use waiting_since;
@@ -176,22 +182,7 @@ pub async fn figures_in(
     scope: &Scope,
 ) -> Result<Figures> {
     let (new_conversations, times) = first_responses(db, period, scope).await?;
-    let (projects, channel) = scope.binds();
-    let replies: Vec<(String, i64)> = bind_scope!(
-        sqlx::query_as(concat!(
-            "SELECT m.author_kind, count(*) FROM messages m
-         JOIN conversations c ON c.id = m.conversation_id
-         WHERE m.direction = 'out' AND m.created_at >= ?1 AND m.created_at < ?2 AND ",
-            scope!(),
-            "
-         GROUP BY m.author_kind"
-        )),
-        period,
-        &projects,
-        channel
-    )
-    .fetch_all(&mut *db)
-    .await?;
+    let replies = replies_by_author(&message_quarters(db, period, scope).await?);
     Ok(Figures::new(period, new_conversations, &times, &replies))
 }
 
@@ -217,8 +208,8 @@ fn values<T: serde::de::DeserializeOwned>(json: &str) -> Result<Vec<T>> {
         .map_err(|e| crate::error::Error::invalid(format!("figures the store answered: {e}")))
 }
 
-/// How many conversations of `scope` started in `period`, and the first
-/// response times of those answered, sorted.
+/// How many conversations of `scope` started in `period` with a customer's
+/// message, and the first response times of those answered, sorted.
 async fn first_responses(
     db: &mut SqliteConnection,
     period: Period,
@@ -227,17 +218,8 @@ async fn first_responses(
     let firsts: Vec<Option<Millis>> = scoped_values(
         db,
         concat!(
-            "SELECT json_group_array((SELECT min(o.created_at) - f.first_in FROM messages o
-                 WHERE o.conversation_id = c.id AND o.direction = 'out'
-                   AND o.author_kind IN ('manager', 'operator', 'assistant')
-                   AND o.created_at >= f.first_in))
-         FROM conversations c
-         JOIN (SELECT m.conversation_id, min(m.created_at) AS first_in FROM messages m
-               WHERE m.direction = 'in'
-                 AND m.conversation_id IN (SELECT id FROM conversations
-                                           WHERE created_at >= ?1 AND created_at < ?2)
-               GROUP BY m.conversation_id) f ON f.conversation_id = c.id
-         WHERE c.created_at >= ?1 AND c.created_at < ?2 AND ",
+            "SELECT json_group_array(c.first_answer_at - c.first_in_at) FROM conversations c
+         WHERE c.created_at >= ?1 AND c.created_at < ?2 AND c.first_in_at IS NOT NULL AND ",
             scope!(),
             ""
         ),
@@ -248,6 +230,60 @@ async fn first_responses(
     let mut times: Vec<Millis> = firsts.iter().flatten().copied().collect();
     times.sort_unstable();
     Ok((firsts.len(), times))
+}
+
+/// The messages of `period` and `scope` by quarter of an hour (UTC ms /
+/// 900000), way and author: whole quarters from the counts the store keeps
+/// (`message_counts`), the part-quarters at the period's ends from the
+/// messages themselves, so any period is counted to the millisecond.
+async fn message_quarters(
+    db: &mut SqliteConnection,
+    period: Period,
+    scope: &Scope,
+) -> Result<Vec<(i64, String, String, i64)>> {
+    scoped_values(
+        db,
+        concat!(
+            "SELECT json_group_array(json_array(q, direction, author_kind, n)) FROM (
+             SELECT q, direction, author_kind, sum(n) AS n FROM (
+               SELECT k.quarter AS q, k.direction, k.author_kind, k.n FROM message_counts k
+               WHERE k.quarter >= (?1 + 899999) / 900000 AND k.quarter < ?2 / 900000
+                 AND k.channel_account_id IN (SELECT a.id FROM channel_accounts a WHERE ",
+            account_scope!(),
+            ")
+               UNION ALL
+               SELECT m.created_at / 900000, m.direction, m.author_kind, 1 FROM messages m
+               WHERE m.created_at >= ?1 AND m.created_at < min(?2, (?1 + 899999) / 900000 * 900000)
+                 AND m.channel_account_id IN (SELECT a.id FROM channel_accounts a WHERE ",
+            account_scope!(),
+            ")
+               UNION ALL
+               SELECT m.created_at / 900000, m.direction, m.author_kind, 1 FROM messages m
+               WHERE m.created_at >= max(?1, ?2 / 900000 * 900000, (?1 + 899999) / 900000 * 900000)
+                 AND m.created_at < ?2
+                 AND m.channel_account_id IN (SELECT a.id FROM channel_accounts a WHERE ",
+            account_scope!(),
+            "))
+             GROUP BY 1, 2, 3)"
+        ),
+        period,
+        scope,
+    )
+    .await
+}
+
+/// Outbound messages by author kind, from [`message_quarters`].
+fn replies_by_author(quarters: &[(i64, String, String, i64)]) -> Vec<(String, i64)> {
+    let mut by_author: std::collections::BTreeMap<&str, i64> = std::collections::BTreeMap::new();
+    for (_, direction, author, n) in quarters {
+        if direction == "out" {
+            *by_author.entry(author.as_str()).or_default() += n;
+        }
+    }
+    by_author
+        .into_iter()
+        .map(|(author, n)| (author.to_owned(), n))
+        .collect()
 }
 
 impl Figures {

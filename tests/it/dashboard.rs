@@ -286,3 +286,75 @@ async fn reopening_clears_the_closing_time_and_bad_periods_are_refused() {
     let err = dashboard(&mut conn, q, tz, 0).await.unwrap_err();
     assert!(err.to_string().contains("366 days"), "{err}");
 }
+
+#[tokio::test]
+async fn periods_that_cut_quarter_hours_and_messages_stored_late_or_moved_count_exactly() {
+    let (_dir, store) = store().await;
+    let b = moscow(2, 10, 0);
+    let at = |from: i64, to: i64| DashboardQuery {
+        period: Period { from, to },
+        project_id: None,
+        channel: None,
+    };
+    // B's answer at 10:05 and its customer's next message at 10:30, from
+    // periods that start and end inside quarters of an hour.
+    let d = board(
+        &store,
+        at(b + 3 * MINUTE, b + 30 * MINUTE + 1),
+        "Europe/Moscow",
+    )
+    .await;
+    assert_eq!(day(&d, "2026-12-02"), (0, 1, 1));
+    let d = board(&store, at(b + 6 * MINUTE, b + 30 * MINUTE), "Europe/Moscow").await;
+    assert_eq!(day(&d, "2026-12-02"), (0, 0, 0));
+    let d = board(&store, at(b + 1, b + 5 * MINUTE + 1), "Asia/Kathmandu").await;
+    assert_eq!(d.figures.replies_by_assistant, 1);
+
+    // A message of B's customer stored late, from before the first one: B
+    // now started waiting at 9:50 and was first answered 15 minutes later.
+    let mut db = store.conn().await.unwrap();
+    message(&mut db, 2, 2, "in", "customer", b - 10 * MINUTE, None).await;
+    // A's answer moved an hour later.
+    exec(
+        &mut db,
+        "UPDATE messages SET created_at = created_at + ?1 WHERE conversation_id = 1 AND direction = 'out'",
+        &[60 * MINUTE],
+    )
+    .await;
+    drop(db);
+    let d = board(&store, query(None, None), "Europe/Moscow").await;
+    assert_eq!(d.figures.first_response_median_ms, Some(15 * MINUTE));
+    assert_eq!(d.figures.first_response_p90_ms, Some(80 * MINUTE));
+    assert_eq!(d.people[0].median_response_ms, Some(80 * MINUTE));
+    // 1 December: A's question; 2 December: A's answer, B's three.
+    assert_eq!(day(&d, "2026-12-02"), (1, 3, 2));
+    // B waits since 9:50: 2 h 40 min at 12:30.
+    assert_eq!(waiting(&d, AgeBand::UnderFourHours), 1);
+    // first message, first answer, a person answered, waiting since
+    type Kept = (Option<i64>, Option<i64>, bool, Option<i64>);
+    let kept: Vec<Kept> = sqlx::query_as(
+        "SELECT first_in_at, first_answer_at, person_answered, waiting_since FROM conversations ORDER BY id",
+    )
+    .fetch_all(&mut *store.conn().await.unwrap())
+    .await
+    .unwrap();
+    let a = moscow(1, 23, 50);
+    assert_eq!(
+        kept,
+        [
+            (Some(a), Some(a + 80 * MINUTE), true, None),
+            (
+                Some(b - 10 * MINUTE),
+                Some(b + 5 * MINUTE),
+                false,
+                Some(b - 10 * MINUTE)
+            ),
+            (
+                Some(moscow(30, 12, 0)),
+                None,
+                false,
+                Some(moscow(30, 12, 0))
+            ),
+        ]
+    );
+}
