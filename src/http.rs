@@ -1,5 +1,5 @@
 //! The LAN endpoint: an HTTP server on the local network for the channels'
-//! webhooks (Telegram's, Avito's). It is off unless `[http] listen` names an
+//! webhooks (Telegram's, Avito's) and the LAN API. It is off unless `[http] listen` names an
 //! address, and it can be turned on, moved or turned off while the engine
 //! runs (the Settings screen): the new address is bound before the old
 //! server is let go, so a refused address leaves the endpoint as it was.
@@ -38,6 +38,8 @@ pub struct LanEndpoint {
     state: tokio::sync::Mutex<State>,
     /// Where it listens, readable without waiting for a change in progress.
     addr: Mutex<Option<SocketAddr>>,
+    /// Routes served beside the channels' (the LAN API).
+    extra: Mutex<Vec<axum::Router>>,
 }
 
 #[derive(Default)]
@@ -63,7 +65,16 @@ impl LanEndpoint {
                 ..State::default()
             }),
             addr: Mutex::new(None),
+            extra: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Serves `routes` too, from the next time it starts listening.
+    pub fn add_routes(&self, routes: axum::Router) {
+        self.extra
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(routes);
     }
 
     /// Starts serving at the address it is set to (once the engine relays).
@@ -152,6 +163,14 @@ impl LanEndpoint {
             if let Some(routes) = adapter.routes() {
                 router = router.merge(routes);
             }
+        }
+        for routes in self
+            .extra
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+        {
+            router = router.merge(routes.clone());
         }
         let stop = self.cancel.child_token();
         let stopped = stop.clone();

@@ -8,6 +8,7 @@
 //! drive it through [`api`]. `docs/architecture.md` draws the map.
 
 pub mod api;
+pub mod api_tokens;
 pub mod assistant;
 pub mod backup;
 pub mod channels;
@@ -22,6 +23,7 @@ pub mod hooks;
 pub mod http;
 pub mod inbox;
 pub mod keyring;
+pub mod lan_api;
 pub mod lock;
 pub mod logging;
 pub mod model;

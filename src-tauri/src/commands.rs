@@ -11,6 +11,7 @@ use tuberry::assistant::model::{
     AssistantRun, AssistantSettings, AssistantSettingsInput, Catalogue, CataloguePage, GuardMode,
     LlmModels, LlmSettings, LlmSettingsInput, OutboxGuard, TestChat, TestChatInput, WhitelistEntry,
 };
+use tuberry::api_tokens::{ApiToken, ApiTokenCreated, Scope};
 use tuberry::backup::Backup;
 use tuberry::channels::Account;
 use tuberry::channels::avito::model::{AvitoAccount, AvitoConnect, AvitoInput};
@@ -211,6 +212,12 @@ engine_commands! {
     /// What the last restore did (once, until dismissed).
     restore_outcome() -> Option<RestoreOutcome>;
     dismiss_restore_outcome() -> ();
+    /// The LAN API's tokens, the newest first (never the tokens themselves).
+    list_api_tokens() -> Vec<ApiToken>;
+    /// Creates a token with its scopes; the answer holds it, shown this once.
+    create_api_token(name: String, scopes: Vec<Scope>) -> ApiTokenCreated;
+    /// Revokes a token: requests with it are refused from now on.
+    revoke_api_token(token_id: i64) -> ApiToken;
 
     list_projects() -> Vec<Project>;
     create_project(input: ProjectInput) -> Project;

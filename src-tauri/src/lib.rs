@@ -135,7 +135,7 @@ async fn restore_backup(
 ) -> ApiResult<()> {
     api::prepare_restore(&engine, path).await?;
     tracing::info!("starting again to restore");
-    app.request_restart();
+    staying_on::quit(&app, true);
     Ok(())
 }
 
@@ -296,7 +296,10 @@ pub fn run() -> ExitCode {
         let log = tuberry::logging::init(&dir, &engine.settings().log)?;
         engine.attach_log(log.control.clone());
         tuberry::restore::log_finished(&restored);
-        Ok((Arc::new(engine), log))
+        let engine = Arc::new(engine);
+        // The LAN API beside the channels' webhooks, when the endpoint is on.
+        tuberry::lan_api::attach(&engine);
+        Ok((engine, log))
     });
     let (engine, _log) = match opened {
         Ok(opened) => opened,

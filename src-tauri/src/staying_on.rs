@@ -248,6 +248,33 @@ pub fn show(app: &AppHandle) {
     }
 }
 
+/// Lets the windows close for good: the app is quitting or starting again
+/// (a restore, an update), not hiding in the tray.
+fn allow_exit(app: &tauri::AppHandle) {
+    if let Some(tray) = app.try_state::<Arc<Tray>>() {
+        tray.quitting.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Quits (or starts again): the engine stops first, from a task, while the
+/// main thread still turns the event loop — the tray and the notifications
+/// it updates as accounts go offline need that thread — then the app exits.
+pub fn quit(app: &tauri::AppHandle, restart: bool) {
+    allow_exit(app);
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        if let Some(engine) = app.try_state::<Arc<Engine>>() {
+            let engine = engine.inner().clone();
+            engine.shutdown(std::time::Duration::from_secs(5)).await;
+        }
+        if restart {
+            app.request_restart();
+        } else {
+            app.exit(0);
+        }
+    });
+}
+
 /// Closing the window hides it (the engine goes on); only Quit ends the app.
 pub fn on_window_event(window: &tauri::Window, event: &WindowEvent) {
     if let WindowEvent::Focused(focused) = event
@@ -377,12 +404,7 @@ pub fn setup(app: &tauri::App, engine: Arc<Engine>) -> tauri::Result<()> {
                     tracing::warn!(error = %e.message, "could not change starting at login");
                 }
             }
-            "quit" => {
-                if let Some(tray) = app.try_state::<Arc<Tray>>() {
-                    tray.quitting.store(true, Ordering::SeqCst);
-                }
-                app.exit(0);
-            }
+            "quit" => self::quit(app, false),
             _ => {}
         })
         .on_tray_icon_event(|tray, event| {

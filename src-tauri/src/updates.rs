@@ -159,7 +159,8 @@ impl Updates {
         match update.download_and_install(|_, _| {}, || {}).await {
             Ok(()) => {
                 tracing::info!("update installed; starting again");
-                app.restart();
+                crate::staying_on::quit(app, true);
+                Ok(self.status())
             }
             Err(e) => {
                 let message = format!("the update was not installed: {e}");

@@ -27,6 +27,7 @@ mod health;
 mod support;
 mod team;
 mod telegram_accounts;
+mod tokens;
 mod whatsapp;
 mod whatsapp_cloud;
 
@@ -39,6 +40,7 @@ pub use health::*;
 pub use support::{SCRUBBED, Scrubber, folder_of_saved_file, support_bundle};
 pub use team::*;
 pub use telegram_accounts::*;
+pub use tokens::*;
 pub use whatsapp::*;
 pub use whatsapp_cloud::*;
 

@@ -20,6 +20,7 @@ use serde::Serialize;
 use lines::{event_line, message_line, time};
 
 mod accounts;
+mod api_token;
 mod avito;
 mod backup;
 mod contact;
@@ -108,6 +109,9 @@ enum Command {
     /// Backups of the database: take one, list them, choose their folder.
     #[command(subcommand)]
     Backup(backup::BackupCommand),
+    /// Tokens of the LAN API: create (shown once), list, revoke.
+    #[command(subcommand)]
+    ApiToken(api_token::ApiTokenCommand),
     /// What is broken and how to fix it: accounts, queue, work groups,
     /// keyring, model server, LAN endpoint, database, backups, guardrails.
     Doctor {
@@ -233,7 +237,10 @@ async fn run(cli: Cli) -> Result<(), ApiError> {
         true => crate::restore::finish_pending(&data_dir).await,
         false => Ok(None),
     };
-    let engine = Engine::open(EngineOptions::new(&data_dir)).await?;
+    let engine = std::sync::Arc::new(Engine::open(EngineOptions::new(&data_dir)).await?);
+    if serve {
+        crate::lan_api::attach(&engine);
+    }
     let log = serve
         .then(|| crate::logging::init(&data_dir, &engine.settings().log))
         .transpose()?;
@@ -445,6 +452,7 @@ async fn command(engine: &Engine, command: Command, out: &Output) -> Result<(), 
         Command::Invite(command) => team::invite(engine, command, out).await?,
         Command::Team(command) => team::team(engine, command, out).await?,
         Command::Backup(command) => backup::backup(engine, command, out).await?,
+        Command::ApiToken(command) => api_token::api_token(engine, command, out).await?,
         Command::Stats {
             period,
             project,

@@ -18,6 +18,7 @@ mod email;
 mod guardrails;
 mod helpers;
 mod ingest;
+mod lan_api;
 mod mail_server;
 mod notices;
 mod outbox;

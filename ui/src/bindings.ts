@@ -127,6 +127,12 @@ export const commands = {
 	/**  What the last restore did (once, until dismissed). */
 	restoreOutcome: () => typedError<RestoreOutcome | null, ApiError>(__TAURI_INVOKE("restore_outcome")),
 	dismissRestoreOutcome: () => typedError<null, ApiError>(__TAURI_INVOKE("dismiss_restore_outcome")),
+	/**  The LAN API's tokens, the newest first (never the tokens themselves). */
+	listApiTokens: () => typedError<ApiToken[], ApiError>(__TAURI_INVOKE("list_api_tokens")),
+	/**  Creates a token with its scopes; the answer holds it, shown this once. */
+	createApiToken: (name: string, scopes: Scope[]) => typedError<ApiTokenCreated, ApiError>(__TAURI_INVOKE("create_api_token", { name, scopes })),
+	/**  Revokes a token: requests with it are refused from now on. */
+	revokeApiToken: (tokenId: number) => typedError<ApiToken, ApiError>(__TAURI_INVOKE("revoke_api_token", { tokenId })),
 	listProjects: () => typedError<Project[], ApiError>(__TAURI_INVOKE("list_projects")),
 	createProject: (input: ProjectInput) => typedError<Project, ApiError>(__TAURI_INVOKE("create_project", { input })),
 	updateProject: (projectId: number, input: ProjectInput) => typedError<Project, ApiError>(__TAURI_INVOKE("update_project", { projectId, input })),
@@ -309,6 +315,25 @@ export type AgeBand = "under_quarter_hour" | "under_hour" | "under_four_hours" |
 export type ApiError = {
 	code: ErrorCode,
 	message: string,
+};
+
+/**  A token as its list shows it (never the token). */
+export type ApiToken = {
+	id: number,
+	name: string,
+	scopes: Scope[],
+	/**  Its first characters (`tby_ab12…`). */
+	prefix: string,
+	createdAt: number,
+	lastUsedAt: number | null,
+	revokedAt: number | null,
+};
+
+/**  A token just created: the only time the token itself is given. */
+export type ApiTokenCreated = {
+	token: ApiToken,
+	/**  Shown once; only its hash is kept. */
+	secret: string,
 };
 
 export type AppInfo = {
@@ -1508,6 +1533,15 @@ export type ScheduleInterval = {
 	start: string,
 	end: string,
 };
+
+/**  What a token may do. */
+export type Scope = 
+/**  Send messages (`POST /api/v1/send`). */
+"send" | 
+/**  Read messages, their delivery and the detailed health. */
+"read" | 
+/**  Everything, including the metrics. */
+"admin";
 
 /**  What the shell asks of the window. */
 export type ShellEvent = 

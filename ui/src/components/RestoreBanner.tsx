@@ -85,8 +85,9 @@ export function RestoreBanner({ onOpenAccounts }: { onOpenAccounts: () => void }
           <CheckIcon size={15} />
           <span>
             {takenAt != null
-              ? t("restoreDone.restoredOf", { date: formatFull(takenAt, i18n.language), files })
-              : t("restoreDone.restoredFile", { name: fileName(source), files })}
+              ? t("restoreDone.restoredOf", { date: formatFull(takenAt, i18n.language) })
+              : t("restoreDone.restoredFile", { name: fileName(source) })}
+            {restored.filesCopied > 0 && <> {t("restoreDone.filesBack", { files })}</>}
             {restored.keptAside && <> {t("restoreDone.keptAside", { path: restored.keptAside })}</>}
           </span>
         </p>

@@ -249,7 +249,7 @@ describe("After a restore, at the top of the window", () => {
     const banner = await screen.findByTestId("restore-banner");
     expect(banner).toHaveAttribute("data-outcome", "restored");
     expect(within(banner).getByTestId("restore-banner-text")).toHaveTextContent(
-      `Restored the backup of ${formatFull(Date.UTC(2026, 11, 6, 4, 57, 0), "en")} (attachments brought back: 40). ` +
+      `Restored the backup of ${formatFull(Date.UTC(2026, 11, 6, 4, 57, 0), "en")}. Attachments brought back: 40. ` +
         "The database it replaced is kept as /home/me/.local/share/tuberry/tuberry.sqlite3.before-restore-20261207-090000.",
     );
     expect(within(banner).getByTestId("restore-banner-secrets")).toHaveTextContent(
@@ -300,7 +300,7 @@ describe("After a restore, at the top of the window", () => {
     const user = userEvent.setup();
     render(<App />);
     const banner = await screen.findByTestId("restore-banner");
-    expect(banner).toHaveTextContent(/^Восстановлена копия от .+ \(возвращено вложений: 12\)\. База, которую она заменила/);
+    expect(banner).toHaveTextContent(/^Восстановлена копия от .+\. Возвращено вложений: 12\. База, которую она заменила/);
     expect(within(banner).getAllByTestId("restore-banner-account").map((a) => a.dataset.kind)).toEqual([
       "telegram_bot",
       "avito",

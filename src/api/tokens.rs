@@ -1,0 +1,27 @@
+//! The LAN API's tokens, as Settings and `tuberry api-token` manage them.
+
+use crate::api_tokens::{self, ApiToken, ApiTokenCreated, Scope};
+use crate::engine::Engine;
+
+use super::ApiResult;
+
+/// Creates a token; the answer holds the token itself, shown this once.
+pub async fn create_api_token(
+    engine: &Engine,
+    name: String,
+    scopes: Vec<Scope>,
+) -> ApiResult<ApiTokenCreated> {
+    let now = engine.clock().now_ms();
+    Ok(api_tokens::create(engine.store().pool(), &name, &scopes, now).await?)
+}
+
+/// The tokens, the newest first (never the tokens themselves).
+pub async fn list_api_tokens(engine: &Engine) -> ApiResult<Vec<ApiToken>> {
+    Ok(api_tokens::list(engine.store().pool()).await?)
+}
+
+/// Revokes a token: requests with it are refused from now on.
+pub async fn revoke_api_token(engine: &Engine, token_id: i64) -> ApiResult<ApiToken> {
+    let now = engine.clock().now_ms();
+    Ok(api_tokens::revoke(engine.store().pool(), token_id, now).await?)
+}

@@ -1,0 +1,190 @@
+//! The LAN API: the integration point for a shop's other systems (its
+//! website's chat, a CRM, 1C), served by the LAN endpoint beside the
+//! channels' webhooks. Every route but `/health` needs a bearer token with
+//! the right scope ([`crate::api_tokens`]); errors are JSON with a code and a message,
+//! never a stack or a secret.
+//!
+//! ```text
+//!  GET /health            no token; "ok" and nothing more
+//!  GET /api/v1/health     read: the Health screen's report
+//! ```
+
+use std::sync::{Arc, Weak};
+
+use axum::Json;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::Serialize;
+
+use crate::api_tokens::{self as tokens, Refusal, Scope};
+use crate::engine::Engine;
+use crate::error::ApiError;
+use crate::secret::Secret;
+
+/// The largest request body a route of the API reads.
+const BODY_LIMIT: usize = 256 * 1024;
+
+/// An error as the API answers it: `{"error": {"code", "message"}}`.
+#[derive(Debug)]
+pub struct Failure {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+#[derive(Serialize)]
+struct FailureBody<'a> {
+    error: FailureDetail<'a>,
+}
+
+#[derive(Serialize)]
+struct FailureDetail<'a> {
+    code: &'a str,
+    message: &'a str,
+}
+
+impl Failure {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        let body = Json(FailureBody {
+            error: FailureDetail {
+                code: self.code,
+                message: &self.message,
+            },
+        });
+        let mut response = (self.status, body).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+impl From<ApiError> for Failure {
+    fn from(e: ApiError) -> Self {
+        use crate::error::ErrorCode;
+        let (status, code) = match e.code {
+            ErrorCode::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+            ErrorCode::InvalidInput => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input"),
+            ErrorCode::Conflict => (StatusCode::CONFLICT, "conflict"),
+            ErrorCode::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            ErrorCode::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        };
+        Self::new(status, code, e.message)
+    }
+}
+
+impl From<crate::error::Error> for Failure {
+    fn from(e: crate::error::Error) -> Self {
+        ApiError::from(e).into()
+    }
+}
+
+/// The engine a request is served by, while it runs.
+#[derive(Clone)]
+struct Api {
+    engine: Weak<Engine>,
+}
+
+impl Api {
+    fn engine(&self) -> Result<Arc<Engine>, Failure> {
+        self.engine.upgrade().ok_or_else(|| {
+            Failure::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "Tuberry is stopping",
+            )
+        })
+    }
+
+    /// The engine, once the request's bearer token may do `scope`.
+    async fn authorize(&self, headers: &HeaderMap, scope: Scope) -> Result<Arc<Engine>, Failure> {
+        let engine = self.engine()?;
+        let presented = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|v| Secret::new(v.trim().to_owned()));
+        let Some(presented) = presented else {
+            return Err(Failure::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "this route needs a token: Authorization: Bearer tby_…",
+            ));
+        };
+        let now = engine.clock().now_ms();
+        match tokens::check(engine.store().pool(), &presented, scope, now).await? {
+            Ok(token) => {
+                tracing::debug!(token_id = token.id, %scope, "API request authorized");
+                Ok(engine)
+            }
+            Err(Refusal::Unknown) => {
+                tracing::info!(%scope, "API request with an unknown or revoked token refused");
+                Err(Failure::new(
+                    StatusCode::UNAUTHORIZED,
+                    "unauthorized",
+                    "the token is not valid (unknown or revoked)",
+                ))
+            }
+            Err(Refusal::Scope) => Err(Failure::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                format!("the token may not do this: it needs the “{scope}” scope"),
+            )),
+        }
+    }
+}
+
+/// The API's routes for the LAN endpoint, serving `engine` while it lives.
+pub fn routes(engine: Weak<Engine>) -> axum::Router {
+    let api = Api { engine };
+    axum::Router::new()
+        .route("/health", get(health))
+        .route("/api/v1/health", get(health_details))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(api)
+}
+
+#[derive(Serialize)]
+struct Up {
+    status: &'static str,
+}
+
+/// Up or not, and nothing more (load balancers, uptime checks).
+async fn health(State(api): State<Api>) -> Result<Json<Up>, Failure> {
+    api.engine()?;
+    Ok(Json(Up { status: "ok" }))
+}
+
+/// The Health screen's report: accounts, queue, keyring, database, backups.
+async fn health_details(
+    State(api): State<Api>,
+    headers: HeaderMap,
+) -> Result<Json<crate::api::Health>, Failure> {
+    let engine = api.authorize(&headers, Scope::Read).await?;
+    Ok(Json(crate::api::health(&engine).await?))
+}
+
+async fn not_found() -> Failure {
+    Failure::new(StatusCode::NOT_FOUND, "not_found", "no such route")
+}
+
+/// Serves the API on `engine`'s LAN endpoint (when it listens), beside the
+/// channels' webhooks.
+pub fn attach(engine: &Arc<Engine>) {
+    engine.lan().add_routes(routes(Arc::downgrade(engine)));
+}
