@@ -12,3 +12,14 @@ CREATE TABLE api_tokens (
     last_used_at    INTEGER,
     revoked_at      INTEGER
 );
+
+-- Messages sent through the API, by the sender's idempotency key: the same
+-- key again answers the first message instead of sending twice.
+CREATE TABLE api_sends (
+    token_id        INTEGER NOT NULL REFERENCES api_tokens(id) ON DELETE CASCADE,
+    idempotency_key TEXT NOT NULL,
+    -- NULL while the first request with this key is being queued.
+    message_id      INTEGER REFERENCES messages(id) ON DELETE SET NULL,
+    created_at      INTEGER NOT NULL,
+    PRIMARY KEY (token_id, idempotency_key)
+);

@@ -7,11 +7,11 @@
 
 use tuberry::api::{self, ApiResult};
 use tuberry::api::{AppSettings, Health, RestoreOutcome};
+use tuberry::api_tokens::{ApiToken, ApiTokenCreated, Scope};
 use tuberry::assistant::model::{
     AssistantRun, AssistantSettings, AssistantSettingsInput, Catalogue, CataloguePage, GuardMode,
     LlmModels, LlmSettings, LlmSettingsInput, OutboxGuard, TestChat, TestChatInput, WhitelistEntry,
 };
-use tuberry::api_tokens::{ApiToken, ApiTokenCreated, Scope};
 use tuberry::backup::Backup;
 use tuberry::channels::Account;
 use tuberry::channels::avito::model::{AvitoAccount, AvitoConnect, AvitoInput};

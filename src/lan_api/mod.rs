@@ -7,7 +7,11 @@
 //! ```text
 //!  GET /health            no token; "ok" and nothing more
 //!  GET /api/v1/health     read: the Health screen's report
+//!  POST /api/v1/send      send: a reply into a conversation, once per key
+//!  GET /api/v1/messages/{id}   read: a message and its delivery
 //! ```
+
+mod send;
 
 use std::sync::{Arc, Weak};
 
@@ -46,7 +50,7 @@ struct FailureDetail<'a> {
 }
 
 impl Failure {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         Self {
             status,
             code,
@@ -110,8 +114,12 @@ impl Api {
         })
     }
 
-    /// The engine, once the request's bearer token may do `scope`.
-    async fn authorize(&self, headers: &HeaderMap, scope: Scope) -> Result<Arc<Engine>, Failure> {
+    /// The engine and the token, once the request's bearer token may do `scope`.
+    async fn authorize(
+        &self,
+        headers: &HeaderMap,
+        scope: Scope,
+    ) -> Result<(Arc<Engine>, tokens::ApiToken), Failure> {
         let engine = self.engine()?;
         let presented = headers
             .get(header::AUTHORIZATION)
@@ -129,7 +137,7 @@ impl Api {
         match tokens::check(engine.store().pool(), &presented, scope, now).await? {
             Ok(token) => {
                 tracing::debug!(token_id = token.id, %scope, "API request authorized");
-                Ok(engine)
+                Ok((engine, token))
             }
             Err(Refusal::Unknown) => {
                 tracing::info!(%scope, "API request with an unknown or revoked token refused");
@@ -154,6 +162,8 @@ pub fn routes(engine: Weak<Engine>) -> axum::Router {
     axum::Router::new()
         .route("/health", get(health))
         .route("/api/v1/health", get(health_details))
+        .route("/api/v1/send", axum::routing::post(send::send))
+        .route("/api/v1/messages/{id}", get(send::message))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(api)
@@ -175,7 +185,7 @@ async fn health_details(
     State(api): State<Api>,
     headers: HeaderMap,
 ) -> Result<Json<crate::api::Health>, Failure> {
-    let engine = api.authorize(&headers, Scope::Read).await?;
+    let (engine, _) = api.authorize(&headers, Scope::Read).await?;
     Ok(Json(crate::api::health(&engine).await?))
 }
 

@@ -114,3 +114,139 @@ async fn every_route_but_health_needs_a_live_token_with_its_scope() {
     assert_eq!(body["error"]["code"], "not_found");
     engine.shutdown(std::time::Duration::from_secs(5)).await;
 }
+
+async fn post(url: &str, token: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+    let response = reqwest::Client::new()
+        .post(url)
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or_default())
+}
+
+async fn messages(engine: &tuberry::Engine) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM messages")
+        .fetch_one(engine.store().pool())
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_system_sends_a_reply_once_per_key_and_follows_its_delivery() {
+    let app = spawn_app().await;
+    let engine = Arc::new(app.engine);
+    tuberry::lan_api::attach(&engine);
+    engine.start().await.unwrap();
+    let listening = api::set_lan_endpoint(&engine, Some("127.0.0.1:0".into()))
+        .await
+        .unwrap()
+        .listening
+        .unwrap();
+    let base = format!("http://{listening}/api/v1");
+    let asked = api::simulate_inbound(&engine, "Anna".into(), "Is the blue vase in stock?".into())
+        .await
+        .unwrap();
+    let conversation = asked.conversation_id;
+    let site = api::create_api_token(
+        &engine,
+        "Website chat".into(),
+        vec![Scope::Send, Scope::Read],
+    )
+    .await
+    .unwrap()
+    .secret;
+    let reader = api::create_api_token(&engine, "CRM".into(), vec![Scope::Read])
+        .await
+        .unwrap()
+        .secret;
+    let body = serde_json::json!({
+        "conversationId": conversation,
+        "text": "Yes, two are left.",
+        "idempotencyKey": "order-42-answer",
+    });
+
+    // Refused before anything is written.
+    let before = messages(&engine).await;
+    let (status, _) = post(&format!("{base}/send"), &reader, body.clone()).await;
+    assert_eq!(status, 403, "a read token does not send");
+    for (bad, code) in [
+        (
+            serde_json::json!({"conversationId": conversation, "idempotencyKey": "k"}),
+            422,
+        ),
+        (
+            serde_json::json!({"conversationId": conversation, "text": " ", "idempotencyKey": "k"}),
+            422,
+        ),
+        (
+            serde_json::json!({"conversationId": conversation, "text": "Hi", "idempotencyKey": ""}),
+            422,
+        ),
+        (
+            serde_json::json!({"conversationId": conversation, "text": "Hi", "idempotencyKey": "k", "extra": 1}),
+            422,
+        ),
+        (
+            serde_json::json!({"conversationId": 999_999, "text": "Hi", "idempotencyKey": "k"}),
+            404,
+        ),
+    ] {
+        let (status, answer) = post(&format!("{base}/send"), &site, bad.clone()).await;
+        assert_eq!(status, code, "{bad} → {answer}");
+        assert!(
+            answer["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "{answer}"
+        );
+    }
+    assert_eq!(
+        messages(&engine).await,
+        before,
+        "nothing written for refused requests"
+    );
+
+    // Queued once; the same key again answers the same message.
+    let (status, first) = post(&format!("{base}/send"), &site, body.clone()).await;
+    assert_eq!(status, 202, "{first}");
+    assert_eq!(first["conversationId"], conversation);
+    assert_eq!(first["direction"], "out");
+    let (status, again) = post(&format!("{base}/send"), &site, body.clone()).await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["id"], first["id"]);
+    assert_eq!(messages(&engine).await, before + 1);
+    // The key that failed (the unknown conversation) is free again.
+    let (status, _) = post(
+        &format!("{base}/send"),
+        &site,
+        serde_json::json!({"conversationId": conversation, "text": "And one more.", "idempotencyKey": "k"}),
+    )
+    .await;
+    assert_eq!(status, 202);
+
+    // The customer gets it; its delivery is read back.
+    let id = first["id"].as_i64().unwrap();
+    let delivered = crate::helpers::eventually("the reply is sent", async || {
+        let (status, _, view) = get(&format!("{base}/messages/{id}"), Some(&reader)).await;
+        assert_eq!(status, 200);
+        (view["delivery"] != "pending").then_some(view)
+    })
+    .await;
+    assert_eq!(delivered["delivery"], "sent", "{delivered}");
+    let transcript = api::simulator_transcript(&engine, Some("Anna".into()))
+        .await
+        .unwrap();
+    let told = transcript
+        .iter()
+        .filter(|e| e.text == "Yes, two are left.")
+        .count();
+    assert_eq!(told, 1, "sent once");
+    let (status, _, _) = get(&format!("{base}/messages/abc"), Some(&reader)).await;
+    assert_eq!(status, 422);
+    let (status, _, _) = get(&format!("{base}/messages/999999"), Some(&reader)).await;
+    assert_eq!(status, 404);
+    engine.shutdown(std::time::Duration::from_secs(5)).await;
+}

@@ -23,6 +23,7 @@ import type {
   LlmProvider,
   RestoreStage,
   MailboxState,
+  Scope,
   MailProblem,
   MailSecurity,
   Weekday,
@@ -40,6 +41,8 @@ export type {
   AccountStatus,
   AgeBand,
   ApiError,
+  ApiToken,
+  ApiTokenCreated,
   AppInfo,
   AppSettings,
   AppSource,
@@ -152,6 +155,7 @@ export type {
   RoleRights,
   RunOutcome,
   ScheduleInterval,
+  Scope,
   SimulatorEntry,
   StatusCounts,
   TelegramAccount,
@@ -260,6 +264,9 @@ export const FIXES: readonly Fix[] = [
   "restore",
   "back_up",
 ];
+
+/** What a LAN API token may do, in the order the window offers them. */
+export const API_SCOPES: readonly Scope[] = ["send", "read", "admin"];
 
 export const GUARD_MODES: readonly GuardMode[] = ["off", "whitelist", "on"];
 

@@ -6,11 +6,12 @@
 // mock-files.ts, the Test chat in mock-simulator.ts and the assistant in
 // mock-assistant.ts, mock-catalogue.ts and mock-guard.ts, the Settings
 // screen's choices in mock-settings.ts, backups in mock-backups.ts, the
-// Health report and the figures in mock-health.ts, the Dashboard in
-// mock-dashboard.ts, staff Telegram accounts in mock-telegram-accounts.ts,
-// WhatsApp numbers linked as devices in mock-whatsapp-linked.ts and Cloud
-// API numbers in mock-whatsapp-cloud.ts; this file keeps the inbox itself,
-// and lets a test script any command's next answer.
+// LAN API's tokens in mock-api-tokens.ts, the Health report and the figures
+// in mock-health.ts, the Dashboard in mock-dashboard.ts, staff Telegram
+// accounts in mock-telegram-accounts.ts, WhatsApp numbers linked as devices
+// in mock-whatsapp-linked.ts and Cloud API numbers in mock-whatsapp-cloud.ts;
+// this file keeps the inbox itself, and lets a test script any command's
+// next answer.
 import type {
   Account,
   AccountStatus,
@@ -33,6 +34,7 @@ import type {
   Result,
   StatusCounts,
 } from "./api";
+import { createMockApiTokens } from "./mock-api-tokens";
 import { createMockAssistant } from "./mock-assistant";
 import { createMockAvito } from "./mock-avito";
 import { createMockBackups } from "./mock-backups";
@@ -64,13 +66,8 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
   const now = options.now ?? (() => Date.now());
   const deliveryDelayMs = options.deliveryDelayMs ?? 700;
 
-  const account = (id: number, kind: ChannelKind, name: string): ChannelAccount => ({
-    id,
-    kind,
-    name,
-    projectId: null,
-    enabled: true,
-  });
+  const account = (id: number, kind: ChannelKind, name: string): ChannelAccount =>
+    ({ id, kind, name, projectId: null, enabled: true });
   const accounts: ChannelAccount[] = [
     account(1, "simulator", locale === "ru" ? "Тестовый чат" : "Test chat"),
     account(2, "telegram_bot", "@tuberry_shop_bot"),
@@ -244,6 +241,7 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
   const guard = createMockGuard(core, inbox);
   const settings = createMockSettings(core);
   const backups = createMockBackups(core, options);
+  const apiTokens = createMockApiTokens(core, { seed: options.seed !== false });
   const telegramAccounts = createMockTelegramAccounts(core, { scanAfterMs: options.telegramScanAfterMs });
   const whatsappCloud = createMockWhatsAppCloud(core, {
     inbox,
@@ -386,6 +384,7 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
     ...assistant.commands,
     ...settings.commands,
     ...backups.commands,
+    ...apiTokens.commands,
     ...telegramAccounts.commands,
     ...whatsappCloud.commands,
     ...team.commands,

@@ -282,3 +282,10 @@ export const ChartIcon = (p: IconProps) => (
     <path d="M5 11V8M8 11V5M11 11V7" />
   </Svg>
 );
+
+export const KeyIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <circle cx="5" cy="11" r="3" />
+    <path d="M7.2 8.8L14 2M11.5 4.5l2 2M9.5 6.5l1.5 1.5" />
+  </Svg>
+);

@@ -3,6 +3,7 @@ import en from "../i18n/en.json";
 import ru from "../i18n/ru.json";
 import {
   ACCOUNT_STATES,
+  API_SCOPES,
   ASSISTANT_MODES,
   AUTO_REPLY_MODES,
   AVITO_PROBLEMS,
@@ -111,6 +112,8 @@ describe("locales", () => {
       "catalogue.problem": [...CATALOGUE_PROBLEMS],
       "catalogue.stage": [...IMPORT_STAGES],
       "backups.restoreStage": [...RESTORE_STAGES],
+      "apiTokens.scope": [...API_SCOPES],
+      "apiTokens.scopeHint": [...API_SCOPES],
       "guard.mode": [...GUARD_MODES],
       "guard.modeText": [...GUARD_MODES],
       "guard.kind": [...WHITELIST_KINDS],
