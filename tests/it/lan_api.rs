@@ -250,3 +250,83 @@ async fn a_system_sends_a_reply_once_per_key_and_follows_its_delivery() {
     assert_eq!(status, 404);
     engine.shutdown(std::time::Duration::from_secs(5)).await;
 }
+
+#[derive(Clone, Default)]
+struct Lines(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Lines {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Tokens, good, revoked and made up, used on every route: none of them is
+/// in any log line (every level) or any answer.
+#[tokio::test]
+async fn a_token_reaches_no_log_line_and_no_answer() {
+    use tracing_subscriber::prelude::*;
+    let lines = Lines::default();
+    let writer = lines.clone();
+    let subscriber =
+        tracing_subscriber::registry().with(tuberry::logging::json_lines(move || writer.clone()));
+    let _default = tracing::subscriber::set_default(subscriber);
+
+    let app = spawn_app().await;
+    let engine = Arc::new(app.engine);
+    tuberry::lan_api::attach(&engine);
+    engine.start().await.unwrap();
+    let listening = api::set_lan_endpoint(&engine, Some("127.0.0.1:0".into()))
+        .await
+        .unwrap()
+        .listening
+        .unwrap();
+    let base = format!("http://{listening}");
+    let asked = api::simulate_inbound(&engine, "Anna".into(), "Hello".into())
+        .await
+        .unwrap();
+    let good = api::create_api_token(&engine, "Site".into(), vec![Scope::Send])
+        .await
+        .unwrap()
+        .secret;
+    let revoked = api::create_api_token(&engine, "Old".into(), vec![Scope::Admin])
+        .await
+        .unwrap();
+    api::revoke_api_token(&engine, revoked.token.id)
+        .await
+        .unwrap();
+    let made_up = "tby_0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcd";
+    let mut answers = String::new();
+    for token in [good.as_str(), revoked.secret.as_str(), made_up] {
+        for path in [
+            "/health",
+            "/api/v1/health",
+            "/api/v1/messages/1",
+            "/nowhere",
+        ] {
+            let (_, _, body) = get(&format!("{base}{path}"), Some(token)).await;
+            answers.push_str(&body.to_string());
+        }
+        let (_, body) = post(
+            &format!("{base}/api/v1/send"),
+            token,
+            serde_json::json!({"conversationId": asked.conversation_id, "text": "Hi", "idempotencyKey": "hello-1"}),
+        )
+        .await;
+        answers.push_str(&body.to_string());
+    }
+    engine.shutdown(std::time::Duration::from_secs(5)).await;
+    let logged = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logged.contains("API request"),
+        "the requests were logged: {logged}"
+    );
+    for token in [good.as_str(), revoked.secret.as_str(), made_up] {
+        let hex = token.trim_start_matches("tby_");
+        assert!(!logged.contains(hex), "a token in the logs");
+        assert!(!answers.contains(hex), "a token in an answer: {answers}");
+    }
+}

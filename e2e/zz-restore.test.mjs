@@ -2,7 +2,8 @@
 // customer writes after it, the backup is restored from Settings: the window
 // shows the restore's progress, the app starts again by itself with the
 // backup's database (the later conversation is gone) and says what it
-// restored. Runs last: the data directory goes back to the backup.
+// restored. Named to run last (the runner takes files in name order): the
+// data directory goes back to the backup.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
