@@ -53,11 +53,11 @@ test("a backup restored from the window replaces the database after the app star
   assert.equal(await first.getAttribute("data-kind"), "manual");
 
   // After the backup: a customer the backup does not know.
-  await customerWrites(browser, "Later Customer", "Written after the backup");
+  await customerWrites(browser, "Late Visitor", "Written after the backup");
   await browser.waitUntil(
     async () => {
       for (const row of await browser.$$(byTestId("conversation-row"))) {
-        if ((await text(row)).includes("Later Customer")) return true;
+        if ((await text(row)).includes("Late Visitor")) return true;
       }
       return false;
     },
@@ -100,7 +100,7 @@ test("a backup restored from the window replaces the database after the app star
   await shot(browser, "restored");
   const names = [];
   for (const row of await browser.$$(byTestId("conversation-row"))) names.push(await text(row));
-  assert.ok(!names.some((n) => n.includes("Later Customer")), `the backup's inbox: ${names.join(" | ")}`);
+  assert.ok(!names.some((n) => n.includes("Late Visitor")), `the backup's inbox: ${names.join(" | ")}`);
   await (await browser.$(byTestId("restore-banner-dismiss"))).click();
   await browser.waitUntil(async () => !(await (await browser.$(byTestId("restore-banner"))).isExisting()), {
     timeout: 5_000,
