@@ -175,7 +175,8 @@ impl LanEndpoint {
         let stop = self.cancel.child_token();
         let stopped = stop.clone();
         let task = tokio::spawn(async move {
-            let served = axum::serve(listener, router)
+            let app = router.into_make_service_with_connect_info::<SocketAddr>();
+            let served = axum::serve(listener, app)
                 .with_graceful_shutdown(async move { stopped.cancelled().await })
                 .await;
             if let Err(e) = served {

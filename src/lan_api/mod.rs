@@ -29,6 +29,13 @@ use crate::secret::Secret;
 
 /// The largest request body a route of the API reads.
 const BODY_LIMIT: usize = 256 * 1024;
+/// Requests a client (an address) may make a second, and at once.
+const PER_SECOND: u32 = 20;
+const BURST: u32 = 40;
+/// How long a request may take before it is answered 503.
+const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+type Limiter = governor::DefaultKeyedRateLimiter<std::net::IpAddr>;
 
 /// An error as the API answers it: `{"error": {"code", "message"}}`.
 #[derive(Debug)]
@@ -159,6 +166,9 @@ impl Api {
 /// The API's routes for the LAN endpoint, serving `engine` while it lives.
 pub fn routes(engine: Weak<Engine>) -> axum::Router {
     let api = Api { engine };
+    let quota = governor::Quota::per_second(std::num::NonZeroU32::new(PER_SECOND).expect("a rate"))
+        .allow_burst(std::num::NonZeroU32::new(BURST).expect("a burst"));
+    let limiter: Arc<Limiter> = Arc::new(governor::RateLimiter::keyed(quota));
     axum::Router::new()
         .route("/health", get(health))
         .route("/api/v1/health", get(health_details))
@@ -166,7 +176,47 @@ pub fn routes(engine: Weak<Engine>) -> axum::Router {
         .route("/api/v1/messages/{id}", get(send::message))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(limiter, guard))
         .with_state(api)
+}
+
+/// Every request: within its client's rate (429 with Retry-After beyond it)
+/// and answered within [`REQUEST_TIMEOUT`].
+async fn guard(
+    State(limiter): State<Arc<Limiter>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let client = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map_or(std::net::IpAddr::from([0, 0, 0, 0]), |c| c.0.ip());
+    if let Err(not_until) = limiter.check_key(&client) {
+        let wait = not_until.wait_time_from(governor::clock::Clock::now(
+            &governor::clock::DefaultClock::default(),
+        ));
+        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        tracing::info!(%client, "API request over the client's rate refused");
+        let mut response = Failure::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!("too many requests; try again in {seconds} s"),
+        )
+        .into_response();
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+        return response;
+    }
+    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => Failure::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "timeout",
+            "the request took too long; try again",
+        )
+        .into_response(),
+    }
 }
 
 #[derive(Serialize)]

@@ -330,3 +330,42 @@ async fn a_token_reaches_no_log_line_and_no_answer() {
         assert!(!answers.contains(hex), "a token in an answer: {answers}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_over_its_rate_is_told_when_to_come_back() {
+    let app = spawn_app().await;
+    let engine = Arc::new(app.engine);
+    tuberry::lan_api::attach(&engine);
+    engine.start().await.unwrap();
+    let listening = api::set_lan_endpoint(&engine, Some("127.0.0.1:0".into()))
+        .await
+        .unwrap()
+        .listening
+        .unwrap();
+    let client = reqwest::Client::new();
+    let mut statuses = Vec::new();
+    let mut refused = None;
+    for _ in 0..80 {
+        let response = client
+            .get(format!("http://{listening}/health"))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(response.status().as_u16());
+        if response.status() == 429 && refused.is_none() {
+            let after: u64 = response.headers()["retry-after"]
+                .to_str()
+                .unwrap()
+                .parse()
+                .unwrap();
+            let body: serde_json::Value = response.json().await.unwrap();
+            refused = Some((after, body));
+        }
+    }
+    // A burst of 40 goes through, then the client waits.
+    assert!(statuses[..40].iter().all(|s| *s == 200), "{statuses:?}");
+    let (after, body) = refused.expect("a client over its rate is refused");
+    assert!(after >= 1, "Retry-After: {after}");
+    assert_eq!(body["error"]["code"], "rate_limited");
+    engine.shutdown(std::time::Duration::from_secs(5)).await;
+}
