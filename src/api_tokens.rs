@@ -3,7 +3,6 @@
 //! checked in constant time, revoked at once.
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use specta::Type;
 use sqlx::SqlitePool;
 
@@ -50,11 +49,6 @@ pub struct ApiTokenCreated {
     pub token: ApiToken,
     /// Shown once; only its hash is kept.
     pub secret: String,
-}
-
-fn hash(token: &str) -> String {
-    let digest = Sha256::digest(token.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 type Row = (
@@ -116,7 +110,7 @@ pub async fn create(
     )
     .bind(name)
     .bind(&scopes_json)
-    .bind(hash(&secret))
+    .bind(crate::secret::digest(&secret))
     .bind(&prefix)
     .bind(now)
     .fetch_one(pool)
@@ -182,33 +176,16 @@ pub async fn check(
     if !presented.starts_with(TOKEN_PREFIX) {
         return Ok(Err(Refusal::Unknown));
     }
-    let wanted = hash(presented);
-    let row: Option<(String, Row)> = sqlx::query_as::<
-        _,
-        (
-            String,
-            i64,
-            String,
-            String,
-            String,
-            Millis,
-            Option<Millis>,
-            Option<Millis>,
-        ),
-    >(
-        "SELECT hash, id, name, scopes, prefix, created_at, last_used_at, revoked_at
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT id, name, scopes, prefix, created_at, last_used_at, revoked_at
          FROM api_tokens WHERE hash = ?1 AND revoked_at IS NULL",
     )
-    .bind(&wanted)
+    .bind(crate::secret::digest(presented))
     .fetch_optional(pool)
-    .await?
-    .map(|(h, id, name, scopes, prefix, c, u, r)| (h, (id, name, scopes, prefix, c, u, r)));
-    let Some((stored, row)) = row else {
+    .await?;
+    let Some(row) = row else {
         return Ok(Err(Refusal::Unknown));
     };
-    if !crate::secret::same(stored.as_bytes(), wanted.as_bytes()) {
-        return Ok(Err(Refusal::Unknown));
-    }
     let token = from_row(row)?;
     if !token.scopes.contains(&needed) && !token.scopes.contains(&Scope::Admin) {
         return Ok(Err(Refusal::Scope));

@@ -35,6 +35,13 @@ impl<T: Clone> Clone for Secret<T> {
     }
 }
 
+/// A code or token as the store keeps it: its SHA-256 in hex. For random
+/// secrets (invite codes, API tokens) a fast hash is enough.
+pub fn digest(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    format!("{:x}", Sha256::digest(text.as_bytes()))
+}
+
 /// Compares two secrets without stopping at the first difference, so the
 /// time taken says nothing about how much of a guess was right.
 pub fn same(a: &[u8], b: &[u8]) -> bool {

@@ -248,19 +248,14 @@ pub fn show(app: &AppHandle) {
     }
 }
 
-/// Lets the windows close for good: the app is quitting or starting again
-/// (a restore, an update), not hiding in the tray.
-fn allow_exit(app: &tauri::AppHandle) {
-    if let Some(tray) = app.try_state::<Arc<Tray>>() {
-        tray.quitting.store(true, Ordering::SeqCst);
-    }
-}
-
 /// Quits (or starts again): the engine stops first, from a task, while the
 /// main thread still turns the event loop — the tray and the notifications
 /// it updates as accounts go offline need that thread — then the app exits.
 pub fn quit(app: &tauri::AppHandle, restart: bool) {
-    allow_exit(app);
+    // The windows close for good now, not into the tray.
+    if let Some(tray) = app.try_state::<Arc<Tray>>() {
+        tray.quitting.store(true, Ordering::SeqCst);
+    }
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         if let Some(engine) = app.try_state::<Arc<Engine>>() {

@@ -129,47 +129,21 @@ pub async fn dismiss_restore_outcome(engine: &Engine) -> ApiResult<()> {
 /// does not hold.
 pub async fn accounts_needing_secrets(engine: &Engine) -> ApiResult<Vec<AccountNeedingSecret>> {
     let pool = engine.store().pool();
-    let columns: Vec<(String, String)> = sqlx::query_as(
-        "SELECT t.name, c.name FROM sqlite_master t, pragma_table_info(t.name) c
-         WHERE t.type = 'table' AND c.name LIKE '%\\_ref' ESCAPE '\\'
-           AND EXISTS (SELECT 1 FROM pragma_table_info(t.name) k WHERE k.name = 'channel_account_id')",
-    )
-    .fetch_all(pool)
-    .await
-    .map_err(Error::from)?;
-    let mut refs: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT a.id, j.value FROM channel_accounts a, json_tree(a.settings) j
-         WHERE j.key LIKE '%\\_ref' ESCAPE '\\' AND j.type = 'text'",
-    )
-    .fetch_all(pool)
-    .await
-    .map_err(Error::from)?;
-    for (table, column) in columns {
-        let sql = format!(
-            "SELECT channel_account_id, \"{column}\" FROM \"{table}\" WHERE typeof(\"{column}\") = 'text'",
-            column = column.replace('"', "\"\""),
-            table = table.replace('"', "\"\""),
-        );
-        let found: Vec<(i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .fetch_all(pool)
-            .await
-            .map_err(Error::from)?;
-        refs.extend(found);
-    }
+    let refs = super::secret_refs::secret_refs(pool).await?;
     let mut missing = std::collections::BTreeSet::new();
-    for (account, name) in refs.iter().filter(|(_, n)| !n.is_empty()) {
-        if missing.contains(account) {
+    for r in &refs {
+        let Some(account) = r.account.filter(|a| !missing.contains(a)) else {
             continue;
-        }
-        match engine.keyring().get(name).await {
+        };
+        match engine.keyring().get(&r.name).await {
             Ok(Some(_)) => {}
             Ok(None) => {
-                missing.insert(*account);
+                missing.insert(account);
             }
             // Unreachable: Health says so; the account cannot work either.
             Err(e) => {
                 tracing::debug!(error = %e, "keyring unreachable");
-                missing.insert(*account);
+                missing.insert(account);
             }
         }
     }

@@ -24,6 +24,7 @@ mod dashboard;
 mod desktop;
 mod guardrails;
 mod health;
+mod secret_refs;
 mod support;
 mod team;
 mod telegram_accounts;

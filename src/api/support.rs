@@ -75,36 +75,10 @@ impl Scrubber {
 /// the `…_ref` columns of the store and the `…_ref` keys of the accounts'
 /// settings (and a bot's webhook secret beside its token).
 async fn known_secrets(engine: &Engine) -> ApiResult<Vec<String>> {
-    let pool = engine.store().pool();
-    let columns: Vec<(String, String)> = sqlx::query_as(
-        "SELECT t.name, c.name FROM sqlite_master t, pragma_table_info(t.name) c
-         WHERE t.type = 'table' AND c.name LIKE '%\\_ref' ESCAPE '\\'",
-    )
-    .fetch_all(pool)
-    .await
-    .map_err(Error::from)?;
-    let mut names: Vec<String> = sqlx::query_scalar(
-        "SELECT j.value FROM channel_accounts a, json_tree(a.settings) j
-         WHERE j.key LIKE '%\\_ref' ESCAPE '\\' AND j.type = 'text'",
-    )
-    .fetch_all(pool)
-    .await
-    .map_err(Error::from)?;
-    for (table, column) in columns {
-        let sql = format!(
-            "SELECT \"{column}\" FROM \"{table}\" WHERE typeof(\"{column}\") = 'text'",
-            column = column.replace('"', "\"\""),
-            table = table.replace('"', "\"\""),
-        );
-        let values: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-            .fetch_all(pool)
-            .await
-            .map_err(Error::from)?;
-        names.extend(values);
-    }
+    let refs = super::secret_refs::secret_refs(engine.store().pool()).await?;
     let mut secrets = Vec::new();
-    for name in names.iter().filter(|n| !n.is_empty()) {
-        for entry in [name.clone(), format!("{name}-webhook")] {
+    for r in &refs {
+        for entry in [r.name.clone(), format!("{}-webhook", r.name)] {
             // An unreachable keyring leaves the shapes to do the work.
             if let Ok(Some(secret)) = engine.keyring().get(&entry).await {
                 secrets.push(secret.expose().clone());

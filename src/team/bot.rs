@@ -5,11 +5,10 @@
 use sqlx::SqliteConnection;
 
 use super::model::{Action, Person, Role};
-use super::{
-    ATTEMPT_WINDOW_MS, INVITE_PREFIX, MAX_WRONG_CODES, OWNER_PREFIX, PersonRow, hash, person,
-};
+use super::{ATTEMPT_WINDOW_MS, INVITE_PREFIX, MAX_WRONG_CODES, OWNER_PREFIX, PersonRow, person};
 use crate::clock::Millis;
 use crate::error::Result;
+use crate::secret::digest;
 
 /// A Telegram user as the bot sees them.
 #[derive(Debug, Clone)]
@@ -200,7 +199,7 @@ async fn redeem_owner(
     user: &TelegramUser,
     code: &str,
 ) -> Result<Redeemed> {
-    let token_hash = hash(code);
+    let token_hash = digest(code);
     let link: Option<(i64, Option<i64>)> =
         sqlx::query_as("SELECT expires_at, used_at FROM owner_links WHERE token_hash = ?1")
             .bind(&token_hash)
@@ -238,7 +237,7 @@ async fn redeem_invite(
         "SELECT id, role, project_ids, max_uses, uses, expires_at, revoked_at
          FROM invites WHERE code_hash = ?1",
     )
-    .bind(hash(code))
+    .bind(digest(code))
     .fetch_optional(&mut *db)
     .await?;
     let Some((id, role, project_ids, max_uses, uses, expires_at, revoked_at)) = invite else {

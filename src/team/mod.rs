@@ -17,11 +17,11 @@
 pub mod model;
 
 use ring::rand::{SecureRandom, SystemRandom};
-use sha2::{Digest, Sha256};
 
 use crate::clock::{Millis, SharedClock};
 use crate::error::{Error, Result};
 use crate::events::{EngineEvent, EventBus};
+use crate::secret::digest;
 use crate::store::Store;
 use model::{
     Invite, InviteCreated, InviteInput, InviteState, OwnerLink, PERMISSIONS, Person, Role,
@@ -45,10 +45,6 @@ pub struct Team {
     store: Store,
     clock: SharedClock,
     bus: EventBus,
-}
-
-pub(crate) fn hash(code: &str) -> String {
-    format!("{:x}", Sha256::digest(code.as_bytes()))
 }
 
 /// A code nobody can guess: 24 letters and digits from the OS's random source
@@ -140,7 +136,7 @@ pub(crate) async fn insert_invite(
         "INSERT INTO invites (code_hash, role, project_ids, label, max_uses, created_at, expires_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
     )
-    .bind(hash(&code))
+    .bind(digest(&code))
     .bind(role.as_str())
     .bind(projects_json(&projects))
     .bind(&label)
@@ -234,7 +230,7 @@ impl Team {
         sqlx::query(
             "INSERT INTO owner_links (token_hash, created_at, expires_at) VALUES (?1, ?2, ?3)",
         )
-        .bind(hash(&token))
+        .bind(digest(&token))
         .bind(now)
         .bind(expires_at)
         .execute(self.store.pool())
@@ -446,6 +442,6 @@ mod tests {
         assert!(a.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
         assert!(is_code(&a) && is_code(&new_code(OWNER_PREFIX).unwrap()));
         assert!(!is_code("ad_campaign_7"));
-        assert_ne!(hash(&a), a);
+        assert_ne!(digest(&a), a);
     }
 }

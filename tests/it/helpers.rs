@@ -124,3 +124,35 @@ pub async fn eventually<T>(what: &str, mut probe: impl AsyncFnMut() -> Option<T>
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+/// Log lines kept in memory for a test, one JSON object a line as
+/// `[log] format = "json"` writes them.
+#[derive(Clone, Default)]
+pub struct Lines(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Lines {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Lines {
+    /// This thread's log, every level, goes here until the guard drops (a
+    /// current-thread test runtime keeps the engine's tasks on it).
+    pub fn capture() -> (Self, tracing::subscriber::DefaultGuard) {
+        use tracing_subscriber::prelude::*;
+        let lines = Self::default();
+        let writer = lines.clone();
+        let subscriber = tracing_subscriber::registry()
+            .with(tuberry::logging::json_lines(move || writer.clone()));
+        (lines, tracing::subscriber::set_default(subscriber))
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}

@@ -7,7 +7,22 @@ use std::sync::Arc;
 use tuberry::api;
 use tuberry::api_tokens::Scope;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{Lines, spawn_app};
+
+/// An engine serving the LAN API on a free port of loopback: the engine, its
+/// data directory and where it listens.
+async fn serving() -> (Arc<tuberry::Engine>, tempfile::TempDir, String) {
+    let app = spawn_app().await;
+    let engine = Arc::new(app.engine);
+    tuberry::lan_api::attach(&engine);
+    engine.start().await.unwrap();
+    let listening = api::set_lan_endpoint(&engine, Some("127.0.0.1:0".into()))
+        .await
+        .unwrap()
+        .listening
+        .unwrap();
+    (engine, app.dir, listening)
+}
 
 async fn get(url: &str, token: Option<&str>) -> (u16, Option<String>, serde_json::Value) {
     let mut request = reqwest::Client::new().get(url);
@@ -25,15 +40,7 @@ async fn get(url: &str, token: Option<&str>) -> (u16, Option<String>, serde_json
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_route_but_health_needs_a_live_token_with_its_scope() {
-    let app = spawn_app().await;
-    let engine = Arc::new(app.engine);
-    tuberry::lan_api::attach(&engine);
-    engine.start().await.unwrap();
-    let listening = api::set_lan_endpoint(&engine, Some("127.0.0.1:0".into()))
-        .await
-        .unwrap()
-        .listening
-        .unwrap();
+    let (engine, dir, listening) = serving().await;
     let base = format!("http://{listening}");
 
     // Up, and nothing more.
@@ -84,10 +91,9 @@ async fn every_route_but_health_needs_a_live_token_with_its_scope() {
     assert!(used.last_used_at.is_some());
 
     // Only the hash is kept: the token is nowhere in the store.
-    let db = std::fs::read(app.dir.path().join(tuberry::engine::DATABASE_FILE)).unwrap();
+    let db = std::fs::read(dir.path().join(tuberry::engine::DATABASE_FILE)).unwrap();
     let wal = std::fs::read(
-        app.dir
-            .path()
+        dir.path()
             .join(format!("{}-wal", tuberry::engine::DATABASE_FILE)),
     )
     .unwrap_or_default();
@@ -136,15 +142,7 @@ async fn messages(engine: &tuberry::Engine) -> i64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_system_sends_a_reply_once_per_key_and_follows_its_delivery() {
-    let app = spawn_app().await;
-    let engine = Arc::new(app.engine);
-    tuberry::lan_api::attach(&engine);
-    engine.start().await.unwrap();
-    let listening = api::set_lan_endpoint(&engine, Some("127.0.0.1:0".into()))
-        .await
-        .unwrap()
-        .listening
-        .unwrap();
+    let (engine, _dir, listening) = serving().await;
     let base = format!("http://{listening}/api/v1");
     let asked = api::simulate_inbound(&engine, "Anna".into(), "Is the blue vase in stock?".into())
         .await
@@ -251,39 +249,13 @@ async fn a_system_sends_a_reply_once_per_key_and_follows_its_delivery() {
     engine.shutdown(std::time::Duration::from_secs(5)).await;
 }
 
-#[derive(Clone, Default)]
-struct Lines(Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Lines {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// Tokens, good, revoked and made up, used on every route: none of them is
 /// in any log line (every level) or any answer.
 #[tokio::test]
 async fn a_token_reaches_no_log_line_and_no_answer() {
-    use tracing_subscriber::prelude::*;
-    let lines = Lines::default();
-    let writer = lines.clone();
-    let subscriber =
-        tracing_subscriber::registry().with(tuberry::logging::json_lines(move || writer.clone()));
-    let _default = tracing::subscriber::set_default(subscriber);
+    let (lines, _capture) = Lines::capture();
 
-    let app = spawn_app().await;
-    let engine = Arc::new(app.engine);
-    tuberry::lan_api::attach(&engine);
-    engine.start().await.unwrap();
-    let listening = api::set_lan_endpoint(&engine, Some("127.0.0.1:0".into()))
-        .await
-        .unwrap()
-        .listening
-        .unwrap();
+    let (engine, _dir, listening) = serving().await;
     let base = format!("http://{listening}");
     let asked = api::simulate_inbound(&engine, "Anna".into(), "Hello".into())
         .await
@@ -319,7 +291,7 @@ async fn a_token_reaches_no_log_line_and_no_answer() {
         answers.push_str(&body.to_string());
     }
     engine.shutdown(std::time::Duration::from_secs(5)).await;
-    let logged = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
+    let logged = lines.text();
     assert!(
         logged.contains("API request"),
         "the requests were logged: {logged}"
@@ -333,15 +305,7 @@ async fn a_token_reaches_no_log_line_and_no_answer() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_over_its_rate_is_told_when_to_come_back() {
-    let app = spawn_app().await;
-    let engine = Arc::new(app.engine);
-    tuberry::lan_api::attach(&engine);
-    engine.start().await.unwrap();
-    let listening = api::set_lan_endpoint(&engine, Some("127.0.0.1:0".into()))
-        .await
-        .unwrap()
-        .listening
-        .unwrap();
+    let (engine, _dir, listening) = serving().await;
     let client = reqwest::Client::new();
     let mut statuses = Vec::new();
     let mut refused = None;

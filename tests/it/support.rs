@@ -6,7 +6,7 @@ use std::io::Read;
 use tuberry::api::{self, Health, SCRUBBED};
 use tuberry::secret::Secret;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{Lines, spawn_app};
 
 /// Secrets shaped like nothing a pattern would catch: only knowing them
 /// blacks them out.
@@ -110,32 +110,12 @@ async fn the_support_bundle_holds_the_report_and_no_planted_secret() {
     }
 }
 
-/// Log lines kept in memory for the test.
-#[derive(Clone, Default)]
-struct Lines(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Lines {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// `[log] format = "json"`: one JSON object a line, and a message's id
 /// (`corr`) on the line that stored it and on every line of the jobs about
 /// it, so one grep follows it from ingest to delivery.
 #[tokio::test]
 async fn json_log_lines_carry_the_message_id_from_ingest_to_delivery() {
-    use tracing_subscriber::prelude::*;
-
-    let lines = Lines::default();
-    let writer = lines.clone();
-    let subscriber =
-        tracing_subscriber::registry().with(tuberry::logging::json_lines(move || writer.clone()));
-    let _default = tracing::subscriber::set_default(subscriber);
+    let (lines, _capture) = Lines::capture();
 
     let app = spawn_app().await;
     let e = &app.engine;
@@ -147,7 +127,7 @@ async fn json_log_lines_carry_the_message_id_from_ingest_to_delivery() {
         .unwrap();
     e.queue().drain().await.unwrap();
 
-    let text = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
+    let text = lines.text();
     let lines: Vec<serde_json::Value> = text
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
