@@ -14,6 +14,7 @@ pub mod backup;
 pub mod channels;
 pub mod cli;
 pub mod clock;
+pub mod compose;
 pub mod contacts;
 pub mod engine;
 pub mod error;

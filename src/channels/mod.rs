@@ -32,11 +32,11 @@ use async_trait::async_trait;
 pub use accounts::{Account, AccountState, AccountStatus};
 
 use crate::clock::{Millis, SharedClock};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::events::EventBus;
 use crate::files::Files;
 use crate::keyring::Keyring;
-use crate::model::{Attachment, ChannelKind, Listing};
+use crate::model::{Attachment, ChannelKind, ContactIdentity, IdentityKind, Listing};
 pub use crate::queue::JobKind;
 use crate::queue::{Queue, Rate};
 use crate::relay::Relay;
@@ -76,6 +76,75 @@ pub struct Outgoing {
 pub struct Answering {
     pub external_id: String,
     pub text: String,
+}
+
+/// Who a message addressed by `to` goes to on an account: the person as
+/// the store knows people, and the thread a first message to them opens
+/// (none: only someone who wrote before can be reached this way).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Address {
+    pub identity: ContactIdentity,
+    pub thread: Option<String>,
+}
+
+/// `+` and 8 to 15 digits (E.164), spaces, dashes and brackets allowed in between.
+pub fn e164(to: &str) -> Option<String> {
+    let rest = to.trim().strip_prefix('+')?;
+    if !rest
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '(' | ')'))
+    {
+        return None;
+    }
+    let digits: String = rest.chars().filter(char::is_ascii_digit).collect();
+    (8..=15)
+        .contains(&digits.len())
+        .then(|| format!("+{digits}"))
+}
+
+/// `@name` as Telegram spells usernames (5 to 32 letters, digits, `_`), lowercased without the `@`.
+pub fn telegram_username(to: &str) -> Option<String> {
+    let name = to.trim().strip_prefix('@')?;
+    (name.len() >= 5
+        && name.len() <= 32
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+    .then(|| name.to_lowercase())
+}
+
+/// How Telegram channels read `to`: a numeric chat id (a first message goes
+/// there), `@username` or `+phone` (people who wrote before).
+pub fn telegram_address(to: &str) -> Result<Address> {
+    let to = to.trim();
+    if let Ok(id) = to.parse::<i64>() {
+        return Ok(Address {
+            identity: ContactIdentity {
+                kind: IdentityKind::TelegramUser,
+                value: id.to_string(),
+            },
+            thread: Some(id.to_string()),
+        });
+    }
+    if let Some(name) = telegram_username(to) {
+        return Ok(Address {
+            identity: ContactIdentity {
+                kind: IdentityKind::TelegramUsername,
+                value: name,
+            },
+            thread: None,
+        });
+    }
+    if let Some(phone) = e164(to) {
+        return Ok(Address {
+            identity: ContactIdentity {
+                kind: IdentityKind::Phone,
+                value: phone,
+            },
+            thread: None,
+        });
+    }
+    Err(Error::invalid(format!(
+        "“{to}” is not a Telegram address: a numeric chat id, @username or +phone"
+    )))
 }
 
 /// The provider accepted the message.
@@ -140,6 +209,16 @@ pub trait Adapter: Send + Sync + 'static {
 
     /// Told once the LAN endpoint listens (webhooks can be turned on).
     fn lan_endpoint(&self, _listening: bool) {}
+
+    /// Who `to` names on `account_id`, as this kind addresses people (a
+    /// phone, @username, chat id, e-mail), for a message that does not
+    /// answer a conversation. Kinds whose customers always write first refuse.
+    fn address(&self, _account_id: i64, _to: &str) -> Result<Address> {
+        Err(Error::invalid(format!(
+            "on {} the customer writes first: answer their conversation by its conversationId",
+            self.kind()
+        )))
+    }
 
     /// What a conversation of this kind is about at the provider (the
     /// listing of a marketplace chat), for the thread's header and the

@@ -27,8 +27,9 @@ use crate::engine::Engine;
 use crate::error::ApiError;
 use crate::secret::Secret;
 
-/// The largest request body a route of the API reads.
-const BODY_LIMIT: usize = 256 * 1024;
+/// The largest request body a route of the API reads, and `/send`'s (files inline, in base64).
+const BODY_LIMIT: usize = 64 * 1024;
+const SEND_BODY_LIMIT: usize = 16 * 1024 * 1024;
 /// Requests a client (an address) may make a second, and at once.
 const PER_SECOND: u32 = 20;
 const BURST: u32 = 40;
@@ -108,6 +109,8 @@ impl From<crate::error::Error> for Failure {
 #[derive(Clone)]
 struct Api {
     engine: Weak<Engine>,
+    /// Fetches the files a message is sent with by URL.
+    client: reqwest::Client,
 }
 
 impl Api {
@@ -165,14 +168,24 @@ impl Api {
 
 /// The API's routes for the LAN endpoint, serving `engine` while it lives.
 pub fn routes(engine: Weak<Engine>) -> axum::Router {
-    let api = Api { engine };
+    let api = Api {
+        engine,
+        client: reqwest::Client::builder()
+            .connect_timeout(std::time::Duration::from_secs(5))
+            .redirect(reqwest::redirect::Policy::limited(3))
+            .build()
+            .unwrap_or_default(),
+    };
     let quota = governor::Quota::per_second(std::num::NonZeroU32::new(PER_SECOND).expect("a rate"))
         .allow_burst(std::num::NonZeroU32::new(BURST).expect("a burst"));
     let limiter: Arc<Limiter> = Arc::new(governor::RateLimiter::keyed(quota));
     axum::Router::new()
         .route("/health", get(health))
         .route("/api/v1/health", get(health_details))
-        .route("/api/v1/send", axum::routing::post(send::send))
+        .route(
+            "/api/v1/send",
+            axum::routing::post(send::send).layer(DefaultBodyLimit::max(SEND_BODY_LIMIT)),
+        )
         .route("/api/v1/messages/{id}", get(send::message))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -11,26 +11,68 @@ use serde::{Deserialize, Serialize};
 use super::{Api, Failure};
 use crate::api_tokens::Scope;
 use crate::clock::Millis;
-use crate::model::{AuthorKind, Delivery, Direction, Message};
+use crate::model::{
+    Attachment, AttachmentKind, AuthorKind, ChannelKind, Delivery, Direction, Message,
+};
 use crate::outbox::Reply;
 
 /// The longest text the API sends in one message.
 const MAX_TEXT: usize = 20_000;
 const MAX_KEY: usize = 200;
+/// Files a message may carry, and the largest one.
+const MAX_FILES: usize = 10;
+const MAX_FILE: usize = 20 * 1024 * 1024;
+/// How long fetching a file by its URL may take.
+const FETCH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
 
-/// A message to send.
+/// A message to send: into a conversation (`conversationId`), or to
+/// someone by their address on a channel (`to` with `channelAccountId`, or
+/// `channel` and, when the shop has several projects, `projectId`).
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SendRequest {
     /// The conversation answered.
-    pub conversation_id: i64,
+    pub conversation_id: Option<i64>,
+    /// Whom to write to, as the channel addresses people: +E.164 (WhatsApp,
+    /// Telegram), @username or a numeric chat id (Telegram), an e-mail address.
+    pub to: Option<String>,
+    /// The channel account to write from.
+    pub channel_account_id: Option<i64>,
+    /// Or the kind of channel, its one enabled account (in `projectId`).
+    pub channel: Option<ChannelKind>,
+    pub project_id: Option<i64>,
+    /// The subject of a first e-mail.
+    pub subject: Option<String>,
+    #[serde(default)]
     pub text: String,
+    #[serde(default)]
+    pub attachments: Vec<AttachmentIn>,
     /// The message of the conversation this one answers (a quote, where
     /// the channel has them).
     pub reply_to: Option<i64>,
     /// The sender's own id for this message: sending again with the same
     /// key answers the first message instead of sending twice.
     pub idempotency_key: String,
+}
+
+/// A file of a message as the API shows it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttachmentView {
+    pub kind: AttachmentKind,
+    pub name: String,
+    pub mime: Option<String>,
+    pub size: Option<i64>,
+}
+
+/// A file sent with a message: fetched from `url`, or `data` in base64.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AttachmentIn {
+    pub name: String,
+    pub mime: Option<String>,
+    pub url: Option<String>,
+    pub data: Option<String>,
 }
 
 /// A message as the API shows it.
@@ -42,6 +84,9 @@ pub struct MessageView {
     pub direction: Direction,
     pub author_kind: AuthorKind,
     pub text: String,
+    pub attachments: Vec<AttachmentView>,
+    /// The text of the message this one answers (a chat quote).
+    pub quoted: Option<String>,
     /// Outbound: pending, sent, delivered or failed.
     pub delivery: Option<Delivery>,
     pub delivery_error: Option<String>,
@@ -59,6 +104,17 @@ impl From<Message> for MessageView {
             direction: m.direction,
             author_kind: m.author_kind,
             text: m.text,
+            attachments: m
+                .attachments
+                .into_iter()
+                .map(|a| AttachmentView {
+                    kind: a.kind,
+                    name: a.name,
+                    mime: a.mime,
+                    size: a.size,
+                })
+                .collect(),
+            quoted: m.quoted,
             delivery: m.delivery,
             delivery_error: m.delivery_error,
             held: m.held,
@@ -72,8 +128,195 @@ fn invalid(message: impl Into<String>) -> Failure {
     Failure::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", message)
 }
 
+/// Where a request sends: an existing conversation, or someone on an account.
+enum Target {
+    Conversation(i64),
+    To { account_id: i64, to: String },
+}
+
+/// The account a `to`-addressed message is written from.
+async fn account_of(pool: &sqlx::SqlitePool, request: &SendRequest) -> Result<i64, Failure> {
+    let db = |e: sqlx::Error| Failure::from(crate::error::Error::from(e));
+    if let Some(project) = request.project_id {
+        let known: Option<i64> = sqlx::query_scalar("SELECT id FROM projects WHERE id = ?1")
+            .bind(project)
+            .fetch_optional(pool)
+            .await
+            .map_err(db)?;
+        if known.is_none() {
+            return Err(Failure::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!("project {project} not found"),
+            ));
+        }
+    }
+    if let Some(id) = request.channel_account_id {
+        let found: Option<(Option<i64>, String)> =
+            sqlx::query_as("SELECT project_id, kind FROM channel_accounts WHERE id = ?1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await
+                .map_err(db)?;
+        let Some((project, kind)) = found else {
+            return Err(Failure::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!("channel account {id} not found"),
+            ));
+        };
+        if request.project_id.is_some_and(|p| project != Some(p)) {
+            return Err(invalid(format!(
+                "channel account {id} is not in project {}",
+                request.project_id.unwrap_or_default()
+            )));
+        }
+        if request.channel.is_some_and(|c| c.as_str() != kind) {
+            return Err(invalid(format!("channel account {id} is a {kind} account")));
+        }
+        return Ok(id);
+    }
+    let Some(kind) = request.channel else {
+        return Err(invalid(
+            "name the channel to write from: channelAccountId, or channel (and projectId)",
+        ));
+    };
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM channel_accounts WHERE kind = ?1 AND enabled = 1 AND (?2 IS NULL OR project_id = ?2) ORDER BY id",
+    )
+    .bind(kind.as_str())
+    .bind(request.project_id)
+    .fetch_all(pool)
+    .await
+    .map_err(db)?;
+    match ids.as_slice() {
+        [id] => Ok(*id),
+        [] => Err(invalid(format!(
+            "there is no enabled {kind} account{}",
+            match request.project_id {
+                Some(p) => format!(" in project {p}"),
+                None => String::new(),
+            }
+        ))),
+        _ => Err(invalid(format!(
+            "there are {} {kind} accounts: name one by channelAccountId (or projectId)",
+            ids.len()
+        ))),
+    }
+}
+
+/// The request's files, fetched or decoded and kept in the file store.
+async fn files(
+    engine: &crate::engine::Engine,
+    client: &reqwest::Client,
+    given: &[AttachmentIn],
+) -> Result<Vec<Attachment>, Failure> {
+    use base64::Engine as _;
+    let mut kept = Vec::with_capacity(given.len());
+    for (n, a) in given.iter().enumerate() {
+        let which = format!("attachments[{n}]");
+        let (bytes, served_mime) = match (&a.url, &a.data) {
+            (Some(url), None) => fetch(client, url)
+                .await
+                .map_err(|e| invalid(format!("{which}: {e}")))?,
+            (None, Some(data)) => (
+                base64::engine::general_purpose::STANDARD
+                    .decode(data.trim())
+                    .map_err(|_| invalid(format!("{which}.data is not base64")))?,
+                None,
+            ),
+            _ => return Err(invalid(format!("{which} needs either url or data"))),
+        };
+        if bytes.len() > MAX_FILE {
+            return Err(invalid(format!(
+                "{which} is larger than {} MB",
+                MAX_FILE / 1024 / 1024
+            )));
+        }
+        let mime = a
+            .mime
+            .clone()
+            .or(served_mime)
+            .unwrap_or_else(|| "application/octet-stream".to_owned());
+        let url = engine.files().put(&bytes).await?;
+        kept.push(Attachment {
+            kind: AttachmentKind::from_mime(&mime),
+            name: a.name.trim().to_owned(),
+            mime: Some(mime),
+            url: Some(url),
+            size: i64::try_from(bytes.len()).ok(),
+        });
+    }
+    Ok(kept)
+}
+
+/// A file by its URL (http or https), up to [`MAX_FILE`], and the type the server gave.
+async fn fetch(client: &reqwest::Client, url: &str) -> Result<(Vec<u8>, Option<String>), String> {
+    let parsed = url::Url::parse(url).map_err(|_| "url is not a URL".to_owned())?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err("url must be http or https".into());
+    }
+    let mut response = client
+        .get(parsed)
+        .timeout(FETCH_TIMEOUT)
+        .send()
+        .await
+        .map_err(|e| format!("could not fetch the file: {}", e.without_url()))?;
+    if !response.status().is_success() {
+        return Err(format!("fetching the file answered {}", response.status()));
+    }
+    if response
+        .content_length()
+        .is_some_and(|n| n > MAX_FILE as u64)
+    {
+        return Err(format!(
+            "the file is larger than {} MB",
+            MAX_FILE / 1024 / 1024
+        ));
+    }
+    let mime = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty());
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| format!("could not fetch the file: {}", e.without_url()))?
+    {
+        bytes.extend_from_slice(&chunk);
+        if bytes.len() > MAX_FILE {
+            return Err(format!(
+                "the file is larger than {} MB",
+                MAX_FILE / 1024 / 1024
+            ));
+        }
+    }
+    Ok((bytes, mime))
+}
+
+/// The message already queued under the token's key, if any.
+async fn sent_before(
+    db: impl sqlx::SqliteExecutor<'_>,
+    token_id: i64,
+    key: &str,
+) -> Result<Option<i64>, Failure> {
+    Ok(sqlx::query_scalar(
+        "SELECT message_id FROM api_sends WHERE token_id = ?1 AND idempotency_key = ?2 AND message_id IS NOT NULL",
+    )
+    .bind(token_id)
+    .bind(key)
+    .fetch_optional(db)
+    .await
+    .map_err(crate::error::Error::from)?)
+}
+
 /// Queues the message (202) or answers the one already queued for the key
-/// (200). Nothing is written for a request that is refused.
+/// (200). The key, a new conversation and contact, and the message are
+/// written in one transaction: nothing is written for a request that is refused.
 pub(super) async fn send(
     State(api): State<Api>,
     headers: HeaderMap,
@@ -88,38 +331,78 @@ pub(super) async fn send(
         )));
     }
     let text = request.text.trim();
-    if text.is_empty() {
-        return Err(invalid("text is empty"));
+    if text.is_empty() && request.attachments.is_empty() {
+        return Err(invalid("the message has neither text nor attachments"));
     }
     if text.chars().count() > MAX_TEXT {
         return Err(invalid(format!(
             "text is longer than {MAX_TEXT} characters"
         )));
     }
+    if request.attachments.len() > MAX_FILES {
+        return Err(invalid(format!(
+            "a message carries at most {MAX_FILES} attachments"
+        )));
+    }
+    if let Some(n) = request
+        .attachments
+        .iter()
+        .position(|a| a.name.trim().is_empty())
+    {
+        return Err(invalid(format!("attachments[{n}].name is empty")));
+    }
     let pool = engine.store().pool();
-    // The key is taken first, so two requests with it never both send.
+    if let Some(id) = sent_before(pool, token.id, key).await? {
+        let message = crate::inbox::message(pool, id).await?;
+        return Ok((StatusCode::OK, Json(message.into())));
+    }
+    let target = match (request.conversation_id, &request.to) {
+        (Some(id), None) => {
+            if request.channel_account_id.is_some()
+                || request.channel.is_some()
+                || request.project_id.is_some()
+            {
+                return Err(invalid(
+                    "a conversationId already names its channel: leave out channelAccountId, channel and projectId",
+                ));
+            }
+            Target::Conversation(id)
+        }
+        (None, Some(to)) if !to.trim().is_empty() => Target::To {
+            account_id: account_of(pool, &request).await?,
+            to: to.trim().to_owned(),
+        },
+        (Some(_), Some(_)) => {
+            return Err(invalid(
+                "send into a conversationId or to someone (to), not both",
+            ));
+        }
+        (None, _) => {
+            return Err(invalid(
+                "name the conversation (conversationId) or whom to write to (to)",
+            ));
+        }
+    };
+    let attachments = files(&engine, &api.client, &request.attachments).await?;
+    let now = engine.clock().now_ms();
+    let mut tx = engine.store().write().await?;
+    // The key is taken first: two requests with it never both send.
     let taken = sqlx::query(
         "INSERT INTO api_sends (token_id, idempotency_key, created_at) VALUES (?1, ?2, ?3)
          ON CONFLICT DO NOTHING",
     )
     .bind(token.id)
     .bind(key)
-    .bind(engine.clock().now_ms())
-    .execute(pool)
+    .bind(now)
+    .execute(&mut *tx)
     .await
     .map_err(crate::error::Error::from)?
     .rows_affected()
         == 1;
     if !taken {
-        let sent: Option<i64> = sqlx::query_scalar(
-            "SELECT message_id FROM api_sends WHERE token_id = ?1 AND idempotency_key = ?2",
-        )
-        .bind(token.id)
-        .bind(key)
-        .fetch_one(pool)
-        .await
-        .map_err(crate::error::Error::from)?;
-        let Some(id) = sent else {
+        let id = sent_before(&mut *tx, token.id, key).await?;
+        drop(tx);
+        let Some(id) = id else {
             return Err(Failure::new(
                 StatusCode::CONFLICT,
                 "in_progress",
@@ -129,45 +412,59 @@ pub(super) async fn send(
         let message = crate::inbox::message(pool, id).await?;
         return Ok((StatusCode::OK, Json(message.into())));
     }
-    let queued = engine
-        .outbox()
-        .reply(Reply {
-            conversation_id: request.conversation_id,
-            text: text.to_owned(),
-            attachments: Vec::new(),
-            author: AuthorKind::Manager,
-            author_name: Some(token.name.clone()),
-            person_id: None,
-            reply_to: request.reply_to,
-        })
-        .await;
-    let message = match queued {
-        Ok(message) => message,
-        Err(e) => {
-            // Refused: the key is free again.
-            sqlx::query("DELETE FROM api_sends WHERE token_id = ?1 AND idempotency_key = ?2")
-                .bind(token.id)
-                .bind(key)
-                .execute(pool)
-                .await
-                .map_err(crate::error::Error::from)?;
-            return Err(e.into());
+    let conversation_id = match target {
+        Target::Conversation(id) => id,
+        Target::To { account_id, to } => {
+            crate::compose::conversation_to(
+                &mut tx,
+                engine.channels(),
+                account_id,
+                &to,
+                request
+                    .subject
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty()),
+                now,
+            )
+            .await?
         }
     };
+    let (conversation_id, message_id) = engine
+        .outbox()
+        .reply_in(
+            &mut tx,
+            Reply {
+                conversation_id,
+                text: text.to_owned(),
+                attachments,
+                author: AuthorKind::Manager,
+                author_name: Some(token.name.clone()),
+                person_id: None,
+                reply_to: request.reply_to,
+            },
+        )
+        .await?;
     sqlx::query(
         "UPDATE api_sends SET message_id = ?3 WHERE token_id = ?1 AND idempotency_key = ?2",
     )
     .bind(token.id)
     .bind(key)
-    .bind(message.id)
-    .execute(pool)
+    .bind(message_id)
+    .execute(&mut *tx)
     .await
     .map_err(crate::error::Error::from)?;
+    tx.commit().await.map_err(crate::error::Error::from)?;
+    engine
+        .outbox()
+        .after_commit(conversation_id, message_id)
+        .await;
     tracing::info!(
-        corr = message.id,
+        corr = message_id,
         token_id = token.id,
         "message queued through the API"
     );
+    let message = crate::inbox::message(pool, message_id).await?;
     Ok((StatusCode::ACCEPTED, Json(message.into())))
 }
 

@@ -153,7 +153,7 @@ async fn contact_for(
 
 /// The conversation of `thread` on the account, or a new one with the
 /// contact known by `identity` (created when unknown); and its status.
-async fn conversation_for(
+pub(crate) async fn conversation_for(
     db: &mut SqliteConnection,
     account_id: i64,
     thread: &str,

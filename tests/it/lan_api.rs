@@ -11,7 +11,7 @@ use crate::helpers::{Lines, spawn_app};
 
 /// An engine serving the LAN API on a free port of loopback: the engine, its
 /// data directory and where it listens.
-async fn serving() -> (Arc<tuberry::Engine>, tempfile::TempDir, String) {
+pub(crate) async fn serving() -> (Arc<tuberry::Engine>, tempfile::TempDir, String) {
     let app = spawn_app().await;
     let engine = Arc::new(app.engine);
     tuberry::lan_api::attach(&engine);
@@ -24,7 +24,10 @@ async fn serving() -> (Arc<tuberry::Engine>, tempfile::TempDir, String) {
     (engine, app.dir, listening)
 }
 
-async fn get(url: &str, token: Option<&str>) -> (u16, Option<String>, serde_json::Value) {
+pub(crate) async fn get(
+    url: &str,
+    token: Option<&str>,
+) -> (u16, Option<String>, serde_json::Value) {
     let mut request = reqwest::Client::new().get(url);
     if let Some(token) = token {
         request = request.bearer_auth(token);
@@ -121,7 +124,11 @@ async fn every_route_but_health_needs_a_live_token_with_its_scope() {
     engine.shutdown(std::time::Duration::from_secs(5)).await;
 }
 
-async fn post(url: &str, token: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+pub(crate) async fn post(
+    url: &str,
+    token: &str,
+    body: serde_json::Value,
+) -> (u16, serde_json::Value) {
     let response = reqwest::Client::new()
         .post(url)
         .bearer_auth(token)
@@ -133,7 +140,7 @@ async fn post(url: &str, token: &str, body: serde_json::Value) -> (u16, serde_js
     (status, response.json().await.unwrap_or_default())
 }
 
-async fn messages(engine: &tuberry::Engine) -> i64 {
+pub(crate) async fn messages(engine: &tuberry::Engine) -> i64 {
     sqlx::query_scalar("SELECT count(*) FROM messages")
         .fetch_one(engine.store().pool())
         .await

@@ -55,6 +55,12 @@ impl Adapter for Avito {
         }]
     }
 
+    fn address(&self, _account_id: i64, _to: &str) -> Result<crate::channels::Address> {
+        Err(crate::error::Error::invalid(
+            "Avito lets a shop answer a chat, not start one: a chat begins with the customer's message about a listing. Answer it by its conversationId",
+        ))
+    }
+
     fn routes(&self) -> Option<axum::Router> {
         Some(Avito::routes(self))
     }

@@ -42,6 +42,21 @@ impl Adapter for Email {
             .connected_at(self.core.board.connected_at(account_id))
     }
 
+    /// An e-mail address; a first mail opens a thread of its own.
+    fn address(&self, _account_id: i64, to: &str) -> Result<crate::channels::Address> {
+        let address: lettre::Address = to.trim().parse().map_err(|_| {
+            crate::error::Error::invalid(format!("“{}” is not an e-mail address", to.trim()))
+        })?;
+        let address = address.to_string().to_lowercase();
+        Ok(crate::channels::Address {
+            thread: Some(format!("to:{address}:{:016x}", fastrand::u64(..))),
+            identity: crate::model::ContactIdentity {
+                kind: crate::model::IdentityKind::Email,
+                value: address,
+            },
+        })
+    }
+
     fn jobs(&self) -> Vec<JobKind> {
         vec![JobKind {
             kind: super::send::APPEND_JOB,

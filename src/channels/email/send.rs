@@ -140,7 +140,11 @@ async fn draft(core: &Core, account: &Account, message_id: i64) -> Result<Draft>
             account.stored.address.parse().map_err(invalid)?,
         ))
         .to(to.parse::<Address>().map_err(invalid)?)
-        .subject(re_subject(subject.as_deref().unwrap_or_default()))
+        .subject(match &parent {
+            Some(_) => re_subject(subject.as_deref().unwrap_or_default()),
+            // A first mail (sent through the LAN API) keeps its subject.
+            None => subject.clone().unwrap_or_default(),
+        })
         .message_id(Some(format!("<{own_id}>")))
         .date(
             SystemTime::UNIX_EPOCH + Duration::from_millis(u64::try_from(created_at).unwrap_or(0)),

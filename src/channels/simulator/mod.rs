@@ -267,6 +267,23 @@ impl Adapter for Simulator {
     fn status(&self, _account_id: i64) -> AccountStatus {
         AccountStatus::new(AccountState::Connected).connected_at(Some(self.opened_at))
     }
+
+    /// A Test chat customer by name.
+    fn address(&self, _account_id: i64, to: &str) -> Result<super::Address> {
+        let name = to.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(Error::invalid(
+                "a Test chat customer is named by 1 to 100 characters",
+            ));
+        }
+        Ok(super::Address {
+            identity: ContactIdentity {
+                kind: IdentityKind::Simulator,
+                value: name.to_owned(),
+            },
+            thread: Some(name.to_owned()),
+        })
+    }
 }
 
 impl Simulator {

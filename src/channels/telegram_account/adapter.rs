@@ -52,6 +52,16 @@ impl Adapter for TelegramAccounts {
         vec![chat_key(account_id, thread), account_key(account_id)]
     }
 
+    /// A user's numeric id (a person the account has met), or @username /
+    /// +phone of someone who wrote before.
+    fn address(
+        &self,
+        _account_id: i64,
+        to: &str,
+    ) -> crate::error::Result<crate::channels::Address> {
+        crate::channels::telegram_address(to)
+    }
+
     fn rates(&self) -> Vec<(&'static str, Rate)> {
         vec![
             ("tgacc-chat:", Rate::per(CHAT_RATE.0, CHAT_RATE.1)),

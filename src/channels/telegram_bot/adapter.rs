@@ -343,6 +343,12 @@ impl Adapter for TelegramBots {
         vec![chat_key(account_id, thread), bot_key(account_id)]
     }
 
+    /// A chat id (a person who started the bot), or @username / +phone of
+    /// someone who wrote before.
+    fn address(&self, _account_id: i64, to: &str) -> Result<crate::channels::Address> {
+        crate::channels::telegram_address(to)
+    }
+
     fn rates(&self) -> Vec<(&'static str, Rate)> {
         rates(&self.shared.settings).to_vec()
     }

@@ -100,6 +100,28 @@ impl Adapter for WhatsApp {
         rates
     }
 
+    /// A phone in +E.164: WhatsApp reaches any number that has it.
+    fn address(&self, account_id: i64, to: &str) -> Result<crate::channels::Address> {
+        let phone = crate::channels::e164(to).ok_or_else(|| {
+            crate::error::Error::invalid(format!(
+                "“{}” is not a phone number in international form (+ and 8 to 15 digits)",
+                to.trim()
+            ))
+        })?;
+        let digits = phone.trim_start_matches('+').to_owned();
+        Ok(crate::channels::Address {
+            thread: Some(if self.cloud.owns(account_id) {
+                digits
+            } else {
+                format!("{digits}@s.whatsapp.net")
+            }),
+            identity: crate::model::ContactIdentity {
+                kind: crate::model::IdentityKind::Phone,
+                value: phone,
+            },
+        })
+    }
+
     fn jobs(&self) -> Vec<JobKind> {
         self.cloud.jobs()
     }
