@@ -27,6 +27,7 @@ pub mod keyring;
 pub mod lan_api;
 pub mod lock;
 pub mod logging;
+pub mod metrics;
 pub mod model;
 pub mod notices;
 pub mod operators;

@@ -9,6 +9,7 @@
 //!  GET /api/v1/health     read: the Health screen's report
 //!  POST /api/v1/send      send: a reply into a conversation, once per key
 //!  GET /api/v1/messages/{id}   read: a message and its delivery
+//!  GET /metrics           read: Prometheus's text format (see crate::metrics)
 //! ```
 
 mod send;
@@ -187,6 +188,7 @@ pub fn routes(engine: Weak<Engine>) -> axum::Router {
             axum::routing::post(send::send).layer(DefaultBodyLimit::max(SEND_BODY_LIMIT)),
         )
         .route("/api/v1/messages/{id}", get(send::message))
+        .route("/metrics", get(metrics))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(limiter, guard))
@@ -250,6 +252,14 @@ async fn health_details(
 ) -> Result<Json<crate::api::Health>, Failure> {
     let (engine, _) = api.authorize(&headers, Scope::Read).await?;
     Ok(Json(crate::api::health(&engine).await?))
+}
+
+/// The figures in Prometheus's text format (read scope: a scraper's
+/// `authorization: {credentials: tby_…}`).
+async fn metrics(State(api): State<Api>, headers: HeaderMap) -> Result<Response, Failure> {
+    let (engine, _) = api.authorize(&headers, Scope::Read).await?;
+    let text = crate::metrics::render(&engine).await?;
+    Ok(([(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], text).into_response())
 }
 
 async fn not_found() -> Failure {

@@ -49,6 +49,25 @@ pub struct Queue {
     handlers: std::sync::RwLock<HashMap<(String, i64), Arc<dyn JobHandler>>>,
     limits: Arc<Mutex<RateLimits>>,
     wake: Waker,
+    durations: Durations,
+}
+
+/// How long jobs took to run, by kind: a histogram for `/metrics`.
+pub type Durations = prometheus_client::metrics::family::Family<
+    JobKindLabel,
+    prometheus_client::metrics::histogram::Histogram,
+    fn() -> prometheus_client::metrics::histogram::Histogram,
+>;
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, prometheus_client::encoding::EncodeLabelSet)]
+pub struct JobKindLabel {
+    pub kind: String,
+}
+
+fn duration_buckets() -> prometheus_client::metrics::histogram::Histogram {
+    prometheus_client::metrics::histogram::Histogram::new([
+        0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+    ])
 }
 
 /// Wakes idle workers after a transaction that queued jobs committed. Cloned
@@ -145,6 +164,7 @@ impl Queue {
             handlers: std::sync::RwLock::new(HashMap::new()),
             limits: Arc::new(Mutex::new(RateLimits::default())),
             wake: Waker::default(),
+            durations: Durations::new_with_constructor(duration_buckets),
         }
     }
 
@@ -152,6 +172,11 @@ impl Queue {
     pub fn with_waker(mut self, waker: Waker) -> Self {
         self.wake = waker;
         self
+    }
+
+    /// How long jobs took to run, by kind, since the queue started.
+    pub fn durations(&self) -> &Durations {
+        &self.durations
     }
 
     pub fn waker(&self) -> Waker {
@@ -385,15 +410,22 @@ impl Queue {
                 let lease =
                     Duration::from_millis(u64::try_from(self.settings.lease_ms).unwrap_or(0));
                 let running = job.clone();
+                let began = std::time::Instant::now();
                 // A panicking handler fails the attempt instead of the worker.
                 let task = tokio::spawn(
                     async move { handler.run(&running).await }.instrument(span.clone()),
                 );
-                match tokio::time::timeout(lease, task).await {
+                let result = match tokio::time::timeout(lease, task).await {
                     Ok(Ok(result)) => result,
                     Ok(Err(join)) => Err(JobError::Retry(format!("handler stopped: {join}"))),
                     Err(_) => Err(JobError::Retry("timed out".into())),
-                }
+                };
+                self.durations
+                    .get_or_create(&JobKindLabel {
+                        kind: job.kind.clone(),
+                    })
+                    .observe(began.elapsed().as_secs_f64());
+                result
             }
         };
         let step = self

@@ -1,0 +1,104 @@
+//! `GET /metrics`: Prometheus's format, read back by a Prometheus text
+//! parser, its figures moving as messages flow.
+
+use tuberry::api;
+use tuberry::api_tokens::Scope;
+
+use crate::lan_api::{post, serving};
+
+async fn scrape(url: &str, token: &str) -> prometheus_parse::Scrape {
+    let response = reqwest::Client::new()
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/openmetrics-text")
+    );
+    let text = response.text().await.unwrap();
+    prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_owned()))).unwrap()
+}
+
+/// The value of `name` with the given labels.
+fn value(scrape: &prometheus_parse::Scrape, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+    scrape
+        .samples
+        .iter()
+        .find(|s| s.metric == name && labels.iter().all(|(k, v)| s.labels.get(k) == Some(*v)))
+        .map(|s| match &s.value {
+            prometheus_parse::Value::Counter(v)
+            | prometheus_parse::Value::Gauge(v)
+            | prometheus_parse::Value::Untyped(v) => *v,
+            prometheus_parse::Value::Histogram(buckets) => {
+                buckets.iter().map(|b| b.count).fold(0.0, f64::max)
+            }
+            prometheus_parse::Value::Summary(_) => f64::NAN,
+        })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_are_read_by_prometheus_and_move_as_messages_flow() {
+    let (engine, _dir, listening) = serving().await;
+    let url = format!("http://{listening}/metrics");
+    let unauthorized = reqwest::get(&url).await.unwrap();
+    assert_eq!(unauthorized.status(), 401, "metrics need a token");
+    let token = api::create_api_token(&engine, "Prometheus".into(), vec![Scope::Read, Scope::Send])
+        .await
+        .unwrap()
+        .secret;
+
+    let before = scrape(&url, &token).await;
+    let simulator = [("channel", "simulator")];
+    assert_eq!(value(&before, "tuberry_channel_up", &simulator), Some(1.0));
+    let inbound = [("channel", "simulator"), ("direction", "in")];
+    let outbound = [("channel", "simulator"), ("direction", "out")];
+    let was_in = value(&before, "tuberry_messages_total", &inbound).unwrap_or(0.0);
+    let was_out = value(&before, "tuberry_messages_total", &outbound).unwrap_or(0.0);
+
+    let asked = api::simulate_inbound(&engine, "Gleb".into(), "Hello?".into())
+        .await
+        .unwrap();
+    api::simulate_inbound(&engine, "Gleb".into(), "Anyone?".into())
+        .await
+        .unwrap();
+    let (status, _) = post(
+        &format!("http://{listening}/api/v1/send"),
+        &token,
+        serde_json::json!({"conversationId": asked.conversation_id, "text": "Yes, hello!", "idempotencyKey": "m-1"}),
+    )
+    .await;
+    assert_eq!(status, 202);
+    let after = crate::helpers::eventually("the reply's job is counted", async || {
+        let after = scrape(&url, &token).await;
+        let ran = value(
+            &after,
+            "tuberry_job_duration_seconds_count",
+            &[("kind", "outbox.send")],
+        )
+        .or_else(|| {
+            value(
+                &after,
+                "tuberry_job_duration_seconds",
+                &[("kind", "outbox.send")],
+            )
+        });
+        ran.is_some_and(|n| n >= 1.0).then_some(after)
+    })
+    .await;
+    assert_eq!(
+        value(&after, "tuberry_messages_total", &inbound),
+        Some(was_in + 2.0)
+    );
+    assert_eq!(
+        value(&after, "tuberry_messages_total", &outbound),
+        Some(was_out + 1.0)
+    );
+    let oldest = value(&after, "tuberry_queue_oldest_seconds", &[]).unwrap();
+    assert!(oldest >= 0.0);
+    engine.shutdown(std::time::Duration::from_secs(5)).await;
+}
