@@ -3,7 +3,8 @@
 # the WebKitGTK stack for the window, the Secret Service (gnome-keyring) that
 # keeps tokens, Xvfb, WebKitWebDriver, a notification daemon (dunst) and a
 # tray (gtk-sni-tray) for the end-to-end test, Dovecot and
-# Postfix for the e-mail tests, Node.js for the front end, and tauri-driver.
+# Postfix for the e-mail tests, Python's venv for the LAN API's fuzzing,
+# Node.js for the front end, and tauri-driver.
 set -euo pipefail
 
 SUDO=""
@@ -24,6 +25,8 @@ if [ "${1:-}" != "--run-only" ]; then
   PACKAGES+=(zbar-tools)
   # The e-mail tests start private Dovecot and Postfix instances of their own.
   PACKAGES+=(dovecot-imapd dovecot-lmtpd postfix openssl)
+  # The LAN API is fuzzed with schemathesis (from PyPI, in a venv).
+  PACKAGES+=(python3 python3-venv)
 fi
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   PACKAGES+=(nodejs npm)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian/Ubuntu machine and runs every test: the engine's and
 # the shell's Rust tests (including the check that the TypeScript bindings are
-# current), the front end's unit tests, and the end-to-end test of the real
+# current), the front end's unit tests, the LAN API fuzzed with schemathesis, and the end-to-end test of the real
 # desktop window under Xvfb, and the Linux installers built, installed and
 # started.
 set -euo pipefail
@@ -25,6 +25,9 @@ cargo build --workspace --locked
 cargo clippy --workspace --all-targets --locked -- -D warnings
 # Bot tokens live in the OS keyring: the tests get a Secret Service of their own.
 scripts/with-keyring.sh cargo nextest run --workspace --locked --no-fail-fast
+
+echo "== LAN API: fuzzed against its own OpenAPI document"
+scripts/with-keyring.sh scripts/fuzz-api.sh
 
 echo "== end to end: the desktop window"
 scripts/with-keyring.sh e2e/run.sh

@@ -20,7 +20,6 @@ use axum::Json;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use serde::Serialize;
 
 use crate::api_tokens::{self as tokens, Refusal, Scope};
@@ -47,15 +46,19 @@ pub struct Failure {
     message: String,
 }
 
-#[derive(Serialize)]
-struct FailureBody<'a> {
-    error: FailureDetail<'a>,
+/// An error: `{"error": {"code", "message"}}`.
+#[derive(Serialize, utoipa::ToSchema, utoipa::ToResponse)]
+#[response(description = "Refused: a code to branch on and a message for people")]
+pub struct FailureBody {
+    error: FailureDetail,
 }
 
-#[derive(Serialize)]
-struct FailureDetail<'a> {
-    code: &'a str,
-    message: &'a str,
+#[derive(Serialize, utoipa::ToSchema)]
+struct FailureDetail {
+    /// unauthorized, forbidden, not_found, invalid_input, too_large,
+    /// conflict, in_progress, rate_limited, timeout, unavailable, internal.
+    code: String,
+    message: String,
 }
 
 impl Failure {
@@ -72,8 +75,8 @@ impl IntoResponse for Failure {
     fn into_response(self) -> Response {
         let body = Json(FailureBody {
             error: FailureDetail {
-                code: self.code,
-                message: &self.message,
+                code: self.code.to_owned(),
+                message: self.message,
             },
         });
         let mut response = (self.status, body).into_response();
@@ -167,6 +170,75 @@ impl Api {
     }
 }
 
+/// The API as its OpenAPI document describes it: one source for the
+/// routes served and the document (`/api/v1/openapi.json`, read at
+/// `/api/v1/docs`).
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "Tuberry LAN API",
+        description = "Send messages through Tuberry and follow them from a shop's other systems (its website's chat, a CRM, 1C). Create a token in Settings → LAN API (or `tuberry api-token create`) and send it as `Authorization: Bearer tby_…`."
+    ),
+    components(responses(FailureBody)),
+    modifiers(&BearerToken),
+    tags(
+        (name = "messages", description = "Sending and following messages"),
+        (name = "status", description = "Health and figures")
+    )
+)]
+struct ApiDoc;
+
+/// The bearer token every route but `/health` asks for.
+struct BearerToken;
+
+impl utoipa::Modify for BearerToken {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        openapi
+            .components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme(
+                "token",
+                SecurityScheme::Http(
+                    HttpBuilder::new()
+                        .scheme(HttpAuthScheme::Bearer)
+                        .bearer_format("tby_ and 64 hex digits")
+                        .build(),
+                ),
+            );
+    }
+}
+
+/// The routes and their document.
+fn documented(api: Api) -> (axum::Router, utoipa::openapi::OpenApi) {
+    use utoipa_axum::routes;
+    let (schemas, paths, send) = routes!(send::send);
+    let send = (
+        schemas,
+        paths,
+        send.layer(DefaultBodyLimit::max(SEND_BODY_LIMIT)),
+    );
+    let (router, openapi) =
+        utoipa_axum::router::OpenApiRouter::with_openapi(<ApiDoc as utoipa::OpenApi>::openapi())
+            .routes(routes!(health))
+            .routes(routes!(health_details))
+            .routes(send)
+            .routes(routes!(send::message))
+            .routes(routes!(metrics))
+            .with_state(api)
+            .split_for_parts();
+    (router, openapi)
+}
+
+/// The API's document, as `/api/v1/openapi.json` serves it.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    documented(Api {
+        engine: Weak::new(),
+        client: reqwest::Client::new(),
+    })
+    .1
+}
+
 /// The API's routes for the LAN endpoint, serving `engine` while it lives.
 pub fn routes(engine: Weak<Engine>) -> axum::Router {
     let api = Api {
@@ -180,19 +252,14 @@ pub fn routes(engine: Weak<Engine>) -> axum::Router {
     let quota = governor::Quota::per_second(std::num::NonZeroU32::new(PER_SECOND).expect("a rate"))
         .allow_burst(std::num::NonZeroU32::new(BURST).expect("a burst"));
     let limiter: Arc<Limiter> = Arc::new(governor::RateLimiter::keyed(quota));
-    axum::Router::new()
-        .route("/health", get(health))
-        .route("/api/v1/health", get(health_details))
-        .route(
-            "/api/v1/send",
-            axum::routing::post(send::send).layer(DefaultBodyLimit::max(SEND_BODY_LIMIT)),
+    let (router, openapi) = documented(api);
+    router
+        .merge(
+            utoipa_swagger_ui::SwaggerUi::new("/api/v1/docs").url("/api/v1/openapi.json", openapi),
         )
-        .route("/api/v1/messages/{id}", get(send::message))
-        .route("/metrics", get(metrics))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(limiter, guard))
-        .with_state(api)
 }
 
 /// Every request: within its client's rate (429 with Retry-After beyond it)
@@ -234,18 +301,33 @@ async fn guard(
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Up {
+    /// Always "ok".
     status: &'static str,
 }
 
-/// Up or not, and nothing more (load balancers, uptime checks).
+/// Up or not, and nothing more (load balancers, uptime checks). No token.
+#[utoipa::path(get, path = "/health", tag = "status",
+    responses(
+        (status = 200, description = "Tuberry is running", body = Up),
+        (status = 429, response = FailureBody),
+        (status = 503, response = FailureBody),
+    ))]
 async fn health(State(api): State<Api>) -> Result<Json<Up>, Failure> {
     api.engine()?;
     Ok(Json(Up { status: "ok" }))
 }
 
 /// The Health screen's report: accounts, queue, keyring, database, backups.
+#[utoipa::path(get, path = "/api/v1/health", tag = "status", security(("token" = [])),
+    responses(
+        (status = 200, description = "The report", body = Object),
+        (status = 401, response = FailureBody),
+        (status = 403, response = FailureBody),
+        (status = 429, response = FailureBody),
+        (status = 503, response = FailureBody),
+    ))]
 async fn health_details(
     State(api): State<Api>,
     headers: HeaderMap,
@@ -254,8 +336,16 @@ async fn health_details(
     Ok(Json(crate::api::health(&engine).await?))
 }
 
-/// The figures in Prometheus's text format (read scope: a scraper's
-/// `authorization: {credentials: tby_…}`).
+/// The figures in the OpenMetrics text format that Prometheus reads
+/// (read scope: a scraper's `authorization: {credentials: tby_…}`).
+#[utoipa::path(get, path = "/metrics", tag = "status", security(("token" = [])),
+    responses(
+        (status = 200, description = "Messages per channel, the queue, job durations, channels up", body = String, content_type = "application/openmetrics-text"),
+        (status = 401, response = FailureBody),
+        (status = 403, response = FailureBody),
+        (status = 429, response = FailureBody),
+        (status = 503, response = FailureBody),
+    ))]
 async fn metrics(State(api): State<Api>, headers: HeaderMap) -> Result<Response, Failure> {
     let (engine, _) = api.authorize(&headers, Scope::Read).await?;
     let text = crate::metrics::render(&engine).await?;

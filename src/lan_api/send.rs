@@ -28,8 +28,13 @@ const FETCH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
 /// A message to send: into a conversation (`conversationId`), or to
 /// someone by their address on a channel (`to` with `channelAccountId`, or
 /// `channel` and, when the shop has several projects, `projectId`).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(example = json!({
+    "conversationId": 1,
+    "text": "Your order ships today.",
+    "idempotencyKey": "order-42-shipped"
+}))]
 pub struct SendRequest {
     /// The conversation answered.
     pub conversation_id: Option<i64>,
@@ -44,19 +49,22 @@ pub struct SendRequest {
     /// The subject of a first e-mail.
     pub subject: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 20000)]
     pub text: String,
     #[serde(default)]
+    #[schema(max_items = 10)]
     pub attachments: Vec<AttachmentIn>,
     /// The message of the conversation this one answers (a quote, where
     /// the channel has them).
     pub reply_to: Option<i64>,
     /// The sender's own id for this message: sending again with the same
     /// key answers the first message instead of sending twice.
+    #[schema(min_length = 1, max_length = 200)]
     pub idempotency_key: String,
 }
 
 /// A file of a message as the API shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AttachmentView {
     pub kind: AttachmentKind,
@@ -66,9 +74,11 @@ pub struct AttachmentView {
 }
 
 /// A file sent with a message: fetched from `url`, or `data` in base64.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AttachmentIn {
+    /// The file's name as the customer sees it.
+    #[schema(min_length = 1)]
     pub name: String,
     pub mime: Option<String>,
     pub url: Option<String>,
@@ -76,7 +86,7 @@ pub struct AttachmentIn {
 }
 
 /// A message as the API shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MessageView {
     pub id: i64,
@@ -314,16 +324,43 @@ async fn sent_before(
     .map_err(crate::error::Error::from)?)
 }
 
-/// Queues the message (202) or answers the one already queued for the key
-/// (200). The key, a new conversation and contact, and the message are
+/// Sends a message: queued (202), or the one already queued under the same
+/// idempotencyKey (200). It leaves through the outbox like any reply (the
+/// outbox guard included); follow it with `GET /api/v1/messages/{id}`.
+///
+/// The key, a new conversation and contact, and the message are
 /// written in one transaction: nothing is written for a request that is refused.
+#[utoipa::path(post, path = "/api/v1/send", tag = "messages", security(("token" = [])),
+    request_body = SendRequest,
+    responses(
+        (status = 202, description = "Queued", body = MessageView),
+        (status = 200, description = "Queued before under this idempotencyKey", body = MessageView),
+        (status = 401, response = super::FailureBody),
+        (status = 403, response = super::FailureBody),
+        (status = 404, response = super::FailureBody),
+        (status = 409, response = super::FailureBody),
+        (status = 413, response = super::FailureBody),
+        (status = 422, response = super::FailureBody),
+        (status = 429, response = super::FailureBody),
+        (status = 503, response = super::FailureBody),
+    ))]
 pub(super) async fn send(
     State(api): State<Api>,
     headers: HeaderMap,
     body: Result<Json<SendRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Result<(StatusCode, Json<MessageView>), Failure> {
     let (engine, token) = api.authorize(&headers, Scope::Send).await?;
-    let Json(request) = body.map_err(|e| invalid(e.body_text()))?;
+    let Json(request) = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Failure::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                "the request is larger than 16 MB",
+            )
+        } else {
+            invalid(e.body_text())
+        }
+    })?;
     let key = request.idempotency_key.trim();
     if key.is_empty() || key.len() > MAX_KEY {
         return Err(invalid(format!(
@@ -469,6 +506,17 @@ pub(super) async fn send(
 }
 
 /// One message and its delivery.
+#[utoipa::path(get, path = "/api/v1/messages/{id}", tag = "messages", security(("token" = [])),
+    params(("id" = i64, Path, description = "The message's id", example = 1)),
+    responses(
+        (status = 200, description = "The message", body = MessageView),
+        (status = 401, response = super::FailureBody),
+        (status = 403, response = super::FailureBody),
+        (status = 404, response = super::FailureBody),
+        (status = 422, response = super::FailureBody),
+        (status = 429, response = super::FailureBody),
+        (status = 503, response = super::FailureBody),
+    ))]
 pub(super) async fn message(
     State(api): State<Api>,
     headers: HeaderMap,

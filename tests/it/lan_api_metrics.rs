@@ -102,3 +102,69 @@ async fn metrics_are_read_by_prometheus_and_move_as_messages_flow() {
     assert!(oldest >= 0.0);
     engine.shutdown(std::time::Duration::from_secs(5)).await;
 }
+
+/// The document is made from the routes themselves: every route it names
+/// is served, every one served is named, and the docs page shows it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_describes_itself_in_openapi_and_a_docs_page() {
+    let (engine, _dir, listening) = serving().await;
+    let base = format!("http://{listening}");
+    let document: serde_json::Value = reqwest::get(format!("{base}/api/v1/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(document["openapi"].as_str().unwrap().starts_with("3."));
+    let mut paths: Vec<&str> = document["paths"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    paths.sort_unstable();
+    assert_eq!(
+        paths,
+        [
+            "/api/v1/health",
+            "/api/v1/messages/{id}",
+            "/api/v1/send",
+            "/health",
+            "/metrics"
+        ]
+    );
+    assert_eq!(
+        document["components"]["securitySchemes"]["token"]["scheme"],
+        "bearer"
+    );
+    let send = &document["paths"]["/api/v1/send"]["post"];
+    assert_eq!(send["security"][0]["token"], serde_json::json!([]));
+    let schema = &document["components"]["schemas"]["SendRequest"];
+    assert_eq!(schema["additionalProperties"], false, "{schema}");
+    assert_eq!(schema["properties"]["idempotencyKey"]["maxLength"], 200);
+    assert_eq!(
+        document,
+        serde_json::to_value(tuberry::lan_api::openapi()).unwrap()
+    );
+    // Every documented path answers (a token asked for, not "no such route").
+    for path in ["/api/v1/health", "/api/v1/messages/1", "/metrics"] {
+        let status = reqwest::get(format!("{base}{path}"))
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, 401, "{path}");
+    }
+
+    let page = reqwest::get(format!("{base}/api/v1/docs/")).await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("swagger-ui"), "{html}");
+    let config = reqwest::get(format!("{base}/api/v1/docs/swagger-initializer.js"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(config.contains("/api/v1/openapi.json"), "{config}");
+    engine.shutdown(std::time::Duration::from_secs(5)).await;
+}
