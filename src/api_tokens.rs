@@ -96,13 +96,7 @@ pub async fn create(
     let mut scopes = scopes.to_vec();
     scopes.sort_by_key(|s| s.as_str());
     scopes.dedup();
-    let mut bytes = [0u8; 32];
-    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut bytes)
-        .map_err(|_| Error::invalid("no randomness for a token"))?;
-    let secret: String = format!(
-        "{TOKEN_PREFIX}{}",
-        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
-    );
+    let secret = format!("{TOKEN_PREFIX}{}", crate::secret::random_hex(32)?);
     let prefix = format!("{}…", &secret[..TOKEN_PREFIX.len() + SHOWN]);
     let scopes_json = serde_json::to_string(&scopes).expect("scopes serialize");
     let id: i64 = sqlx::query_scalar(

@@ -231,6 +231,11 @@ impl Engine {
         queue.register_all(assistant_core.jobs());
         hooks.on_stored(Arc::new(AssistantHook));
         hooks.on_send(Arc::new(GuardCheck));
+        queue.register(
+            crate::webhooks::POST_JOB,
+            crate::webhooks::POST_JOB_VERSION,
+            crate::webhooks::PostHandler::new(store.clone(), keyring.clone(), clock.clone()),
+        );
 
         let cancel = CancellationToken::new();
         let lan = LanEndpoint::new(
@@ -315,6 +320,14 @@ impl Engine {
             BACKUP_CHECK,
             self.cancel.child_token(),
         )));
+        self.workers
+            .lock()
+            .await
+            .push(tokio::spawn(crate::webhooks::wake_on_changes(
+                self.bus.clone(),
+                self.queue.waker(),
+                self.cancel.child_token(),
+            )));
         self.channels.start().await;
         Ok(())
     }

@@ -42,6 +42,8 @@ pub mod settings;
 pub mod stats;
 pub mod store;
 pub mod team;
+pub mod views;
+pub mod webhooks;
 
 pub use engine::{Engine, EngineOptions};
 pub use error::{ApiError, Error, ErrorCode, Result};

@@ -37,6 +37,14 @@ impl<T: Clone> Clone for Secret<T> {
 
 /// A code or token as the store keeps it: its SHA-256 in hex. For random
 /// secrets (invite codes, API tokens) a fast hash is enough.
+/// `bytes` random bytes from the system's secure source, as lowercase hex.
+pub fn random_hex(bytes: usize) -> crate::error::Result<String> {
+    let mut buffer = vec![0u8; bytes];
+    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut buffer)
+        .map_err(|_| crate::error::Error::invalid("the system gave no randomness for a secret"))?;
+    Ok(buffer.iter().map(|b| format!("{b:02x}")).collect())
+}
+
 pub fn digest(text: &str) -> String {
     use sha2::{Digest, Sha256};
     format!("{:x}", Sha256::digest(text.as_bytes()))

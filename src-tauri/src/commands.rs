@@ -37,6 +37,7 @@ use tuberry::stats::{Dashboard, DashboardQuery, Figures, Period};
 use tuberry::team::model::{
     Invite, InviteCreated, InviteInput, OwnerLink, Person, Role, RoleRights,
 };
+use tuberry::webhooks::{Webhook, WebhookCreated};
 
 use crate::EngineState;
 
@@ -218,6 +219,12 @@ engine_commands! {
     create_api_token(name: String, scopes: Vec<Scope>) -> ApiTokenCreated;
     /// Revokes a token: requests with it are refused from now on.
     revoke_api_token(token_id: i64) -> ApiToken;
+    /// The webhook subscriptions (never their secrets).
+    list_webhooks() -> Vec<Webhook>;
+    /// Subscribes a URL to events; the answer holds its signing secret, shown this once.
+    create_webhook(url: String, events: Vec<String>) -> WebhookCreated;
+    /// Ends a subscription; its events not yet delivered are dropped.
+    delete_webhook(webhook_id: i64) -> ();
 
     list_projects() -> Vec<Project>;
     create_project(input: ProjectInput) -> Project;

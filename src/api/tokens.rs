@@ -1,4 +1,5 @@
-//! The LAN API's tokens, as Settings and `tuberry api-token` manage them.
+//! The LAN API's tokens and webhook subscriptions, as Settings,
+//! `tuberry api-token` and `tuberry webhook` manage them.
 
 use crate::api_tokens::{self, ApiToken, ApiTokenCreated, Scope};
 use crate::engine::Engine;
@@ -24,4 +25,24 @@ pub async fn list_api_tokens(engine: &Engine) -> ApiResult<Vec<ApiToken>> {
 pub async fn revoke_api_token(engine: &Engine, token_id: i64) -> ApiResult<ApiToken> {
     let now = engine.clock().now_ms();
     Ok(api_tokens::revoke(engine.store().pool(), token_id, now).await?)
+}
+
+/// Subscribes a URL to events; the answer holds its signing secret, shown this once.
+pub async fn create_webhook(
+    engine: &Engine,
+    url: String,
+    events: Vec<String>,
+) -> ApiResult<crate::webhooks::WebhookCreated> {
+    let now = engine.clock().now_ms();
+    Ok(crate::webhooks::create(engine.store(), engine.keyring(), &url, events, now).await?)
+}
+
+/// The webhook subscriptions (never their secrets).
+pub async fn list_webhooks(engine: &Engine) -> ApiResult<Vec<crate::webhooks::Webhook>> {
+    Ok(crate::webhooks::list(engine.store()).await?)
+}
+
+/// Ends a subscription; its events not yet delivered are dropped.
+pub async fn delete_webhook(engine: &Engine, webhook_id: i64) -> ApiResult<()> {
+    Ok(crate::webhooks::delete(engine.store(), engine.keyring(), webhook_id).await?)
 }

@@ -112,6 +112,9 @@ enum Command {
     /// Tokens of the LAN API: create (shown once), list, revoke.
     #[command(subcommand)]
     ApiToken(api_token::ApiTokenCommand),
+    /// Webhooks: another system follows events by signed POSTs.
+    #[command(subcommand)]
+    Webhook(api_token::WebhookCommand),
     /// What is broken and how to fix it: accounts, queue, work groups,
     /// keyring, model server, LAN endpoint, database, backups, guardrails.
     Doctor {
@@ -453,6 +456,7 @@ async fn command(engine: &Engine, command: Command, out: &Output) -> Result<(), 
         Command::Team(command) => team::team(engine, command, out).await?,
         Command::Backup(command) => backup::backup(engine, command, out).await?,
         Command::ApiToken(command) => api_token::api_token(engine, command, out).await?,
+        Command::Webhook(command) => api_token::webhook(engine, command, out).await?,
         Command::Stats {
             period,
             project,

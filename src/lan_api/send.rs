@@ -6,15 +6,13 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::{Api, Failure};
 use crate::api_tokens::Scope;
-use crate::clock::Millis;
-use crate::model::{
-    Attachment, AttachmentKind, AuthorKind, ChannelKind, Delivery, Direction, Message,
-};
+use crate::model::{Attachment, AttachmentKind, AuthorKind, ChannelKind};
 use crate::outbox::Reply;
+use crate::views::MessageView;
 
 /// The longest text the API sends in one message.
 const MAX_TEXT: usize = 20_000;
@@ -63,16 +61,6 @@ pub struct SendRequest {
     pub idempotency_key: String,
 }
 
-/// A file of a message as the API shows it.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct AttachmentView {
-    pub kind: AttachmentKind,
-    pub name: String,
-    pub mime: Option<String>,
-    pub size: Option<i64>,
-}
-
 /// A file sent with a message: fetched from `url`, or `data` in base64.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -83,55 +71,6 @@ pub struct AttachmentIn {
     pub mime: Option<String>,
     pub url: Option<String>,
     pub data: Option<String>,
-}
-
-/// A message as the API shows it.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct MessageView {
-    pub id: i64,
-    pub conversation_id: i64,
-    pub direction: Direction,
-    pub author_kind: AuthorKind,
-    pub text: String,
-    pub attachments: Vec<AttachmentView>,
-    /// The text of the message this one answers (a chat quote).
-    pub quoted: Option<String>,
-    /// Outbound: pending, sent, delivered or failed.
-    pub delivery: Option<Delivery>,
-    pub delivery_error: Option<String>,
-    /// The outbox guard holds it until it allows it.
-    pub held: bool,
-    pub created_at: Millis,
-    pub sent_at: Option<Millis>,
-}
-
-impl From<Message> for MessageView {
-    fn from(m: Message) -> Self {
-        Self {
-            id: m.id,
-            conversation_id: m.conversation_id,
-            direction: m.direction,
-            author_kind: m.author_kind,
-            text: m.text,
-            attachments: m
-                .attachments
-                .into_iter()
-                .map(|a| AttachmentView {
-                    kind: a.kind,
-                    name: a.name,
-                    mime: a.mime,
-                    size: a.size,
-                })
-                .collect(),
-            quoted: m.quoted,
-            delivery: m.delivery,
-            delivery_error: m.delivery_error,
-            held: m.held,
-            created_at: m.created_at,
-            sent_at: m.sent_at,
-        }
-    }
 }
 
 fn invalid(message: impl Into<String>) -> Failure {

@@ -31,5 +31,6 @@ mod store;
 mod support;
 mod telegram;
 mod telegram_account;
+mod webhooks;
 mod whatsapp;
 mod whatsapp_cloud;

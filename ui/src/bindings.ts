@@ -133,6 +133,12 @@ export const commands = {
 	createApiToken: (name: string, scopes: Scope[]) => typedError<ApiTokenCreated, ApiError>(__TAURI_INVOKE("create_api_token", { name, scopes })),
 	/**  Revokes a token: requests with it are refused from now on. */
 	revokeApiToken: (tokenId: number) => typedError<ApiToken, ApiError>(__TAURI_INVOKE("revoke_api_token", { tokenId })),
+	/**  The webhook subscriptions (never their secrets). */
+	listWebhooks: () => typedError<Webhook[], ApiError>(__TAURI_INVOKE("list_webhooks")),
+	/**  Subscribes a URL to events; the answer holds its signing secret, shown this once. */
+	createWebhook: (url: string, events: string[]) => typedError<WebhookCreated, ApiError>(__TAURI_INVOKE("create_webhook", { url, events })),
+	/**  Ends a subscription; its events not yet delivered are dropped. */
+	deleteWebhook: (webhookId: number) => typedError<null, ApiError>(__TAURI_INVOKE("delete_webhook", { webhookId })),
 	listProjects: () => typedError<Project[], ApiError>(__TAURI_INVOKE("list_projects")),
 	createProject: (input: ProjectInput) => typedError<Project, ApiError>(__TAURI_INVOKE("create_project", { input })),
 	updateProject: (projectId: number, input: ProjectInput) => typedError<Project, ApiError>(__TAURI_INVOKE("update_project", { projectId, input })),
@@ -1664,6 +1670,21 @@ export type UsedRow = {
 export type Waiting = {
 	band: AgeBand,
 	conversations: number,
+};
+
+/**  A subscription as the owner sees it (never its secret). */
+export type Webhook = {
+	id: number,
+	url: string,
+	events: string[],
+	enabled: boolean,
+	createdAt: number,
+};
+
+/**  A new subscription and its signing secret, shown this once. */
+export type WebhookCreated = {
+	webhook: Webhook,
+	secret: string,
 };
 
 export type Weekday = "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
