@@ -252,14 +252,37 @@ pub fn routes(engine: Weak<Engine>) -> axum::Router {
     let quota = governor::Quota::per_second(std::num::NonZeroU32::new(PER_SECOND).expect("a rate"))
         .allow_burst(std::num::NonZeroU32::new(BURST).expect("a burst"));
     let limiter: Arc<Limiter> = Arc::new(governor::RateLimiter::keyed(quota));
-    let (router, openapi) = documented(api);
+    let (router, openapi) = documented(api.clone());
     router
         .merge(
             utoipa_swagger_ui::SwaggerUi::new("/api/v1/docs").url("/api/v1/openapi.json", openapi),
         )
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(cors(api.engine))
         .layer(axum::middleware::from_fn_with_state(limiter, guard))
+}
+
+/// Browsers may call the API from the pages `[http] cors_origins` names
+/// (the engine's settings, read at each request); from no page by default.
+fn cors(engine: Weak<Engine>) -> tower_http::cors::CorsLayer {
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::predicate(move |origin, _| {
+            let Some(engine) = engine.upgrade() else {
+                return false;
+            };
+            let origin = origin.to_str().unwrap_or_default();
+            engine
+                .settings()
+                .http
+                .cors_origins
+                .iter()
+                .any(|allowed| allowed.eq_ignore_ascii_case(origin))
+        }))
+        .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .max_age(std::time::Duration::from_secs(600))
 }
 
 /// Every request: within its client's rate (429 with Retry-After beyond it)

@@ -129,6 +129,9 @@ impl Default for EmailSettings {
 pub struct HttpSettings {
     /// Address to listen on, e.g. "0.0.0.0:8787"; off when not set.
     pub listen: Option<String>,
+    /// Web pages (origins such as "https://shop.example") whose scripts may
+    /// call the LAN API from a browser; none by default (no CORS headers).
+    pub cors_origins: Vec<String>,
 }
 
 /// Telegram's limits (its Bot FAQ) and how the bots connect. The defaults are
@@ -390,6 +393,21 @@ impl Settings {
             return Err(format!(
                 "http.listen must be an address with a port such as \"0.0.0.0:8787\", not `{listen}`"
             ));
+        }
+        for origin in &self.http.cors_origins {
+            let parsed = url::Url::parse(origin).ok();
+            let bare = parsed.as_ref().is_some_and(|u| {
+                matches!(u.scheme(), "http" | "https")
+                    && u.host_str().is_some()
+                    && u.path() == "/"
+                    && !origin.ends_with('/')
+                    && u.query().is_none()
+            });
+            if !bare {
+                return Err(format!(
+                    "http.cors_origins holds origins such as \"https://shop.example\" (scheme, host and port, no path), not `{origin}`"
+                ));
+            }
         }
         let e = &self.email;
         if e.idle_renew_s < 1 || e.timeout_s < 1 || !(1..=500).contains(&e.batch) {

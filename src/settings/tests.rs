@@ -70,3 +70,22 @@ fn a_refused_edit_names_the_key_and_writes_nothing() {
     assert!(err.to_string().contains("log.level"), "{err}");
     assert!(!dir.path().join(FILE_NAME).exists(), "nothing was written");
 }
+
+#[test]
+fn cors_origins_are_bare_origins() {
+    for good in ["https://shop.example", "http://192.168.1.5:3000"] {
+        let text = format!("[http]\ncors_origins = [\"{good}\"]\n");
+        assert!(Settings::parse(&text).is_ok(), "{good}");
+    }
+    for bad in [
+        "https://shop.example/",
+        "https://shop.example/chat",
+        "shop.example",
+        "*",
+        "ftp://shop.example",
+    ] {
+        let text = format!("[http]\ncors_origins = [\"{bad}\"]\n");
+        let err = Settings::parse(&text).unwrap_err();
+        assert!(err.contains("http.cors_origins"), "{bad}: {err}");
+    }
+}

@@ -168,3 +168,86 @@ async fn the_api_describes_itself_in_openapi_and_a_docs_page() {
     assert!(config.contains("/api/v1/openapi.json"), "{config}");
     engine.shutdown(std::time::Duration::from_secs(5)).await;
 }
+
+/// Browsers may call the API only from the pages the owner named.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cors_headers_only_for_the_origins_configured() {
+    let dir = tempfile::tempdir().unwrap();
+    // As the owner writes it in settings.toml.
+    std::fs::write(
+        dir.path().join("settings.toml"),
+        "[http]\ncors_origins = [\"https://shop.example\"]\n",
+    )
+    .unwrap();
+    let engine = std::sync::Arc::new(
+        tuberry::Engine::open(tuberry::EngineOptions {
+            data_dir: dir.path().to_path_buf(),
+            clock: std::sync::Arc::new(tuberry::clock::ManualClock::new(crate::helpers::T0)),
+            settings: None,
+            keyring: tuberry::keyring::Keyring::new(crate::helpers::TEST_KEYRING),
+            telegram_connector: None,
+            whatsapp_connector: None,
+        })
+        .await
+        .unwrap(),
+    );
+    tuberry::lan_api::attach(&engine);
+    engine.start().await.unwrap();
+    let listening = api::set_lan_endpoint(&engine, Some("127.0.0.1:0".into()))
+        .await
+        .unwrap()
+        .listening
+        .unwrap();
+    let client = reqwest::Client::new();
+    let allowed = |response: &reqwest::Response| {
+        response
+            .headers()
+            .get("access-control-allow-origin")
+            .map(|v| v.to_str().unwrap().to_owned())
+    };
+    let from = |origin: &'static str| {
+        client
+            .get(format!("http://{listening}/health"))
+            .header("origin", origin)
+            .send()
+    };
+    let shop = from("https://shop.example").await.unwrap();
+    assert_eq!(allowed(&shop).as_deref(), Some("https://shop.example"));
+    let other = from("https://elsewhere.example").await.unwrap();
+    assert_eq!(allowed(&other), None);
+
+    // A page's preflight before sending with a token.
+    let preflight = client
+        .request(
+            reqwest::Method::OPTIONS,
+            format!("http://{listening}/api/v1/send"),
+        )
+        .header("origin", "https://shop.example")
+        .header("access-control-request-method", "POST")
+        .header(
+            "access-control-request-headers",
+            "authorization,content-type",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.status().is_success(), "{}", preflight.status());
+    assert_eq!(allowed(&preflight).as_deref(), Some("https://shop.example"));
+    let methods = preflight.headers()["access-control-allow-methods"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(methods.contains("POST"), "{methods}");
+    engine.shutdown(std::time::Duration::from_secs(5)).await;
+
+    // None configured: no CORS headers at all.
+    let (engine, _dir, listening) = serving().await;
+    let plain = reqwest::Client::new()
+        .get(format!("http://{listening}/health"))
+        .header("origin", "https://shop.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(allowed(&plain), None);
+    engine.shutdown(std::time::Duration::from_secs(5)).await;
+}

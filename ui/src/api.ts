@@ -168,6 +168,8 @@ export type {
   UsedRow,
   Weekday,
   Waiting,
+  Webhook,
+  WebhookCreated,
   WhatsAppFlags,
   WhatsAppNumber,
   WhitelistEntry,
@@ -267,6 +269,20 @@ export const FIXES: readonly Fix[] = [
 
 /** What a LAN API token may do, in the order the window offers them. */
 export const API_SCOPES: readonly Scope[] = ["send", "read", "admin"];
+
+/** The events a webhook subscription may follow, in the order the window offers them. */
+export const WEBHOOK_EVENTS = [
+  "message.received",
+  "message.sent",
+  "message.delivered",
+  "message.failed",
+  "conversation.status_changed",
+] as const;
+
+export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+
+/** The events a new subscription follows unless the owner chooses otherwise. */
+export const DEFAULT_WEBHOOK_EVENTS: readonly WebhookEvent[] = ["message.received", "conversation.status_changed"];
 
 export const GUARD_MODES: readonly GuardMode[] = ["off", "whitelist", "on"];
 

@@ -6,12 +6,12 @@
 // mock-files.ts, the Test chat in mock-simulator.ts and the assistant in
 // mock-assistant.ts, mock-catalogue.ts and mock-guard.ts, the Settings
 // screen's choices in mock-settings.ts, backups in mock-backups.ts, the
-// LAN API's tokens in mock-api-tokens.ts, the Health report and the figures
-// in mock-health.ts, the Dashboard in mock-dashboard.ts, staff Telegram
-// accounts in mock-telegram-accounts.ts, WhatsApp numbers linked as devices
-// in mock-whatsapp-linked.ts and Cloud API numbers in mock-whatsapp-cloud.ts;
-// this file keeps the inbox itself, and lets a test script any command's
-// next answer.
+// LAN API's tokens in mock-api-tokens.ts, webhooks in mock-webhooks.ts, the
+// Health report and the figures in mock-health.ts, the Dashboard in
+// mock-dashboard.ts, staff Telegram accounts in mock-telegram-accounts.ts,
+// WhatsApp numbers linked as devices in mock-whatsapp-linked.ts and Cloud API
+// numbers in mock-whatsapp-cloud.ts; this file keeps the inbox itself, and
+// lets a test script any command's next answer.
 import type {
   Account,
   AccountStatus,
@@ -49,6 +49,7 @@ import { createMockTelegramAccounts } from "./mock-telegram-accounts";
 import { createMockTeam } from "./mock-team";
 import { createMockWhatsAppCloud } from "./mock-whatsapp-cloud";
 import { createMockWhatsAppLinked } from "./mock-whatsapp-linked";
+import { createMockWebhooks } from "./mock-webhooks";
 import { createMockMail } from "./mock-mail";
 import { createMockOutbox } from "./mock-outbox";
 import { createMockProjects } from "./mock-projects";
@@ -242,6 +243,7 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
   const settings = createMockSettings(core);
   const backups = createMockBackups(core, options);
   const apiTokens = createMockApiTokens(core, { seed: options.seed !== false });
+  const webhooks = createMockWebhooks(core, { seed: options.seed !== false });
   const telegramAccounts = createMockTelegramAccounts(core, { scanAfterMs: options.telegramScanAfterMs });
   const whatsappCloud = createMockWhatsAppCloud(core, {
     inbox,
@@ -385,6 +387,7 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
     ...settings.commands,
     ...backups.commands,
     ...apiTokens.commands,
+    ...webhooks.commands,
     ...telegramAccounts.commands,
     ...whatsappCloud.commands,
     ...team.commands,
@@ -415,13 +418,7 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
     },
 
     async statusCounts(): Promise<Result<StatusCounts, ApiError>> {
-      const counts: StatusCounts = {
-        all: 0,
-        awaitingResponse: 0,
-        answeredByAssistant: 0,
-        needsHuman: 0,
-        closed: 0,
-      };
+      const counts: StatusCounts = { all: 0, awaitingResponse: 0, answeredByAssistant: 0, needsHuman: 0, closed: 0 };
       for (const c of conversations.values()) {
         counts.all += 1;
         if (c.status === "awaiting_response") counts.awaitingResponse += 1;

@@ -65,6 +65,7 @@ fn settings(listen: bool) -> Settings {
         },
         http: HttpSettings {
             listen: listen.then(|| "127.0.0.1:0".to_owned()),
+            ..HttpSettings::default()
         },
         ..Settings::default()
     }

@@ -146,6 +146,7 @@ impl Tg {
             telegram,
             http: HttpSettings {
                 listen: listen.map(str::to_owned),
+                ..HttpSettings::default()
             },
             alerts: AlertSettings {
                 check_ms: 100,

@@ -53,6 +53,7 @@ fn settings() -> Settings {
     Settings {
         http: HttpSettings {
             listen: Some("127.0.0.1:0".to_owned()),
+            ..HttpSettings::default()
         },
         ..test_settings()
     }

@@ -8,6 +8,7 @@ import { LANGUAGE_NAMES, LANGUAGES, type Language } from "../i18n";
 import { chooseLanguage } from "../language";
 import { useEngineValue } from "../useAssistant";
 import { ApiTokensSection } from "./ApiTokensSection";
+import { WebhooksSection } from "./WebhooksSection";
 import { BackupsSection } from "./BackupsSection";
 import { AlertIcon, ChatIcon, DownloadIcon, GearIcon, LinkIcon, TableIcon } from "./Icon";
 import { TeamSection } from "./TeamSection";
@@ -35,8 +36,8 @@ async function loadSettings(): Promise<Shown> {
 
 /**
  * What used to need `settings.toml`: the language, notifications, starting at
- * login, the LAN endpoint (and its API's tokens), where the data and the logs
- * are and how much the logs say. Every change applies at once and is checked by the engine with
+ * login, the LAN endpoint (and its API's tokens), webhooks, where the data
+ * and the logs are and how much the logs say. Every change applies at once and is checked by the engine with
  * the same rules as the file.
  */
 export function SettingsView() {
@@ -69,6 +70,7 @@ export function SettingsView() {
             <GeneralSection settings={value} onChanged={apply} />
             <LanSection key={value.lan.listen ?? ""} lan={value.lan} onChanged={(lan) => apply({ ...value, lan })} />
             <ApiTokensSection lan={value.lan} />
+            <WebhooksSection />
             <TeamSection />
             <TelegramAppSection />
             <DataSection settings={value} onChanged={apply} />

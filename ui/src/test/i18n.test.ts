@@ -20,11 +20,13 @@ import {
   MAIL_SECURITIES,
   MAILBOX_STATES,
   RESTORE_STAGES,
+  WEBHOOK_EVENTS,
   WEEKDAYS,
   WHITELIST_KINDS,
   WORK_GROUP_PROBLEMS,
 } from "../api";
 import { PLACEHOLDERS } from "../assistant";
+import { webhookEventKey } from "../components/WebhooksSection";
 
 type Tree = { [key: string]: string | Tree };
 
@@ -114,6 +116,7 @@ describe("locales", () => {
       "backups.restoreStage": [...RESTORE_STAGES],
       "apiTokens.scope": [...API_SCOPES],
       "apiTokens.scopeHint": [...API_SCOPES],
+      "webhooks.event": WEBHOOK_EVENTS.map(webhookEventKey),
       "guard.mode": [...GUARD_MODES],
       "guard.modeText": [...GUARD_MODES],
       "guard.kind": [...WHITELIST_KINDS],
