@@ -241,6 +241,11 @@ impl Engine {
         let lan = LanEndpoint::new(
             registry.clone(),
             settings.http.listen.clone(),
+            settings
+                .http
+                .tls_cert
+                .clone()
+                .zip(settings.http.tls_key.clone()),
             cancel.child_token(),
         );
 

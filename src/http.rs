@@ -40,6 +40,8 @@ pub struct LanEndpoint {
     addr: Mutex<Option<SocketAddr>>,
     /// Routes served beside the channels' (the LAN API).
     extra: Mutex<Vec<axum::Router>>,
+    /// The owner's certificate and key: served over HTTPS when set.
+    tls: Option<(std::path::PathBuf, std::path::PathBuf)>,
 }
 
 #[derive(Default)]
@@ -56,8 +58,14 @@ struct Served {
 }
 
 impl LanEndpoint {
-    pub fn new(channels: Arc<Registry>, listen: Option<String>, cancel: CancellationToken) -> Self {
+    pub fn new(
+        channels: Arc<Registry>,
+        listen: Option<String>,
+        tls: Option<(std::path::PathBuf, std::path::PathBuf)>,
+        cancel: CancellationToken,
+    ) -> Self {
         Self {
+            tls,
             channels,
             cancel,
             state: tokio::sync::Mutex::new(State {
@@ -152,9 +160,23 @@ impl LanEndpoint {
     }
 
     fn serve(&self, state: &mut State, listener: TcpListener) {
-        let addr = listener.local_addr().ok();
+        let listener = match &self.tls {
+            None => crate::http_tls::LanListener::Plain(listener),
+            Some((cert, key)) => match crate::http_tls::acceptor(cert, key).and_then(|acceptor| {
+                crate::http_tls::LanListener::tls(listener, acceptor).map_err(|e| e.to_string())
+            }) {
+                Ok(listener) => listener,
+                Err(why) => {
+                    // Never plain HTTP instead of the HTTPS the owner asked for.
+                    tracing::error!(error = %why, "the LAN endpoint cannot serve HTTPS");
+                    state.error = Some(why);
+                    return;
+                }
+            },
+        };
+        let addr = axum::serve::Listener::local_addr(&listener).ok();
         if let Some(addr) = addr {
-            tracing::info!(%addr, "LAN endpoint listening");
+            tracing::info!(%addr, https = self.tls.is_some(), "LAN endpoint listening");
         }
         *self.addr.lock().unwrap_or_else(PoisonError::into_inner) = addr;
         let mut router = axum::Router::new();
@@ -175,7 +197,7 @@ impl LanEndpoint {
         let stop = self.cancel.child_token();
         let stopped = stop.clone();
         let task = tokio::spawn(async move {
-            let app = router.into_make_service_with_connect_info::<SocketAddr>();
+            let app = router.into_make_service_with_connect_info::<crate::http_tls::Peer>();
             let served = axum::serve(listener, app)
                 .with_graceful_shutdown(async move { stopped.cancelled().await })
                 .await;

@@ -294,8 +294,8 @@ async fn guard(
 ) -> Response {
     let client = request
         .extensions()
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map_or(std::net::IpAddr::from([0, 0, 0, 0]), |c| c.0.ip());
+        .get::<axum::extract::ConnectInfo<crate::http_tls::Peer>>()
+        .map_or(std::net::IpAddr::from([0, 0, 0, 0]), |c| c.0.0.ip());
     if let Err(not_until) = limiter.check_key(&client) {
         let wait = not_until.wait_time_from(governor::clock::Clock::now(
             &governor::clock::DefaultClock::default(),

@@ -132,6 +132,10 @@ pub struct HttpSettings {
     /// Web pages (origins such as "https://shop.example") whose scripts may
     /// call the LAN API from a browser; none by default (no CORS headers).
     pub cors_origins: Vec<String>,
+    /// The owner's certificate (PEM, the chain) and its private key (PEM):
+    /// the endpoint serves HTTPS when both are set. Read when Tuberry starts.
+    pub tls_cert: Option<std::path::PathBuf>,
+    pub tls_key: Option<std::path::PathBuf>,
 }
 
 /// Telegram's limits (its Bot FAQ) and how the bots connect. The defaults are
@@ -393,6 +397,12 @@ impl Settings {
             return Err(format!(
                 "http.listen must be an address with a port such as \"0.0.0.0:8787\", not `{listen}`"
             ));
+        }
+        if self.http.tls_cert.is_some() != self.http.tls_key.is_some() {
+            return Err(
+                "http.tls_cert and http.tls_key are set together (a certificate and its key)"
+                    .into(),
+            );
         }
         for origin in &self.http.cors_origins {
             let parsed = url::Url::parse(origin).ok();

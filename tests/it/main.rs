@@ -19,7 +19,7 @@ mod guardrails;
 mod helpers;
 mod ingest;
 mod lan_api;
-mod lan_api_metrics;
+mod lan_api_endpoint;
 mod lan_api_send;
 mod mail_server;
 mod notices;

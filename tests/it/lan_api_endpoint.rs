@@ -1,5 +1,6 @@
-//! `GET /metrics`: Prometheus's format, read back by a Prometheus text
-//! parser, its figures moving as messages flow.
+//! The LAN API as served: `/metrics` read back by a Prometheus text parser
+//! (its figures moving as messages flow), the OpenAPI document and docs
+//! page, CORS, HTTPS.
 
 use tuberry::api;
 use tuberry::api_tokens::Scope;
@@ -174,25 +175,11 @@ async fn the_api_describes_itself_in_openapi_and_a_docs_page() {
 async fn cors_headers_only_for_the_origins_configured() {
     let dir = tempfile::tempdir().unwrap();
     // As the owner writes it in settings.toml.
-    std::fs::write(
-        dir.path().join("settings.toml"),
+    let engine = engine_with(
+        dir.path(),
         "[http]\ncors_origins = [\"https://shop.example\"]\n",
     )
-    .unwrap();
-    let engine = std::sync::Arc::new(
-        tuberry::Engine::open(tuberry::EngineOptions {
-            data_dir: dir.path().to_path_buf(),
-            clock: std::sync::Arc::new(tuberry::clock::ManualClock::new(crate::helpers::T0)),
-            settings: None,
-            keyring: tuberry::keyring::Keyring::new(crate::helpers::TEST_KEYRING),
-            telegram_connector: None,
-            whatsapp_connector: None,
-        })
-        .await
-        .unwrap(),
-    );
-    tuberry::lan_api::attach(&engine);
-    engine.start().await.unwrap();
+    .await;
     let listening = api::set_lan_endpoint(&engine, Some("127.0.0.1:0".into()))
         .await
         .unwrap()
@@ -249,5 +236,122 @@ async fn cors_headers_only_for_the_origins_configured() {
         .await
         .unwrap();
     assert_eq!(allowed(&plain), None);
+    engine.shutdown(std::time::Duration::from_secs(5)).await;
+}
+
+/// Runs openssl in `dir` (as the e-mail tests make their certificates).
+fn openssl(dir: &std::path::Path, args: &str) {
+    let status = std::process::Command::new("openssl")
+        .args(args.split_whitespace())
+        .current_dir(dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "openssl {args}");
+}
+
+async fn engine_with(dir: &std::path::Path, settings: &str) -> std::sync::Arc<tuberry::Engine> {
+    std::fs::write(dir.join("settings.toml"), settings).unwrap();
+    let engine = std::sync::Arc::new(
+        tuberry::Engine::open(tuberry::EngineOptions {
+            data_dir: dir.to_path_buf(),
+            clock: std::sync::Arc::new(tuberry::clock::ManualClock::new(crate::helpers::T0)),
+            settings: None,
+            keyring: tuberry::keyring::Keyring::new(crate::helpers::TEST_KEYRING),
+            telegram_connector: None,
+            whatsapp_connector: None,
+        })
+        .await
+        .unwrap(),
+    );
+    tuberry::lan_api::attach(&engine);
+    engine.start().await.unwrap();
+    engine
+}
+
+/// With the owner's certificate the endpoint speaks HTTPS only; a key that
+/// is not the certificate's keeps it from listening at all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_endpoint_serves_https_with_the_owners_certificate() {
+    let tls = tempfile::tempdir().unwrap();
+    let key = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -noenc -days 2";
+    openssl(
+        tls.path(),
+        &format!(
+            "req -x509 {key} -keyout ca.key -out ca.pem -subj /CN=shop-ca \
+             -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign"
+        ),
+    );
+    openssl(
+        tls.path(),
+        &format!(
+            "req -x509 -CA ca.pem -CAkey ca.key {key} -keyout server.key -out server.pem \
+             -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 \
+             -addext basicConstraints=critical,CA:FALSE -addext extendedKeyUsage=serverAuth"
+        ),
+    );
+    let cert = tls.path().join("server.pem");
+    let settings = |key: &str| {
+        format!(
+            "[http]\ntls_cert = {:?}\ntls_key = {:?}\n",
+            cert.display().to_string(),
+            tls.path().join(key).display().to_string()
+        )
+    };
+
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine_with(dir.path(), &settings("server.key")).await;
+    let listening = api::set_lan_endpoint(&engine, Some("127.0.0.1:0".into()))
+        .await
+        .unwrap()
+        .listening
+        .unwrap();
+    let port = listening.rsplit(':').next().unwrap();
+    let ca = std::fs::read(tls.path().join("ca.pem")).unwrap();
+    let client = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap())
+        .build()
+        .unwrap();
+    let up = client
+        .get(format!("https://localhost:{port}/health"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(up.status(), 200);
+    assert!(
+        reqwest::get(format!("http://127.0.0.1:{port}/health"))
+            .await
+            .is_err(),
+        "no plain HTTP beside HTTPS"
+    );
+    // A client that does not trust the certificate stops, and the next one is served.
+    assert!(
+        reqwest::get(format!("https://localhost:{port}/health"))
+            .await
+            .is_err()
+    );
+    let again = client
+        .get(format!("https://localhost:{port}/api/v1/health"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 401, "the API behind HTTPS as before");
+    engine.shutdown(std::time::Duration::from_secs(5)).await;
+
+    // The CA's key is not the certificate's: no HTTPS, and no HTTP either.
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine_with(dir.path(), &settings("ca.key")).await;
+    let status = api::set_lan_endpoint(&engine, Some("127.0.0.1:0".into()))
+        .await
+        .unwrap();
+    assert_eq!(status.listening, None);
+    assert!(
+        status
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("do not go together")),
+        "{status:?}"
+    );
     engine.shutdown(std::time::Duration::from_secs(5)).await;
 }
