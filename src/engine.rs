@@ -96,6 +96,7 @@ pub struct Engine {
     avito: Arc<Avito>,
     telegram_accounts: Arc<TelegramAccounts>,
     whatsapp: Arc<WhatsApp>,
+    custom: Arc<channels::custom::Custom>,
     projects: Projects,
     team: crate::team::Team,
     keyring: Keyring,
@@ -186,6 +187,8 @@ impl Engine {
                 None => TelegramAccounts::open(&cx).await?,
             },
         );
+        let custom = registry.add(&queue, channels::custom::Custom::open(&cx).await?);
+        channels::custom::connect_all(&custom).await?;
         let whatsapp = registry.add(
             &queue,
             match whatsapp_connector {
@@ -268,6 +271,7 @@ impl Engine {
             avito,
             telegram_accounts,
             whatsapp,
+            custom,
             projects,
             team,
             backups,
@@ -505,6 +509,11 @@ impl Engine {
     }
 
     /// The WhatsApp channel: linked numbers and Cloud API numbers.
+    /// Providers: the shop's own systems posting their customers' messages.
+    pub fn custom(&self) -> &Arc<channels::custom::Custom> {
+        &self.custom
+    }
+
     pub fn whatsapp(&self) -> &Arc<WhatsApp> {
         &self.whatsapp
     }

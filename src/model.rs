@@ -83,6 +83,8 @@ text_enum! {
         Avito => "avito",
         Whatsapp => "whatsapp",
         Email => "email",
+        /// A shop's own system posting its customers' messages (a provider).
+        Custom => "custom",
     }
 }
 
@@ -124,6 +126,8 @@ text_enum! {
         Email => "email",
         Phone => "phone",
         Whatsapp => "whatsapp",
+        /// A provider's customer: "{account id}:{their id at the provider}".
+        Custom => "custom",
     }
 }
 

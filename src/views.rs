@@ -1,10 +1,25 @@
-//! How messages are shown to the shop's other systems: the LAN API's
+//! How messages and refusals are shown to the shop's other systems: the LAN API's
 //! answers and the webhooks' bodies, one shape for both.
 
 use serde::Serialize;
 
 use crate::clock::Millis;
 use crate::model::{AttachmentKind, AuthorKind, Delivery, Direction, Message};
+
+/// An error: `{"error": {"code", "message"}}`.
+#[derive(Serialize, utoipa::ToSchema, utoipa::ToResponse)]
+#[response(description = "Refused: a code to branch on and a message for people")]
+pub struct FailureBody {
+    pub error: FailureDetail,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct FailureDetail {
+    /// unauthorized, forbidden, not_found, invalid_input, too_large,
+    /// conflict, in_progress, rate_limited, timeout, unavailable, internal.
+    pub code: String,
+    pub message: String,
+}
 
 /// A file of a message as the API shows it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]

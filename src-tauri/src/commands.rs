@@ -15,6 +15,7 @@ use tuberry::assistant::model::{
 use tuberry::backup::Backup;
 use tuberry::channels::Account;
 use tuberry::channels::avito::model::{AvitoAccount, AvitoConnect, AvitoInput};
+use tuberry::channels::custom::{Provider, ProviderCreated};
 use tuberry::channels::email::model::{ConnectionReport, Mailbox, MailboxInput};
 use tuberry::channels::login::LoginAttempt;
 use tuberry::channels::telegram_account::model::{
@@ -225,6 +226,12 @@ engine_commands! {
     create_webhook(url: String, events: Vec<String>) -> WebhookCreated;
     /// Ends a subscription; its events not yet delivered are dropped.
     delete_webhook(webhook_id: i64) -> ();
+    /// The providers: the shop's own systems posting their customers' messages.
+    list_providers() -> Vec<Provider>;
+    /// Creates a provider; the answer holds its token, shown this once.
+    create_provider(name: String, project_id: Option<i64>, reply_url: Option<String>) -> ProviderCreated;
+    /// Removes a provider: its token stops working; its conversations stay.
+    delete_provider(provider_id: i64) -> ();
 
     list_projects() -> Vec<Project>;
     create_project(input: ProjectInput) -> Project;

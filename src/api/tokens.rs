@@ -46,3 +46,24 @@ pub async fn list_webhooks(engine: &Engine) -> ApiResult<Vec<crate::webhooks::We
 pub async fn delete_webhook(engine: &Engine, webhook_id: i64) -> ApiResult<()> {
     Ok(crate::webhooks::delete(engine.store(), engine.keyring(), webhook_id).await?)
 }
+
+/// Creates a provider (a channel of the shop's own system); the answer holds
+/// its token, shown this once.
+pub async fn create_provider(
+    engine: &Engine,
+    name: String,
+    project_id: Option<i64>,
+    reply_url: Option<String>,
+) -> ApiResult<crate::channels::custom::ProviderCreated> {
+    Ok(engine.custom().create(&name, project_id, reply_url).await?)
+}
+
+/// The providers (never their tokens).
+pub async fn list_providers(engine: &Engine) -> ApiResult<Vec<crate::channels::custom::Provider>> {
+    Ok(engine.custom().list().await?)
+}
+
+/// Removes a provider: its token stops working; its conversations stay.
+pub async fn delete_provider(engine: &Engine, provider_id: i64) -> ApiResult<()> {
+    Ok(engine.custom().delete(provider_id).await?)
+}

@@ -72,7 +72,7 @@ fn as_entry(kind: IdentityKind, value: &str) -> Option<WhitelistEntry> {
         IdentityKind::AvitoUser => WhitelistKind::AvitoUser,
         IdentityKind::Email => WhitelistKind::Email,
         IdentityKind::Phone | IdentityKind::Whatsapp => WhitelistKind::Phone,
-        IdentityKind::Simulator => return None,
+        IdentityKind::Simulator | IdentityKind::Custom => return None,
     };
     let value = value
         .split('@')

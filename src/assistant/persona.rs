@@ -46,6 +46,7 @@ pub fn channel_name(kind: Option<ChannelKind>) -> &'static str {
         Some(ChannelKind::TelegramBot | ChannelKind::TelegramAccount) => "Telegram",
         Some(ChannelKind::Avito) => "Avito",
         Some(ChannelKind::Email) => "e-mail",
+        Some(ChannelKind::Custom) => "the website chat",
         Some(ChannelKind::Whatsapp | ChannelKind::Simulator) | None => "WhatsApp",
     }
 }

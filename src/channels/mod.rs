@@ -10,12 +10,13 @@
 //! ```text
 //!  engine ──register──► Registry ◄──lookups── outbox (rate keys, sender of an account)
 //!                         │                  api / CLI (accounts and their state)
-//!                         ├── adapters: avito, email, telegram_bot, telegram_account, simulator
+//!                         ├── adapters: avito, email, telegram_bot, telegram_account, whatsapp, custom, simulator
 //!                         └── senders: connected account id ──► dyn Channel
 //! ```
 
 pub mod accounts;
 pub mod avito;
+pub mod custom;
 pub mod email;
 pub mod login;
 pub mod runners;

@@ -20,11 +20,11 @@ use serde::Serialize;
 use lines::{event_line, message_line, time};
 
 mod accounts;
-mod api_token;
 mod avito;
 mod backup;
 mod contact;
 mod health;
+mod integration;
 mod lines;
 mod mailbox;
 mod team;
@@ -109,12 +109,8 @@ enum Command {
     /// Backups of the database: take one, list them, choose their folder.
     #[command(subcommand)]
     Backup(backup::BackupCommand),
-    /// Tokens of the LAN API: create (shown once), list, revoke.
-    #[command(subcommand)]
-    ApiToken(api_token::ApiTokenCommand),
-    /// Webhooks: another system follows events by signed POSTs.
-    #[command(subcommand)]
-    Webhook(api_token::WebhookCommand),
+    #[command(flatten)]
+    Integration(integration::Integration),
     /// What is broken and how to fix it: accounts, queue, work groups,
     /// keyring, model server, LAN endpoint, database, backups, guardrails.
     Doctor {
@@ -455,8 +451,7 @@ async fn command(engine: &Engine, command: Command, out: &Output) -> Result<(), 
         Command::Invite(command) => team::invite(engine, command, out).await?,
         Command::Team(command) => team::team(engine, command, out).await?,
         Command::Backup(command) => backup::backup(engine, command, out).await?,
-        Command::ApiToken(command) => api_token::api_token(engine, command, out).await?,
-        Command::Webhook(command) => api_token::webhook(engine, command, out).await?,
+        Command::Integration(command) => integration::run(engine, command, out).await?,
         Command::Stats {
             period,
             project,

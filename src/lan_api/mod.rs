@@ -26,6 +26,8 @@ use crate::api_tokens::{self as tokens, Refusal, Scope};
 use crate::engine::Engine;
 use crate::error::ApiError;
 use crate::secret::Secret;
+pub use crate::views::FailureBody;
+use crate::views::FailureDetail;
 
 /// The largest request body a route of the API reads, and `/send`'s (files inline, in base64).
 const BODY_LIMIT: usize = 64 * 1024;
@@ -43,21 +45,6 @@ type Limiter = governor::DefaultKeyedRateLimiter<std::net::IpAddr>;
 pub struct Failure {
     status: StatusCode,
     code: &'static str,
-    message: String,
-}
-
-/// An error: `{"error": {"code", "message"}}`.
-#[derive(Serialize, utoipa::ToSchema, utoipa::ToResponse)]
-#[response(description = "Refused: a code to branch on and a message for people")]
-pub struct FailureBody {
-    error: FailureDetail,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-struct FailureDetail {
-    /// unauthorized, forbidden, not_found, invalid_input, too_large,
-    /// conflict, in_progress, rate_limited, timeout, unavailable, internal.
-    code: String,
     message: String,
 }
 
@@ -179,11 +166,13 @@ impl Api {
         title = "Tuberry LAN API",
         description = "Send messages through Tuberry and follow them from a shop's other systems (its website's chat, a CRM, 1C). Create a token in Settings → LAN API (or `tuberry api-token create`) and send it as `Authorization: Bearer tby_…`."
     ),
+    paths(crate::channels::custom::receive::message_in),
     components(responses(FailureBody)),
     modifiers(&BearerToken),
     tags(
         (name = "messages", description = "Sending and following messages"),
-        (name = "status", description = "Health and figures")
+        (name = "status", description = "Health and figures"),
+        (name = "providers", description = "The shop's own systems posting their customers' messages")
     )
 )]
 struct ApiDoc;
@@ -203,6 +192,18 @@ impl utoipa::Modify for BearerToken {
                     HttpBuilder::new()
                         .scheme(HttpAuthScheme::Bearer)
                         .bearer_format("tby_ and 64 hex digits")
+                        .build(),
+                ),
+            );
+        openapi
+            .components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme(
+                "provider",
+                SecurityScheme::Http(
+                    HttpBuilder::new()
+                        .scheme(HttpAuthScheme::Bearer)
+                        .bearer_format("a provider's tbp_ token")
                         .build(),
                 ),
             );

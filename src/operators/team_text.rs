@@ -50,6 +50,7 @@ fn kind_word(kind: ChannelKind) -> &'static str {
         ChannelKind::Avito => "Avito",
         ChannelKind::Whatsapp => "WhatsApp",
         ChannelKind::Simulator => "Test chat",
+        ChannelKind::Custom => "Own system",
     }
 }
 

@@ -257,3 +257,68 @@ fn the_doctor_says_what_to_fix() {
     let (ok, _, err) = tuberry(dir.path(), &["retry", "999"]);
     assert!(!ok && err.contains("999"), "{err}");
 }
+
+#[test]
+fn the_shops_other_systems_are_set_up_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = |args: &[&str]| {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        let (ok, out, err) = tuberry(dir.path(), &all);
+        assert!(ok, "{args:?}: {err}");
+        serde_json::from_str::<serde_json::Value>(&out).expect("JSON output")
+    };
+    let token = json(&["api-token", "create", "CRM", "--scope", "send"]);
+    assert!(token["secret"].as_str().unwrap().starts_with("tby_"));
+    let hook = json(&[
+        "webhook",
+        "add",
+        "https://crm.example/tuberry",
+        "--event",
+        "message.received",
+    ]);
+    assert!(hook["secret"].as_str().unwrap().starts_with("whsec_"));
+    let provider = json(&[
+        "provider",
+        "add",
+        "Website chat",
+        "--reply-url",
+        "https://shop.example/replies",
+    ]);
+    assert!(provider["token"].as_str().unwrap().starts_with("tbp_"));
+    let id = provider["provider"]["id"].as_i64().unwrap();
+    assert_eq!(provider["webhookPath"], format!("/api/v1/webhook/{id}"));
+
+    let (ok, out, _) = tuberry(dir.path(), &["provider", "list"]);
+    assert!(
+        ok && out.contains("Website chat") && !out.contains("tbp_"),
+        "{out}"
+    );
+    let (ok, out, _) = tuberry(dir.path(), &["webhook", "list"]);
+    assert!(
+        ok && out.contains("crm.example") && !out.contains("whsec_"),
+        "{out}"
+    );
+
+    let (ok, _, err) = tuberry(
+        dir.path(),
+        &[
+            "webhook",
+            "add",
+            "crm.example",
+            "--event",
+            "message.received",
+        ],
+    );
+    assert!(!ok && err.contains("not a URL"), "{err}");
+    let (ok, _, err) = tuberry(
+        dir.path(),
+        &["webhook", "add", "https://crm.example", "--event", "nope"],
+    );
+    assert!(!ok && err.contains("unknown event"), "{err}");
+
+    json(&["provider", "remove", &id.to_string()]);
+    json(&["webhook", "remove", &hook["webhook"]["id"].to_string()]);
+    assert_eq!(json(&["provider", "list"]), serde_json::json!([]));
+    assert_eq!(json(&["webhook", "list"]), serde_json::json!([]));
+}

@@ -130,6 +130,7 @@ async fn the_api_describes_itself_in_openapi_and_a_docs_page() {
             "/api/v1/health",
             "/api/v1/messages/{id}",
             "/api/v1/send",
+            "/api/v1/webhook/{provider}",
             "/health",
             "/metrics"
         ]

@@ -24,6 +24,7 @@ mod lan_api_send;
 mod mail_server;
 mod notices;
 mod outbox;
+mod providers;
 mod queue;
 mod serve;
 mod settings;

@@ -145,6 +145,8 @@ export type {
   Project,
   ProjectBot,
   ProjectInput,
+  Provider,
+  ProviderCreated,
   QueueHealth,
   ReplyWindow,
   RestoreOutcome,
@@ -314,6 +316,7 @@ export const CHANNEL_KINDS = [
   "telegram_account",
   "whatsapp",
   "email",
+  "custom",
   "simulator",
 ] as const;
 
@@ -324,6 +327,7 @@ export const CONNECTABLE_CHANNEL_KINDS: readonly ChannelKind[] = [
   "telegram_account",
   "whatsapp",
   "email",
+  "custom",
   "simulator",
 ];
 

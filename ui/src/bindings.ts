@@ -139,6 +139,12 @@ export const commands = {
 	createWebhook: (url: string, events: string[]) => typedError<WebhookCreated, ApiError>(__TAURI_INVOKE("create_webhook", { url, events })),
 	/**  Ends a subscription; its events not yet delivered are dropped. */
 	deleteWebhook: (webhookId: number) => typedError<null, ApiError>(__TAURI_INVOKE("delete_webhook", { webhookId })),
+	/**  The providers: the shop's own systems posting their customers' messages. */
+	listProviders: () => typedError<Provider[], ApiError>(__TAURI_INVOKE("list_providers")),
+	/**  Creates a provider; the answer holds its token, shown this once. */
+	createProvider: (name: string, projectId: number | null, replyUrl: string | null) => typedError<ProviderCreated, ApiError>(__TAURI_INVOKE("create_provider", { name, projectId, replyUrl })),
+	/**  Removes a provider: its token stops working; its conversations stay. */
+	deleteProvider: (providerId: number) => typedError<null, ApiError>(__TAURI_INVOKE("delete_provider", { providerId })),
 	listProjects: () => typedError<Project[], ApiError>(__TAURI_INVOKE("list_projects")),
 	createProject: (input: ProjectInput) => typedError<Project, ApiError>(__TAURI_INVOKE("create_project", { input })),
 	updateProject: (projectId: number, input: ProjectInput) => typedError<Project, ApiError>(__TAURI_INVOKE("update_project", { projectId, input })),
@@ -625,7 +631,9 @@ export type ChannelAccount = {
 };
 
 /**  The kind of a connected channel account. */
-export type ChannelKind = "simulator" | "telegram_bot" | "telegram_account" | "avito" | "whatsapp" | "email";
+export type ChannelKind = "simulator" | "telegram_bot" | "telegram_account" | "avito" | "whatsapp" | "email" | 
+/**  A shop's own system posting its customers' messages (a provider). */
+"custom";
 
 /**  A service Tuberry needs, reachable or not. */
 export type Check = {
@@ -1008,7 +1016,9 @@ export type Health = {
 };
 
 /**  How a contact is known on a channel. */
-export type IdentityKind = "simulator" | "telegram_user" | "telegram_username" | "avito_user" | "email" | "phone" | "whatsapp";
+export type IdentityKind = "simulator" | "telegram_user" | "telegram_username" | "avito_user" | "email" | "phone" | "whatsapp" | 
+/**  A provider's customer: "{account id}:{their id at the provider}". */
+"custom";
 
 /**  Progress of reading a folder's existing mail. */
 export type ImportProgress = {
@@ -1445,6 +1455,24 @@ export type ProjectBot = {
 export type ProjectInput = {
 	name: string,
 	language: Language,
+};
+
+/**  A provider as the owner sees it (never its token). */
+export type Provider = {
+	/**  Its channel account; also its place in the webhook's path. */
+	id: number,
+	name: string,
+	projectId: number | null,
+	replyUrl: string | null,
+	createdAt: number,
+};
+
+/**  A new provider and its token, shown this once. */
+export type ProviderCreated = {
+	provider: Provider,
+	token: string,
+	/**  Where it posts its customers' messages, relative to the LAN endpoint. */
+	webhookPath: string,
 };
 
 export type QueueHealth = {

@@ -14,7 +14,8 @@ const CHANNEL_SHARE: Record<ChannelKind, number> = {
   telegram_bot: 0.24,
   whatsapp: 0.2,
   email: 0.12,
-  telegram_account: 0.06,
+  telegram_account: 0.05,
+  custom: 0.01,
   simulator: 0.02,
 };
 

@@ -1,17 +1,17 @@
-// An in-memory engine with the same commands and events as the real one.
-// It backs the window in a plain browser (no desktop shell) and in tests. It
-// holds data, not the engine's rules (see mock-shared.ts): projects live in
-// mock-projects.ts, mailboxes in mock-mail.ts, Avito accounts in
-// mock-avito.ts, contacts in mock-contacts.ts, attachment files in
-// mock-files.ts, the Test chat in mock-simulator.ts and the assistant in
-// mock-assistant.ts, mock-catalogue.ts and mock-guard.ts, the Settings
-// screen's choices in mock-settings.ts, backups in mock-backups.ts, the
-// LAN API's tokens in mock-api-tokens.ts, webhooks in mock-webhooks.ts, the
-// Health report and the figures in mock-health.ts, the Dashboard in
-// mock-dashboard.ts, staff Telegram accounts in mock-telegram-accounts.ts,
-// WhatsApp numbers linked as devices in mock-whatsapp-linked.ts and Cloud API
-// numbers in mock-whatsapp-cloud.ts; this file keeps the inbox itself, and
-// lets a test script any command's next answer.
+// An in-memory engine with the same commands and events as the real one. It
+// backs the window in a plain browser (no desktop shell) and in tests. It holds
+// data, not the engine's rules (see mock-shared.ts): projects live in
+// mock-projects.ts, mailboxes in mock-mail.ts, Avito accounts in mock-avito.ts,
+// contacts in mock-contacts.ts, attachment files in mock-files.ts, the Test
+// chat in mock-simulator.ts and the assistant in mock-assistant.ts,
+// mock-catalogue.ts and mock-guard.ts, the Settings screen's choices in
+// mock-settings.ts, backups in mock-backups.ts, the LAN API's tokens in
+// mock-api-tokens.ts, webhooks in mock-webhooks.ts, providers in
+// mock-providers.ts, the Health report and the figures in mock-health.ts, the
+// Dashboard in mock-dashboard.ts, staff Telegram accounts in
+// mock-telegram-accounts.ts, WhatsApp numbers linked as devices in
+// mock-whatsapp-linked.ts and Cloud API numbers in mock-whatsapp-cloud.ts; this
+// file keeps the inbox, and lets a test script any command's next answer.
 import type {
   Account,
   AccountStatus,
@@ -50,6 +50,7 @@ import { createMockTeam } from "./mock-team";
 import { createMockWhatsAppCloud } from "./mock-whatsapp-cloud";
 import { createMockWhatsAppLinked } from "./mock-whatsapp-linked";
 import { createMockWebhooks } from "./mock-webhooks";
+import { createMockProviders } from "./mock-providers";
 import { createMockMail } from "./mock-mail";
 import { createMockOutbox } from "./mock-outbox";
 import { createMockProjects } from "./mock-projects";
@@ -244,6 +245,7 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
   const backups = createMockBackups(core, options);
   const apiTokens = createMockApiTokens(core, { seed: options.seed !== false });
   const webhooks = createMockWebhooks(core, { seed: options.seed !== false });
+  const providers = createMockProviders(core, { seed: options.seed !== false, hasProject: projects.hasProject });
   const telegramAccounts = createMockTelegramAccounts(core, { scanAfterMs: options.telegramScanAfterMs });
   const whatsappCloud = createMockWhatsAppCloud(core, {
     inbox,
@@ -388,6 +390,7 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
     ...backups.commands,
     ...apiTokens.commands,
     ...webhooks.commands,
+    ...providers.commands,
     ...telegramAccounts.commands,
     ...whatsappCloud.commands,
     ...team.commands,

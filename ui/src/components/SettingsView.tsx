@@ -9,6 +9,7 @@ import { chooseLanguage } from "../language";
 import { useEngineValue } from "../useAssistant";
 import { ApiTokensSection } from "./ApiTokensSection";
 import { WebhooksSection } from "./WebhooksSection";
+import { ProvidersSection } from "./ProvidersSection";
 import { BackupsSection } from "./BackupsSection";
 import { AlertIcon, ChatIcon, DownloadIcon, GearIcon, LinkIcon, TableIcon } from "./Icon";
 import { TeamSection } from "./TeamSection";
@@ -36,7 +37,7 @@ async function loadSettings(): Promise<Shown> {
 
 /**
  * What used to need `settings.toml`: the language, notifications, starting at
- * login, the LAN endpoint (and its API's tokens), webhooks, where the data
+ * login, the LAN endpoint (and its API's tokens), webhooks, providers, where the data
  * and the logs are and how much the logs say. Every change applies at once and is checked by the engine with
  * the same rules as the file.
  */
@@ -71,6 +72,7 @@ export function SettingsView() {
             <LanSection key={value.lan.listen ?? ""} lan={value.lan} onChanged={(lan) => apply({ ...value, lan })} />
             <ApiTokensSection lan={value.lan} />
             <WebhooksSection />
+            <ProvidersSection lan={value.lan} />
             <TeamSection />
             <TelegramAppSection />
             <DataSection settings={value} onChanged={apply} />

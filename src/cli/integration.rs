@@ -1,11 +1,33 @@
-//! `tuberry api-token create|list|revoke`: the LAN API's bearer tokens;
-//! `tuberry webhook add|list|remove`: the events other systems follow.
+//! The shop's other systems: `tuberry api-token create|list|revoke` (the LAN
+//! API's bearer tokens), `tuberry webhook add|list|remove` (the events they
+//! follow), `tuberry provider add|list|remove` (systems posting customers' messages).
 
 use clap::Subcommand;
 
 use super::Output;
 use crate::api_tokens::{ApiToken, Scope};
 use crate::{ApiError, Engine, api};
+
+#[derive(Subcommand)]
+pub enum Integration {
+    /// Tokens of the LAN API: create (shown once), list, revoke.
+    #[command(subcommand)]
+    ApiToken(ApiTokenCommand),
+    /// Webhooks: another system follows events by signed POSTs.
+    #[command(subcommand)]
+    Webhook(WebhookCommand),
+    /// Providers: the shop's own systems posting their customers' messages.
+    #[command(subcommand)]
+    Provider(ProviderCommand),
+}
+
+pub async fn run(engine: &Engine, command: Integration, out: &Output) -> Result<(), ApiError> {
+    match command {
+        Integration::ApiToken(command) => api_token(engine, command, out).await,
+        Integration::Webhook(command) => webhook(engine, command, out).await,
+        Integration::Provider(command) => provider(engine, command, out).await,
+    }
+}
 
 #[derive(Subcommand)]
 pub enum ApiTokenCommand {
@@ -39,7 +61,7 @@ fn line(t: &ApiToken) -> String {
     )
 }
 
-pub async fn api_token(
+async fn api_token(
     engine: &Engine,
     command: ApiTokenCommand,
     out: &Output,
@@ -99,11 +121,7 @@ fn hook_line(w: &crate::webhooks::Webhook) -> String {
     format!("{:>4}  {:<40}  {}\n", w.id, w.url, w.events.join(","))
 }
 
-pub async fn webhook(
-    engine: &Engine,
-    command: WebhookCommand,
-    out: &Output,
-) -> Result<(), ApiError> {
+async fn webhook(engine: &Engine, command: WebhookCommand, out: &Output) -> Result<(), ApiError> {
     match command {
         WebhookCommand::Add { url, events } => {
             let created = api::create_webhook(engine, url, events).await?;
@@ -129,6 +147,72 @@ pub async fn webhook(
             api::delete_webhook(engine, id).await?;
             out.print(&serde_json::json!({"removed": id}), || {
                 format!("Removed webhook {id}\n")
+            });
+        }
+    }
+    Ok(())
+}
+
+#[derive(Subcommand)]
+pub enum ProviderCommand {
+    /// Create a provider; its token is printed once.
+    Add {
+        /// What it is, e.g. "Website chat".
+        name: String,
+        /// The project its conversations belong to.
+        #[arg(long)]
+        project: Option<i64>,
+        /// Where replies to its customers are POSTed (none: it takes no replies).
+        #[arg(long)]
+        reply_url: Option<String>,
+    },
+    /// List the providers (never their tokens).
+    List,
+    /// Remove a provider: its token stops working; its conversations stay.
+    Remove { id: i64 },
+}
+
+fn provider_line(p: &crate::channels::custom::Provider) -> String {
+    format!(
+        "{:>4}  {:<24}  /api/v1/webhook/{:<6}  {}\n",
+        p.id,
+        p.name,
+        p.id,
+        p.reply_url.as_deref().unwrap_or("(takes no replies)")
+    )
+}
+
+async fn provider(engine: &Engine, command: ProviderCommand, out: &Output) -> Result<(), ApiError> {
+    match command {
+        ProviderCommand::Add {
+            name,
+            project,
+            reply_url,
+        } => {
+            let created = api::create_provider(engine, name, project, reply_url).await?;
+            out.print(&created, || {
+                format!(
+                    "{}\nIts token (shown once; it posts to {} with Authorization: Bearer and checks replies' X-Tuberry-Signature with it):\n{}\n",
+                    provider_line(&created.provider).trim_end(),
+                    created.webhook_path,
+                    created.token
+                )
+            });
+        }
+        ProviderCommand::List => {
+            let all = api::list_providers(engine).await?;
+            out.print(&all, || {
+                if all.is_empty() {
+                    "No providers\n".to_owned()
+                } else {
+                    all.iter().map(provider_line).collect()
+                }
+            });
+        }
+        ProviderCommand::Remove { id } => {
+            api::delete_provider(engine, id).await?;
+            out.print(&serde_json::json!({"removed": id}), || {
+                format!("Removed provider {id}\n")
             });
         }
     }

@@ -1,0 +1,260 @@
+//! Providers: a shop's own system posts its customers' messages with its
+//! token (stored before the answer, once per message id) and gets the
+//! replies at its URL, signed; a removed provider's token stops working.
+
+use std::sync::{Arc, Mutex};
+
+use tuberry::api;
+use tuberry::api_tokens::Scope;
+
+use crate::helpers::{eventually, spawn_app};
+
+#[derive(Default)]
+struct Site {
+    got: Mutex<Vec<(String, Vec<u8>, u16)>>,
+    down_for: Mutex<usize>,
+}
+
+/// The provider's side: takes replies, answering 503 while "down".
+async fn site(state: Arc<Site>) -> String {
+    let app = axum::Router::new().route(
+        "/replies",
+        axum::routing::post(
+            |axum::extract::State(state): axum::extract::State<Arc<Site>>,
+             headers: axum::http::HeaderMap,
+             body: axum::body::Bytes| async move {
+                let answered = {
+                    let mut down = state.down_for.lock().unwrap();
+                    if *down > 0 {
+                        *down -= 1;
+                        503
+                    } else {
+                        200
+                    }
+                };
+                let signature = headers
+                    .get("x-tuberry-signature")
+                    .map(|v| v.to_str().unwrap().to_owned())
+                    .unwrap_or_default();
+                state
+                    .got
+                    .lock()
+                    .unwrap()
+                    .push((signature, body.to_vec(), answered));
+                (
+                    axum::http::StatusCode::from_u16(answered).unwrap(),
+                    axum::Json(serde_json::json!({"id": "site-reply-1"})),
+                )
+            },
+        ),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app.with_state(state)).await });
+    format!("http://{addr}/replies")
+}
+
+fn signed_by(token: &str, signature: &str, body: &[u8]) -> bool {
+    let parts: std::collections::HashMap<&str, &str> = signature
+        .split(',')
+        .filter_map(|p| p.split_once('='))
+        .collect();
+    let (Some(t), Some(v1)) = (parts.get("t"), parts.get("v1")) else {
+        return false;
+    };
+    let tag: Vec<u8> = (0..v1.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&v1[i..i + 2], 16).unwrap())
+        .collect();
+    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, token.as_bytes());
+    let mut signed = format!("{t}.").into_bytes();
+    signed.extend_from_slice(body);
+    ring::hmac::verify(&key, &signed, &tag).is_ok()
+}
+
+async fn post(url: &str, token: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+    let response = reqwest::Client::new()
+        .post(url)
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or_default())
+}
+
+async fn count(engine: &tuberry::Engine, table: &str) -> i64 {
+    sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
+        .fetch_one(engine.store().pool())
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_providers_customers_write_in_and_get_replies_back_signed() {
+    let app = spawn_app().await;
+    let engine = Arc::new(app.engine);
+    tuberry::lan_api::attach(&engine);
+    engine.start().await.unwrap();
+    let listening = api::set_lan_endpoint(&engine, Some("127.0.0.1:0".into()))
+        .await
+        .unwrap()
+        .listening
+        .unwrap();
+    let state = Arc::new(Site::default());
+    let replies = site(state.clone()).await;
+
+    assert!(
+        api::create_provider(&engine, "Site".into(), None, Some("ftp://x/y".into()))
+            .await
+            .is_err()
+    );
+    assert!(
+        api::create_provider(&engine, " ".into(), None, None)
+            .await
+            .is_err()
+    );
+    assert!(
+        api::create_provider(&engine, "Site".into(), Some(404), None)
+            .await
+            .is_err()
+    );
+    assert!(api::list_providers(&engine).await.unwrap().is_empty());
+    let created = api::create_provider(&engine, "Website chat".into(), None, Some(replies))
+        .await
+        .unwrap();
+    assert!(created.token.starts_with("tbp_"));
+    let provider = created.provider.id;
+    let webhook = format!("http://{listening}{}", created.webhook_path);
+    assert_eq!(
+        api::list_providers(&engine).await.unwrap(),
+        [created.provider.clone()]
+    );
+
+    let message = serde_json::json!({
+        "id": "m-1",
+        "from": {"id": "visitor-7", "name": "Olga", "phone": "+7 900 111-22-33"},
+        "text": "Do you deliver to Kazan?",
+    });
+    // Refused, writing nothing.
+    let before = count(&engine, "messages").await;
+    for (url, token, body, code) in [
+        (webhook.clone(), "tbp_wrong", message.clone(), 401),
+        (
+            format!("http://{listening}/api/v1/webhook/9999"),
+            created.token.as_str(),
+            message.clone(),
+            401,
+        ),
+        (
+            format!("http://{listening}/api/v1/webhook/abc"),
+            created.token.as_str(),
+            message.clone(),
+            401,
+        ),
+        (
+            webhook.clone(),
+            created.token.as_str(),
+            serde_json::json!({"id": "m-1", "text": "no sender"}),
+            422,
+        ),
+        (
+            webhook.clone(),
+            created.token.as_str(),
+            serde_json::json!({"id": "m-1", "from": {"id": "v"}, "text": " "}),
+            422,
+        ),
+        (
+            webhook.clone(),
+            created.token.as_str(),
+            serde_json::json!({"id": "", "from": {"id": "v"}, "text": "hi"}),
+            422,
+        ),
+        (
+            webhook.clone(),
+            created.token.as_str(),
+            serde_json::json!({"id": "m-1", "from": {"id": "v"}, "text": "hi", "extra": 1}),
+            422,
+        ),
+    ] {
+        let (status, answer) = post(&url, token, body.clone()).await;
+        assert_eq!(status, code, "{url} {body} → {answer}");
+        assert!(answer["error"]["message"].is_string(), "{answer}");
+    }
+    assert_eq!(count(&engine, "messages").await, before);
+
+    // Stored before the answer; the same message again stores nothing new.
+    let (status, first) = post(&webhook, &created.token, message.clone()).await;
+    assert_eq!(status, 201, "{first}");
+    let (status, again) = post(&webhook, &created.token, message.clone()).await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["duplicate"], true);
+    assert_eq!(again["messageId"], first["messageId"]);
+    assert_eq!(count(&engine, "messages").await, before + 1);
+    let conversation = first["conversationId"].as_i64().unwrap();
+    let phone: String = sqlx::query_scalar(
+        "SELECT i.value FROM conversations c JOIN contact_identities i ON i.contact_id = c.contact_id
+         WHERE c.id = ?1 AND i.kind = 'phone'",
+    )
+    .bind(conversation)
+    .fetch_one(engine.store().pool())
+    .await
+    .unwrap();
+    assert_eq!(phone, "+79001112233", "the same person as on WhatsApp");
+
+    // A reply goes back to the site, signed, retried while it is down.
+    *state.down_for.lock().unwrap() = 1;
+    let reply = api::send_reply(&engine, conversation, "Yes, in two days.".into())
+        .await
+        .unwrap();
+    let got = eventually("the site gets the reply", async || {
+        app.clock.advance(5_000);
+        engine.queue().wake();
+        let got = state.got.lock().unwrap().clone();
+        got.iter().any(|g| g.2 == 200).then_some(got)
+    })
+    .await;
+    assert_eq!(got.len(), 2, "refused once, then taken");
+    let (signature, body, _) = &got[1];
+    assert!(signed_by(&created.token, signature, body));
+    assert!(!signed_by("tbp_other", signature, body));
+    let body: serde_json::Value = serde_json::from_slice(body).unwrap();
+    assert_eq!(body["thread"], "visitor-7");
+    assert_eq!(body["text"], "Yes, in two days.");
+    assert_eq!(body["id"], format!("msg_{}", reply.id));
+    let sent = eventually("the reply is sent", async || {
+        let m = tuberry::inbox::message(engine.store().pool(), reply.id)
+            .await
+            .unwrap();
+        (m.delivery != Some(tuberry::model::Delivery::Pending)).then_some(m)
+    })
+    .await;
+    assert_eq!(sent.delivery, Some(tuberry::model::Delivery::Sent));
+
+    // The LAN API writes first to someone on the site.
+    let site_token = api::create_api_token(&engine, "CRM".into(), vec![Scope::Send])
+        .await
+        .unwrap()
+        .secret;
+    let (status, opened) = post(
+        &format!("http://{listening}/api/v1/send"),
+        &site_token,
+        serde_json::json!({"channel": "custom", "to": "visitor-9", "text": "Your order is ready", "idempotencyKey": "o-9"}),
+    )
+    .await;
+    assert_eq!(status, 202, "{opened}");
+    assert_ne!(opened["conversationId"], conversation);
+
+    // Removed: its token is refused at once.
+    api::delete_provider(&engine, provider).await.unwrap();
+    let (status, _) = post(
+        &webhook,
+        &created.token,
+        serde_json::json!({"id": "m-2", "from": {"id": "visitor-7"}, "text": "Hello?"}),
+    )
+    .await;
+    assert_eq!(status, 401);
+    assert!(api::list_providers(&engine).await.unwrap().is_empty());
+    engine.shutdown(std::time::Duration::from_secs(5)).await;
+}
