@@ -129,7 +129,7 @@ async fn a_providers_customers_write_in_and_get_replies_back_signed() {
     let webhook = format!("http://{listening}{}", created.webhook_path);
     assert_eq!(
         api::list_providers(&engine).await.unwrap(),
-        [created.provider.clone()]
+        std::slice::from_ref(&created.provider)
     );
 
     let message = serde_json::json!({
