@@ -297,14 +297,58 @@ async fn a_token_reaches_no_log_line_and_no_answer() {
         .await;
         answers.push_str(&body.to_string());
     }
+    // A provider's token and a webhook's secret, used as they are meant to be.
+    let provider = api::create_provider(
+        &engine,
+        "Site".into(),
+        None,
+        Some(format!("{base}/nowhere")),
+    )
+    .await
+    .unwrap();
+    let hook = api::create_webhook(
+        &engine,
+        format!("{base}/nowhere"),
+        vec!["message.received".into()],
+    )
+    .await
+    .unwrap();
+    for token in [provider.token.as_str(), "tbp_0123456789abcdef"] {
+        let (_, body) = post(
+            &format!("{base}{}", provider.webhook_path),
+            token,
+            serde_json::json!({"id": format!("m-{token}"), "from": {"id": "v-1"}, "text": "Hi"}),
+        )
+        .await;
+        answers.push_str(&body.to_string());
+    }
+    crate::helpers::eventually("the provider's customer is answered and the event posted", async || {
+        let jobs: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM jobs WHERE kind IN ('webhook.post', 'outbox.send') AND attempts > 0",
+        )
+        .fetch_one(engine.store().pool())
+        .await
+        .unwrap();
+        (jobs > 0).then_some(())
+    })
+    .await;
     engine.shutdown(std::time::Duration::from_secs(5)).await;
     let logged = lines.text();
     assert!(
-        logged.contains("API request"),
+        logged.contains("API request") && logged.contains("provider message stored"),
         "the requests were logged: {logged}"
     );
-    for token in [good.as_str(), revoked.secret.as_str(), made_up] {
-        let hex = token.trim_start_matches("tby_");
+    for token in [
+        good.as_str(),
+        revoked.secret.as_str(),
+        made_up,
+        provider.token.as_str(),
+        hook.secret.as_str(),
+    ] {
+        let hex = token
+            .trim_start_matches("tby_")
+            .trim_start_matches("tbp_")
+            .trim_start_matches("whsec_");
         assert!(!logged.contains(hex), "a token in the logs");
         assert!(!answers.contains(hex), "a token in an answer: {answers}");
     }
