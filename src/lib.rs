@@ -24,6 +24,7 @@ pub mod hooks;
 pub mod http;
 pub mod http_tls;
 pub mod inbox;
+pub mod intake;
 pub mod keyring;
 pub mod lan_api;
 pub mod lock;

@@ -10,18 +10,14 @@ use serde::Deserialize;
 
 use super::{Api, Failure};
 use crate::api_tokens::Scope;
-use crate::model::{Attachment, AttachmentKind, AuthorKind, ChannelKind};
+use crate::intake::{self, AttachmentIn};
+use crate::model::{AuthorKind, ChannelKind};
 use crate::outbox::Reply;
 use crate::views::MessageView;
 
 /// The longest text the API sends in one message.
 const MAX_TEXT: usize = 20_000;
 const MAX_KEY: usize = 200;
-/// Files a message may carry, and the largest one.
-const MAX_FILES: usize = 10;
-const MAX_FILE: usize = 20 * 1024 * 1024;
-/// How long fetching a file by its URL may take.
-const FETCH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
 
 /// A message to send: into a conversation (`conversationId`), or to
 /// someone by their address on a channel (`to` with `channelAccountId`, or
@@ -59,18 +55,6 @@ pub struct SendRequest {
     /// key answers the first message instead of sending twice.
     #[schema(min_length = 1, max_length = 200)]
     pub idempotency_key: String,
-}
-
-/// A file sent with a message: fetched from `url`, or `data` in base64.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct AttachmentIn {
-    /// The file's name as the customer sees it.
-    #[schema(min_length = 1)]
-    pub name: String,
-    pub mime: Option<String>,
-    pub url: Option<String>,
-    pub data: Option<String>,
 }
 
 fn invalid(message: impl Into<String>) -> Failure {
@@ -154,99 +138,6 @@ async fn account_of(pool: &sqlx::SqlitePool, request: &SendRequest) -> Result<i6
     }
 }
 
-/// The request's files, fetched or decoded and kept in the file store.
-async fn files(
-    engine: &crate::engine::Engine,
-    client: &reqwest::Client,
-    given: &[AttachmentIn],
-) -> Result<Vec<Attachment>, Failure> {
-    use base64::Engine as _;
-    let mut kept = Vec::with_capacity(given.len());
-    for (n, a) in given.iter().enumerate() {
-        let which = format!("attachments[{n}]");
-        let (bytes, served_mime) = match (&a.url, &a.data) {
-            (Some(url), None) => fetch(client, url)
-                .await
-                .map_err(|e| invalid(format!("{which}: {e}")))?,
-            (None, Some(data)) => (
-                base64::engine::general_purpose::STANDARD
-                    .decode(data.trim())
-                    .map_err(|_| invalid(format!("{which}.data is not base64")))?,
-                None,
-            ),
-            _ => return Err(invalid(format!("{which} needs either url or data"))),
-        };
-        if bytes.len() > MAX_FILE {
-            return Err(invalid(format!(
-                "{which} is larger than {} MB",
-                MAX_FILE / 1024 / 1024
-            )));
-        }
-        let mime = a
-            .mime
-            .clone()
-            .or(served_mime)
-            .unwrap_or_else(|| "application/octet-stream".to_owned());
-        let url = engine.files().put(&bytes).await?;
-        kept.push(Attachment {
-            kind: AttachmentKind::from_mime(&mime),
-            name: a.name.trim().to_owned(),
-            mime: Some(mime),
-            url: Some(url),
-            size: i64::try_from(bytes.len()).ok(),
-        });
-    }
-    Ok(kept)
-}
-
-/// A file by its URL (http or https), up to [`MAX_FILE`], and the type the server gave.
-async fn fetch(client: &reqwest::Client, url: &str) -> Result<(Vec<u8>, Option<String>), String> {
-    let parsed = url::Url::parse(url).map_err(|_| "url is not a URL".to_owned())?;
-    if !matches!(parsed.scheme(), "http" | "https") {
-        return Err("url must be http or https".into());
-    }
-    let mut response = client
-        .get(parsed)
-        .timeout(FETCH_TIMEOUT)
-        .send()
-        .await
-        .map_err(|e| format!("could not fetch the file: {}", e.without_url()))?;
-    if !response.status().is_success() {
-        return Err(format!("fetching the file answered {}", response.status()));
-    }
-    if response
-        .content_length()
-        .is_some_and(|n| n > MAX_FILE as u64)
-    {
-        return Err(format!(
-            "the file is larger than {} MB",
-            MAX_FILE / 1024 / 1024
-        ));
-    }
-    let mime = response
-        .headers()
-        .get(reqwest::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(|v| v.trim().to_owned())
-        .filter(|v| !v.is_empty());
-    let mut bytes = Vec::new();
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|e| format!("could not fetch the file: {}", e.without_url()))?
-    {
-        bytes.extend_from_slice(&chunk);
-        if bytes.len() > MAX_FILE {
-            return Err(format!(
-                "the file is larger than {} MB",
-                MAX_FILE / 1024 / 1024
-            ));
-        }
-    }
-    Ok((bytes, mime))
-}
-
 /// The message already queued under the token's key, if any.
 async fn sent_before(
     db: impl sqlx::SqliteExecutor<'_>,
@@ -315,9 +206,10 @@ pub(super) async fn send(
             "text is longer than {MAX_TEXT} characters"
         )));
     }
-    if request.attachments.len() > MAX_FILES {
+    if request.attachments.len() > intake::MAX_FILES {
         return Err(invalid(format!(
-            "a message carries at most {MAX_FILES} attachments"
+            "a message carries at most {} attachments",
+            intake::MAX_FILES
         )));
     }
     if let Some(n) = request
@@ -359,7 +251,7 @@ pub(super) async fn send(
             ));
         }
     };
-    let attachments = files(&engine, &api.client, &request.attachments).await?;
+    let attachments = intake::keep(engine.files(), &api.client, &request.attachments).await?;
     let now = engine.clock().now_ms();
     let mut tx = engine.store().write().await?;
     // The key is taken first: two requests with it never both send.

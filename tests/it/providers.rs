@@ -17,37 +17,44 @@ struct Site {
 
 /// The provider's side: takes replies, answering 503 while "down".
 async fn site(state: Arc<Site>) -> String {
-    let app = axum::Router::new().route(
-        "/replies",
-        axum::routing::post(
-            |axum::extract::State(state): axum::extract::State<Arc<Site>>,
-             headers: axum::http::HeaderMap,
-             body: axum::body::Bytes| async move {
-                let answered = {
-                    let mut down = state.down_for.lock().unwrap();
-                    if *down > 0 {
-                        *down -= 1;
-                        503
-                    } else {
-                        200
-                    }
-                };
-                let signature = headers
-                    .get("x-tuberry-signature")
-                    .map(|v| v.to_str().unwrap().to_owned())
-                    .unwrap_or_default();
-                state
-                    .got
-                    .lock()
-                    .unwrap()
-                    .push((signature, body.to_vec(), answered));
-                (
-                    axum::http::StatusCode::from_u16(answered).unwrap(),
-                    axum::Json(serde_json::json!({"id": "site-reply-1"})),
-                )
-            },
-        ),
-    );
+    let app = axum::Router::new()
+        .route(
+            "/photo.jpg",
+            axum::routing::get(|| async {
+                ([("content-type", "image/jpeg")], b"JPEG photo".to_vec())
+            }),
+        )
+        .route(
+            "/replies",
+            axum::routing::post(
+                |axum::extract::State(state): axum::extract::State<Arc<Site>>,
+                 headers: axum::http::HeaderMap,
+                 body: axum::body::Bytes| async move {
+                    let answered = {
+                        let mut down = state.down_for.lock().unwrap();
+                        if *down > 0 {
+                            *down -= 1;
+                            503
+                        } else {
+                            200
+                        }
+                    };
+                    let signature = headers
+                        .get("x-tuberry-signature")
+                        .map(|v| v.to_str().unwrap().to_owned())
+                        .unwrap_or_default();
+                    state
+                        .got
+                        .lock()
+                        .unwrap()
+                        .push((signature, body.to_vec(), answered));
+                    (
+                        axum::http::StatusCode::from_u16(answered).unwrap(),
+                        axum::Json(serde_json::json!({"id": "site-reply-1"})),
+                    )
+                },
+            ),
+        );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app.with_state(state)).await });
@@ -104,6 +111,7 @@ async fn a_providers_customers_write_in_and_get_replies_back_signed() {
         .unwrap();
     let state = Arc::new(Site::default());
     let replies = site(state.clone()).await;
+    let state_url = replies.clone();
 
     assert!(
         api::create_provider(&engine, "Site".into(), None, Some("ftp://x/y".into()))
@@ -245,6 +253,47 @@ async fn a_providers_customers_write_in_and_get_replies_back_signed() {
     .await;
     assert_eq!(status, 202, "{opened}");
     assert_ne!(opened["conversationId"], conversation);
+
+    // The customer's files: by URL from the site, or inline.
+    let site_base = state_url.trim_end_matches("/replies").to_owned();
+    let before = count(&engine, "messages").await;
+    let (status, refused) = post(
+        &webhook,
+        &created.token,
+        serde_json::json!({"id": "m-3", "from": {"id": "visitor-7"}, "text": "",
+            "attachments": [{"url": format!("{site_base}/missing.jpg"), "name": "x.jpg"}]}),
+    )
+    .await;
+    assert_eq!(status, 422, "{refused}");
+    assert_eq!(count(&engine, "messages").await, before);
+    let (status, with_files) = post(
+        &webhook,
+        &created.token,
+        serde_json::json!({"id": "m-4", "from": {"id": "visitor-7"}, "text": "",
+        "attachments": [
+            {"url": format!("{site_base}/photo.jpg"), "name": "photo.jpg"},
+            {"data": "aGVsbG8=", "name": "note.txt", "mime": "text/plain"}
+        ]}),
+    )
+    .await;
+    assert_eq!(status, 201, "{with_files}");
+    let stored = tuberry::inbox::message(
+        engine.store().pool(),
+        with_files["messageId"].as_i64().unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(stored.attachments.len(), 2);
+    assert_eq!(
+        stored.attachments[0].kind,
+        tuberry::model::AttachmentKind::Image
+    );
+    let photo = engine
+        .files()
+        .read(stored.attachments[0].url.as_deref().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(photo, b"JPEG photo");
 
     // Removed: its token is refused at once.
     api::delete_provider(&engine, provider).await.unwrap();

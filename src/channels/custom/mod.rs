@@ -4,7 +4,8 @@
 //! customers' messages with it and gets the replies back, signed.
 //!
 //! ```text
-//!  provider ──POST /api/v1/webhook/{id} (Bearer tbp_…)──► relay (stored before 200; once per message id)
+//!  provider ──POST /api/v1/webhook/{id} (Bearer tbp_…)──► files kept (intake) ──► relay
+//!                                                         (stored before 201; once per message id)
 //!  outbox ──ProviderChannel──► POST reply_url  X-Tuberry-Signature: t=…,v1=HMAC-SHA256(token, "t.body")
 //! ```
 
@@ -59,6 +60,7 @@ pub struct Custom {
     clock: SharedClock,
     relay: Relay,
     keyring: Keyring,
+    files: crate::files::Files,
     senders: Arc<Channels>,
     client: reqwest::Client,
     opened_at: Millis,
@@ -115,6 +117,7 @@ impl Custom {
             clock: cx.clock.clone(),
             relay: cx.relay.clone(),
             keyring: cx.keyring.clone(),
+            files: cx.files.clone(),
             senders: cx.senders.clone(),
             client: reqwest::Client::builder()
                 .timeout(REPLY_TIMEOUT)
@@ -267,6 +270,12 @@ impl Adapter for Custom {
             store: self.store.clone(),
             clock: self.clock.clone(),
             relay: self.relay.clone(),
+            files: self.files.clone(),
+            client: reqwest::Client::builder()
+                .connect_timeout(std::time::Duration::from_secs(5))
+                .redirect(reqwest::redirect::Policy::limited(3))
+                .build()
+                .unwrap_or_default(),
         }))
     }
 }

@@ -12,8 +12,8 @@ use crate::clock::{Millis, SharedClock};
 use crate::relay::{Inbound, Relay};
 use crate::store::Store;
 
-/// The largest message a provider posts.
-const BODY_LIMIT: usize = 256 * 1024;
+/// The largest message a provider posts (files inline, in base64).
+const BODY_LIMIT: usize = 16 * 1024 * 1024;
 
 /// What the route reads and writes with.
 #[derive(Clone)]
@@ -21,6 +21,8 @@ pub struct Receiver {
     pub(super) store: Store,
     pub(super) clock: SharedClock,
     pub(super) relay: Relay,
+    pub(super) files: crate::files::Files,
+    pub(super) client: reqwest::Client,
 }
 
 pub(super) fn routes(receiver: Receiver) -> axum::Router {
@@ -47,7 +49,12 @@ pub struct MessageIn {
     /// The conversation at the provider; the customer's id when absent.
     thread: Option<String>,
     from: From,
+    #[serde(default)]
     text: String,
+    /// Files the customer sent: by `url` (fetched) or inline `data` (base64).
+    #[serde(default)]
+    #[schema(max_items = 10)]
+    attachments: Vec<crate::intake::AttachmentIn>,
     /// When the customer wrote it (Unix milliseconds).
     sent_at: Option<Millis>,
 }
@@ -155,7 +162,7 @@ pub async fn message_in(
             return refused(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "too_large",
-                "the message is larger than 256 KB",
+                "the message is larger than 16 MB",
             );
         }
         Err(e) => {
@@ -178,6 +185,49 @@ pub async fn message_in(
             "id and from.id need 1 to 200 characters",
         );
     }
+    if message.attachments.len() > crate::intake::MAX_FILES
+        || message.attachments.iter().any(|a| a.name.trim().is_empty())
+    {
+        return refused(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_input",
+            format!(
+                "at most {} attachments, each with a name",
+                crate::intake::MAX_FILES
+            ),
+        );
+    }
+    // Posted before: the files are not fetched again (the relay answers the first).
+    let seen: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM messages WHERE channel_account_id = ?1 AND direction = 'in' AND external_id = ?2",
+    )
+    .bind(provider)
+    .bind(message.id.trim())
+    .fetch_optional(receiver.store.pool())
+    .await
+    .unwrap_or(None);
+    let attachments = if seen.is_some() {
+        Vec::new()
+    } else {
+        match crate::intake::keep(&receiver.files, &receiver.client, &message.attachments).await {
+            Ok(kept) => kept,
+            Err(e @ crate::error::Error::Invalid(_)) => {
+                return refused(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_input",
+                    e.to_string(),
+                );
+            }
+            Err(e) => {
+                tracing::error!(account_id = provider, error = %e, "a provider's files could not be kept");
+                return refused(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "the files could not be kept; post it again",
+                );
+            }
+        }
+    };
     let thread = message
         .thread
         .as_deref()
@@ -198,7 +248,7 @@ pub async fn message_in(
         sender_name: message.from.name.unwrap_or_default(),
         subject: None,
         text: message.text,
-        attachments: Vec::new(),
+        attachments,
         sent_at: message.sent_at.or_else(|| Some(receiver.clock.now_ms())),
     }
     .validate();
