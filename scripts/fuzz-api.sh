@@ -22,7 +22,21 @@ printf '[http]\nlisten = "127.0.0.1:%s"\n' "$PORT" >"$DATA/settings.toml"
 export TUBERRY_DATA_DIR="$DATA"
 TOKEN="$("$TUBERRY" --json api-token create "Fuzzing" --scope admin |
   python3 -c 'import json, sys; print(json.load(sys.stdin)["secret"])')"
+PROVIDER_JSON="$("$TUBERRY" --json provider add "Fuzzed website chat")"
+PROVIDER_TOKEN="$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["token"])' "$PROVIDER_JSON")"
+PROVIDER_ID="$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["provider"]["id"])' "$PROVIDER_JSON")"
 "$TUBERRY" simulate --from "Fuzz Customer" "Hello, is the shop open?" >/dev/null
+# The API's token for its routes; the provider's own token for the
+# provider's webhook — and, for valid requests, its id in the path (invalid
+# ones must keep their invalid paths: a fixed one would make them valid).
+cat >"$DATA/negative.toml" <<TOML
+headers = { Authorization = "Bearer $TOKEN" }
+
+[[operations]]
+include-path = "/api/v1/webhook/{provider}"
+headers = { Authorization = "Bearer $PROVIDER_TOKEN" }
+TOML
+{ cat "$DATA/negative.toml"; echo "parameters = { provider = $PROVIDER_ID }"; } >"$DATA/positive.toml"
 "$TUBERRY" serve >"$DATA/serve.log" 2>&1 &
 SERVE=$!
 BASE="http://127.0.0.1:$PORT"
@@ -43,8 +57,9 @@ PY
 }
 
 run() {
-  "$VENV/bin/schemathesis" run "$BASE/api/v1/openapi.json" \
-    --header "Authorization: Bearer $TOKEN" \
+  local config="$1"
+  shift
+  "$VENV/bin/schemathesis" --config-file "$DATA/$config.toml" run "$BASE/api/v1/openapi.json" \
     --rate-limit 15/s --max-examples "${TUBERRY_FUZZ_EXAMPLES:-60}" --seed 7 \
     --suppress-health-check all \
     --warnings off "$@"
@@ -52,7 +67,7 @@ run() {
 
 echo "== invalid requests: refused, and nothing written"
 before="$(rows)"
-run --mode negative --phases coverage,fuzzing \
+run negative --mode negative --phases coverage,fuzzing \
   --checks not_a_server_error,negative_data_rejection,status_code_conformance,content_type_conformance,response_schema_conformance
 after="$(rows)"
 if [ "$before" != "$after" ]; then
@@ -63,13 +78,24 @@ fi
 echo "store unchanged: $after"
 
 echo "== valid requests: no server error, every answer as documented"
-run --mode positive --phases examples,coverage,fuzzing \
+run positive --mode positive --phases examples,coverage,fuzzing \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance
 sent="$(rows | tr ' ' '\n' | sed -n 's/^api_sends=//p')"
 echo "messages sent by valid requests: $sent"
 rows
 if [ "$sent" -lt 1 ]; then
   echo "no valid request got through: is the token accepted?" >&2
+  exit 1
+fi
+posted="$(python3 - "$DATA/tuberry.sqlite3" "$PROVIDER_ID" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
+print(db.execute("SELECT count(*) FROM messages WHERE channel_account_id = ?", (int(sys.argv[2]),)).fetchone()[0])
+PY
+)"
+echo "messages posted by the provider: $posted"
+if [ "$posted" -lt 1 ]; then
+  echo "no valid message of the provider got through: is its token accepted?" >&2
   exit 1
 fi
 if grep -q '"level":"ERROR"' "$DATA"/logs/*.log 2>/dev/null; then

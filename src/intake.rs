@@ -26,6 +26,26 @@ pub struct AttachmentIn {
     pub data: Option<String>,
 }
 
+/// Refuses a list of files that cannot be taken, before anything is fetched.
+pub fn check(given: &[AttachmentIn]) -> Result<()> {
+    if given.len() > MAX_FILES {
+        return Err(Error::invalid(format!(
+            "a message carries at most {MAX_FILES} attachments"
+        )));
+    }
+    for (n, a) in given.iter().enumerate() {
+        if a.name.trim().is_empty() {
+            return Err(Error::invalid(format!("attachments[{n}].name is empty")));
+        }
+        if a.url.is_some() == a.data.is_some() {
+            return Err(Error::invalid(format!(
+                "attachments[{n}] needs either url or data"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// The files handed over, fetched or decoded and kept in the file store;
 /// the first that cannot be is refused, naming it.
 pub async fn keep(

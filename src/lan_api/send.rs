@@ -206,19 +206,7 @@ pub(super) async fn send(
             "text is longer than {MAX_TEXT} characters"
         )));
     }
-    if request.attachments.len() > intake::MAX_FILES {
-        return Err(invalid(format!(
-            "a message carries at most {} attachments",
-            intake::MAX_FILES
-        )));
-    }
-    if let Some(n) = request
-        .attachments
-        .iter()
-        .position(|a| a.name.trim().is_empty())
-    {
-        return Err(invalid(format!("attachments[{n}].name is empty")));
-    }
+    intake::check(&request.attachments)?;
     let pool = engine.store().pool();
     if let Some(id) = sent_before(pool, token.id, key).await? {
         let message = crate::inbox::message(pool, id).await?;

@@ -185,16 +185,11 @@ pub async fn message_in(
             "id and from.id need 1 to 200 characters",
         );
     }
-    if message.attachments.len() > crate::intake::MAX_FILES
-        || message.attachments.iter().any(|a| a.name.trim().is_empty())
-    {
+    if let Err(e) = crate::intake::check(&message.attachments) {
         return refused(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_input",
-            format!(
-                "at most {} attachments, each with a name",
-                crate::intake::MAX_FILES
-            ),
+            e.to_string(),
         );
     }
     // Posted before: the files are not fetched again (the relay answers the first).
