@@ -17,7 +17,8 @@ fi
 
 DATA="$(mktemp -d)"
 PORT="${TUBERRY_FUZZ_PORT:-47833}"
-trap 'kill "$SERVE" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$DATA"' EXIT
+SERVE=""
+trap '[ -n "$SERVE" ] && kill "$SERVE" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$DATA"' EXIT
 printf '[http]\nlisten = "127.0.0.1:%s"\n' "$PORT" >"$DATA/settings.toml"
 export TUBERRY_DATA_DIR="$DATA"
 TOKEN="$("$TUBERRY" --json api-token create "Fuzzing" --scope admin |

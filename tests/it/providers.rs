@@ -119,6 +119,16 @@ async fn a_providers_customers_write_in_and_get_replies_back_signed() {
             .is_err()
     );
     assert!(
+        api::create_provider(
+            &engine,
+            "Site".into(),
+            None,
+            Some("https://u:pw@shop.example/r".into())
+        )
+        .await
+        .is_err()
+    );
+    assert!(
         api::create_provider(&engine, " ".into(), None, None)
             .await
             .is_err()

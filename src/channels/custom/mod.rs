@@ -107,6 +107,11 @@ fn checked_reply_url(url: Option<String>) -> Result<Option<String>> {
             "the reply URL starts with http:// or https:// and names a host",
         ));
     }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(Error::invalid(
+            "the reply URL carries no user or password (it is kept in the database); the provider checks the signature",
+        ));
+    }
     Ok(Some(parsed.to_string()))
 }
 
