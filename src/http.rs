@@ -29,6 +29,8 @@ pub struct LanStatus {
     pub listening: Option<String>,
     /// Why it does not listen although it is on (the address is taken…).
     pub error: Option<String>,
+    /// It speaks HTTPS (with the owner's certificate), not HTTP.
+    pub https: bool,
 }
 
 pub struct LanEndpoint {
@@ -112,7 +114,7 @@ impl LanEndpoint {
         let mut state = self.state.lock().await;
         if !state.started {
             state.listen = listen;
-            return Ok(status(&state, None));
+            return Ok(status(&state, None, self.tls.is_some()));
         }
         let same = listen == state.listen && (state.served.is_some() || listen.is_none());
         if !same {
@@ -131,6 +133,7 @@ impl LanEndpoint {
         Ok(status(
             &state,
             *self.addr.lock().unwrap_or_else(PoisonError::into_inner),
+            self.tls.is_some(),
         ))
     }
 
@@ -232,7 +235,7 @@ impl LanEndpoint {
 
     pub async fn status(&self) -> LanStatus {
         let state = self.state.lock().await;
-        status(&state, self.addr())
+        status(&state, self.addr(), self.tls.is_some())
     }
 
     /// Where it listens now.
@@ -241,10 +244,11 @@ impl LanEndpoint {
     }
 }
 
-fn status(state: &State, addr: Option<SocketAddr>) -> LanStatus {
+fn status(state: &State, addr: Option<SocketAddr>, https: bool) -> LanStatus {
     LanStatus {
         listen: state.listen.clone(),
         listening: addr.map(|a| a.to_string()),
         error: state.error.clone(),
+        https,
     }
 }

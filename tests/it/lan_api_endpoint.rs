@@ -303,11 +303,11 @@ async fn the_endpoint_serves_https_with_the_owners_certificate() {
 
     let dir = tempfile::tempdir().unwrap();
     let engine = engine_with(dir.path(), &settings("server.key")).await;
-    let listening = api::set_lan_endpoint(&engine, Some("127.0.0.1:0".into()))
+    let status = api::set_lan_endpoint(&engine, Some("127.0.0.1:0".into()))
         .await
-        .unwrap()
-        .listening
         .unwrap();
+    assert!(status.https, "the window says https://");
+    let listening = status.listening.unwrap();
     let port = listening.rsplit(':').next().unwrap();
     let ca = std::fs::read(tls.path().join("ca.pem")).unwrap();
     let client = reqwest::Client::builder()

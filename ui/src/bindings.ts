@@ -1090,6 +1090,8 @@ export type LanStatus = {
 	listening: string | null,
 	/**  Why it does not listen although it is on (the address is taken…). */
 	error: string | null,
+	/**  It speaks HTTPS (with the owner's certificate), not HTTP. */
+	https: boolean,
 };
 
 /**  The language a project's bot speaks to operators. */

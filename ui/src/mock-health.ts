@@ -150,7 +150,7 @@ export function createMockHealth(core: MockCore, deps: Deps) {
         workGroups: await workGroups(),
         keyring: { ok: true, detail: "Secret Service", fix: null },
         modelServer: { ok: true, detail: "http://127.0.0.1:11434/v1", fix: null },
-        lan: settings ? { ...settings.lan } : { listen: null, listening: null, error: null },
+        lan: settings ? { ...settings.lan } : { listen: null, listening: null, error: null, https: false },
         database: {
           path: "(in memory)/tuberry.sqlite3",
           intact: true,

@@ -19,7 +19,7 @@ export function createMockSettings(core: MockCore) {
   let language: Language | null = null;
   let notifications = true;
   let startAtLogin = false;
-  let lan: LanStatus = { listen: null, listening: null, error: null };
+  let lan: LanStatus = { listen: null, listening: null, error: null, https: false };
   let logLevel = "info";
 
   const changed = () => core.emit({ type: "settings_changed" });
@@ -65,7 +65,7 @@ export function createMockSettings(core: MockCore) {
     },
 
     async setLanEndpoint(listen: string | null): Promise<Result<LanStatus, ApiError>> {
-      lan = { listen, listening: listen, error: null };
+      lan = { listen, listening: listen, error: null, https: false };
       changed();
       return ok({ ...lan });
     },

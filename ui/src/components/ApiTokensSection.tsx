@@ -22,10 +22,11 @@ export function apiBaseUrl(lan: LanStatus): { url: string; placeholder: "address
   const address = lan.listening ?? lan.listen;
   const colon = address?.lastIndexOf(":") ?? -1;
   const port = address?.slice(colon + 1) ?? "";
-  if (!address || colon < 0 || !/^\d+$/.test(port)) return { url: "http://ADDRESS:PORT", placeholder: "addressPort" };
+  const scheme = lan.https ? "https" : "http";
+  if (!address || colon < 0 || !/^\d+$/.test(port)) return { url: `${scheme}://ADDRESS:PORT`, placeholder: "addressPort" };
   const host = address.slice(0, colon);
-  if (ANY_HOST.has(host)) return { url: `http://ADDRESS:${port}`, placeholder: "address" };
-  return { url: `http://${host}:${port}`, placeholder: null };
+  if (ANY_HOST.has(host)) return { url: `${scheme}://ADDRESS:${port}`, placeholder: "address" };
+  return { url: `${scheme}://${host}:${port}`, placeholder: null };
 }
 
 /**

@@ -94,17 +94,20 @@ describe("Settings → API tokens", () => {
   });
 
   it("builds the example's address from the endpoint's", () => {
-    expect(apiBaseUrl({ listen: null, listening: null, error: null })).toEqual({
+    expect(apiBaseUrl({ listen: null, listening: null, error: null, https: false })).toEqual({
       url: "http://ADDRESS:PORT",
       placeholder: "addressPort",
     });
     // Every network of this computer: the other systems use its address on theirs.
-    expect(apiBaseUrl({ listen: "0.0.0.0:0", listening: "0.0.0.0:8791", error: null })).toEqual({
+    expect(apiBaseUrl({ listen: "0.0.0.0:0", listening: "0.0.0.0:8791", error: null, https: false })).toEqual({
       url: "http://ADDRESS:8791",
       placeholder: "address",
     });
-    expect(apiBaseUrl({ listen: "[::]:8787", listening: null, error: "taken" }).url).toBe("http://ADDRESS:8787");
-    expect(apiBaseUrl({ listen: "10.0.0.5:8787", listening: "10.0.0.5:8787", error: null })).toEqual({
+    expect(apiBaseUrl({ listen: "[::]:8787", listening: null, error: "taken", https: false }).url).toBe("http://ADDRESS:8787");
+    expect(apiBaseUrl({ listen: "10.0.0.5:8787", listening: "10.0.0.5:8787", error: null, https: true }).url).toBe(
+      "https://10.0.0.5:8787",
+    );
+    expect(apiBaseUrl({ listen: "10.0.0.5:8787", listening: "10.0.0.5:8787", error: null, https: false })).toEqual({
       url: "http://10.0.0.5:8787",
       placeholder: null,
     });
