@@ -22,6 +22,7 @@ pub mod events;
 pub mod files;
 pub mod hooks;
 pub mod http;
+pub mod http_guard;
 pub mod http_tls;
 pub mod inbox;
 pub mod intake;

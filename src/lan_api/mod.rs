@@ -32,13 +32,6 @@ use crate::views::FailureDetail;
 /// The largest request body a route of the API reads, and `/send`'s (files inline, in base64).
 const BODY_LIMIT: usize = 64 * 1024;
 const SEND_BODY_LIMIT: usize = 16 * 1024 * 1024;
-/// Requests a client (an address) may make a second, and at once.
-const PER_SECOND: u32 = 20;
-const BURST: u32 = 40;
-/// How long a request may take before it is answered 503.
-const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
-
-type Limiter = governor::DefaultKeyedRateLimiter<std::net::IpAddr>;
 
 /// An error as the API answers it: `{"error": {"code", "message"}}`.
 #[derive(Debug)]
@@ -250,18 +243,15 @@ pub fn routes(engine: Weak<Engine>) -> axum::Router {
             .build()
             .unwrap_or_default(),
     };
-    let quota = governor::Quota::per_second(std::num::NonZeroU32::new(PER_SECOND).expect("a rate"))
-        .allow_burst(std::num::NonZeroU32::new(BURST).expect("a burst"));
-    let limiter: Arc<Limiter> = Arc::new(governor::RateLimiter::keyed(quota));
     let (router, openapi) = documented(api.clone());
-    router
+    let router = router
         .merge(
             utoipa_swagger_ui::SwaggerUi::new("/api/v1/docs").url("/api/v1/openapi.json", openapi),
         )
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(cors(api.engine))
-        .layer(axum::middleware::from_fn_with_state(limiter, guard))
+        .layer(cors(api.engine));
+    crate::http_guard::guarded(router)
 }
 
 /// Browsers may call the API from the pages `[http] cors_origins` names
@@ -284,45 +274,6 @@ fn cors(engine: Weak<Engine>) -> tower_http::cors::CorsLayer {
         .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
         .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
         .max_age(std::time::Duration::from_secs(600))
-}
-
-/// Every request: within its client's rate (429 with Retry-After beyond it)
-/// and answered within [`REQUEST_TIMEOUT`].
-async fn guard(
-    State(limiter): State<Arc<Limiter>>,
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
-    let client = request
-        .extensions()
-        .get::<axum::extract::ConnectInfo<crate::http_tls::Peer>>()
-        .map_or(std::net::IpAddr::from([0, 0, 0, 0]), |c| c.0.0.ip());
-    if let Err(not_until) = limiter.check_key(&client) {
-        let wait = not_until.wait_time_from(governor::clock::Clock::now(
-            &governor::clock::DefaultClock::default(),
-        ));
-        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-        tracing::info!(%client, "API request over the client's rate refused");
-        let mut response = Failure::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            format!("too many requests; try again in {seconds} s"),
-        )
-        .into_response();
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
-        return response;
-    }
-    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request)).await {
-        Ok(response) => response,
-        Err(_) => Failure::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "timeout",
-            "the request took too long; try again",
-        )
-        .into_response(),
-    }
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

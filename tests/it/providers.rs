@@ -315,5 +315,27 @@ async fn a_providers_customers_write_in_and_get_replies_back_signed() {
     .await;
     assert_eq!(status, 401);
     assert!(api::list_providers(&engine).await.unwrap().is_empty());
+
+    // A client posting too fast is told when to come back, as on the API.
+    let mut limited = None;
+    for n in 0..80 {
+        let response = reqwest::Client::new()
+            .post(&webhook)
+            .bearer_auth("tbp_wrong")
+            .json(&serde_json::json!({"id": format!("x-{n}"), "from": {"id": "v"}, "text": "hi"}))
+            .send()
+            .await
+            .unwrap();
+        if response.status() == 429 {
+            limited = Some(
+                response.headers()["retry-after"]
+                    .to_str()
+                    .unwrap()
+                    .to_owned(),
+            );
+            break;
+        }
+    }
+    assert!(limited.is_some_and(|after| after.parse::<u64>().unwrap() >= 1));
     engine.shutdown(std::time::Duration::from_secs(5)).await;
 }

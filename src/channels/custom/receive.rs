@@ -26,13 +26,15 @@ pub struct Receiver {
 }
 
 pub(super) fn routes(receiver: Receiver) -> axum::Router {
-    axum::Router::new()
-        .route(
-            "/api/v1/webhook/{provider}",
-            axum::routing::post(message_in),
-        )
-        .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
-        .with_state(receiver)
+    crate::http_guard::guarded(
+        axum::Router::new()
+            .route(
+                "/api/v1/webhook/{provider}",
+                axum::routing::post(message_in),
+            )
+            .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
+            .with_state(receiver),
+    )
 }
 
 /// A customer's message as a provider posts it.
@@ -105,6 +107,7 @@ fn refused(status: StatusCode, code: &str, message: impl Into<String>) -> Respon
         (status = 401, response = crate::views::FailureBody),
         (status = 413, response = crate::views::FailureBody),
         (status = 422, response = crate::views::FailureBody),
+        (status = 429, response = crate::views::FailureBody),
         (status = 503, response = crate::views::FailureBody),
     ))]
 pub async fn message_in(
