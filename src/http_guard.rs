@@ -5,12 +5,11 @@
 
 use std::sync::Arc;
 
-use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::views::{FailureBody, FailureDetail};
+use crate::views::Failure;
 
 /// Requests a client (an address) may make a second, and at once.
 const PER_SECOND: u32 = 20;
@@ -20,17 +19,13 @@ const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 type Limiter = governor::DefaultKeyedRateLimiter<std::net::IpAddr>;
 
-fn refused(status: StatusCode, code: &str, message: String) -> Response {
-    (
-        status,
-        Json(FailureBody {
-            error: FailureDetail {
-                code: code.to_owned(),
-                message,
-            },
-        }),
-    )
-        .into_response()
+/// The bearer token a request presents (`Authorization: Bearer …`).
+pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
 }
 
 /// `router` behind the guard, with a budget per client of its own.
@@ -56,11 +51,12 @@ async fn guard(
         ));
         let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
         tracing::info!(%client, "API request over the client's rate refused");
-        let mut response = refused(
+        let mut response = Failure::new(
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limited",
             format!("too many requests; try again in {seconds} s"),
-        );
+        )
+        .into_response();
         response
             .headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
@@ -68,10 +64,11 @@ async fn guard(
     }
     match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request)).await {
         Ok(response) => response,
-        Err(_) => refused(
+        Err(_) => Failure::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "timeout",
-            "the request took too long; try again".to_owned(),
-        ),
+            "the request took too long; try again",
+        )
+        .into_response(),
     }
 }

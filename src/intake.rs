@@ -26,6 +26,15 @@ pub struct AttachmentIn {
     pub data: Option<String>,
 }
 
+/// The client that fetches files by URL: 5 s to connect, three redirects.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .connect_timeout(std::time::Duration::from_secs(5))
+        .redirect(reqwest::redirect::Policy::limited(3))
+        .build()
+        .unwrap_or_default()
+}
+
 /// Refuses a list of files that cannot be taken, before anything is fetched.
 pub fn check(given: &[AttachmentIn]) -> Result<()> {
     if given.len() > MAX_FILES {

@@ -1,9 +1,13 @@
 //! How messages and refusals are shown to the shop's other systems: the LAN API's
 //! answers and the webhooks' bodies, one shape for both.
 
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::clock::Millis;
+use crate::error::ApiError;
 use crate::model::{AttachmentKind, AuthorKind, Delivery, Direction, Message};
 
 /// An error: `{"error": {"code", "message"}}`.
@@ -19,6 +23,62 @@ pub struct FailureDetail {
     /// conflict, in_progress, rate_limited, timeout, unavailable, internal.
     pub code: String,
     pub message: String,
+}
+
+/// An error as the API answers it: `{"error": {"code", "message"}}`.
+#[derive(Debug)]
+pub struct Failure {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl Failure {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        let body = Json(FailureBody {
+            error: FailureDetail {
+                code: self.code.to_owned(),
+                message: self.message,
+            },
+        });
+        let mut response = (self.status, body).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+impl From<ApiError> for Failure {
+    fn from(e: ApiError) -> Self {
+        use crate::error::ErrorCode;
+        let (status, code) = match e.code {
+            ErrorCode::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+            ErrorCode::InvalidInput => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input"),
+            ErrorCode::Conflict => (StatusCode::CONFLICT, "conflict"),
+            ErrorCode::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            ErrorCode::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        };
+        Self::new(status, code, e.message)
+    }
+}
+
+impl From<crate::error::Error> for Failure {
+    fn from(e: crate::error::Error) -> Self {
+        ApiError::from(e).into()
+    }
 }
 
 /// A file of a message as the API shows it.

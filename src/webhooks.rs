@@ -64,19 +64,21 @@ pub struct WebhookCreated {
     pub secret: String,
 }
 
-fn checked_url(url: &str) -> Result<String> {
+/// A URL Tuberry POSTs to (a webhook's, a provider's reply URL): http or
+/// https with a host, and no user or password in it (`because` says why).
+pub fn outward_url(url: &str, what: &str, because: &str) -> Result<String> {
     let url = url.trim();
     let parsed = url::Url::parse(url)
         .map_err(|_| Error::invalid(format!("“{url}” is not a URL (http://… or https://…)")))?;
     if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
-        return Err(Error::invalid(
-            "a webhook's URL starts with http:// or https:// and names a host",
-        ));
+        return Err(Error::invalid(format!(
+            "{what} starts with http:// or https:// and names a host"
+        )));
     }
     if !parsed.username().is_empty() || parsed.password().is_some() {
-        return Err(Error::invalid(
-            "a webhook's URL carries no user or password; receivers check the signature",
-        ));
+        return Err(Error::invalid(format!(
+            "{what} carries no user or password{because}"
+        )));
     }
     Ok(parsed.to_string())
 }
@@ -110,7 +112,7 @@ pub async fn create(
     events: Vec<String>,
     now: Millis,
 ) -> Result<WebhookCreated> {
-    let url = checked_url(url)?;
+    let url = outward_url(url, "a webhook's URL", "; receivers check the signature")?;
     let events = checked_events(events)?;
     let secret = format!("whsec_{}", crate::secret::random_hex(32)?);
     let secret_ref = Keyring::new_entry_name("webhook");

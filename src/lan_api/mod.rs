@@ -18,76 +18,18 @@ use std::sync::{Arc, Weak};
 
 use axum::Json;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::api_tokens::{self as tokens, Refusal, Scope};
 use crate::engine::Engine;
-use crate::error::ApiError;
 use crate::secret::Secret;
-pub use crate::views::FailureBody;
-use crate::views::FailureDetail;
+pub use crate::views::{Failure, FailureBody};
 
 /// The largest request body a route of the API reads, and `/send`'s (files inline, in base64).
 const BODY_LIMIT: usize = 64 * 1024;
 const SEND_BODY_LIMIT: usize = 16 * 1024 * 1024;
-
-/// An error as the API answers it: `{"error": {"code", "message"}}`.
-#[derive(Debug)]
-pub struct Failure {
-    status: StatusCode,
-    code: &'static str,
-    message: String,
-}
-
-impl Failure {
-    pub(crate) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            code,
-            message: message.into(),
-        }
-    }
-}
-
-impl IntoResponse for Failure {
-    fn into_response(self) -> Response {
-        let body = Json(FailureBody {
-            error: FailureDetail {
-                code: self.code.to_owned(),
-                message: self.message,
-            },
-        });
-        let mut response = (self.status, body).into_response();
-        if self.status == StatusCode::UNAUTHORIZED {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        }
-        response
-    }
-}
-
-impl From<ApiError> for Failure {
-    fn from(e: ApiError) -> Self {
-        use crate::error::ErrorCode;
-        let (status, code) = match e.code {
-            ErrorCode::NotFound => (StatusCode::NOT_FOUND, "not_found"),
-            ErrorCode::InvalidInput => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input"),
-            ErrorCode::Conflict => (StatusCode::CONFLICT, "conflict"),
-            ErrorCode::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
-            ErrorCode::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
-        };
-        Self::new(status, code, e.message)
-    }
-}
-
-impl From<crate::error::Error> for Failure {
-    fn from(e: crate::error::Error) -> Self {
-        ApiError::from(e).into()
-    }
-}
 
 /// The engine a request is served by, while it runs.
 #[derive(Clone)]
@@ -115,11 +57,7 @@ impl Api {
         scope: Scope,
     ) -> Result<(Arc<Engine>, tokens::ApiToken), Failure> {
         let engine = self.engine()?;
-        let presented = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(|v| Secret::new(v.trim().to_owned()));
+        let presented = crate::http_guard::bearer(headers).map(|v| Secret::new(v.to_owned()));
         let Some(presented) = presented else {
             return Err(Failure::new(
                 StatusCode::UNAUTHORIZED,
@@ -237,11 +175,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 pub fn routes(engine: Weak<Engine>) -> axum::Router {
     let api = Api {
         engine,
-        client: reqwest::Client::builder()
-            .connect_timeout(std::time::Duration::from_secs(5))
-            .redirect(reqwest::redirect::Policy::limited(3))
-            .build()
-            .unwrap_or_default(),
+        client: crate::intake::client(),
     };
     let (router, openapi) = documented(api.clone());
     let router = router

@@ -12,6 +12,17 @@ use crate::helpers::{Lines, spawn_app};
 /// An engine serving the LAN API on a free port of loopback: the engine, its
 /// data directory and where it listens.
 pub(crate) async fn serving() -> (Arc<tuberry::Engine>, tempfile::TempDir, String) {
+    let (engine, _clock, dir, listening) = serving_app().await;
+    (engine, dir, listening)
+}
+
+/// [`serving`], and the engine's clock (for the queue's retries).
+pub(crate) async fn serving_app() -> (
+    Arc<tuberry::Engine>,
+    tuberry::clock::ManualClock,
+    tempfile::TempDir,
+    String,
+) {
     let app = spawn_app().await;
     let engine = Arc::new(app.engine);
     tuberry::lan_api::attach(&engine);
@@ -21,7 +32,7 @@ pub(crate) async fn serving() -> (Arc<tuberry::Engine>, tempfile::TempDir, Strin
         .unwrap()
         .listening
         .unwrap();
-    (engine, app.dir, listening)
+    (engine, app.clock, app.dir, listening)
 }
 
 pub(crate) async fn get(

@@ -7,7 +7,8 @@ use std::sync::{Arc, Mutex};
 use tuberry::api;
 use tuberry::api_tokens::Scope;
 
-use crate::helpers::{eventually, spawn_app};
+use crate::helpers::{eventually, signed};
+use crate::lan_api::{messages, post, serving_app};
 
 #[derive(Default)]
 struct Site {
@@ -61,54 +62,9 @@ async fn site(state: Arc<Site>) -> String {
     format!("http://{addr}/replies")
 }
 
-fn signed_by(token: &str, signature: &str, body: &[u8]) -> bool {
-    let parts: std::collections::HashMap<&str, &str> = signature
-        .split(',')
-        .filter_map(|p| p.split_once('='))
-        .collect();
-    let (Some(t), Some(v1)) = (parts.get("t"), parts.get("v1")) else {
-        return false;
-    };
-    let tag: Vec<u8> = (0..v1.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&v1[i..i + 2], 16).unwrap())
-        .collect();
-    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, token.as_bytes());
-    let mut signed = format!("{t}.").into_bytes();
-    signed.extend_from_slice(body);
-    ring::hmac::verify(&key, &signed, &tag).is_ok()
-}
-
-async fn post(url: &str, token: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
-    let response = reqwest::Client::new()
-        .post(url)
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or_default())
-}
-
-async fn count(engine: &tuberry::Engine, table: &str) -> i64 {
-    sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
-        .fetch_one(engine.store().pool())
-        .await
-        .unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_providers_customers_write_in_and_get_replies_back_signed() {
-    let app = spawn_app().await;
-    let engine = Arc::new(app.engine);
-    tuberry::lan_api::attach(&engine);
-    engine.start().await.unwrap();
-    let listening = api::set_lan_endpoint(&engine, Some("127.0.0.1:0".into()))
-        .await
-        .unwrap()
-        .listening
-        .unwrap();
+    let (engine, clock, _dir, listening) = serving_app().await;
     let state = Arc::new(Site::default());
     let replies = site(state.clone()).await;
     let state_url = replies.clone();
@@ -156,7 +112,7 @@ async fn a_providers_customers_write_in_and_get_replies_back_signed() {
         "text": "Do you deliver to Kazan?",
     });
     // Refused, writing nothing.
-    let before = count(&engine, "messages").await;
+    let before = messages(&engine).await;
     for (url, token, body, code) in [
         (webhook.clone(), "tbp_wrong", message.clone(), 401),
         (
@@ -200,7 +156,7 @@ async fn a_providers_customers_write_in_and_get_replies_back_signed() {
         assert_eq!(status, code, "{url} {body} → {answer}");
         assert!(answer["error"]["message"].is_string(), "{answer}");
     }
-    assert_eq!(count(&engine, "messages").await, before);
+    assert_eq!(messages(&engine).await, before);
 
     // Stored before the answer; the same message again stores nothing new.
     let (status, first) = post(&webhook, &created.token, message.clone()).await;
@@ -209,7 +165,7 @@ async fn a_providers_customers_write_in_and_get_replies_back_signed() {
     assert_eq!(status, 200, "{again}");
     assert_eq!(again["duplicate"], true);
     assert_eq!(again["messageId"], first["messageId"]);
-    assert_eq!(count(&engine, "messages").await, before + 1);
+    assert_eq!(messages(&engine).await, before + 1);
     let conversation = first["conversationId"].as_i64().unwrap();
     let phone: String = sqlx::query_scalar(
         "SELECT i.value FROM conversations c JOIN contact_identities i ON i.contact_id = c.contact_id
@@ -227,7 +183,7 @@ async fn a_providers_customers_write_in_and_get_replies_back_signed() {
         .await
         .unwrap();
     let got = eventually("the site gets the reply", async || {
-        app.clock.advance(5_000);
+        clock.advance(5_000);
         engine.queue().wake();
         let got = state.got.lock().unwrap().clone();
         got.iter().any(|g| g.2 == 200).then_some(got)
@@ -235,8 +191,8 @@ async fn a_providers_customers_write_in_and_get_replies_back_signed() {
     .await;
     assert_eq!(got.len(), 2, "refused once, then taken");
     let (signature, body, _) = &got[1];
-    assert!(signed_by(&created.token, signature, body));
-    assert!(!signed_by("tbp_other", signature, body));
+    assert!(signed(&created.token, signature, body));
+    assert!(!signed("tbp_other", signature, body));
     let body: serde_json::Value = serde_json::from_slice(body).unwrap();
     assert_eq!(body["thread"], "visitor-7");
     assert_eq!(body["text"], "Yes, in two days.");
@@ -266,7 +222,7 @@ async fn a_providers_customers_write_in_and_get_replies_back_signed() {
 
     // The customer's files: by URL from the site, or inline.
     let site_base = state_url.trim_end_matches("/replies").to_owned();
-    let before = count(&engine, "messages").await;
+    let before = messages(&engine).await;
     let (status, refused) = post(
         &webhook,
         &created.token,
@@ -275,7 +231,7 @@ async fn a_providers_customers_write_in_and_get_replies_back_signed() {
     )
     .await;
     assert_eq!(status, 422, "{refused}");
-    assert_eq!(count(&engine, "messages").await, before);
+    assert_eq!(messages(&engine).await, before);
     let (status, with_files) = post(
         &webhook,
         &created.token,

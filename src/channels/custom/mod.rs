@@ -63,6 +63,8 @@ pub struct Custom {
     files: crate::files::Files,
     senders: Arc<Channels>,
     client: reqwest::Client,
+    /// Fetches the files a provider's customers send by URL.
+    fetcher: reqwest::Client,
     opened_at: Millis,
 }
 
@@ -97,22 +99,16 @@ fn identity(
 }
 
 fn checked_reply_url(url: Option<String>) -> Result<Option<String>> {
-    let Some(url) = url.map(|u| u.trim().to_owned()).filter(|u| !u.is_empty()) else {
-        return Ok(None);
-    };
-    let parsed = url::Url::parse(&url)
-        .map_err(|_| Error::invalid(format!("“{url}” is not a URL (http://… or https://…)")))?;
-    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
-        return Err(Error::invalid(
-            "the reply URL starts with http:// or https:// and names a host",
-        ));
-    }
-    if !parsed.username().is_empty() || parsed.password().is_some() {
-        return Err(Error::invalid(
-            "the reply URL carries no user or password (it is kept in the database); the provider checks the signature",
-        ));
-    }
-    Ok(Some(parsed.to_string()))
+    url.map(|u| u.trim().to_owned())
+        .filter(|u| !u.is_empty())
+        .map(|url| {
+            crate::webhooks::outward_url(
+                &url,
+                "the reply URL",
+                " (it is kept in the database); the provider checks the signature",
+            )
+        })
+        .transpose()
 }
 
 impl Custom {
@@ -130,6 +126,7 @@ impl Custom {
                 .user_agent(concat!("Tuberry/", env!("CARGO_PKG_VERSION")))
                 .build()
                 .unwrap_or_default(),
+            fetcher: crate::intake::client(),
             opened_at: cx.clock.now_ms(),
         }))
     }
@@ -276,11 +273,7 @@ impl Adapter for Custom {
             clock: self.clock.clone(),
             relay: self.relay.clone(),
             files: self.files.clone(),
-            client: reqwest::Client::builder()
-                .connect_timeout(std::time::Duration::from_secs(5))
-                .redirect(reqwest::redirect::Policy::limited(3))
-                .build()
-                .unwrap_or_default(),
+            client: self.fetcher.clone(),
         }))
     }
 }

@@ -4,7 +4,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
@@ -81,19 +81,9 @@ pub struct Stored {
     duplicate: bool,
 }
 
-fn refused(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
-    let mut response = (
-        status,
-        Json(serde_json::json!({"error": {"code": code, "message": message.into()}})),
-    )
-        .into_response();
-    if status == StatusCode::UNAUTHORIZED {
-        response.headers_mut().insert(
-            header::WWW_AUTHENTICATE,
-            header::HeaderValue::from_static("Bearer"),
-        );
-    }
-    response
+/// A refusal as the LAN API answers them.
+fn refused(status: StatusCode, code: &'static str, message: impl Into<String>) -> Response {
+    crate::views::Failure::new(status, code, message).into_response()
 }
 
 /// A provider's customer message (the provider's own token, not an API
@@ -126,11 +116,7 @@ pub async fn message_in(
     let Ok(Path(provider)) = provider else {
         return unauthorized();
     };
-    let presented = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
+    let presented = crate::http_guard::bearer(&headers);
     let stored: Option<String> = match sqlx::query_scalar(
         "SELECT p.token_hash FROM custom_providers p JOIN channel_accounts a ON a.id = p.channel_account_id
          WHERE p.channel_account_id = ?1 AND a.enabled = 1",
