@@ -1,11 +1,14 @@
-import { useCallback, useEffect, useId, useRef, useState, type FormEvent } from "react";
+import { useCallback, useEffect, useId, useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { API_SCOPES, api, type ApiToken, type ApiTokenCreated, type LanStatus, type Scope } from "../api";
 import { errorText } from "../errors";
 import { formatFull, formatSince } from "../format";
 import { useAction, useNow } from "../hooks";
+import { CreateFooter } from "./CreateFooter";
 import { AlertIcon, CheckIcon, KeyIcon } from "./Icon";
+import { InlineConfirm } from "./InlineConfirm";
 import { SectionHead } from "./ProjectDetail";
+import { SecretOnce } from "./SecretOnce";
 
 /** The longest name the engine takes for a token. */
 export const MAX_TOKEN_NAME = 80;
@@ -192,36 +195,19 @@ function TokenList({
                   )}
                 </div>
                 {asking === token.id && !revoked && (
-                  <div
-                    className="confirm api-token-confirm"
-                    role="alertdialog"
-                    aria-label={t("apiTokens.revokeQuestion", { name: token.name })}
-                    data-testid="api-token-confirm"
-                  >
-                    <p className="confirm-question">{t("apiTokens.revokeQuestion", { name: token.name })}</p>
-                    <p className="confirm-text">{t("apiTokens.revokeText")}</p>
-                    <div className="form-actions">
-                      <button
-                        type="button"
-                        className="button button--danger"
-                        data-testid="api-token-revoke-confirm"
-                        disabled={busy}
-                        aria-busy={busy || undefined}
-                        onClick={() => revoke(token)}
-                      >
-                        {busy ? t("apiTokens.revoking") : t("apiTokens.revokeConfirm")}
-                      </button>
-                      <button
-                        type="button"
-                        className="link-button"
-                        data-testid="api-token-revoke-cancel"
-                        disabled={busy}
-                        onClick={() => setAsking(null)}
-                      >
-                        {t("projects.cancel")}
-                      </button>
-                    </div>
-                  </div>
+                  <InlineConfirm
+                    testId="api-token-confirm"
+                    actionTestId="api-token-revoke"
+                    text={{
+                      question: t("apiTokens.revokeQuestion", { name: token.name }),
+                      explanation: t("apiTokens.revokeText"),
+                      confirm: t("apiTokens.revokeConfirm"),
+                      working: t("apiTokens.revoking"),
+                    }}
+                    busy={busy}
+                    onConfirm={() => revoke(token)}
+                    onCancel={() => setAsking(null)}
+                  />
                 )}
               </li>
             );
@@ -301,23 +287,14 @@ function NewTokenForm({ onCreated }: { onCreated: (made: ApiTokenCreated) => voi
       <p className="hint" id={`${id}-scopes`}>
         {t("apiTokens.scopesHint")}
       </p>
-      <div className="form-actions">
-        <button
-          type="submit"
-          className="button button--primary"
-          data-testid="api-tokens-create"
-          disabled={!valid || busy}
-          aria-busy={busy || undefined}
-        >
-          {busy ? t("apiTokens.creating") : t("apiTokens.create")}
-        </button>
-      </div>
-      {error && (
-        <p className="form-error" data-testid="api-tokens-create-error" role="alert">
-          <AlertIcon size={14} />
-          {error}
-        </p>
-      )}
+      <CreateFooter
+        testId="api-tokens-create"
+        label={t("apiTokens.create")}
+        working={t("apiTokens.creating")}
+        valid={valid}
+        busy={busy}
+        error={error}
+      />
     </form>
   );
 }
@@ -329,19 +306,6 @@ function NewTokenForm({ onCreated }: { onCreated: (made: ApiTokenCreated) => voi
 function CreatedToken({ created, onDone }: { created: ApiTokenCreated; onDone: () => void }) {
   const { t } = useTranslation();
   const id = useId();
-  const field = useRef<HTMLInputElement>(null);
-  const [copied, setCopied] = useState(false);
-
-  const copy = () => {
-    // Selected, it can be copied by hand if the clipboard is not at hand.
-    field.current?.select();
-    const clipboard = typeof navigator === "undefined" ? undefined : navigator.clipboard;
-    if (!clipboard?.writeText) return;
-    clipboard.writeText(created.secret).then(
-      () => setCopied(true),
-      () => {},
-    );
-  };
 
   return (
     <div className="api-tokens-created" data-testid="api-tokens-created" aria-labelledby={`${id}-title`} role="group">
@@ -349,34 +313,16 @@ function CreatedToken({ created, onDone }: { created: ApiTokenCreated; onDone: (
         <CheckIcon size={14} />
         {t("apiTokens.createdTitle", { name: created.token.name })}
       </p>
-      <div className="api-tokens-secret-line">
-        <input
-          ref={field}
-          type="text"
-          className="api-tokens-secret"
-          data-testid="api-tokens-secret"
-          value={created.secret}
-          readOnly
-          spellCheck={false}
-          autoComplete="off"
-          aria-label={t("apiTokens.secretLabel")}
-          aria-describedby={`${id}-warning`}
-          onFocus={(e) => e.currentTarget.select()}
-        />
-        <button type="button" className="button" data-testid="api-tokens-copy" onClick={copy}>
-          {t("apiTokens.copy")}
-        </button>
-        {copied && (
-          <span className="form-saved" data-testid="api-tokens-copied" role="status">
-            <CheckIcon size={13} />
-            {t("apiTokens.copied")}
-          </span>
-        )}
-      </div>
-      <p className="api-tokens-warning" id={`${id}-warning`} data-testid="api-tokens-warning">
-        <AlertIcon size={14} />
-        {t("apiTokens.copyWarning")}
-      </p>
+      <SecretOnce
+        secret={created.secret}
+        testId="api-tokens"
+        text={{
+          label: t("apiTokens.secretLabel"),
+          copy: t("apiTokens.copy"),
+          copied: t("apiTokens.copied"),
+          warning: t("apiTokens.copyWarning"),
+        }}
+      />
       <div className="form-actions">
         <button type="button" className="button button--primary" data-testid="api-tokens-done" onClick={onDone}>
           {t("apiTokens.done")}

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useId, useRef, useState, type FormEvent } from "react";
+import { useCallback, useEffect, useId, useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { api, type LanStatus, type Project, type Provider, type ProviderCreated } from "../api";
 import { errorText } from "../errors";
@@ -6,8 +6,11 @@ import { formatFull } from "../format";
 import { useAction } from "../hooks";
 import { useProjectList } from "../useProjectList";
 import { apiBaseUrl } from "./ApiTokensSection";
+import { CreateFooter } from "./CreateFooter";
 import { AlertIcon, CheckIcon, InboxIcon } from "./Icon";
+import { InlineConfirm } from "./InlineConfirm";
 import { SectionHead } from "./ProjectDetail";
+import { SecretOnce } from "./SecretOnce";
 
 /** The longest name the engine takes for a provider (in characters). */
 export const MAX_PROVIDER_NAME = 100;
@@ -184,36 +187,19 @@ function ProviderList({
                   )}
                 </div>
                 {asking === provider.id && (
-                  <div
-                    className="confirm api-token-confirm"
-                    role="alertdialog"
-                    aria-label={t("providers.removeQuestion", { name: provider.name })}
-                    data-testid="provider-confirm"
-                  >
-                    <p className="confirm-question">{t("providers.removeQuestion", { name: provider.name })}</p>
-                    <p className="confirm-text">{t("providers.removeText")}</p>
-                    <div className="form-actions">
-                      <button
-                        type="button"
-                        className="button button--danger"
-                        data-testid="provider-remove-confirm"
-                        disabled={busy}
-                        aria-busy={busy || undefined}
-                        onClick={() => remove(provider)}
-                      >
-                        {busy ? t("providers.removing") : t("providers.removeConfirm")}
-                      </button>
-                      <button
-                        type="button"
-                        className="link-button"
-                        data-testid="provider-remove-cancel"
-                        disabled={busy}
-                        onClick={() => setAsking(null)}
-                      >
-                        {t("projects.cancel")}
-                      </button>
-                    </div>
-                  </div>
+                  <InlineConfirm
+                    testId="provider-confirm"
+                    actionTestId="provider-remove"
+                    text={{
+                      question: t("providers.removeQuestion", { name: provider.name }),
+                      explanation: t("providers.removeText"),
+                      confirm: t("providers.removeConfirm"),
+                      working: t("providers.removing"),
+                    }}
+                    busy={busy}
+                    onConfirm={() => remove(provider)}
+                    onCancel={() => setAsking(null)}
+                  />
                 )}
               </li>
             );
@@ -311,23 +297,14 @@ function NewProviderForm({
       <p className="hint" id={`${id}-reply`}>
         {t("providers.replyUrlHint")}
       </p>
-      <div className="form-actions">
-        <button
-          type="submit"
-          className="button button--primary"
-          data-testid="providers-create"
-          disabled={!valid || busy}
-          aria-busy={busy || undefined}
-        >
-          {busy ? t("providers.creating") : t("providers.create")}
-        </button>
-      </div>
-      {error && (
-        <p className="form-error" data-testid="providers-create-error" role="alert">
-          <AlertIcon size={14} />
-          {error}
-        </p>
-      )}
+      <CreateFooter
+        testId="providers-create"
+        label={t("providers.create")}
+        working={t("providers.creating")}
+        valid={valid}
+        busy={busy}
+        error={error}
+      />
     </form>
   );
 }
@@ -340,22 +317,9 @@ function NewProviderForm({
 function CreatedProvider({ created, lan, onDone }: { created: ProviderCreated; lan: LanStatus; onDone: () => void }) {
   const { t } = useTranslation();
   const id = useId();
-  const field = useRef<HTMLInputElement>(null);
-  const [copied, setCopied] = useState(false);
   // The full address when the LAN endpoint's is known, else the path on it.
   const { url: base, placeholder } = apiBaseUrl(lan);
   const { provider, token, webhookPath } = created;
-
-  const copy = () => {
-    // Selected, it can be copied by hand if the clipboard is not at hand.
-    field.current?.select();
-    const clipboard = typeof navigator === "undefined" ? undefined : navigator.clipboard;
-    if (!clipboard?.writeText) return;
-    clipboard.writeText(token).then(
-      () => setCopied(true),
-      () => {},
-    );
-  };
 
   return (
     <div className="api-tokens-created" data-testid="providers-created" aria-labelledby={`${id}-title`} role="group">
@@ -363,34 +327,17 @@ function CreatedProvider({ created, lan, onDone }: { created: ProviderCreated; l
         <CheckIcon size={14} />
         {t("providers.createdTitle", { name: provider.name })}
       </p>
-      <div className="api-tokens-secret-line">
-        <input
-          ref={field}
-          type="text"
-          className="api-tokens-secret"
-          data-testid="providers-token"
-          value={token}
-          readOnly
-          spellCheck={false}
-          autoComplete="off"
-          aria-label={t("providers.tokenLabel")}
-          aria-describedby={`${id}-warning`}
-          onFocus={(e) => e.currentTarget.select()}
-        />
-        <button type="button" className="button" data-testid="providers-copy" onClick={copy}>
-          {t("providers.copy")}
-        </button>
-        {copied && (
-          <span className="form-saved" data-testid="providers-copied" role="status">
-            <CheckIcon size={13} />
-            {t("providers.copied")}
-          </span>
-        )}
-      </div>
-      <p className="api-tokens-warning" id={`${id}-warning`} data-testid="providers-warning">
-        <AlertIcon size={14} />
-        {t("providers.copyWarning")}
-      </p>
+      <SecretOnce
+        secret={token}
+        testId="providers"
+        fieldTestId="providers-token"
+        text={{
+          label: t("providers.tokenLabel"),
+          copy: t("providers.copy"),
+          copied: t("providers.copied"),
+          warning: t("providers.copyWarning"),
+        }}
+      />
       <div className="api-tokens-try" data-testid="providers-address">
         <p className="hint">{t("providers.postTo")}</p>
         <code className="api-tokens-command selectable" data-testid="providers-webhook-url">

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useId, useRef, useState, type FormEvent } from "react";
+import { useCallback, useEffect, useId, useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
 import type { TFunction } from "i18next";
 import {
@@ -12,8 +12,11 @@ import {
 import { errorText } from "../errors";
 import { formatFull } from "../format";
 import { useAction } from "../hooks";
+import { CreateFooter } from "./CreateFooter";
 import { AlertIcon, CheckIcon, SendIcon } from "./Icon";
+import { InlineConfirm } from "./InlineConfirm";
 import { SectionHead } from "./ProjectDetail";
+import { SecretOnce } from "./SecretOnce";
 
 /** The translation key of an event: `message.received` → `message_received` (a dot would nest). */
 export const webhookEventKey = (event: string) => event.replace(/\./g, "_");
@@ -170,36 +173,19 @@ function WebhookList({
                 )}
               </div>
               {asking === webhook.id && (
-                <div
-                  className="confirm api-token-confirm"
-                  role="alertdialog"
-                  aria-label={t("webhooks.removeQuestion", { url: webhook.url })}
-                  data-testid="webhook-confirm"
-                >
-                  <p className="confirm-question">{t("webhooks.removeQuestion", { url: webhook.url })}</p>
-                  <p className="confirm-text">{t("webhooks.removeText")}</p>
-                  <div className="form-actions">
-                    <button
-                      type="button"
-                      className="button button--danger"
-                      data-testid="webhook-remove-confirm"
-                      disabled={busy}
-                      aria-busy={busy || undefined}
-                      onClick={() => remove(webhook)}
-                    >
-                      {busy ? t("webhooks.removing") : t("webhooks.removeConfirm")}
-                    </button>
-                    <button
-                      type="button"
-                      className="link-button"
-                      data-testid="webhook-remove-cancel"
-                      disabled={busy}
-                      onClick={() => setAsking(null)}
-                    >
-                      {t("projects.cancel")}
-                    </button>
-                  </div>
-                </div>
+                <InlineConfirm
+                  testId="webhook-confirm"
+                  actionTestId="webhook-remove"
+                  text={{
+                    question: t("webhooks.removeQuestion", { url: webhook.url }),
+                    explanation: t("webhooks.removeText"),
+                    confirm: t("webhooks.removeConfirm"),
+                    working: t("webhooks.removing"),
+                  }}
+                  busy={busy}
+                  onConfirm={() => remove(webhook)}
+                  onCancel={() => setAsking(null)}
+                />
               )}
             </li>
           ))}
@@ -283,23 +269,14 @@ function NewWebhookForm({ onCreated }: { onCreated: (made: WebhookCreated) => vo
       <p className="hint" id={`${id}-events`}>
         {t("webhooks.eventsHint")}
       </p>
-      <div className="form-actions">
-        <button
-          type="submit"
-          className="button button--primary"
-          data-testid="webhooks-create"
-          disabled={!valid || busy}
-          aria-busy={busy || undefined}
-        >
-          {busy ? t("webhooks.creating") : t("webhooks.create")}
-        </button>
-      </div>
-      {error && (
-        <p className="form-error" data-testid="webhooks-create-error" role="alert">
-          <AlertIcon size={14} />
-          {error}
-        </p>
-      )}
+      <CreateFooter
+        testId="webhooks-create"
+        label={t("webhooks.create")}
+        working={t("webhooks.creating")}
+        valid={valid}
+        busy={busy}
+        error={error}
+      />
     </form>
   );
 }
@@ -311,19 +288,6 @@ function NewWebhookForm({ onCreated }: { onCreated: (made: WebhookCreated) => vo
 function CreatedWebhook({ created, onDone }: { created: WebhookCreated; onDone: () => void }) {
   const { t } = useTranslation();
   const id = useId();
-  const field = useRef<HTMLInputElement>(null);
-  const [copied, setCopied] = useState(false);
-
-  const copy = () => {
-    // Selected, it can be copied by hand if the clipboard is not at hand.
-    field.current?.select();
-    const clipboard = typeof navigator === "undefined" ? undefined : navigator.clipboard;
-    if (!clipboard?.writeText) return;
-    clipboard.writeText(created.secret).then(
-      () => setCopied(true),
-      () => {},
-    );
-  };
 
   return (
     <div className="api-tokens-created" data-testid="webhooks-created" aria-labelledby={`${id}-title`} role="group">
@@ -331,34 +295,16 @@ function CreatedWebhook({ created, onDone }: { created: WebhookCreated; onDone: 
         <CheckIcon size={14} />
         {t("webhooks.createdTitle", { url: created.webhook.url })}
       </p>
-      <div className="api-tokens-secret-line">
-        <input
-          ref={field}
-          type="text"
-          className="api-tokens-secret"
-          data-testid="webhooks-secret"
-          value={created.secret}
-          readOnly
-          spellCheck={false}
-          autoComplete="off"
-          aria-label={t("webhooks.secretLabel")}
-          aria-describedby={`${id}-warning`}
-          onFocus={(e) => e.currentTarget.select()}
-        />
-        <button type="button" className="button" data-testid="webhooks-copy" onClick={copy}>
-          {t("webhooks.copy")}
-        </button>
-        {copied && (
-          <span className="form-saved" data-testid="webhooks-copied" role="status">
-            <CheckIcon size={13} />
-            {t("webhooks.copied")}
-          </span>
-        )}
-      </div>
-      <p className="api-tokens-warning" id={`${id}-warning`} data-testid="webhooks-warning">
-        <AlertIcon size={14} />
-        {t("webhooks.copyWarning")}
-      </p>
+      <SecretOnce
+        secret={created.secret}
+        testId="webhooks"
+        text={{
+          label: t("webhooks.secretLabel"),
+          copy: t("webhooks.copy"),
+          copied: t("webhooks.copied"),
+          warning: t("webhooks.copyWarning"),
+        }}
+      />
       <div className="api-tokens-try" data-testid="webhooks-verify">
         <p className="hint">{t("webhooks.verify")}</p>
         <pre className="api-tokens-command selectable" data-testid="webhooks-verify-example">
