@@ -60,10 +60,11 @@ PY
 run() {
   local config="$1"
   shift
-  "$VENV/bin/schemathesis" --config-file "$DATA/$config.toml" run "$BASE/api/v1/openapi.json" \
+  # From the run's own directory: schemathesis keeps its cache where it runs.
+  (cd "$DATA" && "$VENV/bin/schemathesis" --config-file "$DATA/$config.toml" run "$BASE/api/v1/openapi.json" \
     --rate-limit 15/s --max-examples "${TUBERRY_FUZZ_EXAMPLES:-60}" --seed 7 \
     --suppress-health-check all \
-    --warnings off "$@"
+    --warnings off "$@")
 }
 
 echo "== invalid requests: refused, and nothing written"
