@@ -266,7 +266,23 @@ impl Tg {
                     .collect::<Vec<_>>()
             );
         }
-        self.topic(name_part).unwrap()
+        let thread = self.topic(name_part).unwrap();
+        // Telegram made the topic; the mirror job records it once the answer
+        // is back, and only then does a message in it reach its conversation.
+        let pool = self.engine().store().pool().clone();
+        eventually("the store knows the topic", async || {
+            let known: Option<i64> = sqlx::query_scalar(
+                "SELECT conversation_id FROM topics WHERE chat_id = ?1 AND thread_id = ?2",
+            )
+            .bind(self.group)
+            .bind(thread)
+            .fetch_optional(&pool)
+            .await
+            .unwrap();
+            known.map(|_| ())
+        })
+        .await;
+        thread
     }
 
     /// The queue, for messages about a failure.
