@@ -7,7 +7,11 @@
 use std::time::{Duration, Instant};
 
 use tuberry::hooks::Hooks;
-use tuberry::model::{ContactIdentity, ConversationFilter, ConversationStatus, IdentityKind};
+use tuberry::labels::{LabelColor, LabelInput};
+use tuberry::model::{
+    ChannelKind, ContactIdentity, ConversationFilter, ConversationSort, ConversationStatus,
+    IdentityKind,
+};
 use tuberry::queue::Waker;
 use tuberry::relay::{Inbound, Relay};
 use tuberry::{Engine, EngineOptions, api};
@@ -120,11 +124,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let page = |offset: u32, status: Option<ConversationStatus>, search: Option<&str>| {
         ConversationFilter {
             status,
-            assignee: None,
-            channel: None,
             search: search.map(str::to_owned),
             offset,
             limit: 100,
+            ..ConversationFilter::default()
         }
     };
     for offset in [0, total as u32 / 2, total as u32 - 100] {
@@ -166,6 +169,87 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "search contact name (one match): {:.2} ms",
         t.as_secs_f64() * 1e3
     );
+
+    // A day's work: one conversation in ten labelled, one in a hundred
+    // snoozed, sorted by unread and by who waits longest.
+    let label = api::create_label(
+        &engine,
+        LabelInput {
+            name: "VIP".into(),
+            color: LabelColor::Purple,
+        },
+    )
+    .await?;
+    sqlx::query(
+        "INSERT INTO conversation_labels (label_id, conversation_id)
+         SELECT ?1, id FROM conversations WHERE id % 10 = 0",
+    )
+    .bind(label.id)
+    .execute(engine.store().pool())
+    .await?;
+    sqlx::query("UPDATE conversations SET snoozed_until = ?1 WHERE id % 100 = 1")
+        .bind(engine.clock().now_ms() + 86_400_000)
+        .execute(engine.store().pool())
+        .await?;
+    let filtered = |f: ConversationFilter| ConversationFilter { limit: 100, ..f };
+    let cases: [(&str, ConversationFilter); 6] = [
+        (
+            "label filter",
+            filtered(ConversationFilter {
+                label_id: Some(label.id),
+                ..Default::default()
+            }),
+        ),
+        (
+            "snoozed ones",
+            filtered(ConversationFilter {
+                snoozed: true,
+                ..Default::default()
+            }),
+        ),
+        (
+            "unread first",
+            filtered(ConversationFilter {
+                sort: Some(ConversationSort::Unread),
+                ..Default::default()
+            }),
+        ),
+        (
+            "waiting longest",
+            filtered(ConversationFilter {
+                sort: Some(ConversationSort::Waiting),
+                ..Default::default()
+            }),
+        ),
+        (
+            "search + label + channel + period",
+            filtered(ConversationFilter {
+                search: Some("возврат".into()),
+                label_id: Some(label.id),
+                channel: Some(ChannelKind::Simulator),
+                since: Some(0),
+                until: Some(engine.clock().now_ms() + 1),
+                ..Default::default()
+            }),
+        ),
+        (
+            "status + label, waiting longest",
+            filtered(ConversationFilter {
+                status: Some(ConversationStatus::AwaitingResponse),
+                label_id: Some(label.id),
+                sort: Some(ConversationSort::Waiting),
+                ..Default::default()
+            }),
+        ),
+    ];
+    for (name, filter) in cases {
+        let t = time_it(10, || api::list_conversations(&engine, filter.clone())).await;
+        println!(
+            "list window of 100, {name}: {:.2} ms",
+            t.as_secs_f64() * 1e3
+        );
+    }
+
     let id = api::list_conversations(&engine, page(0, None, None))
         .await?
         .items[0]

@@ -239,6 +239,15 @@ impl Engine {
             crate::webhooks::POST_JOB_VERSION,
             crate::webhooks::PostHandler::new(store.clone(), keyring.clone(), clock.clone()),
         );
+        queue.register(
+            crate::snooze::WAKE_JOB,
+            crate::snooze::WAKE_JOB_VERSION,
+            Arc::new(crate::snooze::WakeHandler::new(
+                store.clone(),
+                clock.clone(),
+                relay.clone(),
+            )),
+        );
 
         let cancel = CancellationToken::new();
         let lan = LanEndpoint::new(

@@ -23,6 +23,14 @@ pub enum EngineEvent {
     MessageUpdated {
         message: Message,
     },
+    /// A message is gone (a reply scheduled for later was cancelled).
+    MessageRemoved {
+        conversation_id: i64,
+        message_id: i64,
+    },
+    /// Labels or quick replies were made, changed or deleted.
+    LabelsChanged,
+    QuickRepliesChanged,
     SimulatorEntry {
         entry: SimulatorEntry,
     },

@@ -7,7 +7,7 @@ use crate::clock::Millis;
 use crate::error::{Error, Result};
 use crate::model::{
     Attachment, Contact, ContactIdentity, ConversationDetail, ConversationFilter, ConversationPage,
-    ConversationStatus, ConversationSummary, Message, StatusCounts,
+    ConversationSort, ConversationStatus, ConversationSummary, Message, StatusCounts,
 };
 use crate::store::{Store, parse_column};
 
@@ -24,7 +24,12 @@ macro_rules! summary_select {
                 a.name AS channel_name, c.contact_id, ct.display_name AS contact_name,
                 c.subject, c.status, c.last_message_at, c.last_message_preview,
                 c.last_message_direction, c.unread_count, c.created_at,
-                c.assigned_person_id AS assignee_id, p.name AS assignee_name
+                c.assigned_person_id AS assignee_id, p.name AS assignee_name,
+                (SELECT json_group_array(label_id) FROM (SELECT label_id FROM conversation_labels
+                   WHERE conversation_id = c.id ORDER BY label_id)) AS label_ids,
+                c.snoozed_until,
+                (SELECT min(scheduled_at) FROM messages
+                   WHERE conversation_id = c.id AND scheduled_at IS NOT NULL) AS next_scheduled_at
          FROM conversations c
          JOIN channel_accounts a ON a.id = c.channel_account_id
          JOIN contacts ct ON ct.id = c.contact_id
@@ -33,21 +38,56 @@ macro_rules! summary_select {
 }
 
 // ?1 status, ?2 channel kind, ?3 name pattern, ?4 FTS phrase, ?5 assignee
-// filter. Only columns of
-// `conversations` are read, so the window of ids is found on its index alone.
+// filter, ?6 label, ?7 contact, ?8 since, ?9 until, ?10 snoozed ones (0/1),
+// ?11 now. Only the columns of `conversations_recent` and small sets found
+// on their own indexes (labels, snoozed ones) are read, so the window of ids
+// is found on that index alone.
 macro_rules! filter_where {
     () => {
         "WHERE (?1 IS NULL OR c.status = ?1)
            AND (?2 IS NULL OR c.channel_account_id IN (SELECT id FROM channel_accounts WHERE kind = ?2))
            AND (?3 IS NULL
-                OR c.contact_id IN (SELECT id FROM contacts WHERE search_key LIKE ?3 ESCAPE '\\')
+                OR (c.contact_id IN (SELECT id FROM contacts WHERE search_key LIKE ?3 ESCAPE '\\')
+                    AND (?8 IS NULL OR c.last_message_at >= ?8) AND (?9 IS NULL OR c.last_message_at < ?9))
                 OR (?4 IS NOT NULL AND c.id IN (
                       SELECT m.conversation_id FROM messages m
-                      WHERE m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?4))))
+                      WHERE m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?4)
+                        AND (?8 IS NULL OR m.created_at >= ?8) AND (?9 IS NULL OR m.created_at < ?9))))
+           AND (?3 IS NOT NULL
+                OR ((?8 IS NULL OR c.last_message_at >= ?8) AND (?9 IS NULL OR c.last_message_at < ?9)))
            AND (?5 IS NULL
                 OR (?5 = 'unassigned' AND c.assigned_person_id IS NULL)
                 OR (?5 = 'mine' AND c.assigned_person_id =
-                      (SELECT id FROM people WHERE role = 'owner' AND removed_at IS NULL))) "
+                      (SELECT id FROM people WHERE role = 'owner' AND removed_at IS NULL)))
+           AND (?6 IS NULL OR c.id IN (SELECT conversation_id FROM conversation_labels WHERE label_id = ?6))
+           AND (?7 IS NULL OR c.contact_id = ?7)
+           AND (CASE WHEN ?10 THEN c.id IN (SELECT id FROM conversations WHERE snoozed_until > ?11)
+                ELSE c.id NOT IN (SELECT id FROM conversations WHERE snoozed_until > ?11) END) "
+    };
+}
+
+/// Only the conversations where the customer waits for an answer (what
+/// the "waiting longest" order lists), on their own partial index.
+macro_rules! waiting_where {
+    () => {
+        "AND c.last_message_direction = 'in' AND c.status <> 'closed' "
+    };
+}
+
+/// A window of the list in one order: ids on the index first (narrow rows),
+/// then only those joined.
+macro_rules! window {
+    ($extra:expr, $order:expr) => {
+        concat!(
+            summary_select!(),
+            "WHERE c.id IN (SELECT c.id FROM conversations c ",
+            filter_where!(),
+            $extra,
+            "ORDER BY ",
+            $order,
+            " LIMIT ?12 OFFSET ?13) ORDER BY ",
+            $order
+        )
     };
 }
 
@@ -69,6 +109,9 @@ struct SummaryRow {
     created_at: Millis,
     assignee_id: Option<i64>,
     assignee_name: Option<String>,
+    label_ids: String,
+    snoozed_until: Option<Millis>,
+    next_scheduled_at: Option<Millis>,
 }
 
 impl SummaryRow {
@@ -94,6 +137,10 @@ impl SummaryRow {
             created_at: self.created_at,
             assignee_id: self.assignee_id,
             assignee_name: self.assignee_name,
+            label_ids: serde_json::from_str(&self.label_ids)
+                .map_err(|e| Error::Corrupt(format!("labels of conversation {}: {e}", self.id)))?,
+            snoozed_until: self.snoozed_until,
+            next_scheduled_at: self.next_scheduled_at,
         })
     }
 }
@@ -119,6 +166,7 @@ struct MessageRow {
     read_at: Option<Millis>,
     reaction: Option<String>,
     assigned_to_name: Option<String>,
+    scheduled_at: Option<Millis>,
 }
 
 macro_rules! message_select {
@@ -127,7 +175,7 @@ macro_rules! message_select {
                 attachments, delivery, delivery_error, created_at, sent_at,
                 coalesce(quoted, (SELECT r.text FROM messages r WHERE r.id = messages.reply_to_id)) AS quoted,
                 (held_at IS NOT NULL AND delivery = 'pending') AS held, has_html,
-                edited_at, deleted_at, read_at, reaction, assigned_to_name
+                edited_at, deleted_at, read_at, reaction, assigned_to_name, scheduled_at
          FROM messages "
     };
 }
@@ -160,6 +208,7 @@ impl MessageRow {
             read_at: self.read_at,
             reaction: self.reaction,
             assigned_to: self.assigned_to_name,
+            scheduled_at: self.scheduled_at,
         })
     }
 }
@@ -182,46 +231,65 @@ fn search_terms(search: Option<&str>) -> (Option<String>, Option<String>) {
 
 pub async fn list_conversations(
     store: &Store,
+    now: Millis,
     filter: &ConversationFilter,
 ) -> Result<ConversationPage> {
     let limit = match filter.limit {
         0 => 100,
         n => n.min(MAX_PAGE),
     };
-    let status = filter.status.map(|s| s.as_str());
-    let channel = filter.channel.map(|c| c.as_str());
     let (like, phrase) = search_terms(filter.search.as_deref());
-    let assignee = filter.assignee.map(|a| a.as_str());
-
-    let total: i64 = sqlx::query_scalar(concat!(
-        "SELECT count(*) FROM conversations c ",
-        filter_where!()
-    ))
-    .bind(status)
-    .bind(channel)
-    .bind(&like)
-    .bind(&phrase)
-    .bind(assignee)
-    .fetch_one(store.pool())
-    .await?;
-
-    // Find the window's ids first (narrow index rows), then join only those.
-    let rows: Vec<SummaryRow> = sqlx::query_as(concat!(
-        summary_select!(),
-        "WHERE c.id IN (SELECT c.id FROM conversations c ",
-        filter_where!(),
-        "ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?6 OFFSET ?7)
-         ORDER BY c.last_message_at DESC, c.id DESC"
-    ))
-    .bind(status)
-    .bind(channel)
-    .bind(&like)
-    .bind(&phrase)
-    .bind(assignee)
-    .bind(i64::from(limit))
-    .bind(i64::from(filter.offset))
-    .fetch_all(store.pool())
-    .await?;
+    if let (Some(since), Some(until)) = (filter.since, filter.until)
+        && since >= until
+    {
+        return Err(Error::invalid("the period ends before it starts"));
+    }
+    let sort = filter.sort.unwrap_or(ConversationSort::Recent);
+    let (count_sql, window_sql) = match sort {
+        ConversationSort::Recent => (
+            concat!("SELECT count(*) FROM conversations c ", filter_where!()),
+            window!("", "c.last_message_at DESC, c.id DESC"),
+        ),
+        ConversationSort::Unread => (
+            concat!("SELECT count(*) FROM conversations c ", filter_where!()),
+            window!(
+                "",
+                "(c.unread_count > 0) DESC, c.last_message_at DESC, c.id DESC"
+            ),
+        ),
+        ConversationSort::Waiting => (
+            concat!(
+                "SELECT count(*) FROM conversations c ",
+                filter_where!(),
+                waiting_where!()
+            ),
+            window!(waiting_where!(), "c.last_message_at ASC, c.id ASC"),
+        ),
+    };
+    macro_rules! bind_filter {
+        ($query:expr) => {
+            $query
+                .bind(filter.status.map(|s| s.as_str()))
+                .bind(filter.channel.map(|c| c.as_str()))
+                .bind(&like)
+                .bind(&phrase)
+                .bind(filter.assignee.map(|a| a.as_str()))
+                .bind(filter.label_id)
+                .bind(filter.contact_id)
+                .bind(filter.since)
+                .bind(filter.until)
+                .bind(filter.snoozed)
+                .bind(now)
+        };
+    }
+    let total: i64 = bind_filter!(sqlx::query_scalar(count_sql))
+        .fetch_one(store.pool())
+        .await?;
+    let rows: Vec<SummaryRow> = bind_filter!(sqlx::query_as(window_sql))
+        .bind(i64::from(limit))
+        .bind(i64::from(filter.offset))
+        .fetch_all(store.pool())
+        .await?;
 
     Ok(ConversationPage {
         total: u32::try_from(total).unwrap_or(u32::MAX),
@@ -233,12 +301,25 @@ pub async fn list_conversations(
     })
 }
 
-pub async fn status_counts(store: &Store) -> Result<StatusCounts> {
-    let rows: Vec<(String, i64)> =
-        sqlx::query_as("SELECT status, count(*) FROM conversations GROUP BY status")
-            .fetch_all(store.pool())
+/// Conversations per status, the snoozed ones apart (they are out of the
+/// list until they come back).
+pub async fn status_counts(store: &Store, now: Millis) -> Result<StatusCounts> {
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT status, count(*) FROM conversations
+         WHERE id NOT IN (SELECT id FROM conversations WHERE snoozed_until > ?1) GROUP BY status",
+    )
+    .bind(now)
+    .fetch_all(store.pool())
+    .await?;
+    let snoozed: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM conversations WHERE snoozed_until > ?1")
+            .bind(now)
+            .fetch_one(store.pool())
             .await?;
-    let mut counts = StatusCounts::default();
+    let mut counts = StatusCounts {
+        snoozed: u32::try_from(snoozed).unwrap_or(u32::MAX),
+        ..StatusCounts::default()
+    };
     for (status, n) in rows {
         let n = u32::try_from(n).unwrap_or(u32::MAX);
         counts.all += n;
@@ -324,7 +405,9 @@ pub async fn conversation_detail(store: &Store, id: i64) -> Result<ConversationD
     let contact = contact(store, conversation.contact_id).await?;
     let rows: Vec<MessageRow> = sqlx::query_as(concat!(
         message_select!(),
-        "WHERE conversation_id = ?1 ORDER BY id"
+        // As written: a reply scheduled for later waits at the end, and
+        // takes its place among the others when it goes.
+        "WHERE conversation_id = ?1 ORDER BY coalesce(scheduled_at, created_at), id"
     ))
     .bind(id)
     .fetch_all(store.pool())

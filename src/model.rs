@@ -183,6 +183,12 @@ pub struct ConversationSummary {
     /// The person of the team the conversation is assigned to.
     pub assignee_id: Option<i64>,
     pub assignee_name: Option<String>,
+    /// Its labels (see `list_labels`), in the order they were made.
+    pub label_ids: Vec<i64>,
+    /// Out of the list until then (it comes back then, or when the customer writes).
+    pub snoozed_until: Option<Millis>,
+    /// When the next reply scheduled for later goes.
+    pub next_scheduled_at: Option<Millis>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
@@ -210,6 +216,9 @@ pub struct Message {
     pub edited_at: Option<Millis>,
     /// When the customer deleted it at the provider (it is kept here).
     pub deleted_at: Option<Millis>,
+    /// A reply written to go later: when it goes (editable and cancellable
+    /// until then).
+    pub scheduled_at: Option<Millis>,
     /// When the customer read this reply (channels that tell it).
     pub read_at: Option<Millis>,
     /// The customer's reaction to the message (an emoji).
@@ -274,6 +283,18 @@ pub struct Listing {
 }
 
 text_enum! {
+    /// The order of the inbox list.
+    ConversationSort {
+        /// Latest message first.
+        Recent => "recent",
+        /// Conversations with unread messages first, then by the latest message.
+        Unread => "unread",
+        /// Only those where the customer waits for an answer, who waited longest first.
+        Waiting => "waiting",
+    }
+}
+
+text_enum! {
     /// Which conversations, by whom they are assigned to.
     AssigneeFilter {
         /// Assigned to the owner, who answers from the window.
@@ -292,6 +313,19 @@ pub struct ConversationFilter {
     pub assignee: Option<AssigneeFilter>,
     pub channel: Option<ChannelKind>,
     pub search: Option<String>,
+    /// Only conversations with this label.
+    pub label_id: Option<i64>,
+    /// Only this customer's conversations.
+    pub contact_id: Option<i64>,
+    /// From this time on: the matching message's when searching text, the
+    /// latest message's otherwise.
+    pub since: Option<Millis>,
+    /// Before this time (as `since`).
+    pub until: Option<Millis>,
+    /// The snoozed conversations instead of the others.
+    pub snoozed: bool,
+    /// Latest first when not given.
+    pub sort: Option<ConversationSort>,
     pub offset: u32,
     pub limit: u32,
 }
@@ -312,6 +346,8 @@ pub struct StatusCounts {
     pub answered_by_assistant: u32,
     pub needs_human: u32,
     pub closed: u32,
+    /// Out of the list for now (not in the other counts).
+    pub snoozed: u32,
 }
 
 /// One line of the simulator's transcript, seen from the shop: `in` is what

@@ -6,7 +6,7 @@
 //! are written out in `lib.rs` and named in the macro's `shell` list.
 
 use tuberry::api::{self, ApiResult};
-use tuberry::api::{AppSettings, Health, RestoreOutcome};
+use tuberry::api::{AppSettings, Health, RestoreOutcome, SendTimes};
 use tuberry::api_tokens::{ApiToken, ApiTokenCreated, Scope};
 use tuberry::assistant::model::{
     AssistantRun, AssistantSettings, AssistantSettingsInput, Catalogue, CataloguePage, GuardMode,
@@ -28,12 +28,14 @@ use tuberry::channels::whatsapp::cloud::model::{
 };
 use tuberry::channels::whatsapp::linked::model::{LinkStart, WhatsAppFlags, WhatsAppNumber};
 use tuberry::http::LanStatus;
+use tuberry::labels::{Label, LabelInput};
 use tuberry::model::{
     Attachment, ChannelAccount, Contact, ContactMatch, ConversationDetail, ConversationFilter,
     ConversationPage, ConversationStatus, ConversationSummary, IngestOutcome, Language, Message,
     SimulatorEntry, StatusCounts,
 };
 use tuberry::operators::model::{Project, ProjectInput};
+use tuberry::quick_replies::{QuickReply, QuickReplyImport, QuickReplyInput};
 use tuberry::stats::{Dashboard, DashboardQuery, Figures, Period};
 use tuberry::team::model::{
     Invite, InviteCreated, InviteInput, OwnerLink, Person, Role, RoleRights,
@@ -102,8 +104,36 @@ engine_commands! {
     status_counts() -> StatusCounts;
     get_conversation(conversation_id: i64) -> ConversationDetail;
     mark_read(conversation_id: i64) -> ();
-    send_reply(conversation_id: i64, text: String, attachments: Vec<Attachment>, reply_to: Option<i64>) -> Message = send_reply_with_files;
+    send_reply(conversation_id: i64, text: String, attachments: Vec<Attachment>, reply_to: Option<i64>, send_at: Option<i64>) -> Message = send_reply_with_files;
     set_conversation_status(conversation_id: i64, status: ConversationStatus) -> ConversationSummary;
+    /// Closes (or reopens) many conversations at once.
+    set_conversations_status(conversation_ids: Vec<i64>, status: ConversationStatus) -> Vec<ConversationSummary>;
+    /// Snoozes conversations until a time, or brings them back now (none).
+    snooze_conversations(conversation_ids: Vec<i64>, until: Option<i64>) -> Vec<ConversationSummary>;
+    list_labels() -> Vec<Label>;
+    create_label(input: LabelInput) -> Label;
+    update_label(label_id: i64, input: LabelInput) -> Label;
+    /// Its conversations lose it.
+    delete_label(label_id: i64) -> ();
+    /// Puts a label on conversations, or takes it off.
+    label_conversations(conversation_ids: Vec<i64>, label_id: i64, on: bool) -> Vec<ConversationSummary>;
+    /// A project's quick replies and every project's (or all of them).
+    list_quick_replies(project_id: Option<i64>) -> Vec<QuickReply>;
+    create_quick_reply(input: QuickReplyInput) -> QuickReply;
+    update_quick_reply(quick_reply_id: i64, input: QuickReplyInput) -> QuickReply;
+    delete_quick_reply(quick_reply_id: i64) -> ();
+    /// A quick reply with its placeholders filled for this conversation.
+    quick_reply_text(conversation_id: i64, quick_reply_id: i64) -> String;
+    /// Saves the quick replies as CSV (in Downloads unless a folder is given); answers the path.
+    export_quick_replies(folder: Option<String>) -> String;
+    /// Adds and updates quick replies from CSV text; a bad line refuses the whole file.
+    import_quick_replies(csv: String) -> QuickReplyImport;
+    /// The times offered for sending later, in the shop's time zone.
+    send_times(conversation_id: i64) -> SendTimes;
+    /// Changes a reply scheduled for later (text and time).
+    edit_scheduled_reply(message_id: i64, text: String, send_at: i64) -> Message;
+    /// Cancels a reply scheduled for later.
+    cancel_scheduled_reply(message_id: i64) -> ();
     /// The sanitized HTML of an e-mail message, when it had one.
     message_html(message_id: i64) -> Option<String>;
     simulate_inbound(customer: String, text: String) -> IngestOutcome;

@@ -14,12 +14,12 @@ use crate::model::{
     ConversationDetail, ConversationFilter, ConversationPage, ConversationStatus,
     ConversationSummary, IngestOutcome, Message, SimulatorEntry, StatusCounts,
 };
-use crate::operators::mirror::{self, TopicAction};
 use crate::operators::model::{Project, ProjectInput};
 use crate::outbox::Reply;
 
 mod assistant;
 mod backup;
+mod daily;
 mod dashboard;
 mod desktop;
 mod guardrails;
@@ -34,6 +34,7 @@ mod whatsapp_cloud;
 
 pub use assistant::*;
 pub use backup::*;
+pub use daily::*;
 pub use dashboard::*;
 pub use desktop::*;
 pub use guardrails::*;
@@ -51,11 +52,12 @@ pub async fn list_conversations(
     engine: &Engine,
     filter: ConversationFilter,
 ) -> ApiResult<ConversationPage> {
-    Ok(inbox::list_conversations(engine.store(), &filter).await?)
+    let now = engine.clock().now_ms();
+    Ok(inbox::list_conversations(engine.store(), now, &filter).await?)
 }
 
 pub async fn status_counts(engine: &Engine) -> ApiResult<StatusCounts> {
-    Ok(inbox::status_counts(engine.store()).await?)
+    Ok(inbox::status_counts(engine.store(), engine.clock().now_ms()).await?)
 }
 
 pub async fn get_conversation(
@@ -91,7 +93,7 @@ pub async fn mark_read(engine: &Engine, conversation_id: i64) -> ApiResult<()> {
 
 /// A manager's reply from the desktop or the command line.
 pub async fn send_reply(engine: &Engine, conversation_id: i64, text: String) -> ApiResult<Message> {
-    send_reply_with_files(engine, conversation_id, text, Vec::new(), None).await
+    send_reply_with_files(engine, conversation_id, text, Vec::new(), None, None).await
 }
 
 /// A manager's reply with files from the composer (see [`upload_attachment`]),
@@ -102,6 +104,7 @@ pub async fn send_reply_with_files(
     text: String,
     attachments: Vec<Attachment>,
     reply_to: Option<i64>,
+    send_at: Option<crate::clock::Millis>,
 ) -> ApiResult<Message> {
     for a in &attachments {
         let stored = a
@@ -123,6 +126,7 @@ pub async fn send_reply_with_files(
             author_name: None,
             person_id: None,
             reply_to,
+            send_at,
         })
         .await?)
 }
@@ -334,21 +338,7 @@ pub async fn set_conversation_status(
 ) -> ApiResult<ConversationSummary> {
     let now = engine.clock().now_ms();
     let mut tx = engine.store().write().await?;
-    let previous = inbox::set_status(&mut tx, conversation_id, status, now).await?;
-    // The operators' topic follows: closed with the conversation, open again after.
-    let action = match (previous == ConversationStatus::Closed, status) {
-        (_, ConversationStatus::Closed) => TopicAction::Close,
-        (true, _) => TopicAction::Reopen,
-        (false, _) => TopicAction::Sync,
-    };
-    mirror::enqueue_topic(
-        &mut tx,
-        now,
-        conversation_id,
-        action,
-        &format!("status:{now}"),
-    )
-    .await?;
+    daily::set_status_in(&mut tx, now, conversation_id, status).await?;
     tx.commit().await.map_err(Error::from)?;
     engine.queue().wake();
     tracing::info!(conversation_id, %status, "conversation status set");

@@ -68,6 +68,7 @@ impl Core {
                     author_name: None,
                     person_id: None,
                     reply_to: None,
+                    send_at: None,
                 },
             )
             .await

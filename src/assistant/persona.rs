@@ -39,31 +39,7 @@ pub fn default_template(language: Language) -> &'static str {
     }
 }
 
-/// The channel as the persona names it; the Test chat without a chosen
-/// channel is WhatsApp, as a customer most often writes there.
-pub fn channel_name(kind: Option<ChannelKind>) -> &'static str {
-    match kind {
-        Some(ChannelKind::TelegramBot | ChannelKind::TelegramAccount) => "Telegram",
-        Some(ChannelKind::Avito) => "Avito",
-        Some(ChannelKind::Email) => "e-mail",
-        Some(ChannelKind::Custom) => "the website chat",
-        Some(ChannelKind::Whatsapp | ChannelKind::Simulator) | None => "WhatsApp",
-    }
-}
-
-/// A currency as customers read it: codes and abbreviations of the rouble
-/// become "₽"; an empty setting is "₽".
-pub fn currency_symbol(currency: &str) -> String {
-    let c = currency.trim();
-    match c.to_lowercase().trim_end_matches('.') {
-        "" | "rub" | "rur" | "руб" | "р" | "рубль" | "рублей" | "₽" => "₽".into(),
-        "kzt" | "тенге" | "тг" => "₸".into(),
-        "usd" => "$".into(),
-        "eur" => "€".into(),
-        "uzs" | "сум" | "сўм" | "so'm" | "soʻm" => "сўм".into(),
-        _ => c.to_owned(),
-    }
-}
+pub use crate::placeholders::{channel_name, currency_symbol};
 
 /// What the placeholders stand for in one conversation.
 pub struct Fill<'a> {
@@ -77,38 +53,32 @@ pub struct Fill<'a> {
 /// agent to "consultant", the brand to the project's name, the channel to
 /// WhatsApp, links and city to nothing, the currency to "₽".
 pub fn render(fill: &Fill<'_>) -> String {
-    let s = fill.settings;
-    let template = s
+    let template = fill
+        .settings
         .persona
         .as_deref()
         .filter(|p| !p.trim().is_empty())
         .unwrap_or_else(|| default_template(fill.language));
-    let or = |value: &str, fallback: &str| {
-        let v = value.trim();
-        if v.is_empty() {
-            fallback.to_owned()
-        } else {
-            v.to_owned()
-        }
-    };
-    let agent = match fill.language {
-        Language::Ru => "консультант",
-        Language::En => "a consultant",
-    };
-    let pairs = [
-        ("{AGENT_NAME}", or(&s.agent_name, agent)),
-        ("{BRAND}", or(&s.brand, fill.project_name)),
-        ("{CITY}", or(&s.city, "")),
-        ("{CHANNEL}", channel_name(fill.channel).to_owned()),
-        ("{WHATSAPP_LINK}", or(&s.whatsapp_link, "")),
-        ("{CATALOG_URL}", or(&s.catalog_url, "")),
-        ("{CURRENCY}", currency_symbol(&s.currency)),
-    ];
-    let mut text = template.to_owned();
-    for (name, value) in pairs {
-        text = text.replace(name, &value);
-    }
-    text
+    fill_placeholders(template, fill)
+}
+
+/// Any text with the persona's placeholders filled, as in [`render`].
+pub fn fill_placeholders(text: &str, fill: &Fill<'_>) -> String {
+    let s = fill.settings;
+    crate::placeholders::fill(
+        text,
+        &crate::placeholders::Facts {
+            agent_name: &s.agent_name,
+            brand: &s.brand,
+            city: &s.city,
+            whatsapp_link: &s.whatsapp_link,
+            catalog_url: &s.catalog_url,
+            currency: &s.currency,
+            project_name: fill.project_name,
+            language: fill.language,
+            channel: fill.channel,
+        },
+    )
 }
 
 #[cfg(test)]

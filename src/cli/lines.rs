@@ -52,6 +52,12 @@ pub(super) fn event_line(event: &EngineEvent) -> String {
             message.id,
             message.delivery.map_or("updated", |d| d.as_str())
         ),
+        EngineEvent::MessageRemoved {
+            conversation_id,
+            message_id,
+        } => format!("conversation {conversation_id}: message {message_id} removed\n"),
+        EngineEvent::LabelsChanged => "labels changed\n".to_owned(),
+        EngineEvent::QuickRepliesChanged => "quick replies changed\n".to_owned(),
         EngineEvent::SimulatorEntry { entry } => {
             format!("test chat {}: {}\n", entry.customer, entry.text)
         }

@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use crate::channels::telegram_bot::BotInput;
 use crate::model::{
-    AssigneeFilter, ChannelKind, ConversationFilter, ConversationStatus, Direction, Language,
+    AssigneeFilter, ChannelKind, ConversationFilter, ConversationSort, ConversationStatus,
+    Direction, Language,
 };
 use crate::operators::model::{Project, ProjectInput};
 use crate::{ApiError, Engine, EngineOptions, api};
@@ -68,6 +69,9 @@ enum Command {
         /// `mine` (the owner's) or `unassigned`.
         #[arg(long)]
         assigned: Option<AssigneeFilter>,
+        /// `recent`, `unread` (first) or `waiting` (longest first).
+        #[arg(long)]
+        sort: Option<ConversationSort>,
         #[arg(long, default_value_t = 50)]
         limit: u32,
     },
@@ -348,6 +352,7 @@ async fn command(engine: &Engine, command: Command, out: &Output) -> Result<(), 
             channel,
             search,
             assigned,
+            sort,
             limit,
         } => {
             let page = api::list_conversations(
@@ -357,8 +362,9 @@ async fn command(engine: &Engine, command: Command, out: &Output) -> Result<(), 
                     assignee: assigned,
                     channel,
                     search,
-                    offset: 0,
+                    sort,
                     limit,
+                    ..ConversationFilter::default()
                 },
             )
             .await?;
@@ -415,7 +421,8 @@ async fn command(engine: &Engine, command: Command, out: &Output) -> Result<(), 
                 attachments.push(api::upload_attachment(engine, name, None, bytes).await?);
             }
             let message =
-                api::send_reply_with_files(engine, conversation, text, attachments, None).await?;
+                api::send_reply_with_files(engine, conversation, text, attachments, None, None)
+                    .await?;
             // Deliver now if no other Tuberry is running on this data.
             if let Err(e) = engine.queue().drain().await {
                 eprintln!("warning: the reply is queued but could not be sent now: {e}");

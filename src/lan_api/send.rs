@@ -298,6 +298,7 @@ pub(super) async fn send(
                 author_name: Some(token.name.clone()),
                 person_id: None,
                 reply_to: request.reply_to,
+                send_at: None,
             },
         )
         .await?;

@@ -1,5 +1,6 @@
 //! The team's commands in a work group: `/close`, `/reopen`, `/note`,
-//! `/take`, `/assign`, `/unassign` and `/help`, each as the team allows it
+//! `/take`, `/assign`, `/unassign`, `/label` and `/help` (`/q` is a reply,
+//! see `updates`), each as the team allows it
 //! ([`crate::team::gate`]), in the update's transaction.
 
 use sqlx::SqliteConnection;
@@ -11,6 +12,7 @@ use super::text;
 use super::updates::Publish;
 use crate::error::Result;
 use crate::inbox;
+use crate::labels;
 use crate::model::{ConversationStatus, Language};
 use crate::team::{self, model::Action};
 
@@ -67,6 +69,7 @@ fn needs(name: &str) -> Option<Action> {
         "note" => Some(Action::Note),
         "take" => Some(Action::Answer),
         "assign" | "unassign" => Some(Action::Assign),
+        "label" => Some(Action::CloseReopen),
         _ => None,
     }
 }
@@ -153,6 +156,25 @@ pub(super) async fn run(
             team::assign(db, conversation_id, person.as_ref(), m.now).await?;
             m.react(db, "👌").await?;
             mirror::enqueue_topic(db, m.now, conversation_id, TopicAction::Sync, &m.about).await?;
+            Ok(changed)
+        }
+        "label" => {
+            let (on, name) = match args.strip_prefix('-') {
+                Some(name) => (false, name.trim()),
+                None => (true, args),
+            };
+            let Some(label) = labels::find(&mut *db, name).await? else {
+                let known: Vec<String> = labels::list(&mut *db)
+                    .await?
+                    .into_iter()
+                    .map(|l| l.name)
+                    .collect();
+                m.tell(db, text::label_unknown(m.lang, name, &known))
+                    .await?;
+                return Ok(Vec::new());
+            };
+            labels::set(db, label.id, &[conversation_id], on).await?;
+            m.react(db, "👌").await?;
             Ok(changed)
         }
         "help" => {

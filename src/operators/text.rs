@@ -85,6 +85,7 @@ pub fn help(lang: Language) -> &'static str {
              /close — закрыть диалог\n/reopen — открыть снова\n\
              /note текст — заметка для команды, клиент её не увидит\n\
              /take — взять диалог себе\n/assign @имя — поручить диалог\n/unassign — снять назначение\n\
+             /q имя — отправить быстрый ответ\n/label метка — поставить метку (/label -метка — снять)\n\
              /unanswered, /status, /stats, /invite в чате с ботом — для команды"
         }
         Language::En => {
@@ -92,6 +93,7 @@ pub fn help(lang: Language) -> &'static str {
              /close — close the conversation\n/reopen — open it again\n\
              /note text — a note for the team, never sent to the customer\n\
              /take — take the conversation\n/assign @name — give it to someone\n/unassign — give it to nobody\n\
+             /q name — send a quick reply\n/label name — put a label on it (/label -name takes it off)\n\
              /unanswered, /status, /stats, /invite in the chat with the bot — for the team"
         }
     }
@@ -373,4 +375,52 @@ pub fn unanswered(lang: Language, waiting: &[Waiting]) -> String {
         .map(|w| format!("• {} — {} — {}", w.name, waited(lang, w.minutes), w.url))
         .collect();
     format!("{head}\n{}", lines.join("\n"))
+}
+
+/// Names as a topic lists them: `a, b, c` (or a dash for none).
+fn listed(names: &[String], prefix: &str) -> String {
+    if names.is_empty() {
+        return "—".into();
+    }
+    let all: Vec<String> = names.iter().map(|n| format!("{prefix}{n}")).collect();
+    truncate(&all.join(", "), 1_500)
+}
+
+/// `/q` without a name, or with one nobody saved.
+pub fn quick_reply_unknown(lang: Language, name: &str, known: &[String]) -> String {
+    let known = listed(known, "");
+    let name = truncate(name, 64);
+    match (lang, name.is_empty()) {
+        (Language::Ru, true) => format!("Какой быстрый ответ отправить? /q имя. Есть: {known}"),
+        (Language::Ru, false) => {
+            format!("Быстрого ответа «{name}» нет. Есть: {known}")
+        }
+        (Language::En, true) => format!("Which quick reply? /q name. There are: {known}"),
+        (Language::En, false) => format!("There is no quick reply “{name}”. There are: {known}"),
+    }
+}
+
+/// What a `/q` sent to the customer.
+pub fn quick_reply_sent(lang: Language, text: &str) -> String {
+    let text = truncate(text, 3_000);
+    match lang {
+        Language::Ru => format!("↪ Клиенту отправлено:\n{text}"),
+        Language::En => format!("↪ Sent to the customer:\n{text}"),
+    }
+}
+
+/// `/label` without a name, or with one that is not a label.
+pub fn label_unknown(lang: Language, name: &str, known: &[String]) -> String {
+    let known = listed(known, "");
+    let name = truncate(name, 64);
+    match (lang, name.is_empty()) {
+        (Language::Ru, true) => format!("Какую метку поставить? /label метка. Есть: {known}"),
+        (Language::Ru, false) => {
+            format!("Метки «{name}» нет (метки создаются в приложении). Есть: {known}")
+        }
+        (Language::En, true) => format!("Which label? /label name. There are: {known}"),
+        (Language::En, false) => {
+            format!("There is no label “{name}” (labels are made in the app). There are: {known}")
+        }
+    }
 }

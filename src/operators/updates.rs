@@ -21,6 +21,7 @@ use crate::model::{
     Attachment, AttachmentKind, AuthorKind, ContactIdentity, ConversationStatus, IdentityKind,
 };
 use crate::outbox::Reply;
+use crate::quick_replies;
 use crate::relay::Inbound;
 use crate::team::{self, model::Action};
 
@@ -413,7 +414,24 @@ async fn on_message(
         return Ok(Vec::new());
     }
 
-    if let Some((name, args)) = command(&text, bot) {
+    // `/q name` in a topic is a reply: the quick reply's text, filled.
+    let mut quick = false;
+    let mut text = text;
+    if let (Some(conversation_id), Some(("q", name))) = (topic, command(&text, bot)) {
+        let Some(saved) = quick_replies::find(&mut *db, Some(project_id), name).await? else {
+            let known: Vec<String> = quick_replies::list(&mut *db, Some(project_id))
+                .await?
+                .into_iter()
+                .map(|q| q.name)
+                .collect();
+            group
+                .tell(db, text::quick_reply_unknown(lang, name, &known))
+                .await?;
+            return Ok(Vec::new());
+        };
+        text = quick_replies::fill(db, conversation_id, &saved.text).await?;
+        quick = true;
+    } else if let Some((name, args)) = command(&text, bot) {
         return commands::run(&group, db, topic, name, args).await;
     }
 
@@ -470,12 +488,13 @@ async fn on_message(
             db,
             Reply {
                 conversation_id,
-                text,
+                text: text.clone(),
                 attachments: attachments_of(message, account_id),
                 author: AuthorKind::Operator,
                 author_name: Some(person.map_or(user.name.clone(), |p| p.name.clone())),
                 person_id: person.map(|p| p.id),
                 reply_to,
+                send_at: None,
             },
         )
         .await?;
@@ -487,5 +506,8 @@ async fn on_message(
     .bind(message_id)
     .execute(&mut *db)
     .await?;
+    if quick {
+        group.tell(db, text::quick_reply_sent(lang, &text)).await?;
+    }
     Ok(vec![Publish::Reply(reply_conversation, message_id)])
 }

@@ -349,7 +349,8 @@ impl Relay {
 
         sqlx::query(
             "UPDATE conversations SET status = ?2, last_message_at = ?3, last_message_preview = ?4,
-                    last_message_direction = 'in', unread_count = unread_count + 1, updated_at = ?3
+                    last_message_direction = 'in', unread_count = unread_count + 1, updated_at = ?3,
+                    snoozed_until = NULL
              WHERE id = ?1",
         )
         .bind(conversation_id)

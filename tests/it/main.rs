@@ -13,6 +13,8 @@ mod avito;
 mod backup;
 mod catalogue;
 mod cli;
+mod daily;
+mod daily_send;
 mod dashboard;
 mod email;
 mod guardrails;

@@ -158,6 +158,7 @@ async fn images_and_voice_messages_make_the_round_trip() {
         "Вот фото сбоку".into(),
         vec![upload],
         None,
+        None,
     )
     .await
     .unwrap();

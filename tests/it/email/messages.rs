@@ -58,6 +58,7 @@ async fn a_customer_mail_is_answered_as_a_threaded_reply() {
         "Yes, in two days.".into(),
         vec![pdf],
         None,
+        None,
     )
     .await
     .unwrap();

@@ -24,6 +24,7 @@ use crate::helpers::{TEST_KEYRING, eventually};
 mod alerts;
 mod assignment;
 mod connecting;
+mod daily;
 mod health;
 mod limits;
 mod private_chat;

@@ -82,6 +82,7 @@ async fn customer_reply_and_own_message(ta: Ta) {
         "Yes, pink and white.".into(),
         Vec::new(),
         Some(first[0].id),
+        None,
     )
     .await
     .unwrap();

@@ -62,6 +62,7 @@ async fn a_reply_answers_its_message_goes_once_through_failures_and_is_read() {
         "Yes, pink and white.".into(),
         Vec::new(),
         Some(first.id),
+        None,
     )
     .await
     .unwrap();
@@ -98,6 +99,7 @@ async fn a_reply_answers_its_message_goes_once_through_failures_and_is_read() {
         "x".into(),
         Vec::new(),
         Some(first.id + 1_000),
+        None,
     )
     .await
     .unwrap_err();
@@ -130,6 +132,7 @@ async fn files_go_by_their_kind_and_a_long_text_is_split() {
         conversation,
         "Here they are".into(),
         vec![photo, voice, pdf],
+        None,
         None,
     )
     .await

@@ -67,6 +67,7 @@ async fn a_reply_leaves_through_the_graph_api_as_meta_documents_it() {
         "вот она".into(),
         vec![file],
         None,
+        None,
     )
     .await
     .unwrap();

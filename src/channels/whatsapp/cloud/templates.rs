@@ -274,6 +274,7 @@ impl Cloud {
                     author_name: None,
                     person_id: None,
                     reply_to: None,
+                    send_at: None,
                 },
             )
             .await?;

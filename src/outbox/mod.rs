@@ -19,6 +19,8 @@ use crate::queue::{self, Job, JobError, JobHandler, NewJob, Queue, Waker};
 use crate::relay::{MAX_TEXT, Relay, preview};
 use crate::store::{Store, parse_column};
 
+pub mod scheduled;
+
 pub const SEND_JOB: &str = "outbox.send";
 pub const SEND_JOB_VERSION: i64 = 1;
 
@@ -54,6 +56,9 @@ pub struct Reply {
     pub person_id: Option<i64>,
     /// The message of the conversation this reply answers.
     pub reply_to: Option<i64>,
+    /// Send it then, not now: it waits as a queued job, editable and
+    /// cancellable until it goes (see [`scheduled`]).
+    pub send_at: Option<crate::clock::Millis>,
 }
 
 #[derive(Clone)]
@@ -185,6 +190,9 @@ impl Outbox {
             return Err(Error::invalid("a reply cannot be written as the customer"));
         }
         let now = self.clock.now_ms();
+        if let Some(at) = reply.send_at {
+            scheduled::check_time(now, at)?;
+        }
         let (account_id, status, kind, thread): (i64, String, String, String) = sqlx::query_as(
             "SELECT c.channel_account_id, c.status, a.kind, c.external_thread_id
              FROM conversations c JOIN channel_accounts a ON a.id = c.channel_account_id WHERE c.id = ?1",
@@ -213,8 +221,8 @@ impl Outbox {
         }
         let message_id: i64 = sqlx::query_scalar(
             "INSERT INTO messages (conversation_id, channel_account_id, direction, author_kind, author_name,
-                                   text, attachments, delivery, created_at, reply_to_id)
-             VALUES (?1, ?2, 'out', ?3, ?4, ?5, ?6, 'pending', ?7, ?8) RETURNING id",
+                                   text, attachments, delivery, created_at, reply_to_id, scheduled_at)
+             VALUES (?1, ?2, 'out', ?3, ?4, ?5, ?6, 'pending', ?7, ?8, ?9) RETURNING id",
         )
         .bind(reply.conversation_id)
         .bind(account_id)
@@ -224,6 +232,7 @@ impl Outbox {
         .bind(attachments)
         .bind(now)
         .bind(reply.reply_to)
+        .bind(reply.send_at)
         .fetch_one(&mut *tx)
         .await?;
         if matches!(reply.author, AuthorKind::Manager | AuthorKind::Operator) {
@@ -236,43 +245,56 @@ impl Outbox {
             )
             .await?;
         }
-        queue::enqueue(
-            &mut *tx,
-            now,
-            self.max_attempts,
-            send_job(
-                message_id,
-                reply.conversation_id,
-                self.registry.rate_keys(kind, account_id, &thread),
-                format!("{SEND_JOB}:{message_id}"),
-            ),
-        )
-        .await?;
-        sqlx::query(
-            "UPDATE conversations SET status = ?2, last_message_at = ?3, last_message_preview = ?4,
-                    last_message_direction = 'out', unread_count = 0, updated_at = ?3
-             WHERE id = ?1",
-        )
-        .bind(reply.conversation_id)
-        .bind(status.after_reply(reply.author).as_str())
-        .bind(now)
-        .bind(preview(&text, &reply.attachments))
-        .execute(&mut *tx)
-        .await?;
-        self.relay
-            .hooks()
-            .stored(
-                &mut *tx,
+        let mut job = send_job(
+            message_id,
+            reply.conversation_id,
+            self.registry.rate_keys(kind, account_id, &thread),
+            format!("{SEND_JOB}:{message_id}"),
+        );
+        job.run_at = reply.send_at;
+        queue::enqueue(&mut *tx, now, self.max_attempts, job).await?;
+        // A reply for later changes the conversation when it goes.
+        if reply.send_at.is_none() {
+            settle(
+                tx,
+                self.relay.hooks(),
                 now,
                 &StoredMessage {
                     conversation_id: reply.conversation_id,
                     message_id,
                     author: reply.author,
                 },
+                status,
+                &preview(&text, &reply.attachments),
             )
             .await?;
+        }
         Ok((reply.conversation_id, message_id))
     }
+}
+
+/// A reply is in the conversation: its status and latest message follow,
+/// and the features hear of it (the topic's mirror, the assistant).
+async fn settle(
+    tx: &mut SqliteConnection,
+    hooks: &Hooks,
+    now: crate::clock::Millis,
+    stored: &StoredMessage,
+    status: ConversationStatus,
+    preview: &str,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE conversations SET status = ?2, last_message_at = ?3, last_message_preview = ?4,
+                last_message_direction = 'out', unread_count = 0, updated_at = ?3
+         WHERE id = ?1",
+    )
+    .bind(stored.conversation_id)
+    .bind(status.after_reply(stored.author).as_str())
+    .bind(now)
+    .bind(preview)
+    .execute(&mut *tx)
+    .await?;
+    hooks.stored(&mut *tx, now, stored).await
 }
 
 /// The `outbox.send` job: hands one stored reply to its channel.
@@ -415,6 +437,9 @@ fn payload(job: &Job) -> Result<SendPayload, JobError> {
 impl JobHandler for SendHandler {
     async fn run(&self, job: &Job) -> Result<(), JobError> {
         let SendPayload { message_id } = payload(job)?;
+        scheduled::release(&self.store, &self.relay, &self.clock, message_id)
+            .await
+            .map_err(|e| JobError::Retry(format!("releasing a scheduled reply: {e}")))?;
         let outgoing = match self.load(message_id).await {
             Ok(Some(outgoing)) => outgoing,
             // Already sent (or failed) by an earlier run of this job.
