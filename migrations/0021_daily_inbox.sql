@@ -42,3 +42,16 @@ CREATE UNIQUE INDEX quick_replies_name ON quick_replies (coalesce(project_id, 0)
 -- went out (or for any other message).
 ALTER TABLE messages ADD COLUMN scheduled_at INTEGER;
 CREATE INDEX messages_scheduled ON messages (conversation_id, scheduled_at) WHERE scheduled_at IS NOT NULL;
+
+-- What a message said before each change: a customer's edit at the
+-- provider, or an operator's edit of a reply. Oldest first.
+CREATE TABLE message_edits (
+    id          INTEGER PRIMARY KEY,
+    message_id  INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+    text        TEXT NOT NULL,
+    edited_at   INTEGER NOT NULL
+);
+CREATE INDEX message_edits_message ON message_edits (message_id, id);
+-- A reply changed here that its channel could not change at the
+-- customer's side: why (the customer still sees the text it went with).
+ALTER TABLE messages ADD COLUMN edit_error TEXT;

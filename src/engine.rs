@@ -219,6 +219,7 @@ impl Engine {
         );
         queue.register_all(topic_jobs.jobs());
         hooks.on_stored(Arc::new(MirrorHook));
+        hooks.on_changed(Arc::new(MirrorHook));
         hooks.on_delivered(Arc::new(TopicDeliveryObserver {
             clock: clock.clone(),
         }));

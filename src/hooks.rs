@@ -5,6 +5,7 @@
 //!
 //! ```text
 //!  Relay::ingest_in / Outbox::reply_in ──► MessageHook::stored     (in the transaction)
+//!  Relay::edit_inbound / delete / react ──► ChangeHook::changed     (in the transaction)
 //!  outbox.send job, before the channel ──► SendCheck::allows / hold
 //!  outbox.send job, after the channel  ──► DeliveryObserver::delivered (in the transaction)
 //! ```
@@ -42,6 +43,36 @@ pub trait MessageHook: Send + Sync + 'static {
     ) -> Result<()>;
 }
 
+/// What changed about a stored message at its provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// Its text changed (the earlier one is in `message_edits`).
+    Edited,
+    /// Deleted at the provider (kept here, marked).
+    Deleted,
+    /// A reaction was put on it or taken back (`messages.reaction`).
+    Reacted,
+}
+
+/// A stored message that changed.
+#[derive(Debug, Clone, Copy)]
+pub struct ChangedMessage {
+    pub conversation_id: i64,
+    pub message_id: i64,
+    pub change: Change,
+}
+
+/// Reacts to a change of a stored message inside the transaction that made it.
+#[async_trait]
+pub trait ChangeHook: Send + Sync + 'static {
+    async fn changed(
+        &self,
+        db: &mut SqliteConnection,
+        now: Millis,
+        message: &ChangedMessage,
+    ) -> Result<()>;
+}
+
 /// Decides whether a stored reply may leave now.
 #[async_trait]
 pub trait SendCheck: Send + Sync + 'static {
@@ -73,6 +104,7 @@ pub trait DeliveryObserver: Send + Sync + 'static {
 #[derive(Default)]
 pub struct Hooks {
     stored: RwLock<Vec<Arc<dyn MessageHook>>>,
+    changed: RwLock<Vec<Arc<dyn ChangeHook>>>,
     send: RwLock<Vec<Arc<dyn SendCheck>>>,
     delivered: RwLock<Vec<Arc<dyn DeliveryObserver>>>,
 }
@@ -91,6 +123,25 @@ impl Hooks {
             .write()
             .unwrap_or_else(PoisonError::into_inner)
             .push(hook);
+    }
+
+    pub fn on_changed(&self, hook: Arc<dyn ChangeHook>) {
+        self.changed
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(hook);
+    }
+
+    pub async fn changed(
+        &self,
+        db: &mut SqliteConnection,
+        now: Millis,
+        message: &ChangedMessage,
+    ) -> Result<()> {
+        for hook in snapshot(&self.changed) {
+            hook.changed(&mut *db, now, message).await?;
+        }
+        Ok(())
     }
 
     pub fn on_send(&self, hook: Arc<dyn SendCheck>) {

@@ -167,6 +167,8 @@ struct MessageRow {
     reaction: Option<String>,
     assigned_to_name: Option<String>,
     scheduled_at: Option<Millis>,
+    original_text: Option<String>,
+    edit_error: Option<String>,
 }
 
 macro_rules! message_select {
@@ -175,7 +177,9 @@ macro_rules! message_select {
                 attachments, delivery, delivery_error, created_at, sent_at,
                 coalesce(quoted, (SELECT r.text FROM messages r WHERE r.id = messages.reply_to_id)) AS quoted,
                 (held_at IS NOT NULL AND delivery = 'pending') AS held, has_html,
-                edited_at, deleted_at, read_at, reaction, assigned_to_name, scheduled_at
+                edited_at, deleted_at, read_at, reaction, assigned_to_name, scheduled_at,
+                (SELECT e.text FROM message_edits e WHERE e.message_id = messages.id
+                 ORDER BY e.id LIMIT 1) AS original_text, edit_error
          FROM messages "
     };
 }
@@ -209,6 +213,8 @@ impl MessageRow {
             reaction: self.reaction,
             assigned_to: self.assigned_to_name,
             scheduled_at: self.scheduled_at,
+            original_text: self.original_text,
+            edit_error: self.edit_error,
         })
     }
 }

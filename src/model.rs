@@ -219,6 +219,11 @@ pub struct Message {
     /// A reply written to go later: when it goes (editable and cancellable
     /// until then).
     pub scheduled_at: Option<Millis>,
+    /// What it said first, when it was edited since.
+    pub original_text: Option<String>,
+    /// A reply changed here that its channel could not change at the
+    /// customer's side: why (the customer still sees the earlier text).
+    pub edit_error: Option<String>,
     /// When the customer read this reply (channels that tell it).
     pub read_at: Option<Millis>,
     /// The customer's reaction to the message (an emoji).

@@ -5,7 +5,6 @@
 
 use teloxide_core::payloads::SetWebhookSetters;
 use teloxide_core::requests::Requester;
-use teloxide_core::types::AllowedUpdate;
 
 use super::model::Project;
 use super::projects::{Projects, forget_work_group, move_account};
@@ -242,7 +241,7 @@ impl Projects {
                     .set_webhook(url)
                     .secret_token(secret.expose().clone())
                     .max_connections(1)
-                    .allowed_updates([AllowedUpdate::Message, AllowedUpdate::MyChatMember])
+                    .allowed_updates(crate::channels::telegram_bot::UPDATES)
                     .await;
                 if let Err(e) = set {
                     self.shared.tg.set_webhook_secret(bot.account_id, None);

@@ -15,7 +15,9 @@ use super::text;
 use crate::channels::telegram_bot::{bot_key, group_key};
 use crate::clock::{Millis, SharedClock};
 use crate::error::Result;
-use crate::hooks::{DeliveryObserver, MessageHook, StoredMessage};
+use crate::hooks::{
+    Change, ChangeHook, ChangedMessage, DeliveryObserver, MessageHook, StoredMessage,
+};
 use crate::model::AuthorKind;
 use crate::model::Language;
 use crate::queue::{self, NewJob};
@@ -24,6 +26,7 @@ pub const MIRROR_JOB: &str = "telegram.mirror";
 pub const TOPIC_JOB: &str = "telegram.topic";
 pub const NOTICE_JOB: &str = "telegram.notice";
 pub const REACT_JOB: &str = "telegram.react";
+pub const REMIRROR_JOB: &str = "telegram.remirror";
 pub const JOB_VERSION: i64 = 1;
 
 /// Mirrors wait out long outages: Telegram may be unreachable for hours.
@@ -293,6 +296,77 @@ impl MessageHook for MirrorHook {
             return Ok(());
         }
         enqueue_message(db, now, message.conversation_id, message.message_id).await
+    }
+}
+
+/// A mirrored message changed at the customer's side: its mirror is
+/// written again (edited, deleted) or gets the customer's reaction.
+#[async_trait]
+impl ChangeHook for MirrorHook {
+    async fn changed(
+        &self,
+        db: &mut SqliteConnection,
+        now: Millis,
+        message: &ChangedMessage,
+    ) -> Result<()> {
+        let Some(target) = target_for(db, message.conversation_id).await? else {
+            return Ok(());
+        };
+        match message.change {
+            Change::Edited | Change::Deleted => {
+                push(
+                    db,
+                    now,
+                    NewJob::new(
+                        REMIRROR_JOB,
+                        JOB_VERSION,
+                        serde_json::json!(MirrorPayload {
+                            message_id: message.message_id
+                        }),
+                        format!("{REMIRROR_JOB}:{}:{now}", message.message_id),
+                        topic_destination(message.conversation_id),
+                    )
+                    .rate_keys([group_key(target.chat_id), bot_key(target.bot_account_id)]),
+                )
+                .await
+            }
+            Change::Reacted => {
+                let (reaction, mirrors): (Option<String>, Vec<(i64, i64)>) = (
+                    sqlx::query_scalar("SELECT reaction FROM messages WHERE id = ?1")
+                        .bind(message.message_id)
+                        .fetch_one(&mut *db)
+                        .await?,
+                    sqlx::query_as(
+                        "SELECT DISTINCT chat_id, telegram_message_id FROM topic_messages
+                         WHERE message_id = ?1 AND origin = 'mirror'",
+                    )
+                    .bind(message.message_id)
+                    .fetch_all(&mut *db)
+                    .await?,
+                );
+                for (chat_id, telegram_message_id) in mirrors {
+                    push(
+                        db,
+                        now,
+                        NewJob::new(
+                            REACT_JOB,
+                            JOB_VERSION,
+                            serde_json::json!(ReactPayload {
+                                bot_account_id: target.bot_account_id,
+                                chat_id,
+                                telegram_message_id,
+                                emoji: reaction.clone().unwrap_or_default(),
+                            }),
+                            format!("{REACT_JOB}:{chat_id}:{telegram_message_id}:customer:{now}"),
+                            format!("react:{chat_id}"),
+                        )
+                        .rate_keys([bot_key(target.bot_account_id)]),
+                    )
+                    .await?;
+                }
+                Ok(())
+            }
+        }
     }
 }
 

@@ -14,6 +14,10 @@
 //!       /note /take /assign /unassign), each as the team allows it (team::gate);
 //!       a message not allowed is kept as a note
 //!     bot added to a group, /bind: bind the project's work group, check rights
+//!     private chat edits and reactions: relay::edit_inbound_in / react_in
+//!
+//!  a message changed (edited, deleted, reacted to) ──► MirrorHook ──► job
+//!     telegram.remirror (the topic message written again) or telegram.react
 //! ```
 //!
 //! The Bot API client and the bots' connections are the Telegram bot
@@ -22,6 +26,7 @@
 
 pub mod alerts;
 mod bots;
+mod changes;
 mod commands;
 mod joining;
 pub mod mirror;

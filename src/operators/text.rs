@@ -424,3 +424,19 @@ pub fn label_unknown(lang: Language, name: &str, known: &[String]) -> String {
         }
     }
 }
+
+/// Under a mirrored message the customer changed.
+pub fn edited_mark(lang: Language) -> &'static str {
+    match lang {
+        Language::Ru => "✏️ изменено клиентом",
+        Language::En => "✏️ edited by the customer",
+    }
+}
+
+/// Under a mirrored message the customer deleted (kept here).
+pub fn deleted_mark(lang: Language) -> &'static str {
+    match lang {
+        Language::Ru => "🗑 удалено клиентом",
+        Language::En => "🗑 deleted by the customer",
+    }
+}

@@ -9,8 +9,8 @@ use async_trait::async_trait;
 use sqlx::{FromRow, SqliteConnection};
 use teloxide_core::errors::RequestError;
 use teloxide_core::payloads::{
-    EditForumTopicSetters, SendDocumentSetters, SendMessageSetters, SendPhotoSetters,
-    SendVoiceSetters, SetMessageReactionSetters,
+    EditForumTopicSetters, EditMessageCaptionSetters, SendDocumentSetters, SendMessageSetters,
+    SendPhotoSetters, SendVoiceSetters, SetMessageReactionSetters,
 };
 use teloxide_core::requests::Requester;
 use teloxide_core::types::{ChatId, InputFile, MessageId, ReactionType, ReplyParameters, ThreadId};
@@ -64,6 +64,8 @@ struct MirrorRow {
     channel_name: String,
     direction: String,
     assigned_to_name: Option<String>,
+    edited_at: Option<Millis>,
+    deleted_at: Option<Millis>,
 }
 
 impl MirrorRow {
@@ -76,7 +78,7 @@ async fn load_row(db: &mut SqliteConnection, message_id: i64) -> Result<Option<M
     Ok(sqlx::query_as(
         "SELECT m.id, m.conversation_id, m.author_kind, m.author_name, m.text, m.attachments,
                 ct.display_name AS contact_name, a.name AS channel_name, m.direction,
-                m.assigned_to_name
+                m.assigned_to_name, m.edited_at, m.deleted_at
          FROM messages m
          JOIN conversations c ON c.id = m.conversation_id
          JOIN contacts ct ON ct.id = c.contact_id
@@ -509,10 +511,15 @@ impl TopicJobs {
             emoji,
         } = payload(job)?;
         let bot = self.bot(bot_account_id)?;
+        // No emoji: the reaction is taken back.
+        let reaction = match emoji.is_empty() {
+            true => Vec::new(),
+            false => vec![ReactionType::Emoji { emoji }],
+        };
         match bot
             .bot
             .set_message_reaction(ChatId(chat_id), message_id(telegram_message_id))
-            .reaction(vec![ReactionType::Emoji { emoji }])
+            .reaction(reaction)
             .await
         {
             Ok(_) => Ok(()),
@@ -545,11 +552,12 @@ handler!(MirrorHandler, mirror);
 handler!(TopicHandler, topic);
 handler!(NoticeHandler, notice);
 handler!(ReactHandler, react);
+handler!(RemirrorHandler, remirror);
 
 impl TopicJobs {
     /// The work group's job kinds.
     pub fn jobs(&self) -> Vec<crate::queue::JobKind> {
-        use super::mirror::{JOB_VERSION, NOTICE_JOB, REACT_JOB, TOPIC_JOB};
+        use super::mirror::{JOB_VERSION, NOTICE_JOB, REACT_JOB, REMIRROR_JOB, TOPIC_JOB};
         let job = |kind, handler: Arc<dyn JobHandler>| crate::queue::JobKind {
             kind,
             version: JOB_VERSION,
@@ -560,6 +568,7 @@ impl TopicJobs {
             job(TOPIC_JOB, Arc::new(TopicHandler(self.clone()))),
             job(NOTICE_JOB, Arc::new(NoticeHandler(self.clone()))),
             job(REACT_JOB, Arc::new(ReactHandler(self.clone()))),
+            job(REMIRROR_JOB, Arc::new(RemirrorHandler(self.clone()))),
         ]
     }
 }

@@ -30,6 +30,8 @@ pub(super) enum Publish {
     Inbound(crate::model::IngestOutcome),
     Reply(i64, i64),
     Conversation(i64),
+    /// A stored message changed (conversation, message).
+    Message(i64, i64),
     Project(i64),
     /// Someone joined the team.
     Team,
@@ -79,6 +81,12 @@ pub(super) async fn handle(
             (UpdateKind::Message(message), None) => {
                 on_message(shared, &mut tx, account_id, bot, message).await?
             }
+            (UpdateKind::EditedMessage(message), None) => {
+                super::changes::on_edited(shared, &mut tx, account_id, message).await?
+            }
+            (UpdateKind::MessageReaction(reaction), None) => {
+                super::changes::on_reaction(shared, &mut tx, account_id, reaction).await?
+            }
             _ => Vec::new(),
         };
         Ok(publish)
@@ -112,6 +120,12 @@ pub(super) async fn handle(
                     .await
             }
             Publish::Conversation(id) => shared.relay.publish_conversation(id).await,
+            Publish::Message(conversation_id, message_id) => {
+                shared
+                    .relay
+                    .publish_message(conversation_id, message_id, true)
+                    .await
+            }
             Publish::Project(project_id) => shared
                 .bus
                 .publish(EngineEvent::ProjectChanged { project_id }),

@@ -8,7 +8,7 @@
 use super::{Relay, conversation_for, preview};
 use crate::clock::Millis;
 use crate::error::{Error, Result};
-use crate::hooks::StoredMessage;
+use crate::hooks::{Change, ChangedMessage, StoredMessage};
 use crate::model::{Attachment, AuthorKind, ContactIdentity, IngestOutcome};
 
 /// A message the shop wrote outside Tuberry, as its channel tells it.
@@ -127,7 +127,8 @@ impl Relay {
     }
 
     /// A customer changed the text of a message: the stored one follows,
-    /// marked edited. `false` when no such message is stored.
+    /// marked edited, the earlier text kept in its history. `false` when no
+    /// such message is stored (or the text is the same).
     pub async fn edit_inbound(
         &self,
         channel_account_id: i64,
@@ -135,24 +136,58 @@ impl Relay {
         text: &str,
     ) -> Result<bool> {
         let now = self.clock.now_ms();
-        let changed: Option<(i64, i64)> = sqlx::query_as(
-            "UPDATE messages SET text = ?3, edited_at = ?4
-             WHERE channel_account_id = ?1 AND direction = 'in' AND external_id = ?2 AND text != ?3
-             RETURNING id, conversation_id",
-        )
-        .bind(channel_account_id)
-        .bind(external_id)
-        .bind(text.trim_end())
-        .bind(now)
-        .fetch_optional(self.store.pool())
-        .await?;
-        let Some((message_id, conversation_id)) = changed else {
+        let mut tx = self.store.write().await?;
+        let edited = self
+            .edit_inbound_in(&mut tx, now, channel_account_id, external_id, text)
+            .await?;
+        tx.commit().await?;
+        let Some((message_id, conversation_id)) = edited else {
             return Ok(false);
         };
-        tracing::info!(message_id, "a customer edited a message");
         self.publish_message(conversation_id, message_id, true)
             .await;
         Ok(true)
+    }
+
+    /// [`Relay::edit_inbound`] in the caller's transaction: the message and
+    /// its conversation when it changed; the caller publishes after committing.
+    pub async fn edit_inbound_in(
+        &self,
+        tx: &mut sqlx::SqliteConnection,
+        now: Millis,
+        channel_account_id: i64,
+        external_id: &str,
+        text: &str,
+    ) -> Result<Option<(i64, i64)>> {
+        let before: Option<(i64, i64, String)> = sqlx::query_as(
+            "SELECT id, conversation_id, text FROM messages
+             WHERE channel_account_id = ?1 AND direction = 'in' AND external_id = ?2",
+        )
+        .bind(channel_account_id)
+        .bind(external_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let text = text.trim_end();
+        let Some((message_id, conversation_id, old)) = before.filter(|(_, _, old)| old != text)
+        else {
+            return Ok(None);
+        };
+        sqlx::query("INSERT INTO message_edits (message_id, text, edited_at) VALUES (?1, ?2, ?3)")
+            .bind(message_id)
+            .bind(&old)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE messages SET text = ?2, edited_at = ?3 WHERE id = ?1")
+            .bind(message_id)
+            .bind(text)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        self.changed(tx, now, conversation_id, message_id, Change::Edited)
+            .await?;
+        tracing::info!(message_id, "a customer edited a message");
+        Ok(Some((message_id, conversation_id)))
     }
 
     /// A customer deleted messages: the stored ones stay, marked deleted
@@ -163,6 +198,7 @@ impl Relay {
         external_ids: &[String],
     ) -> Result<usize> {
         let now = self.clock.now_ms();
+        let mut tx = self.store.write().await?;
         let mut changed = Vec::new();
         for external_id in external_ids {
             let row: Option<(i64, i64)> = sqlx::query_as(
@@ -173,15 +209,43 @@ impl Relay {
             .bind(channel_account_id)
             .bind(external_id)
             .bind(now)
-            .fetch_optional(self.store.pool())
+            .fetch_optional(&mut *tx)
             .await?;
-            changed.extend(row);
+            if let Some((message_id, conversation_id)) = row {
+                self.changed(&mut tx, now, conversation_id, message_id, Change::Deleted)
+                    .await?;
+                changed.push((message_id, conversation_id));
+            }
         }
+        tx.commit().await?;
         for (message_id, conversation_id) in &changed {
             self.publish_message(*conversation_id, *message_id, true)
                 .await;
         }
         Ok(changed.len())
+    }
+
+    async fn changed(
+        &self,
+        tx: &mut sqlx::SqliteConnection,
+        now: Millis,
+        conversation_id: i64,
+        message_id: i64,
+        change: Change,
+    ) -> Result<()> {
+        self.hooks
+            .changed(
+                tx,
+                now,
+                &ChangedMessage {
+                    conversation_id,
+                    message_id,
+                    change,
+                },
+            )
+            .await?;
+        self.waker.wake();
+        Ok(())
     }
 
     /// More ways the customer of a conversation is known (a username, a
@@ -267,6 +331,30 @@ impl Relay {
         external_id: &str,
         emoji: &str,
     ) -> Result<bool> {
+        let now = self.clock.now_ms();
+        let mut tx = self.store.write().await?;
+        let changed = self
+            .react_in(&mut tx, now, channel_account_id, external_id, emoji)
+            .await?;
+        tx.commit().await?;
+        let Some((message_id, conversation_id)) = changed else {
+            return Ok(false);
+        };
+        self.publish_message(conversation_id, message_id, true)
+            .await;
+        Ok(true)
+    }
+
+    /// [`Relay::react`] in the caller's transaction: the message and its
+    /// conversation when it changed; the caller publishes after committing.
+    pub async fn react_in(
+        &self,
+        tx: &mut sqlx::SqliteConnection,
+        now: Millis,
+        channel_account_id: i64,
+        external_id: &str,
+        emoji: &str,
+    ) -> Result<Option<(i64, i64)>> {
         let emoji = emoji.trim();
         let changed: Option<(i64, i64)> = sqlx::query_as(
             "UPDATE messages SET reaction = nullif(?3, '')
@@ -277,14 +365,14 @@ impl Relay {
         .bind(channel_account_id)
         .bind(external_id)
         .bind(emoji.chars().take(16).collect::<String>())
-        .fetch_optional(self.store.pool())
+        .fetch_optional(&mut *tx)
         .await?;
         let Some((message_id, conversation_id)) = changed else {
-            return Ok(false);
+            return Ok(None);
         };
-        self.publish_message(conversation_id, message_id, true)
-            .await;
-        Ok(true)
+        self.changed(tx, now, conversation_id, message_id, Change::Reacted)
+            .await?;
+        Ok(Some((message_id, conversation_id)))
     }
 
     /// The customer's message `external_id` answers another one: the text

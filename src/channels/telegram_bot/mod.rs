@@ -73,6 +73,16 @@ impl std::fmt::Debug for BotInput {
 
 pub const DEFAULT_API_URL: &str = "https://api.telegram.org";
 
+/// What a bot asks Telegram for, polling or by webhook: messages, their
+/// edits, reactions (which Telegram sends only when asked) and its
+/// membership in groups.
+pub const UPDATES: [teloxide_core::types::AllowedUpdate; 4] = [
+    teloxide_core::types::AllowedUpdate::Message,
+    teloxide_core::types::AllowedUpdate::EditedMessage,
+    teloxide_core::types::AllowedUpdate::MessageReaction,
+    teloxide_core::types::AllowedUpdate::MyChatMember,
+];
+
 /// The budget of one private chat of one bot.
 pub fn chat_key(bot_account_id: i64, chat: &str) -> String {
     format!("tg-chat:{bot_account_id}:{chat}")

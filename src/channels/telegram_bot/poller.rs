@@ -9,7 +9,6 @@ use std::time::Duration;
 use teloxide_core::errors::{ApiError, RequestError};
 use teloxide_core::payloads::GetUpdatesSetters;
 use teloxide_core::requests::Requester;
-use teloxide_core::types::AllowedUpdate;
 use tokio_util::sync::CancellationToken;
 
 use super::BotHandle;
@@ -68,7 +67,7 @@ pub(super) async fn run(
             .get_updates()
             .offset(i32::try_from(offset).unwrap_or(i32::MAX))
             .timeout(timeout)
-            .allowed_updates([AllowedUpdate::Message, AllowedUpdate::MyChatMember]);
+            .allowed_updates(super::UPDATES);
         let updates = tokio::select! {
             () = cancel.cancelled() => break,
             result = request => result,

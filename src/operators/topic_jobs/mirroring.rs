@@ -5,6 +5,95 @@
 use super::*;
 
 impl TopicJobs {
+    /// A mirrored message changed (edited or deleted by the customer): each
+    /// topic message carrying it is written again.
+    pub(super) async fn remirror(&self, job: &Job) -> Result<(), JobError> {
+        let MirrorPayload {
+            message_id: changed,
+        } = payload(job)?;
+        let mut conn = self.store.conn().await.map_err(retry)?;
+        let mirrors: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT DISTINCT chat_id, telegram_message_id FROM topic_messages
+             WHERE message_id = ?1 AND origin = 'mirror'",
+        )
+        .bind(changed)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(|e| retry(e.into()))?;
+        let Some(row) = load_row(&mut conn, changed).await.map_err(retry)? else {
+            return Ok(());
+        };
+        // Not mirrored yet: the mirror, when it goes, shows the change.
+        let Some(target) = target_for(&mut conn, row.conversation_id)
+            .await
+            .map_err(retry)?
+        else {
+            return Ok(());
+        };
+        let mut carried = Vec::new();
+        for (chat_id, telegram_message_id) in mirrors {
+            let ids: Vec<i64> = sqlx::query_scalar(
+                "SELECT message_id FROM topic_messages
+                 WHERE chat_id = ?1 AND telegram_message_id = ?2 AND origin = 'mirror' ORDER BY message_id",
+            )
+            .bind(chat_id)
+            .bind(telegram_message_id)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(|e| retry(e.into()))?;
+            let mut rows = Vec::new();
+            for id in ids {
+                rows.extend(load_row(&mut conn, id).await.map_err(retry)?);
+            }
+            carried.push((chat_id, telegram_message_id, rows));
+        }
+        drop(conn);
+        let bot = self.bot(target.bot_account_id)?;
+        let lang = target.language();
+        let mut paid = true;
+        for (chat_id, telegram_message_id, rows) in carried {
+            let Some(first) = rows.first() else { continue };
+            let media = first
+                .attachments
+                .first()
+                .and_then(|a| self.media(a, target.bot_account_id))
+                .is_some();
+            let refs: Vec<&MirrorRow> = rows.iter().collect();
+            let text = render(lang, &refs, media);
+            let gate = self.enter(chat_id).await?;
+            let outcome = match self.pay(&target, &mut paid) {
+                Err(e) => Err(e),
+                Ok(()) => {
+                    let id = message_id(telegram_message_id);
+                    let edited = if media {
+                        bot.bot
+                            .edit_message_caption(ChatId(chat_id), id)
+                            .caption(fit(&text, MAX_CAPTION, lang))
+                            .await
+                    } else {
+                        bot.bot
+                            .edit_message_text(ChatId(chat_id), id, fit(&text, MAX_MESSAGE, lang))
+                            .await
+                    };
+                    match edited {
+                        Ok(_) => Ok(()),
+                        // Already so, or gone from the topic: nothing to change.
+                        Err(e)
+                            if api_text(&e).contains("message is not modified")
+                                || api_text(&e).contains("message to edit not found") =>
+                        {
+                            Ok(())
+                        }
+                        Err(e) => Err(job_error(&e)),
+                    }
+                }
+            };
+            self.leave(gate, &outcome);
+            outcome?;
+        }
+        Ok(())
+    }
+
     pub(super) async fn mirror(&self, job: &Job) -> Result<(), JobError> {
         let MirrorPayload { message_id } = payload(job)?;
         let mut conn = self.store.conn().await.map_err(retry)?;
@@ -134,46 +223,13 @@ impl TopicJobs {
         batch: &[(Option<i64>, MirrorRow)],
     ) -> Result<i64, SendFailure> {
         let lang = target.language();
-        let mut text = String::new();
-        let mut last_label = None;
-        for (_, row) in batch {
-            let mut label = author_label(
-                lang,
-                row.author(),
-                row.author_name.as_deref(),
-                &row.contact_name,
-                &row.channel_name,
-            );
-            if let Some(assignee) = &row.assigned_to_name {
-                label.push_str(&text::instead_of(lang, assignee));
-            }
-            if last_label.as_ref() != Some(&label) {
-                if !text.is_empty() {
-                    text.push('\n');
-                }
-                text.push_str(&label);
-                text.push('\n');
-                last_label = Some(label);
-            }
-            if !row.text.is_empty() {
-                text.push_str(&row.text);
-                text.push('\n');
-            }
-        }
         let first = &batch[0].1;
         let media = first
             .attachments
             .first()
             .and_then(|a| self.media(a, target.bot_account_id));
-        for attachment in first.attachments.iter().skip(usize::from(media.is_some())) {
-            text.push_str(&text::attachment_line(
-                lang,
-                attachment.kind.as_str(),
-                &attachment.name,
-            ));
-            text.push('\n');
-        }
-        let text = text.trim_end().to_owned();
+        let rows: Vec<&MirrorRow> = batch.iter().map(|(_, row)| row).collect();
+        let text = render(lang, &rows, media.is_some());
         let chat = ChatId(topic.chat_id);
         let sent = match media {
             Some((kind, file)) => {
@@ -258,6 +314,56 @@ impl TopicJobs {
         }
         Ok(())
     }
+}
+
+/// The text of one topic message carrying `rows` (their author lines,
+/// texts with what happened to them since, and the files not shown as
+/// its media).
+fn render(lang: Language, rows: &[&MirrorRow], has_media: bool) -> String {
+    let mut text = String::new();
+    let mut last_label = None;
+    for row in rows {
+        let mut label = author_label(
+            lang,
+            row.author(),
+            row.author_name.as_deref(),
+            &row.contact_name,
+            &row.channel_name,
+        );
+        if let Some(assignee) = &row.assigned_to_name {
+            label.push_str(&text::instead_of(lang, assignee));
+        }
+        if last_label.as_ref() != Some(&label) {
+            if !text.is_empty() {
+                text.push('\n');
+            }
+            text.push_str(&label);
+            text.push('\n');
+            last_label = Some(label);
+        }
+        if !row.text.is_empty() {
+            text.push_str(&row.text);
+            text.push('\n');
+        }
+        if row.deleted_at.is_some() {
+            text.push_str(text::deleted_mark(lang));
+            text.push('\n');
+        } else if row.edited_at.is_some() {
+            text.push_str(text::edited_mark(lang));
+            text.push('\n');
+        }
+    }
+    if let Some(first) = rows.first() {
+        for attachment in first.attachments.iter().skip(usize::from(has_media)) {
+            text.push_str(&text::attachment_line(
+                lang,
+                attachment.kind.as_str(),
+                &attachment.name,
+            ));
+            text.push('\n');
+        }
+    }
+    text.trim_end().to_owned()
 }
 
 fn fit(text: &str, max: usize, lang: Language) -> String {

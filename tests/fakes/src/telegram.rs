@@ -393,6 +393,29 @@ impl FakeTelegram {
         )
     }
 
+    /// A person changes the text of message `message_id` they sent a bot.
+    pub fn user_edits_to_bot(&self, bot_token: &str, user: &User, message_id: i64, text: &str) {
+        control(
+            self.shared()
+                .update(|s| s.user_edits_to_bot(bot_token, user, message_id, text)),
+        )
+    }
+
+    /// A person reacts to message `message_id` of their chat with a bot, or
+    /// takes the reaction back (`None`).
+    pub fn user_reacts_to_bot(
+        &self,
+        bot_token: &str,
+        user: &User,
+        message_id: i64,
+        emoji: Option<&str>,
+    ) {
+        control(
+            self.shared()
+                .update(|s| s.user_reacts_to_bot(bot_token, user, message_id, emoji)),
+        )
+    }
+
     /// A person sends a small photo to a bot.
     pub fn user_sends_photo_to_bot(
         &self,

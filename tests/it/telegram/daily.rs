@@ -98,3 +98,101 @@ async fn operators_answer_with_quick_replies_and_label_conversations_from_the_to
     tg.assert_clean();
     tg.stop().await;
 }
+
+/// A customer of the bot edits a message and reacts to a reply: the inbox
+/// keeps the first text and shows the reaction; the topic's mirror is
+/// edited in place and gets the reaction too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customers_edit_and_reaction_reach_the_inbox_and_the_topic() {
+    let tg = Tg::start(3_000).await;
+    let vera = customer(4242, "Vera");
+    tg.fake.user_writes_to_bot(TOKEN, &vera, "/start");
+    let asked = tg
+        .fake
+        .user_writes_to_bot(TOKEN, &vera, "Do you have size M?");
+    let conversation = eventually("Vera's conversation is in the inbox", async || {
+        let page = api::list_conversations(tg.engine(), Default::default())
+            .await
+            .unwrap();
+        page.items.into_iter().find(|c| c.contact_name == "Vera")
+    })
+    .await
+    .id;
+    let thread = tg.wait_topic("Vera").await;
+    tg.wait_topic_text(thread, "Do you have size M?").await;
+    let mirrors = tg.topic_texts(thread).len();
+
+    tg.fake
+        .user_edits_to_bot(TOKEN, &vera, asked, "Do you have size L?");
+    let edited = eventually("the edit is stored", async || {
+        let detail = api::get_conversation(tg.engine(), conversation)
+            .await
+            .unwrap();
+        detail
+            .messages
+            .into_iter()
+            .find(|m| m.text == "Do you have size L?")
+    })
+    .await;
+    assert!(edited.edited_at.is_some());
+    assert_eq!(edited.original_text.as_deref(), Some("Do you have size M?"));
+    tg.wait_topic_text(thread, "Do you have size L?\n✏️ edited by the customer")
+        .await;
+    let texts = tg.topic_texts(thread);
+    assert_eq!(texts.len(), mirrors, "edited in place: {texts:#?}");
+    assert!(!texts.iter().any(|t| t.contains("size M")), "{texts:#?}");
+
+    // She reacts to the shop's reply, then takes the reaction back.
+    let reply = api::send_reply(tg.engine(), conversation, "Yes, in blue".into())
+        .await
+        .unwrap();
+    let in_chat = eventually("the reply reached her", async || {
+        tg.fake
+            .messages(4242, None)
+            .into_iter()
+            .find(|m| m.text.as_deref() == Some("Yes, in blue"))
+            .map(|m| m.message_id)
+    })
+    .await;
+    tg.wait_topic_text(thread, "Yes, in blue").await;
+    let mirror: i64 = eventually("the reply is mirrored", async || {
+        sqlx::query_scalar(
+            "SELECT telegram_message_id FROM topic_messages WHERE message_id = ?1 AND origin = 'mirror'",
+        )
+        .bind(reply.id)
+        .fetch_optional(tg.engine().store().pool())
+        .await
+        .unwrap()
+    })
+    .await;
+    tg.fake
+        .user_reacts_to_bot(TOKEN, &vera, in_chat, Some("👍"));
+    let reacted = async |want: Option<&str>| {
+        eventually("the reaction is stored", async || {
+            let detail = api::get_conversation(tg.engine(), conversation)
+                .await
+                .unwrap();
+            let m = detail.messages.into_iter().find(|m| m.id == reply.id)?;
+            (m.reaction.as_deref() == want).then_some(())
+        })
+        .await;
+    };
+    reacted(Some("👍")).await;
+    assert!(
+        tg.fake
+            .wait_until(WAIT, |f| f.reactions(tg.group, mirror) == ["👍"])
+            .await,
+        "the mirror got the reaction: {:?}",
+        tg.fake.reactions(tg.group, mirror)
+    );
+    tg.fake.user_reacts_to_bot(TOKEN, &vera, in_chat, None);
+    reacted(None).await;
+    assert!(
+        tg.fake
+            .wait_until(WAIT, |f| f.reactions(tg.group, mirror).is_empty())
+            .await,
+        "the mirror's reaction is taken back"
+    );
+    tg.assert_clean();
+    tg.stop().await;
+}

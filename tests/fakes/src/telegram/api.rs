@@ -271,6 +271,8 @@ impl State {
             "getChatMember" => self.get_chat_member(bot_id, p),
             "getChatAdministrators" => self.get_chat_administrators(bot_id, p),
             "setMessageReaction" => self.set_message_reaction(bot_id, p),
+            "editMessageText" => self.edit_message(bot_id, method, p, now),
+            "editMessageCaption" => self.edit_message(bot_id, method, p, now),
             "setMyCommands" => self.set_my_commands(bot_id, p),
             "leaveChat" => self.leave_chat(bot_id, p),
             _ => Err(ApiError::not_found()),

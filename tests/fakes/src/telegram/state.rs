@@ -132,8 +132,10 @@ pub(crate) struct StoredMessage {
     pub thread_id: Option<i64>,
     pub from: Actor,
     pub content: Content,
-    /// The `Message` object as first answered or delivered.
+    /// The `Message` object as first answered or delivered (edits applied).
     pub json: Value,
+    /// Changed since it was sent.
+    pub edited: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -346,6 +348,7 @@ impl State {
             from,
             content,
             json: json.clone(),
+            edited: false,
         });
         json
     }

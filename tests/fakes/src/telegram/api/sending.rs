@@ -221,3 +221,70 @@ impl State {
         }
     }
 }
+
+impl State {
+    /// `editMessageText` / `editMessageCaption`: a bot changes the text
+    /// (or the caption) of a message it sent, as Telegram checks it.
+    pub(in crate::telegram) fn edit_message(
+        &mut self,
+        bot_id: i64,
+        method: &str,
+        p: &Params,
+        now: Instant,
+    ) -> ApiResult {
+        let chat_id = chat_id_param(p, "chat_id")?;
+        self.reachable_chat(bot_id, chat_id)?;
+        let caption = method == "editMessageCaption";
+        let field = if caption { "caption" } else { "text" };
+        let new = p.str(field).unwrap_or_default().trim().to_owned();
+        if !caption && new.is_empty() {
+            return Err(ApiError::bad_request("message text is empty"));
+        }
+        let max = if caption { MAX_CAPTION } else { MAX_TEXT };
+        if utf16_len(&new) > max {
+            return Err(ApiError::bad_request(if caption {
+                "message caption is too long"
+            } else {
+                "message is too long"
+            }));
+        }
+        let message_id = p.i64("message_id").unwrap_or_default();
+        let message = self
+            .chats
+            .get(&chat_id)
+            .and_then(|c| c.message(message_id))
+            .ok_or_else(|| ApiError::bad_request("message to edit not found"))?;
+        if message.from != Actor::Bot(bot_id) {
+            return Err(ApiError::bad_request("message can't be edited"));
+        }
+        let is_text = message.content.kind == "text";
+        if caption && is_text {
+            return Err(ApiError::bad_request(
+                "there is no caption in the message to edit",
+            ));
+        }
+        if !caption && !is_text {
+            return Err(ApiError::bad_request(
+                "there is no text in the message to edit",
+            ));
+        }
+        if message.content.text.as_deref().unwrap_or("") == new {
+            return Err(ApiError::bad_request(
+                "message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message",
+            ));
+        }
+        self.admit(bot_id, chat_id, method, now)?;
+        let Some(message) = self
+            .chats
+            .get_mut(&chat_id)
+            .and_then(|c| c.messages.iter_mut().find(|m| m.id == message_id))
+        else {
+            return Err(ApiError::bad_request("message to edit not found"));
+        };
+        message.content.text = Some(new.clone());
+        message.json[field] = Value::String(new);
+        message.json["edit_date"] = Value::from(unix_now());
+        message.edited = true;
+        Ok(message.json.clone())
+    }
+}

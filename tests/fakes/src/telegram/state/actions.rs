@@ -115,6 +115,75 @@ impl State {
         Ok(message_id)
     }
 
+    /// A person changes the text of a message they sent a bot; the bot gets
+    /// an `edited_message` update.
+    pub(crate) fn user_edits_to_bot(
+        &mut self,
+        token: &str,
+        user: &User,
+        message_id: i64,
+        text: &str,
+    ) -> ControlResult<()> {
+        let bot_id = self.bot_by_token(token)?;
+        let message = self
+            .chats
+            .get_mut(&user.id)
+            .and_then(|c| c.messages.iter_mut().find(|m| m.id == message_id))
+            .filter(|m| m.from == Actor::User(user.id))
+            .ok_or_else(|| format!("{} sent no message {message_id}", user.id))?;
+        let field = if message.content.kind == "text" {
+            "text"
+        } else {
+            "caption"
+        };
+        message.content.text = Some(text.to_owned());
+        message.json[field] = Value::String(text.to_owned());
+        message.json["edit_date"] = Value::from(unix_now());
+        message.edited = true;
+        let json = message.json.clone();
+        self.deliver(bot_id, "edited_message", json);
+        Ok(())
+    }
+
+    /// A person puts a reaction on a message of their chat with a bot (or
+    /// takes theirs back with `None`); the bot gets a `message_reaction`
+    /// update if it asked for them.
+    pub(crate) fn user_reacts_to_bot(
+        &mut self,
+        token: &str,
+        user: &User,
+        message_id: i64,
+        emoji: Option<&str>,
+    ) -> ControlResult<()> {
+        let bot_id = self.bot_by_token(token)?;
+        let chat = self
+            .chats
+            .get_mut(&user.id)
+            .filter(|c| c.message(message_id).is_some())
+            .ok_or_else(|| format!("no message {message_id} in the chat with {}", user.id))?;
+        let reaction = |e: &String| serde_json::json!({"type": "emoji", "emoji": e});
+        let on_message = chat.reactions.entry(message_id).or_default();
+        let old: Vec<Value> = on_message
+            .get(&user.id)
+            .map(|list| list.iter().map(reaction).collect())
+            .unwrap_or_default();
+        match emoji {
+            Some(e) => on_message.insert(user.id, vec![e.to_owned()]),
+            None => on_message.remove(&user.id),
+        };
+        let new: Vec<Value> = emoji.map(|e| reaction(&e.to_owned())).into_iter().collect();
+        let update = serde_json::json!({
+            "chat": objects::chat(chat),
+            "message_id": message_id,
+            "user": objects::user(user),
+            "date": unix_now(),
+            "old_reaction": old,
+            "new_reaction": new,
+        });
+        self.deliver(bot_id, "message_reaction", update);
+        Ok(())
+    }
+
     pub(crate) fn user_blocks_bot(&mut self, token: &str, user_id: i64) -> ControlResult<()> {
         let bot_id = self.bot_by_token(token)?;
         if let Some(bot) = self.bots.get_mut(&bot_id) {
