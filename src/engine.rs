@@ -240,6 +240,21 @@ impl Engine {
             crate::webhooks::POST_JOB_VERSION,
             crate::webhooks::PostHandler::new(store.clone(), keyring.clone(), clock.clone()),
         );
+        for kind in [
+            crate::outbox::changes::EDIT_JOB,
+            crate::outbox::changes::REACT_JOB,
+        ] {
+            queue.register(
+                kind,
+                crate::outbox::changes::JOB_VERSION,
+                Arc::new(crate::outbox::changes::ChangeHandler::new(
+                    store.clone(),
+                    clock.clone(),
+                    relay.clone(),
+                    registry.clone(),
+                )),
+            );
+        }
         queue.register(
             crate::snooze::WAKE_JOB,
             crate::snooze::WAKE_JOB_VERSION,

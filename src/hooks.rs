@@ -52,6 +52,9 @@ pub enum Change {
     Deleted,
     /// A reaction was put on it or taken back (`messages.reaction`).
     Reacted,
+    /// A reply changed here that its channel could not change at the
+    /// customer's side (`messages.edit_error`).
+    NotChangedThere,
 }
 
 /// A stored message that changed.

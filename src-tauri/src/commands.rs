@@ -134,6 +134,8 @@ engine_commands! {
     edit_scheduled_reply(message_id: i64, text: String, send_at: i64) -> Message;
     /// Cancels a reply scheduled for later.
     cancel_scheduled_reply(message_id: i64) -> ();
+    /// Changes a reply's text (at the customer's side too where the channel can).
+    edit_reply(message_id: i64, text: String) -> Message;
     /// The sanitized HTML of an e-mail message, when it had one.
     message_html(message_id: i64) -> Option<String>;
     simulate_inbound(customer: String, text: String) -> IngestOutcome;

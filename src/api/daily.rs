@@ -344,3 +344,10 @@ pub async fn cancel_scheduled_reply(engine: &Engine, message_id: i64) -> ApiResu
     engine.relay().publish_conversation(conversation_id).await;
     Ok(())
 }
+
+/// Changes a reply's text: one not sent yet goes changed; one sent is
+/// changed at the customer's side where the channel can (the message's
+/// `editError` says when it could not).
+pub async fn edit_reply(engine: &Engine, message_id: i64, text: String) -> ApiResult<Message> {
+    Ok(engine.outbox().edit_reply(message_id, &text).await?)
+}

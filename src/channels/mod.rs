@@ -167,10 +167,43 @@ pub enum SendError {
     Rejected(String),
 }
 
+/// A sent message to change at the provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    pub external_thread_id: String,
+    /// The message's id at the provider (as [`Sent::external_id`] gave it).
+    pub external_id: String,
+    pub text: String,
+    /// It went with files: the text is their caption.
+    pub has_files: bool,
+}
+
+/// A reaction to put on a customer's message at the provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reaction {
+    pub external_thread_id: String,
+    pub external_id: String,
+    /// Empty: the reaction is taken back.
+    pub emoji: String,
+}
+
 /// One connected account's way of sending.
 #[async_trait]
 pub trait Channel: Send + Sync + 'static {
     async fn send(&self, message: &Outgoing) -> Result<Sent, SendError>;
+
+    /// Changes a message sent before, where the provider lets a sender do
+    /// that; a channel that cannot refuses with the reason.
+    async fn edit(&self, _edit: &Edit) -> Result<(), SendError> {
+        Err(SendError::Rejected(
+            "this channel cannot change a message once sent".into(),
+        ))
+    }
+
+    /// Puts a reaction on a customer's message, where the provider has them.
+    async fn react(&self, _reaction: &Reaction) -> Result<(), SendError> {
+        Err(SendError::Rejected("this channel has no reactions".into()))
+    }
 }
 
 /// What a channel kind is to the engine. One value per kind, registered once.

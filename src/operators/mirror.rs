@@ -366,6 +366,34 @@ impl ChangeHook for MirrorHook {
                 }
                 Ok(())
             }
+            Change::NotChangedThere => {
+                // Told under the reply in the topic (the operator's own message or its mirror).
+                let (reason, answered): (Option<String>, Option<i64>) = sqlx::query_as(
+                    "SELECT m.edit_error, (SELECT t.telegram_message_id FROM topic_messages t
+                       WHERE t.message_id = m.id ORDER BY t.origin = 'operator' DESC LIMIT 1)
+                     FROM messages m WHERE m.id = ?1",
+                )
+                .bind(message.message_id)
+                .fetch_one(&mut *db)
+                .await?;
+                enqueue_notice(
+                    db,
+                    now,
+                    target.bot_account_id,
+                    Notice {
+                        chat_id: target.chat_id,
+                        thread_id: None,
+                        reply_to: answered,
+                        text: text::not_changed_there(
+                            target.language(),
+                            reason.as_deref().unwrap_or_default(),
+                        ),
+                        conversation_id: Some(message.conversation_id),
+                    },
+                    &format!("not-changed:{}:{now}", message.message_id),
+                )
+                .await
+            }
         }
     }
 }

@@ -440,3 +440,16 @@ pub fn deleted_mark(lang: Language) -> &'static str {
         Language::En => "🗑 deleted by the customer",
     }
 }
+
+/// A reply changed in the topic that the customer's channel could not change.
+pub fn not_changed_there(lang: Language, reason: &str) -> String {
+    let reason = truncate(reason, 300);
+    match lang {
+        Language::Ru => {
+            format!("✏️ Изменено только здесь: у клиента осталось как было ({reason}).")
+        }
+        Language::En => {
+            format!("✏️ Changed here only: the customer still sees the earlier text ({reason}).")
+        }
+    }
+}

@@ -19,6 +19,7 @@ use crate::queue::{self, Job, JobError, JobHandler, NewJob, Queue, Waker};
 use crate::relay::{MAX_TEXT, Relay, preview};
 use crate::store::{Store, parse_column};
 
+pub mod changes;
 pub mod scheduled;
 
 pub const SEND_JOB: &str = "outbox.send";
@@ -162,6 +163,52 @@ impl Outbox {
                 .await;
         }
         Ok(message.map(|(id, _)| id))
+    }
+
+    /// A person changed a reply's text, in the caller's transaction (see
+    /// [`changes::edit_reply_in`]); answers its conversation when it changed.
+    pub async fn edit_reply_in(
+        &self,
+        db: &mut SqliteConnection,
+        message_id: i64,
+        text: &str,
+    ) -> Result<Option<i64>> {
+        let now = self.clock.now_ms();
+        changes::edit_reply_in(db, &self.registry, now, self.max_attempts, message_id, text).await
+    }
+
+    /// A person changed a reply's text (see [`changes::edit_reply_in`]).
+    pub async fn edit_reply(&self, message_id: i64, text: &str) -> Result<Message> {
+        let mut tx = self.store.write().await?;
+        let changed = self.edit_reply_in(&mut tx, message_id, text).await?;
+        tx.commit().await?;
+        if let Some(conversation_id) = changed {
+            self.waker.wake();
+            self.relay
+                .publish_message(conversation_id, message_id, true)
+                .await;
+        }
+        inbox::message(self.store.pool(), message_id).await
+    }
+
+    /// A person of the shop reacted to a customer's message, in the
+    /// caller's transaction (see [`changes::react_in`]).
+    pub async fn react_in(
+        &self,
+        db: &mut SqliteConnection,
+        message_id: i64,
+        emoji: &str,
+    ) -> Result<()> {
+        let now = self.clock.now_ms();
+        changes::react_in(
+            db,
+            &self.registry,
+            now,
+            self.max_attempts,
+            message_id,
+            emoji,
+        )
+        .await
     }
 
     /// Tells the workers and subscribers about a reply once it is committed.

@@ -374,3 +374,65 @@ async fn later_today_tomorrow_and_monday_are_offered_in_the_shops_time_zone() {
         [SendPreset::InAnHour, SendPreset::TomorrowMorning]
     );
 }
+
+#[tokio::test]
+async fn a_reply_changed_before_it_goes_goes_changed_and_after_is_changed_at_the_customers_side() {
+    let app = spawn_app().await;
+    let e = &app.engine;
+    let anna = api::simulate_inbound(e, "Anna".into(), "Price?".into())
+        .await
+        .unwrap()
+        .conversation_id;
+    let reply = api::send_reply(e, anna, "It is 100".into()).await.unwrap();
+    // Not sent yet: only the text changes, no job to change it anywhere.
+    api::edit_reply(e, reply.id, "It is 120".into())
+        .await
+        .unwrap();
+    e.queue().drain().await.unwrap();
+    let said = |transcript: Vec<tuberry::model::SimulatorEntry>| {
+        transcript
+            .into_iter()
+            .filter(|t| t.direction == Direction::Out)
+            .map(|t| t.text)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        said(
+            api::simulator_transcript(e, Some("Anna".into()))
+                .await
+                .unwrap()
+        ),
+        ["It is 120"]
+    );
+    // Sent: the Test chat's customer sees it changed.
+    let changed = api::edit_reply(e, reply.id, "It is 110".into())
+        .await
+        .unwrap();
+    assert_eq!(changed.original_text.as_deref(), Some("It is 100"));
+    e.queue().drain().await.unwrap();
+    assert_eq!(
+        said(
+            api::simulator_transcript(e, Some("Anna".into()))
+                .await
+                .unwrap()
+        ),
+        ["It is 110"]
+    );
+    let history: Vec<String> =
+        sqlx::query_scalar("SELECT text FROM message_edits WHERE message_id = ?1 ORDER BY id")
+            .bind(reply.id)
+            .fetch_all(e.store().pool())
+            .await
+            .unwrap();
+    assert_eq!(history, ["It is 100", "It is 120"]);
+    // A customer's message cannot be changed by the shop; nothing is written.
+    let inbound = api::get_conversation(e, anna).await.unwrap().messages[0].id;
+    let err = api::edit_reply(e, inbound, "Cheaper?".into())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidInput);
+    assert_eq!(
+        api::get_conversation(e, anna).await.unwrap().messages[0].text,
+        "Price?"
+    );
+}

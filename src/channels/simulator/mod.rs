@@ -6,7 +6,7 @@
 use async_trait::async_trait;
 use sqlx::FromRow;
 
-use super::{AccountState, AccountStatus, Adapter, Channel, Outgoing, SendError, Sent};
+use super::{AccountState, AccountStatus, Adapter, Channel, Edit, Outgoing, SendError, Sent};
 use crate::clock::{Millis, SharedClock};
 use crate::error::{Error, Result};
 use crate::events::{EngineEvent, EventBus};
@@ -222,6 +222,31 @@ impl Simulator {
 
 #[async_trait]
 impl Channel for Simulator {
+    /// The simulated customer sees the reply changed.
+    async fn edit(&self, edit: &Edit) -> Result<(), SendError> {
+        let changed: Result<Option<i64>, sqlx::Error> = sqlx::query_scalar(
+            "UPDATE simulator_transcript SET text = ?3
+             WHERE channel_account_id = ?1 AND external_id = ?2 RETURNING id",
+        )
+        .bind(self.account_id)
+        .bind(&edit.external_id)
+        .bind(&edit.text)
+        .fetch_optional(self.store.pool())
+        .await;
+        match changed {
+            Ok(Some(id)) => {
+                if let Err(e) = self.publish_entry(id).await {
+                    tracing::warn!(error = %e, "could not publish the simulator transcript entry");
+                }
+                Ok(())
+            }
+            Ok(None) => Err(SendError::Rejected(
+                "the Test chat has no such message".into(),
+            )),
+            Err(e) => Err(SendError::Transient(format!("simulator transcript: {e}"))),
+        }
+    }
+
     async fn send(&self, message: &Outgoing) -> Result<Sent, SendError> {
         let external_id = format!("sim-out-{}", message.message_id);
         // Unique per message: a retried send lands once.

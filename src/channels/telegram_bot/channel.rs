@@ -3,12 +3,15 @@
 
 use async_trait::async_trait;
 use teloxide_core::errors::{ApiError, RequestError};
-use teloxide_core::payloads::{SendDocumentSetters, SendPhotoSetters, SendVoiceSetters};
+use teloxide_core::payloads::{
+    EditMessageCaptionSetters, SendDocumentSetters, SendPhotoSetters, SendVoiceSetters,
+    SetMessageReactionSetters,
+};
 use teloxide_core::requests::Requester;
-use teloxide_core::types::{ChatId, InputFile};
+use teloxide_core::types::{ChatId, InputFile, MessageId, ReactionType};
 
 use super::{Bots, own_file_id};
-use crate::channels::{Channel, Outgoing, SendError, Sent};
+use crate::channels::{Channel, Edit, Outgoing, Reaction, SendError, Sent};
 use crate::model::AttachmentKind;
 use crate::queue::JobError;
 
@@ -36,8 +39,63 @@ fn send_error(e: &RequestError) -> SendError {
     }
 }
 
+/// `chat:message`, as sent and received messages are known.
+fn message_ref(external_id: &str) -> Result<(ChatId, MessageId), SendError> {
+    external_id
+        .split_once(':')
+        .and_then(|(chat, id)| Some((ChatId(chat.parse().ok()?), MessageId(id.parse().ok()?))))
+        .ok_or_else(|| SendError::Rejected(format!("`{external_id}` is not a Telegram message")))
+}
+
+impl BotChannel {
+    fn bot(&self) -> Result<super::BotHandle, SendError> {
+        self.bots
+            .get(self.account_id)
+            .ok_or_else(|| SendError::Transient("the bot is not connected".into()))
+    }
+}
+
 #[async_trait]
 impl Channel for BotChannel {
+    async fn edit(&self, edit: &Edit) -> Result<(), SendError> {
+        let bot = self.bot()?;
+        let (chat, id) = message_ref(&edit.external_id)?;
+        let done = if edit.has_files {
+            let caption: String = edit.text.chars().take(1024).collect();
+            bot.bot
+                .edit_message_caption(chat, id)
+                .caption(caption)
+                .await
+                .map(|_| ())
+        } else {
+            bot.bot
+                .edit_message_text(chat, id, edit.text.clone())
+                .await
+                .map(|_| ())
+        };
+        match done {
+            Err(e) if super::api_text(&e).contains("message is not modified") => Ok(()),
+            other => other.map_err(|e| send_error(&e)),
+        }
+    }
+
+    async fn react(&self, reaction: &Reaction) -> Result<(), SendError> {
+        let bot = self.bot()?;
+        let (chat, id) = message_ref(&reaction.external_id)?;
+        let list = match reaction.emoji.is_empty() {
+            true => Vec::new(),
+            false => vec![ReactionType::Emoji {
+                emoji: reaction.emoji.clone(),
+            }],
+        };
+        bot.bot
+            .set_message_reaction(chat, id)
+            .reaction(list)
+            .await
+            .map(|_| ())
+            .map_err(|e| send_error(&e))
+    }
+
     async fn send(&self, message: &Outgoing) -> Result<Sent, SendError> {
         let bot = self
             .bots

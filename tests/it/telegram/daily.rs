@@ -196,3 +196,134 @@ async fn a_customers_edit_and_reaction_reach_the_inbox_and_the_topic() {
     tg.assert_clean();
     tg.stop().await;
 }
+
+/// An operator corrects a reply after it went: the bot changes it in the
+/// customer's chat; a channel that cannot change sent messages leaves it
+/// changed here only, and the topic and the inbox say so. An operator's
+/// reaction to the customer's message reaches the customer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_edits_replies_and_reacts_from_the_topic() {
+    let tg = Tg::start(3_000).await;
+    let vera = customer(4242, "Vera");
+    tg.fake.user_writes_to_bot(TOKEN, &vera, "/start");
+    let asked = tg
+        .fake
+        .user_writes_to_bot(TOKEN, &vera, "Is the blue one in stock?");
+    let conversation = eventually("Vera's conversation is in the inbox", async || {
+        let page = api::list_conversations(tg.engine(), Default::default())
+            .await
+            .unwrap();
+        page.items.into_iter().find(|c| c.contact_name == "Vera")
+    })
+    .await
+    .id;
+    let thread = tg.wait_topic("Vera").await;
+    tg.wait_topic_text(thread, "Is the blue one in stock?")
+        .await;
+
+    let answer = tg
+        .fake
+        .user_writes_in_group(tg.group, Some(thread), &operator(), "Yes, 3 left");
+    let in_chat = eventually("the answer reached Vera", async || {
+        tg.fake
+            .messages(4242, None)
+            .into_iter()
+            .find(|m| m.text.as_deref() == Some("Yes, 3 left"))
+            .map(|m| m.message_id)
+    })
+    .await;
+    tg.fake
+        .user_edits_in_group(tg.group, &operator(), answer, "Yes, 2 left");
+    eventually("Vera sees the answer changed", async || {
+        tg.fake
+            .messages(4242, None)
+            .into_iter()
+            .find(|m| m.message_id == in_chat && m.text.as_deref() == Some("Yes, 2 left"))
+    })
+    .await;
+    let reply = api::get_conversation(tg.engine(), conversation)
+        .await
+        .unwrap()
+        .messages
+        .into_iter()
+        .find(|m| m.text == "Yes, 2 left")
+        .unwrap();
+    assert_eq!(reply.original_text.as_deref(), Some("Yes, 3 left"));
+    assert_eq!(reply.edit_error, None);
+
+    // The operator's reaction to her question goes to her chat.
+    let question: i64 = sqlx::query_scalar(
+        "SELECT t.telegram_message_id FROM topic_messages t JOIN messages m ON m.id = t.message_id
+         WHERE m.conversation_id = ?1 AND m.direction = 'in' AND t.origin = 'mirror'",
+    )
+    .bind(conversation)
+    .fetch_one(tg.engine().store().pool())
+    .await
+    .unwrap();
+    tg.fake
+        .user_reacts_in_group(tg.group, &operator(), question, Some("🔥"));
+    assert!(
+        tg.fake
+            .wait_until(WAIT, |f| f.reactions(4242, asked) == ["🔥"])
+            .await,
+        "Vera sees the reaction: {:?}",
+        tg.fake.reactions(4242, asked)
+    );
+
+    // A channel that cannot change what it sent.
+    let (account, recorder) = crate::assistant::recorded_account(tg.engine(), tg.project).await;
+    tg.engine()
+        .relay()
+        .ingest(
+            crate::assistant::customer_message(account, "wa-1", "Hello")
+                .validate()
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let other = tg.wait_topic("Анна").await;
+    tg.wait_topic_text(other, "Hello").await;
+    let hi = tg
+        .fake
+        .user_writes_in_group(tg.group, Some(other), &operator(), "Hi there");
+    eventually("the recorded channel sent it", async || {
+        recorder
+            .texts()
+            .contains(&"Hi there".to_owned())
+            .then_some(())
+    })
+    .await;
+    tg.fake
+        .user_edits_in_group(tg.group, &operator(), hi, "Hi there!");
+    tg.wait_topic_text(
+        other,
+        "Changed here only: the customer still sees the earlier text",
+    )
+    .await;
+    let detail = eventually("the inbox says why", async || {
+        let detail = api::list_conversations(tg.engine(), Default::default())
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .find(|c| c.contact_name == "Анна")?;
+        let messages = api::get_conversation(tg.engine(), detail.id)
+            .await
+            .unwrap()
+            .messages;
+        messages
+            .into_iter()
+            .find(|m| m.text == "Hi there!" && m.edit_error.is_some())
+    })
+    .await;
+    assert!(
+        detail
+            .edit_error
+            .as_deref()
+            .is_some_and(|e| e.contains("cannot change")),
+        "{detail:?}"
+    );
+    assert_eq!(recorder.texts(), ["Hi there"], "sent once, unchanged");
+    tg.assert_clean();
+    tg.stop().await;
+}

@@ -84,6 +84,28 @@ impl FakeTelegram {
         )
     }
 
+    /// A person changes their message `message_id` in a group.
+    pub fn user_edits_in_group(&self, chat_id: i64, user: &User, message_id: i64, text: &str) {
+        control(
+            self.shared()
+                .update(|s| s.user_edits_in_group(chat_id, user, message_id, text)),
+        )
+    }
+
+    /// A person reacts to message `message_id` of a group (`None`: takes it back).
+    pub fn user_reacts_in_group(
+        &self,
+        chat_id: i64,
+        user: &User,
+        message_id: i64,
+        emoji: Option<&str>,
+    ) {
+        control(
+            self.shared()
+                .update(|s| s.user_reacts_in_group(chat_id, user, message_id, emoji)),
+        )
+    }
+
     /// A person closes a topic; administrator bots get the service message.
     pub fn close_topic_by_user(&self, chat_id: i64, thread_id: i64, user: &User) {
         control(

@@ -161,26 +161,67 @@ impl State {
             .get_mut(&user.id)
             .filter(|c| c.message(message_id).is_some())
             .ok_or_else(|| format!("no message {message_id} in the chat with {}", user.id))?;
-        let reaction = |e: &String| serde_json::json!({"type": "emoji", "emoji": e});
-        let on_message = chat.reactions.entry(message_id).or_default();
-        let old: Vec<Value> = on_message
-            .get(&user.id)
-            .map(|list| list.iter().map(reaction).collect())
-            .unwrap_or_default();
-        match emoji {
-            Some(e) => on_message.insert(user.id, vec![e.to_owned()]),
-            None => on_message.remove(&user.id),
-        };
-        let new: Vec<Value> = emoji.map(|e| reaction(&e.to_owned())).into_iter().collect();
-        let update = serde_json::json!({
-            "chat": objects::chat(chat),
-            "message_id": message_id,
-            "user": objects::user(user),
-            "date": unix_now(),
-            "old_reaction": old,
-            "new_reaction": new,
-        });
+        let update = reaction_update(chat, user, message_id, emoji);
         self.deliver(bot_id, "message_reaction", update);
+        Ok(())
+    }
+
+    /// A person changes their message in a group; the administrator bots
+    /// get an `edited_message` update.
+    pub(crate) fn user_edits_in_group(
+        &mut self,
+        chat_id: i64,
+        user: &User,
+        message_id: i64,
+        text: &str,
+    ) -> ControlResult<()> {
+        let message = self
+            .group_mut(chat_id)?
+            .messages
+            .iter_mut()
+            .find(|m| m.id == message_id && m.from == Actor::User(user.id))
+            .ok_or_else(|| format!("{} wrote no message {message_id} in {chat_id}", user.id))?;
+        message.content.text = Some(text.to_owned());
+        message.json["text"] = Value::String(text.to_owned());
+        message.json["edit_date"] = Value::from(unix_now());
+        message.edited = true;
+        let json = message.json.clone();
+        let admins: Vec<i64> = self
+            .group(chat_id)?
+            .bots
+            .iter()
+            .filter(|(_, rights)| rights.admin)
+            .map(|(&bot_id, _)| bot_id)
+            .collect();
+        for bot_id in admins {
+            self.deliver(bot_id, "edited_message", json.clone());
+        }
+        Ok(())
+    }
+
+    /// A person reacts to a message of a group (or takes theirs back);
+    /// administrator bots that asked for reactions get `message_reaction`.
+    pub(crate) fn user_reacts_in_group(
+        &mut self,
+        chat_id: i64,
+        user: &User,
+        message_id: i64,
+        emoji: Option<&str>,
+    ) -> ControlResult<()> {
+        let chat = self.group_mut(chat_id)?;
+        if chat.message(message_id).is_none() {
+            return Err(format!("group {chat_id} has no message {message_id}"));
+        }
+        let update = reaction_update(chat, user, message_id, emoji);
+        let admins: Vec<i64> = chat
+            .bots
+            .iter()
+            .filter(|(_, rights)| rights.admin)
+            .map(|(&bot_id, _)| bot_id)
+            .collect();
+        for bot_id in admins {
+            self.deliver(bot_id, "message_reaction", update.clone());
+        }
         Ok(())
     }
 
@@ -378,4 +419,28 @@ impl State {
             .and_then(|id| self.bots.get(&id))
             .map_or(0, |b| b.updates.len())
     }
+}
+
+/// Sets `user`'s reaction on a message of `chat` (or takes it back) and
+/// answers the `MessageReactionUpdated` that tells it.
+fn reaction_update(chat: &mut Chat, user: &User, message_id: i64, emoji: Option<&str>) -> Value {
+    let reaction = |e: &String| serde_json::json!({"type": "emoji", "emoji": e});
+    let on_message = chat.reactions.entry(message_id).or_default();
+    let old: Vec<Value> = on_message
+        .get(&user.id)
+        .map(|list| list.iter().map(reaction).collect())
+        .unwrap_or_default();
+    match emoji {
+        Some(e) => on_message.insert(user.id, vec![e.to_owned()]),
+        None => on_message.remove(&user.id),
+    };
+    let new: Vec<Value> = emoji.map(|e| reaction(&e.to_owned())).into_iter().collect();
+    serde_json::json!({
+        "chat": objects::chat(chat),
+        "message_id": message_id,
+        "user": objects::user(user),
+        "date": unix_now(),
+        "old_reaction": old,
+        "new_reaction": new,
+    })
 }
