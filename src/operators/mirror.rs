@@ -224,6 +224,29 @@ pub async fn enqueue_reaction(
     telegram_message_id: i64,
     emoji: &str,
 ) -> Result<()> {
+    push_reaction(
+        db,
+        now,
+        bot_account_id,
+        chat_id,
+        telegram_message_id,
+        emoji,
+        emoji,
+    )
+    .await
+}
+
+/// Queues a reaction on a group message under a key ending in `about`
+/// (the same reaction is queued again only for something else).
+async fn push_reaction(
+    db: &mut SqliteConnection,
+    now: Millis,
+    bot_account_id: i64,
+    chat_id: i64,
+    telegram_message_id: i64,
+    emoji: &str,
+    about: &str,
+) -> Result<()> {
     push(
         db,
         now,
@@ -236,7 +259,7 @@ pub async fn enqueue_reaction(
                 telegram_message_id,
                 emoji: emoji.to_owned()
             }),
-            format!("{REACT_JOB}:{chat_id}:{telegram_message_id}:{emoji}"),
+            format!("{REACT_JOB}:{chat_id}:{telegram_message_id}:{about}"),
             format!("react:{chat_id}"),
         )
         .rate_keys([bot_key(bot_account_id)]),
@@ -345,22 +368,14 @@ impl ChangeHook for MirrorHook {
                     .await?,
                 );
                 for (chat_id, telegram_message_id) in mirrors {
-                    push(
+                    push_reaction(
                         db,
                         now,
-                        NewJob::new(
-                            REACT_JOB,
-                            JOB_VERSION,
-                            serde_json::json!(ReactPayload {
-                                bot_account_id: target.bot_account_id,
-                                chat_id,
-                                telegram_message_id,
-                                emoji: reaction.clone().unwrap_or_default(),
-                            }),
-                            format!("{REACT_JOB}:{chat_id}:{telegram_message_id}:customer:{now}"),
-                            format!("react:{chat_id}"),
-                        )
-                        .rate_keys([bot_key(target.bot_account_id)]),
+                        target.bot_account_id,
+                        chat_id,
+                        telegram_message_id,
+                        reaction.as_deref().unwrap_or_default(),
+                        &format!("customer:{now}"),
                     )
                     .await?;
                 }

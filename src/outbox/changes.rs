@@ -10,14 +10,14 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use sqlx::SqliteConnection;
 
+use super::{job_error, place};
 use crate::channels::{Edit, Reaction, Registry, SendError};
 use crate::clock::{Millis, SharedClock};
 use crate::error::{Error, Result};
 use crate::hooks::{Change, ChangedMessage};
-use crate::model::ChannelKind;
 use crate::queue::{self, Job, JobError, JobHandler, NewJob};
 use crate::relay::{MAX_TEXT, Relay};
-use crate::store::{Store, parse_column};
+use crate::store::Store;
 
 pub const EDIT_JOB: &str = "outbox.edit";
 pub const REACT_JOB: &str = "outbox.react";
@@ -32,28 +32,6 @@ struct EditPayload {
 struct ReactPayload {
     message_id: i64,
     emoji: String,
-}
-
-/// The conversation, account, kind and thread of a message.
-async fn place(
-    db: &mut SqliteConnection,
-    message_id: i64,
-) -> Result<(i64, i64, ChannelKind, String)> {
-    let (conversation, account, kind, thread): (i64, i64, String, String) = sqlx::query_as(
-        "SELECT c.id, m.channel_account_id, a.kind, c.external_thread_id FROM messages m
-         JOIN conversations c ON c.id = m.conversation_id
-         JOIN channel_accounts a ON a.id = m.channel_account_id WHERE m.id = ?1",
-    )
-    .bind(message_id)
-    .fetch_optional(&mut *db)
-    .await?
-    .ok_or_else(|| Error::not_found("message", message_id))?;
-    Ok((
-        conversation,
-        account,
-        parse_column("channel_accounts.kind", &kind)?,
-        thread,
-    ))
 }
 
 /// A person changed a reply's text, in the caller's transaction: the
@@ -153,17 +131,6 @@ pub async fn react_in(
     )
     .await?;
     Ok(())
-}
-
-fn job_error(e: SendError) -> JobError {
-    match e {
-        SendError::Transient(reason) => JobError::Retry(reason),
-        SendError::RateLimited { after_ms } => JobError::RetryAfter {
-            after_ms,
-            reason: "the channel's rate limit".into(),
-        },
-        SendError::Rejected(reason) => JobError::Fatal(reason),
-    }
 }
 
 /// The `outbox.edit` and `outbox.react` jobs.

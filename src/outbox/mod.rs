@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::hooks::{Hooks, StoredMessage};
 use crate::inbox;
 use crate::model::{Attachment, AuthorKind, ChannelKind, ConversationStatus, Message};
-use crate::queue::{self, NewJob, Queue, Waker};
+use crate::queue::{self, JobError, NewJob, Queue, Waker};
 use crate::relay::{MAX_TEXT, Relay, preview};
 use crate::store::{Store, parse_column};
 
@@ -43,6 +43,41 @@ fn send_job(message_id: i64, conversation_id: i64, rate_keys: Vec<String>, key: 
         format!("conversation:{conversation_id}"),
     )
     .rate_keys(rate_keys)
+}
+
+/// The conversation, account, kind and thread of a stored message.
+async fn place(
+    db: &mut SqliteConnection,
+    message_id: i64,
+) -> Result<(i64, i64, ChannelKind, String)> {
+    let (conversation, account, kind, thread): (i64, i64, String, String) = sqlx::query_as(
+        "SELECT c.id, m.channel_account_id, a.kind, c.external_thread_id FROM messages m
+         JOIN conversations c ON c.id = m.conversation_id
+         JOIN channel_accounts a ON a.id = m.channel_account_id WHERE m.id = ?1",
+    )
+    .bind(message_id)
+    .fetch_optional(&mut *db)
+    .await?
+    .ok_or_else(|| Error::not_found("message", message_id))?;
+    Ok((
+        conversation,
+        account,
+        parse_column("channel_accounts.kind", &kind)?,
+        thread,
+    ))
+}
+
+/// What a channel's refusal means for the job that asked.
+fn job_error(e: crate::channels::SendError) -> JobError {
+    use crate::channels::SendError;
+    match e {
+        SendError::Transient(reason) => JobError::Retry(reason),
+        SendError::RateLimited { after_ms } => JobError::RetryAfter {
+            after_ms,
+            reason: "the channel's rate limit".into(),
+        },
+        SendError::Rejected(reason) => JobError::Fatal(reason),
+    }
 }
 
 /// A reply to write, before it is checked.
@@ -101,17 +136,7 @@ impl Outbox {
         message_id: i64,
         key: String,
     ) -> Result<()> {
-        let (conversation_id, account_id, kind, thread): (i64, i64, String, String) =
-            sqlx::query_as(
-                "SELECT c.id, a.id, a.kind, c.external_thread_id FROM messages m
-                 JOIN conversations c ON c.id = m.conversation_id
-                 JOIN channel_accounts a ON a.id = m.channel_account_id WHERE m.id = ?1",
-            )
-            .bind(message_id)
-            .fetch_optional(&mut *db)
-            .await?
-            .ok_or_else(|| Error::not_found("message", message_id))?;
-        let kind: ChannelKind = parse_column("channel_accounts.kind", &kind)?;
+        let (conversation_id, account_id, kind, thread) = place(db, message_id).await?;
         let rate_keys = self.registry.rate_keys(kind, account_id, &thread);
         queue::enqueue(
             db,

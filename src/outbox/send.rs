@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use sqlx::SqliteConnection;
 
 use super::{SendPayload, scheduled};
-use crate::channels::{Answering, Outgoing, Registry, SendError, Sent};
+use crate::channels::{Answering, Outgoing, Registry, Sent};
 use crate::clock::SharedClock;
 use crate::error::{Error, Result};
 use crate::events::EngineEvent;
@@ -190,14 +190,7 @@ impl JobHandler for SendHandler {
             Ok(sent) => sent,
             Err(err) => {
                 self.note_attempt_error(message_id, &err.to_string()).await;
-                return Err(match err {
-                    SendError::Transient(reason) => JobError::Retry(reason),
-                    SendError::RateLimited { after_ms } => JobError::RetryAfter {
-                        after_ms,
-                        reason: "the channel's rate limit".into(),
-                    },
-                    SendError::Rejected(reason) => JobError::Fatal(reason),
-                });
+                return Err(super::job_error(err));
             }
         };
         let conversation_id = self

@@ -2,7 +2,7 @@
 //! CSV, and replies scheduled for later.
 
 use tuberry::api::{self, SendPreset};
-use tuberry::assistant::model::{AssistantMode, AssistantSettingsInput, AutoReplyMode};
+use tuberry::assistant::model::{AssistantMode, AssistantSettingsInput};
 use tuberry::events::EngineEvent;
 use tuberry::model::{ConversationStatus, Delivery, Direction, Language};
 use tuberry::operators::model::ProjectInput;
@@ -34,21 +34,13 @@ async fn project(engine: &Engine, name: &str, language: Language) -> i64 {
     project.id
 }
 
+/// The assistant's settings of the tests, with this agent and brand.
 fn settings(agent: &str, brand: &str) -> AssistantSettingsInput {
     AssistantSettingsInput {
-        mode: AssistantMode::Off,
-        persona: None,
         agent_name: agent.into(),
         brand: brand.into(),
-        city: String::new(),
-        whatsapp_link: String::new(),
         catalog_url: "https://shop.example/catalog".into(),
-        currency: "RUB".into(),
-        auto_reply: AutoReplyMode::Off,
-        auto_reply_text: String::new(),
-        auto_reply_delay_s: 75,
-        schedule: Vec::new(),
-        time_zone: "Europe/Moscow".into(),
+        ..crate::assistant::settings(AssistantMode::Off)
     }
 }
 

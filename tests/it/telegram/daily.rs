@@ -105,21 +105,7 @@ async fn operators_answer_with_quick_replies_and_label_conversations_from_the_to
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_customers_edit_and_reaction_reach_the_inbox_and_the_topic() {
     let tg = Tg::start(3_000).await;
-    let vera = customer(4242, "Vera");
-    tg.fake.user_writes_to_bot(TOKEN, &vera, "/start");
-    let asked = tg
-        .fake
-        .user_writes_to_bot(TOKEN, &vera, "Do you have size M?");
-    let conversation = eventually("Vera's conversation is in the inbox", async || {
-        let page = api::list_conversations(tg.engine(), Default::default())
-            .await
-            .unwrap();
-        page.items.into_iter().find(|c| c.contact_name == "Vera")
-    })
-    .await
-    .id;
-    let thread = tg.wait_topic("Vera").await;
-    tg.wait_topic_text(thread, "Do you have size M?").await;
+    let (vera, asked, conversation, thread) = vera_asks(&tg, "Do you have size M?").await;
     let mirrors = tg.topic_texts(thread).len();
 
     tg.fake
@@ -204,22 +190,7 @@ async fn a_customers_edit_and_reaction_reach_the_inbox_and_the_topic() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_operator_edits_replies_and_reacts_from_the_topic() {
     let tg = Tg::start(3_000).await;
-    let vera = customer(4242, "Vera");
-    tg.fake.user_writes_to_bot(TOKEN, &vera, "/start");
-    let asked = tg
-        .fake
-        .user_writes_to_bot(TOKEN, &vera, "Is the blue one in stock?");
-    let conversation = eventually("Vera's conversation is in the inbox", async || {
-        let page = api::list_conversations(tg.engine(), Default::default())
-            .await
-            .unwrap();
-        page.items.into_iter().find(|c| c.contact_name == "Vera")
-    })
-    .await
-    .id;
-    let thread = tg.wait_topic("Vera").await;
-    tg.wait_topic_text(thread, "Is the blue one in stock?")
-        .await;
+    let (_, asked, conversation, thread) = vera_asks(&tg, "Is the blue one in stock?").await;
 
     let answer = tg
         .fake
@@ -326,4 +297,23 @@ async fn an_operator_edits_replies_and_reacts_from_the_topic() {
     assert_eq!(recorder.texts(), ["Hi there"], "sent once, unchanged");
     tg.assert_clean();
     tg.stop().await;
+}
+
+/// Vera writes to the bot itself; answers her, her message's id in the
+/// chat, her conversation and its topic once mirrored.
+async fn vera_asks(tg: &Tg, text: &str) -> (User, i64, i64, i64) {
+    let vera = customer(4242, "Vera");
+    tg.fake.user_writes_to_bot(TOKEN, &vera, "/start");
+    let asked = tg.fake.user_writes_to_bot(TOKEN, &vera, text);
+    let conversation = eventually("Vera's conversation is in the inbox", async || {
+        let page = api::list_conversations(tg.engine(), Default::default())
+            .await
+            .unwrap();
+        page.items.into_iter().find(|c| c.contact_name == "Vera")
+    })
+    .await
+    .id;
+    let thread = tg.wait_topic("Vera").await;
+    tg.wait_topic_text(thread, text).await;
+    (vera, asked, conversation, thread)
 }

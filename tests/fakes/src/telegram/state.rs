@@ -138,6 +138,23 @@ pub(crate) struct StoredMessage {
     pub edited: bool,
 }
 
+impl StoredMessage {
+    /// Changes its text (or caption) as an edit does; answers the `Message`
+    /// object as it now is.
+    pub(crate) fn edit(&mut self, text: &str) -> Value {
+        let field = if self.content.kind == "text" {
+            "text"
+        } else {
+            "caption"
+        };
+        self.content.text = Some(text.to_owned());
+        self.json[field] = Value::String(text.to_owned());
+        self.json["edit_date"] = Value::from(unix_now());
+        self.edited = true;
+        self.json.clone()
+    }
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct TopicState {
     pub name: String,

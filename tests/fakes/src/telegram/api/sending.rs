@@ -281,10 +281,6 @@ impl State {
         else {
             return Err(ApiError::bad_request("message to edit not found"));
         };
-        message.content.text = Some(new.clone());
-        message.json[field] = Value::String(new);
-        message.json["edit_date"] = Value::from(unix_now());
-        message.edited = true;
-        Ok(message.json.clone())
+        Ok(message.edit(&new))
     }
 }

@@ -131,16 +131,7 @@ impl State {
             .and_then(|c| c.messages.iter_mut().find(|m| m.id == message_id))
             .filter(|m| m.from == Actor::User(user.id))
             .ok_or_else(|| format!("{} sent no message {message_id}", user.id))?;
-        let field = if message.content.kind == "text" {
-            "text"
-        } else {
-            "caption"
-        };
-        message.content.text = Some(text.to_owned());
-        message.json[field] = Value::String(text.to_owned());
-        message.json["edit_date"] = Value::from(unix_now());
-        message.edited = true;
-        let json = message.json.clone();
+        let json = message.edit(text);
         self.deliver(bot_id, "edited_message", json);
         Ok(())
     }
@@ -181,11 +172,7 @@ impl State {
             .iter_mut()
             .find(|m| m.id == message_id && m.from == Actor::User(user.id))
             .ok_or_else(|| format!("{} wrote no message {message_id} in {chat_id}", user.id))?;
-        message.content.text = Some(text.to_owned());
-        message.json["text"] = Value::String(text.to_owned());
-        message.json["edit_date"] = Value::from(unix_now());
-        message.edited = true;
-        let json = message.json.clone();
+        let json = message.edit(text);
         let admins: Vec<i64> = self
             .group(chat_id)?
             .bots
