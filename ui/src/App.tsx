@@ -1,8 +1,8 @@
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState, type Ref } from "react";
 import { useTranslation } from "react-i18next";
 import { TopBar, type View } from "./components/TopBar";
-import { ConversationList } from "./components/ConversationList";
-import { ThreadPane } from "./components/Thread";
+import { ConversationList, type ConversationListHandle } from "./components/ConversationList";
+import { ThreadPane, type ThreadHandle } from "./components/Thread";
 import { ContactPanel } from "./components/ContactPanel";
 import { TestChatPanel } from "./components/TestChatPanel";
 import { ProjectsView } from "./components/ProjectsView";
@@ -14,11 +14,15 @@ import { SettingsView } from "./components/SettingsView";
 import { HealthView } from "./components/HealthView";
 import { DashboardView } from "./components/DashboardView";
 import { RestoreBanner } from "./components/RestoreBanner";
+import { requestLabelsFocus } from "./components/LabelsSection";
+import { ShortcutsSheet } from "./components/ShortcutsSheet";
 import { restoreLanguage } from "./language";
 import { useStatusCounts } from "./hooks";
 import { api, subscribeShell } from "./api";
+import { InboxContext } from "./inboxContext";
 import { useConversation } from "./useConversation";
 import { useTeam } from "./useTeam";
+import { useShortcuts, type ShortcutHandlers } from "./useShortcuts";
 
 export default function App() {
   const { i18n } = useTranslation();
@@ -72,9 +76,43 @@ export default function App() {
     }
   }, [view]);
 
+  // Keyboard shortcuts: the inbox's through the list and the open conversation; the sheet that lists them.
+  const [shortcutsOpen, setShortcutsOpen] = useState(false);
+  const listHandle = useRef<ConversationListHandle>(null);
+  const threadHandle = useRef<ThreadHandle>(null);
+  const shortcutHandlers = useMemo<ShortcutHandlers>(
+    () => ({
+      next: () => listHandle.current?.step(1),
+      previous: () => listHandle.current?.step(-1),
+      closeConversation: () => threadHandle.current?.close(),
+      focusSearch: () => listHandle.current?.focusSearch(),
+      focusComposer: () => threadHandle.current?.focusComposer(),
+      openSheet: () => setShortcutsOpen(true),
+      closeSheet: () => setShortcutsOpen(false),
+    }),
+    [],
+  );
+  useShortcuts({ inbox: view === "inbox", sheetOpen: shortcutsOpen, handlers: shortcutHandlers });
+  // A snoozed conversation leaves the list: the next one opens (or the one before it).
+  const leaveConversation = useCallback(
+    (id: number) => setSelectedId((open) => (open === id ? (listHandle.current?.neighbour(id) ?? null) : open)),
+    [],
+  );
+  const manageLabels = useCallback(() => {
+    requestLabelsFocus();
+    setView("settings");
+  }, []);
+  const closeShortcuts = useCallback(() => setShortcutsOpen(false), []);
+
   return (
     <div className={`app app--${view}`}>
-      <TopBar view={view} onNavigate={setView} testChatOpen={testChatOpen} onToggleTestChat={toggleTestChat} />
+      <TopBar
+        view={view}
+        onNavigate={setView}
+        testChatOpen={testChatOpen}
+        onToggleTestChat={toggleTestChat}
+        onShowShortcuts={() => setShortcutsOpen(true)}
+      />
       {/* After the app started again with a restored backup: what it did, once. */}
       <RestoreBanner onOpenAccounts={() => setView("accounts")} />
       {view === "inbox" ? (
@@ -83,6 +121,10 @@ export default function App() {
           onSelect={setSelectedId}
           testChatOpen={testChatOpen}
           setTestChatOpen={setTestChatOpen}
+          listHandle={listHandle}
+          threadHandle={threadHandle}
+          onLeave={leaveConversation}
+          onManageLabels={manageLabels}
         />
       ) : view === "projects" ? (
         <ProjectsView />
@@ -101,6 +143,7 @@ export default function App() {
       ) : (
         <AssistantView onOpenProjects={() => setView("projects")} />
       )}
+      {shortcutsOpen && <ShortcutsSheet onClose={closeShortcuts} />}
     </div>
   );
 }
@@ -110,18 +153,33 @@ function Inbox({
   onSelect: select,
   testChatOpen,
   setTestChatOpen,
+  listHandle,
+  threadHandle,
+  onLeave,
+  onManageLabels,
 }: {
   selectedId: number | null;
   onSelect: (id: number) => void;
   testChatOpen: boolean;
   setTestChatOpen: (open: boolean) => void;
+  listHandle?: Ref<ConversationListHandle>;
+  threadHandle?: Ref<ThreadHandle>;
+  /** The conversation left the list (snoozed). */
+  onLeave?: (id: number) => void;
+  onManageLabels?: () => void;
 }) {
   const { t } = useTranslation();
   const counts = useStatusCounts();
   const team = useTeam();
-  const { state, applyMessage, applySummary, reload } = useConversation(selectedId);
+  const { state, applyMessage, applySummary, updateMessage, removeMessage, reload } = useConversation(selectedId);
 
   const openTestChat = useCallback(() => setTestChatOpen(true), [setTestChatOpen]);
+  // The list's search, marked in the open conversation's messages.
+  const [search, setSearch] = useState("");
+  const inbox = useMemo(
+    () => ({ highlight: search, onSnoozed: onLeave, onManageLabels }),
+    [search, onLeave, onManageLabels],
+  );
 
   const detail = state.phase === "ready" ? state.detail : null;
 
@@ -136,15 +194,22 @@ function Inbox({
         counts={counts}
         onOpenTestChat={openTestChat}
         team={team}
+        handle={listHandle}
+        onSearch={setSearch}
       />
-      <ThreadPane
-        state={state}
-        applyMessage={applyMessage}
-        applySummary={applySummary}
-        noConversations={counts?.all === 0}
-        onOpenTestChat={openTestChat}
-        team={team}
-      />
+      <InboxContext.Provider value={inbox}>
+        <ThreadPane
+          state={state}
+          applyMessage={applyMessage}
+          applySummary={applySummary}
+          updateMessage={updateMessage}
+          removeMessage={removeMessage}
+          noConversations={counts?.all === 0}
+          onOpenTestChat={openTestChat}
+          team={team}
+          handle={threadHandle}
+        />
+      </InboxContext.Provider>
       {testChatOpen ? (
         <TestChatPanel onClose={() => setTestChatOpen(false)} onShowConversation={select} />
       ) : (

@@ -12,12 +12,14 @@ import type {
   BotState,
   CatalogueProblem,
   ChannelKind,
+  ConversationSort,
   ConversationStatus,
   EngineEvent,
   Fix,
   GuardMode,
   GuardrailKind,
   ImportStage,
+  LabelColor,
   LlmProblem,
   ShellEvent,
   LlmProvider,
@@ -89,6 +91,7 @@ export type {
   ConversationDetail,
   ConversationFilter,
   ConversationPage,
+  ConversationSort,
   ConversationStatus,
   ConversationSummary,
   Delivery,
@@ -131,6 +134,9 @@ export type {
   Mailbox,
   Invite,
   InviteCreated,
+  Label,
+  LabelColor,
+  LabelInput,
   InviteInput,
   InviteState,
   MailboxInput,
@@ -148,6 +154,9 @@ export type {
   Provider,
   ProviderCreated,
   QueueHealth,
+  QuickReply,
+  QuickReplyImport,
+  QuickReplyInput,
   ReplyWindow,
   RestoreOutcome,
   RestoreStage,
@@ -157,6 +166,9 @@ export type {
   RoleRights,
   RunOutcome,
   ScheduleInterval,
+  SendPreset,
+  SendTime,
+  SendTimes,
   Scope,
   SimulatorEntry,
   StatusCounts,
@@ -191,6 +203,25 @@ export const CONVERSATION_STATUSES: readonly ConversationStatus[] = [
   "needs_human",
   "closed",
 ];
+
+/** The orders of the inbox list, as its sort selector offers them. */
+export const CONVERSATION_SORTS: readonly ConversationSort[] = ["recent", "unread", "waiting"];
+
+/** A label's colours, in the order the window offers them. */
+export const LABEL_COLORS: readonly LabelColor[] = [
+  "gray",
+  "red",
+  "orange",
+  "yellow",
+  "green",
+  "teal",
+  "blue",
+  "purple",
+  "pink",
+];
+
+/** Most conversations one bulk action takes (the engine's limit). */
+export const MAX_BULK = 500;
 
 /** Whose conversations the inbox shows: the owner's, or those assigned to nobody. */
 export const ASSIGNEE_FILTERS: readonly AssigneeFilter[] = ["mine", "unassigned"];

@@ -20,8 +20,38 @@ export const commands = {
 	statusCounts: () => typedError<StatusCounts, ApiError>(__TAURI_INVOKE("status_counts")),
 	getConversation: (conversationId: number) => typedError<ConversationDetail, ApiError>(__TAURI_INVOKE("get_conversation", { conversationId })),
 	markRead: (conversationId: number) => typedError<null, ApiError>(__TAURI_INVOKE("mark_read", { conversationId })),
-	sendReply: (conversationId: number, text: string, attachments: Attachment[], replyTo: number | null) => typedError<Message, ApiError>(__TAURI_INVOKE("send_reply", { conversationId, text, attachments, replyTo })),
+	sendReply: (conversationId: number, text: string, attachments: Attachment[], replyTo: number | null, sendAt: number | null) => typedError<Message, ApiError>(__TAURI_INVOKE("send_reply", { conversationId, text, attachments, replyTo, sendAt })),
 	setConversationStatus: (conversationId: number, status: ConversationStatus) => typedError<ConversationSummary, ApiError>(__TAURI_INVOKE("set_conversation_status", { conversationId, status })),
+	/**  Closes (or reopens) many conversations at once. */
+	setConversationsStatus: (conversationIds: number[], status: ConversationStatus) => typedError<ConversationSummary[], ApiError>(__TAURI_INVOKE("set_conversations_status", { conversationIds, status })),
+	/**  Snoozes conversations until a time, or brings them back now (none). */
+	snoozeConversations: (conversationIds: number[], until: number | null) => typedError<ConversationSummary[], ApiError>(__TAURI_INVOKE("snooze_conversations", { conversationIds, until })),
+	listLabels: () => typedError<Label[], ApiError>(__TAURI_INVOKE("list_labels")),
+	createLabel: (input: LabelInput) => typedError<Label, ApiError>(__TAURI_INVOKE("create_label", { input })),
+	updateLabel: (labelId: number, input: LabelInput) => typedError<Label, ApiError>(__TAURI_INVOKE("update_label", { labelId, input })),
+	/**  Its conversations lose it. */
+	deleteLabel: (labelId: number) => typedError<null, ApiError>(__TAURI_INVOKE("delete_label", { labelId })),
+	/**  Puts a label on conversations, or takes it off. */
+	labelConversations: (conversationIds: number[], labelId: number, on: boolean) => typedError<ConversationSummary[], ApiError>(__TAURI_INVOKE("label_conversations", { conversationIds, labelId, on })),
+	/**  A project's quick replies and every project's (or all of them). */
+	listQuickReplies: (projectId: number | null) => typedError<QuickReply[], ApiError>(__TAURI_INVOKE("list_quick_replies", { projectId })),
+	createQuickReply: (input: QuickReplyInput) => typedError<QuickReply, ApiError>(__TAURI_INVOKE("create_quick_reply", { input })),
+	updateQuickReply: (quickReplyId: number, input: QuickReplyInput) => typedError<QuickReply, ApiError>(__TAURI_INVOKE("update_quick_reply", { quickReplyId, input })),
+	deleteQuickReply: (quickReplyId: number) => typedError<null, ApiError>(__TAURI_INVOKE("delete_quick_reply", { quickReplyId })),
+	/**  A quick reply with its placeholders filled for this conversation. */
+	quickReplyText: (conversationId: number, quickReplyId: number) => typedError<string, ApiError>(__TAURI_INVOKE("quick_reply_text", { conversationId, quickReplyId })),
+	/**  Saves the quick replies as CSV (in Downloads unless a folder is given); answers the path. */
+	exportQuickReplies: (folder: string | null) => typedError<string, ApiError>(__TAURI_INVOKE("export_quick_replies", { folder })),
+	/**  Adds and updates quick replies from CSV text; a bad line refuses the whole file. */
+	importQuickReplies: (csv: string) => typedError<QuickReplyImport, ApiError>(__TAURI_INVOKE("import_quick_replies", { csv })),
+	/**  The times offered for sending later, in the shop's time zone. */
+	sendTimes: (conversationId: number) => typedError<SendTimes, ApiError>(__TAURI_INVOKE("send_times", { conversationId })),
+	/**  Changes a reply scheduled for later (text and time). */
+	editScheduledReply: (messageId: number, text: string, sendAt: number) => typedError<Message, ApiError>(__TAURI_INVOKE("edit_scheduled_reply", { messageId, text, sendAt })),
+	/**  Cancels a reply scheduled for later. */
+	cancelScheduledReply: (messageId: number) => typedError<null, ApiError>(__TAURI_INVOKE("cancel_scheduled_reply", { messageId })),
+	/**  Changes a reply's text (at the customer's side too where the channel can). */
+	editReply: (messageId: number, text: string) => typedError<Message, ApiError>(__TAURI_INVOKE("edit_reply", { messageId, text })),
 	/**  The sanitized HTML of an e-mail message, when it had one. */
 	messageHtml: (messageId: number) => typedError<string | null, ApiError>(__TAURI_INVOKE("message_html", { messageId })),
 	simulateInbound: (customer: string, text: string) => typedError<IngestOutcome, ApiError>(__TAURI_INVOKE("simulate_inbound", { customer, text })),
@@ -773,6 +803,21 @@ export type ConversationFilter = {
 	assignee?: AssigneeFilter | null,
 	channel?: ChannelKind | null,
 	search?: string | null,
+	/**  Only conversations with this label. */
+	labelId?: number | null,
+	/**  Only this customer's conversations. */
+	contactId?: number | null,
+	/**
+	 *  From this time on: the matching message's when searching text, the
+	 *  latest message's otherwise.
+	 */
+	since?: number | null,
+	/**  Before this time (as `since`). */
+	until?: number | null,
+	/**  The snoozed conversations instead of the others. */
+	snoozed?: boolean,
+	/**  Latest first when not given. */
+	sort?: ConversationSort | null,
 	offset?: number,
 	limit?: number,
 };
@@ -782,6 +827,15 @@ export type ConversationPage = {
 	offset: number,
 	items: ConversationSummary[],
 };
+
+/**  The order of the inbox list. */
+export type ConversationSort = 
+/**  Latest message first. */
+"recent" | 
+/**  Conversations with unread messages first, then by the latest message. */
+"unread" | 
+/**  Only those where the customer waits for an answer, who waited longest first. */
+"waiting";
 
 /**  Where a conversation stands. */
 export type ConversationStatus = "awaiting_response" | "answered_by_assistant" | "needs_human" | "closed";
@@ -805,6 +859,12 @@ export type ConversationSummary = {
 	/**  The person of the team the conversation is assigned to. */
 	assigneeId: number | null,
 	assigneeName: string | null,
+	/**  Its labels (see `list_labels`), in the order they were made. */
+	labelIds: number[],
+	/**  Out of the list until then (it comes back then, or when the customer writes). */
+	snoozedUntil: number | null,
+	/**  When the next reply scheduled for later goes. */
+	nextScheduledAt: number | null,
 };
 
 /**  Everything the Dashboard screen draws. */
@@ -871,7 +931,11 @@ export type DeliveryFlags = {
 
 export type Direction = "in" | "out";
 
-export type DomainEvent = { type: "conversation_changed"; conversation: ConversationSummary } | { type: "message_added"; message: Message } | { type: "message_updated"; message: Message } | { type: "simulator_entry"; entry: SimulatorEntry } | 
+export type DomainEvent = { type: "conversation_changed"; conversation: ConversationSummary } | { type: "message_added"; message: Message } | { type: "message_updated"; message: Message } | 
+/**  A message is gone (a reply scheduled for later was cancelled). */
+{ type: "message_removed"; conversation_id: number; message_id: number } | 
+/**  Labels or quick replies were made, changed or deleted. */
+{ type: "labels_changed" } | { type: "quick_replies_changed" } | { type: "simulator_entry"; entry: SimulatorEntry } | 
 /**  A project, its bot or its work group changed (or it was deleted). */
 { type: "project_changed"; project_id: number } | 
 /**  Someone joined or left the team, or an invite changed. */
@@ -1081,6 +1145,22 @@ export type InviteInput = {
 
 /**  Where an invite stands. */
 export type InviteState = "active" | "used_up" | "expired" | "revoked";
+
+export type Label = {
+	id: number,
+	name: string,
+	color: LabelColor,
+	/**  How many conversations carry it. */
+	conversationCount: number,
+};
+
+/**  A label's colour, from the window's palette. */
+export type LabelColor = "gray" | "red" | "orange" | "yellow" | "green" | "teal" | "blue" | "purple" | "pink";
+
+export type LabelInput = {
+	name: string,
+	color: LabelColor,
+};
 
 /**  Where the LAN endpoint stands. */
 export type LanStatus = {
@@ -1362,6 +1442,18 @@ export type Message = {
 	editedAt: number | null,
 	/**  When the customer deleted it at the provider (it is kept here). */
 	deletedAt: number | null,
+	/**
+	 *  A reply written to go later: when it goes (editable and cancellable
+	 *  until then).
+	 */
+	scheduledAt: number | null,
+	/**  What it said first, when it was edited since. */
+	originalText: string | null,
+	/**
+	 *  A reply changed here that its channel could not change at the
+	 *  customer's side: why (the customer still sees the earlier text).
+	 */
+	editError: string | null,
 	/**  When the customer read this reply (channels that tell it). */
 	readAt: number | null,
 	/**  The customer's reaction to the message (an emoji). */
@@ -1486,6 +1578,28 @@ export type QueueHealth = {
 	heldReplies: number,
 };
 
+export type QuickReply = {
+	id: number,
+	/**  The project it belongs to; none: every project's. */
+	projectId: number | null,
+	projectName: string | null,
+	name: string,
+	text: string,
+	updatedAt: number,
+};
+
+/**  What an import did. */
+export type QuickReplyImport = {
+	added: number,
+	updated: number,
+};
+
+export type QuickReplyInput = {
+	projectId: number | null,
+	name: string,
+	text: string,
+};
+
 /**
  *  Whether a conversation on a Cloud API number takes a reply in free form:
  *  Meta takes one within 24 hours of the customer's last message, after
@@ -1579,6 +1693,27 @@ export type Scope =
 /**  Everything, including the metrics. */
 "admin";
 
+/**  A time offered for sending later. */
+export type SendPreset = "in_an_hour" | 
+/**  Today at 18:00 (offered before 17:00). */
+"this_evening" | 
+/**  Tomorrow at 9:00. */
+"tomorrow_morning" | 
+/**  Monday at 9:00 (offered unless tomorrow is Monday). */
+"monday";
+
+export type SendTime = {
+	preset: SendPreset,
+	at: number,
+};
+
+/**  The times offered for sending a reply later, in the shop's time zone. */
+export type SendTimes = {
+	/**  The project's time zone (its schedule's), else this computer's. */
+	timeZone: string,
+	presets: SendTime[],
+};
+
 /**  What the shell asks of the window. */
 export type ShellEvent = 
 /**  A notification about this conversation was clicked. */
@@ -1611,6 +1746,8 @@ export type StatusCounts = {
 	answeredByAssistant: number,
 	needsHuman: number,
 	closed: number,
+	/**  Out of the list for now (not in the other counts). */
+	snoozed: number,
 };
 
 /**  A staff member's own Telegram account connected to Tuberry. */

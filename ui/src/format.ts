@@ -94,3 +94,16 @@ export function initials(name: string): string {
 export function avatarHue(id: number): number {
   return (id * 137) % 360;
 }
+
+/** A time within the next days, short: "Tue 09:00" (the weekday and the clock). */
+export function formatWeekdayClock(ts: number, language: string): string {
+  return dateFormat(language, { weekday: "short", hour: "numeric", minute: "2-digit" }).format(ts);
+}
+
+/** A time to come, short: "9:00" today, "Tue 9:00" within the week, "12 May 9:00" later. */
+export function formatSoon(ts: number, now: number, language: string): string {
+  const days = daysBetween(now, ts);
+  if (days === 0) return formatClock(ts, language);
+  if (days > 0 && days < 7) return formatWeekdayClock(ts, language);
+  return dateFormat(language, { day: "numeric", month: "short", hour: "numeric", minute: "2-digit" }).format(ts);
+}

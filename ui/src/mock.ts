@@ -10,7 +10,8 @@
 // mock-providers.ts, the Health report and the figures in mock-health.ts, the
 // Dashboard in mock-dashboard.ts, staff Telegram accounts in
 // mock-telegram-accounts.ts, WhatsApp numbers linked as devices in
-// mock-whatsapp-linked.ts and Cloud API numbers in mock-whatsapp-cloud.ts; this
+// mock-whatsapp-linked.ts, Cloud API numbers in mock-whatsapp-cloud.ts, and
+// quick replies and replies scheduled for later in mock-composer.ts; this
 // file keeps the inbox, and lets a test script any command's next answer.
 import type {
   Account,
@@ -38,12 +39,14 @@ import { createMockApiTokens } from "./mock-api-tokens";
 import { createMockAssistant } from "./mock-assistant";
 import { createMockAvito } from "./mock-avito";
 import { createMockBackups } from "./mock-backups";
+import { createMockComposer } from "./mock-composer";
 import { createMockCatalogue } from "./mock-catalogue";
 import { createMockContacts } from "./mock-contacts";
 import { createMockDashboard } from "./mock-dashboard";
 import { createMockFiles } from "./mock-files";
 import { createMockGuard } from "./mock-guard";
 import { createMockHealth } from "./mock-health";
+import { createMockLabels } from "./mock-labels";
 import { createMockSettings } from "./mock-settings";
 import { createMockTelegramAccounts } from "./mock-telegram-accounts";
 import { createMockTeam } from "./mock-team";
@@ -185,6 +188,9 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
       createdAt,
       assigneeId: null,
       assigneeName: null,
+      labelIds: [],
+      snoozedUntil: null,
+      nextScheduledAt: null,
     };
     conversations.set(summary.id, summary);
     messages.set(summary.id, []);
@@ -201,6 +207,8 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
       lastMessageAt: stored.createdAt,
       lastMessagePreview: preview(stored.text, stored.attachments),
       lastMessageDirection: stored.direction,
+      // A customer who writes brings a snoozed conversation back.
+      snoozedUntil: stored.direction === "in" ? null : conversation.snoozedUntil,
     };
     conversations.set(conversation.id, updated);
     touch();
@@ -221,7 +229,9 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
     hasHtml: false,
     held: false,
     editedAt: null,
+    originalText: null, editError: null,
     deletedAt: null,
+    scheduledAt: null,
     readAt: null,
     reaction: null,
     assignedTo: null,
@@ -301,7 +311,9 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
           hasHtml: m.html != null,
           held: m.held ?? false,
           editedAt: null,
+          originalText: null, editError: null,
           deletedAt: null,
+          scheduledAt: null,
           readAt: m.readAgo != null ? start - m.readAgo : null,
           reaction: m.reaction ?? null,
           assignedTo: null,
@@ -360,20 +372,22 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
     return sorted;
   }
 
-  const matches = (c: ConversationSummary, filter: ConversationFilter, needle: string | null) =>
-    (!filter.status || c.status === filter.status) &&
-    (!filter.channel || c.channelKind === filter.channel) &&
-    team.assigneeMatches(c, filter.assignee) &&
-    (!needle ||
-      c.contactName.toLowerCase().includes(needle) ||
-      c.lastMessagePreview.toLowerCase().includes(needle) ||
-      (c.subject ?? "").toLowerCase().includes(needle));
-
   // Paused from the desktop's tray; the window shows it and can resume.
   let autoRepliesPaused = false;
   const shellListeners = new Set<(event: { payload: ShellEvent }) => void>();
   const health = createMockHealth(core, { messages, commands: () => commands, seed: options.seed !== false });
   const dashboard = createMockDashboard(core, { seed: options.seed !== false });
+  const inboxList = createMockLabels(core, { ordered, assigneeMatches: team.assigneeMatches, seed: options.seed !== false });
+  const composer = createMockComposer(core, {
+    messages,
+    appendMessage,
+    sign: team.sign,
+    projects: async () => {
+      const answer = await projects.commands.listProjects();
+      return answer.status === "ok" ? answer.data : [];
+    },
+    seed: options.seed !== false,
+  });
   const commands: EngineCommands = {
     ...health.commands,
     ...dashboard.commands,
@@ -395,6 +409,8 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
     ...whatsappCloud.commands,
     ...team.commands,
     ...whatsappLinked.commands,
+    ...inboxList.commands,
+    ...composer.commands,
 
     // The desktop shell's tray follows the window's language; nothing to do here.
     async setLanguage(): Promise<void> {},
@@ -409,27 +425,6 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
       autoRepliesPaused = paused;
       emit({ type: "auto_replies_paused", paused });
       return ok(paused);
-    },
-
-    async listConversations(filter: ConversationFilter): Promise<Result<ConversationPage, ApiError>> {
-      const offset = filter.offset ?? 0;
-      const needle = filter.search?.trim().toLowerCase() || null;
-      const all = ordered();
-      const hits =
-        !filter.status && !filter.channel && !filter.assignee && !needle ? all : all.filter((c) => matches(c, filter, needle));
-      return ok({ total: hits.length, offset, items: hits.slice(offset, offset + (filter.limit ?? hits.length)) });
-    },
-
-    async statusCounts(): Promise<Result<StatusCounts, ApiError>> {
-      const counts: StatusCounts = { all: 0, awaitingResponse: 0, answeredByAssistant: 0, needsHuman: 0, closed: 0 };
-      for (const c of conversations.values()) {
-        counts.all += 1;
-        if (c.status === "awaiting_response") counts.awaitingResponse += 1;
-        else if (c.status === "answered_by_assistant") counts.answeredByAssistant += 1;
-        else if (c.status === "needs_human") counts.needsHuman += 1;
-        else counts.closed += 1;
-      }
-      return ok(counts);
     },
 
     async getConversation(conversationId: number): Promise<Result<ConversationDetail, ApiError>> {
@@ -462,6 +457,7 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
       text: string,
       attachments: Attachment[],
       replyTo: number | null,
+      sendAt: number | null = null,
     ): Promise<Result<Message, ApiError>> {
       if (!conversations.has(conversationId)) return notFound(`conversation ${conversationId}`);
       let quoted: string | null = null;
@@ -470,6 +466,8 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
         if (!answered) return notFound(`message ${replyTo} of conversation ${conversationId}`);
         quoted = answered.text || answered.attachments.map((a) => a.name).join(", ");
       }
+      // A reply for later waits in mock-composer.ts until its time.
+      if (sendAt != null) return composer.schedule(conversationId, text, attachments, quoted, sendAt);
       return ok(inbox.reply(conversationId, "manager", text, attachments, quoted));
     },
 

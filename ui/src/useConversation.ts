@@ -16,10 +16,16 @@ export type ConversationState =
 function upsertMessage(list: Message[], message: Message): Message[] {
   const index = list.findIndex((m) => m.id === message.id);
   if (index < 0) return [...list, message];
+  // A reply scheduled for later joins the conversation when it goes: after what came meanwhile.
+  if (list[index].scheduledAt != null && message.scheduledAt == null) {
+    return [...list.slice(0, index), ...list.slice(index + 1), message];
+  }
   const next = list.slice();
   next[index] = message;
   return next;
 }
+
+const withoutMessage = (list: Message[], messageId: number) => list.filter((m) => m.id !== messageId);
 
 /**
  * The open conversation: loads it, marks it read, and keeps it current from
@@ -39,6 +45,7 @@ export function useConversation(id: number | null) {
     let active = true;
     // Events that arrive while the conversation is loading are applied on top of it.
     const early: Message[] = [];
+    const earlyRemoved = new Set<number>();
     let earlySummary: ConversationSummary | null = null;
     let loaded = false;
 
@@ -53,6 +60,8 @@ export function useConversation(id: number | null) {
           let messages = detail.messages;
           for (const m of early) messages = upsertMessage(messages, m);
           early.length = 0;
+          messages = messages.filter((m) => !earlyRemoved.has(m.id));
+          earlyRemoved.clear();
           const conversation = earlySummary ?? detail.conversation;
           earlySummary = null;
           setState({ phase: "ready", id, detail: { ...detail, conversation, messages } });
@@ -114,6 +123,18 @@ export function useConversation(id: number | null) {
         if (event.type === "message_added" && message.direction === "in") {
           api.markRead(id).catch(() => undefined);
         }
+      } else if (event.type === "message_removed") {
+        // A reply scheduled for later was cancelled.
+        if (event.conversation_id !== id) return;
+        if (!loaded) {
+          earlyRemoved.add(event.message_id);
+          return;
+        }
+        setState((s) =>
+          s.phase === "ready" && s.id === id
+            ? { ...s, detail: { ...s.detail, messages: withoutMessage(s.detail.messages, event.message_id) } }
+            : s,
+        );
       } else if (event.type === "conversation_changed") {
         const conversation = event.conversation;
         if (conversation.id !== id) return;
@@ -155,6 +176,24 @@ export function useConversation(id: number | null) {
     );
   }, []);
 
+  /** Puts a message the window just changed (a scheduled reply edited) in place of the one shown. */
+  const updateMessage = useCallback((message: Message) => {
+    setState((s) =>
+      s.phase === "ready" && s.id === message.conversationId
+        ? { ...s, detail: { ...s.detail, messages: upsertMessage(s.detail.messages, message) } }
+        : s,
+    );
+  }, []);
+
+  /** Takes away a message that is gone (a scheduled reply cancelled), unless its event did already. */
+  const removeMessage = useCallback((message: Message) => {
+    setState((s) =>
+      s.phase === "ready" && s.id === message.conversationId
+        ? { ...s, detail: { ...s.detail, messages: withoutMessage(s.detail.messages, message.id) } }
+        : s,
+    );
+  }, []);
+
   const applySummary = useCallback((conversation: ConversationSummary) => {
     setState((s) =>
       s.phase === "ready" && s.id === conversation.id ? { ...s, detail: { ...s.detail, conversation } } : s,
@@ -164,5 +203,5 @@ export function useConversation(id: number | null) {
   /** Reads the conversation again (its contact changed: merged with another one). */
   const reload = useCallback(() => reloadRef.current(), []);
 
-  return { state, applyMessage, applySummary, reload };
+  return { state, applyMessage, applySummary, updateMessage, removeMessage, reload };
 }

@@ -3,6 +3,7 @@ import {
   api,
   type AssigneeFilter,
   type ChannelKind,
+  type ConversationSort,
   type ConversationStatus,
   type ConversationSummary,
 } from "./api";
@@ -15,6 +16,18 @@ export type ListQuery = {
   /** The owner's conversations, or those assigned to nobody. */
   assignee: AssigneeFilter | null;
   search: string | null;
+  /** Only conversations with this label. */
+  labelId?: number | null;
+  /** Only this customer's conversations. */
+  contactId?: number | null;
+  /** From this time on (the latest message's, or the matching message's when searching). */
+  since?: number | null;
+  /** Before this time. */
+  until?: number | null;
+  /** The snoozed conversations instead of the others. */
+  snoozed?: boolean;
+  /** Latest first when not given. */
+  sort?: ConversationSort | null;
 };
 
 type Page = { epoch: number; generation: number; items: ConversationSummary[] };
@@ -102,7 +115,20 @@ export function useConversationPages(query: ListQuery) {
     ensureRange(s.range[0], s.range[1]);
   }, [ensureRange]);
 
-  const key = `${query.status ?? ""}|${query.channel ?? ""}|${query.assignee ?? ""}|${query.search ?? ""}`;
+  const key = [
+    query.status,
+    query.channel,
+    query.assignee,
+    query.search,
+    query.labelId,
+    query.contactId,
+    query.since,
+    query.until,
+    query.snoozed ? "snoozed" : "",
+    query.sort,
+  ]
+    .map((part) => part ?? "")
+    .join("|");
   const lastKey = useRef(key);
   useEffect(() => {
     queryRef.current = query;
@@ -132,10 +158,19 @@ export function useConversationPages(query: ListQuery) {
     return -1;
   }, []);
 
+  /** The rows loaded for the current query, in the list's order (gaps left out). */
+  const loaded = useCallback((): ConversationSummary[] => {
+    const s = store.current;
+    return [...s.pages.entries()]
+      .filter(([, page]) => page.epoch === s.epoch)
+      .sort(([a], [b]) => a - b)
+      .flatMap(([, page]) => page.items);
+  }, []);
+
   // Nothing is on screen before the first answer, so ask for the first page.
   useEffect(() => {
     fetchPage(0);
   }, [fetchPage]);
 
-  return { total, version, error, ensureRange, invalidate, rowAt, indexOf };
+  return { total, version, error, ensureRange, invalidate, rowAt, indexOf, loaded };
 }

@@ -1,10 +1,13 @@
-import { useEffect, useLayoutEffect, useRef, useState } from "react";
+import { useEffect, useId, useLayoutEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { api, MAX_ATTACHMENT_BYTES, type Attachment, type Message } from "../api";
+import { api, MAX_ATTACHMENT_BYTES, type Attachment, type Message, type QuickReply } from "../api";
 import { apiMessage, errorText } from "../errors";
 import { readBase64 } from "../files";
 import { formatSize } from "../format";
+import { matchQuickReplies, useQuickReplies } from "../useQuickReplies";
 import { AlertIcon, CrossIcon, PaperclipIcon, ReplyIcon, SendIcon } from "./Icon";
+import { QuickReplyMenu, quickReplyOptionId } from "./QuickReplyMenu";
+import { SendLaterButton } from "./SendLater";
 
 /** A file in the composer: being uploaded, or uploaded and ready to go with the reply. */
 type Chip = { key: number; name: string; size: number; attachment: Attachment | null };
@@ -23,6 +26,17 @@ export function shorten(text: string, max = 90): string {
   return line.length > max ? `${line.slice(0, max - 1).trimEnd()}…` : line;
 }
 
+/**
+ * The `/query` typed just before the cursor (at the start of the text or
+ * after whitespace): where its `/` is and what follows it; null when none.
+ */
+export function slashAt(text: string, caret: number): { start: number; query: string } | null {
+  const before = text.slice(0, caret);
+  const m = /(^|\s)\/([^\s/]*)$/u.exec(before);
+  if (!m) return null;
+  return { start: before.length - m[2].length - 1, query: m[2] };
+}
+
 const chipOf = (attachment: Attachment): Chip => ({
   key: nextChipKey++,
   name: attachment.name,
@@ -32,12 +46,15 @@ const chipOf = (attachment: Attachment): Chip => ({
 
 export function Composer({
   conversationId,
+  projectId = null,
   onSent,
   fill,
   reply = null,
   onClearReply,
 }: {
   conversationId: number;
+  /** The conversation's project: its quick replies (and every project's) are offered after `/`. */
+  projectId?: number | null;
   onSent: (message: Message) => void;
   /** Text to put in the composer (a suggested reply to edit); a new object each time. */
   fill?: { text: string } | null;
@@ -55,6 +72,16 @@ export function Composer({
   const toldTypingAt = useRef(0);
   const fileRef = useRef<HTMLInputElement>(null);
   const mounted = useRef(true);
+  // Quick replies: the `/query` before the cursor opens the list (unless Esc closed it there).
+  const listId = useId();
+  const quickReplies = useQuickReplies(projectId);
+  const [caret, setCaret] = useState<number | null>(null);
+  const [focused, setFocused] = useState(false);
+  const [dismissedAt, setDismissedAt] = useState<number | null>(null);
+  const [active, setActive] = useState(0);
+  const [inserting, setInserting] = useState(false);
+  // Where the cursor goes once an inserted quick reply is in the text.
+  const caretAfter = useRef<number | null>(null);
   useEffect(() => {
     mounted.current = true;
     return () => {
@@ -83,6 +110,17 @@ export function Composer({
   useEffect(() => {
     if (reply) inputRef.current?.focus();
   }, [reply]);
+
+  // After a quick reply is inserted, the cursor is at its end.
+  useLayoutEffect(() => {
+    const el = inputRef.current;
+    const at = caretAfter.current;
+    if (!el || at == null) return;
+    caretAfter.current = null;
+    el.focus();
+    el.setSelectionRange(at, at);
+    setCaret(at);
+  }, [draft]);
 
   // Grow with the text, up to a limit.
   useLayoutEffect(() => {
@@ -126,12 +164,42 @@ export function Composer({
   const attachments = chips.flatMap((c) => (c.attachment ? [c.attachment] : []));
   const canSend = (text.length > 0 || attachments.length > 0) && !uploading && !sending;
 
-  const send = async () => {
+  const slash = caret == null ? null : slashAt(draft, caret);
+  const popupOpen = slash != null && focused && slash.start !== dismissedAt;
+  const matches = popupOpen ? matchQuickReplies(quickReplies.value ?? [], slash.query) : [];
+  const activeIndex = Math.min(active, Math.max(matches.length - 1, 0));
+
+  /** Replaces the `/query` with the quick reply, its placeholders filled for this conversation. */
+  const insertQuickReply = async (chosen: QuickReply) => {
+    if (!slash || caret == null || inserting) return;
+    const typed = draft.slice(slash.start, caret);
+    const { start } = slash;
+    const end = caret;
+    setInserting(true);
+    setProblem(null);
+    try {
+      const filled = await api.quickReplyText(conversationId, chosen.id);
+      if (!mounted.current) return;
+      setDraft((current) => {
+        // Typed on meanwhile: the `/query` is no longer where it was.
+        if (current.slice(start, end) !== typed) return current;
+        caretAfter.current = start + filled.length;
+        return current.slice(0, start) + filled + current.slice(end);
+      });
+    } catch (reason) {
+      if (mounted.current) setProblem(apiMessage(reason, t));
+    } finally {
+      if (mounted.current) setInserting(false);
+    }
+  };
+
+  /** Sends the reply now, or at `sendAt` (a reply scheduled for later). */
+  const send = async (sendAt: number | null = null) => {
     if (!canSend) return;
     setSending(true);
     setProblem(null);
     try {
-      const message = await api.sendReply(conversationId, text, attachments, reply?.id ?? null);
+      const message = await api.sendReply(conversationId, text, attachments, reply?.id ?? null, sendAt);
       onSent(message);
       setDraft("");
       setChips([]);
@@ -214,6 +282,18 @@ export function Composer({
           ))}
         </ul>
       )}
+      {popupOpen && (
+        <QuickReplyMenu
+          id={listId}
+          replies={matches}
+          active={activeIndex}
+          query={slash.query}
+          loading={quickReplies.value === undefined && quickReplies.error == null}
+          none={(quickReplies.value ?? []).length === 0}
+          onHover={setActive}
+          onChoose={(chosen) => void insertQuickReply(chosen)}
+        />
+      )}
       <div className="composer-row">
         <button
           type="button"
@@ -243,8 +323,23 @@ export function Composer({
           rows={1}
           placeholder={t("composer.placeholder")}
           aria-label={t("composer.label")}
+          aria-autocomplete="list"
+          aria-controls={popupOpen && matches.length > 0 ? listId : undefined}
+          aria-activedescendant={
+            popupOpen && matches[activeIndex] ? quickReplyOptionId(listId, matches[activeIndex]) : undefined
+          }
+          onFocus={() => setFocused(true)}
+          onBlur={() => setFocused(false)}
+          onSelect={(e) => setCaret(e.currentTarget.selectionStart)}
           onChange={(e) => {
-            setDraft(e.target.value);
+            const value = e.target.value;
+            const at = e.target.selectionStart;
+            const typed = slashAt(value, at);
+            // A new `/query` (or another query) starts at the first match.
+            if (typed?.query !== slash?.query || typed?.start !== slash?.start) setActive(0);
+            if (typed == null) setDismissedAt(null);
+            setCaret(at);
+            setDraft(value);
             const now = Date.now();
             if (now - toldTypingAt.current > 5000) {
               toldTypingAt.current = now;
@@ -254,6 +349,24 @@ export function Composer({
             }
           }}
           onKeyDown={(e) => {
+            if (popupOpen && !e.nativeEvent.isComposing) {
+              if ((e.key === "ArrowDown" || e.key === "ArrowUp") && matches.length > 0) {
+                e.preventDefault();
+                const step = e.key === "ArrowDown" ? 1 : -1;
+                setActive((activeIndex + step + matches.length) % matches.length);
+                return;
+              }
+              if (((e.key === "Enter" && !e.shiftKey) || e.key === "Tab") && matches.length > 0) {
+                e.preventDefault();
+                void insertQuickReply(matches[activeIndex]);
+                return;
+              }
+              if (e.key === "Escape") {
+                e.preventDefault();
+                setDismissedAt(slash.start);
+                return;
+              }
+            }
             if (e.key === "Enter" && !e.shiftKey && !e.nativeEvent.isComposing) {
               e.preventDefault();
               void send();
@@ -273,6 +386,7 @@ export function Composer({
           <SendIcon size={15} />
           {t("composer.send")}
         </button>
+        <SendLaterButton conversationId={conversationId} disabled={!canSend} onPick={(at) => void send(at)} />
       </div>
       <div className="composer-hint">{t("composer.hint")}</div>
     </div>

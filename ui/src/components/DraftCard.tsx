@@ -28,7 +28,7 @@ export function DraftCard({ conversationId, messagesKey, onUse, onSent }: Props)
     });
   const send = () =>
     void run(async () => {
-      const message = await api.sendReply(conversationId, draft.text, [], null);
+      const message = await api.sendReply(conversationId, draft.text, [], null, null);
       onSent(message);
       apply(null);
     });

@@ -289,3 +289,36 @@ export const KeyIcon = (p: IconProps) => (
     <path d="M7.2 8.8L14 2M11.5 4.5l2 2M9.5 6.5l1.5 1.5" />
   </Svg>
 );
+
+export const KeyboardIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <rect x="1.5" y="3.5" width="13" height="9" rx="1.6" />
+    <path d="M4.2 6.2h.01M6.7 6.2h.01M9.3 6.2h.01M11.8 6.2h.01M4.2 8.3h.01M6.7 8.3h.01M9.3 8.3h.01M11.8 8.3h.01M5.5 10.4h5" />
+  </Svg>
+);
+
+export const TagIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M2.5 2.5h5l6 6-5 5-6-6z" />
+    <circle cx="5.3" cy="5.3" r="0.9" fill="currentColor" stroke="none" />
+  </Svg>
+);
+
+export const FilterIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M2 3.5h12M4.5 8h7M7 12.5h2" />
+  </Svg>
+);
+
+export const MoonIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M13 9.8A5.5 5.5 0 0 1 6.2 3 5.5 5.5 0 1 0 13 9.8z" />
+  </Svg>
+);
+
+export const PencilIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M10.5 2.5l3 3L6 13H3v-3z" />
+    <path d="M9 4l3 3" />
+  </Svg>
+);

@@ -1,10 +1,23 @@
-import { useState } from "react";
+import { useContext, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, type ChannelKind, type Message } from "../api";
 import { formatClock, formatFull } from "../format";
+import { InboxContext } from "../inboxContext";
 import { useAction } from "../hooks";
 import { AttachmentList } from "./Attachments";
-import { CheckIcon, ClockIcon, CrossIcon, DoubleCheckIcon, ReplyIcon, ShieldIcon, SparkIcon } from "./Icon";
+import { Highlighted } from "./Highlighted";
+import {
+  AlertIcon,
+  CheckIcon,
+  ClockIcon,
+  CrossIcon,
+  DoubleCheckIcon,
+  PencilIcon,
+  ReplyIcon,
+  ShieldIcon,
+  SparkIcon,
+} from "./Icon";
+import { EditReplyForm, canEditReply } from "./ReplyEdit";
 
 type Props = {
   message: Message;
@@ -17,16 +30,33 @@ type Props = {
   channelKind?: ChannelKind;
   /** Offers "Reply" on a customer's message: the composer answers that message. */
   onReply?: (message: Message) => void;
+  /** The words to mark in the text (the inbox's search, by default). */
+  highlight?: string;
+  /** Puts a reply changed with "Edit" in place (the engine's event does it too). */
+  onEdited?: (message: Message) => void;
 };
 
 /**
  * One message of the thread: the message it answers, its text, folded quoted
  * history, original HTML and attachments, its delivery and the customer's
  * reaction; a reply written while someone else had the conversation says who.
+ * An edited message shows its original text on asking; the shop's own reply
+ * can be edited in place, and says when the customer's copy stayed as it was.
  */
-export function MessageBubble({ message: m, grouped, language, channelKind, onReply }: Props) {
+export function MessageBubble({ message: m, grouped, language, channelKind, onReply, highlight, onEdited }: Props) {
   const { t } = useTranslation();
+  const inbox = useContext(InboxContext);
   const [htmlOpen, setHtmlOpen] = useState(false);
+  const [originalOpen, setOriginalOpen] = useState(false);
+  const [editing, setEditing] = useState(false);
+  const editButton = useRef<HTMLButtonElement>(null);
+  const editable = canEditReply(m);
+  const hasOriginal = m.editedAt != null && m.originalText != null && m.originalText !== m.text;
+  const closeEdit = () => {
+    setEditing(false);
+    // Back to where the person was (the Edit beside the bubble).
+    requestAnimationFrame(() => editButton.current?.focus());
+  };
   const author = m.authorName || t(`author.${m.authorKind}`);
   const automated = m.authorKind === "assistant" || m.authorKind === "auto_reply";
   const failed = m.delivery === "failed";
@@ -47,75 +77,120 @@ export function MessageBubble({ message: m, grouped, language, channelKind, onRe
       data-held={m.held || undefined}
       data-message-id={m.id}
     >
-      <div className="message-line">
-        <div className="bubble">
-          {answers && m.quoted && (
-            <blockquote className="message-answers" data-testid="message-answers" aria-label={t("thread.inReplyTo")}>
-              {m.quoted}
-            </blockquote>
-          )}
-          <div className="message-text" data-testid="message-text">
-            {m.text}
-          </div>
-          {!answers && m.quoted && <QuotedText text={m.quoted} />}
-          {m.hasHtml && <HtmlOriginal messageId={m.id} open={htmlOpen} onToggle={setHtmlOpen} />}
-          {m.attachments.length > 0 && <AttachmentList attachments={m.attachments} language={language} />}
-          <div className="message-meta">
-            {automated ? (
-              <span className="message-who">
-                <span className={`message-tag message-tag--${m.authorKind}`} data-testid="message-tag">
-                  {m.authorKind === "assistant" ? <SparkIcon size={11} /> : <ClockIcon size={11} />}
-                  {t(`author.${m.authorKind}`)}
+      {editing ? (
+        <EditReplyForm
+          message={m}
+          onSaved={(updated) => {
+            onEdited?.(updated);
+            closeEdit();
+          }}
+          onClose={closeEdit}
+        />
+      ) : (
+        <div className="message-line">
+          <div className="bubble">
+            {answers && m.quoted && (
+              <blockquote className="message-answers" data-testid="message-answers" aria-label={t("thread.inReplyTo")}>
+                {m.quoted}
+              </blockquote>
+            )}
+            <div className="message-text" data-testid="message-text">
+              <Highlighted text={m.text} query={highlight ?? inbox.highlight} />
+            </div>
+            {hasOriginal && originalOpen && (
+              <div className="message-original" data-testid="message-original">
+                <span className="message-original-label">{t("thread.original")}</span>
+                <span className="message-original-text selectable">{m.originalText}</span>
+              </div>
+            )}
+            {!answers && m.quoted && <QuotedText text={m.quoted} />}
+            {m.hasHtml && <HtmlOriginal messageId={m.id} open={htmlOpen} onToggle={setHtmlOpen} />}
+            {m.attachments.length > 0 && <AttachmentList attachments={m.attachments} language={language} />}
+            <div className="message-meta">
+              {automated ? (
+                <span className="message-who">
+                  <span className={`message-tag message-tag--${m.authorKind}`} data-testid="message-tag">
+                    {m.authorKind === "assistant" ? <SparkIcon size={11} /> : <ClockIcon size={11} />}
+                    {t(`author.${m.authorKind}`)}
+                  </span>
+                  {m.authorName && <span className="message-author">{m.authorName}</span>}
                 </span>
-                {m.authorName && <span className="message-author">{m.authorName}</span>}
-              </span>
-            ) : (
-              <span className="message-author">{author}</span>
-            )}
-            {m.editedAt != null && (
-              <span className="message-changed" data-testid="message-edited" title={formatFull(m.editedAt, language)}>
-                {t("thread.edited")}
-              </span>
-            )}
-            {m.deletedAt != null && (
+              ) : (
+                <span className="message-author">{author}</span>
+              )}
+              {m.editedAt != null &&
+                (hasOriginal ? (
+                  <button
+                    type="button"
+                    className="message-changed message-changed--toggle"
+                    data-testid="message-edited"
+                    aria-expanded={originalOpen}
+                    aria-label={originalOpen ? t("thread.editedHide") : t("thread.editedShow")}
+                    title={`${formatFull(m.editedAt, language)} · ${
+                      originalOpen ? t("thread.editedHide") : t("thread.editedShow")
+                    }`}
+                    onClick={() => setOriginalOpen((open) => !open)}
+                  >
+                    {t("thread.edited")}
+                  </button>
+                ) : (
+                  <span className="message-changed" data-testid="message-edited" title={formatFull(m.editedAt, language)}>
+                    {t("thread.edited")}
+                  </span>
+                ))}
+              {m.deletedAt != null && (
+                <span
+                  className="message-changed message-changed--deleted"
+                  data-testid="message-deleted"
+                  title={formatFull(m.deletedAt, language)}
+                >
+                  {t("thread.deleted")}
+                </span>
+              )}
+              <time dateTime={new Date(m.createdAt).toISOString()} title={formatFull(m.createdAt, language)}>
+                {formatClock(m.createdAt, language)}
+              </time>
+              {m.direction === "out" && m.delivery && <DeliveryMark message={m} language={language} />}
+            </div>
+            {m.reaction && (
               <span
-                className="message-changed message-changed--deleted"
-                data-testid="message-deleted"
-                title={formatFull(m.deletedAt, language)}
+                className="message-reaction"
+                data-testid="message-reaction"
+                role="img"
+                aria-label={t("thread.reaction", { emoji: m.reaction })}
+                title={t("thread.reaction", { emoji: m.reaction })}
               >
-                {t("thread.deleted")}
+                {m.reaction}
               </span>
             )}
-            <time dateTime={new Date(m.createdAt).toISOString()} title={formatFull(m.createdAt, language)}>
-              {formatClock(m.createdAt, language)}
-            </time>
-            {m.direction === "out" && m.delivery && <DeliveryMark message={m} language={language} />}
           </div>
-          {m.reaction && (
-            <span
-              className="message-reaction"
-              data-testid="message-reaction"
-              role="img"
-              aria-label={t("thread.reaction", { emoji: m.reaction })}
-              title={t("thread.reaction", { emoji: m.reaction })}
+          {replyable && (
+            <button
+              type="button"
+              className="icon-button message-reply"
+              data-testid="message-reply"
+              aria-label={t("thread.reply")}
+              title={t("thread.replyHint")}
+              onClick={() => onReply(m)}
             >
-              {m.reaction}
-            </span>
+              <ReplyIcon size={14} />
+            </button>
+          )}
+          {editable && (
+            <button
+              ref={editButton}
+              type="button"
+              className="icon-button message-reply message-edit"
+              data-testid="message-edit"
+              aria-label={t("thread.edit")}
+              title={t("thread.editHint")}
+              onClick={() => setEditing(true)}
+            >
+              <PencilIcon size={13} />
+            </button>
           )}
         </div>
-        {replyable && (
-          <button
-            type="button"
-            className="icon-button message-reply"
-            data-testid="message-reply"
-            aria-label={t("thread.reply")}
-            title={t("thread.replyHint")}
-            onClick={() => onReply(m)}
-          >
-            <ReplyIcon size={14} />
-          </button>
-        )}
-      </div>
+      )}
       {m.direction === "out" && m.assignedTo && (
         <div
           className="message-assigned"
@@ -128,6 +203,12 @@ export function MessageBubble({ message: m, grouped, language, channelKind, onRe
       {failed && (
         <div className="message-error" role="note">
           {m.deliveryError ? t("delivery.failedWithReason", { reason: m.deliveryError }) : t("delivery.failed")}
+        </div>
+      )}
+      {m.direction === "out" && m.editError && (
+        <div className="message-error message-edit-error" role="note" data-testid="message-edit-error">
+          <AlertIcon size={12} />
+          <span>{t("thread.editError", { reason: m.editError })}</span>
         </div>
       )}
       {m.held && <HeldNote messageId={m.id} />}

@@ -10,6 +10,8 @@ import { useEngineValue } from "../useAssistant";
 import { ApiTokensSection } from "./ApiTokensSection";
 import { WebhooksSection } from "./WebhooksSection";
 import { ProvidersSection } from "./ProvidersSection";
+import { QuickRepliesSection } from "./QuickRepliesSection";
+import { LabelsSection } from "./LabelsSection";
 import { BackupsSection } from "./BackupsSection";
 import { AlertIcon, ChatIcon, DownloadIcon, GearIcon, LinkIcon, TableIcon } from "./Icon";
 import { TeamSection } from "./TeamSection";
@@ -69,6 +71,8 @@ export function SettingsView() {
         {value && (
           <>
             <GeneralSection settings={value} onChanged={apply} />
+            <QuickRepliesSection />
+            <LabelsSection />
             <LanSection key={value.lan.listen ?? ""} lan={value.lan} onChanged={(lan) => apply({ ...value, lan })} />
             <ApiTokensSection lan={value.lan} />
             <WebhooksSection />

@@ -1,4 +1,4 @@
-import { Fragment, useLayoutEffect, useRef, useState } from "react";
+import { Fragment, useContext, useImperativeHandle, useLayoutEffect, useMemo, useRef, useState, type Ref } from "react";
 import { useTranslation } from "react-i18next";
 import { api, type ChannelKind, type ConversationDetail, type ConversationSummary, type Message } from "../api";
 import type { ConversationState } from "../useConversation";
@@ -6,26 +6,53 @@ import type { Team } from "../useTeam";
 import { daysBetween, formatDayHeading } from "../format";
 import { errorText } from "../errors";
 import { useNow } from "../hooks";
+import { InboxContext } from "../inboxContext";
 import { AssigneeSelect } from "./Assignment";
 import { ChannelBadge } from "./ChannelBadge";
+import { ConversationTools } from "./ConversationTools";
 import { Composer, type ReplyTarget } from "./Composer";
 import { DraftCard } from "./DraftCard";
 import { ListingCard } from "./ListingCard";
 import { AlertIcon, ChatIcon, CheckIcon, InboxIcon } from "./Icon";
 import { MessageBubble } from "./MessageBubble";
+import { ScheduledBanner, ScheduledReply, scheduledReplies } from "./ScheduledReply";
 import { ReplyWindowBanner, useReplyWindow } from "./WhatsAppTemplates";
 
 type Props = {
   state: ConversationState;
   applyMessage: (message: Message) => void;
   applySummary: (summary: ConversationSummary) => void;
+  /** Puts a changed message in place (a reply edited, scheduled or sent). */
+  updateMessage?: (message: Message) => void;
+  /** Takes a message away (a scheduled reply cancelled). */
+  removeMessage?: (message: Message) => void;
   noConversations: boolean;
   onOpenTestChat: () => void;
   /** The team: with one, the conversation is assigned to one of its people. */
   team: Team;
+  /** What the keyboard shortcuts do with the open conversation. */
+  handle?: Ref<ThreadHandle>;
 };
 
-export function ThreadPane({ state, applyMessage, applySummary, noConversations, onOpenTestChat, team }: Props) {
+/** The open conversation's part in the keyboard shortcuts (useShortcuts). */
+export type ThreadHandle = {
+  /** Closes the conversation, as its Close button does; nothing when it is closed already. */
+  close: () => void;
+  /** Puts the cursor in the composer. */
+  focusComposer: () => void;
+};
+
+export function ThreadPane({
+  state,
+  applyMessage,
+  applySummary,
+  updateMessage = noMessageChange,
+  removeMessage = noMessageChange,
+  noConversations,
+  onOpenTestChat,
+  team,
+  handle,
+}: Props) {
   const { t } = useTranslation();
 
   if (state.phase === "idle") {
@@ -76,24 +103,40 @@ export function ThreadPane({ state, applyMessage, applySummary, noConversations,
       detail={state.detail}
       applyMessage={applyMessage}
       applySummary={applySummary}
+      updateMessage={updateMessage}
+      removeMessage={removeMessage}
       team={team}
+      handle={handle}
     />
   );
 }
+
+/** Without a way to change the shown messages, the engine's events change them. */
+const noMessageChange = () => undefined;
 
 function Thread({
   detail,
   applyMessage,
   applySummary,
+  updateMessage,
+  removeMessage,
   team,
+  handle,
 }: {
   detail: ConversationDetail;
   applyMessage: (message: Message) => void;
   applySummary: (summary: ConversationSummary) => void;
+  updateMessage: (message: Message) => void;
+  removeMessage: (message: Message) => void;
   team: Team;
+  handle?: Ref<ThreadHandle>;
 }) {
   const { t } = useTranslation();
+  const inbox = useContext(InboxContext);
   const { conversation, contact, messages, listing } = detail;
+  // Replies scheduled for later wait at the end of the thread, apart from the conversation.
+  const sentMessages = useMemo(() => messages.filter((m) => m.scheduledAt == null), [messages]);
+  const scheduled = useMemo(() => scheduledReplies(messages), [messages]);
   const [statusBusy, setStatusBusy] = useState(false);
   // Why the last change of the conversation (its status, its assignee) was refused.
   const [actionError, setActionError] = useState<string | null>(null);
@@ -117,8 +160,16 @@ function Thread({
     }
   };
 
+  const sectionRef = useRef<HTMLElement>(null);
+  useImperativeHandle(handle, () => ({
+    close: () => {
+      if (!closed && !statusBusy) void changeStatus();
+    },
+    focusComposer: () => sectionRef.current?.querySelector<HTMLTextAreaElement>(".composer-input")?.focus(),
+  }));
+
   return (
-    <section className="thread-pane" data-testid="thread" data-conversation-id={conversation.id}>
+    <section ref={sectionRef} className="thread-pane" data-testid="thread" data-conversation-id={conversation.id}>
       <header className="thread-header">
         <div className="thread-title">
           <h1 className="thread-name">{contact.displayName || conversation.contactName}</h1>
@@ -140,6 +191,13 @@ function Thread({
           </div>
         </div>
         <div className="thread-actions">
+          <ConversationTools
+            conversation={conversation}
+            onChanged={applySummary}
+            onError={setActionError}
+            onSnoozed={inbox.onSnoozed}
+            onManageLabels={inbox.onManageLabels}
+          />
           <AssigneeSelect
             conversation={conversation}
             people={team.people}
@@ -190,7 +248,10 @@ function Thread({
       <MessageList
         conversationId={conversation.id}
         channelKind={conversation.channelKind}
-        messages={messages}
+        messages={sentMessages}
+        scheduled={scheduled}
+        onScheduledChanged={updateMessage}
+        onScheduledRemoved={removeMessage}
         onReply={(m) =>
           setReply({
             id: m.id,
@@ -209,6 +270,11 @@ function Thread({
           onChanged={replyWindow.refresh}
         />
       )}
+      <ScheduledBanner
+        messages={messages}
+        name={contact.displayName || conversation.contactName}
+        onRemoved={removeMessage}
+      />
       <DraftCard
         conversationId={conversation.id}
         messagesKey={messagesKey}
@@ -217,6 +283,7 @@ function Thread({
       />
       <Composer
         conversationId={conversation.id}
+        projectId={conversation.projectId}
         onSent={applyMessage}
         fill={fill}
         reply={reply}
@@ -230,11 +297,19 @@ function MessageList({
   conversationId,
   channelKind,
   messages,
+  scheduled,
+  onScheduledChanged,
+  onScheduledRemoved,
   onReply,
 }: {
   conversationId: number;
   channelKind: ChannelKind;
   messages: Message[];
+  /** Replies waiting to go later, shown after the messages. */
+  scheduled: Message[];
+  /** Puts a changed reply in place: a scheduled one, or one sent and edited. */
+  onScheduledChanged: (message: Message) => void;
+  onScheduledRemoved: (message: Message) => void;
   onReply: (message: Message) => void;
 }) {
   const { t, i18n } = useTranslation();
@@ -243,20 +318,26 @@ function MessageList({
   const scrollRef = useRef<HTMLDivElement>(null);
   const nearBottom = useRef(true);
   const shown = useRef(0);
+  const shownScheduled = useRef(0);
 
   // Stay at the newest message: on opening, and when one arrives while the reader is at the bottom
   // (or it is our own reply).
   useLayoutEffect(() => {
     const el = scrollRef.current;
     if (!el) return;
-    const grew = messages.length > shown.current;
-    const ownReply = messages.length > 0 && messages[messages.length - 1].direction === "out";
+    const count = messages.length + scheduled.length;
+    const grew = count > shown.current;
+    // Our own reply: sent, or scheduled for later (shown after the messages).
+    const ownReply =
+      scheduled.length > shownScheduled.current ||
+      (messages.length > 0 && messages[messages.length - 1].direction === "out");
     if (shown.current === 0 || (grew && (nearBottom.current || ownReply))) {
       el.scrollTop = el.scrollHeight;
       nearBottom.current = true;
     }
-    shown.current = messages.length;
-  }, [messages, conversationId]);
+    shown.current = count;
+    shownScheduled.current = scheduled.length;
+  }, [messages, scheduled.length, conversationId]);
 
   const onScroll = () => {
     const el = scrollRef.current;
@@ -265,7 +346,7 @@ function MessageList({
 
   return (
     <div className="messages" ref={scrollRef} onScroll={onScroll} role="log" aria-live="polite">
-      {messages.length === 0 && <p className="messages-empty">{t("thread.noMessages")}</p>}
+      {messages.length === 0 && scheduled.length === 0 && <p className="messages-empty">{t("thread.noMessages")}</p>}
       {messages.map((m, i) => {
         const previous = messages[i - 1];
         const newDay = !previous || daysBetween(previous.createdAt, m.createdAt) !== 0;
@@ -288,10 +369,20 @@ function MessageList({
               language={language}
               channelKind={channelKind}
               onReply={channelKind === "email" ? undefined : onReply}
+              onEdited={onScheduledChanged}
             />
           </Fragment>
         );
       })}
+      {scheduled.map((m) => (
+        <ScheduledReply
+          key={m.id}
+          message={m}
+          language={language}
+          onChanged={onScheduledChanged}
+          onRemoved={onScheduledRemoved}
+        />
+      ))}
     </div>
   );
 }

@@ -9,6 +9,7 @@ import {
   ChatIcon,
   GearIcon,
   InboxIcon,
+  KeyboardIcon,
   LogoMark,
   MailIcon,
   ProjectsIcon,
@@ -23,9 +24,11 @@ type Props = {
   onNavigate: (view: View) => void;
   testChatOpen: boolean;
   onToggleTestChat: () => void;
+  /** Opens the keyboard shortcuts sheet. */
+  onShowShortcuts?: () => void;
 };
 
-export function TopBar({ view, onNavigate, testChatOpen, onToggleTestChat }: Props) {
+export function TopBar({ view, onNavigate, testChatOpen, onToggleTestChat, onShowShortcuts }: Props) {
   const { t, i18n } = useTranslation();
   const tab = (target: View, label: string, icon: ReactNode) => (
     <button
@@ -84,6 +87,18 @@ export function TopBar({ view, onNavigate, testChatOpen, onToggleTestChat }: Pro
           </option>
         ))}
       </select>
+      {onShowShortcuts && (
+        <button
+          type="button"
+          className="icon-button topbar-shortcuts"
+          data-testid="shortcuts-open"
+          aria-label={t("shortcuts.title")}
+          title={t("shortcuts.open")}
+          onClick={onShowShortcuts}
+        >
+          <KeyboardIcon size={17} />
+        </button>
+      )}
       <button
         type="button"
         className={`icon-button topbar-settings${view === "settings" ? " is-active" : ""}`}

@@ -163,7 +163,7 @@ describe("thread", () => {
     await user.click(send);
 
     const id = Number(rows()[0].dataset.conversationId);
-    expect(sendReply).toHaveBeenCalledWith(id, "Yes, it is! Come at seven.", [], null);
+    expect(sendReply).toHaveBeenCalledWith(id, "Yes, it is! Come at seven.", [], null, null);
     const bubble = () => within(thread).getAllByTestId("message").at(-1)!;
     await waitFor(() => expect(bubble()).toHaveTextContent("Yes, it is! Come at seven."));
     expect(bubble()).toHaveAttribute("data-direction", "out");
@@ -186,7 +186,7 @@ describe("thread", () => {
     expect(input).toHaveValue("first line\nsecond line");
     expect(sendReply).not.toHaveBeenCalled();
     await user.type(input, "{Enter}");
-    expect(sendReply).toHaveBeenCalledWith(expect.any(Number), "first line\nsecond line", [], null);
+    expect(sendReply).toHaveBeenCalledWith(expect.any(Number), "first line\nsecond line", [], null, null);
   });
 
   it("shows a translated error when the engine refuses a reply", async () => {
@@ -364,6 +364,7 @@ describe("attachments in the composer", () => {
       id,
       "",
       [expect.objectContaining({ name: "photo.png", url: expect.stringMatching(/^file:[0-9a-f]{64}$/) })],
+      null,
       null,
     );
     const bubble = () => within(thread).getAllByTestId("message").at(-1)!;

@@ -103,7 +103,7 @@ describe("suggested replies (drafts mode)", () => {
     const thread = await openConversation(user, "Maria Sokolova");
     const card = await within(thread).findByTestId("draft-card");
     await user.click(within(card).getByRole("button", { name: "Send" }));
-    expect(send).toHaveBeenCalledWith(Number(thread.dataset.conversationId), SOFA_ANSWER, [], null);
+    expect(send).toHaveBeenCalledWith(Number(thread.dataset.conversationId), SOFA_ANSWER, [], null, null);
     await waitFor(() => expect(messageWith("Shall I reserve it for you?")).toHaveAttribute("data-direction", "out"));
     await waitFor(() => expect(within(thread).queryByTestId("draft-card")).not.toBeInTheDocument());
   });

@@ -329,7 +329,7 @@ describe("a WhatsApp conversation", () => {
 
     await user.type(screen.getByTestId("composer-input"), "We will send a new cup tomorrow.");
     await user.click(screen.getByTestId("composer-send"));
-    expect(send).toHaveBeenCalledWith(conversationId, "We will send a new cup tomorrow.", [], questionId);
+    expect(send).toHaveBeenCalledWith(conversationId, "We will send a new cup tomorrow.", [], questionId, null);
     await waitFor(() =>
       expect(screen.queryByRole("group", { name: "The message this reply answers" })).not.toBeInTheDocument(),
     );
@@ -339,7 +339,7 @@ describe("a WhatsApp conversation", () => {
     // The next reply answers nothing in particular.
     await user.type(screen.getByTestId("composer-input"), "Anything else?");
     await user.click(screen.getByTestId("composer-send"));
-    expect(send).toHaveBeenLastCalledWith(conversationId, "Anything else?", [], null);
+    expect(send).toHaveBeenLastCalledWith(conversationId, "Anything else?", [], null, null);
     const plain = await waitFor(() => bubbleWith(thread, "Anything else?"));
     expect(within(plain).queryByLabelText("In reply to")).not.toBeInTheDocument();
 
@@ -352,7 +352,7 @@ describe("a WhatsApp conversation", () => {
     expect(screen.queryByRole("group", { name: "The message this reply answers" })).not.toBeInTheDocument();
     await user.type(screen.getByTestId("composer-input"), "Sorry about that.");
     await user.click(screen.getByTestId("composer-send"));
-    expect(send).toHaveBeenLastCalledWith(conversationId, "Sorry about that.", [], null);
+    expect(send).toHaveBeenLastCalledWith(conversationId, "Sorry about that.", [], null, null);
   });
 
   it("shortens a long message in the banner, and Escape takes it away", async () => {

@@ -77,7 +77,7 @@ describe("scripting the in-memory engine", () => {
 
     backend.answerNext("statusCounts", {
       status: "ok",
-      data: { all: 1, awaitingResponse: 1, answeredByAssistant: 0, needsHuman: 0, closed: 0 },
+      data: { all: 1, awaitingResponse: 1, answeredByAssistant: 0, needsHuman: 0, closed: 0, snoozed: 0 },
     });
     expect((await api.statusCounts()).all).toBe(1);
     expect((await api.statusCounts()).all).toBe(6);
@@ -111,7 +111,7 @@ describe("the in-memory engine", () => {
     await until(() => sink.events.length >= 3);
     expect(sink.events.map((e) => e.type).sort()).toEqual(["conversation_changed", "message_added", "simulator_entry"]);
 
-    const reply = await api.sendReply(outcome.conversationId, "Hi Anna", [], null);
+    const reply = await api.sendReply(outcome.conversationId, "Hi Anna", [], null, null);
     expect(reply.delivery).toBe("pending");
     await until(() => sink.events.some((e) => e.type === "message_updated"));
     const updated = sink.events.find((e) => e.type === "message_updated");
@@ -194,7 +194,7 @@ describe("the in-memory engine", () => {
     const file = await api.uploadAttachment("cat.jpg", "image/jpeg", "aGVsbG8=");
     expect(file).toMatchObject({ name: "cat.jpg", mime: "image/jpeg", size: 5, url: expect.stringMatching(/^file:/) });
     expect(await api.readAttachment(file.url!)).toBe("aGVsbG8=");
-    const reply = await api.sendReply(outcome.conversationId, "", [file], null);
+    const reply = await api.sendReply(outcome.conversationId, "", [file], null, null);
     expect(reply.attachments).toEqual([file]);
     expect(await api.messageHtml(reply.id)).toBeNull();
   });

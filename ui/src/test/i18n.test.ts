@@ -27,6 +27,7 @@ import {
 } from "../api";
 import { PLACEHOLDERS } from "../assistant";
 import { webhookEventKey } from "../components/WebhooksSection";
+import { SEND_PRESETS } from "../sendLater";
 
 type Tree = { [key: string]: string | Tree };
 
@@ -122,6 +123,7 @@ describe("locales", () => {
       "guard.kind": [...WHITELIST_KINDS],
       "guard.placeholder": [...WHITELIST_KINDS],
       "testChat.channelOption": ["plain", "telegram_bot", "avito", "whatsapp", "email"],
+      "sendLater.preset": [...SEND_PRESETS],
     };
     for (const [group, names] of Object.entries(groups)) {
       for (const name of names) expect(enKeys.has(`${group}.${name}`), `${group}.${name}`).toBe(true);
