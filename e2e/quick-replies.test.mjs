@@ -4,7 +4,7 @@
 // conversation snoozed until a time leaves the list and comes back then.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { byTestId, customerWrites, openApp, shot, text, waitForReplyToCustomer } from "./window.mjs";
+import { byTestId, openApp, shot, text, waitForReplyToCustomer } from "./window.mjs";
 
 let browser;
 
@@ -66,6 +66,13 @@ async function showCustomer(customer) {
   await name.setValue(customer);
 }
 
+/** Writes to the shop as `customer` through the Test chat (opened if it is not). */
+async function customerWrites(_browser, customer, message) {
+  await showCustomer(customer);
+  await (await browser.$(byTestId("test-chat-input"))).setValue(message);
+  await (await browser.$(byTestId("test-chat-send"))).click();
+}
+
 async function rowNames() {
   const names = [];
   for (const row of await browser.$$(byTestId("conversation-row"))) names.push(await text(row));
@@ -77,9 +84,9 @@ test("a quick reply saved in Settings is inserted with / and reaches the custome
   const card = await browser.$(byTestId("settings-quick-replies"));
   await card.waitForDisplayed({ timeout: 10_000 });
   await card.scrollIntoView();
-  await (await browser.$(byTestId("quick-replies-create-name"))).setValue("hello");
-  await (await browser.$(byTestId("quick-replies-create-text"))).setValue("Здравствуйте, {CUSTOMER_NAME}! Чем помочь?");
-  await (await browser.$(byTestId("quick-replies-create-save"))).click();
+  await (await browser.$(byTestId("quick-replies-form-name"))).setValue("hello");
+  await (await browser.$(byTestId("quick-replies-form-text"))).setValue("Здравствуйте, {CUSTOMER_NAME}! Чем помочь?");
+  await (await browser.$(byTestId("quick-replies-create"))).click();
   const saved = await browser.$(byTestId("quick-reply-name"));
   await saved.waitForDisplayed({ timeout: 10_000 });
   assert.match(await text(saved), /hello/);
