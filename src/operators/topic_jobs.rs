@@ -12,7 +12,7 @@ use teloxide_core::payloads::{
     EditForumTopicSetters, EditMessageCaptionSetters, SendDocumentSetters, SendMessageSetters,
     SendPhotoSetters, SendVoiceSetters, SetMessageReactionSetters,
 };
-use teloxide_core::requests::Requester;
+use teloxide_core::requests::{HasPayload, Requester};
 use teloxide_core::types::{ChatId, InputFile, MessageId, ReactionType, ReplyParameters, ThreadId};
 
 use super::mirror::{
@@ -66,6 +66,8 @@ struct MirrorRow {
     assigned_to_name: Option<String>,
     edited_at: Option<Millis>,
     deleted_at: Option<Millis>,
+    /// The message it answers.
+    reply_to_id: Option<i64>,
 }
 
 impl MirrorRow {
@@ -78,7 +80,7 @@ async fn load_row(db: &mut SqliteConnection, message_id: i64) -> Result<Option<M
     Ok(sqlx::query_as(
         "SELECT m.id, m.conversation_id, m.author_kind, m.author_name, m.text, m.attachments,
                 ct.display_name AS contact_name, a.name AS channel_name, m.direction,
-                m.assigned_to_name, m.edited_at, m.deleted_at
+                m.assigned_to_name, m.edited_at, m.deleted_at, m.reply_to_id
          FROM messages m
          JOIN conversations c ON c.id = m.conversation_id
          JOIN contacts ct ON ct.id = c.contact_id

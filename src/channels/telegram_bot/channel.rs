@@ -7,8 +7,9 @@ use teloxide_core::payloads::{
     EditMessageCaptionSetters, SendDocumentSetters, SendPhotoSetters, SendVoiceSetters,
     SetMessageReactionSetters,
 };
+use teloxide_core::requests::HasPayload;
 use teloxide_core::requests::Requester;
-use teloxide_core::types::{ChatId, InputFile, MessageId, ReactionType};
+use teloxide_core::types::{ChatId, InputFile, MessageId, ReactionType, ReplyParameters};
 
 use super::{Bots, own_file_id};
 use crate::channels::{Channel, Edit, Outgoing, Reaction, SendError, Sent};
@@ -123,17 +124,40 @@ impl Channel for BotChannel {
                 text.push_str(&format!("📎 {}", a.name));
             }
         }
+        // A reply to one of the customer's messages quotes it in the chat.
+        let quote = message
+            .reply_to
+            .as_ref()
+            .and_then(|r| message_ref(&r.external_id).ok())
+            .filter(|(in_chat, _)| *in_chat == chat)
+            .map(|(_, id)| ReplyParameters::new(id).allow_sending_without_reply());
         let sent = match media {
             Some((kind, id)) => {
                 let file = InputFile::file_id(id);
                 let caption: String = text.chars().take(1024).collect();
                 match kind {
-                    AttachmentKind::Image => bot.bot.send_photo(chat, file).caption(caption).await,
-                    AttachmentKind::Audio => bot.bot.send_voice(chat, file).caption(caption).await,
-                    _ => bot.bot.send_document(chat, file).caption(caption).await,
+                    AttachmentKind::Image => {
+                        let mut request = bot.bot.send_photo(chat, file).caption(caption);
+                        request.payload_mut().reply_parameters = quote;
+                        request.await
+                    }
+                    AttachmentKind::Audio => {
+                        let mut request = bot.bot.send_voice(chat, file).caption(caption);
+                        request.payload_mut().reply_parameters = quote;
+                        request.await
+                    }
+                    _ => {
+                        let mut request = bot.bot.send_document(chat, file).caption(caption);
+                        request.payload_mut().reply_parameters = quote;
+                        request.await
+                    }
                 }
             }
-            None => bot.bot.send_message(chat, text).await,
+            None => {
+                let mut request = bot.bot.send_message(chat, text);
+                request.payload_mut().reply_parameters = quote;
+                request.await
+            }
         }
         .map_err(|e| send_error(&e))?;
         Ok(Sent {

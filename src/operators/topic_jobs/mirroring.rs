@@ -231,38 +231,62 @@ impl TopicJobs {
         let rows: Vec<&MirrorRow> = batch.iter().map(|(_, row)| row).collect();
         let text = render(lang, &rows, media.is_some());
         let chat = ChatId(topic.chat_id);
+        // A reply to one message quotes that message's mirror.
+        let quote: Option<i64> = match first.reply_to_id {
+            Some(answered) => sqlx::query_scalar(
+                "SELECT telegram_message_id FROM topic_messages WHERE message_id = ?1 AND chat_id = ?2
+                 ORDER BY origin = 'mirror' DESC LIMIT 1",
+            )
+            .bind(answered)
+            .bind(topic.chat_id)
+            .fetch_optional(self.store.pool())
+            .await
+            .ok()
+            .flatten(),
+            None => None,
+        };
+        let quote =
+            quote.map(|id| ReplyParameters::new(message_id(id)).allow_sending_without_reply());
         let sent = match media {
             Some((kind, file)) => {
                 let caption = fit(&text, MAX_CAPTION, lang);
                 match kind {
                     AttachmentKind::Image => {
-                        bot.bot
+                        let mut request = bot
+                            .bot
                             .send_photo(chat, file)
                             .caption(caption)
-                            .message_thread_id(thread(topic.thread_id))
-                            .await
+                            .message_thread_id(thread(topic.thread_id));
+                        request.payload_mut().reply_parameters = quote;
+                        request.await
                     }
                     AttachmentKind::Audio => {
-                        bot.bot
+                        let mut request = bot
+                            .bot
                             .send_voice(chat, file)
                             .caption(caption)
-                            .message_thread_id(thread(topic.thread_id))
-                            .await
+                            .message_thread_id(thread(topic.thread_id));
+                        request.payload_mut().reply_parameters = quote;
+                        request.await
                     }
                     _ => {
-                        bot.bot
+                        let mut request = bot
+                            .bot
                             .send_document(chat, file)
                             .caption(caption)
-                            .message_thread_id(thread(topic.thread_id))
-                            .await
+                            .message_thread_id(thread(topic.thread_id));
+                        request.payload_mut().reply_parameters = quote;
+                        request.await
                     }
                 }
             }
             None => {
-                bot.bot
+                let mut request = bot
+                    .bot
                     .send_message(chat, fit(&text, MAX_MESSAGE, lang))
-                    .message_thread_id(thread(topic.thread_id))
-                    .await
+                    .message_thread_id(thread(topic.thread_id));
+                request.payload_mut().reply_parameters = quote;
+                request.await
             }
         };
         sent.map(|m| i64::from(m.id.0)).map_err(classify)

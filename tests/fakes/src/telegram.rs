@@ -201,6 +201,11 @@ pub struct SentMessage {
     pub thread_id: Option<i64>,
     /// The file of a media message.
     pub file_id: Option<String>,
+    /// The message it answers (in a topic, the topic's first message when
+    /// it answers none).
+    pub reply_to: Option<i64>,
+    /// Changed since it was sent.
+    pub edited: bool,
 }
 
 /// A 429 answer the fake gave.

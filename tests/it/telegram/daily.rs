@@ -128,19 +128,56 @@ async fn a_customers_edit_and_reaction_reach_the_inbox_and_the_topic() {
     assert_eq!(texts.len(), mirrors, "edited in place: {texts:#?}");
     assert!(!texts.iter().any(|t| t.contains("size M")), "{texts:#?}");
 
-    // She reacts to the shop's reply, then takes the reaction back.
-    let reply = api::send_reply(tg.engine(), conversation, "Yes, in blue".into())
-        .await
-        .unwrap();
-    let in_chat = eventually("the reply reached her", async || {
+    // The shop answers that very message: quoted in her chat and in the topic.
+    let reply = api::send_reply_with_files(
+        tg.engine(),
+        conversation,
+        "Yes, in blue".into(),
+        Vec::new(),
+        Some(edited.id),
+        None,
+    )
+    .await
+    .unwrap();
+    let sent = eventually("the reply reached her", async || {
         tg.fake
             .messages(4242, None)
             .into_iter()
             .find(|m| m.text.as_deref() == Some("Yes, in blue"))
-            .map(|m| m.message_id)
     })
     .await;
+    assert_eq!(sent.reply_to, Some(asked), "it quotes her message");
+    let in_chat = sent.message_id;
     tg.wait_topic_text(thread, "Yes, in blue").await;
+    let asked_mirror: i64 = sqlx::query_scalar(
+        "SELECT telegram_message_id FROM topic_messages WHERE message_id = ?1 AND origin = 'mirror'",
+    )
+    .bind(edited.id)
+    .fetch_one(tg.engine().store().pool())
+    .await
+    .unwrap();
+    let mirrored = tg
+        .fake
+        .messages(tg.group, Some(thread))
+        .into_iter()
+        .find(|m| {
+            m.text
+                .as_deref()
+                .is_some_and(|t| t.contains("Yes, in blue"))
+        })
+        .unwrap();
+    assert_eq!(
+        mirrored.reply_to,
+        Some(asked_mirror),
+        "the mirror quotes hers"
+    );
+    assert!(
+        tg.fake
+            .messages(tg.group, Some(thread))
+            .iter()
+            .any(|m| m.message_id == asked_mirror && m.edited),
+        "her message's mirror was edited in place"
+    );
     let mirror: i64 = eventually("the reply is mirrored", async || {
         sqlx::query_scalar(
             "SELECT telegram_message_id FROM topic_messages WHERE message_id = ?1 AND origin = 'mirror'",

@@ -389,6 +389,8 @@ impl State {
                 text: m.content.text.clone(),
                 thread_id: m.thread_id,
                 file_id: m.content.file_id.clone(),
+                reply_to: m.json["reply_to_message"]["message_id"].as_i64(),
+                edited: m.edited,
             })
             .collect()
     }
