@@ -85,6 +85,18 @@ test("a backup restored from the window replaces the database after the app star
     },
     150,
   );
+  // It holds the lock while it swaps the databases: stopping it is for
+  // after the restore has finished (its outcome written, nothing pending).
+  await poll(
+    "the restarted app finished the restore",
+    async () => {
+      const dir = process.env.TUBERRY_DATA_DIR;
+      const outcome = await readFile(join(dir, "restore-outcome.json"), "utf8").catch(() => null);
+      const pending = await readFile(join(dir, "restore-pending.json"), "utf8").catch(() => null);
+      return outcome !== null && pending === null;
+    },
+    150,
+  );
   // The restarted app is not WebDriver's: stop it, and open a window on
   // the same data directory through WebDriver again.
   await browser.deleteSession().catch(() => {});
