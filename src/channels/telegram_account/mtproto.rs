@@ -225,6 +225,12 @@ pub trait Connection: Send + Sync + 'static {
         files: &[Upload],
         reply_to: Option<i32>,
     ) -> Result<Vec<i32>, MtError>;
+    /// Changes the text (or caption) of a message the account sent
+    /// (messages.editMessage).
+    async fn edit(&self, peer: &Peer, message_id: i32, text: &str) -> Result<(), MtError>;
+    /// Puts the account's reaction on a message, or takes it back with an
+    /// empty `emoji` (messages.sendReaction).
+    async fn react(&self, peer: &Peer, message_id: i32, emoji: &str) -> Result<(), MtError>;
     async fn download(&self, media: &Media) -> Result<Vec<u8>, MtError>;
     /// A cheap request that keeps the connection (and its updates) alive.
     async fn keep_alive(&self) -> Result<(), MtError>;

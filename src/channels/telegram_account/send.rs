@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use super::Core;
 use super::mtproto::{MtError, Peer, Upload};
 use super::receive::external_id;
-use crate::channels::{Channel, Outgoing, SendError, Sent};
+use crate::channels::{Channel, Edit, Outgoing, Reaction, SendError, Sent};
 use crate::model::AttachmentKind;
 
 pub struct AccountChannel {
@@ -36,8 +36,41 @@ fn refused(e: MtError) -> SendError {
     }
 }
 
+impl AccountChannel {
+    /// The connection, and the chat and message an external id names.
+    fn message(
+        &self,
+        external_id: &str,
+    ) -> Result<(std::sync::Arc<super::live::Live>, Peer, i32), SendError> {
+        let (chat_id, id) = external_id
+            .split_once(':')
+            .and_then(|(chat, id)| Some((chat.parse::<i64>().ok()?, id.parse::<i32>().ok()?)))
+            .ok_or_else(|| {
+                SendError::Rejected(format!("`{external_id}` is not a Telegram message"))
+            })?;
+        let live =
+            self.core.live.get(self.account_id).ok_or_else(|| {
+                SendError::Transient("the Telegram account is not connected".into())
+            })?;
+        Ok((live, Peer { chat_id }, id))
+    }
+}
+
 #[async_trait]
 impl Channel for AccountChannel {
+    async fn edit(&self, edit: &Edit) -> Result<(), SendError> {
+        let (live, peer, id) = self.message(&edit.external_id)?;
+        live.conn.edit(&peer, id, &edit.text).await.map_err(refused)
+    }
+
+    async fn react(&self, reaction: &Reaction) -> Result<(), SendError> {
+        let (live, peer, id) = self.message(&reaction.external_id)?;
+        live.conn
+            .react(&peer, id, &reaction.emoji)
+            .await
+            .map_err(refused)
+    }
+
     async fn send(&self, message: &Outgoing) -> Result<Sent, SendError> {
         let chat_id: i64 = message.external_thread_id.parse().map_err(|_| {
             SendError::Rejected(format!(

@@ -194,6 +194,22 @@ impl Connection for StandInConnection {
         .await
     }
 
+    async fn edit(&self, peer: &Peer, message_id: i32, text: &str) -> Result<(), MtError> {
+        self.call(
+            "edit",
+            json!({ "peer": peer, "messageId": message_id, "text": text }),
+        )
+        .await
+    }
+
+    async fn react(&self, peer: &Peer, message_id: i32, emoji: &str) -> Result<(), MtError> {
+        self.call(
+            "react",
+            json!({ "peer": peer, "messageId": message_id, "emoji": emoji }),
+        )
+        .await
+    }
+
     async fn download(&self, media: &Media) -> Result<Vec<u8>, MtError> {
         self.call("download", json!({ "media": media })).await
     }

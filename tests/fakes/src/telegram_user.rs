@@ -15,13 +15,16 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 use tuberry::channels::telegram_account::mtproto::{
-    AccountUpdate, Chat, ChatKind, ChatMessage, CodeStep, ConnectParams, Connection, Connector, Me,
-    Media, MtError, Peer, Person, TokenStep, Upload,
+    AccountUpdate, Chat, ChatKind, CodeStep, ConnectParams, Connection, Connector, Me, Media,
+    MtError, Peer, Person, TokenStep, Upload,
 };
 use tuberry::clock::SharedClock;
 use tuberry::secret::Secret;
 
+mod build;
 pub mod server;
+
+pub use build::{group, message, person, private};
 
 /// What the session bytes hold: an authorization key worth hiding.
 pub const AUTH_KEY_MARK: &str = "FAKE-MTPROTO-AUTH-KEY";
@@ -86,6 +89,10 @@ struct State {
     sent: Vec<(i64, i64, String, Vec<String>)>,
     /// The message each send answered.
     replied_to: Vec<Option<i32>>,
+    /// Messages changed through an account: (chat, message, new text).
+    edits: Vec<(i64, i32, String)>,
+    /// Reactions put through an account: (chat, message, emoji; empty: taken back).
+    reactions: Vec<(i64, i32, String)>,
     fail_sends: VecDeque<MtError>,
     /// Bumped to drop every connection.
     generation: u64,
@@ -206,6 +213,16 @@ impl FakeTelegram {
         self.state().replied_to.clone()
     }
 
+    /// Messages changed through the accounts: (chat, message, new text).
+    pub fn edits(&self) -> Vec<(i64, i32, String)> {
+        self.state().edits.clone()
+    }
+
+    /// Reactions put through the accounts: (chat, message, emoji).
+    pub fn reactions(&self) -> Vec<(i64, i32, String)> {
+        self.state().reactions.clone()
+    }
+
     pub fn fail_next_send(&self, error: MtError) {
         self.state().fail_sends.push_back(error);
     }
@@ -233,53 +250,6 @@ impl FakeTelegram {
 
     pub fn logged_out(&self) -> Vec<i64> {
         self.state().logged_out.clone()
-    }
-}
-
-pub fn private(person: &Person) -> Chat {
-    Chat {
-        id: person.user_id,
-        kind: ChatKind::Private,
-        title: None,
-        person: Some(person.clone()),
-    }
-}
-
-pub fn group(id: i64, title: &str) -> Chat {
-    Chat {
-        id,
-        kind: ChatKind::Group,
-        title: Some(title.into()),
-        person: None,
-    }
-}
-
-pub fn message(
-    chat: Chat,
-    id: i32,
-    outgoing: bool,
-    sender: Person,
-    text: &str,
-    date: i64,
-) -> ChatMessage {
-    ChatMessage {
-        chat,
-        message_id: id,
-        outgoing,
-        sender,
-        text: text.into(),
-        media: None,
-        date,
-        reply_to: None,
-    }
-}
-
-pub fn person(user_id: i64, name: &str) -> Person {
-    Person {
-        user_id,
-        name: name.into(),
-        username: Some(name.to_lowercase()),
-        phone: None,
     }
 }
 
@@ -516,6 +486,27 @@ impl Connection for FakeConnection {
             }
             changed.await;
         }
+    }
+
+    async fn edit(&self, peer: &Peer, message_id: i32, text: &str) -> Result<(), MtError> {
+        self.alive()?;
+        if text.trim().is_empty() {
+            return Err(MtError::Rpc("MESSAGE_EMPTY".into()));
+        }
+        self.fake
+            .state()
+            .edits
+            .push((peer.chat_id, message_id, text.to_owned()));
+        Ok(())
+    }
+
+    async fn react(&self, peer: &Peer, message_id: i32, emoji: &str) -> Result<(), MtError> {
+        self.alive()?;
+        self.fake
+            .state()
+            .reactions
+            .push((peer.chat_id, message_id, emoji.to_owned()));
+        Ok(())
     }
 
     async fn send(

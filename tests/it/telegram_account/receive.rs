@@ -111,6 +111,42 @@ async fn customer_reply_and_own_message(ta: Ta) {
             .unwrap();
     assert_eq!(ta.fake.replied_to(), vec![Some(asked)]);
 
+    // Changed after it went: changed in her chat; a reaction to her message reaches her.
+    let reply = messages(&ta, conversation_id)
+        .await
+        .into_iter()
+        .find(|m| m.direction == Direction::Out)
+        .unwrap();
+    api::edit_reply(ta.engine(), reply.id, "Yes, pink, white and red.".into())
+        .await
+        .unwrap();
+    let mut tx = ta.engine().store().write().await.unwrap();
+    ta.engine()
+        .outbox()
+        .react_in(&mut tx, first[0].id, "❤")
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    ta.engine().queue().wake();
+    let external: String = sqlx::query_scalar("SELECT external_id FROM messages WHERE id = ?1")
+        .bind(reply.id)
+        .fetch_one(ta.engine().store().pool())
+        .await
+        .unwrap();
+    let sent_id: i32 = external.rsplit(':').next().unwrap().parse().unwrap();
+    eventually("the edit and the reaction reach Telegram", async || {
+        // The account writes into one chat once a second.
+        ta.clock.advance(1_000);
+        ta.engine().queue().wake();
+        (!ta.fake.edits().is_empty() && !ta.fake.reactions().is_empty()).then_some(())
+    })
+    .await;
+    assert_eq!(
+        ta.fake.edits(),
+        vec![(7001, sent_id, "Yes, pink, white and red.".to_owned())]
+    );
+    assert_eq!(ta.fake.reactions(), vec![(7001, asked, "❤".to_owned())]);
+
     // The owner writes from the phone: stored as sent by the shop.
     let id = ta.fake.next_id();
     let owner = person(601, "Marina");

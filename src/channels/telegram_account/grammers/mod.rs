@@ -142,6 +142,20 @@ fn me_of(user: &grammers_client::peer::User) -> Me {
 }
 
 impl GrammersConnection {
+    /// The chat as the session knows it (a chat never seen cannot be addressed).
+    async fn target(&self, peer: &Peer) -> Result<grammers_session::types::PeerRef, MtError> {
+        let id = PeerId::from_bot_api_dialog_id(peer.chat_id)
+            .ok_or_else(|| MtError::Rpc(format!("PEER_ID_INVALID ({})", peer.chat_id)))?;
+        self.session
+            .peer_ref(id)
+            .await
+            .ok()
+            .flatten()
+            .ok_or_else(|| {
+                MtError::Rpc("PEER_UNKNOWN: this chat was not seen by the account yet".into())
+            })
+    }
+
     /// What a login token call answered.
     async fn token_step(
         &self,
@@ -408,6 +422,26 @@ impl Connection for GrammersConnection {
         }
     }
 
+    async fn edit(&self, peer: &Peer, message_id: i32, text: &str) -> Result<(), MtError> {
+        let target = self.target(peer).await?;
+        self.client
+            .edit_message(target, message_id, InputMessage::new().text(text))
+            .await
+            .map_err(failure)
+    }
+
+    async fn react(&self, peer: &Peer, message_id: i32, emoji: &str) -> Result<(), MtError> {
+        let target = self.target(peer).await?;
+        let reactions = match emoji.is_empty() {
+            true => grammers_client::message::InputReactions::remove(),
+            false => grammers_client::message::InputReactions::emoticon(emoji),
+        };
+        self.client
+            .send_reactions(target, message_id, reactions)
+            .await
+            .map_err(failure)
+    }
+
     async fn send(
         &self,
         peer: &Peer,
@@ -415,17 +449,7 @@ impl Connection for GrammersConnection {
         files: &[Upload],
         reply_to: Option<i32>,
     ) -> Result<Vec<i32>, MtError> {
-        let id = PeerId::from_bot_api_dialog_id(peer.chat_id)
-            .ok_or_else(|| MtError::Rpc(format!("PEER_ID_INVALID ({})", peer.chat_id)))?;
-        let target = self
-            .session
-            .peer_ref(id)
-            .await
-            .ok()
-            .flatten()
-            .ok_or_else(|| {
-                MtError::Rpc("PEER_UNKNOWN: this chat was not seen by the account yet".into())
-            })?;
+        let target = self.target(peer).await?;
         let mut sent = Vec::new();
         let mut caption = Some(text.to_owned()).filter(|t| !t.trim().is_empty());
         for file in files {

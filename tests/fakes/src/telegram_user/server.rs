@@ -169,6 +169,17 @@ async fn call(
             }
             _ => answer::<()>(Err(MtError::Rpc("bad send".into()))),
         },
+        "edit" | "react" => match (
+            arg::<Peer>(&body, "peer"),
+            arg::<i32>(&body, "messageId"),
+            arg::<String>(&body, if method == "edit" { "text" } else { "emoji" }),
+        ) {
+            (Ok(peer), Ok(id), Ok(value)) if method == "edit" => {
+                answer(conn.edit(&peer, id, &value).await)
+            }
+            (Ok(peer), Ok(id), Ok(value)) => answer(conn.react(&peer, id, &value).await),
+            _ => answer::<()>(Err(MtError::Rpc(format!("bad {method}")))),
+        },
         "download" => match arg::<Media>(&body, "media") {
             Ok(media) => answer(conn.download(&media).await),
             Err(e) => answer::<()>(Err(e)),
