@@ -22,7 +22,7 @@ import type {
   SendTime,
   SendTimes,
 } from "./api";
-import { fail, notFound, ok, type MockCore } from "./mock-shared";
+import { fail, notFound, ok, pendingReply, type MockCore } from "./mock-shared";
 
 type Deps = {
   messages: Map<number, Message[]>;
@@ -266,26 +266,7 @@ export function createMockComposer(core: MockCore, deps: Deps) {
       const problem = timeProblem(sendAt);
       if (problem) return problem;
       const { stored } = deps.appendMessage(conversation, {
-        direction: "out",
-        authorKind: "manager",
-        authorName: null,
-        text: text.trim(),
-        attachments: attachments.map((a) => ({ ...a })),
-        delivery: "pending",
-        deliveryError: null,
-        createdAt: now(),
-        sentAt: null,
-        quoted,
-        hasHtml: false,
-        held: false,
-        editedAt: null,
-        originalText: null,
-        editError: null,
-        deletedAt: null,
-        scheduledAt: sendAt,
-        readAt: null,
-        reaction: null,
-        assignedTo: null,
+        ...pendingReply("manager", text.trim(), attachments, quoted, now(), sendAt),
         ...deps.sign(conversation, "manager"),
       });
       // A reply for later changes the conversation when it goes.

@@ -3,7 +3,7 @@
 // read, as WhatsApp's receipts say). Only the demo's seeded replies are held;
 // one goes when it is released.
 import type { Attachment, AuthorKind, Contact, ConversationSummary, Message } from "./api";
-import type { MockCore, MockInbox } from "./mock-shared";
+import { pendingReply, type MockCore, type MockInbox } from "./mock-shared";
 
 type Deps = {
   messages: Map<number, Message[]>;
@@ -70,26 +70,7 @@ export function createMockOutbox(core: MockCore, deps: Deps): MockInbox {
     ): Message {
       const conversation = conversations.get(conversationId)!;
       const { stored, updated } = deps.appendMessage(conversation, {
-        direction: "out",
-        authorKind: author,
-        authorName: null,
-        text,
-        attachments: attachments.map((a) => ({ ...a })),
-        delivery: "pending",
-        deliveryError: null,
-        createdAt: now(),
-        sentAt: null,
-        quoted,
-        hasHtml: false,
-        held: false,
-        editedAt: null,
-        originalText: null,
-        editError: null,
-        deletedAt: null,
-        scheduledAt: null,
-        readAt: null,
-        reaction: null,
-        assignedTo: null,
+        ...pendingReply(author, text, attachments, quoted, now()),
         ...deps.sign(conversation, author),
       });
       emit({ type: "message_added", message: stored });

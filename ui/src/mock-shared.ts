@@ -166,6 +166,60 @@ export const notFound = <T>(what: string): Result<T, ApiError> => fail("not_foun
 
 export const later = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** A message's fields but its ids, as it is stored. */
+export type NewMessage = Omit<Message, "id" | "conversationId">;
+
+/**
+ * A message with the fields given and the rest of one just written: no
+ * author's name, attachment or quote; not sent, edited, deleted, scheduled,
+ * read, reacted to or assigned.
+ */
+export const newMessage = (
+  fields: Pick<NewMessage, "direction" | "authorKind" | "text" | "createdAt"> & Partial<NewMessage>,
+): NewMessage => ({
+  authorName: null,
+  attachments: [],
+  delivery: null,
+  deliveryError: null,
+  sentAt: null,
+  quoted: null,
+  hasHtml: false,
+  held: false,
+  editedAt: null,
+  originalText: null,
+  editError: null,
+  deletedAt: null,
+  scheduledAt: null,
+  readAt: null,
+  reaction: null,
+  assignedTo: null,
+  ...fields,
+});
+
+/** A customer's message as a channel brings it. */
+export const customerMessage = (text: string, createdAt: number): NewMessage =>
+  newMessage({ direction: "in", authorKind: "customer", text, createdAt });
+
+/** A reply stored as pending: to go now, or at `scheduledAt`. */
+export const pendingReply = (
+  authorKind: AuthorKind,
+  text: string,
+  attachments: Attachment[],
+  quoted: string | null,
+  createdAt: number,
+  scheduledAt: number | null = null,
+): NewMessage =>
+  newMessage({
+    direction: "out",
+    authorKind,
+    text,
+    attachments: attachments.map((a) => ({ ...a })),
+    delivery: "pending",
+    createdAt,
+    quoted,
+    scheduledAt,
+  });
+
 /** The engine's state every part of the demo engine sees. */
 export type MockCore = {
   locale: "ru" | "en";

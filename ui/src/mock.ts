@@ -58,7 +58,16 @@ import { createMockMail } from "./mock-mail";
 import { createMockOutbox } from "./mock-outbox";
 import { createMockProjects } from "./mock-projects";
 import { BULK_FIRST, BULK_LAST, BULK_TEXT, DAY, MINUTE, seedContacts, seedData } from "./mock-seed";
-import { notFound, ok, type MockBackend, type MockCore, type MockOptions } from "./mock-shared";
+import {
+  customerMessage,
+  newMessage,
+  notFound,
+  ok,
+  type MockBackend,
+  type MockCore,
+  type MockOptions,
+  type NewMessage,
+} from "./mock-shared";
 import { createMockSimulator } from "./mock-simulator";
 
 export type { AssistantTurn, MockBackend, MockOptions } from "./mock-shared";
@@ -199,7 +208,7 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
     return summary;
   }
 
-  function appendMessage(conversation: ConversationSummary, message: Omit<Message, "id" | "conversationId">) {
+  function appendMessage(conversation: ConversationSummary, message: NewMessage) {
     const stored: Message = { ...message, id: nextMessageId++, conversationId: conversation.id };
     messages.get(conversation.id)?.push(stored);
     const updated: ConversationSummary = {
@@ -214,28 +223,6 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
     touch();
     return { stored, updated };
   }
-
-  const customerMessage = (text: string, createdAt: number): Omit<Message, "id" | "conversationId"> => ({
-    direction: "in",
-    authorKind: "customer",
-    authorName: null,
-    text,
-    attachments: [],
-    delivery: null,
-    deliveryError: null,
-    createdAt,
-    sentAt: null,
-    quoted: null,
-    hasHtml: false,
-    held: false,
-    editedAt: null,
-    originalText: null, editError: null,
-    deletedAt: null,
-    scheduledAt: null,
-    readAt: null,
-    reaction: null,
-    assignedTo: null,
-  });
 
   const team = createMockTeam(core, { botUsername: projects.botUsername });
   const inbox = createMockOutbox(core, {
@@ -294,30 +281,28 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
       let conversation = addConversation(contact, seed.channel, seed.subject ?? null, start - oldest);
       for (const m of seed.messages) {
         const at = start - m.ago;
-        const added = appendMessage(conversation, {
-          direction: m.direction,
-          authorKind: m.author,
-          authorName: m.authorName ?? null,
-          text: m.text,
-          attachments: [
-            ...(m.attachments ?? []),
-            ...(m.files ?? []).map((f) => files.attach(f.kind, f.name, f.mime, f.base64)),
-          ],
-          delivery: m.direction === "out" ? (m.delivery ?? "sent") : null,
-          deliveryError: m.deliveryError ?? null,
-          createdAt: at,
-          sentAt: m.direction === "out" && m.delivery !== "failed" && m.delivery !== "pending" ? at : null,
-          quoted: m.quoted ?? null,
-          hasHtml: m.html != null,
-          held: m.held ?? false,
-          editedAt: null,
-          originalText: null, editError: null,
-          deletedAt: null,
-          scheduledAt: null,
-          readAt: m.readAgo != null ? start - m.readAgo : null,
-          reaction: m.reaction ?? null,
-          assignedTo: null,
-        });
+        const added = appendMessage(
+          conversation,
+          newMessage({
+            direction: m.direction,
+            authorKind: m.author,
+            authorName: m.authorName ?? null,
+            text: m.text,
+            attachments: [
+              ...(m.attachments ?? []),
+              ...(m.files ?? []).map((f) => files.attach(f.kind, f.name, f.mime, f.base64)),
+            ],
+            delivery: m.direction === "out" ? (m.delivery ?? "sent") : null,
+            deliveryError: m.deliveryError ?? null,
+            createdAt: at,
+            sentAt: m.direction === "out" && m.delivery !== "failed" && m.delivery !== "pending" ? at : null,
+            quoted: m.quoted ?? null,
+            hasHtml: m.html != null,
+            held: m.held ?? false,
+            readAt: m.readAgo != null ? start - m.readAgo : null,
+            reaction: m.reaction ?? null,
+          }),
+        );
         if (m.html != null) htmlBodies.set(added.stored.id, m.html);
         conversation = added.updated;
       }

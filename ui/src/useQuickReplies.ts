@@ -1,18 +1,10 @@
 import { useCallback } from "react";
 import { api, type QuickReply } from "./api";
+import { PLACEHOLDERS } from "./assistant";
 import { useEngineValue, type EngineValue } from "./useAssistant";
 
 /** The placeholders a quick reply may hold: the persona's, and the customer's name. */
-export const QUICK_REPLY_PLACEHOLDERS = [
-  "AGENT_NAME",
-  "BRAND",
-  "CITY",
-  "CHANNEL",
-  "WHATSAPP_LINK",
-  "CATALOG_URL",
-  "CURRENCY",
-  "CUSTOMER_NAME",
-] as const;
+export const QUICK_REPLY_PLACEHOLDERS = [...PLACEHOLDERS, "CUSTOMER_NAME"] as const;
 
 /** The longest name (what follows `/`), as the engine keeps it. */
 export const QUICK_REPLY_NAME_MAX = 32;

@@ -12,7 +12,6 @@ import {
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { useTranslation } from "react-i18next";
 import {
-  CONNECTABLE_CHANNEL_KINDS,
   CONVERSATION_STATUSES,
   type AssigneeFilter,
   type ChannelKind,
@@ -31,6 +30,7 @@ import { isTextField } from "../useShortcuts";
 import type { Team } from "../useTeam";
 import { AssigneeFilterSelect } from "./Assignment";
 import { BulkBar } from "./BulkBar";
+import { ChannelSelect } from "./ChannelSelect";
 import { ConversationRow } from "./ConversationRow";
 import { CrossIcon, MoonIcon, SearchIcon } from "./Icon";
 import {
@@ -318,20 +318,14 @@ export function ConversationList({ selectedId, onSelect, counts, onOpenTestChat,
                 </button>
               )}
             </div>
-            <select
+            <ChannelSelect
               className="channel-filter"
-              data-testid="channel-filter"
-              value={channel ?? ""}
-              onChange={(e) => setChannel((e.target.value || null) as ChannelKind | null)}
-              aria-label={t("list.channelFilterLabel")}
-            >
-              <option value="">{t("list.allChannels")}</option>
-              {CONNECTABLE_CHANNEL_KINDS.map((kind) => (
-                <option key={kind} value={kind}>
-                  {t(`channel.${kind}`)}
-                </option>
-              ))}
-            </select>
+              testId="channel-filter"
+              value={channel}
+              onChange={setChannel}
+              allLabel={t("list.allChannels")}
+              ariaLabel={t("list.channelFilterLabel")}
+            />
             <FiltersButton
               status={status}
               channel={channel}

@@ -1,9 +1,12 @@
+import { useTranslation } from "react-i18next";
 import { AlertIcon } from "./Icon";
 
 /**
- * The end of a form that makes something new: the submit button (busy while
- * the engine works) and the engine's refusal under it. Test ids are `testId`
- * for the button and `${testId}-error` for the refusal.
+ * The end of a form that makes something new (or changes something in
+ * place, with `cancel`): the submit button (busy while the engine works),
+ * Cancel after it when asked, and the engine's refusal under them. Test ids
+ * are `testId` for the button and `${testId}-error` (or `errorTestId`) for
+ * the refusal.
  */
 export function CreateFooter({
   testId,
@@ -12,6 +15,8 @@ export function CreateFooter({
   valid,
   busy,
   error,
+  errorTestId = `${testId}-error`,
+  cancel,
 }: {
   testId: string;
   label: string;
@@ -20,7 +25,11 @@ export function CreateFooter({
   valid: boolean;
   busy: boolean;
   error: string | null;
+  errorTestId?: string;
+  /** A Cancel link after the button, and its test id. */
+  cancel?: { testId: string; onCancel: () => void };
 }) {
+  const { t } = useTranslation();
   return (
     <>
       <div className="form-actions">
@@ -33,9 +42,20 @@ export function CreateFooter({
         >
           {busy ? working : label}
         </button>
+        {cancel && (
+          <button
+            type="button"
+            className="link-button"
+            data-testid={cancel.testId}
+            disabled={busy}
+            onClick={cancel.onCancel}
+          >
+            {t("projects.cancel")}
+          </button>
+        )}
       </div>
       {error && (
-        <p className="form-error" data-testid={`${testId}-error`} role="alert">
+        <p className="form-error" data-testid={errorTestId} role="alert">
           <AlertIcon size={14} />
           {error}
         </p>

@@ -1,8 +1,10 @@
 import { useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
-import { api, CONNECTABLE_CHANNEL_KINDS, type ChannelKind, type DashboardQuery, type Project } from "../api";
+import { api, type ChannelKind, type DashboardQuery, type Project } from "../api";
 import { PERIOD_CHOICES, type PeriodChoice } from "../dashboard";
 import { errorText } from "../errors";
+import { ChannelSelect } from "./ChannelSelect";
+import { DateRange } from "./DateRange";
 import { AlertIcon, DownloadIcon } from "./Icon";
 import { SavedFile, useSaveFile } from "./SavedFile";
 
@@ -64,18 +66,12 @@ export function DashboardControls(props: Props) {
         </label>
         <label className="dash-select">
           <span>{t("dashboard.channel")}</span>
-          <select
-            data-testid="dashboard-channel"
-            value={channel ?? ""}
-            onChange={(e) => props.onChannel(e.target.value === "" ? null : (e.target.value as ChannelKind))}
-          >
-            <option value="">{t("dashboard.allChannels")}</option>
-            {CONNECTABLE_CHANNEL_KINDS.map((kind) => (
-              <option key={kind} value={kind}>
-                {t(`channel.${kind}`)}
-              </option>
-            ))}
-          </select>
+          <ChannelSelect
+            testId="dashboard-channel"
+            value={channel}
+            onChange={props.onChannel}
+            allLabel={t("dashboard.allChannels")}
+          />
         </label>
         <div className="card-head-spacer" />
         {props.refresh}
@@ -83,26 +79,14 @@ export function DashboardControls(props: Props) {
       </div>
       {choice === "custom" && (
         <div className="dash-controls-row dash-dates">
-          <label className="dash-select">
-            <span>{t("dashboard.from")}</span>
-            <input
-              type="date"
-              data-testid="dashboard-from"
-              value={first}
-              max={last || undefined}
-              onChange={(e) => props.onDates(e.target.value, last)}
-            />
-          </label>
-          <label className="dash-select">
-            <span>{t("dashboard.to")}</span>
-            <input
-              type="date"
-              data-testid="dashboard-to"
-              value={last}
-              min={first || undefined}
-              onChange={(e) => props.onDates(first, e.target.value)}
-            />
-          </label>
+          <DateRange
+            from={first}
+            to={last}
+            onChange={props.onDates}
+            labels={[t("dashboard.from"), t("dashboard.to")]}
+            testIds={["dashboard-from", "dashboard-to"]}
+            className="dash-select"
+          />
           {props.badDates && (
             <span className="field-error" role="alert" data-testid="dashboard-bad-dates">
               {t("dashboard.badDates")}

@@ -22,6 +22,9 @@ export function Dropdown({
   disabled,
   kind = "menu",
   align = "right",
+  opens = "down",
+  ariaLabel,
+  popoverTestId = `${testId}-popover`,
   children,
 }: {
   /** What the popover is, for screen readers. */
@@ -30,13 +33,18 @@ export function Dropdown({
   content: ReactNode;
   className?: string;
   buttonClass?: string;
-  /** The button's test id; the popover's is `${testId}-popover`. */
+  /** The button's test id; the popover's is `${testId}-popover` unless `popoverTestId` says. */
   testId: string;
+  popoverTestId?: string;
   title?: string;
   disabled?: boolean;
   kind?: "menu" | "dialog";
   /** Which edge of the button the popover lines up with. */
   align?: "left" | "right";
+  /** Whether the popover opens under the button or over it (a button at the window's foot). */
+  opens?: "down" | "up";
+  /** The button's name, when its content shows none (an icon). */
+  ariaLabel?: string;
   /** The popover's content; `close` closes it. */
   children: (close: () => void) => ReactNode;
 }) {
@@ -97,6 +105,7 @@ export function Dropdown({
         aria-haspopup={kind}
         aria-expanded={open}
         aria-controls={open ? `${id}-popover` : undefined}
+        aria-label={ariaLabel}
         title={title}
         disabled={disabled}
         onClick={() => setOpen((o) => !o)}
@@ -110,10 +119,10 @@ export function Dropdown({
         <div
           ref={popoverRef}
           id={`${id}-popover`}
-          className={`dropdown-popover dropdown-popover--${align}`}
+          className={`dropdown-popover dropdown-popover--${align}${opens === "up" ? " dropdown-popover--up" : ""}`}
           role={kind}
           aria-label={label}
-          data-testid={`${testId}-popover`}
+          data-testid={popoverTestId}
           onKeyDown={onKeyDown}
         >
           {children(close)}

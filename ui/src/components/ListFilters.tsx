@@ -2,7 +2,6 @@ import { useEffect, useId, useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import {
   api,
-  CONNECTABLE_CHANNEL_KINDS,
   CONVERSATION_SORTS,
   CONVERSATION_STATUSES,
   type ChannelKind,
@@ -14,6 +13,8 @@ import {
 import { formatDate } from "../format";
 import { useDebounced } from "../hooks";
 import { parseDateInput } from "../snooze";
+import { ChannelSelect } from "./ChannelSelect";
+import { DateRange } from "./DateRange";
 import { Dropdown } from "./Dropdown";
 import { CrossIcon, FilterIcon } from "./Icon";
 import { LabelDot } from "./LabelChips";
@@ -97,18 +98,12 @@ function FiltersForm({ status, channel, extra, labels, onStatus, onChannel, onEx
       <div className="menu-title">{t("filters.title")}</div>
       <label className="field">
         <span className="field-label">{t("filters.channel")}</span>
-        <select
-          data-testid="filter-channel"
-          value={channel ?? ""}
-          onChange={(e) => onChannel((e.target.value || null) as ChannelKind | null)}
-        >
-          <option value="">{t("list.allChannels")}</option>
-          {CONNECTABLE_CHANNEL_KINDS.map((kind) => (
-            <option key={kind} value={kind}>
-              {t(`channel.${kind}`)}
-            </option>
-          ))}
-        </select>
+        <ChannelSelect
+          testId="filter-channel"
+          value={channel}
+          onChange={onChannel}
+          allLabel={t("list.allChannels")}
+        />
       </label>
       <label className="field">
         <span className="field-label">{t("filters.status")}</span>
@@ -142,26 +137,14 @@ function FiltersForm({ status, channel, extra, labels, onStatus, onChannel, onEx
       </label>
       <fieldset className="plain-fieldset filters-period" aria-describedby={`${id}-period`}>
         <legend className="field-label">{t("filters.period")}</legend>
-        <label className="filters-date">
-          <span>{t("filters.from")}</span>
-          <input
-            type="date"
-            data-testid="filter-from"
-            value={extra.from}
-            max={extra.to || undefined}
-            onChange={(e) => onExtra({ ...extra, from: e.target.value })}
-          />
-        </label>
-        <label className="filters-date">
-          <span>{t("filters.to")}</span>
-          <input
-            type="date"
-            data-testid="filter-to"
-            value={extra.to}
-            min={extra.from || undefined}
-            onChange={(e) => onExtra({ ...extra, to: e.target.value })}
-          />
-        </label>
+        <DateRange
+          from={extra.from}
+          to={extra.to}
+          onChange={(from, to) => onExtra({ ...extra, from, to })}
+          labels={[t("filters.from"), t("filters.to")]}
+          testIds={["filter-from", "filter-to"]}
+          className="filters-date"
+        />
       </fieldset>
       <p className={period.valid ? "hint" : "form-error"} id={`${id}-period`} role={period.valid ? undefined : "alert"}>
         {period.valid ? t("filters.periodHint") : t("filters.periodBackwards")}

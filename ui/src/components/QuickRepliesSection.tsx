@@ -318,39 +318,16 @@ function QuickReplyForm({
           </span>
         ))}
       </p>
-      {editing ? (
-        <>
-          <div className="form-actions">
-            <button
-              type="submit"
-              className="button button--primary"
-              data-testid={`${testId}-save`}
-              disabled={!valid || busy}
-              aria-busy={busy || undefined}
-            >
-              {busy ? t("quickReplies.saving") : t("quickReplies.save")}
-            </button>
-            <button type="button" className="link-button" data-testid={`${testId}-close`} disabled={busy} onClick={onClose}>
-              {t("projects.cancel")}
-            </button>
-          </div>
-          {error && (
-            <p className="form-error" data-testid={`${testId}-error`} role="alert">
-              <AlertIcon size={14} />
-              {error}
-            </p>
-          )}
-        </>
-      ) : (
-        <CreateFooter
-          testId="quick-replies-create"
-          label={t("quickReplies.create")}
-          working={t("quickReplies.creating")}
-          valid={valid}
-          busy={busy}
-          error={error}
-        />
-      )}
+      <CreateFooter
+        testId={editing ? `${testId}-save` : "quick-replies-create"}
+        errorTestId={editing ? `${testId}-error` : undefined}
+        label={editing ? t("quickReplies.save") : t("quickReplies.create")}
+        working={editing ? t("quickReplies.saving") : t("quickReplies.creating")}
+        valid={valid}
+        busy={busy}
+        error={error}
+        cancel={editing && onClose ? { testId: `${testId}-close`, onCancel: onClose } : undefined}
+      />
     </form>
   );
 }

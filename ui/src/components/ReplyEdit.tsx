@@ -8,20 +8,19 @@ import { AlertIcon } from "./Icon";
 /** Whether the shop's reply can be changed here: sent (or on its way), not deleted, not one scheduled for later. */
 export const canEditReply = (m: Message) => m.direction === "out" && m.deletedAt == null && m.scheduledAt == null;
 
+/** A message changed in place: `onSaved` with it changed, or `onClose` leaving it as it was. */
+export type MessageEditProps = {
+  message: Message;
+  onSaved: (message: Message) => void;
+  onClose: () => void;
+};
+
 /**
  * A sent reply's text, changed in place: Save (or Ctrl/⌘+Enter) changes it,
  * Cancel (or Escape) leaves it as it was. A reply already sent is changed
  * at the customer's side too where the channel can.
  */
-export function EditReplyForm({
-  message: m,
-  onSaved,
-  onClose,
-}: {
-  message: Message;
-  onSaved: (message: Message) => void;
-  onClose: () => void;
-}) {
+export function EditReplyForm({ message: m, onSaved, onClose }: MessageEditProps) {
   const { t } = useTranslation();
   const [text, setText] = useState(m.text);
   const [empty, setEmpty] = useState(false);

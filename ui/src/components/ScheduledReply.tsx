@@ -6,8 +6,10 @@ import { daysBetween, formatClock, formatFull } from "../format";
 import { useAction, useNow } from "../hooks";
 import { dateTimeInputValue, parseDateTimeInput, pickedTimeProblem } from "../sendLater";
 import { AttachmentList } from "./Attachments";
+import { CreateFooter } from "./CreateFooter";
 import { AlertIcon, ClockIcon } from "./Icon";
 import { InlineConfirm } from "./InlineConfirm";
+import type { MessageEditProps } from "./ReplyEdit";
 
 /** When a scheduled reply goes, for a sentence: "today at 18:00", "tomorrow at 9:00", "12 May at 9:00". */
 export function formatSendTime(at: number, now: number, t: TFunction, language: string): string {
@@ -146,15 +148,7 @@ export function ScheduledReply({
 }
 
 /** A scheduled reply's text and time, changed in place; the time is this computer's and later than now. */
-function EditScheduled({
-  message: m,
-  onSaved,
-  onClose,
-}: {
-  message: Message;
-  onSaved: (message: Message) => void;
-  onClose: () => void;
-}) {
+function EditScheduled({ message: m, onSaved, onClose }: MessageEditProps) {
   const { t } = useTranslation();
   const id = useId();
   const [text, setText] = useState(m.text);
@@ -218,20 +212,15 @@ function EditScheduled({
                 : error}
         </p>
       )}
-      <div className="form-actions">
-        <button
-          type="submit"
-          className="button button--primary"
-          data-testid="scheduled-save"
-          disabled={busy}
-          aria-busy={busy || undefined}
-        >
-          {busy ? t("scheduled.saving") : t("scheduled.save")}
-        </button>
-        <button type="button" className="link-button" data-testid="scheduled-edit-close" disabled={busy} onClick={onClose}>
-          {t("projects.cancel")}
-        </button>
-      </div>
+      <CreateFooter
+        testId="scheduled-save"
+        label={t("scheduled.save")}
+        working={t("scheduled.saving")}
+        valid
+        busy={busy}
+        error={null}
+        cancel={{ testId: "scheduled-edit-close", onCancel: onClose }}
+      />
     </form>
   );
 }

@@ -1,10 +1,11 @@
-import { useId, useState, type FormEvent } from "react";
+import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { formatFull, formatWeekdayClock } from "../format";
-import { dateTimeInputValue, parseDateTimeInput } from "../sendLater";
+import { parseDateTimeInput } from "../sendLater";
 import { snoozePresets } from "../snooze";
 import { Dropdown } from "./Dropdown";
-import { AlertIcon, MoonIcon } from "./Icon";
+import { MoonIcon } from "./Icon";
+import { PickTimeItem } from "./PickTime";
 
 /** The longest snooze the engine takes. */
 const MAX_SNOOZE_MS = 366 * 24 * 3_600_000;
@@ -67,7 +68,12 @@ function SnoozeChoices({ onPick, onUnsnooze }: { onPick: (until: number) => void
   const language = i18n.language;
   // The times are those of the moment the menu opened.
   const [now] = useState(() => Date.now());
-  const [picking, setPicking] = useState(false);
+  // A date and time of this computer's clock, in the future and within a year.
+  const snoozeProblem = (value: string, at: number) => {
+    const until = parseDateTimeInput(value);
+    const problem = until == null ? "missing" : until <= at ? "past" : until - at > MAX_SNOOZE_MS ? "far" : null;
+    return problem && t(`snooze.problem.${problem}`);
+  };
   return (
     <>
       <div className="menu-title">{t("snooze.menu")}</div>
@@ -87,19 +93,16 @@ function SnoozeChoices({ onPick, onUnsnooze }: { onPick: (until: number) => void
           <span className="menu-item-aside">{formatWeekdayClock(p.at, language)}</span>
         </button>
       ))}
-      {picking ? (
-        <PickSnooze onPick={onPick} />
-      ) : (
-        <button
-          type="button"
-          role="menuitem"
-          className="menu-item menu-item--separated"
-          data-testid="snooze-pick"
-          onClick={() => setPicking(true)}
-        >
-          {t("snooze.pick")}
-        </button>
-      )}
+      <PickTimeItem
+        testId="snooze"
+        submitTestId="snooze-submit"
+        pickText={t("snooze.pick")}
+        fieldLabel={t("snooze.pickLabel")}
+        submitText={t("snooze.submit")}
+        initialAfterMs={24 * 3_600_000}
+        problemOf={snoozeProblem}
+        onPick={onPick}
+      />
       {onUnsnooze && (
         <button
           type="button"
@@ -112,54 +115,5 @@ function SnoozeChoices({ onPick, onUnsnooze }: { onPick: (until: number) => void
         </button>
       )}
     </>
-  );
-}
-
-/** A date and time of this computer's clock, in the future and within a year. */
-function PickSnooze({ onPick }: { onPick: (until: number) => void }) {
-  const { t } = useTranslation();
-  const id = useId();
-  const [value, setValue] = useState(() => dateTimeInputValue(Date.now() + 24 * 3_600_000));
-  const [problem, setProblem] = useState<"missing" | "past" | "far" | null>(null);
-
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    const at = parseDateTimeInput(value);
-    const now = Date.now();
-    const found = at == null ? "missing" : at <= now ? "past" : at - now > MAX_SNOOZE_MS ? "far" : null;
-    setProblem(found);
-    if (found == null && at != null) onPick(at);
-  };
-
-  return (
-    <form className="menu-form" onSubmit={submit} noValidate data-testid="snooze-form">
-      <label className="field">
-        <span className="field-label">{t("snooze.pickLabel")}</span>
-        <input
-          type="datetime-local"
-          data-testid="snooze-at"
-          value={value}
-          min={dateTimeInputValue(Date.now())}
-          aria-invalid={problem != null || undefined}
-          aria-describedby={problem ? `${id}-problem` : undefined}
-          autoFocus
-          onChange={(e) => {
-            setValue(e.target.value);
-            setProblem(null);
-          }}
-        />
-      </label>
-      {problem != null && (
-        <p className="form-error" role="alert" id={`${id}-problem`} data-testid="snooze-problem">
-          <AlertIcon size={13} />
-          {t(`snooze.problem.${problem}`)}
-        </p>
-      )}
-      <div className="form-actions">
-        <button type="submit" className="button button--primary" data-testid="snooze-submit">
-          {t("snooze.submit")}
-        </button>
-      </div>
-    </form>
   );
 }

@@ -1,39 +1,17 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { render, screen, waitFor, within } from "@testing-library/react";
-import userEvent from "@testing-library/user-event";
-import i18n from "../i18n";
-import { api, setBackend } from "../api";
-import { createMockBackend, type MockBackend } from "../mock";
+import { screen, waitFor, within } from "@testing-library/react";
+import { api } from "../api";
 import { highlightParts } from "../components/Highlighted";
-import App from "../App";
+import { freshWindow, renderInbox, rowNames, rowOf, rows, useMock } from "./inbox-fixtures";
 
-function useMock(locale: "en" | "ru" = "en"): MockBackend {
-  const backend = createMockBackend({ locale, deliveryDelayMs: 60 });
-  setBackend(backend);
-  return backend;
-}
-
-const rows = () => screen.queryAllByTestId("conversation-row");
-const rowNames = () => rows().map((r) => r.querySelector(".row-name")?.textContent);
-const rowOf = (name: string) => rows().find((r) => r.querySelector(".row-name")?.textContent === name)!;
 const idOf = (name: string) => Number(rowOf(name).dataset.conversationId);
 const chipsOf = (row: HTMLElement) => within(row).queryAllByTestId("label-chip").map((c) => c.textContent);
-
-async function renderInbox(expected = 6) {
-  const user = userEvent.setup();
-  render(<App />);
-  await waitFor(() => expect(rows()).toHaveLength(expected));
-  return user;
-}
 
 async function labelId(name: string): Promise<number> {
   return (await api.listLabels()).find((l) => l.name === name)!.id;
 }
 
-beforeEach(async () => {
-  localStorage.clear();
-  await i18n.changeLanguage("en");
-});
+beforeEach(freshWindow);
 
 describe("labels", () => {
   it("shows a conversation's labels as chips on its row, a few and then +N", async () => {

@@ -1,36 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { fireEvent, render, screen, waitFor, within } from "@testing-library/react";
-import userEvent from "@testing-library/user-event";
+import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import i18n from "../i18n";
-import { setBackend } from "../api";
-import { createMockBackend, type MockBackend } from "../mock";
 import { snoozePresets } from "../snooze";
-import App from "../App";
-
-function useMock(locale: "en" | "ru" = "en"): MockBackend {
-  const backend = createMockBackend({ locale, deliveryDelayMs: 60 });
-  setBackend(backend);
-  return backend;
-}
-
-const rows = () => screen.queryAllByTestId("conversation-row");
-const rowNames = () => rows().map((r) => r.querySelector(".row-name")?.textContent);
-const rowOf = (name: string) => rows().find((r) => r.querySelector(".row-name")?.textContent === name)!;
-
-async function renderInbox(expected = 6) {
-  const user = userEvent.setup();
-  render(<App />);
-  await waitFor(() => expect(rows()).toHaveLength(expected));
-  return user;
-}
+import { freshWindow, renderInbox, rowNames, rowOf, rows, useMock } from "./inbox-fixtures";
 
 /** Local time: the presets are this computer's clock. */
 const at = (month: number, day: number, hour: number, minute = 0) => new Date(2025, month, day, hour, minute).getTime();
 
-beforeEach(async () => {
-  localStorage.clear();
-  await i18n.changeLanguage("en");
-});
+beforeEach(freshWindow);
 
 afterEach(() => {
   vi.useRealTimers();
@@ -152,7 +129,7 @@ describe("snoozing a conversation", () => {
 describe("in Russian", () => {
   it("offers the snooze, the order and the bulk bar in Russian", async () => {
     await i18n.changeLanguage("ru");
-    useMock("ru");
+    useMock({ locale: "ru" });
     const user = await renderInbox();
     expect(screen.getByTestId("status-filter-snoozed")).toHaveTextContent("Отложенные");
     expect(within(screen.getByTestId("sort-select")).getAllByRole("option").map((o) => o.textContent)).toEqual([

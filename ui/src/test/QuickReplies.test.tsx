@@ -2,35 +2,15 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import i18n from "../i18n";
-import { api, setBackend } from "../api";
-import { createMockBackend, type MockBackend, type MockOptions } from "../mock";
+import { api } from "../api";
 import App from "../App";
+import { freshWindow, openComposer, rows, useMock, type User } from "./inbox-fixtures";
 
-function useMock(options: MockOptions = {}): MockBackend {
-  const backend = createMockBackend({ locale: "en", deliveryDelayMs: 30, ...options });
-  setBackend(backend);
-  return backend;
-}
-
-type User = ReturnType<typeof userEvent.setup>;
-
-const rows = () => screen.queryAllByTestId("conversation-row");
 const options = () => within(screen.getByRole("listbox", { name: "Quick replies" })).getAllByRole("option");
 const optionNames = () => screen.getAllByTestId("quick-reply-option").map((o) => o.dataset.name);
 
 /** Maria's conversation (the newest), its composer ready. */
-async function openMaria() {
-  const user = userEvent.setup();
-  render(<App />);
-  await waitFor(() => expect(rows().length).toBeGreaterThan(5));
-  const maria = rows().find((r) => r.textContent?.includes("Maria Sokolova"))!;
-  await user.click(maria);
-  await screen.findByTestId("thread");
-  const input = screen.getByTestId("composer-input");
-  // Unsent text stays per conversation while the window is open (here: from the test before).
-  await user.clear(input);
-  return { user, conversationId: Number(maria.dataset.conversationId), input };
-}
+const openMaria = () => openComposer("Maria Sokolova");
 
 async function openSettings(user: User) {
   await user.click(screen.getByTestId("nav-settings"));
@@ -39,10 +19,7 @@ async function openSettings(user: User) {
   return section;
 }
 
-beforeEach(async () => {
-  localStorage.clear();
-  await i18n.changeLanguage("en");
-});
+beforeEach(freshWindow);
 
 describe("quick replies in the composer", () => {
   it("opens on / with the conversation's quick replies, filters as you type, and inserts the filled text with Enter", async () => {

@@ -2,30 +2,13 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import i18n from "../i18n";
-import { api, setBackend, type Message } from "../api";
+import { api, type Message } from "../api";
 import { formatClock, formatFull } from "../format";
-import { createMockBackend, type MockBackend } from "../mock";
+import { newMessage } from "../mock-shared";
 import { ConversationRow } from "../components/ConversationRow";
 import { MessageBubble } from "../components/MessageBubble";
 import App from "../App";
-
-function useMock(locale: "en" | "ru" = "en"): MockBackend {
-  const backend = createMockBackend({ locale, deliveryDelayMs: 30 });
-  setBackend(backend);
-  return backend;
-}
-
-const rows = () => screen.queryAllByTestId("conversation-row");
-const row = (name: string) => rows().find((r) => r.querySelector(".row-name")?.textContent === name)!;
-
-async function openConversation(name: string) {
-  const user = userEvent.setup();
-  render(<App />);
-  await waitFor(() => expect(row(name)).toBeDefined());
-  await user.click(row(name));
-  const thread = await screen.findByTestId("thread");
-  return { user, thread };
-}
+import { freshWindow, openConversation, rowOf, useMock } from "./inbox-fixtures";
 
 /** The thread's message that says `text`. */
 const messageSaying = (thread: HTMLElement, text: string) =>
@@ -38,33 +21,19 @@ const IGOR_REPLY = "Delivery to Kazan is 890 ₽ and takes 3–5 working days. S
 const reply = (change: Partial<Message>): Message => ({
   id: 7,
   conversationId: 1,
-  direction: "out",
-  authorKind: "manager",
-  authorName: "Olga",
-  text: "See you at seven.",
-  attachments: [],
-  delivery: "sent",
-  deliveryError: null,
-  createdAt: Date.now() - 60_000,
-  sentAt: Date.now() - 60_000,
-  quoted: null,
-  hasHtml: false,
-  held: false,
-  editedAt: null,
-  originalText: null,
-  editError: null,
-  deletedAt: null,
-  scheduledAt: null,
-  readAt: null,
-  reaction: null,
-  assignedTo: null,
+  ...newMessage({
+    direction: "out",
+    authorKind: "manager",
+    authorName: "Olga",
+    text: "See you at seven.",
+    delivery: "sent",
+    createdAt: Date.now() - 60_000,
+    sentAt: Date.now() - 60_000,
+  }),
   ...change,
 });
 
-beforeEach(async () => {
-  localStorage.clear();
-  await i18n.changeLanguage("en");
-});
+beforeEach(freshWindow);
 
 describe("editing a sent reply", () => {
   it("changes the text through editReply, marks it edited and shows the original on asking", async () => {
@@ -180,11 +149,11 @@ describe("a reply scheduled for later, in the list", () => {
     const id = (await api.listConversations({})).items.find((c) => c.contactName === "Igor Petrov")!.id;
     await api.sendReply(id, "Your order goes tomorrow.", [], null, at.getTime());
     render(<App />);
-    await waitFor(() => expect(row("Igor Petrov")).toBeDefined());
-    const mark = await within(row("Igor Petrov")).findByTestId("row-scheduled");
+    await waitFor(() => expect(rowOf("Igor Petrov")).toBeDefined());
+    const mark = await within(rowOf("Igor Petrov")).findByTestId("row-scheduled");
     expect(mark).toHaveAttribute("title", `A reply is scheduled for ${formatFull(at.getTime(), "en")}`);
     expect(mark).toHaveAccessibleName(`A reply is scheduled for ${formatFull(at.getTime(), "en")}`);
-    expect(within(row("Maria Sokolova")).queryByTestId("row-scheduled")).not.toBeInTheDocument();
+    expect(within(rowOf("Maria Sokolova")).queryByTestId("row-scheduled")).not.toBeInTheDocument();
     // Today's: the clock only (a later day names it).
     if (new Date(at).getDate() === new Date().getDate()) expect(mark).toHaveTextContent(formatClock(at.getTime(), "en"));
   });

@@ -1,43 +1,26 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { fireEvent, render, screen, waitFor, within } from "@testing-library/react";
-import userEvent from "@testing-library/user-event";
+import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import i18n from "../i18n";
-import { api, setBackend, type SendTimes } from "../api";
+import { api, type SendTimes } from "../api";
 import { formatClock } from "../format";
-import { createMockBackend, type MockBackend, type MockOptions } from "../mock";
+import type { MockBackend, MockOptions } from "../mock";
 import { computerTimeZone, dateTimeInputValue, formatZonedClock } from "../sendLater";
-import App from "../App";
+import { freshWindow, openComposer, useMock } from "./inbox-fixtures";
 
 const HOUR = 3_600_000;
 
 /** The engine's clock, moved on by the tests (a customer who writes later). */
 let clock = Date.now();
 
-function useMock(options: MockOptions = {}): MockBackend {
+/** The in-memory engine on that clock. */
+function useClockMock(options: MockOptions = {}): MockBackend {
   clock = Date.now();
-  const backend = createMockBackend({ locale: "en", deliveryDelayMs: 30, now: () => clock, ...options });
-  setBackend(backend);
-  return backend;
+  return useMock({ now: () => clock, ...options });
 }
-
-const rows = () => screen.queryAllByTestId("conversation-row");
-const row = (name: string) => rows().find((r) => r.querySelector(".row-name")?.textContent === name)!;
 
 /** The id of a customer's conversation. */
 async function conversationOf(name: string) {
   return (await api.listConversations({})).items.find((c) => c.contactName === name)!.id;
-}
-
-async function openConversation(name: string) {
-  const user = userEvent.setup();
-  render(<App />);
-  await waitFor(() => expect(row(name)).toBeDefined());
-  await user.click(row(name));
-  const thread = await screen.findByTestId("thread");
-  const input = screen.getByTestId("composer-input");
-  // Unsent text stays per conversation while the window is open (here: from the test before).
-  await user.clear(input);
-  return { user, thread, input, conversationId: Number(thread.dataset.conversationId) };
 }
 
 /** Times at whole hours a few days ahead, in this computer's zone unless told. */
@@ -58,18 +41,15 @@ function sendTimes(timeZone = computerTimeZone() ?? "UTC"): SendTimes {
   };
 }
 
-beforeEach(async () => {
-  localStorage.clear();
-  await i18n.changeLanguage("en");
-});
+beforeEach(freshWindow);
 
 describe("send later", () => {
   it("offers the engine's times in the menu and sends with the one chosen", async () => {
-    const backend = useMock();
+    const backend = useClockMock();
     const times = sendTimes();
     backend.answerNext("sendTimes", { status: "ok", data: times });
     const send = vi.spyOn(backend.commands, "sendReply");
-    const { user, thread, input, conversationId } = await openConversation("Maria Sokolova");
+    const { user, thread, input, conversationId } = await openComposer("Maria Sokolova");
 
     expect(screen.getByTestId("composer-later")).toBeDisabled();
     await user.type(input, "I'll call you tomorrow morning.");
@@ -105,10 +85,10 @@ describe("send later", () => {
   });
 
   it("names the shop's time zone when it is not this computer's, and closes with Esc", async () => {
-    const backend = useMock();
+    const backend = useClockMock();
     const zone = computerTimeZone() === "Asia/Vladivostok" ? "America/Lima" : "Asia/Vladivostok";
     backend.answerNext("sendTimes", { status: "ok", data: sendTimes(zone) });
-    const { user, input } = await openConversation("Maria Sokolova");
+    const { user, input } = await openComposer("Maria Sokolova");
     await user.type(input, "Later");
     await user.click(screen.getByTestId("composer-later"));
     const menu = await screen.findByTestId("send-later-menu");
@@ -120,9 +100,9 @@ describe("send later", () => {
   });
 
   it("schedules for a date and time picked, which must be in the future", async () => {
-    const backend = useMock();
+    const backend = useClockMock();
     const send = vi.spyOn(backend.commands, "sendReply");
-    const { user, thread, input, conversationId } = await openConversation("Maria Sokolova");
+    const { user, thread, input, conversationId } = await openComposer("Maria Sokolova");
     await user.type(input, "Happy new year!");
     await user.click(screen.getByTestId("composer-later"));
     await user.click(await screen.findByRole("menuitem", { name: "Pick a date and time…" }));
@@ -148,14 +128,14 @@ describe("send later", () => {
 
 describe("a reply scheduled for later in the thread", () => {
   it("shows its time, changes its text and time, and is cancelled after a confirmation", async () => {
-    const backend = useMock();
+    const backend = useClockMock();
     const edit = vi.spyOn(backend.commands, "editScheduledReply");
     const cancel = vi.spyOn(backend.commands, "cancelScheduledReply");
     const id = await conversationOf("Maria Sokolova");
     const sendAt = clock + 3 * 24 * HOUR;
     const reply = await api.sendReply(id, "Your sofa ships on Monday.", [], null, sendAt);
     expect(reply.scheduledAt).toBe(sendAt);
-    const { user, thread } = await openConversation("Maria Sokolova");
+    const { user, thread } = await openComposer("Maria Sokolova");
 
     const bubble = within(thread).getByTestId("scheduled-reply");
     expect(bubble).toHaveTextContent("Your sofa ships on Monday.");
@@ -189,24 +169,24 @@ describe("a reply scheduled for later in the thread", () => {
   });
 
   it("goes away when the engine says it was cancelled elsewhere (message_removed)", async () => {
-    useMock();
+    useClockMock();
     const id = await conversationOf("Maria Sokolova");
     const reply = await api.sendReply(id, "See you soon", [], null, clock + 2 * HOUR);
-    const { thread } = await openConversation("Maria Sokolova");
+    const { thread } = await openComposer("Maria Sokolova");
     expect(within(thread).getByTestId("scheduled-reply")).toBeInTheDocument();
     await api.cancelScheduledReply(reply.id);
     await waitFor(() => expect(within(thread).queryByTestId("scheduled-reply")).not.toBeInTheDocument());
   });
 
   it("warns when the customer wrote after a reply was scheduled: cancel it, or keep it", async () => {
-    const backend = useMock();
+    const backend = useClockMock();
     const cancel = vi.spyOn(backend.commands, "cancelScheduledReply");
     const first = await api.simulateInbound("Anna", "Do you deliver on Sundays?");
     clock += 60_000;
     const sendAt = clock + 20 * 24 * HOUR;
     const reply = await api.sendReply(first.conversationId, "Yes, we do!", [], null, sendAt);
     clock += 60_000;
-    const { user, thread } = await openConversation("Anna");
+    const { user, thread } = await openComposer("Anna");
     expect(screen.queryByTestId("scheduled-banner")).not.toBeInTheDocument();
 
     await api.simulateInbound("Anna", "Never mind, I found another shop.");
@@ -233,7 +213,7 @@ describe("a reply scheduled for later in the thread", () => {
 
   it("speaks Russian", async () => {
     await i18n.changeLanguage("ru");
-    const backend = useMock({ locale: "ru" });
+    const backend = useClockMock({ locale: "ru" });
     const first = await api.simulateInbound("Анна", "Доставляете по воскресеньям?");
     clock += 60_000;
     const tomorrow = new Date(clock + 24 * HOUR);
@@ -243,7 +223,7 @@ describe("a reply scheduled for later in the thread", () => {
     await api.simulateInbound("Анна", "Уже не нужно.");
     const times = sendTimes();
     backend.answerNext("sendTimes", { status: "ok", data: times });
-    const { user, thread, input } = await openConversation("Анна");
+    const { user, thread, input } = await openComposer("Анна");
 
     expect(within(within(thread).getByTestId("scheduled-reply")).getByTestId("scheduled-when")).toHaveTextContent(
       `Будет отправлено завтра в ${formatClock(tomorrow.getTime(), "ru")}`,

@@ -2,40 +2,23 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import i18n from "../i18n";
-import { setBackend } from "../api";
-import { createMockBackend, type MockBackend } from "../mock";
-import App from "../App";
 import { ShortcutsSheet, shortcutGroups } from "../components/ShortcutsSheet";
 import { isTextField, keymap, type KeyPress, type ShortcutContext } from "../useShortcuts";
+import { freshWindow, renderInbox, rows, useMock, type User } from "./inbox-fixtures";
 
-function useMock(): MockBackend {
-  const backend = createMockBackend({ locale: "en", deliveryDelayMs: 120 });
-  setBackend(backend);
-  return backend;
-}
-
-const rows = () => screen.queryAllByTestId("conversation-row");
+/** The in-memory engine, its replies "sent" 120 ms after they go. */
+const useSlowMock = () => useMock({ deliveryDelayMs: 120 });
 const selectedRow = () => rows().find((r) => r.getAttribute("aria-selected") === "true");
 const openId = () => screen.queryByTestId("thread")?.getAttribute("data-conversation-id");
 
-async function renderWithRows() {
-  const user = userEvent.setup();
-  render(<App />);
-  await waitFor(() => expect(rows()).toHaveLength(6));
-  return user;
-}
-
 /** Clicks the row and waits until its conversation is open. */
-async function open(user: ReturnType<typeof userEvent.setup>, index: number) {
+async function open(user: User, index: number) {
   const row = rows()[index];
   await user.click(row);
   await waitFor(() => expect(openId()).toBe(row.dataset.conversationId));
 }
 
-beforeEach(async () => {
-  localStorage.clear();
-  await i18n.changeLanguage("en");
-});
+beforeEach(freshWindow);
 
 describe("keymap", () => {
   const inbox: ShortcutContext = { editing: false, inbox: true, sheetOpen: false };
@@ -131,8 +114,8 @@ describe("keymap", () => {
 
 describe("keyboard shortcuts in the inbox", () => {
   it("opens the next and the previous conversation with J and K, and with Alt+↓ and Alt+↑", async () => {
-    useMock();
-    const user = await renderWithRows();
+    useSlowMock();
+    const user = await renderInbox();
     // Nothing open: J opens the first.
     await user.keyboard("j");
     await waitFor(() => expect(openId()).toBe(rows()[0].dataset.conversationId));
@@ -155,8 +138,8 @@ describe("keyboard shortcuts in the inbox", () => {
   });
 
   it("types J in the composer instead of moving", async () => {
-    useMock();
-    const user = await renderWithRows();
+    useSlowMock();
+    const user = await renderInbox();
     await open(user, 0);
     const input = screen.getByTestId("composer-input");
     await user.type(input, "jk");
@@ -168,8 +151,8 @@ describe("keyboard shortcuts in the inbox", () => {
   });
 
   it("puts the cursor in the search with /, its text selected; Escape clears it, then leaves", async () => {
-    useMock();
-    const user = await renderWithRows();
+    useSlowMock();
+    const user = await renderInbox();
     const search = screen.getByTestId("search-input") as HTMLInputElement;
     await user.keyboard("/");
     expect(search).toHaveFocus();
@@ -196,8 +179,8 @@ describe("keyboard shortcuts in the inbox", () => {
   });
 
   it("goes from the search to the results with Enter, where J opens the first found", async () => {
-    useMock();
-    const user = await renderWithRows();
+    useSlowMock();
+    const user = await renderInbox();
     await user.keyboard("/");
     await user.keyboard("vector");
     await waitFor(() => expect(rows()).toHaveLength(1));
@@ -209,9 +192,9 @@ describe("keyboard shortcuts in the inbox", () => {
   });
 
   it("writes with R, leaves the composer with Escape, and sends with Ctrl+Enter as with Enter", async () => {
-    const backend = useMock();
+    const backend = useSlowMock();
     const sendReply = vi.spyOn(backend.commands, "sendReply");
-    const user = await renderWithRows();
+    const user = await renderInbox();
     await open(user, 0);
     const input = screen.getByTestId("composer-input");
     expect(input).not.toHaveFocus();
@@ -232,9 +215,9 @@ describe("keyboard shortcuts in the inbox", () => {
   });
 
   it("does nothing with R or E when no conversation is open", async () => {
-    const backend = useMock();
+    const backend = useSlowMock();
     const setStatus = vi.spyOn(backend.commands, "setConversationStatus");
-    const user = await renderWithRows();
+    const user = await renderInbox();
     await user.keyboard("re");
     expect(screen.queryByTestId("thread")).not.toBeInTheDocument();
     expect(setStatus).not.toHaveBeenCalled();
@@ -242,9 +225,9 @@ describe("keyboard shortcuts in the inbox", () => {
   });
 
   it("closes the open conversation with E, as its Close button does", async () => {
-    const backend = useMock();
+    const backend = useSlowMock();
     const setStatus = vi.spyOn(backend.commands, "setConversationStatus");
-    const user = await renderWithRows();
+    const user = await renderInbox();
     await open(user, 0);
     const id = Number(openId());
     await user.keyboard("e");
@@ -258,8 +241,8 @@ describe("keyboard shortcuts in the inbox", () => {
   });
 
   it("shows the shortcuts with ?, closes them with Escape and puts the cursor back", async () => {
-    useMock();
-    const user = await renderWithRows();
+    useSlowMock();
+    const user = await renderInbox();
     await open(user, 0);
     const input = screen.getByTestId("composer-input");
     // ? typed in the composer is a question mark.
@@ -289,8 +272,8 @@ describe("keyboard shortcuts in the inbox", () => {
   });
 
   it("opens the shortcuts from the top bar's button, anywhere, and closes them with its close button", async () => {
-    useMock();
-    const user = await renderWithRows();
+    useSlowMock();
+    const user = await renderInbox();
     const button = screen.getByTestId("shortcuts-open");
     expect(button).toHaveAttribute("title", "Keyboard shortcuts (?)");
     expect(button).toHaveAccessibleName("Keyboard shortcuts");

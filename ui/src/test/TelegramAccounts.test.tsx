@@ -4,6 +4,7 @@ import userEvent from "@testing-library/user-event";
 import i18n from "../i18n";
 import { api, setBackend } from "../api";
 import { createMockBackend, type MockBackend } from "../mock";
+import { newMessage } from "../mock-shared";
 import App from "../App";
 import { MessageBubble } from "../components/MessageBubble";
 
@@ -130,25 +131,7 @@ describe("a customer's message changed at Telegram", () => {
     const base = {
       id: 1,
       conversationId: 1,
-      direction: "in" as const,
-      authorKind: "customer" as const,
-      authorName: "Vera",
-      attachments: [],
-      delivery: null,
-      deliveryError: null,
-      createdAt: at,
-      sentAt: at,
-      quoted: null,
-      hasHtml: false,
-      held: false,
-      editedAt: null,
-      originalText: null,
-      editError: null,
-      deletedAt: null,
-      scheduledAt: null,
-      readAt: null,
-      reaction: null,
-      assignedTo: null,
+      ...newMessage({ direction: "in", authorKind: "customer", authorName: "Vera", text: "", createdAt: at, sentAt: at }),
     };
     const { rerender } = render(
       <MessageBubble message={{ ...base, text: "I want 7 roses", editedAt: at + 60_000 }} grouped={false} language="en" />,
