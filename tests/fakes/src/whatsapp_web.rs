@@ -41,7 +41,7 @@ use self::device::FakeDevice;
 use self::state::{
     Conn, DeviceKeys, KeysFile, Number, QR_CODES, Queued, Stage, State, base64, hex,
 };
-pub use self::state::{Sent, digits};
+pub use self::state::{Reacted, Sent, digits};
 
 /// What the keys hold: an identity key worth hiding.
 pub const KEYS_MARK: &str = "FAKE-SIGNAL-IDENTITY-KEY";
@@ -101,6 +101,7 @@ impl FakeWhatsApp {
                 devices: Default::default(),
                 pending: Vec::new(),
                 sent: Vec::new(),
+                reactions: Vec::new(),
                 fail_sends: VecDeque::new(),
                 logged_out: false,
             });
@@ -285,6 +286,14 @@ impl FakeWhatsApp {
     }
 
     /// What the number's devices sent, oldest first.
+    /// The reactions the number put on messages.
+    pub fn reactions(&self, phone: &str) -> Vec<Reacted> {
+        self.state()
+            .number(phone)
+            .map(|n| n.reactions.clone())
+            .unwrap_or_default()
+    }
+
     pub fn sent(&self, phone: &str) -> Vec<Sent> {
         self.state()
             .number(phone)

@@ -43,6 +43,16 @@ async fn until_delivery(
     .await
 }
 
+/// WhatsApp's id of a stored message (its external id is `chat:id`).
+async fn first_external_id(wa: &Wa, message_id: i64) -> String {
+    let external: String = sqlx::query_scalar("SELECT external_id FROM messages WHERE id = ?1")
+        .bind(message_id)
+        .fetch_one(wa.engine().store().pool())
+        .await
+        .unwrap();
+    external.rsplit(':').next().unwrap().to_owned()
+}
+
 async fn upload(wa: &Wa, name: &str, mime: &str, bytes: &[u8]) -> Attachment {
     api::upload_attachment(wa.engine(), name.into(), Some(mime.into()), bytes.to_vec())
         .await
@@ -91,6 +101,40 @@ async fn a_reply_answers_its_message_goes_once_through_failures_and_is_read() {
     .await;
     wa.fake.receipt(SHOP, &msg::jid(ANNA), &[&out[0].id], true);
     until_delivery(&wa, conversation, reply.id, |m| m.read_at.is_some()).await;
+
+    // Changed after she read it: changed on her phone; a reaction to her
+    // question reaches her too.
+    api::edit_reply(wa.engine(), reply.id, "Yes, pink, white and red.".into())
+        .await
+        .unwrap();
+    let mut tx = wa.engine().store().write().await.unwrap();
+    wa.engine()
+        .outbox()
+        .react_in(&mut tx, first.id, "👍")
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    wa.engine().queue().wake();
+    let asked = first_external_id(&wa, first.id).await;
+    super::eventually("the edit and the reaction reach WhatsApp", async || {
+        let edited = wa.fake.sent(SHOP)[0].edited;
+        (edited && !wa.fake.reactions(SHOP).is_empty()).then_some(())
+    })
+    .await;
+    assert_eq!(
+        wa.fake.sent(SHOP)[0].text.as_deref(),
+        Some("Yes, pink, white and red.")
+    );
+    let reaction = &wa.fake.reactions(SHOP)[0];
+    assert_eq!(
+        (
+            reaction.chat.as_str(),
+            reaction.id.as_str(),
+            reaction.from_me,
+            reaction.emoji.as_str()
+        ),
+        (msg::jid(ANNA).as_str(), asked.as_str(), false, "👍")
+    );
 
     // A reply to a message of another conversation is refused.
     let wrong = api::send_reply_with_files(

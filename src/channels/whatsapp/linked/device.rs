@@ -217,6 +217,11 @@ pub trait Device: Send + Sync + 'static {
         caption: Option<&str>,
         reply_to: Option<&Quoted>,
     ) -> Result<String, WaError>;
+    /// Changes the text of message `id` this number sent to `chat`.
+    async fn edit(&self, chat: &str, id: &str, text: &str) -> Result<(), WaError>;
+    /// Reacts to message `id` of `chat` (`from_me`: the number's own); an
+    /// empty `emoji` takes the reaction back.
+    async fn react(&self, chat: &str, id: &str, from_me: bool, emoji: &str) -> Result<(), WaError>;
     async fn download(&self, media: &Media) -> Result<Vec<u8>, WaError>;
     /// Unlinks the device at WhatsApp.
     async fn log_out(&self) -> Result<(), WaError>;

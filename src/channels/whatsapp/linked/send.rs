@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use super::Core;
 use super::device::{MediaKind, Quoted, Upload, WaError};
 use super::receive::external_id;
-use crate::channels::{Channel, Outgoing, SendError, Sent};
+use crate::channels::{Channel, Edit, Outgoing, Reaction, SendError, Sent};
 use crate::error::Error;
 use crate::model::AttachmentKind;
 
@@ -113,8 +113,45 @@ impl NumberChannel {
     }
 }
 
+impl NumberChannel {
+    /// The device, and the chat and message an external id (`chat:id`) names.
+    fn message<'a>(
+        &self,
+        external_id: &'a str,
+    ) -> Result<(Arc<super::live::Live>, &'a str, &'a str), SendError> {
+        let (chat, id) = external_id
+            .rsplit_once(':')
+            .filter(|(chat, id)| chat.contains('@') && !id.is_empty())
+            .ok_or_else(|| {
+                SendError::Rejected(format!("`{external_id}` is not a WhatsApp message"))
+            })?;
+        let live =
+            self.core.live.get(self.account_id).ok_or_else(|| {
+                SendError::Transient("the WhatsApp number is not connected".into())
+            })?;
+        Ok((live, chat, id))
+    }
+}
+
 #[async_trait]
 impl Channel for NumberChannel {
+    async fn edit(&self, edit: &Edit) -> Result<(), SendError> {
+        let (live, chat, id) = self.message(&edit.external_id)?;
+        live.device
+            .edit(chat, id, &edit.text)
+            .await
+            .map_err(refused)
+    }
+
+    /// On a customer's message (the shop's own are not reacted to from here).
+    async fn react(&self, reaction: &Reaction) -> Result<(), SendError> {
+        let (live, chat, id) = self.message(&reaction.external_id)?;
+        live.device
+            .react(chat, id, false, &reaction.emoji)
+            .await
+            .map_err(refused)
+    }
+
     async fn send(&self, message: &Outgoing) -> Result<Sent, SendError> {
         let chat = message.external_thread_id.as_str();
         if !chat.contains('@') {

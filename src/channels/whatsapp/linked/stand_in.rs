@@ -271,6 +271,19 @@ impl Device for StandInDevice {
         .await
     }
 
+    async fn edit(&self, chat: &str, id: &str, text: &str) -> Result<(), WaError> {
+        self.call("edit", json!({ "chat": chat, "id": id, "text": text }))
+            .await
+    }
+
+    async fn react(&self, chat: &str, id: &str, from_me: bool, emoji: &str) -> Result<(), WaError> {
+        self.call(
+            "react",
+            json!({ "chat": chat, "id": id, "fromMe": from_me, "emoji": emoji }),
+        )
+        .await
+    }
+
     async fn download(&self, media: &Media) -> Result<Vec<u8>, WaError> {
         self.call("download", json!({ "media": media })).await
     }

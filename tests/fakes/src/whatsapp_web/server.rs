@@ -197,6 +197,25 @@ async fn call(
             ),
             _ => answer::<()>(Err(WaError::Refused("bad send_file".into()))),
         },
+        "edit" => match (
+            arg::<String>(&body, "chat"),
+            arg::<String>(&body, "id"),
+            arg::<String>(&body, "text"),
+        ) {
+            (Ok(chat), Ok(id), Ok(text)) => answer(device.edit(&chat, &id, &text).await),
+            _ => answer::<()>(Err(WaError::Refused("bad edit".into()))),
+        },
+        "react" => match (
+            arg::<String>(&body, "chat"),
+            arg::<String>(&body, "id"),
+            arg::<bool>(&body, "fromMe"),
+            arg::<String>(&body, "emoji"),
+        ) {
+            (Ok(chat), Ok(id), Ok(from_me), Ok(emoji)) => {
+                answer(device.react(&chat, &id, from_me, &emoji).await)
+            }
+            _ => answer::<()>(Err(WaError::Refused("bad react".into()))),
+        },
         "download" => match arg::<Media>(&body, "media") {
             Ok(media) => answer(device.download(&media).await),
             Err(e) => answer::<()>(Err(e)),

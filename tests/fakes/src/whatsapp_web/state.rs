@@ -32,6 +32,18 @@ pub struct Sent {
     pub id: String,
     /// When it was sent.
     pub at: Instant,
+    /// Changed since it was sent.
+    pub edited: bool,
+}
+
+/// A reaction the number put on a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reacted {
+    pub chat: String,
+    pub id: String,
+    pub from_me: bool,
+    /// Empty: taken back.
+    pub emoji: String,
 }
 
 pub(super) struct Number {
@@ -45,6 +57,7 @@ pub(super) struct Number {
     /// The offline queue, oldest first, each message with its sequence.
     pub pending: Vec<(u64, WaMessage)>,
     pub sent: Vec<Sent>,
+    pub reactions: Vec<Reacted>,
     pub fail_sends: VecDeque<WaError>,
     pub logged_out: bool,
 }

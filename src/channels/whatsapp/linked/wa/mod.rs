@@ -204,6 +204,30 @@ impl Device for WaDevice {
             .map_err(|e| pair_error(&e))
     }
 
+    async fn edit(&self, chat: &str, id: &str, text: &str) -> Result<(), WaError> {
+        let to = Self::chat(chat)?;
+        self.client
+            .edit_message(to, id, wa::Message::text(text))
+            .await
+            .map_err(|e| send_error(&e))?;
+        Ok(())
+    }
+
+    async fn react(&self, chat: &str, id: &str, from_me: bool, emoji: &str) -> Result<(), WaError> {
+        let to = Self::chat(chat)?;
+        let key = wa::MessageKey {
+            remote_jid: Some(to.to_string()),
+            from_me: Some(from_me),
+            id: Some(id.to_owned()),
+            participant: None,
+        };
+        self.client
+            .send_reaction(to, key, emoji)
+            .await
+            .map_err(|e| send_error(&e))?;
+        Ok(())
+    }
+
     async fn send_text(
         &self,
         chat: &str,
