@@ -7,20 +7,10 @@ use tuberry::labels::{LabelColor, LabelInput};
 use tuberry::model::{ConversationFilter, ConversationSort, ConversationStatus};
 use tuberry::{Engine, ErrorCode};
 
-use crate::helpers::{T0, inbound, next_event, open_engine, spawn_app};
+use crate::helpers::{T0, conversation_ids as ids, inbound, next_event, open_engine, spawn_app};
 
 const MINUTE: i64 = 60_000;
 const HOUR: i64 = 60 * MINUTE;
-
-async fn ids(engine: &Engine, filter: ConversationFilter) -> Vec<i64> {
-    api::list_conversations(engine, filter)
-        .await
-        .unwrap()
-        .items
-        .into_iter()
-        .map(|c| c.id)
-        .collect()
-}
 
 async fn rows(engine: &Engine, table: &str) -> i64 {
     sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}")))

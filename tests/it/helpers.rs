@@ -184,3 +184,17 @@ pub fn signed(secret: &str, signature: &str, body: &[u8]) -> bool {
     signed.extend_from_slice(body);
     ring::hmac::verify(&key, &signed, &tag).is_ok()
 }
+
+/// The ids of the conversations the inbox lists under `filter`, in its order.
+pub async fn conversation_ids(
+    engine: &Engine,
+    filter: tuberry::model::ConversationFilter,
+) -> Vec<i64> {
+    tuberry::api::list_conversations(engine, filter)
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|c| c.id)
+        .collect()
+}

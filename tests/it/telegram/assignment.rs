@@ -46,19 +46,11 @@ async fn summary_channel(tg: &Tg, conversation: i64) -> String {
 }
 
 async fn ids(tg: &Tg, assignee: AssigneeFilter) -> Vec<i64> {
-    api::list_conversations(
-        tg.engine(),
-        ConversationFilter {
-            assignee: Some(assignee),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap()
-    .items
-    .into_iter()
-    .map(|c| c.id)
-    .collect()
+    let filter = ConversationFilter {
+        assignee: Some(assignee),
+        ..Default::default()
+    };
+    crate::helpers::conversation_ids(tg.engine(), filter).await
 }
 
 /// Waits until the topic's title ends with `end`.

@@ -62,6 +62,20 @@ impl FakeDevice {
         }
     }
 
+    /// Runs `change` on the number this device is linked to, while connected.
+    fn with_number<T>(
+        &self,
+        change: impl FnOnce(&mut super::state::Number) -> Result<T, WaError>,
+    ) -> Result<T, WaError> {
+        let mut state = self.fake.state();
+        let digits = self.connected(&state)?;
+        let number = state
+            .numbers
+            .get_mut(&digits)
+            .ok_or_else(|| WaError::LoggedOut("the number is gone".into()))?;
+        change(number)
+    }
+
     fn send(
         &self,
         chat: &str,
@@ -148,40 +162,32 @@ impl Device for FakeDevice {
     }
 
     async fn edit(&self, chat: &str, id: &str, text: &str) -> Result<(), WaError> {
-        let mut state = self.fake.state();
-        let digits = self.connected(&state)?;
-        let number = state
-            .numbers
-            .get_mut(&digits)
-            .ok_or_else(|| WaError::LoggedOut("the number is gone".into()))?;
-        let sent = number
-            .sent
-            .iter_mut()
-            .find(|m| m.chat == chat && m.id == id)
-            .ok_or_else(|| WaError::Refused(format!("404: no message {id} sent to {chat}")))?;
-        if sent.text.is_some() {
-            sent.text = Some(text.to_owned());
-        } else {
-            sent.caption = Some(text.to_owned());
-        }
-        sent.edited = true;
-        Ok(())
+        self.with_number(|number| {
+            let sent = number
+                .sent
+                .iter_mut()
+                .find(|m| m.chat == chat && m.id == id)
+                .ok_or_else(|| WaError::Refused(format!("404: no message {id} sent to {chat}")))?;
+            if sent.text.is_some() {
+                sent.text = Some(text.to_owned());
+            } else {
+                sent.caption = Some(text.to_owned());
+            }
+            sent.edited = true;
+            Ok(())
+        })
     }
 
     async fn react(&self, chat: &str, id: &str, from_me: bool, emoji: &str) -> Result<(), WaError> {
-        let mut state = self.fake.state();
-        let digits = self.connected(&state)?;
-        let number = state
-            .numbers
-            .get_mut(&digits)
-            .ok_or_else(|| WaError::LoggedOut("the number is gone".into()))?;
-        number.reactions.push(super::state::Reacted {
-            chat: chat.to_owned(),
-            id: id.to_owned(),
-            from_me,
-            emoji: emoji.to_owned(),
-        });
-        Ok(())
+        self.with_number(|number| {
+            number.reactions.push(super::state::Reacted {
+                chat: chat.to_owned(),
+                id: id.to_owned(),
+                from_me,
+                emoji: emoji.to_owned(),
+            });
+            Ok(())
+        })
     }
 
     async fn send_text(

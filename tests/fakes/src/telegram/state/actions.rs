@@ -173,14 +173,7 @@ impl State {
             .find(|m| m.id == message_id && m.from == Actor::User(user.id))
             .ok_or_else(|| format!("{} wrote no message {message_id} in {chat_id}", user.id))?;
         let json = message.edit(text);
-        let admins: Vec<i64> = self
-            .group(chat_id)?
-            .bots
-            .iter()
-            .filter(|(_, rights)| rights.admin)
-            .map(|(&bot_id, _)| bot_id)
-            .collect();
-        for bot_id in admins {
+        for bot_id in admin_bots(self.group(chat_id)?) {
             self.deliver(bot_id, "edited_message", json.clone());
         }
         Ok(())
@@ -200,13 +193,7 @@ impl State {
             return Err(format!("group {chat_id} has no message {message_id}"));
         }
         let update = reaction_update(chat, user, message_id, emoji);
-        let admins: Vec<i64> = chat
-            .bots
-            .iter()
-            .filter(|(_, rights)| rights.admin)
-            .map(|(&bot_id, _)| bot_id)
-            .collect();
-        for bot_id in admins {
+        for bot_id in admin_bots(chat) {
             self.deliver(bot_id, "message_reaction", update.clone());
         }
         Ok(())
@@ -432,4 +419,13 @@ fn reaction_update(chat: &mut Chat, user: &User, message_id: i64, emoji: Option<
         "old_reaction": old,
         "new_reaction": new,
     })
+}
+
+/// The administrator bots of a group (they see everything in it).
+fn admin_bots(chat: &Chat) -> Vec<i64> {
+    chat.bots
+        .iter()
+        .filter(|(_, rights)| rights.admin)
+        .map(|(&bot_id, _)| bot_id)
+        .collect()
 }
