@@ -81,6 +81,52 @@ async fn a_reply_leaves_through_the_graph_api_as_meta_documents_it() {
     assert_eq!(accepted[3].body["type"], "image");
     assert_eq!(accepted[3].body["image"]["id"], uploads[0].id.as_str());
     assert_eq!(accepted[4].body["text"]["body"], "вот она");
+
+    // A reaction to the customer's question goes as Meta documents it; a
+    // changed reply stays changed here only (Meta has no edits).
+    let detail = api::get_conversation(app.engine(), conversation)
+        .await
+        .unwrap();
+    let question = detail
+        .messages
+        .iter()
+        .find(|m| m.text == "Сколько стоит дрель?")
+        .unwrap();
+    let asked: String = sqlx::query_scalar("SELECT external_id FROM messages WHERE id = ?1")
+        .bind(question.id)
+        .fetch_one(app.engine().store().pool())
+        .await
+        .unwrap();
+    let mut tx = app.engine().store().write().await.unwrap();
+    app.engine()
+        .outbox()
+        .react_in(&mut tx, question.id, "👍")
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    app.engine().queue().wake();
+    api::edit_reply(app.engine(), reply.id, "вот она, синяя".into())
+        .await
+        .unwrap();
+    let refused = app
+        .until_message(reply.id, "changed here only", |m| m.edit_error.is_some())
+        .await;
+    assert!(
+        refused
+            .edit_error
+            .as_deref()
+            .is_some_and(|e| e.contains("cannot change")),
+        "{refused:?}"
+    );
+    let accepted = app.fake.sent();
+    assert_eq!(accepted.len(), 6, "{accepted:#?}");
+    assert_eq!(
+        accepted[5].body,
+        json!({
+            "messaging_product": "whatsapp", "recipient_type": "individual", "to": CUSTOMER,
+            "type": "reaction", "reaction": { "message_id": asked, "emoji": "👍" },
+        })
+    );
     app.assert_spec_kept();
     app.close().await;
 }

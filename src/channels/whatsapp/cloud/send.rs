@@ -16,7 +16,7 @@ use serde_json::json;
 
 use super::Core;
 use super::graph::GraphError;
-use crate::channels::{Channel, Outgoing, SendError, Sent};
+use crate::channels::{Channel, Outgoing, Reaction, SendError, Sent};
 use crate::clock::Millis;
 use crate::error::Error;
 use crate::model::{Attachment, AttachmentKind};
@@ -86,6 +86,17 @@ pub struct CloudChannel {
 }
 
 impl CloudChannel {
+    /// The number's Graph API client; a number removed refuses for good.
+    async fn number(&self) -> Result<std::sync::Arc<super::Number>, SendError> {
+        self.core
+            .number(self.account_id)
+            .await
+            .map_err(|e| match e {
+                Error::NotFound { .. } => SendError::Rejected(e.to_string()),
+                e => engine_error(&e),
+            })
+    }
+
     pub(crate) fn new(core: Arc<Core>, account_id: i64) -> Self {
         Self { core, account_id }
     }
@@ -141,15 +152,21 @@ impl CloudChannel {
 
 #[async_trait]
 impl Channel for CloudChannel {
+    /// A reaction message on the customer's message (Meta has no edits).
+    async fn react(&self, reaction: &Reaction) -> Result<(), SendError> {
+        let number = self.number().await?;
+        let body = json!({
+            "recipient_type": "individual",
+            "to": reaction.external_thread_id,
+            "type": "reaction",
+            "reaction": { "message_id": reaction.external_id, "emoji": reaction.emoji },
+        });
+        number.graph.send(body).await.map_err(|e| self.noted(e))?;
+        Ok(())
+    }
+
     async fn send(&self, message: &Outgoing) -> Result<Sent, SendError> {
-        let number = self
-            .core
-            .number(self.account_id)
-            .await
-            .map_err(|e| match e {
-                Error::NotFound { .. } => SendError::Rejected(e.to_string()),
-                e => engine_error(&e),
-            })?;
+        let number = self.number().await?;
         let to = &message.external_thread_id;
         let template = super::templates::sent_as(&self.core.store, message.message_id)
             .await
