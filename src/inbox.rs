@@ -60,9 +60,39 @@ macro_rules! filter_where {
                 OR (?5 = 'mine' AND c.assigned_person_id =
                       (SELECT id FROM people WHERE role = 'owner' AND removed_at IS NULL)))
            AND (?6 IS NULL OR c.id IN (SELECT conversation_id FROM conversation_labels WHERE label_id = ?6))
-           AND (?7 IS NULL OR c.contact_id = ?7)
-           AND (CASE WHEN ?10 THEN c.id IN (SELECT id FROM conversations WHERE snoozed_until > ?11)
+           AND (?7 IS NULL OR c.contact_id = ?7) "
+    };
+}
+
+/// The snoozed ones (?10 = 1) or the others (?11 now): a small set on its
+/// partial index, checked against each row of a window.
+macro_rules! snooze_where {
+    () => {
+        "AND (CASE WHEN ?10 THEN c.id IN (SELECT id FROM conversations WHERE snoozed_until > ?11)
                 ELSE c.id NOT IN (SELECT id FROM conversations WHERE snoozed_until > ?11) END) "
+    };
+}
+
+/// Counts under the filter: every row (the snooze's parameters named
+/// only so the numbering holds), and the snoozed ones alone, found from
+/// their own index. The others are the difference: no row is checked
+/// against the snoozed set one by one.
+macro_rules! counts {
+    ($extra:expr) => {
+        (
+            concat!(
+                "SELECT count(*) FROM conversations c ",
+                filter_where!(),
+                $extra,
+                "AND (?10 IS NULL OR ?11 IS NULL OR 1) "
+            ),
+            concat!(
+                "SELECT count(*) FROM conversations c ",
+                filter_where!(),
+                $extra,
+                "AND (?10 IS NULL OR 1) AND c.id IN (SELECT id FROM conversations WHERE snoozed_until > ?11) "
+            ),
+        )
     };
 }
 
@@ -82,6 +112,7 @@ macro_rules! window {
             summary_select!(),
             "WHERE c.id IN (SELECT c.id FROM conversations c ",
             filter_where!(),
+            snooze_where!(),
             $extra,
             "ORDER BY ",
             $order,
@@ -251,24 +282,20 @@ pub async fn list_conversations(
         return Err(Error::invalid("the period ends before it starts"));
     }
     let sort = filter.sort.unwrap_or(ConversationSort::Recent);
-    let (count_sql, window_sql) = match sort {
+    let ((all_sql, snoozed_sql), window_sql) = match sort {
         ConversationSort::Recent => (
-            concat!("SELECT count(*) FROM conversations c ", filter_where!()),
+            counts!(""),
             window!("", "c.last_message_at DESC, c.id DESC"),
         ),
         ConversationSort::Unread => (
-            concat!("SELECT count(*) FROM conversations c ", filter_where!()),
+            counts!(""),
             window!(
                 "",
                 "(c.unread_count > 0) DESC, c.last_message_at DESC, c.id DESC"
             ),
         ),
         ConversationSort::Waiting => (
-            concat!(
-                "SELECT count(*) FROM conversations c ",
-                filter_where!(),
-                waiting_where!()
-            ),
+            counts!(waiting_where!()),
             window!(waiting_where!(), "c.last_message_at ASC, c.id ASC"),
         ),
     };
@@ -288,9 +315,17 @@ pub async fn list_conversations(
                 .bind(now)
         };
     }
-    let total: i64 = bind_filter!(sqlx::query_scalar(count_sql))
+    let snoozed: i64 = bind_filter!(sqlx::query_scalar(snoozed_sql))
         .fetch_one(store.pool())
         .await?;
+    let total = if filter.snoozed {
+        snoozed
+    } else {
+        let all: i64 = bind_filter!(sqlx::query_scalar(all_sql))
+            .fetch_one(store.pool())
+            .await?;
+        all - snoozed
+    };
     let rows: Vec<SummaryRow> = bind_filter!(sqlx::query_as(window_sql))
         .bind(i64::from(limit))
         .bind(i64::from(filter.offset))
@@ -310,18 +345,26 @@ pub async fn list_conversations(
 /// Conversations per status, the snoozed ones apart (they are out of the
 /// list until they come back).
 pub async fn status_counts(store: &Store, now: Millis) -> Result<StatusCounts> {
-    let rows: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT status, count(*) FROM conversations
-         WHERE id NOT IN (SELECT id FROM conversations WHERE snoozed_until > ?1) GROUP BY status",
+    // Every conversation by status from its index, less the snoozed ones
+    // found from theirs.
+    let rows: Vec<(String, i64)> =
+        sqlx::query_as("SELECT status, count(*) FROM conversations GROUP BY status")
+            .fetch_all(store.pool())
+            .await?;
+    let away: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT status, count(*) FROM conversations WHERE snoozed_until > ?1 GROUP BY status",
     )
     .bind(now)
     .fetch_all(store.pool())
     .await?;
-    let snoozed: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM conversations WHERE snoozed_until > ?1")
-            .bind(now)
-            .fetch_one(store.pool())
-            .await?;
+    let snoozed: i64 = away.iter().map(|(_, n)| n).sum();
+    let rows = rows.into_iter().map(|(status, n)| {
+        let less = away
+            .iter()
+            .find(|(s, _)| *s == status)
+            .map_or(0, |(_, n)| *n);
+        (status, n - less)
+    });
     let mut counts = StatusCounts {
         snoozed: u32::try_from(snoozed).unwrap_or(u32::MAX),
         ..StatusCounts::default()

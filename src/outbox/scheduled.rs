@@ -115,6 +115,16 @@ pub(super) async fn release(
     clock: &SharedClock,
     message_id: i64,
 ) -> Result<()> {
+    // Most replies were never scheduled: a read, not a write, tells.
+    let waiting: Option<Millis> =
+        sqlx::query_scalar("SELECT scheduled_at FROM messages WHERE id = ?1")
+            .bind(message_id)
+            .fetch_optional(store.pool())
+            .await?
+            .flatten();
+    if waiting.is_none() {
+        return Ok(());
+    }
     let now = clock.now_ms();
     let mut tx = store.write().await?;
     type Row = (i64, String, String, String, String);
