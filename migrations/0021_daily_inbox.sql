@@ -20,7 +20,7 @@ CREATE INDEX conversation_labels_conversation ON conversation_labels (conversati
 -- Snoozed until then: out of the list, back at that time or when the
 -- customer writes.
 ALTER TABLE conversations ADD COLUMN snoozed_until INTEGER;
-CREATE INDEX conversations_snoozed ON conversations (snoozed_until) WHERE snoozed_until IS NOT NULL;
+CREATE INDEX conversations_snoozed ON conversations (snoozed_until, status) WHERE snoozed_until IS NOT NULL;
 
 -- "Unread first" and "waiting longest" read their window from an index.
 CREATE INDEX conversations_unread ON conversations ((unread_count > 0) DESC, last_message_at DESC, id DESC);

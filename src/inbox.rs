@@ -352,7 +352,8 @@ pub async fn status_counts(store: &Store, now: Millis) -> Result<StatusCounts> {
             .fetch_all(store.pool())
             .await?;
     let away: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT status, count(*) FROM conversations WHERE snoozed_until > ?1 GROUP BY status",
+        "SELECT status, count(*) FROM conversations INDEXED BY conversations_snoozed
+         WHERE snoozed_until > ?1 GROUP BY status",
     )
     .bind(now)
     .fetch_all(store.pool())
