@@ -57,6 +57,7 @@ impl GroupMessage<'_> {
             self.chat_id,
             self.telegram_id,
             emoji,
+            emoji,
         )
         .await
     }

@@ -215,30 +215,10 @@ pub async fn enqueue_conversation_notice(
     .await
 }
 
-/// Queues a reaction on a message in the work group (a reply was delivered, a note saved).
+/// Queues a reaction on a message in the work group (a reply was delivered,
+/// a note saved, a customer reacted) under a key ending in `about`: the same
+/// reaction is queued again only for something else.
 pub async fn enqueue_reaction(
-    db: &mut SqliteConnection,
-    now: Millis,
-    bot_account_id: i64,
-    chat_id: i64,
-    telegram_message_id: i64,
-    emoji: &str,
-) -> Result<()> {
-    push_reaction(
-        db,
-        now,
-        bot_account_id,
-        chat_id,
-        telegram_message_id,
-        emoji,
-        emoji,
-    )
-    .await
-}
-
-/// Queues a reaction on a group message under a key ending in `about`
-/// (the same reaction is queued again only for something else).
-async fn push_reaction(
     db: &mut SqliteConnection,
     now: Millis,
     bot_account_id: i64,
@@ -368,7 +348,7 @@ impl ChangeHook for MirrorHook {
                     .await?,
                 );
                 for (chat_id, telegram_message_id) in mirrors {
-                    push_reaction(
+                    enqueue_reaction(
                         db,
                         now,
                         target.bot_account_id,
@@ -464,6 +444,7 @@ impl DeliveryObserver for TopicDeliveryObserver {
                     target.bot_account_id,
                     chat_id,
                     telegram_message_id,
+                    "👍",
                     "👍",
                 )
                 .await
