@@ -238,9 +238,7 @@ async fn files_go_by_url_or_inline_and_a_quote_names_its_message() {
             "/huge.bin",
             axum::routing::get(|| async { vec![0u8; 21 * 1024 * 1024] }),
         );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let shop = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, files).await });
+    let shop = crate::receiver::serve(files).await;
 
     let before = messages(&engine).await;
     for (bad, says) in [

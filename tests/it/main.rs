@@ -28,6 +28,7 @@ mod notices;
 mod outbox;
 mod providers;
 mod queue;
+mod receiver;
 mod serve;
 mod settings;
 mod store;

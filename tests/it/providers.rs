@@ -2,71 +2,31 @@
 //! token (stored before the answer, once per message id) and gets the
 //! replies at its URL, signed; a removed provider's token stops working.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use tuberry::api;
 use tuberry::api_tokens::Scope;
 
 use crate::helpers::{eventually, signed};
 use crate::lan_api::{messages, post, serving_app};
+use crate::receiver::Receiver;
 
-#[derive(Default)]
-struct Site {
-    got: Mutex<Vec<(String, Vec<u8>, u16)>>,
-    down_for: Mutex<usize>,
-}
-
-/// The provider's side: takes replies, answering 503 while "down".
-async fn site(state: Arc<Site>) -> String {
-    let app = axum::Router::new()
-        .route(
-            "/photo.jpg",
-            axum::routing::get(|| async {
-                ([("content-type", "image/jpeg")], b"JPEG photo".to_vec())
-            }),
-        )
-        .route(
-            "/replies",
-            axum::routing::post(
-                |axum::extract::State(state): axum::extract::State<Arc<Site>>,
-                 headers: axum::http::HeaderMap,
-                 body: axum::body::Bytes| async move {
-                    let answered = {
-                        let mut down = state.down_for.lock().unwrap();
-                        if *down > 0 {
-                            *down -= 1;
-                            503
-                        } else {
-                            200
-                        }
-                    };
-                    let signature = headers
-                        .get("x-tuberry-signature")
-                        .map(|v| v.to_str().unwrap().to_owned())
-                        .unwrap_or_default();
-                    state
-                        .got
-                        .lock()
-                        .unwrap()
-                        .push((signature, body.to_vec(), answered));
-                    (
-                        axum::http::StatusCode::from_u16(answered).unwrap(),
-                        axum::Json(serde_json::json!({"id": "site-reply-1"})),
-                    )
-                },
-            ),
-        );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app.with_state(state)).await });
-    format!("http://{addr}/replies")
+/// The provider's side: its photo, and the replies it takes at `/replies`.
+async fn site(state: &Arc<Receiver>) -> String {
+    let photo = axum::Router::new().route(
+        "/photo.jpg",
+        axum::routing::get(|| async { ([("content-type", "image/jpeg")], b"JPEG photo".to_vec()) }),
+    );
+    state
+        .serve("/replies", serde_json::json!({"id": "site-reply-1"}), photo)
+        .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_providers_customers_write_in_and_get_replies_back_signed() {
     let (engine, clock, _dir, listening) = serving_app().await;
-    let state = Arc::new(Site::default());
-    let replies = site(state.clone()).await;
+    let state = Arc::new(Receiver::default());
+    let replies = site(&state).await;
     let state_url = replies.clone();
 
     assert!(
@@ -186,11 +146,11 @@ async fn a_providers_customers_write_in_and_get_replies_back_signed() {
         clock.advance(5_000);
         engine.queue().wake();
         let got = state.got.lock().unwrap().clone();
-        got.iter().any(|g| g.2 == 200).then_some(got)
+        got.iter().any(|g| g.answered == 200).then_some(got)
     })
     .await;
     assert_eq!(got.len(), 2, "refused once, then taken");
-    let (signature, body, _) = &got[1];
+    let (signature, body) = (&got[1].signature, &got[1].body);
     assert!(signed(&created.token, signature, body));
     assert!(!signed("tbp_other", signature, body));
     let body: serde_json::Value = serde_json::from_slice(body).unwrap();

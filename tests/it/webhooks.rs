@@ -2,69 +2,13 @@
 //! signature it can check, retried while the receiver is down, in order per
 //! conversation; a removed subscription gets nothing more.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use tuberry::api;
 use tuberry::model::ConversationStatus;
 
 use crate::helpers::{eventually, signed, spawn_app};
-
-/// One request the receiver got: its headers that matter, its body, and
-/// what it answered.
-#[derive(Debug, Clone)]
-struct Got {
-    event: String,
-    delivery: String,
-    signature: String,
-    body: Vec<u8>,
-    answered: u16,
-}
-
-#[derive(Default)]
-struct Receiver {
-    got: Mutex<Vec<Got>>,
-    /// Requests answered 503 before the receiver comes up.
-    down_for: Mutex<usize>,
-}
-
-async fn receiver(state: Arc<Receiver>) -> String {
-    let app = axum::Router::new().route(
-        "/hook",
-        axum::routing::post(
-            |axum::extract::State(state): axum::extract::State<Arc<Receiver>>,
-             headers: axum::http::HeaderMap,
-             body: axum::body::Bytes| async move {
-                let header = |name: &str| {
-                    headers
-                        .get(name)
-                        .map(|v| v.to_str().unwrap().to_owned())
-                        .unwrap_or_default()
-                };
-                let answered = {
-                    let mut down = state.down_for.lock().unwrap();
-                    if *down > 0 {
-                        *down -= 1;
-                        503
-                    } else {
-                        200
-                    }
-                };
-                state.got.lock().unwrap().push(Got {
-                    event: header("x-tuberry-event"),
-                    delivery: header("x-tuberry-delivery"),
-                    signature: header("x-tuberry-signature"),
-                    body: body.to_vec(),
-                    answered,
-                });
-                axum::http::StatusCode::from_u16(answered).unwrap()
-            },
-        ),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app.with_state(state)).await });
-    format!("http://{addr}/hook")
-}
+use crate::receiver::{Got, Receiver};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_reach_a_subscriber_once_each_signed_retried_and_in_order() {
@@ -72,7 +16,9 @@ async fn events_reach_a_subscriber_once_each_signed_retried_and_in_order() {
     let engine = &app.engine;
     engine.start().await.unwrap();
     let state = Arc::new(Receiver::default());
-    let url = receiver(state.clone()).await;
+    let url = state
+        .serve("/hook", serde_json::Value::Null, axum::Router::new())
+        .await;
 
     // Refused subscriptions leave nothing behind.
     for (bad_url, events) in [
