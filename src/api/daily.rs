@@ -34,11 +34,15 @@ fn bulk(ids: &[i64]) -> ApiResult<Vec<i64>> {
     Ok(unique)
 }
 
+/// The conversations as they are now, each told to the window once.
 async fn summaries(engine: &Engine, ids: &[i64]) -> ApiResult<Vec<ConversationSummary>> {
     let mut out = Vec::with_capacity(ids.len());
     for &id in ids {
-        engine.relay().publish_conversation(id).await;
-        out.push(inbox::conversation_summary(engine.store().pool(), id).await?);
+        let conversation = inbox::conversation_summary(engine.store().pool(), id).await?;
+        engine.events().publish(EngineEvent::ConversationChanged {
+            conversation: conversation.clone(),
+        });
+        out.push(conversation);
     }
     Ok(out)
 }

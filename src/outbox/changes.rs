@@ -10,13 +10,13 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use sqlx::SqliteConnection;
 
-use super::{job_error, place};
+use super::{check_text, job_error, place};
 use crate::channels::{Edit, Reaction, Registry, SendError};
 use crate::clock::{Millis, SharedClock};
 use crate::error::{Error, Result};
 use crate::hooks::{Change, ChangedMessage};
 use crate::queue::{self, Job, JobError, JobHandler, NewJob};
-use crate::relay::{MAX_TEXT, Relay};
+use crate::relay::Relay;
 use crate::store::Store;
 
 pub const EDIT_JOB: &str = "outbox.edit";
@@ -47,11 +47,6 @@ pub async fn edit_reply_in(
     text: &str,
 ) -> Result<Option<i64>> {
     let text = text.trim();
-    if text.chars().count() > MAX_TEXT {
-        return Err(Error::invalid(format!(
-            "the reply is longer than {MAX_TEXT} characters"
-        )));
-    }
     let found: Option<(String, String, Option<String>, String)> =
         sqlx::query_as("SELECT direction, text, delivery, attachments FROM messages WHERE id = ?1")
             .bind(message_id)
@@ -62,9 +57,7 @@ pub async fn edit_reply_in(
     if direction != "out" {
         return Err(Error::invalid("only the shop's replies can be changed"));
     }
-    if text.is_empty() && attachments == "[]" {
-        return Err(Error::invalid("the reply is empty"));
-    }
+    check_text(text, attachments != "[]")?;
     if old == text {
         return Ok(None);
     }

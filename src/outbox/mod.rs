@@ -67,6 +67,20 @@ async fn place(
     ))
 }
 
+/// A reply's (trimmed) text, as every way of writing or changing one checks
+/// it: not empty unless it carries files, within the length a message has.
+fn check_text(text: &str, has_files: bool) -> Result<()> {
+    if text.is_empty() && !has_files {
+        return Err(Error::invalid("the reply is empty"));
+    }
+    if text.chars().count() > MAX_TEXT {
+        return Err(Error::invalid(format!(
+            "the reply is longer than {MAX_TEXT} characters"
+        )));
+    }
+    Ok(())
+}
+
 /// What a channel's refusal means for the job that asked.
 fn job_error(e: crate::channels::SendError) -> JobError {
     use crate::channels::SendError;
@@ -251,14 +265,7 @@ impl Outbox {
     /// [`Outbox::after_commit`].
     pub async fn reply_in(&self, tx: &mut SqliteConnection, reply: Reply) -> Result<(i64, i64)> {
         let text = reply.text.trim().to_owned();
-        if text.is_empty() && reply.attachments.is_empty() {
-            return Err(Error::invalid("the reply is empty"));
-        }
-        if text.chars().count() > MAX_TEXT {
-            return Err(Error::invalid(format!(
-                "the reply is longer than {MAX_TEXT} characters"
-            )));
-        }
+        check_text(&text, !reply.attachments.is_empty())?;
         if reply.author == AuthorKind::Customer {
             return Err(Error::invalid("a reply cannot be written as the customer"));
         }

@@ -3,12 +3,12 @@
 //! with that time, editable and cancellable while the job waits. When the
 //! job runs the reply joins the conversation as if written then.
 
-use super::{SEND_JOB, settle};
+use super::{SEND_JOB, check_text, settle};
 use crate::clock::{Millis, SharedClock};
 use crate::error::{Error, Result};
 use crate::hooks::StoredMessage;
 use crate::model::{Attachment, ConversationStatus};
-use crate::relay::{MAX_TEXT, Relay, preview};
+use crate::relay::{Relay, preview};
 use crate::store::{Store, parse_column};
 
 /// The furthest a reply may be scheduled.
@@ -57,20 +57,13 @@ pub async fn edit(
 ) -> Result<i64> {
     check_time(now, send_at)?;
     let text = text.trim();
-    if text.chars().count() > MAX_TEXT {
-        return Err(Error::invalid(format!(
-            "the reply is longer than {MAX_TEXT} characters"
-        )));
-    }
     let mut tx = store.write().await?;
     let (conversation_id, job) = waiting_job(&mut tx, message_id).await?;
     let attachments: String = sqlx::query_scalar("SELECT attachments FROM messages WHERE id = ?1")
         .bind(message_id)
         .fetch_one(&mut *tx)
         .await?;
-    if text.is_empty() && attachments == "[]" {
-        return Err(Error::invalid("the reply is empty"));
-    }
+    check_text(text, attachments != "[]")?;
     sqlx::query("UPDATE messages SET text = ?2, scheduled_at = ?3 WHERE id = ?1")
         .bind(message_id)
         .bind(text)
