@@ -62,13 +62,16 @@ for _ in $(seq 150); do
 done
 [ -n "$window" ] || fail "no window named Tuberry appeared"
 
-# The first screen once it stops changing.
+# The first screen once it is drawn and stops changing: the web view shows
+# an empty page of one colour until the front end's first paint.
 expected="$(pwd)/linux/first-screen.png"
 shot="$ARTIFACTS/installed-first-screen.png"
 previous=""
-for _ in $(seq 40); do
+for _ in $(seq 60); do
   sleep 0.5
   import -window "$window" "$WORK/now.png" 2>/dev/null || continue
+  colours="$(convert "$WORK/now.png" -format %k info: 2>/dev/null || echo 0)"
+  [ "$colours" -gt 16 ] || continue
   now="$(md5sum <"$WORK/now.png")"
   [ "$now" = "$previous" ] && break
   previous="$now"
