@@ -173,6 +173,15 @@ pub enum AccountUpdate {
         chat_id: Option<i64>,
         message_ids: Vec<i32>,
     },
+    /// The other side's reaction on a message (either side's) is now
+    /// `emoji`; empty when taken back. Telegram tells a private chat's
+    /// reactions as an edit of the message reacted to, a group's as an
+    /// update of their own.
+    Reacted {
+        chat_id: i64,
+        message_id: i32,
+        emoji: String,
+    },
 }
 
 /// Where a reply goes: a chat by its id (see [`Chat::id`]).

@@ -1,7 +1,8 @@
 //! What happens in an account, into the inbox: a customer's message through
 //! ingest (files downloaded and kept on this computer), the owner's own
 //! message from the phone stored as sent, an edit or a deletion applied to
-//! the stored message. The account's delivery flags decide which chats count.
+//! the stored message, the customer's reaction shown on the message reacted
+//! to. The account's delivery flags decide which chats count.
 
 use super::Core;
 use super::live::Live;
@@ -98,6 +99,15 @@ pub async fn apply(
                 None => deleted_without_chat(core, account_id, &message_ids).await?,
             };
             core.relay.delete_inbound(account_id, &ids).await?;
+            Ok(())
+        }
+        AccountUpdate::Reacted {
+            chat_id,
+            message_id,
+            emoji,
+        } => {
+            let id = external_id(chat_id, message_id);
+            core.relay.react(account_id, &id, &emoji).await?;
             Ok(())
         }
     }

@@ -1,6 +1,6 @@
 //! A connected account at work: customers' messages in the inbox, replies
 //! leaving once from the account, the owner's own messages from the phone,
-//! the delivery flags, edits and deletions, a lost connection and a restart
+//! the delivery flags, edits, deletions and reactions, a lost connection and a restart
 //! caught up without loss or duplicates, flood waits, a session ended
 //! elsewhere.
 
@@ -146,6 +146,27 @@ async fn customer_reply_and_own_message(ta: Ta) {
         vec![(7001, sent_id, "Yes, pink, white and red.".to_owned())]
     );
     assert_eq!(ta.fake.reactions(), vec![(7001, asked, "❤".to_owned())]);
+
+    // She reacts to the reply (Telegram tells it as an edit of that
+    // message), then takes the reaction back.
+    for emoji in ["🙏", ""] {
+        ta.fake.push(
+            601,
+            AccountUpdate::Reacted {
+                chat_id: 7001,
+                message_id: sent_id,
+                emoji: emoji.to_owned(),
+            },
+        );
+        eventually("her reaction is on the reply", async || {
+            let reply = messages(&ta, conversation_id)
+                .await
+                .into_iter()
+                .find(|m| m.id == reply.id)?;
+            (reply.reaction.as_deref().unwrap_or("") == emoji).then_some(())
+        })
+        .await;
+    }
 
     // The owner writes from the phone: stored as sent by the shop.
     let id = ta.fake.next_id();

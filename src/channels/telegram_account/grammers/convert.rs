@@ -30,6 +30,19 @@ pub fn is_login_token(update: &UpdatesLike) -> bool {
 pub fn update(update: Update, remember: impl FnOnce(GMedia) -> u64) -> Option<AccountUpdate> {
     match update {
         Update::NewMessage(message) => message_of(&message, remember).map(AccountUpdate::Message),
+        // The account's own message changes when the customer reacts to it
+        // (an edit from the owner's phone is not taken over).
+        Update::MessageEdited(message) if message.outgoing() => {
+            let inner: &Message = &message;
+            let tl::enums::Message::Message(raw) = &inner.raw else {
+                return None;
+            };
+            Some(AccountUpdate::Reacted {
+                chat_id: message.peer_id().bot_api_dialog_id()?,
+                message_id: message.id(),
+                emoji: others_reaction(raw.reactions.as_ref())?,
+            })
+        }
         Update::MessageEdited(message) => message_of(&message, remember).map(AccountUpdate::Edited),
         Update::MessageDeleted(deletion) => Some(AccountUpdate::Deleted {
             chat_id: deletion
@@ -37,8 +50,46 @@ pub fn update(update: Update, remember: impl FnOnce(GMedia) -> u64) -> Option<Ac
                 .map(|id| PeerId::channel_unchecked(id).bot_api_dialog_id_unchecked()),
             message_ids: deletion.into_messages(),
         }),
+        Update::Raw(raw) => match raw.raw {
+            tl::enums::Update::MessageReactions(changed) => Some(AccountUpdate::Reacted {
+                chat_id: PeerId::from(changed.peer).bot_api_dialog_id()?,
+                message_id: changed.msg_id,
+                emoji: others_reaction(Some(&changed.reactions))?,
+            }),
+            _ => None,
+        },
         _ => None,
     }
+}
+
+/// The reaction someone other than the account put on a message: the
+/// newest named one, else one the account did not choose; empty when there
+/// is none. `None` when Telegram sent only part of the list (`min`), which
+/// says nothing of who reacted.
+pub fn others_reaction(reactions: Option<&tl::enums::MessageReactions>) -> Option<String> {
+    let Some(tl::enums::MessageReactions::Reactions(reactions)) = reactions else {
+        return Some(String::new());
+    };
+    if reactions.min {
+        return None;
+    }
+    let emoji = |reaction: &tl::enums::Reaction| match reaction {
+        tl::enums::Reaction::Emoji(emoji) => Some(emoji.emoticon.clone()),
+        _ => None,
+    };
+    let named = reactions.recent_reactions.iter().flatten().find_map(|r| {
+        let tl::enums::MessagePeerReaction::Reaction(r) = r;
+        (!r.my).then(|| emoji(&r.reaction)).flatten()
+    });
+    let counted = || {
+        reactions.results.iter().find_map(|r| {
+            let tl::enums::ReactionCount::Count(r) = r;
+            (r.chosen_order.is_none() || r.count > 1)
+                .then(|| emoji(&r.reaction))
+                .flatten()
+        })
+    };
+    Some(named.or_else(counted).unwrap_or_default())
 }
 
 fn person(peer: &GPeer) -> Person {
@@ -175,4 +226,76 @@ fn append(text: &mut String, line: &str) {
         text.push('\n');
     }
     text.push_str(line);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn peer_reaction(my: bool, emoticon: &str) -> tl::enums::MessagePeerReaction {
+        tl::types::MessagePeerReaction {
+            big: false,
+            unread: true,
+            my,
+            peer_id: tl::types::PeerUser { user_id: 7 }.into(),
+            date: 0,
+            reaction: tl::types::ReactionEmoji {
+                emoticon: emoticon.to_owned(),
+            }
+            .into(),
+        }
+        .into()
+    }
+
+    fn counted(chosen: Option<i32>, count: i32, emoticon: &str) -> tl::enums::ReactionCount {
+        tl::types::ReactionCount {
+            chosen_order: chosen,
+            reaction: tl::types::ReactionEmoji {
+                emoticon: emoticon.to_owned(),
+            }
+            .into(),
+            count,
+        }
+        .into()
+    }
+
+    fn reactions(
+        min: bool,
+        results: Vec<tl::enums::ReactionCount>,
+        recent: Option<Vec<tl::enums::MessagePeerReaction>>,
+    ) -> tl::enums::MessageReactions {
+        tl::types::MessageReactions {
+            min,
+            can_see_list: recent.is_some(),
+            reactions_as_tags: false,
+            results,
+            recent_reactions: recent,
+            top_reactors: None,
+        }
+        .into()
+    }
+
+    #[test]
+    fn the_customers_reaction_is_the_one_the_account_did_not_put() {
+        let both = reactions(
+            false,
+            vec![counted(Some(0), 1, "❤"), counted(None, 1, "👍")],
+            Some(vec![peer_reaction(true, "❤"), peer_reaction(false, "👍")]),
+        );
+        assert_eq!(others_reaction(Some(&both)).as_deref(), Some("👍"));
+        // Without the list of who reacted, the counts tell it.
+        let counts = reactions(false, vec![counted(Some(0), 1, "❤"), counted(None, 1, "🔥")], None);
+        assert_eq!(others_reaction(Some(&counts)).as_deref(), Some("🔥"));
+        let same = reactions(false, vec![counted(Some(0), 2, "❤")], None);
+        assert_eq!(others_reaction(Some(&same)).as_deref(), Some("❤"));
+    }
+
+    #[test]
+    fn no_reaction_but_the_accounts_is_none_and_a_partial_list_says_nothing() {
+        let mine = reactions(false, vec![counted(Some(0), 1, "❤")], Some(vec![peer_reaction(true, "❤")]));
+        assert_eq!(others_reaction(Some(&mine)).as_deref(), Some(""));
+        assert_eq!(others_reaction(None).as_deref(), Some(""));
+        let partial = reactions(true, vec![counted(None, 1, "👍")], None);
+        assert_eq!(others_reaction(Some(&partial)), None);
+    }
 }
