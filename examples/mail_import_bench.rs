@@ -71,6 +71,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         host: "127.0.0.1".into(),
         port,
         security: MailSecurity::None,
+        trusted_cert: None,
     };
     let started = Instant::now();
     let mailbox = api::add_mailbox(

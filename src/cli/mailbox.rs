@@ -60,12 +60,19 @@ pub struct ServerArgs {
     /// tls, starttls or none.
     #[arg(long)]
     imap_security: Option<MailSecurity>,
+    /// Trust the IMAP server's certificate with this SHA-256 fingerprint
+    /// (a self-signed one; `mailbox test` shows it).
+    #[arg(long, value_name = "FINGERPRINT")]
+    imap_trust_cert: Option<String>,
     /// SMTP server as host or host:port.
     #[arg(long)]
     smtp: Option<String>,
     /// tls, starttls or none.
     #[arg(long)]
     smtp_security: Option<MailSecurity>,
+    /// Trust the SMTP server's certificate with this SHA-256 fingerprint.
+    #[arg(long, value_name = "FINGERPRINT")]
+    smtp_trust_cert: Option<String>,
     /// The folder new mail arrives in.
     #[arg(long)]
     folder: Option<String>,
@@ -123,11 +130,25 @@ fn server(
         ),
         None => (given, default_port(imap, security)),
     };
+    // A certificate trusted for the server stays trusted while the server stays.
+    let trusted_cert = current.trusted_cert.filter(|_| current.host == host);
     Ok(MailServer {
         host: host.to_owned(),
         port,
         security,
+        trusted_cert,
     })
+}
+
+/// The server with the certificate the owner trusts for it, when given.
+fn trusting(server: MailServer, fingerprint: Option<&str>) -> MailServer {
+    match fingerprint {
+        Some(f) => MailServer {
+            trusted_cert: Some(f.to_owned()),
+            ..server
+        },
+        None => server,
+    }
 }
 
 fn read_password() -> Result<String, ApiError> {
@@ -158,8 +179,14 @@ fn input(
         address,
         login: s.login.clone().or_else(|| keep.map(|m| m.login.clone())),
         password,
-        imap: server(s.imap.as_deref(), s.imap_security, current.imap, true)?,
-        smtp: server(s.smtp.as_deref(), s.smtp_security, current.smtp, false)?,
+        imap: trusting(
+            server(s.imap.as_deref(), s.imap_security, current.imap, true)?,
+            s.imap_trust_cert.as_deref(),
+        ),
+        smtp: trusting(
+            server(s.smtp.as_deref(), s.smtp_security, current.smtp, false)?,
+            s.smtp_trust_cert.as_deref(),
+        ),
         folder: s.folder.clone().or_else(|| keep.map(|m| m.folder.clone())),
         move_to: s
             .move_to

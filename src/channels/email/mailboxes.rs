@@ -67,18 +67,23 @@ fn checked(input: &MailboxInput) -> Result<(String, Stored, Option<Secret<String
         .as_deref()
         .filter(|p| !p.is_empty())
         .map(|p| Secret::new(p.to_owned()));
-    let trimmed = |s: &MailServer| MailServer {
-        host: s.host.trim().to_owned(),
-        port: s.port,
-        security: s.security,
+    let trimmed = |s: &MailServer| -> Result<MailServer> {
+        Ok(MailServer {
+            host: s.host.trim().to_owned(),
+            port: s.port,
+            security: s.security,
+            trusted_cert: non_empty(s.trusted_cert.as_deref())
+                .map(|t| super::trust::parse_fingerprint(&t))
+                .transpose()?,
+        })
     };
     Ok((
         name.to_owned(),
         Stored {
             address,
             login,
-            imap: trimmed(&input.imap),
-            smtp: trimmed(&input.smtp),
+            imap: trimmed(&input.imap)?,
+            smtp: trimmed(&input.smtp)?,
             folder,
             move_to,
             poll_interval_s,
@@ -116,11 +121,13 @@ pub fn guess_servers(address: &str) -> MailServers {
             host: imap.to_owned(),
             port: 993,
             security: MailSecurity::Tls,
+            trusted_cert: None,
         },
         smtp: MailServer {
             host: smtp.to_owned(),
             port: 465,
             security: MailSecurity::Tls,
+            trusted_cert: None,
         },
     };
     match domain.as_str() {
@@ -132,11 +139,13 @@ pub fn guess_servers(address: &str) -> MailServers {
                 host: "outlook.office365.com".into(),
                 port: 993,
                 security: MailSecurity::Tls,
+                trusted_cert: None,
             },
             smtp: MailServer {
                 host: "smtp.office365.com".into(),
                 port: 587,
                 security: MailSecurity::Starttls,
+                trusted_cert: None,
             },
         },
         _ => known(&format!("imap.{domain}"), &format!("smtp.{domain}")),
@@ -240,7 +249,7 @@ impl Email {
             selected
         };
         let smtp = async {
-            let transport = net::smtp_transport(
+            let mut smtp = net::smtp_session(
                 &stored.smtp,
                 &stored.login,
                 password,
@@ -248,13 +257,15 @@ impl Email {
                 core.timeout(),
             )
             .await?;
-            match transport.test_connection().await {
-                Ok(true) => Ok(()),
-                Ok(false) => Err(MailError::new(
+            let answered = smtp.test_connected().await;
+            // Saying goodbye politely is not part of the verdict.
+            let _ignored = smtp.quit().await;
+            match answered {
+                true => Ok(()),
+                false => Err(MailError::new(
                     MailProblem::Protocol,
                     "the SMTP server did not answer NOOP",
                 )),
-                Err(e) => Err(net::smtp_error(&e)),
             }
         };
         let (imap, smtp) = tokio::join!(imap, smtp);

@@ -9,6 +9,7 @@ mod adapter;
 mod mailboxes;
 pub mod model;
 pub mod net;
+pub mod trust;
 pub mod parse;
 mod receive;
 pub mod send;

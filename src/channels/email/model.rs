@@ -47,6 +47,11 @@ pub struct MailServer {
     pub host: String,
     pub port: u16,
     pub security: MailSecurity,
+    /// The SHA-256 fingerprint of the certificate the owner trusted for
+    /// this server (a self-signed one), when the usual checks refuse it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[specta(optional)]
+    pub trusted_cert: Option<String>,
 }
 
 /// The usual IMAP and SMTP servers for an address.
@@ -173,6 +178,10 @@ pub enum MailProblem {
 pub struct MailError {
     pub problem: MailProblem,
     pub message: String,
+    /// The certificate the server showed, when it is what was refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[specta(optional)]
+    pub certificate: Option<ServerCertificate>,
 }
 
 impl MailError {
@@ -180,8 +189,20 @@ impl MailError {
         Self {
             problem,
             message: message.into(),
+            certificate: None,
         }
     }
+}
+
+/// A server's certificate that could not be trusted: what the owner checks
+/// with the server's administrator before trusting it for that server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ServerCertificate {
+    /// SHA-256, upper-case hex pairs joined by colons.
+    pub fingerprint: String,
+    /// The fingerprint trusted before, when the server now shows another.
+    pub trusted: Option<String>,
 }
 
 /// The result of "Test connection": each server on its own.

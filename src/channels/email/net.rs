@@ -1,22 +1,22 @@
-//! Talking to mail servers: TLS (public roots plus an optional company CA),
+//! Talking to mail servers: TLS (checked as [`Trust`] says),
 //! the IMAP connection up to a logged-in session, the SMTP transport, and
 //! what each failure means for a person ([`MailError`]).
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_imap::Client;
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
-use lettre::{AsyncSmtpTransport, Tokio1Executor};
-use rustls::pki_types::pem::PemObject;
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
 use rustls::pki_types::{CertificateDer, ServerName};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
 use super::model::{MailError, MailProblem, MailSecurity, MailServer};
-use crate::error::{Error, Result};
+use super::trust::Trust;
+use crate::error::Result;
 use crate::secret::Secret;
 
 /// Any stream an IMAP session runs over (plain TCP or TLS).
@@ -25,67 +25,42 @@ impl<T: AsyncRead + AsyncWrite + Unpin + Send + std::fmt::Debug> ImapIo for T {}
 
 pub type Session = async_imap::Session<Box<dyn ImapIo>>;
 
-/// The certificate authorities mail servers are checked against.
+/// The certificates mail servers are checked against ([`Trust`]).
 #[derive(Clone)]
 pub struct TlsRoots {
-    config: Arc<rustls::ClientConfig>,
-    /// The extra CA as PEM, for lettre's own TLS set-up.
-    extra_pem: Option<Arc<Vec<u8>>>,
+    trust: Arc<Trust>,
 }
 
 impl TlsRoots {
-    /// The public web roots, plus the PEM file's authorities when given.
+    /// The public web roots, plus the PEM file's certificates when given.
     pub fn new(extra_ca_file: Option<&std::path::Path>) -> Result<Self> {
-        let mut roots = rustls::RootCertStore {
-            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-        };
-        let extra_pem = match extra_ca_file {
-            Some(path) => {
-                let pem = std::fs::read(path).map_err(|source| Error::Io {
-                    path: path.display().to_string(),
-                    source,
-                })?;
-                let mut added = 0;
-                for cert in CertificateDer::pem_slice_iter(&pem) {
-                    let cert = cert.map_err(|e| {
-                        Error::invalid(format!("{}: not a PEM certificate: {e}", path.display()))
-                    })?;
-                    roots.add(cert).map_err(|e| {
-                        Error::invalid(format!("{}: unusable certificate: {e}", path.display()))
-                    })?;
-                    added += 1;
-                }
-                if added == 0 {
-                    return Err(Error::invalid(format!(
-                        "{}: no certificate in the file",
-                        path.display()
-                    )));
-                }
-                Some(Arc::new(pem))
-            }
-            None => None,
-        };
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let config = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|e| Error::invalid(format!("TLS set-up: {e}")))?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
         Ok(Self {
-            config: Arc::new(config),
-            extra_pem,
+            trust: Arc::new(Trust::new(extra_ca_file)?),
         })
     }
 
-    async fn wrap(&self, host: &str, tcp: TcpStream) -> Result<Box<dyn ImapIo>, MailError> {
+    async fn wrap(&self, server: &MailServer, tcp: TcpStream) -> Result<Box<dyn ImapIo>, MailError> {
+        let host = server.host.trim();
         let name = ServerName::try_from(host.to_owned()).map_err(|_| {
             MailError::new(MailProblem::Tls, format!("`{host}` is not a host name"))
         })?;
-        let tls = tokio_rustls::TlsConnector::from(self.config.clone())
+        let refusal = Arc::new(Mutex::new(None));
+        let config = self
+            .trust
+            .client_config(server.trusted_cert.as_deref(), refusal.clone())?;
+        match tokio_rustls::TlsConnector::from(Arc::new(config))
             .connect(name, tcp)
             .await
-            .map_err(|e| MailError::new(MailProblem::Tls, format!("TLS with {host}: {e}")))?;
-        Ok(Box::new(tls))
+        {
+            Ok(tls) => Ok(Box::new(tls)),
+            Err(e) => Err(refusal
+                .lock()
+                .ok()
+                .and_then(|mut r| r.take())
+                .unwrap_or_else(|| {
+                    MailError::new(MailProblem::Tls, format!("TLS with {host}: {e}"))
+                })),
+        }
     }
 }
 
@@ -189,7 +164,7 @@ pub async fn imap_session(
     timed(limit, "IMAP", async {
         let tcp = tcp(server).await?;
         let stream: Box<dyn ImapIo> = match server.security {
-            MailSecurity::Tls => roots.wrap(&server.host, tcp).await?,
+            MailSecurity::Tls => roots.wrap(server, tcp).await?,
             MailSecurity::None => Box::new(tcp),
             MailSecurity::Starttls => {
                 let mut client = Client::new(tcp);
@@ -203,7 +178,7 @@ pub async fn imap_session(
                             format!("the server refused STARTTLS: {}", imap_error("STARTTLS", e)),
                         )
                     })?;
-                roots.wrap(&server.host, client.into_inner()).await?
+                roots.wrap(server, client.into_inner()).await?
             }
         };
         let mut client = Client::new(stream);
@@ -269,67 +244,75 @@ pub async fn call<T>(
         .map_err(|e| imap_error(what, e))
 }
 
-pub type Smtp = AsyncSmtpTransport<Tokio1Executor>;
+/// An SMTP connection, logged in.
+pub type Smtp = AsyncSmtpConnection;
 
-/// The SMTP transport for a mailbox: authenticated with its login.
-pub async fn smtp_transport(
+/// Connects to the SMTP server (TLS or STARTTLS as set), checks its
+/// certificate as [`Trust`] says before anything else is sent, and logs in.
+pub async fn smtp_session(
     server: &MailServer,
     login: &str,
     password: &Secret<String>,
     roots: &TlsRoots,
     limit: Duration,
 ) -> Result<Smtp, MailError> {
-    // lettre resolves names itself; resolving first tells a typo apart.
-    resolve(server).await?;
-    let host = server.host.trim();
-    let tls = match server.security {
-        MailSecurity::None => Tls::None,
-        security => {
-            let mut params = TlsParameters::builder(host.to_owned());
-            if let Some(pem) = &roots.extra_pem {
-                for block in split_pem(pem) {
-                    let cert = Certificate::from_pem(&block)
-                        .map_err(|e| MailError::new(MailProblem::Tls, format!("extra CA: {e}")))?;
-                    params = params.add_root_certificate(cert);
-                }
-            }
-            let params = params
+    timed(limit, "SMTP", async {
+        // lettre resolves names itself; resolving first tells a typo apart.
+        resolve(server).await?;
+        let host = server.host.trim();
+        let hello = ClientId::default();
+        // lettre makes the handshake (checking its signatures); the
+        // certificate is checked below, before the login.
+        let tls = || {
+            TlsParameters::builder(host.to_owned())
+                .dangerous_accept_invalid_certs(true)
+                .dangerous_accept_invalid_hostnames(true)
                 .build_rustls()
-                .map_err(|e| MailError::new(MailProblem::Tls, format!("TLS set-up: {e}")))?;
-            if security == MailSecurity::Tls {
-                Tls::Wrapper(params)
-            } else {
-                Tls::Required(params)
+                .map_err(|e| MailError::new(MailProblem::Tls, format!("TLS set-up: {e}")))
+        };
+        let wrapped = match server.security {
+            MailSecurity::Tls => Some(tls()?),
+            _ => None,
+        };
+        let mut smtp =
+            AsyncSmtpConnection::connect_tokio1((host, server.port), Some(limit), &hello, wrapped, None)
+                .await
+                .map_err(|e| smtp_error(&e))?;
+        if server.security == MailSecurity::Starttls {
+            if !smtp.can_starttls() {
+                smtp.abort().await;
+                return Err(MailError::new(
+                    MailProblem::Tls,
+                    "the SMTP server does not offer STARTTLS (wrong port or security mode?)",
+                ));
+            }
+            smtp.starttls(tls()?, &hello)
+                .await
+                .map_err(|e| smtp_error(&e))?;
+        }
+        if server.security != MailSecurity::None {
+            let chain: Vec<CertificateDer> = smtp
+                .certificate_chain()
+                .map_err(|e| smtp_error(&e))?
+                .into_iter()
+                .map(CertificateDer::from)
+                .collect();
+            if let Err(refused) = roots.trust.check(host, &chain, server.trusted_cert.as_deref()) {
+                smtp.abort().await;
+                return Err(refused);
             }
         }
-    };
-    Ok(Smtp::builder_dangerous(host)
-        .port(server.port)
-        .tls(tls)
-        .timeout(Some(limit))
-        .credentials(Credentials::new(
-            login.to_owned(),
-            password.expose().clone(),
-        ))
-        .build())
-}
-
-/// lettre takes one certificate per call.
-fn split_pem(pem: &[u8]) -> Vec<Vec<u8>> {
-    let text = String::from_utf8_lossy(pem);
-    let mut blocks = Vec::new();
-    let mut current = String::new();
-    for line in text.lines() {
-        current.push_str(line);
-        current.push('\n');
-        if line.starts_with("-----END CERTIFICATE") {
-            if let Some(start) = current.find("-----BEGIN CERTIFICATE") {
-                blocks.push(current.as_bytes()[start..].to_vec());
-            }
-            current.clear();
+        let credentials = Credentials::new(login.to_owned(), password.expose().clone());
+        if let Err(e) = smtp
+            .auth(&[Mechanism::Plain, Mechanism::Login], &credentials)
+            .await
+        {
+            smtp.abort().await;
+            return Err(smtp_error(&e));
         }
-    }
-    blocks
+        Ok(smtp)
+    })
+    .await
 }
 
 /// What an SMTP failure means for a person.

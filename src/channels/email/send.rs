@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use futures_util::TryStreamExt;
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment as MailPart, Mailbox as Address, MultiPart, SinglePart};
-use lettre::{AsyncTransport, Message};
+use lettre::Message;
 use serde::{Deserialize, Serialize};
 
 use super::model::{MailError, MailProblem};
@@ -260,7 +260,7 @@ impl Channel for MailChannel {
                 other => SendError::Transient(other.to_string()),
             })?;
         let s = &account.stored;
-        let transport = net::smtp_transport(
+        let mut smtp = net::smtp_session(
             &s.smtp,
             &s.login,
             &account.password,
@@ -269,10 +269,10 @@ impl Channel for MailChannel {
         )
         .await
         .map_err(|e| send_error(&e))?;
-        transport
-            .send(draft.message)
-            .await
-            .map_err(|e| send_error(&net::smtp_error(&e)))?;
+        let envelope = draft.message.envelope().clone();
+        let sent = smtp.send(&envelope, &draft.message.formatted()).await;
+        let _ignored = smtp.quit().await;
+        sent.map_err(|e| send_error(&net::smtp_error(&e)))?;
         tracing::info!(
             account_id = self.account_id,
             message_id = message.message_id,

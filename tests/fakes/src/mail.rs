@@ -189,6 +189,11 @@ impl MailServer {
         &self.ca_pem
     }
 
+    /// The servers' own certificate (signed by the test CA), as PEM.
+    pub fn server_cert_pem(&self) -> String {
+        std::fs::read_to_string(self.instance.server_cert_file()).expect("the server certificate")
+    }
+
     /// The file holding [`Self::ca_pem`], for settings that take a path.
     pub fn ca_file(&self) -> PathBuf {
         self.instance.ca_file()

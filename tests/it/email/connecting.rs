@@ -51,6 +51,7 @@ async fn test_connection_names_the_problem() {
         host: "localhost".into(),
         port: ports.submission,
         security: MailSecurity::Starttls,
+        trusted_cert: None,
     };
     starttls.imap.host = "localhost".into();
     let report = api::test_mailbox(e, starttls, None).await.unwrap();
@@ -60,11 +61,13 @@ async fn test_connection_names_the_problem() {
         host: "localhost".into(),
         port: ports.imaps,
         security: MailSecurity::Tls,
+        trusted_cert: None,
     };
     tls.smtp = MailServer {
         host: "localhost".into(),
         port: ports.submissions,
         security: MailSecurity::Tls,
+        trusted_cert: None,
     };
     let report = api::test_mailbox(e, tls.clone(), None).await.unwrap();
     assert!(report.ok(), "implicit TLS: {report:?}");
@@ -187,4 +190,93 @@ async fn the_command_line_tests_adds_edits_and_removes_a_mailbox() {
     assert!(ok, "{err}");
     let (_, out, _) = tuberry(dir.path(), &["mailbox", "list"], "");
     assert!(out.contains("No mailboxes yet"), "{out}");
+}
+
+/// A company's own server with a certificate no public authority signed:
+/// Test connection names its fingerprint, the owner trusts it for that
+/// server, mail comes in and replies go out; a different certificate later
+/// is refused, naming both.
+#[tokio::test]
+async fn a_certificate_the_owner_trusts_for_the_server() {
+    use rustls::pki_types::pem::PemObject;
+    let mail = Mail::start_with(|s| s.email.extra_ca_file = None).await;
+    let e = mail.engine();
+    let pem = mail.servers.server_cert_pem();
+    let der = rustls::pki_types::CertificateDer::from_pem_slice(pem.as_bytes()).unwrap();
+    let fingerprint = tuberry::channels::email::trust::fingerprint(&der);
+    let ports = mail.servers.ports();
+    let mut input = mail.input();
+    input.imap = MailServer {
+        host: "localhost".into(),
+        port: ports.imaps,
+        security: MailSecurity::Tls,
+        trusted_cert: None,
+    };
+    input.smtp = MailServer {
+        host: "localhost".into(),
+        port: ports.submission,
+        security: MailSecurity::Starttls,
+        trusted_cert: None,
+    };
+
+    let report = api::test_mailbox(e, input.clone(), None).await.unwrap();
+    for refused in [report.imap.unwrap(), report.smtp.unwrap()] {
+        assert_eq!(refused.problem, MailProblem::Tls, "{refused:?}");
+        let shown = refused.certificate.expect("the certificate is named");
+        assert_eq!(shown.fingerprint, fingerprint);
+        assert_eq!(shown.trusted, None);
+        assert!(refused.message.contains(&fingerprint), "{}", refused.message);
+    }
+    assert!(api::add_mailbox(e, input.clone()).await.is_err(), "not added untrusted");
+
+    // Trusted as typed by hand: lower case, no colons.
+    let typed = fingerprint.replace(':', "").to_lowercase();
+    input.imap.trusted_cert = Some(typed.clone());
+    input.smtp.trusted_cert = Some(typed);
+    let report = api::test_mailbox(e, input.clone(), None).await.unwrap();
+    assert!(report.ok(), "{report:?}");
+    let mailbox = mail.add(input.clone()).await;
+    assert_eq!(mailbox.imap.trusted_cert.as_deref(), Some(fingerprint.as_str()));
+    mail.servers
+        .deliver(IVAN, SHOP, &customer_mail("t1", "Own server", "Hello?", ""))
+        .await;
+    mail.until_inbound(1).await;
+    let conversation = mail.conversations().await.remove(0);
+    let reply = api::send_reply(e, conversation.id, "Hello, Ivan.".into())
+        .await
+        .unwrap();
+    let sent = mail.until_delivery(conversation.id, reply.id).await;
+    assert_eq!(sent.delivery, Some(Delivery::Sent), "{sent:?}");
+
+    // Another certificate than the one trusted.
+    let before = "AB:".repeat(31) + "AB";
+    input.imap.trusted_cert = Some(before.clone());
+    input.smtp.trusted_cert = Some(before.clone());
+    let report = api::test_mailbox(e, input.clone(), None).await.unwrap();
+    for refused in [report.imap.unwrap(), report.smtp.unwrap()] {
+        assert!(refused.message.contains("different certificate"), "{refused:?}");
+        let shown = refused.certificate.unwrap();
+        assert_eq!((shown.fingerprint.as_str(), shown.trusted.as_deref()), (fingerprint.as_str(), Some(before.as_str())));
+    }
+    // Not a fingerprint at all.
+    input.imap.trusted_cert = Some("not hex".into());
+    assert!(api::test_mailbox(e, input, None).await.is_err());
+}
+
+/// The server's own certificate given as `[email] extra_ca_file` is trusted
+/// for what it is, though it is no authority.
+#[tokio::test]
+async fn the_servers_own_certificate_as_the_extra_file() {
+    let servers = Servers::start().await;
+    let own = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(own.path(), servers.server_cert_pem()).unwrap();
+    let path = own.path().to_path_buf();
+    let mail = Mail::start_on(servers, |s| s.email.extra_ca_file = Some(path)).await;
+    let ports = mail.servers.ports();
+    let mut input = mail.input();
+    input.imap.host = "localhost".into();
+    input.imap.port = ports.imaps;
+    input.imap.security = MailSecurity::Tls;
+    let report = api::test_mailbox(mail.engine(), input, None).await.unwrap();
+    assert!(report.ok(), "{report:?}");
 }

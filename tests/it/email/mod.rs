@@ -130,11 +130,13 @@ impl Mail {
                 host: "127.0.0.1".into(),
                 port: ports.imap,
                 security: MailSecurity::None,
+                trusted_cert: None,
             },
             smtp: MailServer {
                 host: "127.0.0.1".into(),
                 port: ports.submission_plain,
                 security: MailSecurity::None,
+                trusted_cert: None,
             },
             folder: None,
             move_to: None,

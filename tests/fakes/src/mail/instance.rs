@@ -126,6 +126,10 @@ impl Instance {
         self.root.join("tls/ca.pem")
     }
 
+    pub(super) fn server_cert_file(&self) -> PathBuf {
+        self.root.join("tls/server.pem")
+    }
+
     pub(super) fn dovecot_conf(&self) -> PathBuf {
         self.root.join("dovecot/dovecot.conf")
     }
