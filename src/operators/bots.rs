@@ -1,5 +1,5 @@
 //! A project's bot: connecting it (the token checked with Telegram and kept
-//! in the OS keyring), its connection mode (long polling, or webhooks through
+//! in the OS keyring, through a proxy when given), its connection mode (long polling, or webhooks through
 //! the LAN endpoint), and disconnecting it. The bots' runners are the
 //! Telegram bot channel's.
 
@@ -32,9 +32,23 @@ impl Projects {
             .unwrap_or(DEFAULT_API_URL)
             .trim_end_matches('/')
             .to_owned();
-        let bot = client(self.shared.tg.http(), &token, &api_url)?;
+        let proxy = input
+            .proxy
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| Secret::new(p.to_owned()));
+        let proxied = proxy.as_ref().map(|p| tg::http_client(Some(p))).transpose()?;
+        let http = proxied.as_ref().unwrap_or(self.shared.tg.http());
+        let bot = client(http, &token, &api_url)?;
         let previous = self.project(project_id).await?;
-        let me = bot.get_me().await.map_err(|e| remote(&e))?;
+        let me = bot.get_me().await.map_err(|e| match (&e, &proxy) {
+            (teloxide_core::RequestError::Network(_), Some(_)) => Error::Remote {
+                service: "Telegram",
+                message: format!("cannot reach the Bot API through the proxy: {e}"),
+            },
+            _ => remote(&e),
+        })?;
         let username = me.username.clone().unwrap_or_else(|| me.first_name.clone());
         let bot_user_id = i64::try_from(me.id.0).unwrap_or_default();
         let now = self.shared.clock.now_ms();
@@ -65,7 +79,18 @@ impl Projects {
 
         let secret_ref = Keyring::new_entry_name("telegram-bot");
         self.shared.tg.keyring().set(&secret_ref, &token).await?;
-        let stored: Result<(i64, Option<String>)> = async {
+        let proxy_ref = match &proxy {
+            Some(proxy) => {
+                let name = Keyring::new_entry_name("telegram-bot-proxy");
+                if let Err(e) = self.shared.tg.keyring().set(&name, proxy).await {
+                    let _ignored = self.shared.tg.keyring().delete(&secret_ref).await;
+                    return Err(e);
+                }
+                Some(name)
+            }
+            None => None,
+        };
+        let stored: Result<(i64, Option<(String, Option<String>)>)> = async {
             let mut tx = self.shared.store.write().await?;
             let account_id: i64 = sqlx::query_scalar(
                 "INSERT INTO channel_accounts (project_id, kind, name, external_id, created_at, enabled)
@@ -80,23 +105,25 @@ impl Projects {
             .bind(now)
             .fetch_one(&mut *tx)
             .await?;
-            let old_ref: Option<String> =
-                sqlx::query_scalar("SELECT secret_ref FROM telegram_bots WHERE channel_account_id = ?1")
-                    .bind(account_id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
+            let old_refs: Option<(String, Option<String>)> = sqlx::query_as(
+                "SELECT secret_ref, proxy_ref FROM telegram_bots WHERE channel_account_id = ?1",
+            )
+            .bind(account_id)
+            .fetch_optional(&mut *tx)
+            .await?;
             sqlx::query(
-                "INSERT INTO telegram_bots (channel_account_id, username, api_url, secret_ref, state, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, 'connecting', ?5)
+                "INSERT INTO telegram_bots (channel_account_id, username, api_url, secret_ref, proxy_ref, state, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?6, 'connecting', ?5)
                  ON CONFLICT (channel_account_id) DO UPDATE SET username = excluded.username,
-                     api_url = excluded.api_url, secret_ref = excluded.secret_ref, state = 'connecting',
-                     last_error = NULL, webhook_url = NULL, updated_at = excluded.updated_at",
+                     api_url = excluded.api_url, secret_ref = excluded.secret_ref, proxy_ref = excluded.proxy_ref,
+                     state = 'connecting', last_error = NULL, webhook_url = NULL, updated_at = excluded.updated_at",
             )
             .bind(account_id)
             .bind(&username)
             .bind(&api_url)
             .bind(&secret_ref)
             .bind(now)
+            .bind(&proxy_ref)
             .execute(&mut *tx)
             .await?;
             if previous.bot.as_ref().is_some_and(|b| b.account_id != account_id) {
@@ -111,23 +138,27 @@ impl Projects {
                 .await?;
             move_account(&mut tx, account_id, Some(project_id)).await?;
             tx.commit().await?;
-            Ok((account_id, old_ref))
+            Ok((account_id, old_refs))
         }
         .await;
-        let (account_id, old_ref) = match stored {
+        let ours = [Some(secret_ref.clone()), proxy_ref.clone()];
+        let (account_id, old_refs) = match stored {
             Ok(done) => done,
             Err(e) => {
                 // Leave nothing behind in the keyring for a bot that is not stored.
-                if let Err(cleanup) = self.shared.tg.keyring().delete(&secret_ref).await {
-                    tracing::warn!(error = %cleanup, "could not remove an unused keyring entry");
+                for name in ours.iter().flatten() {
+                    if let Err(cleanup) = self.shared.tg.keyring().delete(name).await {
+                        tracing::warn!(error = %cleanup, "could not remove an unused keyring entry");
+                    }
                 }
                 return Err(e);
             }
         };
-        if let Some(old_ref) = old_ref.filter(|r| *r != secret_ref)
-            && let Err(e) = self.shared.tg.keyring().delete(&old_ref).await
-        {
-            tracing::warn!(error = %e, "could not remove the replaced token from the keyring");
+        let replaced = old_refs.into_iter().flat_map(|(token, proxy)| [Some(token), proxy]);
+        for name in replaced.flatten().filter(|r| !ours.contains(&Some(r.clone()))) {
+            if let Err(e) = self.shared.tg.keyring().delete(&name).await {
+                tracing::warn!(error = %e, "could not remove the replaced token or proxy from the keyring");
+            }
         }
         tracing::info!(project_id, account_id, bot = %username, "bot connected");
         self.shared
@@ -155,8 +186,8 @@ impl Projects {
         };
         self.shared.tg.stop(bot.account_id).await;
         let mut tx = self.shared.store.write().await?;
-        let secret_ref: Option<String> = sqlx::query_scalar(
-            "DELETE FROM telegram_bots WHERE channel_account_id = ?1 RETURNING secret_ref",
+        let refs: Option<(String, Option<String>)> = sqlx::query_as(
+            "DELETE FROM telegram_bots WHERE channel_account_id = ?1 RETURNING secret_ref, proxy_ref",
         )
         .bind(bot.account_id)
         .fetch_optional(&mut *tx)
@@ -171,13 +202,13 @@ impl Projects {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        if let Some(secret_ref) = secret_ref {
-            self.shared.tg.keyring().delete(&secret_ref).await?;
-            self.shared
-                .tg
-                .keyring()
-                .delete(&webhook_ref(&secret_ref))
-                .await?;
+        if let Some((secret_ref, proxy_ref)) = refs {
+            let keyring = self.shared.tg.keyring();
+            keyring.delete(&secret_ref).await?;
+            keyring.delete(&webhook_ref(&secret_ref)).await?;
+            if let Some(proxy_ref) = proxy_ref {
+                keyring.delete(&proxy_ref).await?;
+            }
         }
         self.shared.tg.set_webhook_secret(bot.account_id, None);
         tracing::info!(project_id, "bot disconnected");

@@ -44,6 +44,9 @@ pub struct ProjectBot {
     pub last_error: Option<String>,
     /// Set in webhook mode: the public address Telegram posts updates to.
     pub webhook_url: Option<String>,
+    /// The bot reaches Telegram through a proxy (its address, which may hold
+    /// a password, is not shown).
+    pub proxied: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]

@@ -66,6 +66,7 @@ struct ProjectRow {
     state: Option<String>,
     last_error: Option<String>,
     webhook_url: Option<String>,
+    proxied: Option<bool>,
 }
 
 #[derive(FromRow)]
@@ -93,7 +94,8 @@ macro_rules! project_select {
     ($where:literal) => {
         concat!(
             "SELECT p.id, p.name, p.language, p.created_at, p.work_group_id, p.work_group_title, p.work_group_check,
-                    p.bot_account_id, b.username, b.api_url, b.state, b.last_error, b.webhook_url
+                    p.bot_account_id, b.username, b.api_url, b.state, b.last_error, b.webhook_url,
+                    b.proxy_ref IS NOT NULL AS proxied
              FROM projects p LEFT JOIN telegram_bots b ON b.channel_account_id = p.bot_account_id ",
             $where
         )
@@ -127,6 +129,7 @@ async fn project_from(db: &mut SqliteConnection, row: ProjectRow) -> Result<Proj
             state: parse_column::<BotState>("telegram_bots.state", &state)?,
             last_error: row.last_error,
             webhook_url: row.webhook_url,
+            proxied: row.proxied.unwrap_or(false),
         }),
         _ => None,
     };

@@ -122,12 +122,7 @@ impl TelegramBots {
         settings: TelegramSettings,
         channels: Arc<Channels>,
     ) -> Result<Self> {
-        let http = teloxide_core::net::default_reqwest_settings()
-            .build()
-            .map_err(|e| Error::Remote {
-                service: "Telegram",
-                message: format!("cannot set up the HTTP client: {e}"),
-            })?;
+        let http = super::http_client(None)?;
         Ok(Self {
             shared: Arc::new(Shared {
                 store,
@@ -255,7 +250,18 @@ impl TelegramBots {
             }
             Err(e) => return Err(e.to_string()),
         };
-        let bot = client(&self.shared.http, &token, &row.api_url).map_err(|e| e.to_string())?;
+        let proxied = match &row.proxy_ref {
+            None => None,
+            Some(name) => match self.shared.keyring.get(name).await {
+                Ok(Some(proxy)) => Some(super::http_client(Some(&proxy)).map_err(|e| e.to_string())?),
+                Ok(None) => {
+                    return Err("the bot's proxy is missing from the system keyring; connect the bot again with its proxy".into());
+                }
+                Err(e) => return Err(e.to_string()),
+            },
+        };
+        let http = proxied.as_ref().unwrap_or(&self.shared.http);
+        let bot = client(http, &token, &row.api_url).map_err(|e| e.to_string())?;
         let handle = BotHandle {
             bot,
             user_id: row.external_id.parse().unwrap_or_default(),
@@ -274,6 +280,7 @@ struct BotRow {
     api_url: String,
     secret_ref: String,
     webhook_url: Option<String>,
+    proxy_ref: Option<String>,
 }
 
 /// A bot's own state in the one account model.
@@ -298,7 +305,7 @@ impl Adapter for TelegramBots {
     async fn start(&self) {
         let bots: Vec<BotRow> = match sqlx::query_as(
             "SELECT b.channel_account_id AS account_id, a.external_id, b.username, b.api_url,
-                    b.secret_ref, b.webhook_url
+                    b.secret_ref, b.webhook_url, b.proxy_ref
              FROM telegram_bots b JOIN channel_accounts a ON a.id = b.channel_account_id",
         )
         .fetch_all(self.shared.store.pool())

@@ -54,12 +54,17 @@ text_enum! {
 }
 
 /// A bot to connect: the token from @BotFather and, optionally, a Bot API
-/// server of one's own.
+/// server of one's own and a proxy to reach it through.
 #[derive(Clone, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct BotInput {
     pub token: String,
     pub api_url: Option<String>,
+    /// `socks5://[user:password@]host:port` or `http://…`: the bot's Bot API
+    /// traffic goes through it. Kept in the keyring (it may hold a password).
+    #[serde(default)]
+    #[specta(optional)]
+    pub proxy: Option<String>,
 }
 
 impl std::fmt::Debug for BotInput {
@@ -67,8 +72,34 @@ impl std::fmt::Debug for BotInput {
         f.debug_struct("BotInput")
             .field("token", &"<redacted>")
             .field("api_url", &self.api_url)
+            .field("proxy", &self.proxy.as_ref().map(|_| "<redacted>"))
             .finish()
     }
+}
+
+/// A proxy for a bot: SOCKS5 (names resolved by the proxy with `socks5h`)
+/// or HTTP(S), with a host and a port.
+pub fn check_proxy(proxy: &str) -> Result<reqwest::Proxy> {
+    const SHAPE: &str = "the proxy must look like socks5://host:port or http://host:port \
+                         (with user:password@ before the host when it asks for a login)";
+    let url = url::Url::parse(proxy.trim()).map_err(|_| Error::invalid(SHAPE))?;
+    let known = matches!(url.scheme(), "socks5" | "socks5h" | "http" | "https");
+    if !known || url.host_str().is_none() || url.port_or_known_default().is_none() {
+        return Err(Error::invalid(SHAPE));
+    }
+    reqwest::Proxy::all(url.as_str()).map_err(|_| Error::invalid(SHAPE))
+}
+
+/// The HTTP client of bots: Teloxide's settings, through `proxy` when given.
+pub fn http_client(proxy: Option<&Secret<String>>) -> Result<reqwest::Client> {
+    let mut builder = teloxide_core::net::default_reqwest_settings();
+    if let Some(proxy) = proxy {
+        builder = builder.proxy(check_proxy(proxy.expose())?);
+    }
+    builder.build().map_err(|e| Error::Remote {
+        service: "Telegram",
+        message: format!("cannot set up the HTTP client: {e}"),
+    })
 }
 
 pub const DEFAULT_API_URL: &str = "https://api.telegram.org";

@@ -4,6 +4,7 @@ pub mod avito;
 pub mod llm;
 pub mod mail;
 mod schema;
+pub mod socks;
 pub mod telegram;
 pub mod telegram_user;
 mod wait;

@@ -65,6 +65,7 @@ async fn a_broken_channel_is_told_once_and_its_recovery_once_grouped_and_spaced(
             BotInput {
                 token: token.into(),
                 api_url: Some(tg.fake.url()),
+                proxy: None,
             },
         )
         .await

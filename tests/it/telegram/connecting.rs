@@ -75,6 +75,7 @@ async fn a_bad_token_or_server_is_refused_and_nothing_is_stored() {
         BotInput {
             token: "not a token".into(),
             api_url: None,
+            proxy: None,
         },
     )
     .await
@@ -90,6 +91,7 @@ async fn a_bad_token_or_server_is_refused_and_nothing_is_stored() {
         BotInput {
             token: "5550009999:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw".into(),
             api_url: Some(tg.fake.url()),
+            proxy: None,
         },
     )
     .await
@@ -111,6 +113,7 @@ async fn a_bad_token_or_server_is_refused_and_nothing_is_stored() {
         BotInput {
             token: TOKEN.into(),
             api_url: Some(tg.fake.url()),
+            proxy: None,
         },
     )
     .await
@@ -281,5 +284,85 @@ async fn webhook_mode_takes_updates_through_the_lan_endpoint() {
             .find(|m| m.text == "Sent while polling")
     })
     .await;
+    tg.stop().await;
+}
+
+/// Where Telegram is throttled the bot goes through the shop's proxy: the
+/// token is checked, updates read and replies sent through it; the proxy
+/// (its password) is kept in the keyring only and used again after a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bot_talks_to_telegram_through_its_proxy() {
+    let mut tg = Tg::start(3_000).await;
+    let proxy = tuberry_fakes::socks::Socks5::start(Some(("shop", "proxy-pass-7731"))).await;
+    let through = |proxy: String| BotInput {
+        token: TOKEN.into(),
+        api_url: Some(tg.fake.url()),
+        proxy: Some(proxy),
+    };
+
+    let err = api::connect_bot(tg.engine(), tg.project, through(proxy.url_with_password("wrong-5521")))
+        .await
+        .unwrap_err();
+    assert!(err.message.contains("through the proxy"), "{}", err.message);
+    assert!(!err.message.contains("wrong-5521"), "{}", err.message);
+    let err = api::connect_bot(tg.engine(), tg.project, through("ftp://somewhere".into()))
+        .await
+        .unwrap_err();
+    assert!(err.message.contains("socks5://host:port"), "{}", err.message);
+
+    let project = api::connect_bot(tg.engine(), tg.project, through(proxy.url()))
+        .await
+        .unwrap();
+    assert!(project.bot.unwrap().proxied);
+    let fake = tg.fake.url().trim_start_matches("http://").to_owned();
+    assert!(proxy.tunnels().iter().all(|t| *t == fake), "{:?}", proxy.tunnels());
+    assert!(!proxy.tunnels().is_empty(), "getMe went through the proxy");
+
+    let lena = customer(9001, "Lena");
+    let inbound = async |tg: &Tg, n: i64| {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let count: i64 = sqlx::query_scalar("SELECT count(*) FROM messages WHERE direction = 'in'")
+                .fetch_one(tg.engine().store().pool())
+                .await
+                .unwrap();
+            if count >= n {
+                return;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "{count} of {n} messages");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    tg.fake.user_writes_to_bot(TOKEN, &lena, "Through the proxy?");
+    inbound(&tg, 1).await;
+
+    tg.restart().await;
+    let before = proxy.tunnels().len();
+    tg.fake.user_writes_to_bot(TOKEN, &lena, "Still there?");
+    inbound(&tg, 2).await;
+    assert!(proxy.tunnels().len() > before, "after a restart the bot goes through the proxy");
+
+    // The password is nowhere in the data directory.
+    for entry in std::fs::read_dir(tg.dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            let hay = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
+            assert!(!hay.contains("proxy-pass-7731"), "found in {}", path.display());
+        }
+    }
+    // Connected again without a proxy: it is forgotten, in the keyring too.
+    let proxy_ref: String = sqlx::query_scalar("SELECT proxy_ref FROM telegram_bots")
+        .fetch_one(tg.engine().store().pool())
+        .await
+        .unwrap();
+    let plain = BotInput {
+        token: TOKEN.into(),
+        api_url: Some(tg.fake.url()),
+        proxy: None,
+    };
+    let project = api::connect_bot(tg.engine(), tg.project, plain).await.unwrap();
+    assert!(!project.bot.unwrap().proxied);
+    let keyring = Keyring::new(TEST_KEYRING);
+    assert!(keyring.get(&proxy_ref).await.unwrap().is_none());
     tg.stop().await;
 }

@@ -27,6 +27,7 @@ mod connecting;
 mod daily;
 mod health;
 mod limits;
+mod parsers;
 mod private_chat;
 mod team;
 mod topics;
@@ -172,6 +173,7 @@ impl Tg {
             BotInput {
                 token: TOKEN.into(),
                 api_url: Some(fake.url()),
+                proxy: None,
             },
         )
         .await
