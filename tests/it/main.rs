@@ -26,6 +26,7 @@ mod lan_api_send;
 mod mail_server;
 mod notices;
 mod outbox;
+mod parsers;
 mod providers;
 mod queue;
 mod receiver;

@@ -29,6 +29,25 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
+/// A posted update. teloxide-core panics on a reaction that names neither
+/// the user nor the chat reacting (the Bot API always names one); such a body
+/// is refused like any other that is not an update.
+fn parse(body: &[u8]) -> Result<Update, String> {
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+    if let Some(reaction) = value.get("message_reaction")
+        && reaction.get("user").is_none_or(serde_json::Value::is_null)
+        && reaction.get("actor_chat").is_none_or(serde_json::Value::is_null)
+    {
+        return Err("a reaction without the user or chat reacting".into());
+    }
+    // Read from the bytes: teloxide reads an update's kind by borrowed keys,
+    // which a parsed value cannot lend. Any other panic of the parser is a
+    // refusal too.
+    std::panic::catch_unwind(|| serde_json::from_slice::<Update>(body))
+        .map_err(|_| "the update could not be read".to_owned())?
+        .map_err(|e| e.to_string())
+}
+
 async fn receive(
     State(shared): State<Arc<Shared>>,
     Path(account_id): Path<i64>,
@@ -46,7 +65,7 @@ async fn receive(
         tracing::warn!(account_id, "webhook call with a wrong secret token refused");
         return StatusCode::UNAUTHORIZED;
     }
-    let update: Update = match serde_json::from_slice(&body) {
+    let update = match parse(&body) {
         Ok(update) => update,
         Err(e) => {
             tracing::warn!(account_id, error = %e, "webhook body is not a Telegram update");
