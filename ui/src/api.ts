@@ -169,6 +169,7 @@ export type {
   SendPreset,
   SendTime,
   SendTimes,
+  ServerCertificate,
   Scope,
   SimulatorEntry,
   StatusCounts,

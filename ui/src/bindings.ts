@@ -595,11 +595,16 @@ export type BackupKind = "daily" | "manual" | "before_migration";
 
 /**
  *  A bot to connect: the token from @BotFather and, optionally, a Bot API
- *  server of one's own.
+ *  server of one's own and a proxy to reach it through.
  */
 export type BotInput = {
 	token: string,
 	apiUrl: string | null,
+	/**
+	 *  `socks5://[user:password@]host:port` or `http://…`: the bot's Bot API
+	 *  traffic goes through it. Kept in the keyring (it may hold a password).
+	 */
+	proxy?: string | null,
 };
 
 /**  How a connected Telegram bot is doing. */
@@ -1319,6 +1324,8 @@ export type LoginState =
 export type MailError = {
 	problem: MailProblem,
 	message: string,
+	/**  The certificate the server showed, when it is what was refused. */
+	certificate?: ServerCertificate | null,
 };
 
 /**  Which step of talking to a mail server failed: what a person checks. */
@@ -1352,6 +1359,11 @@ export type MailServer = {
 	host: string,
 	port: number,
 	security: MailSecurity,
+	/**
+	 *  The SHA-256 fingerprint of the certificate the owner trusted for
+	 *  this server (a self-signed one), when the usual checks refuse it.
+	 */
+	trustedCert?: string | null,
 };
 
 /**  The usual IMAP and SMTP servers for an address. */
@@ -1543,6 +1555,11 @@ export type ProjectBot = {
 	lastError: string | null,
 	/**  Set in webhook mode: the public address Telegram posts updates to. */
 	webhookUrl: string | null,
+	/**
+	 *  The bot reaches Telegram through a proxy (its address, which may hold
+	 *  a password, is not shown).
+	 */
+	proxied: boolean,
 };
 
 /**  A project's name and the language its bot uses with operators. */
@@ -1712,6 +1729,17 @@ export type SendTimes = {
 	/**  The project's time zone (its schedule's), else this computer's. */
 	timeZone: string,
 	presets: SendTime[],
+};
+
+/**
+ *  A server's certificate that could not be trusted: what the owner checks
+ *  with the server's administrator before trusting it for that server.
+ */
+export type ServerCertificate = {
+	/**  SHA-256, upper-case hex pairs joined by colons. */
+	fingerprint: string,
+	/**  The fingerprint trusted before, when the server now shows another. */
+	trusted: string | null,
 };
 
 /**  What the shell asks of the window. */

@@ -29,8 +29,11 @@ export function importDays(choice: ImportChoice): number | null {
   return Number(choice.replace("days:", ""));
 }
 
-/** A server as the form edits it: the port as typed. */
-export type ServerDraft = { host: string; port: string; security: MailSecurity };
+/**
+ * A server as the form edits it: the port as typed, and the fingerprint of the
+ * certificate the owner trusted for it (a self-signed one), or null.
+ */
+export type ServerDraft = { host: string; port: string; security: MailSecurity; trustedCert: string | null };
 
 /** Everything the add/edit form holds, as typed. */
 export type MailboxDraft = {
@@ -52,6 +55,7 @@ export const serverDraft = (server: MailServer): ServerDraft => ({
   host: server.host,
   port: String(server.port),
   security: server.security,
+  trustedCert: server.trustedCert ?? null,
 });
 
 export function newDraft(): MailboxDraft {
@@ -60,8 +64,8 @@ export function newDraft(): MailboxDraft {
     address: "",
     login: "",
     password: "",
-    imap: { host: "", port: String(STANDARD_PORTS.imap.tls), security: "tls" },
-    smtp: { host: "", port: String(STANDARD_PORTS.smtp.tls), security: "tls" },
+    imap: { host: "", port: String(STANDARD_PORTS.imap.tls), security: "tls", trustedCert: null },
+    smtp: { host: "", port: String(STANDARD_PORTS.smtp.tls), security: "tls", trustedCert: null },
     folder: "INBOX",
     moveTo: "",
     pollIntervalS: String(DEFAULT_POLL_S),
@@ -98,6 +102,8 @@ const server = (draft: ServerDraft): MailServer => ({
   host: draft.host.trim(),
   port: port(draft.port),
   security: draft.security,
+  // Sent only when the owner trusted a certificate for this server.
+  ...(draft.trustedCert ? { trustedCert: draft.trustedCert } : {}),
 });
 
 /** What the engine is sent. The name falls back to the address; an empty password keeps the stored one. */
@@ -127,6 +133,39 @@ export function withSecurity(kind: ServerKind, draft: ServerDraft, security: Mai
   const previous = STANDARD_PORTS[kind][draft.security];
   const follows = draft.port.trim() === "" || port(draft.port) === previous;
   return { ...draft, security, port: follows ? String(STANDARD_PORTS[kind][security]) : draft.port };
+}
+
+/**
+ * A server with another host: a certificate is trusted for one server, so the
+ * one trusted before goes when the host changes.
+ */
+export function withHost(draft: ServerDraft, host: string): ServerDraft {
+  const same = host.trim().toLowerCase() === draft.host.trim().toLowerCase();
+  return { ...draft, host, trustedCert: same ? draft.trustedCert : null };
+}
+
+/** The guessed servers in place of the draft's: a trusted certificate stays with its host. */
+export function refilled(
+  current: Pick<MailboxDraft, "imap" | "smtp">,
+  guessed: Pick<MailboxDraft, "imap" | "smtp">,
+): Pick<MailboxDraft, "imap" | "smtp"> {
+  const keep = (kind: ServerKind): ServerDraft => ({
+    ...guessed[kind],
+    trustedCert: withHost(current[kind], guessed[kind].host).trustedCert,
+  });
+  return { imap: keep("imap"), smtp: keep("smtp") };
+}
+
+/** A certificate's fingerprint as the engine writes it: upper-case hex pairs joined by colons. */
+export function fingerprintPairs(fingerprint: string): string[] {
+  return fingerprint.replace(/[^0-9a-f]/gi, "").toUpperCase().match(/.{1,2}/g) ?? [];
+}
+
+/** A fingerprint short enough for a line: its first and last four pairs. */
+export function shortFingerprint(fingerprint: string): string {
+  const pairs = fingerprintPairs(fingerprint);
+  if (pairs.length <= 8) return pairs.join(":");
+  return `${pairs.slice(0, 4).join(":")}…${pairs.slice(-4).join(":")}`;
 }
 
 /** The colour family of a mailbox's state badge. */

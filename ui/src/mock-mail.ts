@@ -1,7 +1,9 @@
 // The mailboxes of the in-memory engine: kept as saved, with a connection
 // that goes connecting → importing → listening on its own. The demo's servers
-// accept every mailbox and every connection test; the servers it "guesses"
-// are always the same demo ones.
+// accept every mailbox and every connection test, except a server under
+// self-signed.test, which shows a self-signed certificate until the owner
+// trusts it; the servers it "guesses" are the same demo ones (those of
+// self-signed.test for an address there).
 import type {
   AccountState,
   AccountStatus,
@@ -9,13 +11,14 @@ import type {
   ConnectionReport,
   ImportProgress,
   MailError,
+  MailServer,
   MailServers,
   Mailbox,
   MailboxInput,
   MailboxState,
   Result,
 } from "./api";
-import { later, notFound, ok, type MockCore } from "./mock-shared";
+import { fail, later, notFound, ok, type MockCore } from "./mock-shared";
 
 /** The address of the demo engine's own mailbox. */
 export const DEMO_MAILBOX_ADDRESS = "shop@tuberry.example";
@@ -25,6 +28,32 @@ const DEMO_SERVERS: MailServers = {
   imap: { host: "imap.tuberry.example", port: 993, security: "tls" },
   smtp: { host: "smtp.tuberry.example", port: 465, security: "tls" },
 };
+
+/** The demo's server with a self-signed certificate: this host, or any under it. */
+export const SELF_SIGNED_HOST = "self-signed.test";
+
+/** The SHA-256 fingerprint of that server's certificate. */
+export const SELF_SIGNED_FINGERPRINT =
+  "3A:7F:C2:19:88:E4:5B:0D:A1:6C:F3:42:9E:27:B8:D5:04:6A:EE:91:3C:58:B7:12:CD:80:4F:E9:65:A3:1B:7E";
+
+/** A fingerprint as the engine writes it (it accepts any case, with or without colons). */
+const canonical = (fingerprint: string) =>
+  (fingerprint.replace(/[^0-9a-f]/gi, "").toUpperCase().match(/.{1,2}/g) ?? []).join(":");
+
+/** What the engine says of a server's certificate: null when it is accepted. */
+function certificateRefusal(server: MailServer): MailError | null {
+  const host = server.host.toLowerCase();
+  if (server.security === "none" || (host !== SELF_SIGNED_HOST && !host.endsWith(`.${SELF_SIGNED_HOST}`))) return null;
+  const fingerprint = SELF_SIGNED_FINGERPRINT;
+  const trusted = server.trustedCert ? canonical(server.trustedCert) : null;
+  if (trusted === fingerprint) return null;
+  const message = trusted
+    ? `${server.host} shows a different certificate than the one trusted for it (now SHA-256 ${fingerprint}, ` +
+      `trusted ${trusted}); trust the new one only if the server's administrator says they changed it`
+    : `${server.host}'s certificate is not trusted (invalid peer certificate: UnknownIssuer); its SHA-256 fingerprint ` +
+      `is ${fingerprint}: trust it for this server if the server's administrator confirms it`;
+  return { problem: "tls", message, certificate: { fingerprint, trusted } };
+}
 
 /** How many messages a new mailbox "finds" to import. */
 const IMPORT_TOTAL = 340;
@@ -118,6 +147,15 @@ export function createMockMail(core: MockCore, options: MailOptions) {
     for (const id of [before, projectId]) if (id != null) emit({ type: "project_changed", project_id: id });
   }
 
+  /** Adding or saving checks both servers first, as the engine does: the first refusal's words, or null. */
+  function refusal(input: MailboxInput): string | null {
+    for (const [name, server] of [["IMAP", input.imap], ["SMTP", input.smtp]] as const) {
+      const error = certificateRefusal(server);
+      if (error) return `${name}: ${error.message}`;
+    }
+    return null;
+  }
+
   const commands = {
     async listMailboxes(): Promise<Result<Mailbox[], ApiError>> {
       return ok([...mailboxes.values()].map(view));
@@ -125,6 +163,8 @@ export function createMockMail(core: MockCore, options: MailOptions) {
 
     async addMailbox(input: MailboxInput): Promise<Result<Mailbox, ApiError>> {
       await later(options.mailProbeMs);
+      const refused = refusal(input);
+      if (refused) return fail("unavailable", refused);
       const account = core.addAccount("email", input.name);
       const mb = stored(account.id, input, 0);
       mailboxes.set(account.id, mb);
@@ -137,6 +177,8 @@ export function createMockMail(core: MockCore, options: MailOptions) {
       const before = mailboxes.get(accountId);
       if (!before) return notFound(`mailbox ${accountId}`);
       await later(options.mailProbeMs);
+      const refused = refusal(input);
+      if (refused) return fail("unavailable", refused);
       const mb = stored(accountId, input, before.run, before.connectedAt);
       mailboxes.set(accountId, mb);
       place(accountId, input.name, input.projectId);
@@ -152,12 +194,19 @@ export function createMockMail(core: MockCore, options: MailOptions) {
       return ok(null);
     },
 
-    async testMailbox(): Promise<Result<ConnectionReport, ApiError>> {
+    async testMailbox(input: MailboxInput): Promise<Result<ConnectionReport, ApiError>> {
       await later(options.mailProbeMs);
-      return ok({ imap: null, smtp: null });
+      return ok({ imap: certificateRefusal(input.imap), smtp: certificateRefusal(input.smtp) });
     },
 
-    async guessMailServers(): Promise<MailServers> {
+    async guessMailServers(address: string): Promise<MailServers> {
+      const domain = address.split("@").pop()!.trim().toLowerCase();
+      if (domain === SELF_SIGNED_HOST) {
+        return {
+          imap: { ...DEMO_SERVERS.imap, host: `imap.${domain}` },
+          smtp: { ...DEMO_SERVERS.smtp, host: `smtp.${domain}` },
+        };
+      }
       return { imap: { ...DEMO_SERVERS.imap }, smtp: { ...DEMO_SERVERS.smtp } };
     },
   };

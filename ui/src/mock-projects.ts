@@ -1,5 +1,6 @@
 // The projects of the in-memory engine: each with its operator bot, its work
-// group and its sources, as saved. Any token connects, as @demo_shop_bot.
+// group and its sources, as saved. Any token connects, as @demo_shop_bot; a
+// proxy is checked for its shape as the engine checks it.
 import type {
   AccountState,
   AccountStatus,
@@ -16,13 +17,31 @@ import type {
   WorkGroupCheck,
 } from "./api";
 import { demoWorkGroupTitle } from "./mock-seed";
-import { notFound, ok, type MockCore } from "./mock-shared";
+import { fail, notFound, ok, type MockCore } from "./mock-shared";
 
 /** The username every demo token connects as. */
 export const DEMO_BOT_USERNAME = "demo_shop_bot";
 
 /** The Bot API server a bot without one of its own talks to (not imported from api.ts: that module imports the mock). */
 const DEFAULT_BOT_API_URL = "https://api.telegram.org";
+
+/** The engine's refusal of a proxy it cannot use. */
+const PROXY_SHAPE =
+  "the proxy must look like socks5://host:port or http://host:port " +
+  "(with user:password@ before the host when it asks for a login)";
+
+/** Whether the engine takes `proxy`: SOCKS5 or HTTP(S), with a host and a port (HTTP(S) ones have a default). */
+function proxyFits(proxy: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(proxy);
+  } catch {
+    return false;
+  }
+  const scheme = url.protocol.slice(0, -1).toLowerCase();
+  if (!["socks5", "socks5h", "http", "https"].includes(scheme) || !url.hostname) return false;
+  return url.port !== "" || scheme === "http" || scheme === "https";
+}
 
 type StoredProject = {
   id: number;
@@ -144,18 +163,30 @@ export function createMockProjects(core: MockCore, options: ProjectOptions) {
       return ok(null);
     },
 
-    connectBot: (projectId: number, input: BotInput) =>
-      update(projectId, (project) => {
+    async connectBot(projectId: number, input: BotInput): Promise<Result<Project, ApiError>> {
+      const proxy = input.proxy?.trim() || null;
+      if (proxy && !proxyFits(proxy)) return fail("invalid_input", PROXY_SHAPE);
+      return update(projectId, (project) => {
         const username = DEMO_BOT_USERNAME;
         const account =
           accounts.find((a) => a.id === project.bot?.accountId) ?? addAccount("telegram_bot", `@${username}`);
         account.enabled = true;
         const apiUrl = input.apiUrl ?? DEFAULT_BOT_API_URL;
-        project.bot = { accountId: account.id, username, apiUrl, state: "connecting", lastError: null, webhookUrl: null };
+        const bot: ProjectBot = {
+          accountId: account.id,
+          username,
+          apiUrl,
+          state: "connecting",
+          lastError: null,
+          webhookUrl: null,
+          proxied: proxy != null,
+        };
+        project.bot = bot;
         moveAccount(account.id, projectId);
         emit({ type: "account_changed", account_id: account.id });
-        startBot(project, project.bot);
-      }),
+        startBot(project, bot);
+      });
+    },
 
     setBotWebhook: (projectId: number, publicUrl: string | null) =>
       update(projectId, (p) => {

@@ -1,4 +1,5 @@
-// The project's operator bot: connecting it, its state, webhook mode.
+// The project's operator bot: connecting it (through a proxy if need be), its
+// state, webhook mode.
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, DEFAULT_BOT_API_URL, type Project, type ProjectBot } from "../api";
@@ -29,27 +30,43 @@ export function BotSection({ project, onChanged }: { project: Project; onChanged
   );
 }
 
+/**
+ * The bot's token, and in a disclosure its own Bot API server and proxy. For a
+ * connected bot (`current`) it connects it again: the way to change its token
+ * or proxy, and connecting without a proxy removes the one it has.
+ */
 function ConnectBotForm({
   projectId,
   onChanged,
-  again = false,
+  title,
+  current,
 }: {
   projectId: number;
   onChanged: (project: Project) => void;
-  again?: boolean;
+  title?: string;
+  current?: ProjectBot;
 }) {
   const { t } = useTranslation();
   const [token, setToken] = useState("");
-  const [apiUrl, setApiUrl] = useState("");
+  // Connecting again keeps the bot's own server unless it is changed here.
+  const ownServer = current && current.apiUrl !== DEFAULT_BOT_API_URL ? current.apiUrl : "";
+  const [apiUrl, setApiUrl] = useState(ownServer);
+  const [proxy, setProxy] = useState("");
   const { busy, error, run } = useAction();
+  const proxied = current?.proxied === true;
 
   const connect = async () => {
     if (busy || !token.trim()) return;
     await run(async () => {
-      const project = await api.connectBot(projectId, { token: token.trim(), apiUrl: apiUrl.trim() || null });
-      // The token lives in the keychain now; nothing here keeps it.
+      const project = await api.connectBot(projectId, {
+        token: token.trim(),
+        apiUrl: apiUrl.trim() || null,
+        proxy: proxy.trim() || null,
+      });
+      // The token and the proxy live in the keychain now; nothing here keeps them.
       setToken("");
       setApiUrl("");
+      setProxy("");
       onChanged(project);
     });
   };
@@ -62,7 +79,7 @@ function ConnectBotForm({
         void connect();
       }}
     >
-      {again && <h3 className="bot-form-title">{t("bot.reconnectTitle")}</h3>}
+      {title && <h3 className="bot-form-title">{title}</h3>}
       <label className="field">
         <span className="field-label">{t("bot.token")}</span>
         <input
@@ -77,8 +94,8 @@ function ConnectBotForm({
         />
       </label>
       <p className="hint">{t("bot.tokenHint")}</p>
-      <details className="disclosure">
-        <summary>{t("bot.ownServer")}</summary>
+      <details className="disclosure" data-testid="bot-connection-options" open={proxied || ownServer !== "" || undefined}>
+        <summary>{t("bot.ownServerOrProxy")}</summary>
         <label className="field">
           <span className="field-label">{t("bot.apiUrl")}</span>
           <input
@@ -92,6 +109,23 @@ function ConnectBotForm({
           />
         </label>
         <p className="hint">{t("bot.ownServerHint")}</p>
+        <label className="field">
+          <span className="field-label">{t("bot.proxy")}</span>
+          <input
+            type="text"
+            data-testid="bot-proxy-input"
+            value={proxy}
+            onChange={(e) => setProxy(e.target.value)}
+            placeholder="socks5://user:password@host:1080"
+            autoComplete="off"
+            spellCheck={false}
+            disabled={busy}
+          />
+        </label>
+        <p className="hint" data-testid="bot-proxy-hint">
+          {t("bot.proxyHint")}
+          {proxied && ` ${t("bot.proxyRemoveHint")}`}
+        </p>
       </details>
       {error && (
         <p className="form-error" data-testid="bot-error" role="alert">
@@ -140,6 +174,12 @@ function ConnectedBot({
           <span className="bot-state-dot" aria-hidden="true" />
           {t(`bot.state.${bot.state}`)}
         </span>
+        {/* Never the proxy's address: it may hold a password. */}
+        {bot.proxied && (
+          <span className="badge bot-proxied" data-testid="bot-proxied" title={t("bot.proxiedHint")}>
+            {t("bot.proxied")}
+          </span>
+        )}
         <span className="card-head-spacer" />
         <button
           type="button"
@@ -169,9 +209,48 @@ function ConnectedBot({
           {error}
         </p>
       )}
-      {bot.state === "unauthorized" && <ConnectBotForm projectId={project.id} onChanged={onChanged} again />}
+      {bot.state === "unauthorized" ? (
+        <ConnectBotForm projectId={project.id} onChanged={onChanged} title={t("bot.reconnectTitle")} current={bot} />
+      ) : (
+        <Reconnect project={project} bot={bot} onChanged={onChanged} />
+      )}
       <WebhookSettings project={project} bot={bot} onChanged={onChanged} />
     </div>
+  );
+}
+
+/** Connecting a working bot again, folded away: how its token or proxy is changed. */
+function Reconnect({
+  project,
+  bot,
+  onChanged,
+}: {
+  project: Project;
+  bot: ProjectBot;
+  onChanged: (project: Project) => void;
+}) {
+  const { t } = useTranslation();
+  const [open, setOpen] = useState(false);
+  return (
+    <details
+      className="advanced"
+      data-testid="bot-reconnect"
+      open={open}
+      onToggle={(e) => setOpen(e.currentTarget.open)}
+    >
+      <summary>{t("bot.reconnectToggle")}</summary>
+      {/* Rendered only when open: the form's fields are not left lying around. */}
+      {open && (
+        <ConnectBotForm
+          projectId={project.id}
+          current={bot}
+          onChanged={(changed) => {
+            setOpen(false);
+            onChanged(changed);
+          }}
+        />
+      )}
+    </details>
   );
 }
 

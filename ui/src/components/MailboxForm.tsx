@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, type ConnectionReport, type MailboxInput, type Project } from "../api";
 import { useAction } from "../hooks";
-import { inputOf, serverDraft, type MailboxDraft, type ServerDraft } from "../mailboxes";
+import { inputOf, refilled, serverDraft, type MailboxDraft, type ServerDraft, type ServerKind } from "../mailboxes";
 import { AlertIcon, CheckIcon } from "./Icon";
 import { ConnectionResult, HandlingFields, ServerFields } from "./MailboxFormParts";
 
@@ -42,7 +42,7 @@ export function MailboxForm({ initial, accountId, projects, onSubmit, onCancel }
     setReport(null);
     setSaved(false);
   };
-  const updateServer = (kind: "imap" | "smtp", value: ServerDraft) => {
+  const updateServer = (kind: ServerKind, value: ServerDraft) => {
     serversTouched.current = true;
     update({ [kind]: value });
   };
@@ -65,9 +65,9 @@ export function MailboxForm({ initial, accountId, projects, onSubmit, onCancel }
     }
   };
 
-  /** Fills the servers from the address unless the person typed some. */
+  /** Fills the servers from the address unless the person typed some (a trusted certificate stays with its host). */
   const fill = (servers: Pick<MailboxDraft, "imap" | "smtp">) =>
-    setDraft((d) => (serversTouched.current && hasServers(d) ? d : { ...d, ...servers }));
+    setDraft((d) => (serversTouched.current && hasServers(d) ? d : { ...d, ...refilled(d, servers) }));
 
   const guessServers = async () => {
     if (serversTouched.current && hasServers(draft)) return;
@@ -79,25 +79,35 @@ export function MailboxForm({ initial, accountId, projects, onSubmit, onCancel }
    * The draft to act on: when the servers are still empty (a button pressed
    * right after typing the address), guessed first.
    */
-  const prepared = async (): Promise<MailboxDraft> => {
-    if (hasServers(draft)) return draft;
-    const servers = await guessed(draft);
-    if (!servers) return draft;
+  const prepared = async (from: MailboxDraft = draft): Promise<MailboxDraft> => {
+    if (hasServers(from)) return from;
+    const servers = await guessed(from);
+    if (!servers) return from;
     fill(servers);
-    return { ...draft, ...servers };
+    return { ...from, ...servers };
   };
 
   const input = inputOf(draft);
   const changed = creating || JSON.stringify(input) !== JSON.stringify(inputOf(initial));
   const ready = input.address !== "";
 
-  const runTest = () => {
+  /** Tests `from`: the draft as shown, or one just changed (state is not updated yet). */
+  const runTest = (from: MailboxDraft = draft) => {
     setLastAction("test");
     return test.run(async () => {
       setReport(null);
-      const checked = await prepared();
+      const checked = await prepared(from);
       setReport(await api.testMailbox(inputOf(checked), accountId));
     });
+  };
+
+  /** Trusts the certificate a server showed, and tests again straight away. */
+  const trust = (kind: ServerKind, fingerprint: string) => {
+    if (busy) return;
+    const next = { ...draft, [kind]: { ...draft[kind], trustedCert: fingerprint } };
+    setDraft(next);
+    setSaved(false);
+    void runTest(next);
   };
 
   const submit = () => {
@@ -183,7 +193,7 @@ export function MailboxForm({ initial, accountId, projects, onSubmit, onCancel }
 
       <HandlingFields draft={draft} projects={projects} onChange={update} disabled={busy} />
 
-      {report && <ConnectionResult report={report} />}
+      {report && <ConnectionResult report={report} onTrust={trust} />}
       {error && (
         <p className="form-error" data-testid="mailbox-error" role="alert">
           <AlertIcon size={14} />

@@ -7,9 +7,12 @@ import {
   type MailError,
   type MailSecurity,
   type Project,
+  type ServerCertificate,
 } from "../api";
 import {
   IMPORT_CHOICES,
+  shortFingerprint,
+  withHost,
   withSecurity,
   type ImportChoice,
   type MailboxDraft,
@@ -41,7 +44,7 @@ export function ServerFields({
           type="text"
           data-testid={`${kind}-host`}
           value={value.host}
-          onChange={(e) => onChange({ ...value, host: e.target.value })}
+          onChange={(e) => onChange(withHost(value, e.target.value))}
           placeholder={kind === "imap" ? "imap.example.com" : "smtp.example.com"}
           autoComplete="off"
           spellCheck={false}
@@ -73,6 +76,23 @@ export function ServerFields({
           ))}
         </select>
       </label>
+      {value.trustedCert && (
+        <p className="server-trusted" data-testid={`mailbox-trusted-${kind}`}>
+          <span className="server-trusted-label">{t("mailboxForm.trustedCert")}</span>{" "}
+          <code className="server-trusted-fingerprint selectable" title={value.trustedCert}>
+            {shortFingerprint(value.trustedCert)}
+          </code>{" "}
+          <button
+            type="button"
+            className="link-button"
+            data-testid={`mailbox-trusted-forget-${kind}`}
+            onClick={() => onChange({ ...value, trustedCert: null })}
+            title={t("mailboxForm.trustedCertForgetHint")}
+          >
+            {t("mailboxForm.trustedCertForget")}
+          </button>
+        </p>
+      )}
     </fieldset>
   );
 }
@@ -177,8 +197,17 @@ export function HandlingFields({
   );
 }
 
-/** What "Test connection" found: each server accepted, or its problem and what to check. */
-export function ConnectionResult({ report }: { report: ConnectionReport }) {
+/**
+ * What "Test connection" found: each server accepted, or its problem and what
+ * to check; a certificate refused can be trusted from here (`onTrust`).
+ */
+export function ConnectionResult({
+  report,
+  onTrust,
+}: {
+  report: ConnectionReport;
+  onTrust: (kind: ServerKind, fingerprint: string) => void;
+}) {
   const { t } = useTranslation();
   const allOk = !report.imap && !report.smtp;
   return (
@@ -188,14 +217,22 @@ export function ConnectionResult({ report }: { report: ConnectionReport }) {
       data-ok={allOk ? "true" : "false"}
       role="status"
     >
-      <ServerVerdict kind="imap" error={report.imap} />
-      <ServerVerdict kind="smtp" error={report.smtp} />
+      <ServerVerdict kind="imap" error={report.imap} onTrust={onTrust} />
+      <ServerVerdict kind="smtp" error={report.smtp} onTrust={onTrust} />
       {allOk && <p className="connection-result-note">{t("mailTest.allOk")}</p>}
     </div>
   );
 }
 
-function ServerVerdict({ kind, error }: { kind: ServerKind; error: MailError | null }) {
+function ServerVerdict({
+  kind,
+  error,
+  onTrust,
+}: {
+  kind: ServerKind;
+  error: MailError | null;
+  onTrust: (kind: ServerKind, fingerprint: string) => void;
+}) {
   const { t } = useTranslation();
   return (
     <div
@@ -208,8 +245,55 @@ function ServerVerdict({ kind, error }: { kind: ServerKind; error: MailError | n
       </span>
       <span className="server-verdict-main">
         <span className="server-verdict-name">{t(`mailTest.${kind}`)}</span>
-        {error ? <MailErrorDetails error={error} /> : <span className="server-verdict-ok">{t("mailTest.ok")}</span>}
+        {error ? (
+          // A refused certificate has its own words below instead of the usual TLS hint.
+          <MailErrorDetails error={error} hint={!error.certificate} />
+        ) : (
+          <span className="server-verdict-ok">{t("mailTest.ok")}</span>
+        )}
+        {error?.certificate && (
+          <CertificateRefused kind={kind} certificate={error.certificate} onTrust={onTrust} />
+        )}
       </span>
     </div>
+  );
+}
+
+/**
+ * A server's certificate that the usual checks refused (self-signed, or not the
+ * one trusted before): its fingerprint to compare with the administrator's, and
+ * the button that trusts it for this server.
+ */
+function CertificateRefused({
+  kind,
+  certificate,
+  onTrust,
+}: {
+  kind: ServerKind;
+  certificate: ServerCertificate;
+  onTrust: (kind: ServerKind, fingerprint: string) => void;
+}) {
+  const { t } = useTranslation();
+  const before = certificate.trusted;
+  return (
+    <span className="server-cert" data-testid={`mailbox-cert-${kind}`} data-changed={before ? "true" : "false"}>
+      <span className="server-cert-title">{t(before ? "mailTest.certChanged" : "mailTest.certUntrusted")}</span>
+      <code className="server-cert-fingerprint selectable" data-testid={`mailbox-cert-fingerprint-${kind}`}>
+        {certificate.fingerprint}
+      </code>
+      <span className="server-cert-text">
+        {before ? t("mailTest.certChangedText", { before }) : t("mailTest.certUntrustedText")}
+      </span>
+      <span className="server-cert-actions">
+        <button
+          type="button"
+          className="button"
+          data-testid={`mailbox-cert-trust-${kind}`}
+          onClick={() => onTrust(kind, certificate.fingerprint)}
+        >
+          {t(before ? "mailTest.certTrustNew" : "mailTest.certTrust")}
+        </button>
+      </span>
+    </span>
   );
 }

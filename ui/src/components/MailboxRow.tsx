@@ -81,8 +81,8 @@ export function ImportBar({ mailbox }: { mailbox: Mailbox }) {
   );
 }
 
-/** A server's problem: what went wrong, in the server's words, and what to check. */
-export function MailErrorDetails({ error }: { error: MailError }) {
+/** A server's problem: what went wrong, in the server's words, and what to check (unless `hint` is false). */
+export function MailErrorDetails({ error, hint = true }: { error: MailError; hint?: boolean }) {
   const { t } = useTranslation();
   return (
     <span className="mail-problem" data-problem={error.problem}>
@@ -90,7 +90,7 @@ export function MailErrorDetails({ error }: { error: MailError }) {
       {error.message && (
         <span className="mail-problem-message selectable">{t("mail.serverSaid", { message: error.message })}</span>
       )}
-      <span className="mail-problem-hint">{t(`mail.hint.${error.problem}`)}</span>
+      {hint && <span className="mail-problem-hint">{t(`mail.hint.${error.problem}`)}</span>}
     </span>
   );
 }

@@ -204,7 +204,11 @@ describe("bot", () => {
     await user.clear(token);
     await user.type(token, VALID_TOKEN);
     await user.click(within(section).getByTestId("bot-connect"));
-    expect(connect).toHaveBeenLastCalledWith(Number(detail.dataset.projectId), { token: VALID_TOKEN, apiUrl: null });
+    expect(connect).toHaveBeenLastCalledWith(Number(detail.dataset.projectId), {
+      token: VALID_TOKEN,
+      apiUrl: null,
+      proxy: null,
+    });
     expect(await within(section).findByTestId("bot-username")).toHaveTextContent("@demo_shop_bot");
     expect(within(section).queryByTestId("bot-token-input")).not.toBeInTheDocument();
     expect(within(section).queryByTestId("bot-error")).not.toBeInTheDocument();
@@ -241,6 +245,7 @@ describe("bot", () => {
     expect(connect).toHaveBeenCalledWith(expect.any(Number), {
       token: VALID_TOKEN,
       apiUrl: "https://bots.example.com/",
+      proxy: null,
     });
     const button = within(detail).getByTestId("bot-connect");
     expect(button).toBeDisabled();

@@ -1,0 +1,254 @@
+//! Tuberry's figures beside a reference measured in the same run on the same
+//! machine, with the ratio and the goal. Today: durable ingest through the
+//! real ingest path against plain SQLite doing the same writes (a contact,
+//! a conversation, a message and its trigram full-text row, one transaction
+//! each, WAL, synchronous=NORMAL, the same driver), and the inbox's list
+//! window and search on the store that ingest filled.
+//!
+//! `cargo run --release --example bench [messages] [--json]` (default 20000)
+
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use tuberry::model::{ContactIdentity, ConversationFilter, IdentityKind};
+use tuberry::relay::Inbound;
+use tuberry::{Engine, EngineOptions, api};
+
+/// One line of the table.
+#[derive(Serialize)]
+struct Line {
+    what: &'static str,
+    unit: &'static str,
+    tuberry: f64,
+    reference: Option<f64>,
+    reference_is: &'static str,
+    /// Tuberry ÷ reference, where a reference exists.
+    ratio: Option<f64>,
+    goal: &'static str,
+}
+
+const WORDS: [&str; 10] = [
+    "доставка", "заказ", "размер", "цена", "скидка", "возврат", "оплата", "hello", "price", "order",
+];
+
+fn customer(i: usize) -> String {
+    format!("Покупатель {i:06}")
+}
+
+fn text(i: usize) -> String {
+    format!("Здравствуйте! Вопрос про {} номер {i}", WORDS[i % WORDS.len()])
+}
+
+/// Messages a second through Tuberry's ingest (hooks and all).
+async fn tuberry_ingest(
+    engine: &Engine,
+    range: std::ops::Range<usize>,
+) -> Result<f64, Box<dyn std::error::Error>> {
+    let account = engine.simulator().account_id();
+    let count = range.len();
+    let start = Instant::now();
+    for i in range {
+        let name = customer(i);
+        let inbound = Inbound {
+            channel_account_id: account,
+            external_message_id: format!("bench-{i}"),
+            external_thread_id: name.clone(),
+            sender: ContactIdentity {
+                kind: IdentityKind::Simulator,
+                value: name.clone(),
+            },
+            sender_name: name,
+            subject: None,
+            text: text(i),
+            attachments: Vec::new(),
+            sent_at: None,
+        };
+        engine.relay().ingest(inbound.validate()?).await?;
+    }
+    Ok(count as f64 / start.elapsed().as_secs_f64())
+}
+
+/// Messages a second of the same writes in plain SQLite.
+async fn raw_ingest(total: usize) -> Result<f64, Box<dyn std::error::Error>> {
+    let dir = tempfile::tempdir()?;
+    let options = SqliteConnectOptions::new()
+        .filename(dir.path().join("raw.sqlite3"))
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal);
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(options)
+        .await?;
+    for statement in [
+        "CREATE TABLE contacts (id INTEGER PRIMARY KEY, name TEXT NOT NULL, identity TEXT NOT NULL UNIQUE)",
+        "CREATE TABLE conversations (id INTEGER PRIMARY KEY, contact_id INTEGER NOT NULL REFERENCES contacts(id),
+             thread TEXT NOT NULL UNIQUE, last_message_at INTEGER NOT NULL)",
+        "CREATE TABLE messages (id INTEGER PRIMARY KEY, conversation_id INTEGER NOT NULL REFERENCES conversations(id),
+             external_id TEXT NOT NULL UNIQUE, text TEXT NOT NULL, created_at INTEGER NOT NULL)",
+        "CREATE INDEX messages_conversation ON messages (conversation_id, id)",
+        "CREATE VIRTUAL TABLE messages_fts USING fts5 (text, content = 'messages', content_rowid = 'id', tokenize = 'trigram')",
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(statement)).execute(&pool).await?;
+    }
+    let start = Instant::now();
+    for i in 0..total {
+        let name = customer(i);
+        let now = i64::try_from(i)?;
+        let mut tx = pool.begin().await?;
+        let contact: i64 =
+            sqlx::query_scalar("INSERT INTO contacts (name, identity) VALUES (?1, ?1) RETURNING id")
+                .bind(&name)
+                .fetch_one(&mut *tx)
+                .await?;
+        let conversation: i64 = sqlx::query_scalar(
+            "INSERT INTO conversations (contact_id, thread, last_message_at) VALUES (?1, ?2, ?3) RETURNING id",
+        )
+        .bind(contact)
+        .bind(&name)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        let body = text(i);
+        let message: i64 = sqlx::query_scalar(
+            "INSERT INTO messages (conversation_id, external_id, text, created_at) VALUES (?1, ?2, ?3, ?4) RETURNING id",
+        )
+        .bind(conversation)
+        .bind(format!("bench-{i}"))
+        .bind(&body)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query("INSERT INTO messages_fts (rowid, text) VALUES (?1, ?2)")
+            .bind(message)
+            .bind(&body)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+    }
+    Ok(total as f64 / start.elapsed().as_secs_f64())
+}
+
+/// The 95th percentile of `runs` timings, in milliseconds.
+async fn p95<F, Fut, T>(runs: usize, mut f: F) -> f64
+where
+    F: FnMut(usize) -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    let mut samples: Vec<Duration> = Vec::with_capacity(runs);
+    for run in 0..runs {
+        let start = Instant::now();
+        std::hint::black_box(f(run).await);
+        samples.push(start.elapsed());
+    }
+    samples.sort();
+    samples[(runs * 95 / 100).min(runs - 1)].as_secs_f64() * 1000.0
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let json = args.iter().any(|a| a == "--json");
+    let total: usize = args
+        .iter()
+        .find(|a| !a.starts_with("--"))
+        .map(|s| s.parse())
+        .transpose()?
+        .unwrap_or(20_000);
+
+    let dir = tempfile::tempdir()?;
+    let engine = Engine::open(EngineOptions::new(dir.path())).await?;
+    // Alternated halves, so that a machine busy for a moment weighs on both.
+    let half = total / 2;
+    let raw_first = raw_ingest(half).await?;
+    let ours_first = tuberry_ingest(&engine, 0..half).await?;
+    let raw_second = raw_ingest(total - half).await?;
+    // The second half continues the same store.
+    let ours_second = tuberry_ingest(&engine, half..total).await?;
+    let ours = (ours_first + ours_second) / 2.0;
+    let raw = (raw_first + raw_second) / 2.0;
+
+    let window = p95(100, |run| {
+        let filter = ConversationFilter {
+            offset: u32::try_from(run * 37 % total.max(1)).unwrap_or(0),
+            limit: 100,
+            ..ConversationFilter::default()
+        };
+        api::list_conversations(&engine, filter)
+    })
+    .await;
+    let search = p95(40, |run| {
+        let filter = ConversationFilter {
+            search: Some(WORDS[run % WORDS.len()].to_owned()),
+            limit: 100,
+            ..ConversationFilter::default()
+        };
+        api::list_conversations(&engine, filter)
+    })
+    .await;
+
+    let lines = [
+        Line {
+            what: "durable ingest (a new conversation each)",
+            unit: "messages/s",
+            tuberry: ours,
+            reference: Some(raw),
+            reference_is: "plain SQLite, the same writes",
+            ratio: Some(ours / raw),
+            goal: "≥ 0.5 of the reference",
+        },
+        Line {
+            what: "list window of 100 (p95)",
+            unit: "ms",
+            tuberry: window,
+            reference: None,
+            reference_is: "",
+            ratio: None,
+            goal: "≤ 20 ms at 1M conversations",
+        },
+        Line {
+            what: "search (p95)",
+            unit: "ms",
+            tuberry: search,
+            reference: None,
+            reference_is: "",
+            ratio: None,
+            goal: "≤ 100 ms at 1M messages",
+        },
+    ];
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "messages": total,
+                "cores": std::thread::available_parallelism().map(usize::from).unwrap_or(1),
+                "lines": lines,
+            }))?
+        );
+    } else {
+        println!(
+            "{total} messages, {} cores\n",
+            std::thread::available_parallelism().map(usize::from).unwrap_or(1)
+        );
+        println!(
+            "{:<54} {:>10} {:>10} {:>6}  {:<30} goal",
+            "", "Tuberry", "reference", "ratio", "reference is"
+        );
+        for l in &lines {
+            let reference = l.reference.map(|r| format!("{r:.1}")).unwrap_or_else(|| "—".into());
+            let ratio = l.ratio.map(|r| format!("{r:.2}")).unwrap_or_else(|| "—".into());
+            println!(
+                "{:<54} {:>10} {:>10} {:>6}  {:<30} {}",
+                format!("{} ({})", l.what, l.unit),
+                format!("{:.1}", l.tuberry),
+                reference,
+                ratio,
+                l.reference_is,
+                l.goal
+            );
+        }
+    }
+    engine.shutdown(Duration::from_secs(1)).await;
+    Ok(())
+}
