@@ -29,7 +29,16 @@ struct Line {
 }
 
 const WORDS: [&str; 10] = [
-    "доставка", "заказ", "размер", "цена", "скидка", "возврат", "оплата", "hello", "price", "order",
+    "доставка",
+    "заказ",
+    "размер",
+    "цена",
+    "скидка",
+    "возврат",
+    "оплата",
+    "hello",
+    "price",
+    "order",
 ];
 
 fn customer(i: usize) -> String {
@@ -37,7 +46,10 @@ fn customer(i: usize) -> String {
 }
 
 fn text(i: usize) -> String {
-    format!("Здравствуйте! Вопрос про {} номер {i}", WORDS[i % WORDS.len()])
+    format!(
+        "Здравствуйте! Вопрос про {} номер {i}",
+        WORDS[i % WORDS.len()]
+    )
 }
 
 /// Messages a second through Tuberry's ingest (hooks and all).
@@ -97,11 +109,12 @@ async fn raw_ingest(total: usize) -> Result<f64, Box<dyn std::error::Error>> {
         let name = customer(i);
         let now = i64::try_from(i)?;
         let mut tx = pool.begin().await?;
-        let contact: i64 =
-            sqlx::query_scalar("INSERT INTO contacts (name, identity) VALUES (?1, ?1) RETURNING id")
-                .bind(&name)
-                .fetch_one(&mut *tx)
-                .await?;
+        let contact: i64 = sqlx::query_scalar(
+            "INSERT INTO contacts (name, identity) VALUES (?1, ?1) RETURNING id",
+        )
+        .bind(&name)
+        .fetch_one(&mut *tx)
+        .await?;
         let conversation: i64 = sqlx::query_scalar(
             "INSERT INTO conversations (contact_id, thread, last_message_at) VALUES (?1, ?2, ?3) RETURNING id",
         )
@@ -229,15 +242,23 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     } else {
         println!(
             "{total} messages, {} cores\n",
-            std::thread::available_parallelism().map(usize::from).unwrap_or(1)
+            std::thread::available_parallelism()
+                .map(usize::from)
+                .unwrap_or(1)
         );
         println!(
             "{:<54} {:>10} {:>10} {:>6}  {:<30} goal",
             "", "Tuberry", "reference", "ratio", "reference is"
         );
         for l in &lines {
-            let reference = l.reference.map(|r| format!("{r:.1}")).unwrap_or_else(|| "—".into());
-            let ratio = l.ratio.map(|r| format!("{r:.2}")).unwrap_or_else(|| "—".into());
+            let reference = l
+                .reference
+                .map(|r| format!("{r:.1}"))
+                .unwrap_or_else(|| "—".into());
+            let ratio = l
+                .ratio
+                .map(|r| format!("{r:.2}"))
+                .unwrap_or_else(|| "—".into());
             println!(
                 "{:<54} {:>10} {:>10} {:>6}  {:<30} {}",
                 format!("{} ({})", l.what, l.unit),

@@ -148,7 +148,6 @@ enum Command {
     Restore { file: PathBuf },
 }
 
-
 /// Runs the command line given in `args` (the program's name first).
 pub fn main<I, T>(args: I) -> ExitCode
 where
@@ -431,4 +430,3 @@ async fn command(engine: &Engine, command: Command, out: &Output) -> Result<(), 
     }
     Ok(())
 }
-

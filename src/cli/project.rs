@@ -117,11 +117,7 @@ fn read_token() -> Result<String, ApiError> {
     Ok(token.trim().to_owned())
 }
 
-pub async fn run(
-    engine: &Engine,
-    command: ProjectCommand,
-    out: &Output,
-) -> Result<(), ApiError> {
+pub async fn run(engine: &Engine, command: ProjectCommand, out: &Output) -> Result<(), ApiError> {
     let project = match command {
         ProjectCommand::List => {
             let projects = api::list_projects(engine).await?;

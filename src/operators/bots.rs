@@ -38,7 +38,10 @@ impl Projects {
             .map(str::trim)
             .filter(|p| !p.is_empty())
             .map(|p| Secret::new(p.to_owned()));
-        let proxied = proxy.as_ref().map(|p| tg::http_client(Some(p))).transpose()?;
+        let proxied = proxy
+            .as_ref()
+            .map(|p| tg::http_client(Some(p)))
+            .transpose()?;
         let http = proxied.as_ref().unwrap_or(self.shared.tg.http());
         let bot = client(http, &token, &api_url)?;
         let previous = self.project(project_id).await?;
@@ -154,8 +157,13 @@ impl Projects {
                 return Err(e);
             }
         };
-        let replaced = old_refs.into_iter().flat_map(|(token, proxy)| [Some(token), proxy]);
-        for name in replaced.flatten().filter(|r| !ours.contains(&Some(r.clone()))) {
+        let replaced = old_refs
+            .into_iter()
+            .flat_map(|(token, proxy)| [Some(token), proxy]);
+        for name in replaced
+            .flatten()
+            .filter(|r| !ours.contains(&Some(r.clone())))
+        {
             if let Err(e) = self.shared.tg.keyring().delete(&name).await {
                 tracing::warn!(error = %e, "could not remove the replaced token or proxy from the keyring");
             }

@@ -23,7 +23,8 @@ fn edit() -> impl Strategy<Value = Edit> {
     prop_oneof![
         (any::<Index>(), any::<u8>()).prop_map(|(i, b)| Edit::Flip(i, b)),
         (any::<Index>(), 1..64usize).prop_map(|(i, n)| Edit::Delete(i, n)),
-        (any::<Index>(), prop::collection::vec(any::<u8>(), 1..16)).prop_map(|(i, b)| Edit::Insert(i, b)),
+        (any::<Index>(), prop::collection::vec(any::<u8>(), 1..16))
+            .prop_map(|(i, b)| Edit::Insert(i, b)),
         any::<Index>().prop_map(Edit::Truncate),
         (any::<Index>(), 1..200usize).prop_map(|(i, n)| Edit::Repeat(i, n)),
     ]
@@ -93,7 +94,11 @@ fn pointers(value: &Value, at: String, all: &mut Vec<String>) {
     match value {
         Value::Object(map) => {
             for (k, v) in map {
-                pointers(v, format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")), all);
+                pointers(
+                    v,
+                    format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
+                    all,
+                );
             }
         }
         Value::Array(items) => {

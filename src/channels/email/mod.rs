@@ -9,11 +9,11 @@ mod adapter;
 mod mailboxes;
 pub mod model;
 pub mod net;
-pub mod trust;
 pub mod parse;
 mod receive;
 pub mod send;
 mod store;
+pub mod trust;
 
 pub use mailboxes::{Email, guess_servers};
 

@@ -39,7 +39,11 @@ impl TlsRoots {
         })
     }
 
-    async fn wrap(&self, server: &MailServer, tcp: TcpStream) -> Result<Box<dyn ImapIo>, MailError> {
+    async fn wrap(
+        &self,
+        server: &MailServer,
+        tcp: TcpStream,
+    ) -> Result<Box<dyn ImapIo>, MailError> {
         let host = server.host.trim();
         let name = ServerName::try_from(host.to_owned()).map_err(|_| {
             MailError::new(MailProblem::Tls, format!("`{host}` is not a host name"))
@@ -274,10 +278,15 @@ pub async fn smtp_session(
             MailSecurity::Tls => Some(tls()?),
             _ => None,
         };
-        let mut smtp =
-            AsyncSmtpConnection::connect_tokio1((host, server.port), Some(limit), &hello, wrapped, None)
-                .await
-                .map_err(|e| smtp_error(&e))?;
+        let mut smtp = AsyncSmtpConnection::connect_tokio1(
+            (host, server.port),
+            Some(limit),
+            &hello,
+            wrapped,
+            None,
+        )
+        .await
+        .map_err(|e| smtp_error(&e))?;
         if server.security == MailSecurity::Starttls {
             if !smtp.can_starttls() {
                 smtp.abort().await;
@@ -297,7 +306,10 @@ pub async fn smtp_session(
                 .into_iter()
                 .map(CertificateDer::from)
                 .collect();
-            if let Err(refused) = roots.trust.check(host, &chain, server.trusted_cert.as_deref()) {
+            if let Err(refused) = roots
+                .trust
+                .check(host, &chain, server.trusted_cert.as_deref())
+            {
                 smtp.abort().await;
                 return Err(refused);
             }

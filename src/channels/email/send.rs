@@ -8,9 +8,9 @@ use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use futures_util::TryStreamExt;
+use lettre::Message;
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment as MailPart, Mailbox as Address, MultiPart, SinglePart};
-use lettre::Message;
 use serde::{Deserialize, Serialize};
 
 use super::model::{MailError, MailProblem};

@@ -25,11 +25,7 @@ use crate::error::{Error, Result};
 /// upper-case hex pairs joined by colons.
 pub fn fingerprint(der: &[u8]) -> String {
     let digest = ring::digest::digest(&ring::digest::SHA256, der);
-    let pairs: Vec<String> = digest
-        .as_ref()
-        .iter()
-        .map(|b| format!("{b:02X}"))
-        .collect();
+    let pairs: Vec<String> = digest.as_ref().iter().map(|b| format!("{b:02X}")).collect();
     pairs.join(":")
 }
 
@@ -265,9 +261,19 @@ mod tests {
     fn fingerprints_compare_however_they_are_written() {
         let shown = fingerprint(b"a certificate");
         assert_eq!(shown.len(), 32 * 3 - 1);
-        assert!(shown.chars().all(|c| c == ':' || c.is_ascii_hexdigit() && !c.is_ascii_lowercase()));
-        assert_eq!(normal(&shown), normal(&shown.to_lowercase().replace(':', " ")));
-        assert_eq!(parse_fingerprint(&shown.to_lowercase().replace(':', "")).unwrap(), shown);
+        assert!(
+            shown
+                .chars()
+                .all(|c| c == ':' || c.is_ascii_hexdigit() && !c.is_ascii_lowercase())
+        );
+        assert_eq!(
+            normal(&shown),
+            normal(&shown.to_lowercase().replace(':', " "))
+        );
+        assert_eq!(
+            parse_fingerprint(&shown.to_lowercase().replace(':', "")).unwrap(),
+            shown
+        );
         assert!(parse_fingerprint("AB:CD").is_err());
         assert!(parse_fingerprint(&shown.replace('A', "G")).is_err() || !shown.contains('A'));
     }
@@ -289,7 +295,14 @@ mod tests {
         let refused = trust
             .check("mail.shop.test", &chain, Some("AA:BB"))
             .unwrap_err();
-        assert!(refused.message.contains("different certificate"), "{}", refused.message);
-        assert_eq!(refused.certificate.unwrap().trusted.as_deref(), Some("AA:BB"));
+        assert!(
+            refused.message.contains("different certificate"),
+            "{}",
+            refused.message
+        );
+        assert_eq!(
+            refused.certificate.unwrap().trusted.as_deref(),
+            Some("AA:BB")
+        );
     }
 }

@@ -253,7 +253,9 @@ impl TelegramBots {
         let proxied = match &row.proxy_ref {
             None => None,
             Some(name) => match self.shared.keyring.get(name).await {
-                Ok(Some(proxy)) => Some(super::http_client(Some(&proxy)).map_err(|e| e.to_string())?),
+                Ok(Some(proxy)) => {
+                    Some(super::http_client(Some(&proxy)).map_err(|e| e.to_string())?)
+                }
                 Ok(None) => {
                     return Err("the bot's proxy is missing from the system keyring; connect the bot again with its proxy".into());
                 }

@@ -36,7 +36,9 @@ fn parse(body: &[u8]) -> Result<Update, String> {
     let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| e.to_string())?;
     if let Some(reaction) = value.get("message_reaction")
         && reaction.get("user").is_none_or(serde_json::Value::is_null)
-        && reaction.get("actor_chat").is_none_or(serde_json::Value::is_null)
+        && reaction
+            .get("actor_chat")
+            .is_none_or(serde_json::Value::is_null)
     {
         return Err("a reaction without the user or chat reacting".into());
     }

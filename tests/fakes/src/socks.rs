@@ -19,7 +19,9 @@ pub struct Socks5 {
 impl Socks5 {
     /// Starts the proxy; with `login`, clients must give that user and password.
     pub async fn start(login: Option<(&str, &str)>) -> Socks5 {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind the proxy");
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind the proxy");
         let addr = listener.local_addr().expect("the proxy's address");
         let login = login.map(|(u, p)| (u.to_owned(), p.to_owned()));
         let tunnels = Arc::new(Mutex::new(Vec::new()));
@@ -52,7 +54,11 @@ impl Socks5 {
 
     /// The same proxy with another password.
     pub fn url_with_password(&self, password: &str) -> String {
-        let user = self.login.as_ref().map(|(u, _)| u.as_str()).unwrap_or("user");
+        let user = self
+            .login
+            .as_ref()
+            .map(|(u, _)| u.as_str())
+            .unwrap_or("user");
         format!("socks5://{user}:{password}@{}", self.addr)
     }
 

@@ -225,9 +225,16 @@ async fn a_certificate_the_owner_trusts_for_the_server() {
         let shown = refused.certificate.expect("the certificate is named");
         assert_eq!(shown.fingerprint, fingerprint);
         assert_eq!(shown.trusted, None);
-        assert!(refused.message.contains(&fingerprint), "{}", refused.message);
+        assert!(
+            refused.message.contains(&fingerprint),
+            "{}",
+            refused.message
+        );
     }
-    assert!(api::add_mailbox(e, input.clone()).await.is_err(), "not added untrusted");
+    assert!(
+        api::add_mailbox(e, input.clone()).await.is_err(),
+        "not added untrusted"
+    );
 
     // Trusted as typed by hand: lower case, no colons.
     let typed = fingerprint.replace(':', "").to_lowercase();
@@ -236,7 +243,10 @@ async fn a_certificate_the_owner_trusts_for_the_server() {
     let report = api::test_mailbox(e, input.clone(), None).await.unwrap();
     assert!(report.ok(), "{report:?}");
     let mailbox = mail.add(input.clone()).await;
-    assert_eq!(mailbox.imap.trusted_cert.as_deref(), Some(fingerprint.as_str()));
+    assert_eq!(
+        mailbox.imap.trusted_cert.as_deref(),
+        Some(fingerprint.as_str())
+    );
     mail.servers
         .deliver(IVAN, SHOP, &customer_mail("t1", "Own server", "Hello?", ""))
         .await;
@@ -254,9 +264,15 @@ async fn a_certificate_the_owner_trusts_for_the_server() {
     input.smtp.trusted_cert = Some(before.clone());
     let report = api::test_mailbox(e, input.clone(), None).await.unwrap();
     for refused in [report.imap.unwrap(), report.smtp.unwrap()] {
-        assert!(refused.message.contains("different certificate"), "{refused:?}");
+        assert!(
+            refused.message.contains("different certificate"),
+            "{refused:?}"
+        );
         let shown = refused.certificate.unwrap();
-        assert_eq!((shown.fingerprint.as_str(), shown.trusted.as_deref()), (fingerprint.as_str(), Some(before.as_str())));
+        assert_eq!(
+            (shown.fingerprint.as_str(), shown.trusted.as_deref()),
+            (fingerprint.as_str(), Some(before.as_str()))
+        );
     }
     // Not a fingerprint at all.
     input.imap.trusted_cert = Some("not hex".into());

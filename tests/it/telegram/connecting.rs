@@ -300,54 +300,78 @@ async fn a_bot_talks_to_telegram_through_its_proxy() {
         proxy: Some(proxy),
     };
 
-    let err = api::connect_bot(tg.engine(), tg.project, through(proxy.url_with_password("wrong-5521")))
-        .await
-        .unwrap_err();
+    let err = api::connect_bot(
+        tg.engine(),
+        tg.project,
+        through(proxy.url_with_password("wrong-5521")),
+    )
+    .await
+    .unwrap_err();
     assert!(err.message.contains("through the proxy"), "{}", err.message);
     assert!(!err.message.contains("wrong-5521"), "{}", err.message);
     let err = api::connect_bot(tg.engine(), tg.project, through("ftp://somewhere".into()))
         .await
         .unwrap_err();
-    assert!(err.message.contains("socks5://host:port"), "{}", err.message);
+    assert!(
+        err.message.contains("socks5://host:port"),
+        "{}",
+        err.message
+    );
 
     let project = api::connect_bot(tg.engine(), tg.project, through(proxy.url()))
         .await
         .unwrap();
     assert!(project.bot.unwrap().proxied);
     let fake = tg.fake.url().trim_start_matches("http://").to_owned();
-    assert!(proxy.tunnels().iter().all(|t| *t == fake), "{:?}", proxy.tunnels());
+    assert!(
+        proxy.tunnels().iter().all(|t| *t == fake),
+        "{:?}",
+        proxy.tunnels()
+    );
     assert!(!proxy.tunnels().is_empty(), "getMe went through the proxy");
 
     let lena = customer(9001, "Lena");
     let inbound = async |tg: &Tg, n: i64| {
         let deadline = tokio::time::Instant::now() + WAIT;
         loop {
-            let count: i64 = sqlx::query_scalar("SELECT count(*) FROM messages WHERE direction = 'in'")
-                .fetch_one(tg.engine().store().pool())
-                .await
-                .unwrap();
+            let count: i64 =
+                sqlx::query_scalar("SELECT count(*) FROM messages WHERE direction = 'in'")
+                    .fetch_one(tg.engine().store().pool())
+                    .await
+                    .unwrap();
             if count >= n {
                 return;
             }
-            assert!(tokio::time::Instant::now() < deadline, "{count} of {n} messages");
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{count} of {n} messages"
+            );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     };
-    tg.fake.user_writes_to_bot(TOKEN, &lena, "Through the proxy?");
+    tg.fake
+        .user_writes_to_bot(TOKEN, &lena, "Through the proxy?");
     inbound(&tg, 1).await;
 
     tg.restart().await;
     let before = proxy.tunnels().len();
     tg.fake.user_writes_to_bot(TOKEN, &lena, "Still there?");
     inbound(&tg, 2).await;
-    assert!(proxy.tunnels().len() > before, "after a restart the bot goes through the proxy");
+    assert!(
+        proxy.tunnels().len() > before,
+        "after a restart the bot goes through the proxy"
+    );
 
     // The password is nowhere in the data directory.
     for entry in std::fs::read_dir(tg.dir.path()).unwrap() {
         let path = entry.unwrap().path();
         if path.is_file() {
             let hay = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
-            assert!(!hay.contains("proxy-pass-7731"), "found in {}", path.display());
+            assert!(
+                !hay.contains("proxy-pass-7731"),
+                "found in {}",
+                path.display()
+            );
         }
     }
     // Connected again without a proxy: it is forgotten, in the keyring too.
@@ -360,7 +384,9 @@ async fn a_bot_talks_to_telegram_through_its_proxy() {
         api_url: Some(tg.fake.url()),
         proxy: None,
     };
-    let project = api::connect_bot(tg.engine(), tg.project, plain).await.unwrap();
+    let project = api::connect_bot(tg.engine(), tg.project, plain)
+        .await
+        .unwrap();
     assert!(!project.bot.unwrap().proxied);
     let keyring = Keyring::new(TEST_KEYRING);
     assert!(keyring.get(&proxy_ref).await.unwrap().is_none());

@@ -95,7 +95,11 @@ async fn updates_are_stored_or_refused_never_a_server_error() {
                 200 => stored += 1,
                 400 => {
                     refused += 1;
-                    assert_eq!(rows(tg.engine()).await, before, "refused but written: {shown}");
+                    assert_eq!(
+                        rows(tg.engine()).await,
+                        before,
+                        "refused but written: {shown}"
+                    );
                 }
                 other => panic!("{other} for {shown}"),
             }
@@ -124,6 +128,10 @@ fn the_samples_are_updates_teloxide_reads() {
     use teloxide_core::types::{Update, UpdateKind};
     for sample in UPDATES {
         let update: Update = serde_json::from_str(sample).unwrap();
-        assert!(!matches!(update.kind, UpdateKind::Error(_)), "{sample}: {:?}", update.kind);
+        assert!(
+            !matches!(update.kind, UpdateKind::Error(_)),
+            "{sample}: {:?}",
+            update.kind
+        );
     }
 }

@@ -284,7 +284,11 @@ mod tests {
         );
         assert_eq!(others_reaction(Some(&both)).as_deref(), Some("👍"));
         // Without the list of who reacted, the counts tell it.
-        let counts = reactions(false, vec![counted(Some(0), 1, "❤"), counted(None, 1, "🔥")], None);
+        let counts = reactions(
+            false,
+            vec![counted(Some(0), 1, "❤"), counted(None, 1, "🔥")],
+            None,
+        );
         assert_eq!(others_reaction(Some(&counts)).as_deref(), Some("🔥"));
         let same = reactions(false, vec![counted(Some(0), 2, "❤")], None);
         assert_eq!(others_reaction(Some(&same)).as_deref(), Some("❤"));
@@ -292,7 +296,11 @@ mod tests {
 
     #[test]
     fn no_reaction_but_the_accounts_is_none_and_a_partial_list_says_nothing() {
-        let mine = reactions(false, vec![counted(Some(0), 1, "❤")], Some(vec![peer_reaction(true, "❤")]));
+        let mine = reactions(
+            false,
+            vec![counted(Some(0), 1, "❤")],
+            Some(vec![peer_reaction(true, "❤")]),
+        );
         assert_eq!(others_reaction(Some(&mine)).as_deref(), Some(""));
         assert_eq!(others_reaction(None).as_deref(), Some(""));
         let partial = reactions(true, vec![counted(None, 1, "👍")], None);
