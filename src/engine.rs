@@ -320,6 +320,13 @@ impl Engine {
         }
         let lock = DataLock::take(&self.data_dir)?;
         *self.lock.lock().unwrap_or_else(PoisonError::into_inner) = Some(lock);
+        let orphans = self.queue.take_up_orphans().await?;
+        if orphans > 0 {
+            tracing::warn!(
+                jobs = orphans,
+                "jobs cut short by the previous run are taken up again"
+            );
+        }
         for _ in 0..self.settings().queue.workers {
             workers.push(tokio::spawn(
                 self.queue.clone().work(self.cancel.child_token()),

@@ -17,6 +17,7 @@ mod daily;
 mod daily_send;
 mod dashboard;
 mod email;
+mod faults;
 mod guardrails;
 mod helpers;
 mod ingest;
