@@ -1,9 +1,10 @@
 //! Faults with real processes: `tuberry serve` is started as a child process
 //! with a bot talking to the Telegram fake, and killed with SIGKILL while
-//! customers write and while replies go out. After a restart every message is
-//! in the inbox once, and every reply reached its customer; how many replies
-//! in flight at the kill went twice is printed (Telegram cannot be asked
-//! whether a message went).
+//! customers write and while replies go out; Telegram goes out of reach with
+//! replies waiting; another process holds the database. Every message ends
+//! in the inbox once, and every reply reaches its customer in order; how
+//! many replies in flight at a kill went twice is printed (Telegram cannot
+//! be asked whether a message went).
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -11,8 +12,8 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use sqlx::SqlitePool;
 use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{Connection, SqlitePool};
 use tuberry_fakes::telegram::{FakeTelegram, Limits, User};
 
 use crate::cli::tuberry;
@@ -85,101 +86,152 @@ async fn until(what: &str, limit: Duration, mut done: impl AsyncFnMut() -> bool)
     }
 }
 
+/// A shop's data directory with a project whose bot talks to the Telegram
+/// fake, the LAN API on a free port and a token to send with.
+struct Shop {
+    fake: FakeTelegram,
+    dir: tempfile::TempDir,
+    port: u16,
+    token: String,
+}
+
+impl Shop {
+    fn new(fake: FakeTelegram, settings: &str) -> Shop {
+        fake.add_bot(TOKEN, "faults_bot");
+        let dir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        std::fs::write(
+            dir.path().join("settings.toml"),
+            format!("[http]\nlisten = \"127.0.0.1:{port}\"\n\n[telegram]\npoll_timeout_s = 1\n{settings}"),
+        )
+        .unwrap();
+        let (ok, _, err) = tuberry(dir.path(), &["project", "create", "Shop"]);
+        assert!(ok, "{err}");
+        let connected = Command::new(env!("CARGO_BIN_EXE_tuberry"))
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args(["project", "connect-bot", "1", "--api-url", &fake.url()])
+            .env_remove("TUBERRY_DATA_DIR")
+            .env("TUBERRY_BOT_TOKEN", TOKEN)
+            .output()
+            .unwrap();
+        assert!(
+            connected.status.success(),
+            "{}",
+            String::from_utf8_lossy(&connected.stderr)
+        );
+        let (ok, out, err) = tuberry(
+            dir.path(),
+            &["--json", "api-token", "create", "Faults", "--scope", "send"],
+        );
+        assert!(ok, "{err}");
+        let token = serde_json::from_str::<serde_json::Value>(&out).unwrap()["secret"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        Shop {
+            fake,
+            dir,
+            port,
+            token,
+        }
+    }
+
+    /// Customer `n` of `CUSTOMERS` writes message `i`.
+    fn customer_writes(fake: &FakeTelegram, i: i64) {
+        let who = 7000 + i % CUSTOMERS;
+        let user = User::new(who, format!("Customer {who}"));
+        fake.user_writes_to_bot(TOKEN, &user, &format!("message {i}"));
+    }
+
+    /// Posts a reply through the LAN API as a good client does (waiting
+    /// when asked to, 429); the answer's status.
+    async fn send(&self, conversation: i64, text: &str, key: &str) -> u16 {
+        let http = reqwest::Client::new();
+        loop {
+            let answer = http
+                .post(format!("http://127.0.0.1:{}/api/v1/send", self.port))
+                .bearer_auth(&self.token)
+                .json(&serde_json::json!({
+                    "conversationId": conversation,
+                    "text": text,
+                    "idempotencyKey": key,
+                }))
+                .send()
+                .await;
+            match answer.map(|a| a.status().as_u16()).unwrap_or(0) {
+                429 => tokio::time::sleep(Duration::from_millis(100)).await,
+                status => return status,
+            }
+        }
+    }
+
+    /// The texts the bot sent to each conversation's customer, in order.
+    fn replies(&self, conversations: &[(i64, String)]) -> BTreeMap<i64, Vec<String>> {
+        conversations
+            .iter()
+            .map(|(id, chat)| {
+                // The chat holds the customer's messages too.
+                let sent = self.fake.messages(chat.parse().unwrap(), None);
+                let texts = sent
+                    .into_iter()
+                    .filter_map(|m| m.text)
+                    .filter(|t| t.starts_with("answer "))
+                    .collect();
+                (*id, texts)
+            })
+            .collect()
+    }
+}
+
+const INBOUND: &str = "SELECT count(*) FROM messages WHERE direction = 'in'";
+
+async fn conversations(pool: &SqlitePool) -> Vec<(i64, String)> {
+    sqlx::query_as(
+        "SELECT id, external_thread_id FROM conversations WHERE external_thread_id IS NOT NULL",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_killed_mid_burst_and_mid_replies_loses_and_repeats_nothing() {
-    let fake = FakeTelegram::start(Limits::default()).await;
-    fake.add_bot(TOKEN, "faults_bot");
-    let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    std::fs::write(
-        dir.path().join("settings.toml"),
-        format!("[http]\nlisten = \"127.0.0.1:{port}\"\n\n[telegram]\npoll_timeout_s = 1\n"),
-    )
-    .unwrap();
-    let (ok, _, err) = tuberry(dir.path(), &["project", "create", "Shop"]);
-    assert!(ok, "{err}");
-    let connected = Command::new(env!("CARGO_BIN_EXE_tuberry"))
-        .arg("--data-dir")
-        .arg(dir.path())
-        .args(["project", "connect-bot", "1", "--api-url", &fake.url()])
-        .env_remove("TUBERRY_DATA_DIR")
-        .env("TUBERRY_BOT_TOKEN", TOKEN)
-        .output()
-        .unwrap();
-    assert!(
-        connected.status.success(),
-        "{}",
-        String::from_utf8_lossy(&connected.stderr)
-    );
-    let (ok, out, err) = tuberry(
-        dir.path(),
-        &["--json", "api-token", "create", "Faults", "--scope", "send"],
-    );
-    assert!(ok, "{err}");
-    let token = serde_json::from_str::<serde_json::Value>(&out).unwrap()["secret"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-
+    let shop = Shop::new(FakeTelegram::start(Limits::default()).await, "");
+    let dir = shop.dir.path();
     // Customers write; the server is killed when a third is stored.
-    let mut server = serve(dir.path());
-    let pool = store(dir.path()).await;
+    let mut server = serve(dir);
+    let pool = store(dir).await;
     let writer = {
-        let fake = fake.clone();
+        let fake = shop.fake.clone();
         std::thread::spawn(move || {
             for i in 0..MESSAGES {
-                let who = 7000 + i % CUSTOMERS;
-                let user = User::new(who, format!("Customer {who}"));
-                fake.user_writes_to_bot(TOKEN, &user, &format!("message {i}"));
+                Shop::customer_writes(&fake, i);
                 std::thread::sleep(Duration::from_millis(2));
             }
         })
     };
     until("a third is stored", Duration::from_secs(60), async || {
-        count(
-            &pool,
-            "SELECT count(*) FROM messages WHERE direction = 'in'",
-        )
-        .await
-            >= MESSAGES / 3
+        count(&pool, INBOUND).await >= MESSAGES / 3
     })
     .await;
     kill(&mut server, "-KILL");
-    let at_kill = count(
-        &pool,
-        "SELECT count(*) FROM messages WHERE direction = 'in'",
-    )
-    .await;
+    let at_kill = count(&pool, INBOUND).await;
     writer.join().unwrap();
-    let mut server = serve(dir.path());
+    let mut server = serve(dir);
     until(
         "every message is stored",
         Duration::from_secs(120),
-        async || {
-            count(
-                &pool,
-                "SELECT count(*) FROM messages WHERE direction = 'in'",
-            )
-            .await
-                >= MESSAGES
-        },
+        async || count(&pool, INBOUND).await >= MESSAGES,
     )
     .await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    assert_eq!(
-        count(
-            &pool,
-            "SELECT count(*) FROM messages WHERE direction = 'in'"
-        )
-        .await,
-        MESSAGES,
-        "each message once"
-    );
-    let texts: i64 = count(
+    assert_eq!(count(&pool, INBOUND).await, MESSAGES, "each message once");
+    let texts = count(
         &pool,
         "SELECT count(DISTINCT text) FROM messages WHERE direction = 'in'",
     )
@@ -190,36 +242,17 @@ async fn serve_killed_mid_burst_and_mid_replies_loses_and_repeats_nothing() {
     );
 
     // Two replies to each customer; the server is killed while they go.
-    let conversations: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT id, external_thread_id FROM conversations WHERE external_thread_id IS NOT NULL",
-    )
-    .fetch_all(&pool)
-    .await
-    .unwrap();
+    let conversations = conversations(&pool).await;
     assert_eq!(conversations.len() as i64, CUSTOMERS);
-    let http = reqwest::Client::new();
-    // As a good client: waits when asked to (429, the rate per client).
-    let send = async |conversation: i64, n: usize| loop {
-        let answer = http
-            .post(format!("http://127.0.0.1:{port}/api/v1/send"))
-            .bearer_auth(&token)
-            .json(&serde_json::json!({
-                "conversationId": conversation,
-                "text": format!("answer {n} to {conversation}"),
-                "idempotencyKey": format!("reply-{conversation}-{n}"),
-            }))
-            .send()
-            .await;
-        match answer.map(|a| a.status().as_u16()).unwrap_or(0) {
-            429 => tokio::time::sleep(Duration::from_millis(100)).await,
-            status => break status,
-        }
+    let reply = async |conversation: i64, n: usize| {
+        let text = format!("answer {n} to {conversation}");
+        shop.send(conversation, &text, &format!("reply-{conversation}-{n}"))
+            .await
     };
-    for (conversation, _) in &conversations {
-        assert_eq!(send(*conversation, 1).await, 202);
-    }
-    for (conversation, _) in &conversations {
-        assert_eq!(send(*conversation, 2).await, 202);
+    for n in [1, 2] {
+        for (conversation, _) in &conversations {
+            assert_eq!(reply(*conversation, n).await, 202);
+        }
     }
     kill(&mut server, "-KILL");
     let delivered_at_kill = count(
@@ -227,40 +260,31 @@ async fn serve_killed_mid_burst_and_mid_replies_loses_and_repeats_nothing() {
         "SELECT count(*) FROM messages WHERE direction = 'out' AND delivery != 'pending'",
     )
     .await;
-    let mut server = serve(dir.path());
+    let mut server = serve(dir);
     // The shop's other system sends the same requests again: nothing new.
     until(
         "the LAN API answers again",
         Duration::from_secs(30),
-        async || send(conversations[0].0, 1).await == 200,
+        async || reply(conversations[0].0, 1).await == 200,
     )
     .await;
     for (conversation, _) in &conversations {
         assert_eq!(
-            send(*conversation, 2).await,
+            reply(*conversation, 2).await,
             200,
             "the same key, the same reply"
         );
     }
     let wanted = CUSTOMERS * 2;
-    until("every reply is delivered", Duration::from_secs(120), async || {
-        count(
-            &pool,
-            "SELECT count(*) FROM messages WHERE direction = 'out' AND delivery IN ('sent', 'delivered')",
-        )
-        .await
-            >= wanted
-    })
+    until(
+        "every reply is delivered",
+        Duration::from_secs(120),
+        async || count(&pool, SENT).await >= wanted,
+    )
     .await;
     let mut received: BTreeMap<String, usize> = BTreeMap::new();
-    for (_, chat) in &conversations {
-        // The chat holds the customer's messages too.
-        let replies = fake.messages(chat.parse().unwrap(), None);
-        for text in replies.into_iter().filter_map(|m| m.text) {
-            if text.starts_with("answer ") {
-                *received.entry(text).or_default() += 1;
-            }
-        }
+    for text in shop.replies(&conversations).into_values().flatten() {
+        *received.entry(text).or_default() += 1;
     }
     let distinct = received.len() as i64;
     let repeated: usize = received.values().map(|n| n - 1).sum();
@@ -279,5 +303,98 @@ async fn serve_killed_mid_burst_and_mid_replies_loses_and_repeats_nothing() {
         wanted,
         "each reply stored once"
     );
+    kill(&mut server, "-INT");
+}
+
+const SENT: &str =
+    "SELECT count(*) FROM messages WHERE direction = 'out' AND delivery IN ('sent', 'delivered')";
+
+/// Telegram out of reach for a while with replies waiting, then another
+/// process holding the database's write lock longer than Tuberry waits for
+/// it while customers write: nothing crashes, every reply goes in order once
+/// Telegram is back, every message is stored once the database is free.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_network_loss_and_a_busy_database_lose_nothing() {
+    let shop = Shop::new(
+        FakeTelegram::start(Limits::default()).await,
+        "\n[queue]\nbackoff_base_ms = 200\nbackoff_max_ms = 1000\n",
+    );
+    let dir = shop.dir.path();
+    let mut server = serve(dir);
+    let pool = store(dir).await;
+    for i in 0..CUSTOMERS {
+        Shop::customer_writes(&shop.fake, i);
+    }
+    until(
+        "the first messages are stored",
+        Duration::from_secs(30),
+        async || count(&pool, INBOUND).await >= CUSTOMERS,
+    )
+    .await;
+    let conversations = conversations(&pool).await;
+
+    // Telegram is unreachable (a proxy in front of it answers 502).
+    shop.fake.set_offline(true);
+    for n in 1..=3 {
+        for (conversation, _) in &conversations[..5] {
+            let text = format!("answer {n} to {conversation}");
+            let key = format!("lost-{conversation}-{n}");
+            assert_eq!(shop.send(*conversation, &text, &key).await, 202);
+        }
+    }
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(
+        count(&pool, SENT).await,
+        0,
+        "nothing went while Telegram was away"
+    );
+    shop.fake.set_offline(false);
+    until(
+        "every reply went once Telegram was back",
+        Duration::from_secs(60),
+        async || count(&pool, SENT).await >= 15,
+    )
+    .await;
+    let replies = shop.replies(&conversations[..5]);
+    for (conversation, texts) in &replies {
+        let wanted: Vec<String> = (1..=3)
+            .map(|n| format!("answer {n} to {conversation}"))
+            .collect();
+        assert_eq!(texts, &wanted, "in order, once each");
+    }
+
+    // Another process holds the write lock for longer than the busy timeout.
+    let options = SqliteConnectOptions::new().filename(dir.join("tuberry.sqlite3"));
+    let mut blocker = sqlx::SqliteConnection::connect_with(&options)
+        .await
+        .unwrap();
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut blocker)
+        .await
+        .unwrap();
+    let before = count(&pool, INBOUND).await;
+    for i in CUSTOMERS..CUSTOMERS * 2 {
+        Shop::customer_writes(&shop.fake, i);
+    }
+    tokio::time::sleep(Duration::from_secs(12)).await;
+    assert!(
+        server.try_wait().unwrap().is_none(),
+        "serve is still running"
+    );
+    assert_eq!(
+        count(&pool, INBOUND).await,
+        before,
+        "nothing written meanwhile"
+    );
+    sqlx::query("COMMIT").execute(&mut blocker).await.unwrap();
+    drop(blocker);
+    until(
+        "every message is stored once the database is free",
+        Duration::from_secs(60),
+        async || count(&pool, INBOUND).await >= CUSTOMERS * 2,
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(count(&pool, INBOUND).await, CUSTOMERS * 2, "each once");
     kill(&mut server, "-INT");
 }
