@@ -15,6 +15,9 @@ use crate::error::{Error, Result};
 use crate::keyring::Keyring;
 use crate::secret::Secret;
 
+/// A bot's entries in the keyring: its token's and its proxy's.
+type KeyringNames = (String, Option<String>);
+
 fn webhook_ref(secret_ref: &str) -> String {
     TelegramBots::webhook_ref(secret_ref)
 }
@@ -93,7 +96,7 @@ impl Projects {
             }
             None => None,
         };
-        let stored: Result<(i64, Option<(String, Option<String>)>)> = async {
+        let stored: Result<(i64, Option<KeyringNames>)> = async {
             let mut tx = self.shared.store.write().await?;
             let account_id: i64 = sqlx::query_scalar(
                 "INSERT INTO channel_accounts (project_id, kind, name, external_id, created_at, enabled)
@@ -108,7 +111,7 @@ impl Projects {
             .bind(now)
             .fetch_one(&mut *tx)
             .await?;
-            let old_refs: Option<(String, Option<String>)> = sqlx::query_as(
+            let old_refs: Option<KeyringNames> = sqlx::query_as(
                 "SELECT secret_ref, proxy_ref FROM telegram_bots WHERE channel_account_id = ?1",
             )
             .bind(account_id)
@@ -194,7 +197,7 @@ impl Projects {
         };
         self.shared.tg.stop(bot.account_id).await;
         let mut tx = self.shared.store.write().await?;
-        let refs: Option<(String, Option<String>)> = sqlx::query_as(
+        let refs: Option<KeyringNames> = sqlx::query_as(
             "DELETE FROM telegram_bots WHERE channel_account_id = ?1 RETURNING secret_ref, proxy_ref",
         )
         .bind(bot.account_id)

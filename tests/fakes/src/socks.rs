@@ -64,7 +64,7 @@ impl Socks5 {
 
     /// Where the tunnels opened so far led (`host:port`).
     pub fn tunnels(&self) -> Vec<String> {
-        self.tunnels.lock().unwrap().clone()
+        self.tunnels.lock().expect("the tunnels").clone()
     }
 
     /// Stops accepting: new connections are refused.
@@ -145,7 +145,7 @@ async fn tunnel(
         client.write_all(&[5, 5, 0, 1, 0, 0, 0, 0, 0, 0]).await?;
         return Ok(());
     };
-    opened.lock().unwrap().push(target);
+    opened.lock().expect("the tunnels").push(target);
     client.write_all(&[5, 0, 0, 1, 0, 0, 0, 0, 0, 0]).await?;
     tokio::io::copy_bidirectional(&mut client, &mut upstream).await?;
     Ok(())
