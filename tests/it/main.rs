@@ -28,6 +28,7 @@ mod mail_server;
 mod notices;
 mod outbox;
 mod parsers;
+mod planted;
 mod providers;
 mod queue;
 mod receiver;
