@@ -184,10 +184,15 @@ pub async fn check(
     if !token.scopes.contains(&needed) && !token.scopes.contains(&Scope::Admin) {
         return Ok(Err(Refusal::Scope));
     }
-    sqlx::query("UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1")
+    // When it was last used is for the owner's eyes: a store that cannot be
+    // written (the disk full) does not refuse the request for it.
+    let used = sqlx::query("UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1")
         .bind(token.id)
         .bind(now)
         .execute(pool)
-        .await?;
+        .await;
+    if let Err(e) = used {
+        tracing::warn!(token = token.id, error = %e, "the token's last use could not be recorded");
+    }
     Ok(Ok(token))
 }

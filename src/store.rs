@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqlitePool, Transaction};
+use sqlx::{Connection, Sqlite, SqlitePool, Transaction};
 
 use crate::error::{Error, Result};
 
@@ -47,6 +47,23 @@ impl Store {
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
+            // A transaction whose COMMIT failed (the disk full) and whose
+            // rollback found nothing to undo leaves the driver believing it
+            // is still open: every later BEGIN on that connection would fail.
+            // Such a connection is closed rather than used again (the ping
+            // lets a rollback queued by the dropped transaction run first).
+            .after_release(|conn, _| {
+                Box::pin(async move {
+                    conn.ping().await?;
+                    let stuck = conn.is_in_transaction();
+                    if stuck {
+                        tracing::warn!(
+                            "a database connection left in a failed transaction is replaced"
+                        );
+                    }
+                    Ok(!stuck)
+                })
+            })
             .connect_with(options)
             .await?;
         Ok(Self { pool })

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -97,8 +97,11 @@ struct Shop {
 
 impl Shop {
     fn new(fake: FakeTelegram, settings: &str) -> Shop {
+        Shop::in_dir(fake, settings, tempfile::tempdir().unwrap())
+    }
+
+    fn in_dir(fake: FakeTelegram, settings: &str, dir: tempfile::TempDir) -> Shop {
         fake.add_bot(TOKEN, "faults_bot");
-        let dir = tempfile::tempdir().unwrap();
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -126,7 +129,16 @@ impl Shop {
         );
         let (ok, out, err) = tuberry(
             dir.path(),
-            &["--json", "api-token", "create", "Faults", "--scope", "send"],
+            &[
+                "--json",
+                "api-token",
+                "create",
+                "Faults",
+                "--scope",
+                "send",
+                "--scope",
+                "read",
+            ],
         );
         assert!(ok, "{err}");
         let token = serde_json::from_str::<serde_json::Value>(&out).unwrap()["secret"]
@@ -397,4 +409,115 @@ async fn a_network_loss_and_a_busy_database_lose_nothing() {
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(count(&pool, INBOUND).await, CUSTOMERS * 2, "each once");
     kill(&mut server, "-INT");
+}
+
+/// A small file system mounted for a test, unmounted when dropped.
+struct Mounted(PathBuf);
+
+impl Mounted {
+    fn tmpfs(at: &Path, size: &str) -> Mounted {
+        let mounted = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(at)
+            .status()
+            .unwrap();
+        assert!(mounted.success(), "mount a tmpfs (the tests run as root)");
+        Mounted(at.to_path_buf())
+    }
+}
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        let _ignored = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+/// Fills the file system of `dir` to the last byte.
+fn fill(dir: &Path) -> PathBuf {
+    use std::io::Write;
+    let path = dir.join("filler");
+    let mut file = std::fs::File::create(&path).unwrap();
+    let block = vec![0u8; 64 * 1024];
+    while file.write_all(&block).is_ok() {}
+    let mut byte = [0u8; 1];
+    while file.write_all(&mut byte).is_ok() {}
+    let _ignored = file.sync_all();
+    path
+}
+
+/// The data directory on a small file system that fills up: customers'
+/// messages are not acknowledged (Telegram keeps them), serve keeps running
+/// and says why, nothing is corrupted, and everything is stored once there
+/// is room again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_acknowledges_nothing_and_resumes_when_there_is_room() {
+    let dir = tempfile::tempdir().unwrap();
+    let mounted = Mounted::tmpfs(dir.path(), "48m");
+    let shop = Shop::in_dir(FakeTelegram::start(Limits::default()).await, "", dir);
+    let dir = shop.dir.path();
+    let mut server = serve(dir);
+    let pool = store(dir).await;
+    for i in 0..CUSTOMERS {
+        Shop::customer_writes(&shop.fake, i);
+    }
+    until(
+        "the first messages are stored",
+        Duration::from_secs(30),
+        async || count(&pool, INBOUND).await >= CUSTOMERS,
+    )
+    .await;
+
+    let filler = fill(dir);
+    for i in CUSTOMERS..CUSTOMERS * 4 {
+        Shop::customer_writes(&shop.fake, i);
+    }
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert!(
+        server.try_wait().unwrap().is_none(),
+        "serve is still running"
+    );
+    let stored = count(&pool, INBOUND).await;
+    let waiting = shop.fake.pending_updates(TOKEN);
+    assert!(
+        waiting > 0,
+        "messages not stored stay with Telegram ({stored} stored)"
+    );
+    // What the window's Health shows, from the running server.
+    let health = reqwest::Client::new()
+        .get(format!("http://127.0.0.1:{}/api/v1/health", shop.port))
+        .bearer_auth(&shop.token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let why = health
+        .split('"')
+        .find(|part| part.contains("disk is full"))
+        .unwrap_or_else(|| panic!("the bot says why: {health}"))
+        .to_owned();
+    println!(
+        "disk full: {stored} of {} stored, {waiting} left with Telegram; the bot says: {why}",
+        CUSTOMERS * 4
+    );
+
+    std::fs::remove_file(filler).unwrap();
+    until(
+        "every message is stored once there is room",
+        Duration::from_secs(60),
+        async || count(&pool, INBOUND).await >= CUSTOMERS * 4,
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(count(&pool, INBOUND).await, CUSTOMERS * 4, "each once");
+    let check: String = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(check, "ok");
+    kill(&mut server, "-INT");
+    pool.close().await;
+    drop(shop);
+    drop(mounted);
 }

@@ -83,7 +83,15 @@ pub(super) async fn run(
                         match shared.handle(account_id, &bot, &update).await {
                             Ok(()) => break,
                             Err(e) => {
-                                tracing::error!(error = %crate::error::display_chain(&e), update = update.id.0, "could not store an update; trying again");
+                                let why = crate::error::display_chain(&e);
+                                tracing::error!(error = %why, update = update.id.0, "could not store an update; trying again");
+                                // Telegram keeps what is not stored; the owner sees why.
+                                let said = format!(
+                                    "what arrives cannot be stored, Telegram keeps it meanwhile: {why}"
+                                );
+                                shared
+                                    .set_state(account_id, BotState::Offline, Some(said))
+                                    .await;
                                 if !sleep_or_cancel(&cancel, backoff(&mut delay)).await {
                                     return;
                                 }
