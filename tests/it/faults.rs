@@ -439,8 +439,7 @@ fn fill(dir: &Path) -> PathBuf {
     let mut file = std::fs::File::create(&path).unwrap();
     let block = vec![0u8; 64 * 1024];
     while file.write_all(&block).is_ok() {}
-    let mut byte = [0u8; 1];
-    while file.write_all(&mut byte).is_ok() {}
+    while file.write_all(&[0u8]).is_ok() {}
     let _ignored = file.sync_all();
     path
 }
