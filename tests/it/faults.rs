@@ -211,6 +211,31 @@ async fn conversations(pool: &SqlitePool) -> Vec<(i64, String)> {
     .unwrap()
 }
 
+/// Waits until `n` customer messages are stored, then checks a moment later
+/// that none came twice.
+async fn until_stored_once(pool: &SqlitePool, n: i64, what: &str) {
+    until(what, Duration::from_secs(120), async || {
+        count(pool, INBOUND).await >= n
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(count(pool, INBOUND).await, n, "{what}: each message once");
+}
+
+impl Shop {
+    /// Starts serve; the first message of each customer is stored.
+    async fn serving(&self) -> (Child, SqlitePool) {
+        let dir = self.dir.path();
+        let server = serve(dir);
+        let pool = store(dir).await;
+        for i in 0..CUSTOMERS {
+            Shop::customer_writes(&self.fake, i);
+        }
+        until_stored_once(&pool, CUSTOMERS, "the first messages").await;
+        (server, pool)
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_killed_mid_burst_and_mid_replies_loses_and_repeats_nothing() {
     let shop = Shop::new(FakeTelegram::start(Limits::default()).await, "");
@@ -235,14 +260,7 @@ async fn serve_killed_mid_burst_and_mid_replies_loses_and_repeats_nothing() {
     let at_kill = count(&pool, INBOUND).await;
     writer.join().unwrap();
     let mut server = serve(dir);
-    until(
-        "every message is stored",
-        Duration::from_secs(120),
-        async || count(&pool, INBOUND).await >= MESSAGES,
-    )
-    .await;
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    assert_eq!(count(&pool, INBOUND).await, MESSAGES, "each message once");
+    until_stored_once(&pool, MESSAGES, "every message after the restart").await;
     let texts = count(
         &pool,
         "SELECT count(DISTINCT text) FROM messages WHERE direction = 'in'",
@@ -332,17 +350,7 @@ async fn a_network_loss_and_a_busy_database_lose_nothing() {
         "\n[queue]\nbackoff_base_ms = 200\nbackoff_max_ms = 1000\n",
     );
     let dir = shop.dir.path();
-    let mut server = serve(dir);
-    let pool = store(dir).await;
-    for i in 0..CUSTOMERS {
-        Shop::customer_writes(&shop.fake, i);
-    }
-    until(
-        "the first messages are stored",
-        Duration::from_secs(30),
-        async || count(&pool, INBOUND).await >= CUSTOMERS,
-    )
-    .await;
+    let (mut server, pool) = shop.serving().await;
     let conversations = conversations(&pool).await;
 
     // Telegram is unreachable (a proxy in front of it answers 502).
@@ -400,14 +408,12 @@ async fn a_network_loss_and_a_busy_database_lose_nothing() {
     );
     sqlx::query("COMMIT").execute(&mut blocker).await.unwrap();
     drop(blocker);
-    until(
-        "every message is stored once the database is free",
-        Duration::from_secs(60),
-        async || count(&pool, INBOUND).await >= CUSTOMERS * 2,
+    until_stored_once(
+        &pool,
+        CUSTOMERS * 2,
+        "every message once the database is free",
     )
     .await;
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    assert_eq!(count(&pool, INBOUND).await, CUSTOMERS * 2, "each once");
     kill(&mut server, "-INT");
 }
 
@@ -454,17 +460,7 @@ async fn a_full_disk_acknowledges_nothing_and_resumes_when_there_is_room() {
     let mounted = Mounted::tmpfs(dir.path(), "48m");
     let shop = Shop::in_dir(FakeTelegram::start(Limits::default()).await, "", dir);
     let dir = shop.dir.path();
-    let mut server = serve(dir);
-    let pool = store(dir).await;
-    for i in 0..CUSTOMERS {
-        Shop::customer_writes(&shop.fake, i);
-    }
-    until(
-        "the first messages are stored",
-        Duration::from_secs(30),
-        async || count(&pool, INBOUND).await >= CUSTOMERS,
-    )
-    .await;
+    let (mut server, pool) = shop.serving().await;
 
     let filler = fill(dir);
     for i in CUSTOMERS..CUSTOMERS * 4 {
@@ -502,14 +498,7 @@ async fn a_full_disk_acknowledges_nothing_and_resumes_when_there_is_room() {
     );
 
     std::fs::remove_file(filler).unwrap();
-    until(
-        "every message is stored once there is room",
-        Duration::from_secs(60),
-        async || count(&pool, INBOUND).await >= CUSTOMERS * 4,
-    )
-    .await;
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    assert_eq!(count(&pool, INBOUND).await, CUSTOMERS * 4, "each once");
+    until_stored_once(&pool, CUSTOMERS * 4, "every message once there is room").await;
     let check: String = sqlx::query_scalar("PRAGMA integrity_check")
         .fetch_one(&pool)
         .await
