@@ -2,8 +2,9 @@
 //! machine, with the ratio and the goal. Today: durable ingest through the
 //! real ingest path against plain SQLite doing the same writes (a contact,
 //! a conversation, a message and its trigram full-text row, one transaction
-//! each, WAL, synchronous=NORMAL, the same driver), and the inbox's list
-//! window and search on the store that ingest filled.
+//! each, WAL, synchronous=NORMAL, the same driver); the inbox's list window,
+//! search and cold start on the store that ingest filled; the size of the
+//! .deb when the installers were built.
 //!
 //! `cargo run --release --example bench [messages] [--json]` (default 20000)
 
@@ -159,6 +160,18 @@ where
     samples[(runs * 95 / 100).min(runs - 1)].as_secs_f64() * 1000.0
 }
 
+/// The size of the newest .deb the installers' script built, in MiB.
+fn deb_size() -> Option<f64> {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
+    let newest = std::fs::read_dir(target.join("release/bundle/deb"))
+        .ok()?
+        .filter_map(|e| e.ok()?.metadata().ok().filter(|m| m.is_file()))
+        .max_by_key(|m| m.modified().ok())?;
+    Some(newest.len() as f64 / 1_048_576.0)
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -201,7 +214,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     })
     .await;
 
-    let lines = [
+    // Cold start: the engine opened again on the store just filled, to the
+    // first window of the list answered (in this process).
+    engine.shutdown(Duration::from_secs(1)).await;
+    let start = Instant::now();
+    let engine = Engine::open(EngineOptions::new(dir.path())).await?;
+    engine.start().await?;
+    let first = ConversationFilter {
+        limit: 100,
+        ..ConversationFilter::default()
+    };
+    std::hint::black_box(api::list_conversations(&engine, first).await?);
+    let cold = start.elapsed().as_secs_f64() * 1000.0;
+
+    let mut lines = vec![
         Line {
             what: "durable ingest (a new conversation each)",
             unit: "messages/s",
@@ -229,7 +255,27 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             ratio: None,
             goal: "≤ 100 ms at 1M messages",
         },
+        Line {
+            what: "cold start to the first list window",
+            unit: "ms",
+            tuberry: cold,
+            reference: None,
+            reference_is: "",
+            ratio: None,
+            goal: "≤ 1 s at 100k conversations",
+        },
     ];
+    if let Some(size) = deb_size() {
+        lines.push(Line {
+            what: "the .deb (installers/build-linux.sh)",
+            unit: "MiB",
+            tuberry: size,
+            reference: None,
+            reference_is: "",
+            ratio: None,
+            goal: "",
+        });
+    }
     if json {
         println!(
             "{}",
