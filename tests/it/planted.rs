@@ -184,11 +184,27 @@ async fn no_planted_secret_reaches_the_data_directory_the_logs_or_the_command_li
         .unwrap();
     let tunnels = proxy.tunnels().len();
     telegram.user_writes_to_bot(BOT_TOKEN, &User::new(7100, "Vera"), "Still there?");
-    tokio::time::sleep(Duration::from_secs(4)).await;
-    assert!(
-        proxy.tunnels().len() > tunnels,
-        "serve's bot went through the proxy"
-    );
+    // Its bot reaches Telegram through the proxy and stores the message.
+    crate::helpers::eventually("serve's bot goes through the proxy", async || {
+        (proxy.tunnels().len() > tunnels).then_some(())
+    })
+    .await;
+    let store = sqlx::sqlite::SqlitePoolOptions::new()
+        .connect_with(
+            sqlx::sqlite::SqliteConnectOptions::new()
+                .filename(dir.path().join("tuberry.sqlite3"))
+                .read_only(true),
+        )
+        .await
+        .unwrap();
+    crate::helpers::eventually("serve stores the message", async || {
+        sqlx::query_scalar::<_, i64>("SELECT id FROM messages WHERE text = 'Still there?'")
+            .fetch_optional(&store)
+            .await
+            .unwrap()
+    })
+    .await;
+    store.close().await;
     let stopped = std::process::Command::new("kill")
         .args(["-INT", &serve.id().to_string()])
         .status()
