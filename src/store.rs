@@ -54,6 +54,11 @@ impl Store {
             // lets a rollback queued by the dropped transaction run first).
             .after_release(|conn, _| {
                 Box::pin(async move {
+                    // Nearly always nothing is open: no round trip to the
+                    // connection's thread then.
+                    if !conn.is_in_transaction() {
+                        return Ok(true);
+                    }
                     conn.ping().await?;
                     let stuck = conn.is_in_transaction();
                     if stuck {

@@ -41,12 +41,7 @@ impl Projects {
             .map(str::trim)
             .filter(|p| !p.is_empty())
             .map(|p| Secret::new(p.to_owned()));
-        let proxied = proxy
-            .as_ref()
-            .map(|p| tg::http_client(Some(p)))
-            .transpose()?;
-        let http = proxied.as_ref().unwrap_or(self.shared.tg.http());
-        let bot = client(http, &token, &api_url)?;
+        let bot = client(self.shared.tg.http(), &token, &api_url, proxy.as_ref())?;
         let previous = self.project(project_id).await?;
         let me = bot.get_me().await.map_err(|e| match (&e, &proxy) {
             (teloxide_core::RequestError::Network(_), Some(_)) => Error::Remote {

@@ -79,11 +79,7 @@ async fn count(pool: &SqlitePool, sql: &'static str) -> i64 {
 }
 
 async fn until(what: &str, limit: Duration, mut done: impl AsyncFnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + limit;
-    while !done().await {
-        assert!(tokio::time::Instant::now() < deadline, "{what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    crate::helpers::eventually_within(limit, what, async || done().await.then_some(())).await
 }
 
 /// A shop's data directory with a project whose bot talks to the Telegram

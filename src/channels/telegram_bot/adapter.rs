@@ -250,20 +250,18 @@ impl TelegramBots {
             }
             Err(e) => return Err(e.to_string()),
         };
-        let proxied = match &row.proxy_ref {
+        let proxy = match &row.proxy_ref {
             None => None,
             Some(name) => match self.shared.keyring.get(name).await {
-                Ok(Some(proxy)) => {
-                    Some(super::http_client(Some(&proxy)).map_err(|e| e.to_string())?)
-                }
+                Ok(Some(proxy)) => Some(proxy),
                 Ok(None) => {
                     return Err("the bot's proxy is missing from the system keyring; connect the bot again with its proxy".into());
                 }
                 Err(e) => return Err(e.to_string()),
             },
         };
-        let http = proxied.as_ref().unwrap_or(&self.shared.http);
-        let bot = client(http, &token, &row.api_url).map_err(|e| e.to_string())?;
+        let bot = client(&self.shared.http, &token, &row.api_url, proxy.as_ref())
+            .map_err(|e| e.to_string())?;
         let handle = BotHandle {
             bot,
             user_id: row.external_id.parse().unwrap_or_default(),

@@ -202,10 +202,20 @@ pub fn check_api_url(url: &str) -> Result<url::Url> {
     Ok(parsed)
 }
 
-/// A client for one bot at one Bot API server.
-pub fn client(http: &reqwest::Client, token: &Secret<String>, api_url: &str) -> Result<Bot> {
+/// A client for one bot at one Bot API server: the bots' shared HTTP client,
+/// or one of its own through its proxy.
+pub fn client(
+    http: &reqwest::Client,
+    token: &Secret<String>,
+    api_url: &str,
+    proxy: Option<&Secret<String>>,
+) -> Result<Bot> {
     let url = check_api_url(api_url)?;
-    Ok(Bot::with_client(token.expose().clone(), http.clone()).set_api_url(url))
+    let http = match proxy {
+        Some(proxy) => http_client(Some(proxy))?,
+        None => http.clone(),
+    };
+    Ok(Bot::with_client(token.expose().clone(), http).set_api_url(url))
 }
 
 /// What a failed Bot API call means for a job. The token never appears:
