@@ -39,11 +39,13 @@ function localMinute(ms) {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
+/** Opens the conversation of the contact named exactly `name` (not "Ольга Владелец" for "Ольга"). */
 async function openConversation(name) {
   await browser.waitUntil(
     async () => {
       for (const row of await browser.$$(byTestId("conversation-row"))) {
-        if ((await text(row)).includes(name)) {
+        const shown = await text(await row.$(".row-name"));
+        if (shown.trim() === name) {
           await row.click();
           return true;
         }

@@ -143,9 +143,9 @@ done
 status=0
 if [ "$#" -gt 0 ]; then
   # Only the given test files, e.g. `e2e/run.sh seller-assistant.test.mjs`.
-  node --test --test-concurrency=1 --test-reporter=spec "$@" || status=$?
+  node --test --test-concurrency=1 --test-reporter=spec "$@" 2>&1 | tee "$WORK/tests.out" || status=$?
 else
-  npm test || status=$?
+  npm test 2>&1 | tee "$WORK/tests.out" || status=$?
 fi
 if [ "$status" -ne 0 ]; then
   echo "--- tauri-driver log"; tail -n 50 "$WORK/driver.log" || true
@@ -164,5 +164,8 @@ if [ "$status" -ne 0 ]; then
   echo "--- mail servers log"
   node -e 'fetch(JSON.parse(process.argv[1]).control + "/_control/maillog")
     .then((r) => r.text()).then((t) => process.stdout.write(t))' "$TUBERRY_FAKE_MAIL" || true
+  # Last, so that it is what a short tail of the output shows: what failed and why.
+  echo "--- failing tests"
+  sed -n '/failing tests:/,$p' "$WORK/tests.out" | head -n 80 || true
 fi
 exit "$status"

@@ -129,32 +129,39 @@ pub fn bot_key(bot_account_id: i64) -> String {
     format!("tg-bot:{bot_account_id}")
 }
 
-/// Token buckets that keep every bot inside Telegram's limits. A bucket with
-/// burst `b` refilled every `i` ms lets through at most `b + w/i` calls in any
-/// window `w`; the intervals are chosen so that this stays within the limit.
+/// The budgets that keep every bot inside Telegram's limits: the group's and
+/// the bot's are counted in sliding windows, as Telegram states them ("20
+/// messages per minute"); a chat's is one message per interval, and a
+/// group, a chat too, takes its 20 at that pace after a burst of three (a
+/// topic and its first messages).
 pub fn rates(limits: &TelegramSettings) -> [(&'static str, Rate); 3] {
-    let bucket = |limit: u32, window: Millis, burst: u32| {
-        let burst = burst.clamp(1, limit);
-        Rate {
-            burst,
-            every_ms: window / Millis::from((limit - burst).max(1)) + 1,
-        }
-    };
     [
         (
             "tg-group:",
-            bucket(limits.group_messages, limits.group_window_ms, 3),
+            Rate::Window {
+                count: limits.group_messages.max(1),
+                window_ms: limits.group_window_ms,
+                burst: 3,
+                // A tenth slower than Telegram's pace: a call slow on its
+                // way must not arrive early for the next one.
+                pace_ms: limits.chat_interval_ms + limits.chat_interval_ms / 10 + 1,
+            },
         ),
         (
             "tg-chat:",
-            Rate {
+            Rate::Bucket {
                 burst: 1,
                 every_ms: limits.chat_interval_ms + 1,
             },
         ),
         (
             "tg-bot:",
-            bucket(limits.bot_per_second, 1_000, limits.bot_per_second / 6),
+            Rate::Window {
+                count: limits.bot_per_second.max(1),
+                window_ms: 1_000,
+                burst: limits.bot_per_second.max(1),
+                pace_ms: 0,
+            },
         ),
     ]
 }
@@ -327,12 +334,12 @@ mod tests {
     fn buckets_stay_inside_the_limits() {
         let limits = TelegramSettings::default();
         let [(_, group), (_, chat), (_, bot)] = rates(&limits);
-        let most = |rate: Rate, window: Millis| {
-            f64::from(rate.burst) + window as f64 / rate.every_ms as f64
-        };
-        assert!(most(group, 60_000) <= 20.0, "group: {group:?}");
-        assert!(group.burst > 1, "a topic and its first message go at once");
-        assert!(most(chat, 1_000) <= 2.0, "chat: {chat:?}");
-        assert!(most(bot, 1_000) <= 30.0, "bot: {bot:?}");
+        assert!(group.most_in(60_000) <= 20.0, "group: {group:?}");
+        assert!(
+            group.most_in(600_000) >= 0.95 * 200.0,
+            "the group's budget is used: {group:?}"
+        );
+        assert!(chat.most_in(1_000) <= 2.0, "chat: {chat:?}");
+        assert!(bot.most_in(1_000) <= 30.0, "bot: {bot:?}");
     }
 }

@@ -232,6 +232,9 @@ pub struct Recorded {
     pub status: u16,
     /// Milliseconds since the fake started.
     pub at_ms: u64,
+    /// Microseconds since the fake started (see [`FakeTelegram::started`]).
+    #[serde(default)]
+    pub at_us: u64,
 }
 
 /// What the server tasks share.
@@ -349,6 +352,11 @@ impl FakeTelegram {
 
     /// The API base to hand to the client (`Bot::set_api_url`), e.g.
     /// `http://127.0.0.1:41234`.
+    /// When the fake started: what the requests' times count from.
+    pub fn started(&self) -> std::time::Instant {
+        self.shared().read(|s| s.started)
+    }
+
     pub fn url(&self) -> String {
         format!("http://{}", self.handle.addr)
     }

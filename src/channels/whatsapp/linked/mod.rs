@@ -38,7 +38,7 @@ use crate::channels::accounts::{Board, Reported};
 use crate::channels::login::{LoginAttempt, Logins};
 use crate::channels::runners::Runners;
 use crate::channels::{AccountState, AccountStatus, Channels, Context};
-use crate::clock::SharedClock;
+use crate::clock::{Millis, SharedClock};
 use crate::error::Result;
 use crate::events::{EngineEvent, EventBus};
 use crate::files::Files;
@@ -276,14 +276,14 @@ impl Linked {
         let s = &self.core.settings;
         let chat_interval = i64::try_from(s.chat_interval_ms).unwrap_or(i64::MAX);
         let window = i64::try_from(s.account_window_s.saturating_mul(1000)).unwrap_or(i64::MAX);
-        let budget = Rate::per(s.account_budget, window);
+        let every_ms = (window / Millis::from(s.account_budget.max(1))).max(1);
         vec![
             ("wa-chat:", Rate::per(1, chat_interval)),
             (
                 "wa:",
-                Rate {
+                Rate::Bucket {
                     burst: (s.account_budget / 10).max(1),
-                    ..budget
+                    every_ms,
                 },
             ),
         ]

@@ -99,14 +99,15 @@ impl From<ApiError> for Reply {
 
 fn record(shared: &Shared, bot_id: Option<i64>, method: &str, params: Value, status: u16) {
     shared.update(|s| {
-        let at_ms = s.millis_since_start();
+        let at_us = u64::try_from(s.started.elapsed().as_micros()).unwrap_or(u64::MAX);
         let method = method.to_owned();
         s.requests.push(Recorded {
             bot_id,
             method,
             params,
             status,
-            at_ms,
+            at_ms: at_us / 1000,
+            at_us,
         });
     });
 }
