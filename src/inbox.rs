@@ -395,6 +395,35 @@ pub async fn conversation_summary(
         .into_model()
 }
 
+/// The summaries of the conversations `ids` (those that exist), in no set order.
+pub async fn conversation_summaries(
+    db: impl SqliteExecutor<'_>,
+    ids: &[i64],
+) -> Result<Vec<ConversationSummary>> {
+    let ids = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+    let rows: Vec<SummaryRow> = sqlx::query_as(concat!(
+        summary_select!(),
+        "WHERE c.id IN (SELECT value FROM json_each(?1))"
+    ))
+    .bind(ids)
+    .fetch_all(db)
+    .await?;
+    rows.into_iter().map(SummaryRow::into_model).collect()
+}
+
+/// The messages `ids` (those that exist), oldest first.
+pub async fn messages(db: impl SqliteExecutor<'_>, ids: &[i64]) -> Result<Vec<Message>> {
+    let ids = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+    let rows: Vec<MessageRow> = sqlx::query_as(concat!(
+        message_select!(),
+        "WHERE id IN (SELECT value FROM json_each(?1)) ORDER BY id"
+    ))
+    .bind(ids)
+    .fetch_all(db)
+    .await?;
+    rows.into_iter().map(MessageRow::into_model).collect()
+}
+
 pub async fn message(db: impl SqliteExecutor<'_>, id: i64) -> Result<Message> {
     let row: Option<MessageRow> = sqlx::query_as(concat!(message_select!(), "WHERE id = ?1"))
         .bind(id)

@@ -12,6 +12,7 @@
 //! (default 20000; the bot's token is kept in the keyring)
 
 mod mail;
+mod process;
 mod telegram;
 
 use std::time::{Duration, Instant};
@@ -180,7 +181,10 @@ fn deb_size() -> Option<f64> {
 
 /// Ingest against plain SQLite, then the list window, search and cold start
 /// on the store ingest filled.
-async fn store_lines(total: usize) -> Result<Vec<Line>, Box<dyn std::error::Error>> {
+async fn store_lines(
+    total: usize,
+    notes: &mut Vec<String>,
+) -> Result<Vec<Line>, Box<dyn std::error::Error>> {
     let dir = tempfile::tempdir()?;
     let engine = Engine::open(EngineOptions::new(dir.path())).await?;
     // Alternated halves, so that a machine busy for a moment weighs on both.
@@ -225,7 +229,7 @@ async fn store_lines(total: usize) -> Result<Vec<Line>, Box<dyn std::error::Erro
     std::hint::black_box(api::list_conversations(&engine, first).await?);
     let cold = start.elapsed().as_secs_f64() * 1000.0;
 
-    let lines = vec![
+    let mut lines = vec![
         Line {
             what: "durable ingest (a new conversation each)",
             unit: "messages/s",
@@ -254,7 +258,7 @@ async fn store_lines(total: usize) -> Result<Vec<Line>, Box<dyn std::error::Erro
             goal: "≤ 100 ms at 1M messages",
         },
         Line {
-            what: "cold start to the first list window",
+            what: "cold start to the first list window (in process)",
             unit: "ms",
             tuberry: cold,
             reference: None,
@@ -264,6 +268,40 @@ async fn store_lines(total: usize) -> Result<Vec<Line>, Box<dyn std::error::Erro
         },
     ];
     engine.shutdown(Duration::from_secs(1)).await;
+    match process::binary() {
+        Some(bin) => {
+            let window = process::first_window(&bin, dir.path())?;
+            let (ready, rss) = process::serve(&bin, dir.path(), Duration::from_secs(5))?;
+            lines.push(Line {
+                what: "`tuberry conversations`: start to the first window",
+                unit: "ms",
+                tuberry: window,
+                reference: None,
+                reference_is: "",
+                ratio: None,
+                goal: "≤ 1 s at 100k conversations",
+            });
+            lines.push(Line {
+                what: "`tuberry serve`: start to running",
+                unit: "ms",
+                tuberry: ready,
+                reference: None,
+                reference_is: "",
+                ratio: None,
+                goal: "≤ 1 s at 100k conversations",
+            });
+            lines.push(Line {
+                what: "`tuberry serve` idle, no account connected (RSS)",
+                unit: "MiB",
+                tuberry: rss,
+                reference: None,
+                reference_is: "",
+                ratio: None,
+                goal: "≤ 40 MB with a bot, a mailbox, Avito",
+            });
+        }
+        None => notes.push("processes: skipped (cargo build --release --bin tuberry first)".into()),
+    }
     Ok(lines)
 }
 
@@ -369,7 +407,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut notes: Vec<String> = Vec::new();
     let mut lines = Vec::new();
     if part("store") {
-        lines.extend(store_lines(total).await?);
+        lines.extend(store_lines(total, &mut notes).await?);
     }
 
     if part("telegram") {

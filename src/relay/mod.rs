@@ -291,6 +291,45 @@ impl Relay {
             .await;
     }
 
+    /// [`Relay::after_commit`] for many messages stored in one transaction (a
+    /// batch of mail): the messages and their conversations are read back in
+    /// one query each, and each conversation told once, as it is after all.
+    pub async fn after_commit_all(&self, outcomes: &[IngestOutcome]) {
+        let fresh: Vec<&IngestOutcome> = outcomes.iter().filter(|o| !o.duplicate).collect();
+        if fresh.is_empty() {
+            return;
+        }
+        self.waker.wake();
+        for outcome in &fresh {
+            tracing::info!(
+                corr = outcome.message_id,
+                conversation_id = outcome.conversation_id,
+                "inbound message stored"
+            );
+        }
+        let ids: Vec<i64> = fresh.iter().map(|o| o.message_id).collect();
+        match inbox::messages(self.store.pool(), &ids).await {
+            Ok(messages) => {
+                for message in messages {
+                    self.bus.publish(EngineEvent::MessageAdded { message });
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "could not publish the messages' events"),
+        }
+        let mut conversations: Vec<i64> = fresh.iter().map(|o| o.conversation_id).collect();
+        conversations.sort_unstable();
+        conversations.dedup();
+        match inbox::conversation_summaries(self.store.pool(), &conversations).await {
+            Ok(summaries) => {
+                for conversation in summaries {
+                    self.bus
+                        .publish(EngineEvent::ConversationChanged { conversation });
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "could not publish the conversations' events"),
+        }
+    }
+
     /// [`Relay::ingest`] inside the caller's transaction (an adapter that stores
     /// its position with the message). The caller commits, then calls
     /// [`Relay::after_commit`].

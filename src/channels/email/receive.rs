@@ -257,23 +257,26 @@ async fn read_new(
         });
         tracing::info!(account_id = account.id, total, "importing mail");
     }
-    for chunk in uids.chunks(core.settings.batch.max(1)) {
+    // The next chunk is fetched while the last one is stored.
+    let chunks: Vec<&[u32]> = uids.chunks(core.settings.batch.max(1)).collect();
+    let mut next = match chunks.first() {
+        Some(first) => Some(fetch_chunk(session, first, limit).await?),
+        None => None,
+    };
+    for (i, chunk) in chunks.iter().enumerate() {
+        let Some(fetched) = next.take() else { break };
         let set = uid_set(chunk);
-        let mut fetched: Vec<(u32, Vec<u8>)> = net::call(limit * 4, "FETCH", async {
-            session
-                .uid_fetch(&set, "(UID BODY.PEEK[])")
-                .await?
-                .try_filter_map(|f| async move { Ok(f.uid.zip(f.body().map(<[u8]>::to_vec))) })
-                .try_collect()
-                .await
-        })
-        .await?;
-        fetched.sort_by_key(|(uid, _)| *uid);
         let last = chunk.last().copied().unwrap_or(after);
-        let stored = store_batch(core, relay, account, &fetched, validity, last).await?;
-        for outcome in &stored {
-            relay.after_commit(outcome).await;
-        }
+        let (stored, following) = tokio::join!(
+            store_batch(core, relay, account, &fetched, validity, last),
+            async {
+                match chunks.get(i + 1) {
+                    Some(c) => Some(fetch_chunk(session, c, limit).await),
+                    None => None,
+                }
+            }
+        );
+        relay.after_commit_all(&stored?).await;
         if !importing {
             net::call(limit, "STORE", async {
                 session
@@ -293,6 +296,8 @@ async fn read_new(
                 s.import = Some(ImportProgress { done, total })
             });
         }
+        // The chunk stored is marked and moved whatever the next fetch met.
+        next = following.transpose()?;
     }
     if floor > uids.last().copied().unwrap_or(0) {
         save_position(core, account.id, folder, validity, floor).await?;
@@ -351,6 +356,26 @@ async fn position_in(
     .execute(&mut *db)
     .await?;
     Ok(())
+}
+
+/// The whole mails of `chunk`, by UID, in UID order.
+async fn fetch_chunk(
+    session: &mut Session,
+    chunk: &[u32],
+    limit: Duration,
+) -> Result<Vec<(u32, Vec<u8>)>, MailError> {
+    let set = uid_set(chunk);
+    let mut fetched: Vec<(u32, Vec<u8>)> = net::call(limit * 4, "FETCH", async {
+        session
+            .uid_fetch(&set, "(UID BODY.PEEK[])")
+            .await?
+            .try_filter_map(|f| async move { Ok(f.uid.zip(f.body().map(<[u8]>::to_vec))) })
+            .try_collect()
+            .await
+    })
+    .await?;
+    fetched.sort_by_key(|(uid, _)| *uid);
+    Ok(fetched)
 }
 
 /// Stores a batch of mail and the folder position after it, all or nothing.
