@@ -162,13 +162,8 @@ pub(crate) async fn conversation_for(
     subject: Option<&str>,
     now: Millis,
 ) -> Result<(i64, ConversationStatus)> {
-    let project_id: Option<i64> =
-        sqlx::query_scalar("SELECT project_id FROM channel_accounts WHERE id = ?1")
-            .bind(account_id)
-            .fetch_optional(&mut *db)
-            .await?
-            .ok_or_else(|| Error::not_found("channel account", account_id))?;
-    let contact_id = contact_for(&mut *db, identity, name, now).await?;
+    // The conversation first: when it exists (most messages), its contact
+    // is known and nothing else is read.
     let existing: Option<(i64, String)> = sqlx::query_as(
         "SELECT id, status FROM conversations WHERE channel_account_id = ?1 AND external_thread_id = ?2",
     )
@@ -182,19 +177,22 @@ pub(crate) async fn conversation_for(
             parse_column::<ConversationStatus>("conversations.status", &status)?,
         ),
         None => {
+            let contact_id = contact_for(&mut *db, identity, name, now).await?;
+            // The account's project comes with the insert; no row: no account.
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO conversations (project_id, channel_account_id, contact_id, external_thread_id,
                                             subject, last_message_at, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6) RETURNING id",
+                 SELECT project_id, id, ?2, ?3, ?4, ?5, ?5, ?5 FROM channel_accounts WHERE id = ?1
+                 RETURNING id",
             )
-            .bind(project_id)
             .bind(account_id)
             .bind(contact_id)
             .bind(thread)
             .bind(subject)
             .bind(now)
-            .fetch_one(&mut *db)
-            .await?;
+            .fetch_optional(&mut *db)
+            .await?
+            .ok_or_else(|| Error::not_found("channel account", account_id))?;
             (id, ConversationStatus::AwaitingResponse)
         }
     })
