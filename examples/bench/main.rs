@@ -377,6 +377,18 @@ async fn mail_lines(
         ratio: reference.map(|r| import.tuberry_s / r),
         goal: "≤ 1.5× mbsync",
     });
+    if let Some(bin) = process::binary() {
+        let rss = process::serve_connected(&bin, Duration::from_secs(10)).await?;
+        lines.push(Line {
+            what: "`tuberry serve` idle with a bot, a mailbox, Avito (RSS)",
+            unit: "MiB",
+            tuberry: rss,
+            reference: None,
+            reference_is: "",
+            ratio: None,
+            goal: "≤ 40 MB",
+        });
+    }
     notes.push(match import.mbsync {
         Some((_, got)) => format!(
             "IMAP import: Tuberry stored {} messages, mbsync {got} files",

@@ -84,3 +84,106 @@ pub fn serve(bin: &Path, dir: &Path, idle: Duration) -> Result<(f64, f64), Error
     child.wait()?;
     Ok((ready, rss_kib / 1024.0))
 }
+
+/// A command line's arguments and its environment.
+type Step<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)]);
+
+/// Runs the command line on `dir` with `env`, failing with its error output.
+fn run(bin: &Path, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Result<(), Error> {
+    let mut command = tuberry(bin, dir);
+    command.args(args);
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let out = command.output()?;
+    if !out.status.success() {
+        return Err(format!(
+            "tuberry {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// `tuberry serve`'s resident memory in MiB after `idle`, with a project's
+/// bot on the Telegram fake, a mailbox on the real Dovecot and an Avito
+/// account on the Avito fake connected through the command line.
+pub async fn serve_connected(bin: &Path, idle: Duration) -> Result<f64, Error> {
+    use tuberry_fakes::avito::{Account, FakeAvito};
+    use tuberry_fakes::mail::{MailServer, SHOP};
+    use tuberry_fakes::telegram::{FakeTelegram, Limits};
+
+    const TOKEN: &str = "5550008888:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw";
+    let telegram = FakeTelegram::start(Limits::default()).await;
+    telegram.add_bot(TOKEN, "bench_idle_bot");
+    let avito = FakeAvito::start().await;
+    avito.add_account(Account::new(
+        5001,
+        "Bench shop",
+        "bench-client",
+        "bench-secret",
+    ));
+    let mail = MailServer::start().await;
+    let dir = tempfile::tempdir()?;
+    let dir = dir.path();
+    let imap = format!("127.0.0.1:{}", mail.ports().imap);
+    let smtp = format!("127.0.0.1:{}", mail.ports().submission_plain);
+    let telegram_url = telegram.url();
+    let avito_url = avito.url();
+    let steps: [Step; 4] = [
+        (&["project", "create", "Shop"], &[]),
+        (
+            &["project", "connect-bot", "1", "--api-url", &telegram_url],
+            &[("TUBERRY_BOT_TOKEN", TOKEN)],
+        ),
+        (
+            &[
+                "mailbox",
+                "add",
+                "--address",
+                SHOP,
+                "--imap",
+                &imap,
+                "--imap-security",
+                "none",
+                "--smtp",
+                &smtp,
+                "--smtp-security",
+                "none",
+            ],
+            &[("TUBERRY_MAIL_PASSWORD", mail.password(SHOP))],
+        ),
+        (
+            &[
+                "avito",
+                "connect",
+                "--client-id",
+                "bench-client",
+                "--api-url",
+                &avito_url,
+            ],
+            &[("TUBERRY_AVITO_SECRET", "bench-secret")],
+        ),
+    ];
+    for (args, env) in steps {
+        run(bin, dir, args, env)?;
+    }
+    let polls = |t: &FakeTelegram| {
+        t.requests()
+            .iter()
+            .filter(|r| r.method == "getUpdates")
+            .count()
+    };
+    let (polled, asked) = (polls(&telegram), avito.requests().len());
+    let (_, rss) = tokio::task::block_in_place(|| serve(bin, dir, idle))?;
+    // What serve did while idle: the bot polled, Avito's chats were read.
+    if polls(&telegram) == polled {
+        return Err("serve's bot never polled".into());
+    }
+    if avito.requests().len() == asked {
+        return Err("serve never read the Avito account".into());
+    }
+    Ok(rss)
+}
