@@ -297,7 +297,7 @@ async fn store_lines(
                 reference: None,
                 reference_is: "",
                 ratio: None,
-                goal: "≤ 40 MB with a bot, a mailbox, Avito",
+                goal: "",
             });
         }
         None => notes.push("processes: skipped (cargo build --release --bin tuberry first)".into()),
