@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use tuberry::channels::email::model::{MailSecurity, MailServer, MailboxInput, MailboxState};
 use tuberry::clock::SystemClock;
 use tuberry::keyring::Keyring;
+use tuberry::model::ConversationFilter;
 use tuberry::settings::Settings;
 use tuberry::{Engine, EngineOptions, api};
 use tuberry_fakes::mail::{MailServer as Servers, SHOP};
@@ -31,6 +32,8 @@ fn mail(i: usize) -> String {
 pub struct Import {
     pub tuberry_s: f64,
     pub tuberry_mails: i64,
+    /// The inbox list's answer times while the import ran, ms, sorted.
+    pub list_ms: Vec<f64>,
     /// `None` when mbsync is not installed.
     pub mbsync: Option<(f64, usize)>,
 }
@@ -50,7 +53,7 @@ async fn fill(servers: &Servers, n: usize) -> Result<(), Error> {
     Ok(())
 }
 
-async fn tuberry_import(servers: &Servers) -> Result<(f64, i64), Error> {
+async fn tuberry_import(servers: &Servers) -> Result<(f64, i64, Vec<f64>), Error> {
     let dir = tempfile::tempdir()?;
     let engine = Engine::open(EngineOptions {
         data_dir: dir.path().to_path_buf(),
@@ -86,7 +89,13 @@ async fn tuberry_import(servers: &Servers) -> Result<(f64, i64), Error> {
         },
     )
     .await?;
+    // The window must stay responsive meanwhile: the list is asked for as
+    // the window asks for it.
+    let mut list_ms = Vec::new();
     loop {
+        let asked = Instant::now();
+        api::list_conversations(&engine, ConversationFilter::default()).await?;
+        list_ms.push(asked.elapsed().as_secs_f64() * 1000.0);
         let m = api::list_mailboxes(&engine)
             .await?
             .into_iter()
@@ -106,7 +115,8 @@ async fn tuberry_import(servers: &Servers) -> Result<(f64, i64), Error> {
         .await?;
     api::remove_mailbox(&engine, mailbox.account_id).await?;
     engine.shutdown(Duration::from_secs(5)).await;
-    Ok((took, messages))
+    list_ms.sort_by(f64::total_cmp);
+    Ok((took, messages, list_ms))
 }
 
 /// `mbsync` pulling the same INBOX into an empty Maildir.
@@ -157,10 +167,11 @@ pub async fn import(n: usize) -> Result<Import, Error> {
     fill(&servers, n).await?;
     // mbsync first: the server's caches are as warm for Tuberry after it.
     let mbsync = mbsync(&servers)?;
-    let (tuberry_s, tuberry_mails) = tuberry_import(&servers).await?;
+    let (tuberry_s, tuberry_mails, list_ms) = tuberry_import(&servers).await?;
     Ok(Import {
         tuberry_s,
         tuberry_mails,
+        list_ms,
         mbsync,
     })
 }
