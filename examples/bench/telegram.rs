@@ -92,14 +92,25 @@ impl Shop {
         })
     }
 
-    /// When the fake answered the first request carrying `marker`.
-    fn first_request_with(&self, marker: &str) -> Option<u64> {
-        self.fake
+    /// When the fake answered the first request carrying each marker: the
+    /// requests read and written out once.
+    fn first_requests_with(&self, markers: &[&str]) -> Vec<Option<u64>> {
+        let requests: Vec<(u64, String)> = self
+            .fake
             .requests()
             .into_iter()
             .filter(|r| r.method != "getUpdates")
-            .find(|r| r.params.to_string().contains(marker))
-            .map(|r| r.at_us)
+            .map(|r| (r.at_us, r.params.to_string()))
+            .collect();
+        markers
+            .iter()
+            .map(|m| {
+                requests
+                    .iter()
+                    .find(|(_, params)| params.contains(m))
+                    .map(|(at, _)| *at)
+            })
+            .collect()
     }
 
     async fn stop(self) {
@@ -114,7 +125,7 @@ fn customer(i: usize) -> User {
     )
 }
 
-/// Waits until the group holds `n` messages of customers (mirrors), at most `limit`.
+/// Waits until every marker is in a message of the group (its mirror), at most `limit`.
 async fn until_mirrored(shop: &Shop, markers: &[String], limit: Duration) -> Result<(), Error> {
     let deadline = Instant::now() + limit;
     loop {
@@ -179,12 +190,12 @@ pub async fn mirror_latency(per_second: u32, seconds: u32) -> Result<(f64, f64, 
     }
     let markers: Vec<String> = sent.iter().map(|(m, _)| m.clone()).collect();
     until_mirrored(&shop, &markers, Duration::from_secs(60)).await?;
-    let mut delays: Vec<f64> = sent
-        .iter()
-        .filter_map(|(marker, at)| {
-            let first = shop.first_request_with(marker)?;
-            Some(first.saturating_sub(*at) as f64 / 1000.0)
-        })
+    let names: Vec<&str> = markers.iter().map(String::as_str).collect();
+    let mut delays: Vec<f64> = shop
+        .first_requests_with(&names)
+        .into_iter()
+        .zip(&sent)
+        .filter_map(|(first, (_, at))| Some(first?.saturating_sub(*at) as f64 / 1000.0))
         .collect();
     delays.sort_by(f64::total_cmp);
     let at = |q: f64| delays[((delays.len() - 1) as f64 * q).round() as usize];

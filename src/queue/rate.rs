@@ -63,32 +63,56 @@ impl Rate {
     }
 }
 
+/// A token bucket's level.
+#[derive(Debug)]
+struct Tokens {
+    tokens: f64,
+    at: Millis,
+}
+
+impl Tokens {
+    fn full(burst: u32, now: Millis) -> Self {
+        Self {
+            tokens: f64::from(burst.max(1)),
+            at: now,
+        }
+    }
+
+    /// Refilled up to `now`: how long until a token is there (0: now).
+    fn wait(&mut self, burst: u32, every_ms: Millis, now: Millis) -> Millis {
+        let elapsed = (now - self.at).max(0) as f64;
+        self.tokens = (self.tokens + elapsed / every_ms as f64).min(f64::from(burst.max(1)));
+        self.at = now;
+        if self.tokens >= 1.0 {
+            0
+        } else {
+            ((1.0 - self.tokens) * every_ms as f64).ceil() as Millis
+        }
+    }
+
+    fn give_back(&mut self, burst: u32) {
+        self.tokens = (self.tokens + 1.0).min(f64::from(burst.max(1)));
+    }
+}
+
 #[derive(Debug)]
 enum Budget {
-    Bucket {
-        tokens: f64,
-        at: Millis,
-    },
+    Bucket(Tokens),
     /// When each call still in the window was taken, oldest first, and
     /// the pacing bucket.
     Window {
         taken: VecDeque<Millis>,
-        tokens: f64,
-        at: Millis,
+        pace: Tokens,
     },
 }
 
 impl Budget {
     fn fresh(rate: Rate, now: Millis) -> Self {
         match rate {
-            Rate::Bucket { burst, .. } => Self::Bucket {
-                tokens: f64::from(burst),
-                at: now,
-            },
+            Rate::Bucket { burst, .. } => Self::Bucket(Tokens::full(burst, now)),
             Rate::Window { burst, .. } => Self::Window {
                 taken: VecDeque::new(),
-                tokens: f64::from(burst.max(1)),
-                at: now,
+                pace: Tokens::full(burst, now),
             },
         }
     }
@@ -125,15 +149,8 @@ impl RateLimits {
             .entry(destination.to_owned())
             .or_insert_with(|| Budget::fresh(rate, now));
         match (rate, budget) {
-            (Rate::Bucket { burst, every_ms }, Budget::Bucket { tokens, at }) => {
-                let elapsed = (now - *at).max(0) as f64;
-                *tokens = (*tokens + elapsed / every_ms as f64).min(f64::from(burst));
-                *at = now;
-                if *tokens >= 1.0 {
-                    0
-                } else {
-                    ((1.0 - *tokens) * every_ms as f64).ceil() as Millis
-                }
+            (Rate::Bucket { burst, every_ms }, Budget::Bucket(tokens)) => {
+                tokens.wait(burst, every_ms, now)
             }
             (
                 Rate::Window {
@@ -142,7 +159,7 @@ impl RateLimits {
                     burst,
                     pace_ms,
                 },
-                Budget::Window { taken, tokens, at },
+                Budget::Window { taken, pace },
             ) => {
                 let held = Rate::held_ms(window_ms);
                 while taken.front().is_some_and(|&t| t + held <= now) {
@@ -156,14 +173,7 @@ impl RateLimits {
                     (taken[taken.len() - count] + held - now).max(1)
                 };
                 let paced = if pace_ms > 0 {
-                    let elapsed = (now - *at).max(0) as f64;
-                    *tokens = (*tokens + elapsed / pace_ms as f64).min(f64::from(burst.max(1)));
-                    *at = now;
-                    if *tokens >= 1.0 {
-                        0
-                    } else {
-                        ((1.0 - *tokens) * pace_ms as f64).ceil() as Millis
-                    }
+                    pace.wait(burst, pace_ms, now)
                 } else {
                     0
                 };
@@ -179,10 +189,10 @@ impl RateLimits {
 
     fn take(&mut self, destination: &str, now: Millis) {
         match self.budgets.get_mut(destination) {
-            Some(Budget::Bucket { tokens, .. }) => *tokens -= 1.0,
-            Some(Budget::Window { taken, tokens, .. }) => {
+            Some(Budget::Bucket(tokens)) => tokens.tokens -= 1.0,
+            Some(Budget::Window { taken, pace }) => {
                 taken.push_back(now);
-                *tokens -= 1.0;
+                pace.tokens -= 1.0;
             }
             None => {}
         }
@@ -218,12 +228,10 @@ impl RateLimits {
             return;
         };
         match (rate, self.budgets.get_mut(destination)) {
-            (Rate::Bucket { burst, .. }, Some(Budget::Bucket { tokens, .. })) => {
-                *tokens = (*tokens + 1.0).min(f64::from(burst));
-            }
-            (Rate::Window { burst, .. }, Some(Budget::Window { taken, tokens, .. })) => {
+            (Rate::Bucket { burst, .. }, Some(Budget::Bucket(tokens))) => tokens.give_back(burst),
+            (Rate::Window { burst, .. }, Some(Budget::Window { taken, pace })) => {
                 taken.pop_back();
-                *tokens = (*tokens + 1.0).min(f64::from(burst.max(1)));
+                pace.give_back(burst);
             }
             _ => {}
         }

@@ -274,19 +274,7 @@ impl Relay {
 
     /// Tells subscribers about a stored message once its transaction committed.
     pub async fn after_commit(&self, outcome: &IngestOutcome) {
-        if outcome.duplicate {
-            return;
-        }
-        self.waker.wake();
-        // `corr`: the message's id, on every log line about it until it is
-        // mirrored and answered (the jobs carry it too).
-        tracing::info!(
-            corr = outcome.message_id,
-            conversation_id = outcome.conversation_id,
-            "inbound message stored"
-        );
-        self.publish_message(outcome.conversation_id, outcome.message_id, false)
-            .await;
+        self.after_commit_all(std::slice::from_ref(outcome)).await;
     }
 
     /// [`Relay::after_commit`] for many messages stored in one transaction (a
@@ -299,6 +287,8 @@ impl Relay {
         }
         self.waker.wake();
         for outcome in &fresh {
+            // `corr`: the message's id, on every log line about it until it
+            // is mirrored and answered (the jobs carry it too).
             tracing::info!(
                 corr = outcome.message_id,
                 conversation_id = outcome.conversation_id,
