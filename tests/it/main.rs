@@ -18,6 +18,7 @@ mod daily_send;
 mod dashboard;
 mod email;
 mod faults;
+mod faults_mixed;
 mod guardrails;
 mod helpers;
 mod ingest;

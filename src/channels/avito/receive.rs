@@ -326,9 +326,7 @@ async fn store(
     lang: Language,
 ) -> Result<bool, Failure> {
     // The account's own messages (sent from here or from Avito's app).
-    let ours = message.direction.as_deref() == Some("out")
-        || (message.author_id == session.user_id && message.author_id != 0);
-    if ours {
+    if message.is_from(session.user_id) {
         return Ok(false);
     }
     let (text, attachments) = content(core, session, message, lang).await?;

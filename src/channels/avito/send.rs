@@ -1,18 +1,25 @@
 //! Sending: a reply goes to its Avito chat as text messages of at most 1000
 //! characters (Avito's limit; longer text is split at paragraph, line or word
 //! boundaries) and images (uploaded, then sent). Each part Avito accepted is
-//! recorded, so a retried reply never sends a part twice. The chat is marked
-//! read once the reply is out.
+//! recorded, so a retried reply never sends a part twice; a text part tried
+//! but not recorded (the run ended while Avito answered) is looked for in
+//! the chat before it is sent again. The chat is marked read once the reply
+//! is out.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use super::Core;
 use super::client::ApiError;
+use super::{Core, Session};
 use crate::channels::{Channel, Outgoing, SendError, Sent};
+use crate::clock::Millis;
 use crate::error::Error;
 use crate::model::AttachmentKind;
+
+/// Seconds before a part was first tried that its copy in the chat may be
+/// dated (the two clocks differ).
+const SENT_LEEWAY_S: i64 = 5;
 
 /// The longest text Avito takes in one message.
 pub const MAX_TEXT: usize = 1000;
@@ -80,6 +87,72 @@ impl AvitoChannel {
         .fetch_optional(self.core.store.pool())
         .await
         .map_err(|e| engine_error(&e.into()))
+    }
+
+    /// When a part was first tried, if it was; otherwise notes that it is
+    /// tried now, before the call that sends it.
+    async fn tried(&self, message_id: i64, part: i64) -> Result<Option<Millis>, SendError> {
+        let pool = self.core.store.pool();
+        let noted = sqlx::query(
+            "INSERT INTO avito_parts_tried (message_id, part, tried_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(message_id)
+        .bind(part)
+        .bind(self.core.clock.now_ms())
+        .execute(pool)
+        .await
+        .map_err(|e| engine_error(&e.into()))?;
+        if noted.rows_affected() == 1 {
+            return Ok(None);
+        }
+        sqlx::query_scalar(
+            "SELECT tried_at FROM avito_parts_tried WHERE message_id = ?1 AND part = ?2",
+        )
+        .bind(message_id)
+        .bind(part)
+        .fetch_optional(pool)
+        .await
+        .map_err(|e| engine_error(&e.into()))
+    }
+
+    /// A part an earlier attempt may have sent without its answer being
+    /// recorded (the run ended, the connection broke): the account's own
+    /// text of that wording in the chat's newest page, written since the
+    /// part was first tried and not recorded as another part.
+    async fn find_sent(
+        &self,
+        session: &Session,
+        chat: &str,
+        piece: &str,
+        tried_at: Millis,
+    ) -> Result<Option<String>, SendError> {
+        let page = session
+            .client
+            .messages(session.user_id, chat, 0)
+            .await
+            .map_err(|e| send_error(&e))?;
+        // Avito tells seconds; a little leeway for the clocks.
+        let since = tried_at / 1000 - SENT_LEEWAY_S;
+        for m in page {
+            let same = m.is_from(session.user_id)
+                && m.kind == "text"
+                && m.created >= since
+                && m.content.text.as_deref().map(str::trim) == Some(piece);
+            if same && !self.recorded(&m.id).await? {
+                return Ok(Some(m.id));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Whether Avito's message `id` is already a recorded part of a reply.
+    async fn recorded(&self, id: &str) -> Result<bool, SendError> {
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM avito_sent_parts WHERE external_id = ?1)")
+            .bind(id)
+            .fetch_one(self.core.store.pool())
+            .await
+            .map_err(|e| engine_error(&e.into()))
     }
 
     async fn record_part(&self, message_id: i64, part: i64, id: &str) -> Result<(), SendError> {
@@ -159,15 +232,31 @@ impl Channel for AvitoChannel {
         for piece in split(&text, MAX_TEXT) {
             if let Some(id) = self.sent_part(message.message_id, part).await? {
                 ids.push(id);
-            } else {
-                let id = session
+                part += 1;
+                continue;
+            }
+            let found = match self.tried(message.message_id, part).await? {
+                Some(tried_at) => self.find_sent(&session, chat, &piece, tried_at).await?,
+                None => None,
+            };
+            let id = match found {
+                Some(id) => {
+                    tracing::info!(
+                        account_id = self.account_id,
+                        message_id = message.message_id,
+                        part,
+                        "a part sent before the last run ended was found in the Avito chat"
+                    );
+                    id
+                }
+                None => session
                     .client
                     .send_text(user, chat, &piece)
                     .await
-                    .map_err(|e| send_error(&e))?;
-                self.record_part(message.message_id, part, &id).await?;
-                ids.push(id);
-            }
+                    .map_err(|e| send_error(&e))?,
+            };
+            self.record_part(message.message_id, part, &id).await?;
+            ids.push(id);
             part += 1;
         }
         // The buyer's messages were answered: the chat is read on Avito too.

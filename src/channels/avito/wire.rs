@@ -114,6 +114,14 @@ pub struct WireMessage {
     pub content: Content,
 }
 
+impl WireMessage {
+    /// The account `user_id`'s own message (sent from here or from Avito's
+    /// app), not the buyer's.
+    pub fn is_from(&self, user_id: i64) -> bool {
+        self.direction.as_deref() == Some("out") || (self.author_id == user_id && user_id != 0)
+    }
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Content {
     #[serde(default)]

@@ -48,6 +48,7 @@
 //! | `GET /_control/chats/{chat_id}/read` | `{"isRead", "readCalls"}` |
 //! | `POST /_control/outage` `{"outage": "unavailable" \| "connection_reset" \| null}` | [`FakeAvito::set_outage`] |
 //! | `POST /_control/fail-next` `{"count", "status"}` | [`FakeAvito::fail_next`] |
+//! | `POST /_control/lose-answers` `{"count"}` | [`FakeAvito::lose_next_answers`] |
 //! | `POST /_control/expire-tokens` | [`FakeAvito::expire_tokens`] |
 //! | `POST /_control/token-ttl` `{"seconds"}` | [`FakeAvito::set_token_ttl`] |
 //!
@@ -499,6 +500,12 @@ impl FakeAvito {
     /// (e.g. 429 or 500) in Avito's error shape, without doing them.
     pub fn fail_next(&self, count: usize, status: u16) {
         self.shared().update(|s| s.fail_next = (count, status));
+    }
+
+    /// Keeps the next `count` texts sent to a chat but answers them 502
+    /// (Bad Gateway), as when Avito's answer is lost on its way.
+    pub fn lose_next_answers(&self, count: usize) {
+        self.shared().update(|s| s.lose_answers = count);
     }
 
     // What happened.

@@ -184,3 +184,41 @@ async fn refusals_fail_with_avitos_words_and_rate_limits_are_retried() {
     assert!(reply.delivery_error.unwrap().starts_with("Avito:"));
     app.finish().await;
 }
+
+/// Avito keeps a reply but its answer is lost on the way (as when the run
+/// ends while Avito answers): the next attempt finds the reply in the chat
+/// and records it instead of sending it again. A reply of the same words
+/// sent later still goes.
+#[tokio::test]
+async fn a_reply_whose_answer_was_lost_is_found_in_the_chat_not_sent_again() {
+    let app = Avito::start().await;
+    app.connect().await;
+    app.fake
+        .buyer_writes(SELLER, BuyerMessage::text(buyer(), Some(sofa()), "вопрос"));
+    app.until_inbound(1).await;
+    let conversation = app.conversations().await.remove(0);
+    let copies = |text: &str| {
+        app.fake
+            .sent()
+            .iter()
+            .filter(|m| m.text.as_deref() == Some(text))
+            .count()
+    };
+
+    app.fake.lose_next_answers(1);
+    let reply = api::send_reply(app.engine(), conversation.id, "Да, в наличии".into())
+        .await
+        .unwrap();
+    let reply = app.until_delivered(conversation.id, reply.id).await;
+    assert_eq!(reply.delivery, Some(Delivery::Sent), "{reply:?}");
+    assert_eq!(copies("Да, в наличии"), 1, "sent once");
+
+    // The same words again are a new reply, not the one already found.
+    let again = api::send_reply(app.engine(), conversation.id, "Да, в наличии".into())
+        .await
+        .unwrap();
+    let again = app.until_delivered(conversation.id, again.id).await;
+    assert_eq!(again.delivery, Some(Delivery::Sent));
+    assert_eq!(copies("Да, в наличии"), 2);
+    app.finish().await;
+}

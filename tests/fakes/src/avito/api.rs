@@ -137,7 +137,12 @@ fn authorized(state: &mut State, op: &Operation, checked: &Checked, incoming: &I
                 .and_then(Value::as_str)
                 .ok_or_else(|| Answer::error(400, "message.text is required"))?
                 .to_owned();
-            send(state, user_id, &chat_id, Outgoing::Text(text))
+            let sent = send(state, user_id, &chat_id, Outgoing::Text(text))?;
+            if state.lose_answers > 0 {
+                state.lose_answers -= 1;
+                return Err(Answer::standard(502));
+            }
+            Ok(sent)
         }
         "postSendImageMessage" => {
             let image_id = body_text(checked, "image_id")

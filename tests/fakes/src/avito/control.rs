@@ -33,6 +33,7 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
         .route("/chats/{chat_id}/read", get(read))
         .route("/outage", post(outage))
         .route("/fail-next", post(fail_next))
+        .route("/lose-answers", post(lose_answers))
         .route("/expire-tokens", post(expire_tokens))
         .route("/token-ttl", post(token_ttl))
 }
@@ -166,6 +167,16 @@ async fn fail_next(State(shared): Shd, Json(body): Json<FailNext>) -> Response {
         return reply(Err(format!("{} is not an error status", body.status)));
     }
     shared.update(|s| s.fail_next = (body.count, body.status));
+    reply(Ok(json!({})))
+}
+
+#[derive(Deserialize)]
+struct LoseAnswers {
+    count: usize,
+}
+
+async fn lose_answers(State(shared): Shd, Json(body): Json<LoseAnswers>) -> Response {
+    shared.update(|s| s.lose_answers = body.count);
     reply(Ok(json!({})))
 }
 

@@ -98,6 +98,9 @@ pub(crate) struct State {
     pub outage: Option<Outage>,
     /// How many more `/messenger/` calls fail, and with which status.
     pub fail_next: (usize, u16),
+    /// How many more sent messages are kept but answered 502, as a gateway
+    /// that lost Avito's answer.
+    pub lose_answers: usize,
     counter: u64,
 }
 
@@ -153,6 +156,7 @@ impl State {
             deliveries: Vec::new(),
             outage: None,
             fail_next: (0, 500),
+            lose_answers: 0,
             counter: 0,
         }
     }
