@@ -245,7 +245,7 @@ impl Channel for AvitoChannel {
                         account_id = self.account_id,
                         message_id = message.message_id,
                         part,
-                        "a part sent before the last run ended was found in the Avito chat"
+                        "a part Avito had already taken was found in the chat, not sent again"
                     );
                     id
                 }

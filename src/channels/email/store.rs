@@ -181,15 +181,12 @@ pub(super) async fn store_mail(
     .bind(mail.html.as_deref())
     .execute(&mut *db)
     .await?;
-    sqlx::query("UPDATE messages SET has_html = ?2 WHERE id = ?1")
-        .bind(outcome.message_id)
-        .bind(mail.html.is_some())
-        .execute(&mut *db)
-        .await?;
-    if let Some(quoted) = &mail.quoted {
-        sqlx::query("UPDATE messages SET quoted = ?2 WHERE id = ?1")
+    // A plain mail without quoted history keeps the row ingest wrote.
+    if mail.html.is_some() || mail.quoted.is_some() {
+        sqlx::query("UPDATE messages SET has_html = ?2, quoted = ?3 WHERE id = ?1")
             .bind(outcome.message_id)
-            .bind(cut(quoted, MAX_TEXT))
+            .bind(mail.html.is_some())
+            .bind(mail.quoted.as_deref().map(|q| cut(q, MAX_TEXT)))
             .execute(&mut *db)
             .await?;
     }
