@@ -80,6 +80,28 @@ pub(crate) async fn until(what: &str, limit: Duration, mut done: impl AsyncFnMut
     crate::helpers::eventually_within(limit, what, async || done().await.then_some(())).await
 }
 
+/// A LAN API token that may send and read, made through the command line.
+pub(crate) fn lan_token(dir: &Path) -> String {
+    let (ok, out, err) = tuberry(
+        dir,
+        &[
+            "--json",
+            "api-token",
+            "create",
+            "Faults",
+            "--scope",
+            "send",
+            "--scope",
+            "read",
+        ],
+    );
+    assert!(ok, "{err}");
+    serde_json::from_str::<serde_json::Value>(&out).unwrap()["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
 /// A shop's data directory with a project whose bot talks to the Telegram
 /// fake, the LAN API on a free port and a token to send with.
 struct Shop {
@@ -121,24 +143,7 @@ impl Shop {
             "{}",
             String::from_utf8_lossy(&connected.stderr)
         );
-        let (ok, out, err) = tuberry(
-            dir.path(),
-            &[
-                "--json",
-                "api-token",
-                "create",
-                "Faults",
-                "--scope",
-                "send",
-                "--scope",
-                "read",
-            ],
-        );
-        assert!(ok, "{err}");
-        let token = serde_json::from_str::<serde_json::Value>(&out).unwrap()["secret"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let token = lan_token(dir.path());
         Shop {
             fake,
             dir,

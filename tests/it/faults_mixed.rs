@@ -17,7 +17,7 @@ use tuberry_fakes::avito::{Account, Buyer, BuyerMessage, FakeAvito, Item, Outage
 use tuberry_fakes::mail::{MailServer, Options, SHOP};
 use tuberry_fakes::telegram::{FakeTelegram, Limits, User};
 
-use crate::faults::{INBOUND, SENT, count, kill, send, serve, store, until};
+use crate::faults::{INBOUND, SENT, count, kill, lan_token, send, serve, store, until};
 
 const TOKEN: &str = "5550004455:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw";
 const SELLER: i64 = 6001;
@@ -132,24 +132,7 @@ impl Shop {
             ],
             &[("TUBERRY_AVITO_SECRET", "mixed-secret")],
         );
-        let out = run(
-            d,
-            &[
-                "--json",
-                "api-token",
-                "create",
-                "Faults",
-                "--scope",
-                "send",
-                "--scope",
-                "read",
-            ],
-            &[],
-        );
-        let token = serde_json::from_str::<serde_json::Value>(&out).unwrap()["secret"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let token = lan_token(d);
         Shop {
             telegram,
             avito,
