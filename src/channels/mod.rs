@@ -156,9 +156,13 @@ pub struct Sent {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SendError {
-    /// Network loss, a 5xx: try again later.
+    /// A 5xx, the store busy: try again later, a few times.
     #[error("{0}")]
     Transient(String),
+    /// The provider cannot be reached (no network, the service out): the
+    /// reply waits and is tried again until it can go.
+    #[error("{0}")]
+    Unreachable(String),
     /// The provider's rate limit: wait this long.
     #[error("rate limited for {after_ms} ms")]
     RateLimited { after_ms: Millis },

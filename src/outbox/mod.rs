@@ -86,6 +86,7 @@ fn job_error(e: crate::channels::SendError) -> JobError {
     use crate::channels::SendError;
     match e {
         SendError::Transient(reason) => JobError::Retry(reason),
+        SendError::Unreachable(reason) => JobError::Unreachable(reason),
         SendError::RateLimited { after_ms } => JobError::RetryAfter {
             after_ms,
             reason: "the channel's rate limit".into(),

@@ -91,11 +91,21 @@ impl Job {
     }
 }
 
+/// The longest wait between two tries of an unreachable destination.
+pub const UNREACHABLE_RETRY_MS: Millis = 60_000;
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum JobError {
-    /// Worth trying again later (network loss, 5xx).
+    /// Worth trying again later (a 5xx, the store busy); given up after the
+    /// job's attempts.
     #[error("{0}")]
     Retry(String),
+    /// The destination cannot be reached now (the network is down, the
+    /// service is out): tried again, at most [`UNREACHABLE_RETRY_MS`] apart,
+    /// for as long as it takes. A reply written during an outage goes when
+    /// the outage ends.
+    #[error("{0}")]
+    Unreachable(String),
     /// The destination asked to wait; not counted as a failed attempt.
     #[error("destination asked to retry after {after_ms} ms: {reason}")]
     RetryAfter { after_ms: Millis, reason: String },
@@ -163,4 +173,25 @@ pub struct JobKind {
     pub kind: &'static str,
     pub version: i64,
     pub handler: Arc<dyn JobHandler>,
+}
+
+/// Queues job `id` again for `at` after a failed try.
+pub(super) async fn again(
+    tx: &mut SqliteConnection,
+    id: i64,
+    at: Millis,
+    reason: &str,
+    now: Millis,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE jobs SET status = 'queued', run_at = ?2, lease_until = NULL, last_error = ?3,
+                         updated_at = ?4 WHERE id = ?1",
+    )
+    .bind(id)
+    .bind(at)
+    .bind(reason)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }

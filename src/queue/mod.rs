@@ -10,6 +10,7 @@
 //!       ├── Ok ───────────────────────────► done
 //!       ├── Retry (transient) ─ attempts left ─► queued, run_at = now + backoff·jitter
 //!       │                     └ none left ───► failed (kept) + handler.gave_up
+//!       ├── Unreachable ─► queued, run_at = now + backoff (at most a minute), never given up
 //!       ├── RetryAfter(t) ─► destination held until now+t, job queued then, attempt not counted
 //!       └── Fatal ───────────────────────────► failed (kept) + handler.gave_up
 //!  a running job whose lease expired (the process died) is claimed again
@@ -32,7 +33,7 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
-pub use job::{Job, JobError, JobHandler, JobKind, JobRecord, NewJob, Step};
+pub use job::{Job, JobError, JobHandler, JobKind, JobRecord, NewJob, Step, UNREACHABLE_RETRY_MS};
 pub use rate::{Rate, RateLimits};
 
 use crate::clock::{Millis, SharedClock};
@@ -287,13 +288,14 @@ impl Queue {
         self.job(id).await
     }
 
-    fn backoff(&self, attempts: i64) -> Millis {
+    /// The wait after `attempts` tries, growing up to `ceiling`.
+    fn backoff(&self, attempts: i64, ceiling: Millis) -> Millis {
         let exp = u32::try_from(attempts.saturating_sub(1).clamp(0, 30)).unwrap_or(30);
         let full = self
             .settings
             .backoff_base_ms
             .saturating_mul(1_i64 << exp)
-            .min(self.settings.backoff_max_ms);
+            .min(ceiling);
         // Half fixed, half random: spreads retries without ever retrying at once.
         full / 2 + fastrand::i64(0..=full / 2)
     }
@@ -500,18 +502,16 @@ impl Queue {
                 Step::Held { job: job.id, until }
             }
             Err(JobError::Retry(reason)) if job.attempts < job.max_attempts => {
-                let at = now + self.backoff(job.attempts);
-                sqlx::query(
-                    "UPDATE jobs SET status = 'queued', run_at = ?2, lease_until = NULL, last_error = ?3,
-                                     updated_at = ?4 WHERE id = ?1",
-                )
-                .bind(job.id)
-                .bind(at)
-                .bind(&reason)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+                let at = now + self.backoff(job.attempts, self.settings.backoff_max_ms);
+                job::again(&mut tx, job.id, at, &reason, now).await?;
                 tracing::warn!(job = job.id, kind = %job.kind, attempt = job.attempts, %reason, "job failed, will retry");
+                Step::Retrying { job: job.id, at }
+            }
+            Err(JobError::Unreachable(reason)) => {
+                let ceiling = self.settings.backoff_max_ms.min(UNREACHABLE_RETRY_MS);
+                let at = now + self.backoff(job.attempts, ceiling);
+                job::again(&mut tx, job.id, at, &reason, now).await?;
+                tracing::warn!(job = job.id, kind = %job.kind, attempt = job.attempts, %reason, "destination unreachable, will try again");
                 Step::Retrying { job: job.id, at }
             }
             Err(JobError::Retry(reason) | JobError::Fatal(reason)) => {

@@ -89,7 +89,7 @@ impl Shop {
                 "[http]\nlisten = \"127.0.0.1:{port}\"\n\n[telegram]\npoll_timeout_s = 1\nreconnect_min_ms = 200\nreconnect_max_ms = 1000\n\n\
                  [avito]\npoll_fast_s = 1\npoll_slow_s = 1\nreconnect_min_ms = 200\nreconnect_max_ms = 1000\n\n\
                  [email]\nreconnect_min_ms = 200\nreconnect_max_ms = 1000\n\n\
-                 [queue]\nbackoff_base_ms = 200\nbackoff_max_ms = 1000\n"
+                 [queue]\nmax_attempts = 2\nbackoff_base_ms = 200\nbackoff_max_ms = 1000\n"
             ),
         )
         .unwrap();

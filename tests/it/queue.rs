@@ -7,6 +7,7 @@ use tempfile::TempDir;
 use tuberry::clock::ManualClock;
 use tuberry::events::EventBus;
 use tuberry::queue::{Job, JobError, JobHandler, NewJob, Queue, Rate, Step};
+use tuberry::settings::QueueSettings;
 use tuberry::store::Store;
 
 use crate::helpers::{T0, test_settings};
@@ -57,6 +58,10 @@ struct Harness {
 }
 
 async fn harness(handler: Arc<dyn JobHandler>) -> Harness {
+    harness_with(handler, test_settings().queue).await
+}
+
+async fn harness_with(handler: Arc<dyn JobHandler>, settings: QueueSettings) -> Harness {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("q.sqlite3")).await.unwrap();
     let clock = ManualClock::new(T0);
@@ -64,7 +69,7 @@ async fn harness(handler: Arc<dyn JobHandler>) -> Harness {
         store.clone(),
         Arc::new(clock.clone()),
         EventBus::new(16),
-        test_settings().queue,
+        settings,
     );
     queue.register("test.job", 1, handler);
     Harness {
@@ -149,6 +154,48 @@ async fn backoff_stays_under_its_ceiling() {
         );
         h.clock.set(at);
     }
+}
+
+/// The destination out of reach for more than an hour: the job is never
+/// given up (far past its attempts), tried again at most a minute apart
+/// however long the backoff's ceiling, and runs once the destination is
+/// back.
+#[tokio::test]
+async fn an_unreachable_destination_is_tried_at_most_a_minute_apart_until_it_answers() {
+    const TRIES: usize = 80;
+    let handler =
+        Scripted::new((0..TRIES).map(|_| Err(JobError::Unreachable("no network".into()))));
+    let mut settings = test_settings().queue;
+    settings.backoff_max_ms = 600_000;
+    let h = harness_with(handler.clone(), settings).await;
+    let id = h.queue.push(job("a", "d")).await.unwrap();
+    let mut waits = Vec::new();
+    loop {
+        let now = tuberry::clock::Clock::now_ms(&h.clock);
+        match h.queue.run_once().await.unwrap() {
+            Step::Retrying { at, .. } => {
+                waits.push(at - now);
+                let record = h.queue.job(id).await.unwrap();
+                assert_eq!(record.status, "queued", "never given up");
+                assert_eq!(record.last_error.as_deref(), Some("no network"));
+                h.clock.set(at);
+            }
+            Step::Done { job } => {
+                assert_eq!(job, id);
+                break;
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(waits.len(), TRIES);
+    assert!(waits.iter().all(|w| *w <= 60_000), "{waits:?}");
+    // Grown to the minute, jittered: not all in step.
+    let late = &waits[20..];
+    assert!(late.iter().all(|w| *w >= 30_000), "{waits:?}");
+    assert!(late.iter().any(|w| *w != late[0]), "{waits:?}");
+    let waited: i64 = waits.iter().sum();
+    assert!(waited > 3_600_000 / 2, "{waited} ms");
+    assert_eq!(handler.ran().len(), TRIES + 1);
 }
 
 #[tokio::test]

@@ -53,6 +53,16 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// Avito cannot be reached: no connection, or a gateway or Avito saying
+    /// it is out (502, 503, 504).
+    pub fn is_unreachable(&self) -> bool {
+        match self {
+            Self::Network(_) => true,
+            Self::Status { status, .. } => matches!(status, 502..=504),
+            _ => false,
+        }
+    }
+
     /// Worth trying again later (network, rate limit, Avito's own trouble).
     pub fn is_transient(&self) -> bool {
         match self {

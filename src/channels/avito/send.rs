@@ -56,6 +56,7 @@ fn send_error(e: &ApiError) -> SendError {
         ApiError::RateLimited { after_ms } => SendError::RateLimited {
             after_ms: *after_ms,
         },
+        e if e.is_unreachable() => SendError::Unreachable(e.to_string()),
         e if e.is_transient() => SendError::Transient(e.to_string()),
         ApiError::Status { message, .. } => SendError::Rejected(format!("Avito: {message}")),
         e => SendError::Rejected(e.to_string()),

@@ -241,6 +241,7 @@ impl MailChannel {
 fn send_error(e: &MailError) -> SendError {
     match e.problem {
         MailProblem::Rejected => SendError::Rejected(e.message.clone()),
+        MailProblem::Dns | MailProblem::Connect => SendError::Unreachable(e.message.clone()),
         _ => SendError::Transient(e.message.clone()),
     }
 }

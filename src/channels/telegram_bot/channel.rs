@@ -36,6 +36,7 @@ fn send_error(e: &RequestError) -> SendError {
     match super::job_error(e) {
         JobError::RetryAfter { after_ms, .. } => SendError::RateLimited { after_ms },
         JobError::Retry(reason) => SendError::Transient(reason),
+        JobError::Unreachable(reason) => SendError::Unreachable(reason),
         JobError::Fatal(reason) => SendError::Rejected(reason),
     }
 }

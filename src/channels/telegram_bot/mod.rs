@@ -233,8 +233,13 @@ pub fn job_error(e: &RequestError) -> JobError {
             after_ms: Millis::try_from(after.duration().as_millis()).unwrap_or(Millis::MAX),
             reason: "Telegram: too many requests".into(),
         },
+        // Telegram always answers JSON: anything else came from something
+        // in between (a proxy, a gateway, a captive portal).
         RequestError::Network(_) | RequestError::Io(_) | RequestError::InvalidJson { .. } => {
-            JobError::Retry(format!("Telegram: {e}"))
+            JobError::Unreachable(format!("Telegram: {e}"))
+        }
+        RequestError::Api(ApiError::Unknown(text)) if is_out(text) => {
+            JobError::Unreachable(format!("Telegram: {text}"))
         }
         RequestError::Api(ApiError::Unknown(text)) if is_server_trouble(text) => {
             JobError::Retry(format!("Telegram: {text}"))
@@ -246,6 +251,13 @@ pub fn job_error(e: &RequestError) -> JobError {
             JobError::Fatal(format!("Telegram: {e}"))
         }
     }
+}
+
+/// Telegram out of reach behind a gateway or restarting.
+fn is_out(text: &str) -> bool {
+    ["Bad Gateway", "Service Unavailable", "Gateway Timeout"]
+        .iter()
+        .any(|out| text.starts_with(out))
 }
 
 fn is_server_trouble(text: &str) -> bool {

@@ -17,8 +17,8 @@ async fn a_failed_reply_retried_from_health_is_delivered_once() {
         page.items.into_iter().find(|c| c.contact_name == "Vera")
     })
     .await;
-    // Telegram is unreachable until every attempt is spent.
-    tg.fake.set_outage(Some(Outage::ConnectionReset));
+    // The reply is refused: Vera blocked the bot.
+    tg.fake.user_blocks_bot(TOKEN, 4343);
     let reply = api::send_reply(tg.engine(), summary.id, "Yes, size M".into())
         .await
         .unwrap();
@@ -32,7 +32,8 @@ async fn a_failed_reply_retried_from_health_is_delivered_once() {
     })
     .await;
     assert!(failed.last_error.is_some());
-    tg.fake.set_outage(None);
+    // Writing again, she unblocks it.
+    tg.fake.user_writes_to_bot(TOKEN, &vera, "Hello?");
 
     api::retry_job(tg.engine(), failed.id).await.unwrap();
     assert!(
