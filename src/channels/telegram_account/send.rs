@@ -28,7 +28,7 @@ fn refused(e: MtError) -> SendError {
         MtError::FloodWait { seconds } => SendError::RateLimited {
             after_ms: i64::from(seconds) * 1000,
         },
-        MtError::Network(e) => SendError::Transient(e),
+        MtError::Network(e) => SendError::Unreachable(e),
         MtError::Unauthorized(e) => SendError::Rejected(format!(
             "the Telegram account was logged out ({e}); connect it again"
         )),

@@ -58,6 +58,10 @@ fn send_error(e: &GraphError) -> SendError {
         GraphError::RateLimited { after_ms, .. } => SendError::RateLimited {
             after_ms: *after_ms,
         },
+        GraphError::Network(_) => SendError::Unreachable(e.to_string()),
+        GraphError::Status {
+            status: 502..=504, ..
+        } => SendError::Unreachable(e.to_string()),
         e if e.is_transient() => SendError::Transient(e.to_string()),
         GraphError::Status { message, .. } => SendError::Rejected(format!("WhatsApp: {message}")),
         e => SendError::Rejected(e.to_string()),
@@ -322,11 +326,17 @@ mod tests {
             code: 2,
             message: "unavailable".into(),
         };
-        assert!(matches!(send_error(&down), SendError::Transient(_)));
+        assert!(matches!(send_error(&down), SendError::Unreachable(_)));
         assert!(matches!(
             send_error(&GraphError::Network("reset".into())),
-            SendError::Transient(_)
+            SendError::Unreachable(_)
         ));
+        let trouble = GraphError::Status {
+            status: 500,
+            code: 1,
+            message: "unknown".into(),
+        };
+        assert!(matches!(send_error(&trouble), SendError::Transient(_)));
         assert_eq!(
             send_error(&GraphError::WindowClosed),
             SendError::Rejected(

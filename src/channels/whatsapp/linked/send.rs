@@ -38,7 +38,7 @@ fn refused(e: WaError) -> SendError {
         WaError::RateLimited { seconds } => SendError::RateLimited {
             after_ms: i64::from(seconds) * 1000,
         },
-        WaError::Network(e) => SendError::Transient(e),
+        WaError::Network(e) => SendError::Unreachable(e),
         WaError::LoggedOut(e) => SendError::Rejected(format!(
             "the WhatsApp number is no longer linked ({e}); link it again"
         )),
