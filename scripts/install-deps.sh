@@ -19,7 +19,8 @@ PACKAGES=(
 if [ "${1:-}" != "--run-only" ]; then
   PACKAGES+=(imagemagick x11-utils)
   # The end-to-end test reads the desktop notifications from a real daemon,
-  # and opens the tray icon's menu in a real StatusNotifierItem host.
+  # and opens the tray icon's menu in a real StatusNotifierItem host; the
+  # benchmark (examples/bench) scrolls the app's list with xdotool.
   PACKAGES+=(dunst haskell-gtk-sni-tray-utils xdotool libglib2.0-bin)
   # It reads the Telegram login's QR code off a screenshot.
   PACKAGES+=(zbar-tools)

@@ -3,62 +3,40 @@
 //! real ingest path against plain SQLite doing the same writes (a contact,
 //! a conversation, a message and its trigram full-text row, one transaction
 //! each, WAL, synchronous=NORMAL, the same driver); the inbox's list window,
-//! search and cold start on the store that ingest filled; the size of the
-//! .deb when the installers were built; the work group's side against the
+//! search and cold start on the store that ingest filled; the list window
+//! and search again at 1,000,000 conversations, on a store filled in bulk
+//! (`million`); the desktop app from its start to the inbox drawn and its
+//! memory, beside an empty Tauri window (`desktop`); the size of the .deb
+//! when the installers were built; the work group's side against the
 //! Telegram fake: inbound to the first mirror request, and how much of a
 //! group's budget a burst uses.
 //!
-//! `scripts/with-keyring.sh cargo run --release --example bench [messages] [--json]`
-//! (default 20000; the bot's token is kept in the keyring)
+//! `scripts/with-keyring.sh cargo run --release --example bench [messages] [--json] [--only=PART]`
+//! (default 20000; the bot's token is kept in the keyring). A run measures
+//! every part; `--only=` one of them: `store`, `million` (a few minutes:
+//! the fill), `desktop` (after `cd ui && npm run build` and `cargo build
+//! --release -p tuberry-desktop --bin tuberry-desktop --example
+//! empty_window`; skipped with a note when the app is not built),
+//! `telegram` or `mail`.
 
+mod desktop;
 mod mail;
+mod million;
 mod process;
+mod sample;
+mod screen;
+mod table;
 mod telegram;
 
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use tuberry::model::{ContactIdentity, ConversationFilter, IdentityKind};
 use tuberry::relay::Inbound;
 use tuberry::{Engine, EngineOptions, api};
 
-/// One line of the table.
-#[derive(Serialize)]
-struct Line {
-    what: &'static str,
-    unit: &'static str,
-    tuberry: f64,
-    reference: Option<f64>,
-    reference_is: &'static str,
-    /// Tuberry ÷ reference, where a reference exists.
-    ratio: Option<f64>,
-    goal: &'static str,
-}
-
-const WORDS: [&str; 10] = [
-    "доставка",
-    "заказ",
-    "размер",
-    "цена",
-    "скидка",
-    "возврат",
-    "оплата",
-    "hello",
-    "price",
-    "order",
-];
-
-fn customer(i: usize) -> String {
-    format!("Покупатель {i:06}")
-}
-
-fn text(i: usize) -> String {
-    format!(
-        "Здравствуйте! Вопрос про {} номер {i}",
-        WORDS[i % WORDS.len()]
-    )
-}
+use sample::{customer, search_p95, text, window_p95};
+use table::Line;
 
 /// Messages a second through Tuberry's ingest (hooks and all).
 async fn tuberry_ingest(
@@ -151,22 +129,6 @@ async fn raw_ingest(total: usize) -> Result<f64, Box<dyn std::error::Error>> {
     Ok(total as f64 / start.elapsed().as_secs_f64())
 }
 
-/// The 95th percentile of `runs` timings, in milliseconds.
-async fn p95<F, Fut, T>(runs: usize, mut f: F) -> f64
-where
-    F: FnMut(usize) -> Fut,
-    Fut: std::future::Future<Output = T>,
-{
-    let mut samples: Vec<Duration> = Vec::with_capacity(runs);
-    for run in 0..runs {
-        let start = Instant::now();
-        std::hint::black_box(f(run).await);
-        samples.push(start.elapsed());
-    }
-    samples.sort();
-    samples[(runs * 95 / 100).min(runs - 1)].as_secs_f64() * 1000.0
-}
-
 /// The size of the newest .deb the installers' script built, in MiB.
 fn deb_size() -> Option<f64> {
     let target = std::env::var_os("CARGO_TARGET_DIR")
@@ -197,24 +159,8 @@ async fn store_lines(
     let ours = (ours_first + ours_second) / 2.0;
     let raw = (raw_first + raw_second) / 2.0;
 
-    let window = p95(100, |run| {
-        let filter = ConversationFilter {
-            offset: u32::try_from(run * 37 % total.max(1)).unwrap_or(0),
-            limit: 100,
-            ..ConversationFilter::default()
-        };
-        api::list_conversations(&engine, filter)
-    })
-    .await;
-    let search = p95(40, |run| {
-        let filter = ConversationFilter {
-            search: Some(WORDS[run % WORDS.len()].to_owned()),
-            limit: 100,
-            ..ConversationFilter::default()
-        };
-        api::list_conversations(&engine, filter)
-    })
-    .await;
+    let window = window_p95(&engine, total).await;
+    let search = search_p95(&engine).await;
 
     // Cold start: the engine opened again on the store just filled, to the
     // first window of the list answered (in this process).
@@ -420,7 +366,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(|s| s.parse())
         .transpose()?
         .unwrap_or(20_000);
-    // `--only=store`, `--only=telegram` or `--only=mail`: one part of the table.
+    // `--only=store`, `million`, `desktop`, `telegram` or `mail`: one part of the table.
     let only = args.iter().find_map(|a| a.strip_prefix("--only="));
     let part = |name: &str| only.is_none_or(|o| o == name);
 
@@ -428,6 +374,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut lines = Vec::new();
     if part("store") {
         lines.extend(store_lines(total, &mut notes).await?);
+    }
+    if part("million") {
+        lines.extend(million::lines(&mut notes).await?);
+    }
+    if part("desktop") {
+        lines.extend(desktop::lines(&mut notes).await?);
     }
 
     if part("telegram") {
@@ -447,50 +399,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             goal: "",
         });
     }
-    if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&serde_json::json!({
-                "messages": total,
-                "cores": std::thread::available_parallelism().map(usize::from).unwrap_or(1),
-                "lines": lines,
-                "notes": notes,
-            }))?
-        );
-    } else {
-        println!(
-            "{total} messages, {} cores\n",
-            std::thread::available_parallelism()
-                .map(usize::from)
-                .unwrap_or(1)
-        );
-        println!(
-            "{:<54} {:>10} {:>10} {:>6}  {:<30} goal",
-            "", "Tuberry", "reference", "ratio", "reference is"
-        );
-        for l in &lines {
-            let reference = l
-                .reference
-                .map(|r| format!("{r:.1}"))
-                .unwrap_or_else(|| "—".into());
-            let ratio = l
-                .ratio
-                .map(|r| format!("{r:.2}"))
-                .unwrap_or_else(|| "—".into());
-            println!(
-                "{:<54} {:>10} {:>10} {:>6}  {:<30} {}",
-                format!("{} ({})", l.what, l.unit),
-                format!("{:.1}", l.tuberry),
-                reference,
-                ratio,
-                l.reference_is,
-                l.goal
-            );
-        }
-        println!();
-        for note in &notes {
-            println!("{note}");
-        }
-    }
+    table::print(total, &lines, &notes, json)?;
     Ok(())
 }

@@ -81,6 +81,7 @@ engine_commands! {
         import_catalogue,
         set_language,
         set_attention,
+        inbox_shown,
         start_at_login,
         set_start_at_login,
         open_folder,

@@ -12,8 +12,9 @@ mod updates;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 use tauri::{Manager, RunEvent, State};
@@ -25,6 +26,9 @@ use tuberry::model::{AppInfo, Attachment};
 use tuberry::{Engine, EngineOptions};
 
 type EngineState<'a> = State<'a, Arc<Engine>>;
+
+/// When the program started (the beginning of [`run`]).
+static STARTED: OnceLock<Instant> = OnceLock::new();
 
 /// Everything the engine tells the window, as one event.
 #[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
@@ -189,6 +193,21 @@ fn set_attention(
     }
 }
 
+/// The window drew the inbox for the first time (its first rows, or that it
+/// has none): logged once, with the milliseconds since the program started.
+#[tauri::command]
+#[specta::specta]
+fn inbox_shown() {
+    static TOLD: AtomicBool = AtomicBool::new(false);
+    if TOLD.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    let ms = STARTED
+        .get()
+        .map_or(0, |started| started.elapsed().as_millis());
+    tracing::info!(ms = u64::try_from(ms).unwrap_or(u64::MAX), "inbox shown");
+}
+
 /// Whether Tuberry starts (hidden in the tray) when the user logs in.
 #[tauri::command]
 #[specta::specta]
@@ -282,6 +301,7 @@ fn forward_events(app: tauri::AppHandle, engine: &Engine) {
 pub const CLI_ARG: &str = "cli";
 
 pub fn run() -> ExitCode {
+    STARTED.get_or_init(Instant::now);
     // `tuberry-desktop cli …` is the `tuberry` command (the Linux packages
     // install `tuberry` as a script that runs this), so one program is both.
     let mut args = std::env::args_os();

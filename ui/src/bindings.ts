@@ -239,6 +239,11 @@ export const commands = {
 	 *  just typed in: notifications about it stay quiet meanwhile.
 	 */
 	setAttention: (conversationId: number | null, typing: boolean) => __TAURI_INVOKE<void>("set_attention", { conversationId, typing }),
+	/**
+	 *  The window drew the inbox for the first time (its first rows, or that it
+	 *  has none): logged once, with the milliseconds since the program started.
+	 */
+	inboxShown: () => __TAURI_INVOKE<void>("inbox_shown"),
 	/**  Whether Tuberry starts (hidden in the tray) when the user logs in. */
 	startAtLogin: () => typedError<boolean, ApiError>(__TAURI_INVOKE("start_at_login")),
 	/**  Turns starting at login on or off; answers the new state. */

@@ -401,6 +401,8 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
     async setLanguage(): Promise<void> {},
     // Only the desktop shell raises notifications.
     async setAttention(): Promise<void> {},
+    // The desktop shell logs when the inbox first showed.
+    async inboxShown(): Promise<void> {},
 
     async autoRepliesPaused(): Promise<Result<boolean, ApiError>> {
       return ok(autoRepliesPaused);

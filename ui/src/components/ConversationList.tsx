@@ -21,6 +21,7 @@ import {
 } from "../api";
 import { useDebounced, useEngineEvents, useNow } from "../hooks";
 import { useConversationPages } from "../useConversationPages";
+import { inboxDrawn } from "../inboxShown";
 import { formatFull, formatListTime, formatWeekdayClock } from "../format";
 import { errorText } from "../errors";
 import { waitedFor } from "../snooze";
@@ -153,6 +154,12 @@ export function ConversationList({ selectedId, onSelect, counts, onOpenTestChat,
   useEffect(() => {
     if (total) ensureRange(first, last);
   }, [first, last, total, ensureRange]);
+
+  // The first rows drawn (or the empty inbox): the shell logs when the inbox first showed.
+  const drawn = total === 0 || (items.length > 0 && rowAt(first) != null);
+  useEffect(() => {
+    if (drawn) inboxDrawn();
+  }, [drawn]);
 
   // A new query starts at the top.
   useLayoutEffect(() => {
