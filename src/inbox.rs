@@ -266,6 +266,43 @@ fn search_terms(search: Option<&str>) -> (Option<String>, Option<String>) {
     (Some(like), phrase)
 }
 
+/// The count of the whole list when nothing but its status (or the
+/// waiting ones' order) narrows it, the inbox's usual view: a query one of
+/// the indexes answers, with the status to bind (`None`: any).
+fn unfiltered_count(
+    filter: &ConversationFilter,
+    sort: ConversationSort,
+) -> Option<(&'static str, Option<&'static str>)> {
+    let narrowed = filter.assignee.is_some()
+        || filter.channel.is_some()
+        || filter
+            .search
+            .as_deref()
+            .is_some_and(|s| !s.trim().is_empty())
+        || filter.label_id.is_some()
+        || filter.contact_id.is_some()
+        || filter.since.is_some()
+        || filter.until.is_some();
+    if narrowed {
+        return None;
+    }
+    let status = filter.status.map(|s| s.as_str());
+    let sql = match (sort, status) {
+        (ConversationSort::Waiting, None) => {
+            "SELECT count(*) FROM conversations
+             WHERE last_message_direction = 'in' AND status <> 'closed'"
+        }
+        (ConversationSort::Waiting, Some(_)) => {
+            "SELECT count(*) FROM conversations
+             WHERE last_message_direction = 'in' AND status <> 'closed' AND status = ?1"
+        }
+        // SQLite counts a whole table on its narrowest index.
+        (_, None) => "SELECT count(*) FROM conversations",
+        (_, Some(_)) => "SELECT count(*) FROM conversations WHERE status = ?1",
+    };
+    Some((sql, status))
+}
+
 pub async fn list_conversations(
     store: &Store,
     now: Millis,
@@ -315,21 +352,31 @@ pub async fn list_conversations(
                 .bind(now)
         };
     }
+    let pool = store.pool();
     let snoozed: i64 = bind_filter!(sqlx::query_scalar(snoozed_sql))
-        .fetch_one(store.pool())
+        .fetch_one(pool)
         .await?;
     let total = if filter.snoozed {
         snoozed
     } else {
-        let all: i64 = bind_filter!(sqlx::query_scalar(all_sql))
-            .fetch_one(store.pool())
-            .await?;
+        let all: i64 = match unfiltered_count(filter, sort) {
+            // Counted on an index, not row by row against every filter.
+            Some((sql, Some(status))) => {
+                sqlx::query_scalar(sql).bind(status).fetch_one(pool).await?
+            }
+            Some((sql, None)) => sqlx::query_scalar(sql).fetch_one(pool).await?,
+            None => {
+                bind_filter!(sqlx::query_scalar(all_sql))
+                    .fetch_one(pool)
+                    .await?
+            }
+        };
         all - snoozed
     };
     let rows: Vec<SummaryRow> = bind_filter!(sqlx::query_as(window_sql))
         .bind(i64::from(limit))
         .bind(i64::from(filter.offset))
-        .fetch_all(store.pool())
+        .fetch_all(pool)
         .await?;
 
     Ok(ConversationPage {
