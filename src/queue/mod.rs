@@ -511,7 +511,12 @@ impl Queue {
                 let ceiling = self.settings.backoff_max_ms.min(UNREACHABLE_RETRY_MS);
                 let at = now + self.backoff(job.attempts, ceiling);
                 job::again(&mut tx, job.id, at, &reason, now).await?;
-                tracing::warn!(job = job.id, kind = %job.kind, attempt = job.attempts, %reason, "destination unreachable, will try again");
+                // Said loudly for the usual attempts, quietly through a long outage.
+                if job.attempts <= job.max_attempts {
+                    tracing::warn!(job = job.id, kind = %job.kind, attempt = job.attempts, %reason, "destination unreachable, will try again");
+                } else {
+                    tracing::debug!(job = job.id, kind = %job.kind, attempt = job.attempts, %reason, "destination still unreachable");
+                }
                 Step::Retrying { job: job.id, at }
             }
             Err(JobError::Retry(reason) | JobError::Fatal(reason)) => {

@@ -80,6 +80,22 @@ pub(crate) async fn until(what: &str, limit: Duration, mut done: impl AsyncFnMut
     crate::helpers::eventually_within(limit, what, async || done().await.then_some(())).await
 }
 
+/// Writes a data directory's settings: the LAN API on a free port, the
+/// bot's polls a second long, then `more` (still in `[telegram]`); the port.
+pub(crate) fn shop_settings(dir: &Path, more: &str) -> u16 {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    std::fs::write(
+        dir.join("settings.toml"),
+        format!("[http]\nlisten = \"127.0.0.1:{port}\"\n\n[telegram]\npoll_timeout_s = 1\n{more}"),
+    )
+    .unwrap();
+    port
+}
+
 /// A LAN API token that may send and read, made through the command line.
 pub(crate) fn lan_token(dir: &Path) -> String {
     let (ok, out, err) = tuberry(
@@ -118,16 +134,7 @@ impl Shop {
 
     fn in_dir(fake: FakeTelegram, settings: &str, dir: tempfile::TempDir) -> Shop {
         fake.add_bot(TOKEN, "faults_bot");
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        std::fs::write(
-            dir.path().join("settings.toml"),
-            format!("[http]\nlisten = \"127.0.0.1:{port}\"\n\n[telegram]\npoll_timeout_s = 1\n{settings}"),
-        )
-        .unwrap();
+        let port = shop_settings(dir.path(), settings);
         let (ok, _, err) = tuberry(dir.path(), &["project", "create", "Shop"]);
         assert!(ok, "{err}");
         let connected = Command::new(env!("CARGO_BIN_EXE_tuberry"))

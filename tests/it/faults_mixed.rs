@@ -17,7 +17,9 @@ use tuberry_fakes::avito::{Account, Buyer, BuyerMessage, FakeAvito, Item, Outage
 use tuberry_fakes::mail::{MailServer, Options, SHOP};
 use tuberry_fakes::telegram::{FakeTelegram, Limits, User};
 
-use crate::faults::{INBOUND, SENT, count, kill, lan_token, send, serve, store, until};
+use crate::faults::{
+    INBOUND, SENT, count, kill, lan_token, send, serve, shop_settings, store, until,
+};
 
 const TOKEN: &str = "5550004455:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw";
 const SELLER: i64 = 6001;
@@ -78,21 +80,13 @@ impl Shop {
         })
         .await;
         let dir = tempfile::tempdir().unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        std::fs::write(
-            dir.path().join("settings.toml"),
-            format!(
-                "[http]\nlisten = \"127.0.0.1:{port}\"\n\n[telegram]\npoll_timeout_s = 1\nreconnect_min_ms = 200\nreconnect_max_ms = 1000\n\n\
-                 [avito]\npoll_fast_s = 1\npoll_slow_s = 1\nreconnect_min_ms = 200\nreconnect_max_ms = 1000\n\n\
-                 [email]\nreconnect_min_ms = 200\nreconnect_max_ms = 1000\n\n\
-                 [queue]\nmax_attempts = 2\nbackoff_base_ms = 200\nbackoff_max_ms = 1000\n"
-            ),
-        )
-        .unwrap();
+        let port = shop_settings(
+            dir.path(),
+            "reconnect_min_ms = 200\nreconnect_max_ms = 1000\n\n\
+             [avito]\npoll_fast_s = 1\npoll_slow_s = 1\nreconnect_min_ms = 200\nreconnect_max_ms = 1000\n\n\
+             [email]\nreconnect_min_ms = 200\nreconnect_max_ms = 1000\n\n\
+             [queue]\nmax_attempts = 2\nbackoff_base_ms = 200\nbackoff_max_ms = 1000\n",
+        );
         let d = dir.path();
         run(d, &["project", "create", "Shop"], &[]);
         run(
