@@ -94,26 +94,10 @@ impl Shop {
             &["project", "connect-bot", "1", "--api-url", &telegram.url()],
             &[("TUBERRY_BOT_TOKEN", TOKEN)],
         );
-        let imap = format!("127.0.0.1:{}", mail.ports().imap);
-        let smtp = format!("127.0.0.1:{}", mail.ports().submission_plain);
-        run(
-            d,
-            &[
-                "mailbox",
-                "add",
-                "--address",
-                SHOP,
-                "--imap",
-                &imap,
-                "--imap-security",
-                "none",
-                "--smtp",
-                &smtp,
-                "--smtp-security",
-                "none",
-            ],
-            &[("TUBERRY_MAIL_PASSWORD", mail.password(SHOP))],
-        );
+        let mut add = vec!["mailbox", "add"];
+        let servers = crate::email::shop_mailbox_args(&mail);
+        add.extend(servers.iter().map(String::as_str));
+        run(d, &add, &[("TUBERRY_MAIL_PASSWORD", mail.password(SHOP))]);
         run(
             d,
             &[

@@ -261,9 +261,7 @@ fn is_out(text: &str) -> bool {
 }
 
 fn is_server_trouble(text: &str) -> bool {
-    text.starts_with("Internal Server Error")
-        || text.starts_with("Bad Gateway")
-        || text.contains("restart")
+    text.starts_with("Internal Server Error") || text.contains("restart")
 }
 
 /// The error text Telegram gave, for matching the few that need handling.

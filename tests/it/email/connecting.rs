@@ -125,23 +125,10 @@ async fn the_command_line_tests_adds_edits_and_removes_a_mailbox() {
     let servers = Servers::start().await;
     let ports = *servers.ports();
     let dir = tempfile::tempdir().unwrap();
-    let imap = format!("127.0.0.1:{}", ports.imap);
-    let smtp = format!("127.0.0.1:{}", ports.submission_plain);
-    let servers_args = [
-        "--address",
-        SHOP,
-        "--imap",
-        &imap,
-        "--imap-security",
-        "none",
-        "--smtp",
-        &smtp,
-        "--smtp-security",
-        "none",
-    ];
+    let servers_args = super::shop_mailbox_args(&servers);
     let run = |args: &[&str], password: &str| {
         let mut all: Vec<&str> = args.to_vec();
-        all.extend(servers_args);
+        all.extend(servers_args.iter().map(String::as_str));
         tuberry(dir.path(), &all, password)
     };
 

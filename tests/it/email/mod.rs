@@ -25,6 +25,26 @@ mod connecting;
 mod import;
 mod messages;
 
+/// The command line's arguments naming the shop's mailbox on `servers`:
+/// IMAP and SMTP submission on loopback, without TLS.
+pub(crate) fn shop_mailbox_args(servers: &Servers) -> Vec<String> {
+    let ports = servers.ports();
+    [
+        "--address",
+        tuberry_fakes::mail::SHOP,
+        "--imap",
+        &format!("127.0.0.1:{}", ports.imap),
+        "--imap-security",
+        "none",
+        "--smtp",
+        &format!("127.0.0.1:{}", ports.submission_plain),
+        "--smtp-security",
+        "none",
+    ]
+    .map(str::to_owned)
+    .into()
+}
+
 const SHOP: &str = "shop@shop.test";
 const IVAN: &str = "ivan@customer.test";
 const WAIT: Duration = Duration::from_secs(30);
